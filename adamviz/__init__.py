@@ -1,0 +1,39 @@
+"""adamviz: see how gradient-descent optimizers move on 2D loss surfaces.
+
+    import adamviz
+    result = adamviz.run("hump", ["sgd", "momentum", "adam"])
+    print(result.table())
+    adamviz.save_plot(result, "outputs/hump.png")
+
+Names are imported lazily so that ``import adamviz`` (and ``adamviz --help``) stays fast; numpy,
+sympy and matplotlib load only when something needs them.
+"""
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "run": "api", "plot": "api", "save_plot": "api", "export": "api", "load_surface": "api",
+    "Result": "api", "Run": "api",
+    "optimize": "engine", "Trajectories": "engine",
+    "make_optimizer": ("optimizers", "make"), "OPTIMIZERS": "optimizers",
+    "Surface": "surfaces", "available_surfaces": ("surfaces", "available"),
+    "AdamvizError": "errors", "InputError": "errors", "RunError": "errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name):
+    target = _EXPORTS.get(name)
+    if target is None:
+        raise AttributeError(f"module 'adamviz' has no attribute {name!r}")
+    module, attr = target if isinstance(target, tuple) else (target, name)
+    value = getattr(import_module(f".{module}", __name__), attr)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

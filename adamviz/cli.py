@@ -1,0 +1,202 @@
+"""The command line: a thin Click layer that parses flags and calls the library.
+
+Every expected failure reaches the user as one line on stderr: the library's ``InputError``
+becomes a usage error (exit 2), ``RunError`` a plain error (exit 1). Heavy modules (numpy,
+sympy, matplotlib) are imported inside the commands, so ``adamviz --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+
+import click
+
+from . import __version__
+from .errors import InputError, RunError
+
+
+class AdamvizGroup(click.Group):
+    """A group whose errors are one line: ``Error: <what> (see 'adamviz run --help')``."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("Aborted.", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def library_errors(func):
+    """Turn the library's errors into Click errors with the same sentence."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            raise click.UsageError(str(exc)) from None
+        except RunError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+# --- shared flags ------------------------------------------------------------------------------
+
+def surface_options(func):
+    func = click.option("--surfaces-dir", "surfaces_dir", multiple=True,
+                        type=click.Path(file_okay=False),
+                        help="Extra folder of surface .toml files (repeatable; also "
+                             "$ADAMVIZ_SURFACES).")(func)
+    return click.option("--surface", "-s", default="hump", show_default=True,
+                        help="Built-in surface name or path to a .toml file.")(func)
+
+
+def quiet_option(func):
+    return click.option("--quiet", "-q", is_flag=True,
+                        help="Print nothing but errors.")(func)
+
+
+@click.group(cls=AdamvizGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="adamviz")
+def cli():
+    """See how gradient-descent optimizers move on 2D loss surfaces.
+
+    \b
+    Example:
+      adamviz run --surface hump --opt sgd --opt momentum --opt adam
+      adamviz surfaces
+      adamviz optimizers
+    """
+
+
+@cli.command()
+@surface_options
+@click.option("--opt", "opts", multiple=True, metavar="NAME[:key=value,...]",
+              help="Optimizer with hyperparameters, e.g. adam:lr=0.05,beta1=0.8 (repeatable; "
+                   "default adam).")
+@click.option("--start", "starts", multiple=True, metavar="X,Y",
+              help="Start point (repeatable; default the surface's start).")
+@click.option("--steps", type=int, help="Number of steps (default: the surface's, else 200).")
+@click.option("--lr", type=float, help="Learning rate for every optimizer that does not set "
+                                       "its own in --opt.")
+@click.option("--noise", type=float, default=0.0, show_default=True,
+              help="Std. dev. of Gaussian noise added to every gradient.")
+@click.option("--seed", type=int, default=0, show_default=True, help="Seed of the noise.")
+@click.option("--tol", type=float, default=1e-6, show_default=True,
+              help="Converged when step length and gradient norm are below this (0: never).")
+@click.option("--patience", type=int,
+              help="Stop early when the loss has not improved for this many steps.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False),
+              help="Picture to write; the suffix picks the format (.png, .svg, .pdf). "
+                   "Default outputs/<surface>-<optimizers>.png.")
+@click.option("--export", "export_path", type=click.Path(dir_okay=False),
+              help="Also write the trajectories as .csv or .json.")
+@click.option("--no-plot", is_flag=True, help="Do not draw a picture.")
+@click.option("--dpi", type=click.IntRange(min=10, max=1200), default=120, show_default=True,
+              help="Resolution of raster output.")
+@click.option("--title", help="Title of the picture (default: the surface's name).")
+@quiet_option
+@library_errors
+def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patience, out,
+        export_path, no_plot, dpi, title, quiet):
+    """Run optimizers on a surface and draw their paths.
+
+    Each --opt with each --start is one run, numbered in the order of the flags. Prints a table
+    (label, start, end, final loss, steps, status, nearest minimum) and the files written.
+
+    \b
+    Example:
+      adamviz run --surface hump --opt sgd --opt momentum --opt adam
+      adamviz run -s rosenbrock --opt adam:lr=0.05 --start -1.5,2 -o rosen.svg
+      adamviz run -s valley --opt sgd --noise 0.5 --seed 1 --export runs.csv --no-plot
+    """
+    from . import api
+    from .io import check_writable
+
+    if out is not None and no_plot:
+        raise InputError("--out and --no-plot contradict each other; drop one.")
+    if out is not None:
+        from .render.figure import image_format
+
+        image_format(out)
+        check_writable(out)
+    if export_path is not None:
+        from .exports import FORMATS
+
+        if not export_path.lower().endswith(FORMATS):
+            raise InputError(f"Unknown export format for {export_path!r}; use .csv or .json.")
+        check_writable(export_path)
+
+    result = api.run(surface, opts or ("adam",), starts, steps=steps, lr=lr, noise=noise,
+                     seed=seed, tol=tol or None, patience=patience, surfaces_dir=surfaces_dir)
+    written = []
+    if not no_plot:
+        path = out or api.default_output(result)
+        check_writable(path)
+        written.append(api.save_plot(result, path, dpi=dpi, title=title))
+    if export_path is not None:
+        written.append(api.export(result, export_path))
+    if not quiet:
+        click.echo(result.table())
+        for path in written:
+            click.echo(f"wrote {path}")
+
+
+@cli.command(name="surfaces")
+@click.option("--surfaces-dir", "surfaces_dir", multiple=True, type=click.Path(file_okay=False),
+              help="Extra folder of surface .toml files (repeatable).")
+@library_errors
+def surfaces_command(surfaces_dir):
+    """List the surfaces: name, description, box and minima.
+
+    \b
+    Example:
+      adamviz surfaces
+      adamviz surfaces --surfaces-dir my_surfaces/
+    """
+    from . import surfaces
+
+    for name, path in surfaces.available(surfaces_dir).items():
+        s = surfaces.load_file(path)
+        box = f"x in [{s.xlim[0]:g}, {s.xlim[1]:g}]"
+        if s.ylim is not None:
+            box += f", y in [{s.ylim[0]:g}, {s.ylim[1]:g}]"
+        minima = "; ".join(f"{m.kind} at ({', '.join(f'{v:.4g}' for v in m.point)})"
+                           for m in s.minima) or "none listed"
+        click.echo(f"{name}: {s.description or s.expr}")
+        click.echo(f"    f = {s.expr}")
+        click.echo(f"    {box}; minima: {minima}")
+
+
+@cli.command(name="optimizers")
+def optimizers_command():
+    """List the optimizers with their defaults (torch.optim's) and update rule.
+
+    \b
+    Example:
+      adamviz optimizers
+      adamviz run --opt 'rmsprop:alpha=0.9,centered=true'
+    """
+    from . import optimizers
+    from .specs import format_value
+
+    for name in optimizers.OPTIMIZERS:
+        hyper = ", ".join(f"{k}={format_value(v)}" for k, v in optimizers.defaults(name).items())
+        click.echo(f"{name}: {optimizers.rule(name).split(': ', 1)[1]}")
+        click.echo(f"    defaults: {hyper}")
+
+
+def main():
+    cli(prog_name="adamviz")

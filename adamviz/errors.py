@@ -1,0 +1,19 @@
+"""The library's own exceptions.
+
+The CLI turns these into Click errors: an ``InputError`` is the user's to fix (a bad flag value,
+an unknown name, a malformed file) and exits with code 2; a ``RunError`` is a failure while
+running (an output that cannot be written mid-way) and exits with code 1. Nothing else is
+expected to reach the user.
+"""
+
+
+class AdamvizError(Exception):
+    """Base class of every error adamviz raises on purpose."""
+
+
+class InputError(AdamvizError, ValueError):
+    """Something the user gave us is wrong; the message says what and what would be right."""
+
+
+class RunError(AdamvizError, RuntimeError):
+    """Something failed while doing valid work (e.g. the disk filled up while writing)."""

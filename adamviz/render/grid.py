@@ -1,0 +1,80 @@
+"""Numbers behind a contour plot, with no matplotlib: the view box, the grid, the levels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+GROW_LIMIT = 2.0  # the view grows to show runs leaving the box, by at most this many box sizes
+PADDING = 0.05
+
+
+def view_box(box, paths=()) -> np.ndarray:
+    """The box, grown (with a margin) to include every finite point of ``paths``.
+
+    ``box`` is ((x0, x1), (y0, y1)); each path is an (n, 2) array. Growth is capped at
+    ``GROW_LIMIT`` box sizes on each side, so one run that flies off does not shrink the rest to
+    a dot (it is drawn leaving the view, and reported as diverged).
+    """
+    box = np.array(box, dtype=float)
+    size = box[:, 1] - box[:, 0]
+    lo, hi = box[:, 0].copy(), box[:, 1].copy()
+    for path in paths:
+        path = np.asarray(path, dtype=float)
+        finite = path[np.isfinite(path).all(axis=1)]
+        if len(finite):
+            lo = np.minimum(lo, finite.min(axis=0))
+            hi = np.maximum(hi, finite.max(axis=0))
+    grown = (lo < box[:, 0]) | (hi > box[:, 1])
+    lo = np.where(grown, lo - PADDING * (hi - lo), lo)
+    hi = np.where(grown, hi + PADDING * (hi - lo), hi)
+    lo = np.maximum(lo, box[:, 0] - GROW_LIMIT * size)
+    hi = np.minimum(hi, box[:, 1] + GROW_LIMIT * size)
+    return np.stack([lo, hi], axis=1)
+
+
+def loss_grid(surface, view, resolution: int = 240):
+    """X, Y, Z arrays of the loss over ``view`` ((x0, x1), (y0, y1)) at ``resolution``^2 points."""
+    xs = np.linspace(view[0][0], view[0][1], resolution)
+    ys = np.linspace(view[1][0], view[1][1], resolution)
+    X, Y = np.meshgrid(xs, ys)
+    Z = surface.loss(np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
+    return X, Y, Z
+
+
+def spans_decades(values, decades: float = 2.0) -> bool:
+    """True when the loss above its minimum spans more than ``decades`` orders of magnitude
+    between its median and maximum or between its lower decile and median (log levels then show
+    the structure near the minimum that linear levels would flatten)."""
+    v = np.asarray(values, dtype=float)
+    v = v[np.isfinite(v)]
+    if v.size == 0:
+        return False
+    shifted = v - v.min()
+    p10, p50, top = np.percentile(shifted, [10, 50, 100])
+    if top <= 0:
+        return False
+    return top / max(p50, 1e-300) > 10**decades or p50 / max(p10, 1e-300) > 10**decades
+
+
+def contour_levels(Z, mode: str = "auto", count: int = 24,
+                   cap_quantile: float = 0.85) -> tuple[np.ndarray, str]:
+    """Contour levels for loss values ``Z`` and the mode used ('linear' or 'log').
+
+    Linear levels stop at the ``cap_quantile`` of the values (what lies above is one "higher"
+    band), so steep walls at the edge of the box do not squeeze the interesting region into one
+    band. Log levels are spaced geometrically in (loss - min), from a small fraction of the range
+    up to the maximum, so both the deep valley and the high walls get lines.
+    """
+    finite = Z[np.isfinite(Z)]
+    zmin, zmax = float(finite.min()), float(finite.max())
+    if zmax <= zmin:
+        return np.array([zmin - 0.5, zmin + 0.5]), "linear"
+    if mode == "auto":
+        mode = "log" if spans_decades(finite) else "linear"
+    if mode == "log":
+        spread = zmax - zmin
+        floor = max(float(np.percentile(finite - zmin, 0.5)), spread * 1e-6)
+        levels = zmin + np.geomspace(floor, spread, count)
+        return np.concatenate([[zmin], levels]), "log"
+    top = float(np.quantile(finite, cap_quantile))
+    return np.linspace(zmin, top if top > zmin else zmax, count + 1), "linear"

@@ -1,0 +1,97 @@
+"""Parsing the small text forms users type: optimizer specs and points.
+
+``adam:lr=0.05,beta1=0.8`` -> ``OptSpec("adam", {"lr": 0.05, "beta1": 0.8})`` and ``"-2,1.5"`` ->
+``(-2.0, 1.5)``. Values are numbers or ``true``/``false``; whether a hyperparameter exists and
+has the right type is checked by ``optimizers.make``. Every refusal is an ``InputError`` that says
+what a valid spec looks like.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from .errors import InputError
+
+_NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
+_BOOLS = {"true": True, "false": False}
+
+
+@dataclass(frozen=True)
+class OptSpec:
+    """An optimizer name and the hyperparameters the user set explicitly."""
+
+    name: str
+    hyperparams: dict = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        if not self.hyperparams:
+            return self.name
+        body = ",".join(f"{k}={format_value(v)}" for k, v in self.hyperparams.items())
+        return f"{self.name}:{body}"
+
+
+def format_value(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e6:
+        return str(int(value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def parse_value(text: str, where: str):
+    text = text.strip()
+    if text.lower() in _BOOLS:
+        return _BOOLS[text.lower()]
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(f"{where}: {text!r} is not a number (or true/false).") from None
+    if not math.isfinite(value):
+        raise InputError(f"{where}: {text!r} is not a finite number.")
+    return value
+
+
+def parse_opt(text: str) -> OptSpec:
+    """Parse ``NAME[:key=value,...]``."""
+    example = "e.g. adam or adam:lr=0.05,beta1=0.8"
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"Empty optimizer spec; expected NAME[:key=value,...], {example}.")
+    name, sep, rest = text.strip().partition(":")
+    name = name.strip().lower()
+    if not _NAME.match(name):
+        raise InputError(f"Bad optimizer spec {text!r}: {name!r} is not an optimizer name; "
+                         f"expected NAME[:key=value,...], {example}.")
+    params: dict = {}
+    if sep and not rest.strip():
+        raise InputError(f"Bad optimizer spec {text!r}: nothing after ':'; {example}.")
+    for item in rest.split(",") if sep else []:
+        key, eq, value = item.partition("=")
+        key = key.strip()
+        if not eq or not key or not value.strip():
+            raise InputError(f"Bad optimizer spec {text!r}: {item.strip()!r} is not key=value; "
+                             f"{example}.")
+        if key in params:
+            raise InputError(f"Bad optimizer spec {text!r}: {key!r} is given twice.")
+        params[key] = parse_value(value, f"optimizer spec {text!r}, {key}")
+    return OptSpec(name, params)
+
+
+def parse_point(text: str, dims: int | None = None) -> tuple[float, ...]:
+    """Parse ``X,Y`` (or ``X`` for a curve) into a tuple of floats."""
+    parts = [p for p in re.split(r"[,\s]+", text.strip()) if p] if isinstance(text, str) else []
+    if not parts or len(parts) > 2 or (dims is not None and len(parts) != dims):
+        shape = "X" if dims == 1 else "X,Y"
+        raise InputError(f"Bad point {text!r}: expected {shape}, e.g. "
+                         f"{'-1.5' if dims == 1 else '-1.5,0.8'}.")
+    values = []
+    for part in parts:
+        try:
+            value = float(part)
+        except ValueError:
+            raise InputError(f"Bad point {text!r}: {part!r} is not a number.") from None
+        if not math.isfinite(value):
+            raise InputError(f"Bad point {text!r}: {part!r} is not a finite number.")
+        values.append(value)
+    return tuple(values)

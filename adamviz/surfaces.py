@@ -1,0 +1,257 @@
+"""Loss surfaces kept as data: TOML files with a formula, a box, minima and plotting defaults.
+
+The built-in files live in the repository's top-level ``surfaces/`` folder (shipped in the wheel
+as ``adamviz/builtin_surfaces``); ``surfaces/README.md`` documents the format. A user adds a
+folder of their own with ``--surfaces-dir`` or the ``ADAMVIZ_SURFACES`` environment variable
+(``os.pathsep``-separated), or names a ``.toml`` file directly. A name with a path separator or a
+``.toml`` suffix is a file; anything else is looked up by file stem, user folders first.
+
+This module imports neither numpy nor sympy at import time: listing surfaces only reads TOML and
+checks formulas with the standard library. The numeric functions are compiled on first use.
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import os
+import tomllib
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from .errors import InputError
+from .expressions import CompiledFormula, Formula, parse
+
+ENV_VAR = "ADAMVIZ_SURFACES"
+LEVEL_MODES = ("auto", "linear", "log")
+MINIMUM_KINDS = ("global", "local")
+_REQUIRED = ("name", "expr", "xlim")
+_KEYS = {
+    "name": "the name used on the command line (the file's stem)",
+    "description": "one line shown by `adamviz surfaces` and in figure titles",
+    "expr": "the loss formula in x (and y)",
+    "xlim": "[a, b], the x range of the box",
+    "ylim": "[c, d], the y range of the box (omit only for a formula in x alone)",
+    "start": "[x0, y0], the default start (the box's centre otherwise)",
+    "minima": "[[minima]] tables with at = [x, y] and kind = 'global' or 'local'",
+    "steps": "default number of steps for `adamviz run`",
+    "lr": "a table of default learning rates per optimizer, e.g. lr = { sgd = 0.01 }",
+    "levels": "contour levels: 'auto', 'linear' or 'log'",
+}
+
+
+@dataclass(frozen=True)
+class Minimum:
+    point: tuple[float, ...]
+    kind: str  # "global" or "local"
+
+
+@dataclass(frozen=True)
+class Surface:
+    """A named loss surface in one or two variables, with its box and plotting defaults."""
+
+    name: str
+    formula: Formula
+    xlim: tuple[float, float]
+    ylim: tuple[float, float] | None = None
+    description: str = ""
+    start: tuple[float, ...] | None = None
+    minima: tuple[Minimum, ...] = ()
+    steps: int | None = None
+    lr: dict[str, float] = field(default_factory=dict)
+    levels: str = "auto"
+    source: str = "<memory>"
+
+    @property
+    def dims(self) -> int:
+        """1 for a curve f(x) (no ylim), 2 for a surface f(x, y)."""
+        return 1 if self.ylim is None else 2
+
+    @property
+    def expr(self) -> str:
+        return self.formula.text
+
+    @property
+    def box(self) -> tuple[tuple[float, float], ...]:
+        return (self.xlim,) if self.ylim is None else (self.xlim, self.ylim)
+
+    @property
+    def default_start(self) -> tuple[float, ...]:
+        if self.start is not None:
+            return self.start
+        return tuple((lo + hi) / 2 for lo, hi in self.box)
+
+    @cached_property
+    def compiled(self) -> CompiledFormula:
+        return self.formula.compile(self.dims)
+
+    def loss(self, points):
+        """Loss at each of N points, shape (N,); ``points`` has shape (N, dims)."""
+        return self.compiled.value(points)
+
+    def gradient(self, points, out=None):
+        """Exact gradient at each point, shape (N, dims)."""
+        return self.compiled.gradient(points, out=out)
+
+    def hessian(self, points):
+        """Exact Hessian at each point, shape (N, dims, dims)."""
+        return self.compiled.hessian(points)
+
+    def global_minima(self) -> tuple[Minimum, ...]:
+        return tuple(m for m in self.minima if m.kind == "global")
+
+
+def builtin_dir() -> Path:
+    """The folder of built-in surface files: in the wheel, or the checkout's ``surfaces/``."""
+    here = Path(__file__).resolve().parent
+    packaged = here / "builtin_surfaces"
+    return packaged if packaged.is_dir() else here.parent / "surfaces"
+
+
+def search_dirs(extra: tuple[str | os.PathLike, ...] | list = ()) -> list[Path]:
+    """User folders (flags first, then ``$ADAMVIZ_SURFACES``), then the built-ins."""
+    dirs = [Path(d) for d in extra]
+    dirs += [Path(d) for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d]
+    for d in dirs:
+        if not d.is_dir():
+            raise InputError(f"Surfaces folder {str(d)!r} does not exist or is not a folder.")
+    return [*dirs, builtin_dir()]
+
+
+def available(extra_dirs=()) -> dict[str, Path]:
+    """Every surface name that can be looked up, mapped to its file (user folders win)."""
+    found: dict[str, Path] = {}
+    for folder in search_dirs(extra_dirs):
+        for path in sorted(folder.glob("*.toml")):
+            found.setdefault(path.stem, path)
+    return found
+
+
+def is_path(spec: str) -> bool:
+    return spec.endswith(".toml") or "/" in spec or os.sep in spec
+
+
+def load(spec: str | os.PathLike, extra_dirs=()) -> Surface:
+    """Load a surface by built-in/user name or from a ``.toml`` path."""
+    spec = os.fspath(spec)
+    if is_path(spec):
+        path = Path(spec)
+        if not path.is_file():
+            raise InputError(f"Surface file {spec!r} does not exist.")
+        return load_file(path)
+    names = available(extra_dirs)
+    if spec not in names:
+        raise InputError(f"Unknown surface {spec!r}{suggest(spec, names)}")
+    return load_file(names[spec], expected_name=spec)
+
+
+def suggest(word: str, choices) -> str:
+    """'; did you mean X? Known: ...' — the tail of an unknown-name message."""
+    choices = sorted(choices)
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]!r}?" if close else "."
+    return f"{hint} Known: {', '.join(choices)}."
+
+
+def load_file(path: Path, expected_name: str | None = None) -> Surface:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"Cannot read surface file {str(path)!r}: {exc}.") from None
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}.") from None
+    surface = from_dict(data, source=str(path))
+    if expected_name is not None and surface.name != expected_name:
+        raise InputError(f"{path}: name {surface.name!r} does not match the file name "
+                         f"{expected_name!r}; rename one of them.")
+    return surface
+
+
+def from_dict(data: dict, source: str = "<memory>") -> Surface:
+    """Validate a surface definition (as read from TOML) and build a ``Surface``."""
+    unknown = [k for k in data if k not in _KEYS]
+    if unknown:
+        key = unknown[0]
+        raise InputError(f"{source}: unknown key {key!r}{suggest(key, _KEYS)[:-1]} "
+                         f"(see surfaces/README.md).")
+    missing = [k for k in _REQUIRED if k not in data]
+    if missing:
+        raise InputError(f"{source}: missing required key {missing[0]!r} "
+                         f"({_KEYS[missing[0]]}).")
+    name = _string(data, "name", source)
+    if not name.replace("-", "").replace("_", "").isalnum():
+        raise InputError(f"{source}: name {name!r} may use only letters, digits, '-' and '_'.")
+    formula = parse(data["expr"], source=f"{source}: expr")
+    xlim = _interval(data, "xlim", source)
+    ylim = _interval(data, "ylim", source) if "ylim" in data else None
+    if ylim is None and "y" in formula.variables:
+        raise InputError(f"{source}: the formula uses y, so 'ylim' is required.")
+    dims = 1 if ylim is None else 2
+    start = _point(data["start"], dims, f"{source}: start") if "start" in data else None
+    minima = tuple(_minimum(m, dims, f"{source}: minima[{i}]")
+                   for i, m in enumerate(_list(data, "minima", source)))
+    steps = None
+    if "steps" in data:
+        steps = data["steps"]
+        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+            raise InputError(f"{source}: steps must be a whole number >= 1, got {steps!r}.")
+    lr = data.get("lr", {})
+    if not isinstance(lr, dict):
+        raise InputError(f"{source}: lr must be a table such as lr = {{ sgd = 0.01 }}.")
+    for opt, value in lr.items():
+        if not _number(value) or value <= 0:
+            raise InputError(f"{source}: lr.{opt} must be a positive number, got {value!r}.")
+    levels = data.get("levels", "auto")
+    if levels not in LEVEL_MODES:
+        raise InputError(f"{source}: levels must be one of {', '.join(LEVEL_MODES)}, "
+                         f"got {levels!r}.")
+    return Surface(name=name, formula=formula, xlim=xlim, ylim=ylim,
+                   description=_string(data, "description", source, default=""),
+                   start=start, minima=minima, steps=steps,
+                   lr={k: float(v) for k, v in lr.items()}, levels=levels, source=source)
+
+
+def _number(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _string(data, key, source, default=None) -> str:
+    value = data.get(key, default)
+    if not isinstance(value, str):
+        raise InputError(f"{source}: {key} must be a string, got {value!r}.")
+    return value
+
+
+def _list(data, key, source) -> list:
+    value = data.get(key, [])
+    if not isinstance(value, list):
+        raise InputError(f"{source}: {key} must be a list ({_KEYS[key]}).")
+    return value
+
+
+def _interval(data, key, source) -> tuple[float, float]:
+    value = data[key]
+    if (not isinstance(value, list) or len(value) != 2 or not all(map(_number, value))
+            or not value[0] < value[1]):
+        raise InputError(f"{source}: {key} must be [low, high] with low < high, got {value!r}.")
+    return float(value[0]), float(value[1])
+
+
+def _point(value, dims, where) -> tuple[float, ...]:
+    if not isinstance(value, list) or len(value) != dims or not all(map(_number, value)):
+        shape = "[x, y]" if dims == 2 else "[x]"
+        raise InputError(f"{where} must be a point {shape} of numbers, got {value!r}.")
+    return tuple(float(v) for v in value)
+
+
+def _minimum(entry, dims, where) -> Minimum:
+    if not isinstance(entry, dict) or set(entry) - {"at", "kind"} or "at" not in entry:
+        raise InputError(f"{where} must be a table with at = [x, y] and kind = 'global' or "
+                         f"'local', got {entry!r}.")
+    kind = entry.get("kind", "global")
+    if kind not in MINIMUM_KINDS:
+        raise InputError(f"{where}: kind must be 'global' or 'local', got {kind!r}.")
+    return Minimum(point=_point(entry["at"], dims, f"{where}.at"), kind=kind)
