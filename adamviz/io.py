@@ -33,8 +33,12 @@ def check_writable(path: str | os.PathLike, create_parent: bool = True) -> Path:
                              f"{exc.strerror or exc}.") from None
     if not parent.is_dir():
         raise InputError(f"Output folder {str(parent)!r} does not exist.")
-    if not os.access(parent, os.W_OK | os.X_OK):
-        raise InputError(f"Output folder {str(parent)!r} is not writable.")
+    try:  # a real probe: permissions, read-only file systems and quotas all show up here
+        with tempfile.TemporaryFile(dir=parent):
+            pass
+    except OSError as exc:
+        raise InputError(f"Output folder {str(parent)!r} is not writable: "
+                         f"{exc.strerror or exc}.") from None
     return path
 
 

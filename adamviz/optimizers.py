@@ -281,8 +281,9 @@ def _adam(name, hyper, lr, beta1, beta2, eps, weight_decay, amsgrad, bias_correc
         else:
             denom = np.sqrt(second) / bc2**0.5 + eps
         step = -step_size * m / denom
-        if decoupled:
-            step = step + _decay(params, lr, weight_decay)
+        if decoupled and weight_decay != 0:
+            # torch shrinks the parameters first, then adds the Adam step (see nadam).
+            step = (params * (1 - lr * weight_decay) + step) - params
         return step, AdamState(t=t, m=m, v=v, v_max=v_max)
 
     return Optimizer(name, hyper, init, update)
@@ -341,9 +342,12 @@ def nadam(lr: float = 2e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float
         m = _lerp(state.m, g, 1 - beta1)
         v = state.v * beta2 + (1 - beta2) * g * g
         denom = np.sqrt(v / bc2) + eps
-        step = ((-lr * (1.0 - mu) / (1.0 - mu_product)) * g / denom
-                + ((-lr * mu_next) / (1.0 - mu_product * mu_next)) * m / denom)
-        return step + decay, NAdamState(t=t, m=m, v=v, mu_product=mu_product)
+        # torch adds the two terms to the parameters one after the other; doing the same and
+        # taking the difference makes params + step round exactly as torch does.
+        new = params + decay
+        new = new + (-lr * (1.0 - mu) / (1.0 - mu_product)) * g / denom
+        new = new + ((-lr * mu_next) / (1.0 - mu_product * mu_next)) * m / denom
+        return new - params, NAdamState(t=t, m=m, v=v, mu_product=mu_product)
 
     return Optimizer("nadam", _hyper(locals()), init, update)
 
@@ -382,7 +386,9 @@ def radam(lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float
             step = -(m_hat * lr * adaptive * rect)
         else:
             step = -(m_hat * lr)
-        return step + decay, AdamState(t=t, m=m, v=v, v_max=state.v_max)
+        if decoupled_weight_decay and weight_decay != 0:
+            step = (params + decay + step) - params  # torch's order (see nadam)
+        return step, AdamState(t=t, m=m, v=v, v_max=state.v_max)
 
     return Optimizer("radam", _hyper(locals()), init, update)
 

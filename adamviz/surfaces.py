@@ -12,7 +12,6 @@ checks formulas with the standard library. The numeric functions are compiled on
 
 from __future__ import annotations
 
-import difflib
 import math
 import os
 import tomllib
@@ -149,9 +148,30 @@ def load(spec: str | os.PathLike, extra_dirs=()) -> Surface:
 def suggest(word: str, choices) -> str:
     """'; did you mean X? Known: ...' — the tail of an unknown-name message."""
     choices = sorted(choices)
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.5)
-    hint = f"; did you mean {close[0]!r}?" if close else "."
+    close = closest(word, choices)
+    hint = f"; did you mean {close!r}?" if close else "."
     return f"{hint} Known: {', '.join(choices)}."
+
+
+def closest(word: str, choices) -> str | None:
+    """The choice with the fewest typos (edits, counting a swap of neighbours as one), if any
+    is within a third of the word's length (at least 2)."""
+    scored = sorted((_typos(word.lower(), c.lower()), abs(len(c) - len(word)), c) for c in choices)
+    if scored and scored[0][0] <= max(2, len(word) // 3):
+        return scored[0][2]
+    return None
+
+
+def _typos(a: str, b: str) -> int:
+    """Optimal string alignment distance (Damerau-Levenshtein without repeated edits)."""
+    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
+    for i in range(1, len(a) + 1):
+        for j in range(1, len(b) + 1):
+            cost = a[i - 1] != b[j - 1]
+            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
+                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
+    return d[len(a)][len(b)]
 
 
 def load_file(path: Path, expected_name: str | None = None) -> Surface:

@@ -6,6 +6,8 @@ notebook user can draw onto their own axes and tests can read the data back.
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.collections import LineCollection
@@ -66,7 +68,8 @@ def draw_paths(ax, paths, colors, labels, markers: bool = False):
 
 def place_legend(ax, handles):
     """The legend below the axes, in as many columns as fit, so it never hides a path."""
-    ncols = min(len(handles), 3 if max(len(h.get_label()) for h in handles) > 22 else 4)
+    widths = [len(h.get_label()) + 6 for h in handles]  # label plus its marker, in characters
+    ncols = len(handles) if sum(widths) <= 100 else (3 if max(widths) > 28 else 4)
     return ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1),
                      ncols=ncols, fontsize=10, frameon=False)
 
@@ -154,4 +157,7 @@ def _draw_curve_view(ax, result, paths, colors, labels, markers, title):
 
 
 def _title(surface) -> str:
-    return f"{surface.name}: {surface.description}" if surface.description else surface.name
+    """The surface's name and description, wrapped so it never runs past the axes."""
+    if not surface.description:
+        return surface.name
+    return "\n".join(textwrap.wrap(f"{surface.name}: {surface.description}", width=64))

@@ -1,0 +1,22 @@
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch):
+    """No user surfaces folder leaks in from the environment."""
+    monkeypatch.delenv("ADAMVIZ_SURFACES", raising=False)
+    os.environ.setdefault("MPLBACKEND", "Agg")
+
+
+@pytest.fixture
+def minimal_surface(tmp_path):
+    """A user's file with only the required keys."""
+    path = tmp_path / "mine.toml"
+    path.write_text('name = "mine"\nexpr = "(x - 1)**2 + 2*(y + 0.5)**2"\n'
+                    'xlim = [-3, 3]\nylim = [-2, 2]\n')
+    return path
