@@ -68,7 +68,8 @@ def quiet_option(func):
                         help="Print nothing but errors.")(func)
 
 
-@click.group(name="adamviz", cls=AdamvizGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(name="adamviz", cls=AdamvizGroup,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="adamviz")
 def cli():
     """See how gradient-descent optimizers move on 2D loss surfaces.

@@ -24,7 +24,8 @@ import numpy as np
 from .optimizers import Optimizer
 from .surfaces import Surface
 
-CONVERGED, STOPPED_EARLY, DIVERGED, MAX_STEPS = "converged", "stopped early", "diverged", "max steps"
+CONVERGED, STOPPED_EARLY = "converged", "stopped early"
+DIVERGED, MAX_STEPS = "diverged", "max steps"
 STATUSES = (CONVERGED, STOPPED_EARLY, DIVERGED, MAX_STEPS)
 DIVERGE_FACTOR = 10.0  # how many box sizes away from the box a run counts as diverged
 

@@ -167,7 +167,8 @@ def parse(text: object, source: str = "expression") -> Formula:
         tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         where = f" at column {exc.offset}" if exc.offset else ""
-        raise ExpressionError(f"{source}: not a valid formula ({exc.msg}{where}): {text!r}") from None
+        raise ExpressionError(
+            f"{source}: not a valid formula ({exc.msg}{where}): {text!r}") from None
     except (ValueError, MemoryError, RecursionError) as exc:
         raise ExpressionError(f"{source}: not a valid formula ({exc})") from None
     checker = _Checker(text.strip(), source)

@@ -55,7 +55,13 @@ def test_view_grows_to_include_runs_leaving_the_box_but_not_forever():
     grown = grid.view_box(box, [np.array([[0, 0], [1.5, 0.2]])])
     assert grown[0][1] > 1.5 and tuple(grown[1]) == (-1, 1)
     capped = grid.view_box(box, [np.array([[0, 0], [1e9, 0]])])
-    assert capped[0][1] == 1 + grid.GROW_LIMIT * 2
+    assert capped[0][1] == 1 + grid.GROW_LIMIT * 2 == 2
+
+
+def test_diverged_runs_say_so_in_the_legend():
+    result = api.run("bowl", ["sgd:lr=1", "adam"])
+    labels = [t.get_text() for t in api.plot(result)["legend"].get_texts()]
+    assert labels[:2] == ["sgd (lr=1) — diverged", "adam (lr=0.1)"]
 
 
 def test_levels_are_log_spaced_where_the_loss_spans_decades():
@@ -72,7 +78,8 @@ def test_levels_are_log_spaced_where_the_loss_spans_decades():
 def test_markers_on_short_runs_only():
     short = api.plot(api.run("hump", ["adam"], steps=20))
     assert len(short["dots"]) == 1
-    np.testing.assert_array_equal(short["dots"][0].get_xdata(), short["lines"].get_segments()[0][:, 0])
+    path = short["lines"].get_segments()[0]
+    np.testing.assert_array_equal(short["dots"][0].get_xdata(), path[:, 0])
     long = api.plot(api.run("hump", ["adam"], steps=300, tol=None))
     assert long["dots"] == []
 

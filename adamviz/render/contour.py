@@ -103,7 +103,8 @@ def draw_contour_view(ax, result, title: str | None = None, colorbar: bool = Tru
     surface = result.surface
     paths = [run.points for run in result.runs]
     colors = [style.run_color(i) for i in range(len(result.runs))]
-    labels = [run.label for run in result.runs]
+    labels = [run.label + (" — diverged" if run.status == "diverged" else "")
+              for run in result.runs]
     markers = max((run.steps for run in result.runs), default=0) <= style.MARKERS_UP_TO
     if surface.dims == 1:
         return _draw_curve_view(ax, result, paths, colors, labels, markers, title)
@@ -120,12 +121,11 @@ def draw_contour_view(ax, result, title: str | None = None, colorbar: bool = Tru
     ax.set_ylabel("y", fontsize=12)
     ax.set_title(title or _title(surface), fontsize=13)
     if colorbar:
-        bar = ax.figure.colorbar(filled, ax=ax, shrink=0.85, pad=0.02)
+        # uniform spacing: every band gets the same height, so log-spaced levels stay readable
+        bar = ax.figure.colorbar(filled, ax=ax, shrink=0.85, pad=0.02, spacing="uniform")
         bar.set_label("loss" + (" (log-spaced levels)" if mode == "log" else ""), fontsize=11)
-        if mode == "log":
-            bar.ax.set_yscale("linear")
-            ticks = levels[:: max(1, len(levels) // 6)]
-            bar.set_ticks(ticks, labels=[f"{t:.3g}" for t in ticks])
+        ticks = levels[:: max(1, len(levels) // 6)]
+        bar.set_ticks(ticks, labels=[f"{t:.3g}" for t in ticks])
     (x0, x1), (y0, y1) = view
     if 1 / 3 <= (y1 - y0) / (x1 - x0) <= 3:
         ax.set_aspect("equal", adjustable="box")  # true geometry: step lengths look right

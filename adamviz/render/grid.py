@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-GROW_LIMIT = 2.0  # the view grows to show runs leaving the box, by at most this many box sizes
+GROW_LIMIT = 0.5  # the view grows to show runs leaving the box, by at most this many box sizes
 PADDING = 0.05
 
 
