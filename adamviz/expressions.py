@@ -8,8 +8,9 @@ a syntax tree; every node is then checked against a whitelist (numbers, the vari
 are constant exponents and constant values, so a hostile file can neither run code nor make
 sympy compute a number with billions of digits.
 
-Validation (``parse``) needs only the standard library, so listing surfaces stays fast; sympy is
-imported when a formula is compiled (``Formula.compile``).
+Validation (``parse``) needs only the standard library, so listing surfaces stays fast. Exact
+derivatives come from sympy (``derivatives.py``), are printed back into this same grammar, cached,
+and evaluated by a small numpy evaluator (``compiled.py``): nothing is ever ``eval``-ed.
 """
 
 from __future__ import annotations
@@ -49,8 +50,10 @@ FUNCTIONS = {
     "arcsinh": (1, math.asinh, "asinh"),
     "arccosh": (1, math.acosh, "acosh"),
     "arctanh": (1, math.atanh, "atanh"),
+    "sign": (1, lambda v: float((v > 0) - (v < 0)), "sign"),
 }
-ALIASES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2", "ln": "log"}
+ALIASES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2", "ln": "log",
+           "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh"}
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _HINTS = {
@@ -78,88 +81,41 @@ class Formula:
         """The formula as a sympy expression in real symbols ``x`` and ``y``."""
         return _to_sympy(self.tree.body)
 
-    def compile(self, dims: int) -> CompiledFormula:
+    def compile(self, dims: int):
         """Exact value, gradient and Hessian as vectorized numpy functions of (N, dims) points."""
-        return CompiledFormula(self, dims)
+        from .compiled import compile_formula
+
+        return compile_formula(self, dims)
 
 
-class CompiledFormula:
-    """Value, gradient and Hessian of a formula evaluated on arrays of points, shape (N, dims).
-
-    Derivatives are symbolic (sympy ``diff``) and compiled once with ``lambdify`` to numpy code
-    over the sympy objects we built ourselves; common sub-expressions are shared (``cse``).
-    """
-
-    def __init__(self, formula: Formula, dims: int):
-        import sympy
-
-        symbols = _symbols()[:dims]
-        expr = formula.symbolic
-        grad = [sympy.diff(expr, s) for s in symbols]
-        hess = [[sympy.diff(g, s) for s in symbols] for g in grad]
-        self.dims = dims
-        self.expr, self.grad_exprs, self.hess_exprs = expr, grad, hess
-        self._value = sympy.lambdify(symbols, expr, modules="numpy", cse=True)
-        self._grad = sympy.lambdify(symbols, grad, modules="numpy", cse=True)
-        self._hess = sympy.lambdify(symbols, hess, modules="numpy", cse=True)
-
-    def _columns(self, points):
-        import numpy as np
-
-        points = np.asarray(points, dtype=float)
-        if points.ndim != 2 or points.shape[1] != self.dims:
-            raise ValueError(f"points must have shape (N, {self.dims}), got {points.shape}")
-        return points, [points[:, i] for i in range(self.dims)]
-
-    def value(self, points):
-        """Loss at each point: shape (N,)."""
-        import numpy as np
-
-        points, cols = self._columns(points)
-        with np.errstate(all="ignore"):
-            out = self._value(*cols)
-        return np.broadcast_to(np.asarray(out, dtype=float), (points.shape[0],)).copy()
-
-    def gradient(self, points, out=None):
-        """Gradient at each point: shape (N, dims); written into ``out`` when given."""
-        import numpy as np
-
-        points, cols = self._columns(points)
-        if out is None:
-            out = np.empty_like(points)
-        with np.errstate(all="ignore"):
-            parts = self._grad(*cols)
-        for i, part in enumerate(parts):
-            out[:, i] = part  # broadcasts a constant partial derivative
-        return out
-
-    def hessian(self, points):
-        """Hessian at each point: shape (N, dims, dims)."""
-        import numpy as np
-
-        points, cols = self._columns(points)
-        out = np.empty((points.shape[0], self.dims, self.dims))
-        with np.errstate(all="ignore"):
-            rows = self._hess(*cols)
-        for i, row in enumerate(rows):
-            for j, part in enumerate(row):
-                out[:, i, j] = part
-        return out
+@dataclass(frozen=True)
+class Limits:
+    length: int = MAX_LENGTH
+    nodes: int = MAX_NODES
+    depth: int = MAX_DEPTH
+    exponent: float = MAX_EXPONENT
 
 
-def parse(text: object, source: str = "expression") -> Formula:
+# Derived formulas (gradients, Hessians) are longer than what a user writes; they come from our
+# own printer, but are validated all the same, under these looser bounds.
+DERIVED_LIMITS = Limits(length=200_000, nodes=50_000, depth=400, exponent=1000)
+
+
+def parse(text: object, source: str = "expression", names: tuple[str, ...] = (),
+          limits: Limits = Limits()) -> Formula:
     """Validate formula text and return a ``Formula``; raise ``ExpressionError`` if refused.
 
     ``source`` names where the text came from (e.g. ``"surfaces/hump.toml: expr"``) so the
-    message can point at it.
+    message can point at it. ``names`` are extra variables allowed besides x and y (the
+    temporaries of a derived formula).
     """
     if not isinstance(text, str):
         raise ExpressionError(f"{source}: the formula must be a string, got {type(text).__name__}")
     if not text.strip():
         raise ExpressionError(f"{source}: the formula is empty")
-    if len(text) > MAX_LENGTH:
+    if len(text) > limits.length:
         raise ExpressionError(
-            f"{source}: the formula is {len(text)} characters long; at most {MAX_LENGTH} allowed"
+            f"{source}: the formula is {len(text)} characters long; at most {limits.length} allowed"
         )
     if "\n" in text.strip() or "\r" in text:
         raise ExpressionError(f"{source}: the formula must be on one line")
@@ -171,17 +127,19 @@ def parse(text: object, source: str = "expression") -> Formula:
             f"{source}: not a valid formula ({exc.msg}{where}): {text!r}") from None
     except (ValueError, MemoryError, RecursionError) as exc:
         raise ExpressionError(f"{source}: not a valid formula ({exc})") from None
-    checker = _Checker(text.strip(), source)
+    checker = _Checker(text.strip(), source, names, limits)
     checker.check(tree.body, depth=1)
-    used = tuple(v for v in VARIABLES if v in checker.names)
+    used = tuple(v for v in (*VARIABLES, *names) if v in checker.names)
     return Formula(text=text.strip(), variables=used, tree=tree)
 
 
 class _Checker:
     """Walks a syntax tree, refusing anything outside the whitelist and folding constants."""
 
-    def __init__(self, text: str, source: str):
+    def __init__(self, text: str, source: str, names=(), limits: Limits = Limits()):
         self.text, self.source = text, source
+        self.variables = (*VARIABLES, *names)
+        self.limits = limits
         self.nodes = 0
         self.names: set[str] = set()
 
@@ -194,10 +152,10 @@ class _Checker:
     def check(self, node: ast.AST, depth: int) -> float | None:
         """Return the constant value of ``node`` (None if it depends on x or y)."""
         self.nodes += 1
-        if self.nodes > MAX_NODES:
-            self.refuse(node, f"formula too large (more than {MAX_NODES} parts)")
-        if depth > MAX_DEPTH:
-            self.refuse(node, f"formula nested too deeply (more than {MAX_DEPTH} levels)")
+        if self.nodes > self.limits.nodes:
+            self.refuse(node, f"formula too large (more than {self.limits.nodes} parts)")
+        if depth > self.limits.depth:
+            self.refuse(node, f"formula nested too deeply (more than {self.limits.depth} levels)")
 
         if isinstance(node, ast.Constant):
             value = node.value
@@ -205,7 +163,7 @@ class _Checker:
                 self.refuse(node, "only numbers are allowed as constants")
             return self.bounded(node, float(value) if abs(value) < 1e308 else math.inf)
         if isinstance(node, ast.Name):
-            if node.id in VARIABLES:
+            if node.id in self.variables:
                 self.names.add(node.id)
                 return None
             if node.id in CONSTANTS:
@@ -223,8 +181,9 @@ class _Checker:
                 self.refuse(node, _HINTS.get(type(node.op), "operator not allowed"))
             left = self.check(node.left, depth + 1)
             right = self.check(node.right, depth + 1)
-            if isinstance(node.op, ast.Pow) and right is not None and abs(right) > MAX_EXPONENT:
-                self.refuse(node, f"exponent too large (at most {MAX_EXPONENT} in absolute value)")
+            limit = self.limits.exponent
+            if isinstance(node.op, ast.Pow) and right is not None and abs(right) > limit:
+                self.refuse(node, f"exponent too large (at most {limit:g} in absolute value)")
             if left is None or right is None:
                 return None
             return self.fold(node, _FOLD[type(node.op)], left, right)
@@ -294,7 +253,9 @@ def _to_sympy(node: ast.AST):
     if isinstance(node, ast.Name):
         if node.id in VARIABLES:
             return _symbols()[VARIABLES.index(node.id)]
-        return {"pi": sympy.pi, "e": sympy.E}[node.id]
+        if node.id in CONSTANTS:
+            return {"pi": sympy.pi, "e": sympy.E}[node.id]
+        return sympy.Symbol(node.id, real=True)
     if isinstance(node, ast.UnaryOp):
         operand = _to_sympy(node.operand)
         return -operand if isinstance(node.op, ast.USub) else operand

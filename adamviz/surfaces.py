@@ -20,7 +20,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .errors import InputError
-from .expressions import CompiledFormula, Formula, parse
+from .expressions import Formula, parse
 
 ENV_VAR = "ADAMVIZ_SURFACES"
 LEVEL_MODES = ("auto", "linear", "log")
@@ -82,7 +82,7 @@ class Surface:
         return tuple((lo + hi) / 2 for lo, hi in self.box)
 
     @cached_property
-    def compiled(self) -> CompiledFormula:
+    def compiled(self):
         return self.formula.compile(self.dims)
 
     def loss(self, points):

@@ -20,3 +20,9 @@ def minimal_surface(tmp_path):
     path.write_text('name = "mine"\nexpr = "(x - 1)**2 + 2*(y + 0.5)**2"\n'
                     'xlim = [-3, 3]\nylim = [-2, 2]\n')
     return path
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory):
+    """Derivative cache in a fresh folder: the suite exercises the cold and the warm path."""
+    os.environ["ADAMVIZ_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
