@@ -14,7 +14,8 @@ from importlib import import_module
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "run": "api", "plot": "api", "save_plot": "api", "export": "api", "load_surface": "api",
+    "run": "api", "plot": "api", "save_plot": "api", "animate": "api", "export": "api",
+    "load_surface": "api",
     "Result": "api", "Run": "api",
     "optimize": "engine", "Trajectories": "engine",
     "make_optimizer": ("optimizers", "make"), "OPTIMIZERS": "optimizers",

@@ -39,6 +39,7 @@ class Run:
     steps: int
     best_step: int
     monitor: np.ndarray | None = None
+    effective_lr: np.ndarray | None = None  # (steps+1, D); row 0 is NaN
 
     @property
     def start(self) -> np.ndarray:
@@ -163,7 +164,7 @@ def run(surface: str | Surface, opts=("adam",), starts=None, *, steps: int | Non
     multi_start = len(points) > 1
     for opt, label in resolved:
         traj = engine.optimize(surface, opt, points, steps, noise=noise, seed=seed, tol=tol,
-                               patience=patience, monitor=monitor)
+                               patience=patience, monitor=monitor, record_lr=True)
         for i in range(traj.n_runs):
             run_label = f"{label} from {_point(points[i])}" if multi_start else label
             runs.append(Run(index=len(runs) + 1, optimizer=opt.name,
@@ -172,7 +173,8 @@ def run(surface: str | Surface, opts=("adam",), starts=None, *, steps: int | Non
                             status=traj.status[i], steps=int(traj.steps[i]),
                             best_step=int(traj.best_step[i]),
                             monitor=None if traj.monitor is None
-                            else traj.monitor[: traj.steps[i] + 1, i]))
+                            else traj.monitor[: traj.steps[i] + 1, i],
+                            effective_lr=traj.effective_lr[: traj.steps[i] + 1, i]))
     settings = {"steps": steps, "lr": lr, "noise": noise, "seed": seed, "tol": tol,
                 "patience": patience}
     return Result(surface=surface, runs=runs, settings=settings)
@@ -209,24 +211,62 @@ def default_output(result: Result, folder: str | Path = "outputs", suffix: str =
     return Path(folder) / f"{result.surface.name}-{'-'.join(names)}{suffix}"
 
 
-def plot(result: Result, ax=None, title: str | None = None):
-    """Draw the contour view of ``result`` on ``ax`` (a new figure if None); return the artists."""
-    from .render.contour import draw_contour_view
-    from .render.figure import new_figure
+def plot(result: Result, ax=None, view: str = "contour", title: str | None = None,
+         legend: bool = True):
+    """Draw one view of ``result`` at its last step on ``ax`` (a new figure if None).
 
+    Returns the panel, whose attributes hold the artists (e.g. ``panel.lines``) for inspection
+    or restyling. Views: contour, 3d (needs an Axes with projection="3d"), profile, loss, steps.
+    """
+    from .render.figure import make_panel, new_figure, run_labels
+    from .render.panels import legend_handles
+
+    (view,) = check_views(result, [view])
     if ax is None:
-        ax = new_figure().add_subplot()
-    return draw_contour_view(ax, result, title=title)
+        ax = new_figure().add_subplot(projection="3d" if view == "3d" else None)
+    panel = make_panel(view, ax, result, title=title)
+    panel.show([run.steps for run in result.runs])
+    if legend:
+        handles = legend_handles(result, run_labels(result),
+                                 minima=view in ("contour", "3d", "profile"))
+        panel.legend = ax.legend(handles=handles, fontsize=9, framealpha=0.9)
+    return panel
 
 
-def save_plot(result: Result, path: str | Path, dpi: int = 120, title: str | None = None) -> Path:
-    """Draw ``result`` and save it to ``path``; the suffix picks the format (png, svg, pdf)."""
-    from .render.figure import image_format, new_figure, save
+def check_views(result_or_surface, views) -> list[str]:
+    """Validate a view list (``"contour,loss"`` or a sequence) for a surface."""
+    from .render.viewdata import parse_views
 
-    image_format(path)
-    fig = new_figure()
-    plot(result, fig.add_subplot(), title=title)
-    return save(fig, path, dpi=dpi)
+    surface = getattr(result_or_surface, "surface", result_or_surface)
+    text = views if isinstance(views, str) else ",".join(views)
+    try:
+        return parse_views(text, surface.dims)
+    except ValueError as exc:
+        raise InputError(str(exc)) from None
+
+
+def save_plot(result: Result, path: str | Path, views=("contour",), dpi: int = 120,
+              title: str | None = None, elev: float = 35.0, azim: float = -60.0) -> Path:
+    """Draw ``result`` (one panel per view, side by side) and save it; the suffix picks the
+    format (png, svg, pdf)."""
+    from .render.figure import save_still
+
+    return save_still(result, path, check_views(result, views), dpi=dpi, title=title,
+                      elev=elev, azim=azim)
+
+
+def animate(result: Result, path: str | Path, views=("contour",), fps: float = 20,
+            frames: int = 200, hold: float = 1.0, loop: bool = True, title: str | None = None,
+            dpi: int = 100, elev: float = 35.0, azim: float = -60.0, progress=None):
+    """Animate every run of ``result`` into ``path`` (.gif, or .mp4 with the video extra).
+
+    Returns an ``AnimationInfo`` (frames, the fps it really plays at, size).
+    """
+    from .render.animate import render
+
+    return render(result, path, check_views(result, views), fps=fps, max_frames=frames,
+                  hold=hold, loop=loop, title=title, progress=progress, dpi=dpi, elev=elev,
+                  azim=azim)
 
 
 def export(result: Result, path: str | Path) -> Path:

@@ -7,8 +7,10 @@ sympy, matplotlib) are imported inside the commands, so ``adamviz --help`` stays
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import sys
+import time
 
 import click
 
@@ -105,22 +107,40 @@ def cli():
 @click.option("--export", "export_path", type=click.Path(dir_okay=False),
               help="Also write the trajectories as .csv or .json.")
 @click.option("--no-plot", is_flag=True, help="Do not draw a picture.")
-@click.option("--dpi", type=click.IntRange(min=10, max=1200), default=120, show_default=True,
-              help="Resolution of raster output.")
+@click.option("--view", "views", default="contour", show_default=True,
+              metavar="VIEW[,VIEW...]",
+              help="Panels side by side: contour, 3d, profile, loss, steps.")
+@click.option("--fps", type=float, default=20, show_default=True,
+              help="Animation frame rate (.gif: at most 50).")
+@click.option("--frames", type=int, default=200, show_default=True,
+              help="At most this many animation frames, spread evenly over the steps.")
+@click.option("--hold", type=float, default=1.0, show_default=True,
+              help="Seconds the last animation frame stays.")
+@click.option("--loop/--no-loop", default=True, show_default=True,
+              help="Whether a .gif repeats forever.")
+@click.option("--elev", type=float, default=35.0, show_default=True,
+              help="3d view: camera elevation in degrees.")
+@click.option("--azim", type=float, default=-60.0, show_default=True,
+              help="3d view: camera azimuth in degrees.")
+@click.option("--dpi", type=click.IntRange(min=10, max=1200), default=None,
+              help="Resolution (default 120 for pictures, 100 for animations).")
 @click.option("--title", help="Title of the picture (default: the surface's name).")
 @quiet_option
 @library_errors
 def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patience, out,
-        export_path, no_plot, dpi, title, quiet):
+        export_path, no_plot, views, fps, frames, hold, loop, elev, azim, dpi, title, quiet):
     """Run optimizers on a surface and draw their paths.
 
     Each --opt with each --start is one run, numbered in the order of the flags. Prints a table
     (label, start, end, final loss, steps, status, nearest minimum) and the files written.
+    A .gif or .mp4 output animates the runs; --view puts several panels side by side.
 
     \b
     Example:
       adamviz run --surface hump --opt sgd --opt momentum --opt adam
       adamviz run -s rosenbrock --opt adam:lr=0.05 --start -1.5,2 -o rosen.svg
+      adamviz run -s hump --opt sgd --opt adam --view contour,loss -o hump.gif
+      adamviz run -s beale --opt adam --view 3d --elev 50 --azim -30 -o beale.png
       adamviz run -s valley --opt sgd --noise 0.5 --seed 1 --export runs.csv --no-plot
     """
     from . import api
@@ -128,10 +148,16 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
 
     if out is not None and no_plot:
         raise InputError("--out and --no-plot contradict each other; drop one.")
+    animated = out is not None and out.lower().endswith((".gif", ".mp4"))
     if out is not None:
-        from .render.figure import image_format
+        if animated:
+            from .render.animate import check_settings
 
-        image_format(out)
+            check_settings(out, fps, frames, hold)
+        else:
+            from .render.figure import image_format
+
+            image_format(out)
         check_writable(out)
     if export_path is not None:
         from .exports import FORMATS
@@ -140,19 +166,55 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
             raise InputError(f"Unknown export format for {export_path!r}; use .csv or .json.")
         check_writable(export_path)
 
-    result = api.run(surface, opts or ("adam",), starts, steps=steps, lr=lr, noise=noise,
-                     seed=seed, tol=tol or None, patience=patience, surfaces_dir=surfaces_dir)
+    surface_obj = api.load_surface(surface, surfaces_dir)
+    view_list = api.check_views(surface_obj, views)
+    result = api.run(surface_obj, opts or ("adam",), starts, steps=steps, lr=lr, noise=noise,
+                     seed=seed, tol=tol or None, patience=patience)
     written = []
     if not no_plot:
         path = out or api.default_output(result)
         check_writable(path)
-        written.append(api.save_plot(result, path, dpi=dpi, title=title))
+        if animated:
+            with progress_bar(quiet, "rendering frames") as progress:
+                info = api.animate(result, path, view_list, fps=fps, frames=frames, hold=hold,
+                                   loop=loop, title=title, dpi=dpi or 100, elev=elev, azim=azim,
+                                   progress=progress)
+            written.append(f"{path} ({info.describe()})")
+        else:
+            written.append(api.save_plot(result, path, view_list, dpi=dpi or 120, title=title,
+                                         elev=elev, azim=azim))
     if export_path is not None:
         written.append(api.export(result, export_path))
     if not quiet:
         click.echo(result.table())
         for path in written:
             click.echo(f"wrote {path}")
+
+
+@contextlib.contextmanager
+def progress_bar(quiet: bool, label: str):
+    """A callback ``progress(done, total)`` that shows a bar on stderr once the work has taken
+    more than a second; silent with -q or when stderr is not a terminal."""
+    state = {"bar": None, "shown": 0}
+    started = time.monotonic()
+    show = not quiet and sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if not show:
+            return
+        if state["bar"] is None:
+            if time.monotonic() - started < 1.0:
+                return
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(done - state["shown"])
+        state["shown"] = done
+
+    try:
+        yield progress
+    finally:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)
 
 
 @cli.command(name="surfaces")

@@ -40,6 +40,7 @@ class Trajectories:
     steps: np.ndarray  # (N,) steps each run took
     status: list[str]  # (N,) one of STATUSES
     best_step: np.ndarray  # (N,) step of the lowest monitored loss (early stopping keeps it)
+    effective_lr: np.ndarray | None = None  # (T+1, N, D) per-coordinate rate; row 0 is NaN
 
     @property
     def n_runs(self) -> int:
@@ -56,8 +57,13 @@ class Trajectories:
 def optimize(surface: Surface, optimizer: Optimizer, starts, steps: int, *,
              noise: float = 0.0, seed: int | None = 0, tol: float | None = None,
              patience: int | None = None,
-             monitor: Callable[[np.ndarray], np.ndarray] | None = None) -> Trajectories:
-    """Run ``optimizer`` on ``surface`` from every row of ``starts`` (N, D) for ``steps`` steps."""
+             monitor: Callable[[np.ndarray], np.ndarray] | None = None,
+             record_lr: bool = False) -> Trajectories:
+    """Run ``optimizer`` on ``surface`` from every row of ``starts`` (N, D) for ``steps`` steps.
+
+    With ``record_lr`` the optimizer's effective per-coordinate learning rate is kept for every
+    step (for SGD-like optimizers, which have none, it is their constant lr).
+    """
     params = np.array(starts, dtype=float, ndmin=2)
     n, dims = params.shape
     if dims != surface.dims:
@@ -79,11 +85,18 @@ def optimize(surface: Surface, optimizer: Optimizer, starts, steps: int, *,
     active = np.ones(n, dtype=bool)
     state = optimizer.init(params)
     last = 0
+    rates = None
+    if record_lr:
+        rates = np.full((steps + 1, n, dims), np.nan)
+        constant = None if optimizer.effective_lr else optimizer.hyperparams["lr"]
 
     for k in range(1, steps + 1):
         true_grad = surface.gradient(params)
         grad = true_grad + noise * rng.standard_normal(true_grad.shape) if noise else true_grad
         step, state = optimizer.update(grad, state, params)
+        if rates is not None:
+            rates[k] = constant if constant is not None else optimizer.effective_lr(state)
+            rates[k] = np.where(active[:, None], rates[k], rates[k - 1])
         new = params + step
         loss = surface.loss(new)
 
@@ -122,7 +135,8 @@ def optimize(surface: Surface, optimizer: Optimizer, starts, steps: int, *,
     end = last + 1
     return Trajectories(points=points[:end], losses=losses[:end],
                         monitor=None if watched is None else watched[:end],
-                        steps=taken, status=list(status), best_step=best_step)
+                        steps=taken, status=list(status), best_step=best_step,
+                        effective_lr=None if rates is None else rates[:end])
 
 
 def optimize_loop(surface: Surface, optimizer: Optimizer, starts, steps: int,

@@ -32,6 +32,10 @@ class Optimizer(NamedTuple):
     hyperparams: dict[str, Any]  # every hyperparameter, defaults filled in
     init: Callable[[np.ndarray], Any]
     update: Callable[[np.ndarray, Any, np.ndarray], tuple[np.ndarray, Any]]
+    # The per-coordinate learning rate the last update applied to its direction (for Adam
+    # lr / (sqrt(v^) + eps), the essay's "adaptive learning rate"); None for SGD-like methods,
+    # whose rate is lr everywhere.
+    effective_lr: Callable[[Any], np.ndarray] | None = None
 
 
 # --- state -------------------------------------------------------------------------------------
@@ -188,7 +192,10 @@ def adagrad(lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
         std = np.sqrt(s) + eps
         return -clr * g / std, AdagradState(t=t, sum=s)
 
-    return Optimizer("adagrad", _hyper(locals()), init, update)
+    def effective_lr(state):
+        return lr / (1 + (state.t - 1) * lr_decay) / (np.sqrt(state.sum) + eps)
+
+    return Optimizer("adagrad", _hyper(locals()), init, update, effective_lr)
 
 
 def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
@@ -224,7 +231,11 @@ def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_dec
             step = -lr * g / avg
         return step, RMSpropState(t=state.t + 1, v=v, g_avg=g_avg, buf=buf)
 
-    return Optimizer("rmsprop", _hyper(locals()), init, update)
+    def effective_lr(state):
+        v = state.v - state.g_avg * state.g_avg if centered else state.v
+        return lr / (np.sqrt(v) + eps)
+
+    return Optimizer("rmsprop", _hyper(locals()), init, update, effective_lr)
 
 
 def adam(lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
@@ -286,7 +297,15 @@ def _adam(name, hyper, lr, beta1, beta2, eps, weight_decay, amsgrad, bias_correc
             step = (params * (1 - lr * weight_decay) + step) - params
         return step, AdamState(t=t, m=m, v=v, v_max=v_max)
 
-    return Optimizer(name, hyper, init, update)
+    def effective_lr(state):
+        """lr / (sqrt(v^) + eps): the rate applied to m^ (eps placement as in the update)."""
+        second = state.v_max if amsgrad else state.v
+        bc2 = 1 - beta2**state.t if bias_correction else 1.0
+        if eps_inside_sqrt:
+            return lr / np.sqrt(second / bc2 + eps)
+        return lr / (np.sqrt(second) / bc2**0.5 + eps)
+
+    return Optimizer(name, hyper, init, update, effective_lr)
 
 
 def adamax(lr: float = 2e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
@@ -309,7 +328,10 @@ def adamax(lr: float = 2e-3, beta1: float = 0.9, beta2: float = 0.999, eps: floa
         clr = lr / (1 - beta1**t)
         return -clr * m / u, AdamaxState(t=t, m=m, u=u)
 
-    return Optimizer("adamax", _hyper(locals()), init, update)
+    def effective_lr(state):
+        return lr / state.u  # the rate applied to m^ = m / (1 - b1^t)
+
+    return Optimizer("adamax", _hyper(locals()), init, update, effective_lr)
 
 
 def nadam(lr: float = 2e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
@@ -349,7 +371,10 @@ def nadam(lr: float = 2e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float
         new = new + ((-lr * mu_next) / (1.0 - mu_product * mu_next)) * m / denom
         return new - params, NAdamState(t=t, m=m, v=v, mu_product=mu_product)
 
-    return Optimizer("nadam", _hyper(locals()), init, update)
+    def effective_lr(state):
+        return lr / (np.sqrt(state.v / (1 - beta2**state.t)) + eps)
+
+    return Optimizer("nadam", _hyper(locals()), init, update, effective_lr)
 
 
 def radam(lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
@@ -390,7 +415,18 @@ def radam(lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float
             step = (params + decay + step) - params  # torch's order (see nadam)
         return step, AdamState(t=t, m=m, v=v, v_max=state.v_max)
 
-    return Optimizer("radam", _hyper(locals()), init, update)
+    def effective_lr(state):
+        t = state.t
+        bc2 = 1 - beta2**t
+        rho_inf = 2 / (1 - beta2) - 1
+        rho_t = rho_inf - 2 * t * (beta2**t) / bc2
+        if rho_t <= 5.0:
+            return np.full_like(state.v, lr)  # not yet rectified: plain momentum SGD
+        rect = ((rho_t - 4) * (rho_t - 2) * rho_inf
+                / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
+        return lr * rect * bc2**0.5 / (np.sqrt(state.v) + eps)
+
+    return Optimizer("radam", _hyper(locals()), init, update, effective_lr)
 
 
 # --- registry ----------------------------------------------------------------------------------

@@ -1,21 +1,30 @@
-"""Whole figures: created without pyplot (so nothing is kept alive) and saved atomically."""
+"""Whole figures: one panel per view side by side, a shared legend, saved atomically.
+
+Figures are made without pyplot (``Figure`` + ``FigureCanvasAgg``), so nothing keeps them alive.
+"""
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.text import Annotation
 
 from ..errors import InputError
 from ..io import atomic_open
+from .panels import ContourPanel, CurvePanel, LossPanel, StepsPanel, ThreeDPanel, legend_handles
 
 # Output format by file suffix, like savefig.
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+PANEL_TITLES = {"contour": "paths on the surface", "3d": "the surface in 3D",
+                "profile": "side view", "loss": "loss per step",
+                "steps": "step length and effective learning rate"}
 
 
-def new_figure(width: float = 9.0, height: float = 6.0) -> Figure:
-    fig = Figure(figsize=(width, height), layout="constrained")
+def new_figure(width: float = 9.0, height: float = 6.0, dpi: float = 100) -> Figure:
+    fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
 
@@ -24,10 +33,94 @@ def image_format(path: str | Path) -> str:
     """The image format for ``path`` by its suffix; ``InputError`` for anything else."""
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
-        known = ", ".join(FORMATS)
+        known = ", ".join([*FORMATS, ".gif", ".mp4"])
         raise InputError(f"Unknown output format {suffix or '(no suffix)'!r} for {str(path)!r}; "
                          f"use one of {known}.")
     return FORMATS[suffix]
+
+
+def make_panel(view: str, area, result, animated=False, title=None, elev=35.0, azim=-60.0):
+    """The panel of ``view`` on ``area`` (an Axes, or a grid cell of a figure)."""
+    fig = area.figure if hasattr(area, "figure") and not hasattr(area, "subgridspec") else None
+    if view == "steps":
+        return StepsPanel(area, result, animated, title)
+    if fig is None:  # a grid cell: make the Axes the view needs
+        fig = area.get_gridspec().figure
+        area = fig.add_subplot(area, projection="3d" if view == "3d" else None)
+    if view == "3d":
+        return ThreeDPanel(area, result, animated, title, elev=elev, azim=azim)
+    if view == "profile" or (view == "contour" and result.surface.dims == 1):
+        return CurvePanel(area, result, animated, title)
+    if view == "contour":
+        return ContourPanel(area, result, animated, title)
+    if view == "loss":
+        return LossPanel(area, result, animated, title)
+    raise ValueError(f"unknown view {view!r}")
+
+
+def run_labels(result) -> list[str]:
+    return [run.label + (" — diverged" if run.status == "diverged" else "")
+            for run in result.runs]
+
+
+def surface_title(surface) -> str:
+    """The surface's name and description, wrapped so it never runs past the figure."""
+    if not surface.description:
+        return surface.name
+    return "\n".join(textwrap.wrap(f"{surface.name}: {surface.description}", width=70))
+
+
+def compose(result, views=("contour",), animated=False, title=None, panel_size=(8.0, 6.0),
+            dpi=100, elev=35.0, azim=-60.0, counter=False):
+    """A figure with one panel per view side by side and one legend below; (fig, panels).
+
+    With ``counter`` the line under the title holds a step counter: its fixed part ("step",
+    "/ total") is drawn with the figure, and ``fig.counter_artist`` (invisible, same font and
+    place) is what an animation uses for the digits.
+    """
+    width, height = panel_size
+    fig = new_figure(width * len(views), height, dpi=dpi)
+    grid = fig.add_gridspec(1, len(views))
+    single = len(views) == 1
+    panels = [make_panel(v, grid[0, i], result, animated, None if single else PANEL_TITLES[v],
+                         elev=elev, azim=azim) for i, v in enumerate(views)]
+    heading = title or surface_title(result.surface)
+    if counter:
+        heading += "\n "  # an empty line under the title, for the step counter
+    suptitle = fig.suptitle(heading, fontsize=13)
+    if counter:
+        # Anchored to the bottom of the title's box (its empty second line), placed at draw time.
+        total = max(run.steps for run in result.runs)
+        fixed = "step " + " " * len(str(total)) + f" / {total}"
+        style = {"xy": (0.5, 0.0), "xycoords": suptitle, "ha": "center", "va": "bottom",
+                 "fontsize": 11, "family": "DejaVu Sans Mono"}
+        fig.counter_fixed = fig.add_artist(Annotation(fixed, **style))
+        fig.counter_artist = fig.add_artist(Annotation(" " * len(fixed), visible=False, **style))
+    handles = legend_handles(result, run_labels(result),
+                             minima=any(v in ("contour", "3d", "profile") for v in views))
+    chars = [len(h.get_label()) + 5 for h in handles]  # label plus its handle, ~ 14 per inch
+    per_row = max(1, int(len(views) * width * 14 // max(chars)))
+    fig.legend(handles=handles, loc="outside lower center", fontsize=10, frameon=False,
+               ncols=min(len(handles), per_row))
+    return fig, panels
+
+
+def settle(fig) -> None:
+    """Run the constrained layout until it is stable, then freeze it.
+
+    With an equal-aspect axes and a colorbar, one layout pass is not yet converged, so a figure
+    drawn twice would shift by a pixel; an animation draws its background once and must match
+    every later full draw of the same frame.
+    """
+    engine = fig.get_layout_engine()
+    if engine is not None:
+        engine.execute(fig)
+        fig.canvas.draw()  # the second pass, and a full draw to use right away
+        fig.set_layout_engine("none")
+
+
+def final_steps(result) -> list[int]:
+    return [run.steps for run in result.runs]
 
 
 def save(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
@@ -36,3 +129,13 @@ def save(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
     with atomic_open(path, "wb") as handle:
         fig.savefig(handle, format=fmt, dpi=dpi)
     return Path(path)
+
+
+def save_still(result, path, views=("contour",), dpi=120, title=None, **kwargs) -> Path:
+    """Draw ``result`` in ``views`` at its last step and save it; the suffix picks the format."""
+    image_format(path)
+    fig, panels = compose(result, views, animated=False, title=title, **kwargs)
+    for panel in panels:
+        panel.show(final_steps(result))
+    settle(fig)
+    return save(fig, path, dpi=dpi)

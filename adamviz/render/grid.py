@@ -59,7 +59,7 @@ def spans_decades(values) -> bool:
     return top > 100 * p50 or p50 > 200 * max(p1, 1e-300)
 
 
-def contour_levels(Z, mode: str = "auto", count: int = 24,
+def contour_levels(Z, mode: str = "auto", count: int = 20,
                    cap_quantile: float = 0.85) -> tuple[np.ndarray, str]:
     """Contour levels for loss values ``Z`` and the mode used ('linear' or 'log').
 

@@ -1,0 +1,186 @@
+"""Animations (.gif, .mp4) rendered by blitting: the background is drawn once, then each frame
+restores it and draws only the artists that moved.
+
+``FuncAnimation.save`` redraws the whole figure (contours included) for every frame; here a
+frame costs a few draw calls, and frames go to the encoder one at a time (see ``gif.py``), so
+neither time nor memory grows with the size of the background.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import InputError
+from ..io import atomic_open, atomic_path
+from .figure import compose, settle
+from .frames import frame_steps, gif_delay, hold_delay, run_steps
+
+FORMATS = (".gif", ".mp4")
+MAX_FPS_MP4 = 240
+
+
+@dataclass
+class AnimationInfo:
+    path: Path
+    frames: int
+    fps: float  # the rate it really plays at
+    requested_fps: float
+    width: int
+    height: int
+
+    def describe(self) -> str:
+        rate = f"{self.fps:g} fps"
+        if abs(self.fps - self.requested_fps) > 1e-9:
+            rate += (f" (GIF delays are whole centiseconds: {self.requested_fps:g} fps plays as "
+                     f"{self.fps:.3g} fps)")
+        return f"{self.frames} frames, {self.width}x{self.height}, {rate}"
+
+
+def check_settings(path, fps: float, max_frames: int, hold: float) -> str:
+    """Validate animation settings before any work; returns the format ('gif' or 'mp4')."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise InputError(f"Not an animation format: {suffix!r}; use .gif or .mp4.")
+    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
+        raise InputError(f"Invalid --frames: {max_frames} (must be a whole number >= 1).")
+    if not (np.isfinite(hold) and 0 <= hold <= 600):
+        raise InputError(f"Invalid --hold: {hold} (seconds, from 0 to 600).")
+    if suffix == ".gif":
+        try:
+            gif_delay(fps)
+        except ValueError as exc:
+            raise InputError(str(exc)) from None
+        return "gif"
+    if not (np.isfinite(fps) and 0 < fps <= MAX_FPS_MP4):
+        raise InputError(f"Invalid --fps for .mp4: {fps:g} (must be > 0 and at most "
+                         f"{MAX_FPS_MP4}).")
+    if importlib.util.find_spec("imageio_ffmpeg") is None:
+        raise InputError("Writing .mp4 needs the optional video extra: "
+                         "pip install 'adamviz[video]' (it brings imageio-ffmpeg); "
+                         "or write a .gif.")
+    return "mp4"
+
+
+class Animator:
+    """A composed figure with its background drawn once; ``frame(step)`` renders one frame."""
+
+    def __init__(self, result, views, title=None, panel_size=(6.4, 4.8), dpi=100, **kwargs):
+        self.result = result
+        self.fig, self.panels = compose(result, views, animated=True, title=title,
+                                        panel_size=panel_size, dpi=dpi, counter=True, **kwargs)
+        for panel in self.panels:
+            for artist in panel.artists:
+                artist.set_animated(True)  # left out of the full draw: the background
+        self.lengths = [run.steps for run in result.runs]
+        self.total = max(self.lengths)
+        self.canvas = self.fig.canvas
+        settle(self.fig)  # lays out and draws everything static, once
+        self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+        self.counter = StepCounter(self.fig, self.total)
+
+    def frame(self, step: int) -> np.ndarray:
+        """The RGBA pixels (a view of the canvas: copy it to keep it) with runs at ``step``."""
+        self.canvas.restore_region(self.background)
+        ks = run_steps(step, self.lengths)
+        for panel in self.panels:
+            for artist in panel.show(ks):
+                self.fig.draw_artist(artist)
+        pixels = np.asarray(self.canvas.buffer_rgba())
+        self.counter.paint(pixels, step)
+        return pixels
+
+
+class StepCounter:
+    """The "step 37 / 200" line of an animation, painted from pre-rendered digits.
+
+    Laying out and rasterizing text costs about a millisecond a frame, as much as all the moving
+    paths together. The fixed part ("step", "/ 200") is in the background; each digit position is
+    rendered once for each digit (with the same font, at the same place) and pasted per frame.
+    """
+
+    def __init__(self, fig, total: int):
+        self.width = len(str(total))
+        artist = fig.counter_artist
+        renderer = fig.canvas.get_renderer()
+        buffer = np.asarray(fig.canvas.buffer_rgba())
+        artist.set_visible(True)
+        artist.set_text(fig.counter_fixed.get_text())
+        box = artist.get_window_extent(renderer)
+        height, width = buffer.shape[:2]
+        rows = slice(max(0, int(height - box.y1) - 2), min(height, int(height - box.y0) + 3))
+        cols = slice(max(0, int(box.x0) - 2), min(width, int(box.x1) + 3))
+        region = buffer[rows, cols]
+        base = region.copy()
+        flat_index = np.arange(height * width).reshape(height, width)[rows, cols]
+        self.stamps = []  # per slot: {digit: (flat pixel indices, RGBA values)}
+        for slot in range(self.width):
+            stamps = {}
+            for digit in "0123456789":
+                region[...] = base
+                text = list(" " * len(artist.get_text()))
+                text[len("step ") + slot] = digit  # same length as the fixed part: same place
+                artist.set_text("".join(text))
+                artist.draw(renderer)
+                changed = (region != base).any(axis=2)
+                stamps[digit] = (flat_index[changed], region[changed].copy())
+            self.stamps.append(stamps)
+        region[...] = base
+        artist.set_visible(False)
+
+    def paint(self, pixels: np.ndarray, step: int) -> None:
+        flat = pixels.reshape(-1, 4)
+        for slot, char in enumerate(f"{step:>{self.width}d}"):
+            if char != " ":
+                where, values = self.stamps[slot][char]
+                flat[where] = values
+
+
+def render(result, path, views=("contour",), fps: float = 20, max_frames: int = 200,
+           hold: float = 1.0, loop: bool = True, title=None, progress=None,
+           **kwargs) -> AnimationInfo:
+    """Animate every run of ``result`` in one picture and write it to ``path`` (.gif or .mp4).
+
+    ``max_frames`` caps the frames (evenly spread over the steps, the last always shown);
+    ``hold`` seconds are added to the last frame; ``progress(done, total)`` is called per frame.
+    """
+    fmt = check_settings(path, fps, max_frames, hold)
+    animator = Animator(result, views, title=title, **kwargs)
+    steps = frame_steps(animator.total, max_frames)
+    height, width = animator.frame(int(steps[-1])).shape[:2]
+    if fmt == "gif":
+        cs, real_fps = gif_delay(fps)
+        palette_frames = [animator.frame(int(steps[0])).copy(),
+                          animator.frame(int(steps[-1])).copy()]
+        with atomic_open(path, "wb") as handle:
+            from .gif import GifStream
+
+            stream = GifStream(handle, palette_frames, loop=loop)
+            for i, step in enumerate(steps):
+                last = i == len(steps) - 1
+                stream.add(animator.frame(int(step)), hold_delay(hold, cs) if last else cs)
+                if progress:
+                    progress(i + 1, len(steps))
+            stream.close()
+    else:
+        real_fps = fps
+        import imageio.v2 as imageio
+
+        with atomic_path(path) as tmp:
+            writer = imageio.get_writer(tmp, format="FFMPEG", mode="I", fps=fps,
+                                        codec="libx264", pixelformat="yuv420p", quality=8,
+                                        macro_block_size=2, ffmpeg_log_level="error")
+            try:
+                for i, step in enumerate(steps):
+                    rgb = np.ascontiguousarray(animator.frame(int(step))[..., :3])
+                    repeats = 1 + (round(hold * fps) if i == len(steps) - 1 else 0)
+                    for _ in range(repeats):
+                        writer.append_data(rgb)
+                    if progress:
+                        progress(i + 1, len(steps))
+            finally:
+                writer.close()
+    return AnimationInfo(Path(path), len(steps), real_fps, fps, width, height)

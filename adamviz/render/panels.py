@@ -1,0 +1,346 @@
+"""Views as panels: each draws its static part once and updates a few artists per step.
+
+A panel is built on an Axes (or a grid cell) from a result, then ``show(ks)`` puts every run at
+its step ``ks[i]`` and returns the artists it changed (``panel.artists``, all of them). A still
+picture is the last step shown once; an animation shows each frame's steps on top of a
+background drawn once (blitting), so the two can never disagree. ``animated=True`` gives the
+animation's look (a marker on each moving run's head); the animator itself flags the dynamic
+artists so that the full draw which makes the background leaves them out.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from matplotlib.collections import LineCollection
+from matplotlib.lines import Line2D
+
+from . import style
+from .contour import background_cmap, draw_minima, draw_surface
+from .grid import contour_levels, loss_grid, view_box
+from .viewdata import clip_height, loss_reference, side_view, step_lengths
+
+
+class Panel:
+    """Base: ``artists`` are the dynamic ones; ``show(ks)`` updates and returns them."""
+
+    artists: list
+
+    def __init__(self, result, animated: bool):
+        self.result = result
+        self.runs = result.runs
+        self.animated = animated
+        self.colors = [style.run_color(i) for i in range(len(result.runs))]
+
+    def dynamic(self, artist):
+        self.artists.append(artist)
+        return artist
+
+    def finished(self, ks) -> list[bool]:
+        return [k >= run.steps for k, run in zip(ks, self.runs, strict=True)]
+
+    def head_points(self, ks, xy) -> np.ndarray:
+        """The current point of every run still moving (all hidden in a still picture)."""
+        if not self.animated:
+            return np.empty((0, 2))
+        pts = [xy(run, k) for run, k, done in zip(self.runs, ks, self.finished(ks), strict=True)
+               if not done]
+        return np.array(pts, dtype=float).reshape(-1, 2)
+
+
+class ContourPanel(Panel):
+    """The surface from above: filled contours, minima, and each run's path."""
+
+    def __init__(self, ax, result, animated=False, title=None, colorbar=True):
+        super().__init__(result, animated)
+        self.ax, self.artists = ax, []
+        surface = result.surface
+        self.view = view_box(surface.box, [r.points for r in self.runs])
+        X, Y, Z = loss_grid(surface, self.view)
+        self.levels, self.level_mode = contour_levels(Z, surface.levels)
+        self.filled, self.contours = draw_surface(ax, X, Y, Z, self.levels)
+        self.minima = draw_minima(ax, surface.minima)
+        starts = np.array([r.start for r in self.runs])
+        self.start = ax.scatter(starts[:, 0], starts[:, 1], zorder=6, linewidths=1.2,
+                                **_marker(style.START))
+        self.markers = max((r.steps for r in self.runs), default=0) <= style.MARKERS_UP_TO
+        self.lines = self.dynamic(LineCollection([], colors=self.colors, linewidths=2.2,
+                                                 zorder=5, capstyle="round", joinstyle="round"))
+        ax.add_collection(self.lines)
+        self.dots = None
+        if self.markers:
+            self.dots = self.dynamic(ax.scatter([], [], s=14, zorder=5, linewidths=0))
+        # Heads are plain discs: an outline's antialiased edge puts dozens of extra colours
+        # into every frame a marker moves in (a GIF of 200 frames grows by a fifth).
+        self.heads = self.dynamic(ax.scatter([], [], s=70, zorder=7, linewidths=0))
+        self.end = self.dynamic(ax.scatter([], [], zorder=7, linewidths=1.2,
+                                           **_marker(style.END)))
+        ax.set_xlim(*self.view[0])
+        ax.set_ylim(*self.view[1])
+        ax.set_xlabel("x", fontsize=12)
+        ax.set_ylabel("y", fontsize=12)
+        if title:
+            ax.set_title(title, fontsize=12)
+        (x0, x1), (y0, y1) = self.view
+        if 1 / 3 <= (y1 - y0) / (x1 - x0) <= 3:
+            ax.set_aspect("equal", adjustable="box")  # true geometry: step lengths look right
+        if colorbar:
+            bar = ax.figure.colorbar(self.filled, ax=ax, shrink=0.85, pad=0.02,
+                                     spacing="uniform")
+            bar.set_label("loss" + (" (log-spaced levels)" if self.level_mode == "log" else ""),
+                          fontsize=11)
+            ticks = self.levels[:: max(1, len(self.levels) // 6)]
+            bar.set_ticks(ticks, labels=[f"{t:.3g}" for t in ticks])
+
+    def show(self, ks):
+        paths = [run.points[: k + 1] for run, k in zip(self.runs, ks, strict=True)]
+        self.lines.set_segments(paths)
+        if self.dots is not None:
+            self.dots.set_offsets(np.concatenate(paths))
+            self.dots.set_facecolors(np.repeat(self.colors, [len(p) for p in paths], axis=0))
+        moving = [not d for d in self.finished(ks)] if self.animated else [False] * len(ks)
+        self.heads.set_offsets(self.head_points(ks, lambda r, k: r.points[k]))
+        self.heads.set_facecolors([c for c, m in zip(self.colors, moving, strict=True) if m])
+        ends = [r.end for r, d in zip(self.runs, self.finished(ks), strict=True) if d]
+        self.end.set_offsets(np.array(ends, dtype=float).reshape(-1, 2))
+        return self.artists
+
+
+class CurvePanel(Panel):
+    """A one-variable surface (or the side view of a two-variable one): the loss along x, with
+    each run drawn as a ball on it."""
+
+    def __init__(self, ax, result, animated=False, title=None):
+        super().__init__(result, animated)
+        self.ax, self.artists = ax, []
+        surface = result.surface
+        box = surface.box if surface.dims == 2 else surface.box + ((0.0, 1.0),)
+        paths = [np.column_stack([r.points[:, 0], r.points[:, -1]]) for r in self.runs]
+        self.view = view_box(box, paths)
+        xs, floor = side_view(surface, self.view)
+        self.curve = ax.plot(xs, floor, color="0.3", lw=2.2, zorder=2)[0]
+        for m in surface.minima:
+            spec = style.GLOBAL_MIN if m.kind == "global" else style.LOCAL_MIN
+            y = float(surface.loss(np.array([m.point]))[0])
+            ax.scatter([m.point[0]], [y], marker=spec["marker"], s=spec["size"] * 0.7,
+                       c="white" if m.kind == "global" else "none", edgecolors="black",
+                       linewidths=1.5, zorder=3)
+        starts = np.array([[r.points[0, 0], r.losses[0]] for r in self.runs])
+        ax.scatter(starts[:, 0], starts[:, 1], zorder=6, linewidths=1.2, **_marker(style.START))
+        self.trails = [self.dynamic(ax.plot([], [], color=c, lw=1.6, alpha=0.55, marker="o",
+                                            ms=3, zorder=4)[0]) for c in self.colors]
+        self.balls = self.dynamic(ax.scatter([], [], s=150, zorder=7, edgecolors="black",
+                                             linewidths=1.2))
+        self.end = self.dynamic(ax.scatter([], [], zorder=8, linewidths=1.2,
+                                           **_marker(style.END)))
+        ax.set_xlim(*self.view[0])
+        lows = [float(np.nanmin(floor))] + [float(np.nanmin(r.losses)) for r in self.runs]
+        highs = [float(np.nanmax(r.losses)) for r in self.runs] + [float(np.nanmax(floor))]
+        lo, hi = min(lows), max(highs)
+        ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.08 * (hi - lo))
+        ax.set_xlabel("x", fontsize=12)
+        ax.set_ylabel("loss" if surface.dims == 1 else "loss (lowest over y: the side view)",
+                      fontsize=11)
+        if title:
+            ax.set_title(title, fontsize=12)
+
+    def show(self, ks):
+        for trail, run, k in zip(self.trails, self.runs, ks, strict=True):
+            trail.set_data(run.points[: k + 1, 0], run.losses[: k + 1])
+        at = [(r.points[k, 0], r.losses[k]) for r, k in zip(self.runs, ks, strict=True)]
+        moving = [not d for d in self.finished(ks)] if self.animated else [False] * len(ks)
+        self.balls.set_offsets(np.array([p for p, m in zip(at, moving, strict=True) if m],
+                                        dtype=float).reshape(-1, 2))
+        self.balls.set_facecolors([c for c, m in zip(self.colors, moving, strict=True) if m])
+        ends = [p for p, d in zip(at, self.finished(ks), strict=True) if d]
+        self.end.set_offsets(np.array(ends, dtype=float).reshape(-1, 2))
+        return self.artists
+
+
+class LossPanel(Panel):
+    """Loss against step for every run; log scale when it spans decades; early-stop (best
+    point) and divergence marked."""
+
+    def __init__(self, ax, result, animated=False, title=None):
+        super().__init__(result, animated)
+        self.ax, self.artists = ax, []
+        self.offset, log = loss_reference(result.surface, self.runs)
+        self.values = [self._y(r.losses) for r in self.runs]
+        self.lines = [self.dynamic(ax.plot([], [], color=c, lw=2)[0]) for c in self.colors]
+        self.heads = self.dynamic(ax.scatter([], [], s=40, zorder=5, edgecolors="black"))
+        self.best = self.dynamic(ax.scatter([], [], s=90, zorder=6, facecolors="none",
+                                            edgecolors="black", linewidths=1.6,
+                                            label="best step (early stopping)"))
+        self.diverged = self.dynamic(ax.scatter([], [], zorder=6, linewidths=1.2,
+                                                **_marker(style.END)))
+        if log:
+            ax.set_yscale("log")
+        top = max(len(v) for v in self.values) - 1
+        ax.set_xlim(0, max(top, 1))
+        finite = np.concatenate([v[np.isfinite(v)] for v in self.values])
+        if finite.size:
+            lo, hi = finite.min(), finite.max()
+            if log:
+                ax.set_ylim(lo / 2, hi * 2)
+            else:
+                pad = 0.05 * (hi - lo or 1.0)
+                ax.set_ylim(lo - pad, hi + pad)
+        ax.set_xlabel("step", fontsize=12)
+        label = "loss" if self.offset is None else "loss − f*  (f* = global minimum)"
+        ax.set_ylabel(label + (", log scale" if log else ""), fontsize=11)
+        ax.grid(True, which="major", alpha=0.3)
+        self.log = log
+        if title:
+            ax.set_title(title, fontsize=12)
+
+    def _y(self, losses):
+        y = np.asarray(losses, dtype=float) - (self.offset or 0.0)
+        return np.maximum(y, 1e-300) if self.offset is not None else y
+
+    def show(self, ks):
+        for line, y, k in zip(self.lines, self.values, ks, strict=True):
+            line.set_data(np.arange(k + 1), y[: k + 1])
+        self.heads.set_offsets(self.head_points(
+            ks, lambda r, k: (k, self.values[self.runs.index(r)][k])))
+        moving = [not d for d in self.finished(ks)] if self.animated else [False] * len(ks)
+        self.heads.set_facecolors([c for c, m in zip(self.colors, moving, strict=True) if m])
+        done = self.finished(ks)
+        best = [(r.best_step, y[r.best_step]) for r, y, d in
+                zip(self.runs, self.values, done, strict=True) if d and r.status == "stopped early"]
+        self.best.set_offsets(np.array(best, dtype=float).reshape(-1, 2))
+        div = [(r.steps, y[r.steps]) for r, y, d in zip(self.runs, self.values, done, strict=True)
+               if d and r.status == "diverged"]
+        self.diverged.set_offsets(np.array(div, dtype=float).reshape(-1, 2))
+        return self.artists
+
+
+class StepsPanel(Panel):
+    """Step length per step (top) and the effective per-coordinate learning rate (bottom):
+    the quantity of the essay's "Issue 2: adaptive learning rates"."""
+
+    def __init__(self, area, result, animated=False, title=None):
+        super().__init__(result, animated)
+        self.artists = []
+        if hasattr(area, "subgridspec"):
+            inner = area.subgridspec(2, 1, hspace=0.05)
+            fig = area.get_gridspec().figure
+            self.top = fig.add_subplot(inner[0])
+            self.bottom = fig.add_subplot(inner[1], sharex=self.top)
+        else:  # a user's single Axes: step length on it, the rates on a twin axis
+            self.top = area
+            self.bottom = area.twinx()
+        self.lengths = [step_lengths(r.points) for r in self.runs]
+        self.length_lines = [self.dynamic(self.top.plot([], [], color=c, lw=2)[0])
+                             for c in self.colors]
+        self.rate_lines = []
+        for run, c in zip(self.runs, self.colors, strict=True):
+            rates = run.effective_lr if run.effective_lr is not None else np.full(
+                (len(run.points), run.points.shape[1]), np.nan)
+            for d, ls in zip(range(rates.shape[1]), ("-", "--"), strict=False):
+                line = self.dynamic(self.bottom.plot([], [], color=c, lw=1.8, ls=ls)[0])
+                self.rate_lines.append((line, rates[:, d]))
+        top = max(len(r.points) for r in self.runs) - 1
+        self.top.set_xlim(0, max(top, 1))
+        _log_limits(self.top, np.concatenate(self.lengths))
+        _log_limits(self.bottom, np.concatenate([r for _, r in self.rate_lines]))
+        self.top.set_ylabel("step length |Δx|", fontsize=11)
+        self.bottom.set_ylabel("effective lr\n(solid x, dashed y)", fontsize=11)
+        self.bottom.set_xlabel("step", fontsize=12)
+        for ax in (self.top, self.bottom):
+            ax.grid(True, which="major", alpha=0.3)
+        if self.bottom is not self.top and hasattr(area, "subgridspec"):
+            self.top.tick_params(labelbottom=False)
+        if title:
+            self.top.set_title(title, fontsize=12)
+
+    def show(self, ks):
+        for line, lengths, k in zip(self.length_lines, self.lengths, ks, strict=True):
+            line.set_data(np.arange(1, k + 1), lengths[:k])
+        i = 0
+        for run, k in zip(self.runs, ks, strict=True):
+            for _ in range(run.points.shape[1]):
+                line, rates = self.rate_lines[i]
+                line.set_data(np.arange(1, k + 1), rates[1: k + 1])
+                i += 1
+        return self.artists
+
+
+class ThreeDPanel(Panel):
+    """The surface in 3D with each trajectory lifted onto it."""
+
+    def __init__(self, ax, result, animated=False, title=None, elev=35.0, azim=-60.0):
+        super().__init__(result, animated)
+        self.ax, self.artists = ax, []
+        surface = result.surface
+        view = view_box(surface.box, [r.points for r in self.runs])
+        X, Y, Z = loss_grid(surface, view, resolution=70)
+        self.zmax = clip_height(Z)
+        zmin = float(np.nanmin(Z))
+        self.lift = 0.01 * (self.zmax - zmin)
+        ax.plot_surface(X, Y, np.minimum(Z, self.zmax), cmap=background_cmap(), linewidth=0,
+                        antialiased=False, alpha=0.85, rstride=1, cstride=1, zorder=1)
+        ax.contour(X, Y, np.minimum(Z, self.zmax), levels=12, colors="black", linewidths=0.4,
+                   alpha=0.4, offset=zmin)
+        self.z = [np.minimum(r.losses, self.zmax) + self.lift for r in self.runs]
+        for run, z in zip(self.runs, self.z, strict=True):
+            ax.plot([run.start[0]], [run.start[1]], [z[0]], ls="none", marker="o", ms=9,
+                    mfc=style.START["color"], mec="black", zorder=6)
+        self.lines = [self.dynamic(ax.plot([], [], [], color=c, lw=2.2, zorder=5)[0])
+                      for c in self.colors]
+        self.heads = [self.dynamic(ax.plot([], [], [], ls="none", marker="o", ms=8, mfc=c,
+                                           mec="black", zorder=7)[0]) for c in self.colors]
+        self.ends = [self.dynamic(ax.plot([], [], [], ls="none", marker="X", ms=11,
+                                          mfc=style.END["color"], mec="black", zorder=7)[0])
+                     for _ in self.runs]
+        ax.set_xlim(*view[0])
+        ax.set_ylim(*view[1])
+        ax.set_zlim(zmin, self.zmax + 2 * self.lift)
+        ax.view_init(elev=elev, azim=azim)
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+        ax.set_zlabel("loss")
+        if title:
+            ax.set_title(title, fontsize=12)
+
+    def show(self, ks):
+        done = self.finished(ks)
+        for i, (run, z, k) in enumerate(zip(self.runs, self.z, ks, strict=True)):
+            self.lines[i].set_data_3d(run.points[: k + 1, 0], run.points[: k + 1, 1], z[: k + 1])
+            head = self.animated and not done[i]
+            self.heads[i].set_data_3d(*([[run.points[k, 0]], [run.points[k, 1]], [z[k]]]
+                                        if head else [[], [], []]))
+            self.ends[i].set_data_3d(*([[run.points[k, 0]], [run.points[k, 1]], [z[k]]]
+                                       if done[i] else [[], [], []]))
+        return self.artists
+
+
+def _marker(spec: dict) -> dict:
+    return {"marker": spec["marker"], "s": spec["size"], "c": spec["color"],
+            "edgecolors": spec["edgecolor"]}
+
+
+def _log_limits(ax, values) -> None:
+    values = np.asarray(values, dtype=float)
+    positive = values[np.isfinite(values) & (values > 0)]
+    ax.set_yscale("log")
+    if positive.size:
+        ax.set_ylim(positive.min() / 2, positive.max() * 2)
+
+
+def legend_handles(result, labels, minima: bool = True):
+    """Figure legend entries: one per run, then start, end and the kinds of minima present."""
+    handles = [Line2D([], [], color=style.run_color(i), lw=2.2, label=lab)
+               for i, lab in enumerate(labels)]
+    handles.append(Line2D([], [], ls="none", label="start", marker=style.START["marker"],
+                          markerfacecolor=style.START["color"], markeredgecolor="black",
+                          markersize=9))
+    handles.append(Line2D([], [], ls="none", label="end", marker=style.END["marker"],
+                          markerfacecolor=style.END["color"], markeredgecolor="black",
+                          markersize=10))
+    kinds = {m.kind for m in result.surface.minima} if minima else set()
+    if "global" in kinds:
+        handles.append(Line2D([], [], ls="none", label="global minimum", marker="*",
+                              markerfacecolor="white", markeredgecolor="black", markersize=16))
+    if "local" in kinds:
+        handles.append(Line2D([], [], ls="none", label="local minimum", marker="D",
+                              markerfacecolor="none", markeredgecolor="black", markersize=8))
+    return handles

@@ -1,0 +1,69 @@
+"""The numbers each view draws, computed without matplotlib (tested on their own)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+VIEWS = ("contour", "3d", "profile", "loss", "steps")
+
+
+def parse_views(text: str, dims: int) -> list[str]:
+    """``"contour,loss"`` -> ["contour", "loss"]; ValueError with the valid names otherwise."""
+    views = [v.strip().lower() for v in text.split(",") if v.strip()]
+    if not views:
+        raise ValueError(f"No view given; choose from {', '.join(VIEWS)}.")
+    for v in views:
+        if v not in VIEWS:
+            from ..surfaces import suggest
+
+            raise ValueError(f"Unknown view {v!r}{suggest(v, VIEWS)}")
+    if len(set(views)) != len(views):
+        raise ValueError(f"A view is listed twice in {text!r}.")
+    if "3d" in views and dims == 1:
+        raise ValueError("The 3d view needs a surface in x and y; this one is a curve f(x) "
+                         "(use --view contour or profile).")
+    return views
+
+
+def step_lengths(points: np.ndarray) -> np.ndarray:
+    """|x_k - x_{k-1}| for k = 1..n (length n)."""
+    return np.linalg.norm(np.diff(points, axis=0), axis=1)
+
+
+def loss_reference(surface, runs) -> tuple[float | None, bool]:
+    """(offset, log): plot loss - offset on a log axis when the values span decades.
+
+    The offset is the global minimum's loss when the surface lists one, so the log axis shows
+    the gap to the optimum; a positive loss is drawn as it is.
+    """
+    values = np.concatenate([r.losses for r in runs])
+    values = values[np.isfinite(values)]
+    offset = None
+    if surface.minima:
+        glob = [m for m in surface.minima if m.kind == "global"] or list(surface.minima)
+        offset = float(surface.loss(np.array([glob[0].point]))[0])
+    shifted = values - (offset if offset is not None else 0.0)
+    positive = shifted[shifted > 0]
+    if positive.size < 2 or (offset is None and (values <= 0).any()):
+        return offset, False
+    spans = positive.max() / max(positive.min(), 1e-300) > 100
+    return offset, bool(spans)
+
+
+def side_view(surface, view, resolution: int = 400) -> tuple[np.ndarray, np.ndarray]:
+    """The curve the profile view draws: f(x), or for f(x, y) the lowest loss over y in the view
+    (the valley floor seen from the side, which every point of a run lies on or above)."""
+    xs = np.linspace(view[0][0], view[0][1], resolution)
+    if surface.dims == 1:
+        return xs, surface.loss(xs[:, None])
+    ys = np.linspace(view[1][0], view[1][1], resolution)
+    X, Y = np.meshgrid(xs, ys)
+    Z = surface.loss(np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
+    return xs, np.nanmin(Z, axis=0)
+
+
+def clip_height(Z: np.ndarray, quantile: float = 0.9) -> float:
+    """A z limit for the 3d view: steep walls are cut so the valley keeps its shape."""
+    finite = Z[np.isfinite(Z)]
+    lo, top = float(finite.min()), float(np.quantile(finite, quantile))
+    return top if top > lo else float(finite.max())
