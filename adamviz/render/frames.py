@@ -34,7 +34,7 @@ def gif_delay(fps: float) -> tuple[int, float]:
     if not (math.isfinite(fps) and fps > 0):
         raise ValueError(f"fps must be a positive number, got {fps}")
     cs = round(100 / fps)
-    if cs < GIF_MIN_DELAY_CS:
+    if 100 / fps < GIF_MIN_DELAY_CS:
         raise ValueError(f"A GIF cannot show {fps:g} fps: frame delays are whole centiseconds "
                          f"and browsers slow down delays under 20 ms, so at most 50 fps.")
     if cs > GIF_MAX_DELAY_CS:

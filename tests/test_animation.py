@@ -1,0 +1,205 @@
+"""Animations: frame schedules, GIF timing read back, blitted frames equal full draws, decoded
+GIF frames at least as faithful as the naive FuncAnimation + PillowWriter GIF, atomic output."""
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+
+from adamviz import api
+from adamviz.cli import cli
+from adamviz.errors import InputError
+from adamviz.render import animate
+from adamviz.render.frames import frame_steps, gif_delay, hold_delay, run_steps
+
+BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
+
+
+@given(total=st.integers(0, 5000), frames=st.integers(1, 500))
+def test_frame_schedule(total, frames):
+    steps = frame_steps(total, frames)
+    assert len(steps) <= frames and steps[-1] == total
+    assert (np.diff(steps) > 0).all() and steps[0] >= 0
+    if total + 1 <= frames:
+        assert len(steps) == total + 1
+
+
+def test_runs_that_ended_stay_on_their_last_point():
+    assert run_steps(50, [30, 80, 50]) == [30, 50, 50]
+
+
+@pytest.mark.parametrize("fps,cs,real", [(20, 5, 20.0), (30, 3, 100 / 3), (50, 2, 50.0),
+                                         (0.5, 200, 0.5)])
+def test_gif_delays_come_in_centiseconds(fps, cs, real):
+    assert gif_delay(fps) == (cs, pytest.approx(real))
+
+
+@pytest.mark.parametrize("fps", [60, 0, -5, float("nan")])
+def test_fps_a_gif_cannot_show(fps):
+    with pytest.raises(ValueError):
+        gif_delay(fps)
+
+
+def test_hold_adds_to_the_last_frame():
+    assert hold_delay(1.0, 5) == 105 and hold_delay(0, 5) == 5 and hold_delay(1e9, 5) == 65535
+
+
+def read_gif(path):
+    with Image.open(path) as im:
+        durations, frames = [], []
+        for i in range(im.n_frames):
+            im.seek(i)
+            durations.append(im.info.get("duration", 0))
+            frames.append(np.asarray(im.convert("RGB")).astype(np.int16))
+        return durations, frames, im.info.get("loop")
+
+
+def frame_ends(durations, delay_ms):
+    """Images that complete each frame (a split frame is two images, 20 ms + the rest)."""
+    ends, elapsed = [], 0
+    for i, d in enumerate(durations):
+        elapsed += d
+        if elapsed >= delay_ms * (len(ends) + 1):
+            ends.append(i)
+    return ends
+
+
+@pytest.fixture(scope="module")
+def short_runs():
+    return api.run("hump", ["sgd", "momentum", "adam"], steps=60, tol=None)
+
+
+def test_gif_timing_loop_and_frame_count(short_runs, tmp_path):
+    path = tmp_path / "a.gif"
+    info = api.animate(short_runs, path, fps=20, frames=31, hold=1.5)
+    durations, frames, loop = read_gif(path)
+    assert info.frames == 31 and info.fps == 20
+    assert sum(durations) == 30 * 50 + (50 + 1500)  # every step 50 ms, the last held 1.5 s
+    assert len(frame_ends(durations, 50)) == 31
+    assert loop == 0
+    api.animate(short_runs, path, fps=20, frames=5, loop=False)
+    assert read_gif(path)[2] is None  # no NETSCAPE loop block: plays once
+
+
+def test_rounded_fps_is_stated(short_runs, tmp_path):
+    info = api.animate(short_runs, tmp_path / "b.gif", fps=30, frames=5)
+    assert info.fps == pytest.approx(100 / 3)
+    assert "30 fps plays as 33.3 fps" in info.describe()
+
+
+def test_blitted_frame_equals_a_full_draw(tmp_path):
+    sys.path.insert(0, str(BENCH))
+    from naive_animation import full_figure, workload_result
+
+    result = workload_result()
+    animator = animate.Animator(result, ["contour"])
+    fig, show, _ = full_figure(result)
+    for step in (0, 37, 200):
+        blitted = animator.frame(step)[..., :3].astype(np.int16)
+        show(step)
+        fig.canvas.draw()
+        full = np.asarray(fig.canvas.buffer_rgba())[..., :3].astype(np.int16)
+        diff = np.abs(blitted - full)
+        assert diff.mean() < 0.02 and (diff.max(axis=2) > 8).mean() < 0.0005, step
+
+
+def test_decoded_gif_is_at_least_as_faithful_as_the_naive_gif(tmp_path):
+    sys.path.insert(0, str(BENCH))
+    from fidelity import error, reference_frames
+    from naive_animation import main as naive_main
+    from naive_animation import workload_result
+
+    frames = 21
+    ours, naive = tmp_path / "ours.gif", tmp_path / "naive.gif"
+    api.animate(workload_result(), ours, frames=frames, fps=20)
+    naive_main(str(naive), frames)
+    indices = (0, 10, 20)
+    refs = reference_frames(indices, frames)
+    ours_d, ours_frames, _ = read_gif(ours)
+    _, naive_frames, _ = read_gif(naive)
+    ends = frame_ends(ours_d, 50)
+    for i in indices:
+        ours_err = error(ours_frames[ends[i]], refs[i])
+        naive_err = error(naive_frames[i], refs[i])
+        assert ours_err[0] <= naive_err[0], (i, ours_err, naive_err)
+        assert ours_err[1] <= naive_err[1] + 0.001, (i, ours_err, naive_err)
+    assert ours.stat().st_size < naive.stat().st_size / 2  # 21 frames: the first dominates
+
+
+def test_every_view_animates(short_runs, tmp_path):
+    path = tmp_path / "all.gif"
+    info = api.animate(short_runs, path, views=["contour", "3d", "profile", "loss", "steps"],
+                       frames=6, dpi=40)
+    assert info.frames == 6 and path.read_bytes()[:6] == b"GIF89a"
+
+
+def test_progress_is_reported_per_frame(short_runs, tmp_path):
+    seen = []
+    api.animate(short_runs, tmp_path / "p.gif", frames=8, progress=lambda d, n: seen.append((d, n)))
+    assert seen == [(i, 8) for i in range(1, 9)]
+
+
+def test_interrupted_render_keeps_the_old_file_and_leaves_nothing(short_runs, tmp_path):
+    path = tmp_path / "keep.gif"
+    path.write_bytes(b"the good animation")
+
+    def interrupt(done, total):
+        if done == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        api.animate(short_runs, path, frames=10, progress=interrupt)
+    assert path.read_bytes() == b"the good animation"
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.gif"]
+
+
+@pytest.mark.skipif(importlib.util.find_spec("imageio_ffmpeg") is None,
+                    reason="the [video] extra is not installed")
+def test_mp4(short_runs, tmp_path):
+    path = tmp_path / "a.mp4"
+    info = api.animate(short_runs, path, frames=10, fps=25, hold=0.4)
+    assert info.frames == 10 and path.read_bytes()[4:8] == b"ftyp"
+
+
+def test_mp4_without_the_extra_says_how_to_get_it(short_runs, tmp_path, monkeypatch):
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
+    with pytest.raises(InputError, match=r"pip install 'adamviz\[video\]'"):
+        api.animate(short_runs, tmp_path / "a.mp4")
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--view", "contuor", "-o", "a.gif"], "Unknown view 'contuor'; did you mean 'contour'?"),
+    (["--frames", "0", "-o", "a.gif"], "Invalid --frames: 0"),
+    (["--fps", "60", "-o", "a.gif"], "A GIF cannot show 60 fps"),
+    (["--fps", "0", "-o", "a.mp4"], "Invalid --fps for .mp4"),
+    (["--hold", "-1", "-o", "a.gif"], "Invalid --hold: -1.0"),
+])
+def test_bad_animation_flags(args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["run", "--steps", "5", *args])
+    assert result.exit_code == 2
+    assert result.stderr.startswith("Error: ") and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.iterdir())
+
+
+def test_3d_of_a_curve_on_the_command_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "line.toml").write_text('name = "line"\nexpr = "(3*x - 4)**2"\nxlim = [-1, 3]\n')
+    result = CliRunner().invoke(cli, ["run", "-s", "line.toml", "--view", "3d"])
+    assert result.exit_code == 2 and "3d view needs a surface in x and y" in result.stderr
+
+
+def test_cli_writes_a_gif_and_states_its_frames(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["run", "--steps", "30", "--view", "contour,loss",
+                                      "-o", "a.gif", "--frames", "12"])
+    assert result.exit_code == 0, result.output
+    assert "wrote a.gif (12 frames" in result.stdout
+    assert result.stderr == ""  # no progress bar when stderr is not a terminal
