@@ -16,6 +16,7 @@ import numpy as np
 
 from ..errors import InputError
 from ..io import atomic_open, atomic_path
+from . import style
 from .figure import compose, settle
 from .frames import frame_steps, gif_delay, hold_delay, run_steps
 
@@ -86,9 +87,9 @@ class Animator:
         """The RGBA pixels (a view of the canvas: copy it to keep it) with runs at ``step``."""
         self.canvas.restore_region(self.background)
         ks = run_steps(step, self.lengths)
-        for panel in self.panels:
-            for artist in panel.show(ks):
-                self.fig.draw_artist(artist)
+        artists = [a for panel in self.panels for a in panel.show(ks)]
+        for artist in sorted(artists, key=lambda a: a.get_zorder()):  # a still's stacking
+            self.fig.draw_artist(artist)
         pixels = np.asarray(self.canvas.buffer_rgba())
         self.counter.paint(pixels, step)
         return pixels
@@ -158,7 +159,7 @@ def render(result, path, views=("contour",), fps: float = 20, max_frames: int = 
         with atomic_open(path, "wb") as handle:
             from .gif import GifStream
 
-            stream = GifStream(handle, palette_frames, loop=loop)
+            stream = GifStream(handle, palette_frames, loop=loop, key_colors=style.key_colors())
             for i, step in enumerate(steps):
                 last = i == len(steps) - 1
                 stream.add(animator.frame(int(step)), hold_delay(hold, cs) if last else cs)

@@ -29,13 +29,19 @@ SPLIT_SAVING = 6000  # transparent pixels a split must save to be worth a second
 class GifStream:
     """``add(frame, delay_cs)`` for each RGBA frame (H, W, 4 uint8), then ``close()``."""
 
-    def __init__(self, handle, palette_frames, loop: bool = True):
+    def __init__(self, handle, palette_frames, loop: bool = True, key_colors=()):
+        """``key_colors`` (RGB triples) get exact palette entries: small markers in a colour of
+        their own (the red end cross) would otherwise merge into a larger neighbour's colour."""
         self.handle = handle
         self.loop = loop
+        keys = np.unique(np.array(key_colors, dtype=np.int32).reshape(-1, 3), axis=0)
         sample = np.concatenate([np.ascontiguousarray(f[..., :3]) for f in palette_frames])
         quantized = Image.fromarray(sample).quantize(
-            colors=COLORS, method=Image.Quantize.MEDIANCUT, dither=Image.Dither.NONE)
-        palette = np.array(quantized.getpalette()[: 3 * COLORS], dtype=np.int32).reshape(-1, 3)
+            colors=COLORS - len(keys), method=Image.Quantize.MEDIANCUT,
+            dither=Image.Dither.NONE)
+        palette = np.array(quantized.getpalette()[: 3 * (COLORS - len(keys))],
+                           dtype=np.int32).reshape(-1, 3)
+        palette = np.concatenate([keys, palette])
         self.palette = np.zeros((256, 3), dtype=np.int32)
         self.palette[: len(palette)] = palette
         self.used = len(palette)

@@ -58,7 +58,8 @@ class ContourPanel(Panel):
         X, Y, Z = loss_grid(surface, self.view)
         self.levels, self.level_mode = contour_levels(Z, surface.levels)
         self.filled, self.contours = draw_surface(ax, X, Y, Z, self.levels)
-        self.minima = draw_minima(ax, surface.minima)
+        # Minima sit above the paths (as in a still), so an animation redraws them each frame.
+        self.minima = [self.dynamic(a) for a in draw_minima(ax, surface.minima)]
         starts = np.array([r.start for r in self.runs])
         self.start = ax.scatter(starts[:, 0], starts[:, 1], zorder=6, linewidths=1.2,
                                 **_marker(style.START))
@@ -280,6 +281,12 @@ class ThreeDPanel(Panel):
                         antialiased=False, alpha=0.85, rstride=1, cstride=1, zorder=1)
         ax.contour(X, Y, np.minimum(Z, self.zmax), levels=12, colors="black", linewidths=0.4,
                    alpha=0.4, offset=zmin)
+        for m in surface.minima:
+            spec = style.GLOBAL_MIN if m.kind == "global" else style.LOCAL_MIN
+            z = min(float(surface.loss(np.array([m.point]))[0]), self.zmax) + self.lift
+            ax.plot([m.point[0]], [m.point[1]], [z], ls="none", marker=spec["marker"],
+                    ms=16 if m.kind == "global" else 9, mec="black",
+                    mfc="white" if m.kind == "global" else "none", zorder=4)
         self.z = [np.minimum(r.losses, self.zmax) + self.lift for r in self.runs]
         for run, z in zip(self.runs, self.z, strict=True):
             ax.plot([run.start[0]], [run.start[1]], [z[0]], ls="none", marker="o", ms=9,

@@ -19,3 +19,9 @@ MARKERS_UP_TO = 60  # draw a dot at every step when a run has at most this many 
 
 def run_color(i: int) -> str:
     return RUN_COLORS[i % len(RUN_COLORS)]
+
+
+def key_colors() -> list[tuple[int, int, int]]:
+    """RGB of every colour the style uses on its own (runs, start, end, black, white)."""
+    hexes = [*RUN_COLORS, START["color"], END["color"], "#000000", "#FFFFFF"]
+    return [tuple(int(h[i: i + 2], 16) for i in (1, 3, 5)) for h in hexes]
