@@ -40,6 +40,8 @@ class Run:
     best_step: int
     monitor: np.ndarray | None = None
     effective_lr: np.ndarray | None = None  # (steps+1, D); row 0 is NaN
+    gradients: np.ndarray | None = None  # (steps+1, D): the gradient step k used; row 0 NaN
+    quantities: dict = field(default_factory=dict)  # the optimizer's trace, name -> (steps+1, D)
 
     @property
     def start(self) -> np.ndarray:
@@ -164,7 +166,8 @@ def run(surface: str | Surface, opts=("adam",), starts=None, *, steps: int | Non
     multi_start = len(points) > 1
     for opt, label in resolved:
         traj = engine.optimize(surface, opt, points, steps, noise=noise, seed=seed, tol=tol,
-                               patience=patience, monitor=monitor, record_lr=True)
+                               patience=patience, monitor=monitor, record_lr=True,
+                               record_trace=True)
         for i in range(traj.n_runs):
             run_label = f"{label} from {_point(points[i])}" if multi_start else label
             runs.append(Run(index=len(runs) + 1, optimizer=opt.name,
@@ -174,7 +177,10 @@ def run(surface: str | Surface, opts=("adam",), starts=None, *, steps: int | Non
                             best_step=int(traj.best_step[i]),
                             monitor=None if traj.monitor is None
                             else traj.monitor[: traj.steps[i] + 1, i],
-                            effective_lr=traj.effective_lr[: traj.steps[i] + 1, i]))
+                            effective_lr=traj.effective_lr[: traj.steps[i] + 1, i],
+                            gradients=traj.gradients[: traj.steps[i] + 1, i],
+                            quantities={k: v[: traj.steps[i] + 1, i]
+                                        for k, v in traj.quantities.items()}))
     settings = {"steps": steps, "lr": lr, "noise": noise, "seed": seed, "tol": tol,
                 "patience": patience}
     return Result(surface=surface, runs=runs, settings=settings)

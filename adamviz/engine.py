@@ -41,6 +41,8 @@ class Trajectories:
     status: list[str]  # (N,) one of STATUSES
     best_step: np.ndarray  # (N,) step of the lowest monitored loss (early stopping keeps it)
     effective_lr: np.ndarray | None = None  # (T+1, N, D) per-coordinate rate; row 0 is NaN
+    gradients: np.ndarray | None = None  # (T+1, N, D) gradient used at step k (row 0 NaN)
+    quantities: dict | None = None  # name -> (T+1, N, D): the optimizer's trace after step k
 
     @property
     def n_runs(self) -> int:
@@ -58,11 +60,12 @@ def optimize(surface: Surface, optimizer: Optimizer, starts, steps: int, *,
              noise: float = 0.0, seed: int | None = 0, tol: float | None = None,
              patience: int | None = None,
              monitor: Callable[[np.ndarray], np.ndarray] | None = None,
-             record_lr: bool = False) -> Trajectories:
+             record_lr: bool = False, record_trace: bool = False) -> Trajectories:
     """Run ``optimizer`` on ``surface`` from every row of ``starts`` (N, D) for ``steps`` steps.
 
     With ``record_lr`` the optimizer's effective per-coordinate learning rate is kept for every
-    step (for SGD-like optimizers, which have none, it is their constant lr).
+    step (for SGD-like optimizers, which have none, it is their constant lr). With
+    ``record_trace`` the gradients and the optimizer's named quantities are kept too.
     """
     params = np.array(starts, dtype=float, ndmin=2)
     n, dims = params.shape
@@ -89,11 +92,21 @@ def optimize(surface: Surface, optimizer: Optimizer, starts, steps: int, *,
     if record_lr:
         rates = np.full((steps + 1, n, dims), np.nan)
         constant = None if optimizer.effective_lr else optimizer.hyperparams["lr"]
+    grads_seen, quantities = None, None
+    if record_trace:
+        grads_seen = np.full((steps + 1, n, dims), np.nan)
+        quantities = {}
 
     for k in range(1, steps + 1):
         true_grad = surface.gradient(params)
         grad = true_grad + noise * rng.standard_normal(true_grad.shape) if noise else true_grad
         step, state = optimizer.update(grad, state, params)
+        if grads_seen is not None:
+            grads_seen[k] = grad
+            for name, value in (optimizer.trace(state) if optimizer.trace else {}).items():
+                if name not in quantities:
+                    quantities[name] = np.full((steps + 1, n, dims), np.nan)
+                quantities[name][k] = value
         if rates is not None:
             rates[k] = constant if constant is not None else optimizer.effective_lr(state)
             rates[k] = np.where(active[:, None], rates[k], rates[k - 1])
@@ -136,7 +149,10 @@ def optimize(surface: Surface, optimizer: Optimizer, starts, steps: int, *,
     return Trajectories(points=points[:end], losses=losses[:end],
                         monitor=None if watched is None else watched[:end],
                         steps=taken, status=list(status), best_step=best_step,
-                        effective_lr=None if rates is None else rates[:end])
+                        effective_lr=None if rates is None else rates[:end],
+                        gradients=None if grads_seen is None else grads_seen[:end],
+                        quantities=None if quantities is None
+                        else {k: v[:end] for k, v in quantities.items()})
 
 
 def optimize_loop(surface: Surface, optimizer: Optimizer, starts, steps: int,

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import math
+import warnings
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -120,7 +121,9 @@ def parse(text: object, source: str = "expression", names: tuple[str, ...] = (),
     if "\n" in text.strip() or "\r" in text:
         raise ExpressionError(f"{source}: the formula must be on one line")
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        with warnings.catch_warnings():  # e.g. "2x": the refusal below says what is wrong
+            warnings.simplefilter("ignore", SyntaxWarning)
+            tree = ast.parse(text.strip(), mode="eval")
     except SyntaxError as exc:
         where = f" at column {exc.offset}" if exc.offset else ""
         raise ExpressionError(

@@ -36,6 +36,9 @@ class Optimizer(NamedTuple):
     # lr / (sqrt(v^) + eps), the essay's "adaptive learning rate"); None for SGD-like methods,
     # whose rate is lr everywhere.
     effective_lr: Callable[[Any], np.ndarray] | None = None
+    # The named quantities of the update after a step, in the docstring's notation (Adam: m,
+    # v, m_hat, v_hat), for `adamviz trace` and the moments view.
+    trace: Callable[[Any], dict[str, np.ndarray]] | None = None
 
 
 # --- state -------------------------------------------------------------------------------------
@@ -143,7 +146,10 @@ def sgd(lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
             g = g + momentum * buf if nesterov else buf
         return -lr * g, SGDState(t=state.t + 1, buf=buf)
 
-    return Optimizer("sgd", _hyper(locals()), init, update)
+    def trace(state):
+        return {"b": state.buf} if momentum != 0 else {}
+
+    return Optimizer("sgd", _hyper(locals()), init, update, None, trace)
 
 
 def momentum(lr: float = 1e-3, momentum: float = 0.9, dampening: float = 0.0,
@@ -195,7 +201,10 @@ def adagrad(lr: float = 1e-2, lr_decay: float = 0.0, weight_decay: float = 0.0,
     def effective_lr(state):
         return lr / (1 + (state.t - 1) * lr_decay) / (np.sqrt(state.sum) + eps)
 
-    return Optimizer("adagrad", _hyper(locals()), init, update, effective_lr)
+    def trace(state):
+        return {"s": state.sum}
+
+    return Optimizer("adagrad", _hyper(locals()), init, update, effective_lr, trace)
 
 
 def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_decay: float = 0.0,
@@ -235,7 +244,15 @@ def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_dec
         v = state.v - state.g_avg * state.g_avg if centered else state.v
         return lr / (np.sqrt(v) + eps)
 
-    return Optimizer("rmsprop", _hyper(locals()), init, update, effective_lr)
+    def trace(state):
+        out = {"v": state.v}
+        if centered:
+            out["g_avg"] = state.g_avg
+        if momentum > 0:
+            out["b"] = state.buf
+        return out
+
+    return Optimizer("rmsprop", _hyper(locals()), init, update, effective_lr, trace)
 
 
 def adam(lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
@@ -305,7 +322,16 @@ def _adam(name, hyper, lr, beta1, beta2, eps, weight_decay, amsgrad, bias_correc
             return lr / np.sqrt(second / bc2 + eps)
         return lr / (np.sqrt(second) / bc2**0.5 + eps)
 
-    return Optimizer(name, hyper, init, update, effective_lr)
+    def trace(state):
+        out = {"m": state.m, "v": state.v}
+        if amsgrad:
+            out["v_max"] = state.v_max
+        if bias_correction:
+            out["m_hat"] = state.m / (1 - beta1**state.t)
+            out["v_hat"] = (state.v_max if amsgrad else state.v) / (1 - beta2**state.t)
+        return out
+
+    return Optimizer(name, hyper, init, update, effective_lr, trace)
 
 
 def adamax(lr: float = 2e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
@@ -331,7 +357,10 @@ def adamax(lr: float = 2e-3, beta1: float = 0.9, beta2: float = 0.999, eps: floa
     def effective_lr(state):
         return lr / state.u  # the rate applied to m^ = m / (1 - b1^t)
 
-    return Optimizer("adamax", _hyper(locals()), init, update, effective_lr)
+    def trace(state):
+        return {"m": state.m, "u": state.u, "m_hat": state.m / (1 - beta1**state.t)}
+
+    return Optimizer("adamax", _hyper(locals()), init, update, effective_lr, trace)
 
 
 def nadam(lr: float = 2e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
@@ -374,7 +403,10 @@ def nadam(lr: float = 2e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float
     def effective_lr(state):
         return lr / (np.sqrt(state.v / (1 - beta2**state.t)) + eps)
 
-    return Optimizer("nadam", _hyper(locals()), init, update, effective_lr)
+    def trace(state):
+        return {"m": state.m, "v": state.v, "v_hat": state.v / (1 - beta2**state.t)}
+
+    return Optimizer("nadam", _hyper(locals()), init, update, effective_lr, trace)
 
 
 def radam(lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
@@ -426,7 +458,10 @@ def radam(lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float
                 / ((rho_inf - 4) * (rho_inf - 2) * rho_t)) ** 0.5
         return lr * rect * bc2**0.5 / (np.sqrt(state.v) + eps)
 
-    return Optimizer("radam", _hyper(locals()), init, update, effective_lr)
+    def trace(state):
+        return {"m": state.m, "v": state.v, "m_hat": state.m / (1 - beta1**state.t)}
+
+    return Optimizer("radam", _hyper(locals()), init, update, effective_lr, trace)
 
 
 # --- registry ----------------------------------------------------------------------------------

@@ -14,13 +14,15 @@ from matplotlib.text import Annotation
 
 from ..errors import InputError
 from ..io import atomic_open
-from .panels import ContourPanel, CurvePanel, LossPanel, StepsPanel, ThreeDPanel, legend_handles
+from .panels import (ContourPanel, CurvePanel, LossPanel, MomentsPanel, StepsPanel,
+                     ThreeDPanel, legend_handles)
 
 # Output format by file suffix, like savefig.
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 PANEL_TITLES = {"contour": "paths on the surface", "3d": "the surface in 3D",
                 "profile": "side view", "loss": "loss per step",
-                "steps": "step length and effective learning rate"}
+                "steps": "step length and effective learning rate",
+                "moments": "Adam's moments: direction m̂ and scale √v̂"}
 
 
 def new_figure(width: float = 9.0, height: float = 6.0, dpi: float = 100) -> Figure:
@@ -44,6 +46,8 @@ def make_panel(view: str, area, result, animated=False, title=None, elev=35.0, a
     fig = area.figure if hasattr(area, "figure") and not hasattr(area, "subgridspec") else None
     if view == "steps":
         return StepsPanel(area, result, animated, title)
+    if view == "moments":
+        return MomentsPanel(area, result, animated, title)
     if fig is None:  # a grid cell: make the Axes the view needs
         fig = area.get_gridspec().figure
         area = fig.add_subplot(area, projection="3d" if view == "3d" else None)

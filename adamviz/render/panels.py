@@ -167,6 +167,12 @@ class LossPanel(Panel):
         self.offset, log = loss_reference(result.surface, self.runs)
         self.values = [self._y(r.losses) for r in self.runs]
         self.lines = [self.dynamic(ax.plot([], [], color=c, lw=2)[0]) for c in self.colors]
+        # The held-out loss that early stopping watches, dashed, when the runs had one; the
+        # best step is marked on it.
+        self.held_out = [None if r.monitor is None else self._y(r.monitor) for r in self.runs]
+        self.held_lines = [None if h is None else
+                           self.dynamic(ax.plot([], [], color=c, lw=1.6, ls="--")[0])
+                           for h, c in zip(self.held_out, self.colors, strict=True)]
         self.heads = self.dynamic(ax.scatter([], [], s=40, zorder=5, edgecolors="black"))
         self.best = self.dynamic(ax.scatter([], [], s=90, zorder=6, facecolors="none",
                                             edgecolors="black", linewidths=1.6,
@@ -177,7 +183,8 @@ class LossPanel(Panel):
             ax.set_yscale("log")
         top = max(len(v) for v in self.values) - 1
         ax.set_xlim(0, max(top, 1))
-        finite = np.concatenate([v[np.isfinite(v)] for v in self.values])
+        finite = np.concatenate([v[np.isfinite(v)] for v in self.values]
+                                + [h[np.isfinite(h)] for h in self.held_out if h is not None])
         if finite.size:
             lo, hi = finite.min(), finite.max()
             if log:
@@ -200,18 +207,33 @@ class LossPanel(Panel):
     def show(self, ks):
         for line, y, k in zip(self.lines, self.values, ks, strict=True):
             line.set_data(np.arange(k + 1), y[: k + 1])
+        for line, h, k in zip(self.held_lines, self.held_out, ks, strict=True):
+            if line is not None:
+                line.set_data(np.arange(k + 1), h[: k + 1])
         self.heads.set_offsets(self.head_points(
             ks, lambda r, k: (k, self.values[self.runs.index(r)][k])))
         moving = [not d for d in self.finished(ks)] if self.animated else [False] * len(ks)
         self.heads.set_facecolors([c for c, m in zip(self.colors, moving, strict=True) if m])
         done = self.finished(ks)
+        watched = [h if h is not None else y for y, h in zip(self.values, self.held_out,
+                                                                strict=True)]
         best = [(r.best_step, y[r.best_step]) for r, y, d in
-                zip(self.runs, self.values, done, strict=True) if d and r.status == "stopped early"]
+                zip(self.runs, watched, done, strict=True) if d and r.status == "stopped early"]
         self.best.set_offsets(np.array(best, dtype=float).reshape(-1, 2))
         div = [(r.steps, y[r.steps]) for r, y, d in zip(self.runs, self.values, done, strict=True)
                if d and r.status == "diverged"]
         self.diverged.set_offsets(np.array(div, dtype=float).reshape(-1, 2))
         return self.artists
+
+
+def _two_axes(area):
+    """Two stacked Axes sharing x in a grid cell, or a user's Axes and its twin."""
+    if hasattr(area, "subgridspec"):
+        inner = area.subgridspec(2, 1, hspace=0.05)
+        fig = area.get_gridspec().figure
+        top = fig.add_subplot(inner[0])
+        return top, fig.add_subplot(inner[1], sharex=top)
+    return area, area.twinx()
 
 
 class StepsPanel(Panel):
@@ -221,14 +243,7 @@ class StepsPanel(Panel):
     def __init__(self, area, result, animated=False, title=None):
         super().__init__(result, animated)
         self.artists = []
-        if hasattr(area, "subgridspec"):
-            inner = area.subgridspec(2, 1, hspace=0.05)
-            fig = area.get_gridspec().figure
-            self.top = fig.add_subplot(inner[0])
-            self.bottom = fig.add_subplot(inner[1], sharex=self.top)
-        else:  # a user's single Axes: step length on it, the rates on a twin axis
-            self.top = area
-            self.bottom = area.twinx()
+        self.top, self.bottom = _two_axes(area)
         self.lengths = [step_lengths(r.points) for r in self.runs]
         self.length_lines = [self.dynamic(self.top.plot([], [], color=c, lw=2)[0])
                              for c in self.colors]
@@ -262,6 +277,59 @@ class StepsPanel(Panel):
                 line, rates = self.rate_lines[i]
                 line.set_data(np.arange(1, k + 1), rates[1: k + 1])
                 i += 1
+        return self.artists
+
+
+class MomentsPanel(Panel):
+    """Adam's update, section 3 of the essay: the bias-corrected first moment m̂ (the direction,
+    top) and the root of the second moment √v̂ (the scale, bottom), per coordinate (solid x,
+    dashed y), for every run whose optimizer has them."""
+
+    def __init__(self, area, result, animated=False, title=None):
+        super().__init__(result, animated)
+        self.artists = []
+        self.top, self.bottom = _two_axes(area)
+        self.series = []  # (run, line, values)
+        for run, c in zip(self.runs, self.colors, strict=True):
+            q = run.quantities
+            if "m_hat" not in q or "v_hat" not in q:
+                continue
+            for d in range(run.points.shape[1]):
+                ls = "-" if d == 0 else "--"
+                for ax, values in ((self.top, q["m_hat"][:, d]),
+                                   (self.bottom, np.sqrt(q["v_hat"][:, d]))):
+                    line = self.dynamic(ax.plot([], [], color=c, lw=1.8, ls=ls)[0])
+                    self.series.append((run, line, values))
+        top = max(len(r.points) for r in self.runs) - 1
+        self.top.set_xlim(0, max(top, 1))
+        m_values = [v for _, line, v in self.series if line.axes is self.top]
+        if m_values:
+            m = np.concatenate(m_values)
+            m = m[np.isfinite(m)]
+            lim = float(np.abs(m).max()) if m.size else 1.0
+            self.top.set_yscale("symlog", linthresh=max(lim * 1e-3, 1e-12))
+            self.top.set_ylim(-lim * 1.5, lim * 1.5)
+            _log_limits(self.bottom, np.concatenate(
+                [v for _, line, v in self.series if line.axes is self.bottom]))
+        else:
+            self.top.text(0.5, 0.5, "no run keeps Adam's moments", ha="center",
+                          transform=self.top.transAxes)
+        self.top.axhline(0, color="0.5", lw=0.8)
+        self.top.set_ylabel("m̂  (direction)", fontsize=11)
+        self.bottom.set_ylabel("√v̂  (scale)", fontsize=11)
+        self.bottom.set_xlabel("step", fontsize=12)
+        for ax in (self.top, self.bottom):
+            ax.grid(True, which="major", alpha=0.3)
+        if self.bottom is not self.top and hasattr(area, "subgridspec"):
+            self.top.tick_params(labelbottom=False)
+        if title:
+            self.top.set_title(title, fontsize=12)
+
+    def show(self, ks):
+        index = {id(r): k for r, k in zip(self.runs, ks, strict=True)}
+        for run, line, values in self.series:
+            k = index[id(run)]
+            line.set_data(np.arange(1, k + 1), values[1: k + 1])
         return self.artists
 
 

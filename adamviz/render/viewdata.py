@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-VIEWS = ("contour", "3d", "profile", "loss", "steps")
+VIEWS = ("contour", "3d", "profile", "loss", "steps", "moments")
 
 
 def parse_views(text: str, dims: int) -> list[str]:
