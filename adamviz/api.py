@@ -135,10 +135,10 @@ def resolve_optimizer(spec: str | OptSpec, surface: Surface, lr: float | None = 
             hyper["lr"] = surface.lr[spec.name]
     opt = optimizers.make(spec.name, **hyper)
     torch_defaults = optimizers.defaults(spec.name)
-    changed = {k: v for k, v in opt.hyperparams.items() if v != torch_defaults[k]}
-    label = spec.name
-    if changed:
-        label += " (" + ", ".join(f"{k}={format_value(v)}" for k, v in changed.items()) + ")"
+    # The label always states lr (it decides what a picture shows), then whatever else differs
+    # from torch's defaults.
+    shown = {k: v for k, v in opt.hyperparams.items() if k == "lr" or v != torch_defaults[k]}
+    label = f"{spec.name} (" + ", ".join(f"{k}={format_value(v)}" for k, v in shown.items()) + ")"
     return opt, label
 
 

@@ -261,5 +261,96 @@ def optimizers_command():
         click.echo(f"    defaults: {hyper}")
 
 
+@cli.command()
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False),
+              default="outputs/figures", show_default=True, help="Folder for the figures.")
+@click.option("--only", metavar="NAME[,NAME...]",
+              help="Only these figures (names, or paths to recipe .toml files).")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
+              show_default=True, help="Picture format.")
+@click.option("--gif", is_flag=True, help="Also animate each figure (.gif).")
+@click.option("--dpi", type=click.IntRange(min=10, max=1200), default=80, show_default=True,
+              help="Resolution of raster output.")
+@click.option("--list", "list_only", is_flag=True, help="List the figures and stop.")
+@quiet_option
+@library_errors
+def figures(out_dir, only, fmt, gif, dpi, list_only, quiet):
+    """Regenerate the figures of the three documents, each from a recipe, with its claim
+    checked on the numbers; writes the pictures and index.md (captions and checks).
+
+    Exits with 1 if a figure's claim does not hold (the picture would not tell the truth).
+
+    \b
+    Example:
+      adamviz figures
+      adamviz figures --only fig1-local-minimum,fig3-unlucky-start --format svg
+      adamviz figures --only my_recipe.toml -o my_figures/ --gif
+    """
+    from . import recipes
+
+    names = [n.strip() for n in only.split(",") if n.strip()] if only else list(
+        recipes.available())
+    if list_only:
+        for name in names:
+            recipe = recipes.load(name)
+            click.echo(f"{recipe.name}: {recipe.title}")
+        return
+    with progress_bar(quiet, "figures") as progress:
+        made = recipes.make(names, out_dir, fmt=fmt, gif=gif, dpi=dpi, progress=progress)
+    failed = [f for f in made if not f.ok]
+    if not quiet:
+        for fig in made:
+            click.echo(f"{'ok    ' if fig.ok else 'FAILED'} {fig.recipe.name}: "
+                       + ", ".join(str(p) for p in fig.files))
+            for check in fig.checks:
+                if not check.ok:
+                    click.echo(f"       claim does not hold: {check.statement}")
+        click.echo(f"wrote {out_dir}/index.md")
+    if failed:
+        raise RunError(f"{len(failed)} figure(s) do not show what their caption claims: "
+                       + ", ".join(f.recipe.name for f in failed) + ".")
+
+
+@cli.command()
+@click.option("--example", type=click.Choice(["lecture"]),
+              help="A worked example: 'lecture' is the lecture notes' Adam step.")
+@surface_options
+@click.option("--opt", default="adam", show_default=True, metavar="NAME[:key=value,...]",
+              help="The optimizer to trace.")
+@click.option("--start", metavar="X,Y", help="Start point (default: the surface's start).")
+@click.option("--steps", type=int, default=3, show_default=True, help="Steps to show.")
+@click.option("--lr", type=float, help="Learning rate (unless the --opt spec sets one).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown",
+                                                    "latex"]),
+              default="table", show_default=True, help="How to print the steps.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False), help="Write to a file instead.")
+@library_errors
+def trace(example, surface, surfaces_dir, opt, start, steps, lr, fmt, out):
+    """Print every quantity of an optimizer's update, step by step: t, parameters, g, m, v, m̂,
+    v̂, the step and the new parameters for Adam (the matching quantities for the others).
+
+    \b
+    Example:
+      adamviz trace --example lecture
+      adamviz trace --surface hump --opt adam:lr=0.1 --start -2,1 --steps 5 --format markdown
+      adamviz trace --surface valley --opt rmsprop --format latex -o rmsprop.tex
+    """
+    from . import trace as tracing
+
+    if example:
+        settings = dict(tracing.EXAMPLES[example])
+        text = tracing.render(tracing.trace(**settings), fmt)
+    else:
+        text = tracing.render(tracing.trace(surface, opt, start, steps, lr, surfaces_dir), fmt)
+    if out:
+        from .io import check_writable, write_text_atomic
+
+        check_writable(out)
+        write_text_atomic(out, text)
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text, nl=False)
+
+
 def main():
     cli(prog_name="adamviz")

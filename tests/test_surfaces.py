@@ -30,8 +30,8 @@ def test_builtin_surface_is_consistent(name):
     s = api.load_surface(name)
     assert s.name == name
     assert s.description
-    (x0, x1), (y0, y1) = s.box
-    assert x0 <= s.default_start[0] <= x1 and y0 <= s.default_start[1] <= y1
+    for (lo, hi), v in zip(s.box, s.default_start, strict=True):
+        assert lo <= v <= hi
     if not s.minima:
         return
     pts = np.array([m.point for m in s.minima])
@@ -39,8 +39,9 @@ def test_builtin_surface_is_consistent(name):
     losses = s.loss(pts)
     scale = max(1.0, float(np.abs(s.gradient(np.array([s.default_start]))).max()))
     assert np.abs(grads).max() < 1e-9 * scale, "gradient ~ 0 at every listed minimum"
-    for (px, py) in pts:
-        assert x0 <= px <= x1 and y0 <= py <= y1, "minimum inside the box"
+    for point in pts:
+        for (lo, hi), v in zip(s.box, point, strict=True):
+            assert lo <= v <= hi, "minimum inside the box"
     # each listed minimum is a minimum: positive-definite Hessian
     assert (np.linalg.eigvalsh(s.hessian(pts)) > 0).all()
     kinds = [m.kind for m in s.minima]
@@ -50,8 +51,8 @@ def test_builtin_surface_is_consistent(name):
     if "local" in kinds:
         assert losses[[k == "local" for k in kinds]].min() > glob.max()
     # nothing on a fine grid of the box is lower than the global minimum
-    X, Y = np.meshgrid(np.linspace(x0, x1, 301), np.linspace(y0, y1, 301))
-    assert s.loss(np.column_stack([X.ravel(), Y.ravel()])).min() >= glob.min() - 1e-9
+    axes = np.meshgrid(*[np.linspace(lo, hi, 301) for lo, hi in s.box])
+    assert s.loss(np.column_stack([a.ravel() for a in axes])).min() >= glob.min() - 1e-9
 
 
 @pytest.mark.parametrize("name", BUILTINS)

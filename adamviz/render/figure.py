@@ -14,8 +14,15 @@ from matplotlib.text import Annotation
 
 from ..errors import InputError
 from ..io import atomic_open
-from .panels import (ContourPanel, CurvePanel, LossPanel, MomentsPanel, StepsPanel,
-                     ThreeDPanel, legend_handles)
+from .panels import (
+    ContourPanel,
+    CurvePanel,
+    LossPanel,
+    MomentsPanel,
+    StepsPanel,
+    ThreeDPanel,
+    legend_handles,
+)
 
 # Output format by file suffix, like savefig.
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -41,7 +48,8 @@ def image_format(path: str | Path) -> str:
     return FORMATS[suffix]
 
 
-def make_panel(view: str, area, result, animated=False, title=None, elev=35.0, azim=-60.0):
+def make_panel(view: str, area, result, animated=False, title=None, elev=35.0, azim=-60.0,
+               marks=()):
     """The panel of ``view`` on ``area`` (an Axes, or a grid cell of a figure)."""
     fig = area.figure if hasattr(area, "figure") and not hasattr(area, "subgridspec") else None
     if view == "steps":
@@ -54,9 +62,9 @@ def make_panel(view: str, area, result, animated=False, title=None, elev=35.0, a
     if view == "3d":
         return ThreeDPanel(area, result, animated, title, elev=elev, azim=azim)
     if view == "profile" or (view == "contour" and result.surface.dims == 1):
-        return CurvePanel(area, result, animated, title)
+        return CurvePanel(area, result, animated, title, marks=marks)
     if view == "contour":
-        return ContourPanel(area, result, animated, title)
+        return ContourPanel(area, result, animated, title, marks=marks)
     if view == "loss":
         return LossPanel(area, result, animated, title)
     raise ValueError(f"unknown view {view!r}")
@@ -75,7 +83,7 @@ def surface_title(surface) -> str:
 
 
 def compose(result, views=("contour",), animated=False, title=None, panel_size=(8.0, 6.0),
-            dpi=100, elev=35.0, azim=-60.0, counter=False):
+            dpi=100, elev=35.0, azim=-60.0, counter=False, marks=()):
     """A figure with one panel per view side by side and one legend below; (fig, panels).
 
     With ``counter`` the line under the title holds a step counter: its fixed part ("step",
@@ -87,7 +95,7 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=(
     grid = fig.add_gridspec(1, len(views))
     single = len(views) == 1
     panels = [make_panel(v, grid[0, i], result, animated, None if single else PANEL_TITLES[v],
-                         elev=elev, azim=azim) for i, v in enumerate(views)]
+                         elev=elev, azim=azim, marks=marks) for i, v in enumerate(views)]
     heading = title or surface_title(result.surface)
     if counter:
         heading += "\n "  # an empty line under the title, for the step counter
@@ -101,7 +109,8 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=(
         fig.counter_fixed = fig.add_artist(Annotation(fixed, **style))
         fig.counter_artist = fig.add_artist(Annotation(" " * len(fixed), visible=False, **style))
     handles = legend_handles(result, run_labels(result),
-                             minima=any(v in ("contour", "3d", "profile") for v in views))
+                             minima=any(v in ("contour", "3d", "profile") for v in views),
+                             marks=marks if {"contour", "profile"} & set(views) else ())
     chars = [len(h.get_label()) + 5 for h in handles]  # label plus its handle, ~ 14 per inch
     per_row = max(1, int(len(views) * width * 14 // max(chars)))
     fig.legend(handles=handles, loc="outside lower center", fontsize=10, frameon=False,

@@ -50,9 +50,11 @@ class Panel:
 class ContourPanel(Panel):
     """The surface from above: filled contours, minima, and each run's path."""
 
-    def __init__(self, ax, result, animated=False, title=None, colorbar=True):
+    def __init__(self, ax, result, animated=False, title=None, colorbar=True, marks=()):
         super().__init__(result, animated)
         self.ax, self.artists = ax, []
+        # Marks name points of a run (e.g. its highest point); each shows once the run is there.
+        self.marks = list(marks)
         surface = result.surface
         self.view = view_box(surface.box, [r.points for r in self.runs])
         X, Y, Z = loss_grid(surface, self.view)
@@ -75,6 +77,9 @@ class ContourPanel(Panel):
         self.heads = self.dynamic(ax.scatter([], [], s=70, zorder=7, linewidths=0))
         self.end = self.dynamic(ax.scatter([], [], zorder=7, linewidths=1.2,
                                            **_marker(style.END)))
+        self.mark_artists = [self.dynamic(ax.scatter([], [], s=130, zorder=8, marker="o",
+                                                     c=m.color, edgecolors="black",
+                                                     linewidths=1.5)) for m in self.marks]
         ax.set_xlim(*self.view[0])
         ax.set_ylim(*self.view[1])
         ax.set_xlabel("x", fontsize=12)
@@ -103,6 +108,10 @@ class ContourPanel(Panel):
         self.heads.set_facecolors([c for c, m in zip(self.colors, moving, strict=True) if m])
         ends = [r.end for r, d in zip(self.runs, self.finished(ks), strict=True) if d]
         self.end.set_offsets(np.array(ends, dtype=float).reshape(-1, 2))
+        for mark, artist in zip(self.marks, self.mark_artists, strict=True):
+            run = self.runs[mark.run]
+            shown = ks[mark.run] >= mark.step
+            artist.set_offsets(run.points[mark.step][None, :2] if shown else np.empty((0, 2)))
         return self.artists
 
 
@@ -110,9 +119,10 @@ class CurvePanel(Panel):
     """A one-variable surface (or the side view of a two-variable one): the loss along x, with
     each run drawn as a ball on it."""
 
-    def __init__(self, ax, result, animated=False, title=None):
+    def __init__(self, ax, result, animated=False, title=None, marks=()):
         super().__init__(result, animated)
         self.ax, self.artists = ax, []
+        self.marks = list(marks)
         surface = result.surface
         box = surface.box if surface.dims == 2 else surface.box + ((0.0, 1.0),)
         paths = [np.column_stack([r.points[:, 0], r.points[:, -1]]) for r in self.runs]
@@ -133,10 +143,15 @@ class CurvePanel(Panel):
                                              linewidths=1.2))
         self.end = self.dynamic(ax.scatter([], [], zorder=8, linewidths=1.2,
                                            **_marker(style.END)))
+        self.mark_artists = [self.dynamic(ax.scatter([], [], s=130, zorder=9, c=m.color,
+                                                     edgecolors="black", linewidths=1.5))
+                             for m in self.marks]
         ax.set_xlim(*self.view[0])
+        # Up to the runs' highest loss: the walls beyond would flatten the hump.
         lows = [float(np.nanmin(floor))] + [float(np.nanmin(r.losses)) for r in self.runs]
-        highs = [float(np.nanmax(r.losses)) for r in self.runs] + [float(np.nanmax(floor))]
-        lo, hi = min(lows), max(highs)
+        lo, hi = min(lows), max(float(np.nanmax(r.losses)) for r in self.runs)
+        if hi <= lo:
+            hi = float(np.nanmax(floor))
         ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.08 * (hi - lo))
         ax.set_xlabel("x", fontsize=12)
         ax.set_ylabel("loss" if surface.dims == 1 else "loss (lowest over y: the side view)",
@@ -154,6 +169,11 @@ class CurvePanel(Panel):
         self.balls.set_facecolors([c for c, m in zip(self.colors, moving, strict=True) if m])
         ends = [p for p, d in zip(at, self.finished(ks), strict=True) if d]
         self.end.set_offsets(np.array(ends, dtype=float).reshape(-1, 2))
+        for mark, artist in zip(self.marks, self.mark_artists, strict=True):
+            run = self.runs[mark.run]
+            shown = ks[mark.run] >= mark.step
+            point = [[run.points[mark.step][0], run.losses[mark.step]]]
+            artist.set_offsets(point if shown else np.empty((0, 2)))
         return self.artists
 
 
@@ -401,8 +421,8 @@ def _log_limits(ax, values) -> None:
         ax.set_ylim(positive.min() / 2, positive.max() * 2)
 
 
-def legend_handles(result, labels, minima: bool = True):
-    """Figure legend entries: one per run, then start, end and the kinds of minima present."""
+def legend_handles(result, labels, minima: bool = True, marks=()):
+    """Figure legend entries: one per run, then start, end, the marks and the minima."""
     handles = [Line2D([], [], color=style.run_color(i), lw=2.2, label=lab)
                for i, lab in enumerate(labels)]
     handles.append(Line2D([], [], ls="none", label="start", marker=style.START["marker"],
@@ -411,6 +431,10 @@ def legend_handles(result, labels, minima: bool = True):
     handles.append(Line2D([], [], ls="none", label="end", marker=style.END["marker"],
                           markerfacecolor=style.END["color"], markeredgecolor="black",
                           markersize=10))
+    for mark in {m.label: m for m in marks}.values():  # one entry per kind of mark
+        handles.append(Line2D([], [], ls="none", label=mark.label, marker="o",
+                              markerfacecolor=mark.color, markeredgecolor="black",
+                              markersize=10))
     kinds = {m.kind for m in result.surface.minima} if minima else set()
     if "global" in kinds:
         handles.append(Line2D([], [], ls="none", label="global minimum", marker="*",

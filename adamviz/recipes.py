@@ -1,0 +1,219 @@
+"""Figures as recipes: TOML files saying which runs to make, how to draw them and what the
+picture claims. ``adamviz figures`` runs each with the same engine and renderers as ``run``,
+checks its claims on the numbers (``claims.py``) and writes the picture and an index.
+
+The built-in recipes are in ``adamviz/recipes/`` (``README.md`` there documents the keys); a
+copy of one, changed and given as a path, works the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from . import api, claims
+from .errors import InputError
+from .surfaces import Surface, from_dict, suggest
+
+KEYS = {"name", "title", "source", "caption", "surface", "views", "steps", "starts", "runs",
+        "noise", "seed", "tol", "patience", "holdout", "marks", "claims"}
+REQUIRED = ("name", "title", "caption", "surface", "runs")
+MARK_AT = ("highest-after-start", "best")
+
+
+@dataclass(frozen=True)
+class Mark:
+    run: int  # 0-based
+    step: int
+    color: str
+    label: str
+
+
+@dataclass
+class Recipe:
+    name: str
+    title: str
+    caption: str
+    surface: Surface | str
+    runs: list[str]
+    source: str = ""
+    views: list[str] = field(default_factory=lambda: ["contour"])
+    steps: int | None = None
+    starts: list | None = None
+    noise: float = 0.0
+    seed: int = 0
+    tol: float | None = 1e-6
+    patience: int | None = None
+    holdout: dict | None = None
+    marks: list[dict] = field(default_factory=list)
+    claims: list[dict] = field(default_factory=list)
+    path: Path | None = None
+    digest: str = ""
+
+    def command(self) -> str:
+        return f"adamviz figures --only {self.name}"
+
+
+def builtin_dir() -> Path:
+    return Path(__file__).resolve().parent / "recipes"
+
+
+# The documents' order: the essay's figures, then the cs231n notes, then the lecture notes.
+ORDER = ("fig1-local-minimum", "fig2a-small-curvature", "fig2b-large-curvature",
+         "fig3-unlucky-start", "adam-steps", "adam-vs-momentum-vs-rmsprop", "bias-correction",
+         "learning-rates", "early-stopping")
+
+
+def available() -> dict[str, Path]:
+    found = {p.stem: p for p in builtin_dir().glob("*.toml")}
+    rank = {name: i for i, name in enumerate(ORDER)}
+    return {n: found[n] for n in sorted(found, key=lambda n: (rank.get(n, len(rank)), n))}
+
+
+def load(spec: str) -> Recipe:
+    """A recipe by built-in name or from a ``.toml`` path."""
+    if spec.endswith(".toml") or os.sep in spec:
+        path = Path(spec)
+        if not path.is_file():
+            raise InputError(f"Recipe file {spec!r} does not exist.")
+    else:
+        names = available()
+        if spec not in names:
+            raise InputError(f"Unknown figure {spec!r}{suggest(spec, names)}")
+        path = names[spec]
+    raw = path.read_bytes()
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}.") from None
+    return from_data(data, path, hashlib.sha256(raw).hexdigest()[:16])
+
+
+def from_data(data: dict, path: Path, digest: str = "") -> Recipe:
+    unknown = sorted(set(data) - KEYS)
+    if unknown:
+        raise InputError(f"{path}: unknown key {unknown[0]!r}{suggest(unknown[0], KEYS)}")
+    missing = [k for k in REQUIRED if k not in data]
+    if missing:
+        raise InputError(f"{path}: missing required key {missing[0]!r}.")
+    surface = data["surface"]
+    if isinstance(surface, dict):
+        surface = from_dict(surface, source=f"{path}: surface")
+    recipe = Recipe(**{k: v for k, v in data.items() if k != "surface"}, surface=surface,
+                    path=path, digest=digest)
+    for i, claim in enumerate(recipe.claims):
+        claims.validate(claim, f"{path}: claims[{i}]")
+    for i, mark in enumerate(recipe.marks):
+        if mark.get("at") not in MARK_AT and not isinstance(mark.get("at"), int):
+            raise InputError(f"{path}: marks[{i}].at must be a step or one of "
+                             f"{', '.join(MARK_AT)}.")
+    return recipe
+
+
+def run(recipe: Recipe):
+    """The runs of a recipe (every optimizer from every start), as ``adamviz run`` makes them."""
+    surface = api.load_surface(recipe.surface)
+    monitor = None
+    if recipe.holdout:
+        shift = np.array(recipe.holdout["shift"], dtype=float)
+
+        def monitor(points, surface=surface, shift=shift):
+            """The held-out loss: the same surface, shifted (data it was not trained on)."""
+            return surface.loss(points - shift)
+
+    return api.run(surface, recipe.runs, [tuple(s) for s in recipe.starts or []] or None,
+                   steps=recipe.steps, noise=recipe.noise, seed=recipe.seed, tol=recipe.tol,
+                   patience=recipe.patience, monitor=monitor)
+
+
+def marks(recipe: Recipe, result) -> list[Mark]:
+    out = []
+    for mark in recipe.marks:
+        run = result.runs[mark["run"] - 1]
+        at = mark["at"]
+        step = (claims.highest_after_start(run) if at == "highest-after-start"
+                else run.best_step if at == "best" else int(at))
+        out.append(Mark(mark["run"] - 1, min(step, run.steps), mark.get("color", "white"),
+                        mark.get("label", at if isinstance(at, str) else f"step {at}")))
+    return out
+
+
+@dataclass
+class Figure:
+    recipe: Recipe
+    result: object
+    checks: list[claims.ClaimResult]
+    files: list[Path]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+
+class Book:
+    """Runs recipes once each (a claim may compare with another figure's runs)."""
+
+    def __init__(self):
+        self.results: dict[str, tuple[Recipe, object]] = {}
+
+    def result(self, spec: str):
+        if spec not in self.results:
+            recipe = load(spec)
+            self.results[spec] = (recipe, run(recipe))
+        return self.results[spec][1]
+
+    def check(self, recipe: Recipe, result) -> list[claims.ClaimResult]:
+        return [claims.evaluate(c, result, self.result) for c in recipe.claims]
+
+
+def make(specs, out_dir, fmt="png", gif=False, dpi=80, progress=None) -> list[Figure]:
+    """Run, check and draw the recipes ``specs`` into ``out_dir``; write ``index.md``."""
+    from .io import check_writable, write_text_atomic
+    from .render.figure import save_still
+
+    out_dir = Path(out_dir)
+    recipes = [load(s) for s in specs]  # every file is checked before any work
+    check_writable(out_dir / "index.md")
+    book, figures = Book(), []
+    for i, recipe in enumerate(recipes):
+        result = book.result(str(recipe.path) if recipe.path.parent != builtin_dir()
+                             else recipe.name)
+        checks = book.check(recipe, result)
+        found = marks(recipe, result)
+        picture = out_dir / f"{recipe.name}.{fmt}"
+        save_still(result, picture, recipe.views, dpi=dpi, title=recipe.title,
+                   panel_size=(8.0, 6.0), marks=found)
+        files = [picture]
+        if gif:
+            from .render.animate import render
+
+            files.append(render(result, out_dir / f"{recipe.name}.gif", recipe.views,
+                                title=recipe.title, marks=found, max_frames=150).path)
+        figures.append(Figure(recipe, result, checks, files))
+        if progress:
+            progress(i + 1, len(recipes))
+    write_text_atomic(out_dir / "index.md", index(figures, fmt))
+    return figures
+
+
+def index(figures: list[Figure], fmt: str) -> str:
+    lines = ["# Figures", "",
+             "Made by `adamviz figures` from the recipes in `adamviz/recipes/`; every claim "
+             "below was checked on the numbers of the runs drawn. To refresh after changing a "
+             "recipe: `adamviz figures` (the tests compare each recipe with the digest noted "
+             "here).", ""]
+    for fig in figures:
+        r = fig.recipe
+        lines += [f"## {r.name}: {r.title}", "", f"![{r.title}]({r.name}.{fmt})", "",
+                  r.caption.strip(), ""]
+        if r.source:
+            lines += [f"Source: {r.source}", ""]
+        lines += ["Checked on the numbers:", ""]
+        lines += [f"- {'✓' if c.ok else '✗ FAILED:'} {c.statement}" for c in fig.checks]
+        lines += ["", f"Command: `{r.command()}` · recipe digest `{r.digest}`", ""]
+    return "\n".join(lines)

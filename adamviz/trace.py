@@ -1,0 +1,120 @@
+"""Every quantity of an optimizer's update, step by step: for handouts and for checking by hand.
+
+For Adam a row holds t, the parameters, the gradient g, m, v, m̂, v̂, the step and the new
+parameters; other optimizers show their own quantities (see ``Optimizer.trace``). Tables come as
+aligned text, CSV, JSON, Markdown or LaTeX.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import api
+
+FORMATS = ("table", "csv", "json", "markdown", "latex")
+EXAMPLES = {
+    # The lecture notes' worked example: w = 0.5, input 3, target 4, loss (3w - 4)^2, lr 0.1.
+    "lecture": {"surface": "lecture", "opt": "adam:lr=0.1,eps=1e-8", "start": (0.5,),
+                "steps": 3},
+}
+_PRETTY = {"m_hat": "m̂", "v_hat": "v̂", "v_max": "v_max", "g_avg": "ḡ"}
+_LATEX = {"m_hat": r"\hat{m}", "v_hat": r"\hat{v}", "v_max": r"v_{\max}", "g_avg": r"\bar{g}",
+          "x_new": r"x_{t}", "x": r"x_{t-1}", "g": "g", "step": r"\Delta x"}
+
+
+@dataclass
+class Trace:
+    label: str
+    surface: str
+    hyperparams: dict
+    columns: list[str]
+    rows: list[list[float]]
+
+
+def trace(surface="lecture", opt="adam", start=None, steps: int = 3, lr=None,
+          surfaces_dir=()) -> Trace:
+    """Run one optimizer from one start and tabulate every quantity of every step."""
+    result = api.run(surface, [opt], [start] if start is not None else None, steps=steps,
+                     lr=lr, tol=None, surfaces_dir=surfaces_dir)
+    run = result.runs[0]
+    dims = run.points.shape[1]
+    coords = ["x", "y"][:dims]
+
+    def names(q):
+        return [q] if dims == 1 else [f"{q}_{c}" for c in coords]
+
+    quantities = list(run.quantities)
+    columns = ["t", *(["x"] if dims == 1 else coords), *names("g")]
+    for q in quantities:
+        columns += names(q)
+    columns += [*names("step"), *(["x_new"] if dims == 1 else [f"{c}_new" for c in coords])]
+    rows = []
+    for t in range(1, run.steps + 1):
+        row = [t, *run.points[t - 1], *run.gradients[t]]
+        for q in quantities:
+            row += list(run.quantities[q][t])
+        row += [*(run.points[t] - run.points[t - 1]), *run.points[t]]
+        rows.append([float(v) for v in row])
+    return Trace(run.label, result.surface.name, run.hyperparams, columns, rows)
+
+
+def render(tr: Trace, fmt: str = "table") -> str:
+    if fmt == "csv":
+        lines = [",".join(tr.columns)]
+        lines += [",".join(_num(v, exact=True) for v in row) for row in tr.rows]
+        return "\n".join(lines) + "\n"
+    if fmt == "json":
+        return json.dumps({"optimizer": tr.label, "surface": tr.surface,
+                           "hyperparameters": tr.hyperparams,
+                           "steps": [{c: int(v) if c == "t" else v
+                                      for c, v in zip(tr.columns, row, strict=True)}
+                                     for row in tr.rows]}, indent=1) + "\n"
+    header = [_pretty(c) for c in tr.columns]
+    cells = [[_num(v) for v in row] for row in tr.rows]
+    title = f"{tr.label} on {tr.surface}"
+    if fmt == "markdown":
+        lines = [f"**{title}**", "", "| " + " | ".join(header) + " |",
+                 "|" + "|".join("---:" for _ in header) + "|"]
+        lines += ["| " + " | ".join(r) + " |" for r in cells]
+        return "\n".join(lines) + "\n"
+    if fmt == "latex":
+        head = " & ".join(f"${_latex(c)}$" for c in tr.columns)
+        body = " \\\\\n".join(" & ".join(f"${v}$" for v in r) for r in cells)
+        return ("% " + title + "\n\\begin{tabular}{" + "r" * len(header) + "}\n\\hline\n"
+                + head + " \\\\\n\\hline\n" + body + " \\\\\n\\hline\n\\end{tabular}\n")
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(header)]
+    lines = [title, "  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True))]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
+    return "\n".join(lines) + "\n"
+
+
+def _num(v: float, exact: bool = False) -> str:
+    if float(v).is_integer() and abs(v) < 1e15:
+        return str(int(v))
+    if exact or not math.isfinite(v):
+        return repr(float(v))
+    return f"{v:.6g}"
+
+
+def _pretty(column: str) -> str:
+    """m_hat_x -> m̂[x]; x_new stays as it is."""
+    if column.endswith(("_x", "_y")):
+        base, coord = column[:-2], column[-1]
+        return f"{_PRETTY.get(base, base)}[{coord}]"
+    return _PRETTY.get(column, column)
+
+
+def _latex(column: str) -> str:
+    for key, tex in _LATEX.items():
+        if column == key:
+            return tex + ("_t" if key in ("m_hat", "v_hat", "g") else "")
+    return column.replace("_", r"\_")
+
+
+def steps_of(tr: Trace, column: str) -> np.ndarray:
+    """One column as numbers (for tests and scripts)."""
+    return np.array([row[tr.columns.index(column)] for row in tr.rows])

@@ -1,0 +1,173 @@
+"""`adamviz figures`: every recipe runs, every claim holds on the numbers, the committed gallery
+is up to date; `adamviz trace` reproduces the lecture notes' worked example."""
+
+import json
+import re
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from adamviz import recipes
+from adamviz import trace as tracing
+from adamviz.cli import cli
+from adamviz.errors import InputError
+from conftest import REPO
+
+NAMES = list(recipes.available())
+
+
+def test_every_figure_of_the_documents_has_a_recipe():
+    assert NAMES == list(recipes.ORDER)
+
+
+@pytest.fixture(scope="module")
+def book():
+    return recipes.Book()
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_recipe_claims_hold(book, name):
+    recipe = recipes.load(name)
+    assert recipe.caption.strip() and recipe.claims
+    result = book.result(name)
+    for check in book.check(recipe, result):
+        assert check.ok, check.statement
+
+
+def test_fig1_sgd_local_momentum_global(book):
+    result = book.result("fig1-local-minimum")
+    assert [result.reached(r) for r in result.runs] == ["local", "global"]
+
+
+def test_fig2_adam_steps_stay_near_lr_on_both_surfaces_sgds_do_not(book):
+    from adamviz.claims import mean_step
+
+    plane, valley = book.result("fig2a-small-curvature"), book.result("fig2b-large-curvature")
+    sgd_ratio = mean_step(plane.runs[0]) / mean_step(valley.runs[0])
+    adam_ratio = mean_step(plane.runs[1]) / mean_step(valley.runs[1])
+    assert 1 / 3 < adam_ratio < 3 and sgd_ratio < 0.1
+
+
+def test_fig3_white_point_is_the_highest_loss_after_the_descent_on_the_near_side(book):
+    from adamviz.claims import first_descent_end
+
+    result = book.result("fig3-unlucky-start")
+    run = result.runs[0]
+    (mark,) = recipes.marks(recipes.load("fig3-unlucky-start"), result)
+    after = first_descent_end(run.losses)
+    assert run.losses[mark.step] == run.losses[after:].max()
+    assert -0.9456492739235914 < run.points[mark.step][0] < -0.10103125788101082
+    assert result.reached(run) == "local"
+
+
+def test_bias_correction_first_step_ratio(book):
+    from adamviz.claims import step_lengths
+
+    corrected, simplified = book.result("bias-correction").runs
+    ratio = step_lengths(simplified)[0] / step_lengths(corrected)[0]
+    assert ratio == pytest.approx(0.1 / np.sqrt(0.001), rel=1e-6)
+
+
+def test_early_stopping_keeps_the_best_held_out_point(book):
+    result = book.result("early-stopping")
+    for run in result.runs:
+        assert run.status == "stopped early"
+        assert run.monitor[run.best_step] == run.monitor.min()
+        assert run.steps == run.best_step + 20
+
+
+def test_figures_command_writes_pictures_and_index(tmp_path):
+    out = tmp_path / "figs"
+    result = CliRunner().invoke(cli, ["figures", "-o", str(out), "--only",
+                                      "fig1-local-minimum,bias-correction", "--format", "svg",
+                                      "--dpi", "40"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert (out / "fig1-local-minimum.svg").read_text().startswith("<?xml")
+    index = (out / "index.md").read_text()
+    assert "## fig1-local-minimum" in index and "✓" in index and "✗" not in index
+
+
+def test_a_copied_recipe_with_a_false_claim_fails_loudly(tmp_path):
+    text = (recipes.builtin_dir() / "fig1-local-minimum.toml").read_text()
+    bad = tmp_path / "mine.toml"
+    bad.write_text(text.replace('kind = "local"', 'kind = "global"'))
+    result = CliRunner().invoke(cli, ["figures", "-o", str(tmp_path / "o"), "--only", str(bad),
+                                      "--dpi", "30"])
+    assert result.exit_code == 1
+    assert "claim does not hold" in result.stdout
+    assert "do not show what their caption claims" in result.stderr
+
+
+@pytest.mark.parametrize("text,message", [
+    ('name = "x"\n', "missing required key 'title'"),
+    ('name = "x"\ntitle = "t"\ncaption = "c"\nsurface = "hump"\nruns = ["sgd"]\ncolour = 1\n',
+     "unknown key 'colour'"),
+    ('name = "x"\ntitle = "t"\ncaption = "c"\nsurface = "hump"\nruns = ["sgd"]\n'
+     '[[claims]]\ncheck = "reachs"\n', "unknown check 'reachs'; did you mean 'reaches'"),
+    ('name = "x"\ntitle = "t"\ncaption = "c"\nsurface = "hump"\nruns = ["sgd"]\n'
+     '[[claims]]\ncheck = "reaches"\nrun = 1\n', "needs kind"),
+])
+def test_malformed_recipes(tmp_path, text, message):
+    path = tmp_path / "r.toml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=re.escape(message)):
+        recipes.load(str(path))
+
+
+def test_unknown_figure_name():
+    result = CliRunner().invoke(cli, ["figures", "--only", "fig9"])
+    assert result.exit_code == 2 and "Unknown figure 'fig9'" in result.stderr
+
+
+def test_committed_gallery_matches_the_recipes():
+    """outputs/figures/ is made by `adamviz figures`; after changing a recipe, run it again."""
+    index = (REPO / "outputs" / "figures" / "index.md").read_text()
+    for name in NAMES:
+        recipe = recipes.load(name)
+        assert f"## {name}:" in index, f"{name} missing: run `adamviz figures`"
+        assert f"recipe digest `{recipe.digest}`" in index, \
+            f"{name} changed since outputs/figures was made: run `adamviz figures`"
+        assert (REPO / "outputs" / "figures" / f"{name}.png").exists()
+
+
+# --- trace -------------------------------------------------------------------------------------
+
+def test_trace_reproduces_the_lecture_notes():
+    tr = tracing.trace(**tracing.EXAMPLES["lecture"])
+    first = dict(zip(tr.columns, tr.rows[0], strict=True))
+    assert first["x"] == 0.5
+    assert first["g"] == pytest.approx(-15)
+    assert first["m"] == pytest.approx(-1.5)
+    assert first["v"] == pytest.approx(0.225)
+    assert first["m_hat"] == pytest.approx(-15)
+    assert first["v_hat"] == pytest.approx(225)
+    assert first["x_new"] == pytest.approx(0.6, abs=1e-9)
+    # the second step, which the notes get wrong (they divide by 1 - beta^2 at t = 1)
+    second = dict(zip(tr.columns, tr.rows[1], strict=True))
+    assert second["g"] == pytest.approx(-13.2, abs=1e-8)
+    assert second["m"] == pytest.approx(-2.67, abs=1e-9)
+    assert second["v"] == pytest.approx(0.399015, abs=1e-9)
+    assert second["m_hat"] == pytest.approx(-2.67 / 0.19, rel=1e-9)
+    assert second["v_hat"] == pytest.approx(0.399015 / (1 - 0.999**2), rel=1e-9)
+    assert second["x_new"] == pytest.approx(0.699464807, abs=1e-8)
+
+
+@pytest.mark.parametrize("fmt,check", [
+    ("table", lambda s: "m̂" in s and "-15" in s),
+    ("csv", lambda s: s.splitlines()[0] == "t,x,g,m,v,m_hat,v_hat,step,x_new"),
+    ("json", lambda s: json.loads(s)["steps"][0]["v_hat"] == pytest.approx(225)),
+    ("markdown", lambda s: "| t | x | g | m | v | m̂ | v̂ | step | x_new |" in s),
+    ("latex", lambda s: r"\hat{m}_t" in s and r"\begin{tabular}" in s),
+])
+def test_trace_formats(fmt, check):
+    result = CliRunner().invoke(cli, ["trace", "--example", "lecture", "--format", fmt])
+    assert result.exit_code == 0 and check(result.stdout)
+
+
+def test_trace_of_other_optimizers_shows_their_quantities():
+    tr = tracing.trace("hump", "rmsprop:momentum=0.5,centered=true", steps=2)
+    assert tr.columns[:7] == ["t", "x", "y", "g_x", "g_y", "v_x", "v_y"]
+    assert "g_avg_x" in tr.columns and "b_x" in tr.columns
+    steps = tracing.steps_of(tr, "step_x")
+    np.testing.assert_allclose(steps + tracing.steps_of(tr, "x"), tracing.steps_of(tr, "x_new"))
