@@ -39,6 +39,7 @@ class CompiledFormula:
         self._value = _Program(derivation["value"], dims, f"{source} (value)")
         self._grad = _Program(derivation["grad"], dims, f"{source} (gradient)")
         self._hess = None  # built on first use: only tests and analysis need it
+        self._fast = None  # the register program of the gradient, for one N
 
     def _columns(self, points):
         points = np.asarray(points, dtype=float)
@@ -63,6 +64,15 @@ class CompiledFormula:
         for i, part in enumerate(parts):
             out[:, i] = part  # broadcasts a constant partial derivative
         return out
+
+    def gradient_into(self, cols, out) -> None:
+        """The fast path of the batch engine: the gradient at points given as coordinate
+        columns (each of length N), written into ``out`` (N, dims) with no array allocated:
+        every node of the program has a buffer of its own, made once per N."""
+        if self._fast is None or self._fast.n != len(cols[0]):
+            self._fast = _Registers(self.derivation["grad"], self.dims, len(cols[0]))
+        with np.errstate(all="ignore"):
+            self._fast.run(cols, out)
 
     def hessian(self, points):
         """Hessian at each point: shape (N, dims, dims)."""
@@ -97,6 +107,23 @@ class _Program:
         return [out(env) for out in self.outs]
 
 
+def _small_integer(p) -> bool:
+    """Integer exponents numpy's power is slow at (8x a multiply for x**3) and we expand."""
+    return float(p).is_integer() and 1 <= abs(p) <= 16
+
+
+def _int_power(x, p: int):
+    """x**p by repeated squaring (x**-p as 1/x**p), for small integer p."""
+    result, base, k = None, x, abs(p)
+    while k:
+        if k & 1:
+            result = base if result is None else result * base
+        k >>= 1
+        if k:
+            base = np.square(base)
+    return 1.0 / result if p < 0 else result
+
+
 def _build(node, slots):
     """A closure env -> value for a validated node (constant sub-trees folded)."""
     fn, const = _node(node, slots)
@@ -126,8 +153,10 @@ def _node(node, slots):
             value = op(a, b)
             return (lambda env: value), value
         if b is not None:
-            if op is operator.pow and b == 2:
-                return (lambda env: np.square(f(env))), None
+            if op is operator.pow and _small_integer(b):
+                return (lambda env: _int_power(f(env), int(b))), None
+            if op is operator.pow and b == 0.5:
+                return (lambda env: np.sqrt(f(env))), None
             return (lambda env: op(f(env), b)), None
         if a is not None:
             return (lambda env: op(a, g(env))), None
@@ -146,3 +175,79 @@ def _node(node, slots):
             return (lambda env: fn(f(env))), None
         return (lambda env: fn(*[f(env) for f in fs])), None
     raise AssertionError(f"unchecked node {type(node).__name__}")
+
+
+class _Registers:
+    """A derivation's program flattened into numpy calls over preallocated buffers.
+
+    Each non-constant node gets a buffer of N floats; running the program is a list of
+    ``ufunc(a, b, out=buffer)`` calls, so no temporary is allocated per evaluation (for 40,000
+    points, allocating every intermediate costs as much as computing it).
+    """
+
+    def __init__(self, program: dict, dims: int, n: int):
+        self.n = n
+        self.calls: list = []  # (ufunc, arguments: slot index or constant, output slot)
+        self.buffers: list = [None] * dims  # slots 0..dims-1 are the coordinates
+        names = {name: i for i, name in enumerate(["x", "y"][:dims])}
+        for name, text in program["temps"]:
+            tree = parse(text, "derived", names=tuple(names), limits=DERIVED_LIMITS).tree.body
+            names[name] = self._emit(tree, names)
+        self.outputs = [self._emit(parse(t, "derived", names=tuple(names),
+                                         limits=DERIVED_LIMITS).tree.body, names)
+                        for t in program["outs"]]
+
+    def _slot(self):
+        self.buffers.append(np.empty(self.n))
+        return len(self.buffers) - 1
+
+    def _emit(self, node, names):
+        """Emit calls computing ``node``; return its slot, or a float if it is constant."""
+        _, const = _node(node, {n: i for n, i in names.items()})
+        if const is not None:
+            return float(const)
+        if isinstance(node, ast.Name):
+            return names[node.id]
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.UAdd):
+                return self._emit(node.operand, names)
+            return self._call(np.negative, [self._emit(node.operand, names)])
+        if isinstance(node, ast.BinOp):
+            a, b = self._emit(node.left, names), self._emit(node.right, names)
+            if isinstance(node.op, ast.Pow) and not isinstance(a, float) \
+                    and isinstance(b, float) and _small_integer(b):
+                return self._power(a, int(b))
+            if isinstance(node.op, ast.Pow) and b == 0.5 and not isinstance(a, float):
+                return self._call(np.sqrt, [a])
+            ufunc = {ast.Add: np.add, ast.Sub: np.subtract, ast.Mult: np.multiply,
+                     ast.Div: np.divide, ast.Pow: np.power}[type(node.op)]
+            return self._call(ufunc, [a, b])
+        from .expressions import ALIASES
+
+        fn = _NUMPY[ALIASES.get(node.func.id, node.func.id)]
+        return self._call(fn, [self._emit(a, names) for a in node.args])
+
+    def _power(self, slot, p: int):
+        """Emit x**p as squarings and multiplications (see ``_int_power``)."""
+        result, base, k = None, slot, abs(p)
+        while k:
+            if k & 1:
+                result = base if result is None else self._call(np.multiply, [result, base])
+            k >>= 1
+            if k:
+                base = self._call(np.square, [base])
+        return self._call(np.reciprocal, [result]) if p < 0 else result
+
+    def _call(self, ufunc, args):
+        out = self._slot()
+        self.calls.append((ufunc, args, out))
+        return out
+
+    def run(self, cols, out) -> None:
+        buffers = self.buffers
+        for i, col in enumerate(cols):
+            buffers[i] = col
+        for ufunc, args, slot in self.calls:
+            ufunc(*[buffers[a] if isinstance(a, int) else a for a in args], out=buffers[slot])
+        for i, slot in enumerate(self.outputs):
+            out[:, i] = buffers[slot] if isinstance(slot, int) else slot

@@ -39,6 +39,10 @@ class Optimizer(NamedTuple):
     # The named quantities of the update after a step, in the docstring's notation (Adam: m,
     # v, m_hat, v_hat), for `adamviz trace` and the moments view.
     trace: Callable[[Any], dict[str, np.ndarray]] | None = None
+    # The batch engine's fast path: ``make_inplace(shape)`` returns ``step(grads, params)`` that
+    # updates preallocated state and params in place, with exactly the pure update's
+    # floating-point operations (tests check equality). None: the engine uses ``update``.
+    make_inplace: Callable | None = None
 
 
 # --- state -------------------------------------------------------------------------------------
@@ -149,7 +153,33 @@ def sgd(lr: float = 1e-3, momentum: float = 0.0, dampening: float = 0.0,
     def trace(state):
         return {"b": state.buf} if momentum != 0 else {}
 
-    return Optimizer("sgd", _hyper(locals()), init, update, None, trace)
+    def make_inplace(shape):
+        buf, tmp = np.zeros(shape), np.empty(shape)
+        t = [0]
+
+        def step(g, p):
+            if weight_decay != 0:
+                np.multiply(weight_decay, p, out=tmp)
+                g = np.add(g, tmp, out=g)
+            if momentum != 0:
+                if t[0] == 0:
+                    buf[...] = g
+                else:
+                    np.multiply(buf, momentum, out=buf)
+                    np.multiply(1 - dampening, g, out=tmp)
+                    np.add(buf, tmp, out=buf)
+                if nesterov:
+                    np.multiply(momentum, buf, out=tmp)
+                    g = np.add(g, tmp, out=g)
+                else:
+                    g = buf
+            np.multiply(-lr, g, out=tmp)
+            np.add(p, tmp, out=p)
+            t[0] += 1
+
+        return step
+
+    return Optimizer("sgd", _hyper(locals()), init, update, None, trace, make_inplace)
 
 
 def momentum(lr: float = 1e-3, momentum: float = 0.9, dampening: float = 0.0,
@@ -252,7 +282,26 @@ def rmsprop(lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8, weight_dec
             out["b"] = state.buf
         return out
 
-    return Optimizer("rmsprop", _hyper(locals()), init, update, effective_lr, trace)
+    def make_inplace(shape):
+        if centered or momentum > 0 or weight_decay != 0:
+            return None
+        v, avg, tmp = np.zeros(shape), np.empty(shape), np.empty(shape)
+
+        def step(g, p):
+            np.multiply(v, alpha, out=v)
+            np.multiply(1 - alpha, g, out=tmp)
+            np.multiply(tmp, g, out=tmp)
+            np.add(v, tmp, out=v)
+            np.sqrt(v, out=avg)
+            np.add(avg, eps, out=avg)
+            np.multiply(-lr, g, out=tmp)
+            np.divide(tmp, avg, out=tmp)
+            np.add(p, tmp, out=p)
+
+        return step
+
+    return Optimizer("rmsprop", _hyper(locals()), init, update, effective_lr, trace,
+                     make_inplace)
 
 
 def adam(lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
@@ -331,7 +380,49 @@ def _adam(name, hyper, lr, beta1, beta2, eps, weight_decay, amsgrad, bias_correc
             out["v_hat"] = (state.v_max if amsgrad else state.v) / (1 - beta2**state.t)
         return out
 
-    return Optimizer(name, hyper, init, update, effective_lr, trace)
+    def make_inplace(shape):
+        if decoupled or weight_decay != 0:
+            return None
+        m, v, v_max = np.zeros(shape), np.zeros(shape), np.zeros(shape)
+        den, tmp = np.empty(shape), np.empty(shape)
+        w = 1 - beta1
+        t = [0]
+
+        def step(g, p):
+            t[0] += 1
+            if abs(w) < 0.5:  # _lerp's two branches
+                np.subtract(g, m, out=tmp)
+                np.multiply(tmp, w, out=tmp)
+                np.add(m, tmp, out=m)
+            else:
+                np.subtract(g, m, out=tmp)
+                np.multiply(tmp, 1 - w, out=tmp)
+                np.subtract(g, tmp, out=m)
+            np.multiply(v, beta2, out=v)
+            np.multiply(1 - beta2, g, out=tmp)
+            np.multiply(tmp, g, out=tmp)
+            np.add(v, tmp, out=v)
+            second = v
+            if amsgrad:
+                np.maximum(v_max, v, out=v_max)
+                second = v_max
+            bc1 = 1 - beta1 ** t[0] if bias_correction else 1.0
+            bc2 = 1 - beta2 ** t[0] if bias_correction else 1.0
+            if eps_inside_sqrt:
+                np.divide(second, bc2, out=den)
+                np.add(den, eps, out=den)
+                np.sqrt(den, out=den)
+            else:
+                np.sqrt(second, out=den)
+                np.divide(den, bc2**0.5, out=den)
+                np.add(den, eps, out=den)
+            np.multiply(-(lr / bc1), m, out=tmp)
+            np.divide(tmp, den, out=tmp)
+            np.add(p, tmp, out=p)
+
+        return step
+
+    return Optimizer(name, hyper, init, update, effective_lr, trace, make_inplace)
 
 
 def adamax(lr: float = 2e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
