@@ -65,6 +65,39 @@ def surface_options(func):
                         help="Built-in surface name or path to a .toml file.")(func)
 
 
+def tune_options(func):
+    func = click.option("--criterion", type=click.Choice(["final-loss", "distance", "steps"]),
+                        default="final-loss", show_default=True,
+                        help="What --tune minimizes after the same number of steps.")(func)
+    func = click.option("--tune-grid", default="1e-4:1:13", show_default=True,
+                        metavar="LOW:HIGH:COUNT", help="Log-spaced learning rates to try.")(func)
+    return click.option("--tune", type=click.Choice(["lr"]),
+                        help="Pick each optimizer's lr from --tune-grid by --criterion.")(func)
+
+
+def tuned_specs(surface, opts, starts, steps, tune, grid_text, criterion, quiet):
+    """The optimizer specs with lr chosen fairly (same grid, steps and criterion for all)."""
+    from . import compare
+    from .specs import OptSpec, parse_opt
+
+    specs = [parse_opt(o) for o in opts]
+    if not tune:
+        return specs, {}
+    grid = compare.log_grid(grid_text)
+    points = starts or [surface.default_start]
+    points = [p if not isinstance(p, str) else __import__("adamviz.specs").specs.parse_point(
+        p, surface.dims) for p in points]
+    steps = steps or surface.steps or 200
+    chosen, notes = [], {}
+    for i, spec in enumerate(specs):
+        t = compare.tune_lr(surface, spec, points, steps, grid, criterion)
+        chosen.append(OptSpec(spec.name, {**spec.hyperparams, "lr": t.best}))
+        notes[i] = t
+        if not quiet:
+            click.echo(f"tuned {t.describe()}")
+    return chosen, notes
+
+
 def quiet_option(func):
     return click.option("--quiet", "-q", is_flag=True,
                         help="Print nothing but errors.")(func)
@@ -125,10 +158,12 @@ def cli():
 @click.option("--dpi", type=click.IntRange(min=10, max=1200), default=None,
               help="Resolution (default 120 for pictures, 100 for animations).")
 @click.option("--title", help="Title of the picture (default: the surface's name).")
+@tune_options
 @quiet_option
 @library_errors
 def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patience, out,
-        export_path, no_plot, views, fps, frames, hold, loop, elev, azim, dpi, title, quiet):
+        export_path, no_plot, views, fps, frames, hold, loop, elev, azim, dpi, title, tune,
+        tune_grid, criterion, quiet):
     """Run optimizers on a surface and draw their paths.
 
     Each --opt with each --start is one run, numbered in the order of the flags. Prints a table
@@ -168,8 +203,14 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
 
     surface_obj = api.load_surface(surface, surfaces_dir)
     view_list = api.check_views(surface_obj, views)
-    result = api.run(surface_obj, opts or ("adam",), starts, steps=steps, lr=lr, noise=noise,
-                     seed=seed, tol=tol or None, patience=patience)
+    specs, tuning = tuned_specs(surface_obj, opts or ("adam",), starts, steps, tune, tune_grid,
+                                criterion, quiet)
+    result = api.run(surface_obj, specs, starts, steps=steps, lr=None if tune else lr,
+                     noise=noise, seed=seed, tol=tol or None, patience=patience)
+    per = len(result.runs) // len(specs)
+    for i, run_ in enumerate(result.runs):
+        if i // per in tuning:
+            run_.label += f" tuned by {criterion}"
     written = []
     if not no_plot:
         path = out or api.default_output(result)
@@ -350,6 +391,154 @@ def trace(example, surface, surfaces_dir, opt, start, steps, lr, fmt, out):
         click.echo(f"wrote {out}")
     else:
         click.echo(text, nl=False)
+
+
+@cli.command()
+@surface_options
+@click.option("--opt", "opts", multiple=True, metavar="NAME[:key=value,...]",
+              help="Optimizer (repeatable; default sgd, momentum and adam).")
+@click.option("--grid", type=int, default=200, show_default=True,
+              help="Starts per side: a GRID x GRID grid over the box.")
+@click.option("--steps", type=int, default=500, show_default=True, help="Steps per run.")
+@click.option("--lr", type=float, help="Learning rate for every optimizer without its own.")
+@click.option("--tol", type=float, default=1e-6, show_default=True,
+              help="Convergence test (step length and gradient norm).")
+@click.option("--out", "-o", type=click.Path(dir_okay=False),
+              help="Picture (default outputs/<surface>-basins.png).")
+@click.option("--dpi", type=click.IntRange(min=10, max=1200), default=90, show_default=True)
+@quiet_option
+@library_errors
+def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, dpi, quiet):
+    """Colour every start of a grid by where it ended, one panel per optimizer, and print the
+    share of starts that reach the global minimum.
+
+    \b
+    Example:
+      adamviz basins --surface hump --opt sgd --opt momentum --opt adam --grid 200 --steps 500
+      adamviz basins -s himmelblau --opt adam:lr=0.05 --grid 100 -o himmelblau-basins.svg
+    """
+    from . import api, compare
+    from .io import check_writable
+    from .render.compare import save_basins
+    from .render.figure import image_format
+
+    if grid < 1:
+        raise InputError(f"Invalid --grid: {grid} (a whole number >= 1).")
+    compare.check_size(grid * grid)
+    surface_obj = api.load_surface(surface, surfaces_dir)
+    path = out or f"outputs/{surface_obj.name}-basins.png"
+    image_format(path)
+    check_writable(path)
+    with progress_bar(quiet, "optimizers") as progress:
+        result = compare.basins(surface_obj, opts or ("sgd", "momentum", "adam"), grid=grid,
+                                steps=steps, lr=lr, tol=tol or None, progress=progress)
+    save_basins(result, path, dpi=dpi)
+    if not quiet:
+        click.echo(result.table())
+        click.echo(f"wrote {path}")
+
+
+@cli.command()
+@surface_options
+@click.option("--opt", default="adam", show_default=True, metavar="NAME[:key=value,...]",
+              help="The optimizer whose parameters are swept.")
+@click.option("--param", "params", multiple=True, metavar="NAME=V1,V2,...",
+              help="A hyperparameter and its values (repeatable: the cartesian product).")
+@click.option("--start", "starts", multiple=True, metavar="X,Y", help="Start (repeatable).")
+@click.option("--steps", type=int, help="Steps (default: the surface's).")
+@click.option("--noise", type=float, default=0.0, show_default=True)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--tol", type=float, default=1e-6, show_default=True)
+@click.option("--out", "-o", type=click.Path(dir_okay=False),
+              help="Small-multiples picture (default outputs/<surface>-<opt>-sweep.png).")
+@click.option("--export", "export_path", type=click.Path(dir_okay=False),
+              help="The summary as .csv or .json.")
+@click.option("--dpi", type=click.IntRange(min=10, max=1200), default=90, show_default=True)
+@tune_options
+@quiet_option
+@library_errors
+def sweep(surface, surfaces_dir, opt, params, starts, steps, noise, seed, tol, out, export_path,
+          dpi, tune, tune_grid, criterion, quiet):
+    """Run one optimizer over the cartesian product of hyperparameter lists; draw small
+    multiples (one panel per setting, one colour scale) and print the summary.
+
+    \b
+    Example:
+      adamviz sweep --surface hump --opt adam --param lr=1e-3,1e-2,1e-1 -o grid.png
+      adamviz sweep -s valley --opt momentum --param lr=0.001,0.01 --param momentum=0.5,0.9
+    """
+    import json
+
+    from . import api, compare
+    from .io import check_writable, write_text_atomic
+    from .render.compare import save_sweep_grid
+    from .render.figure import image_format
+
+    surface_obj = api.load_surface(surface, surfaces_dir)
+    swept = dict(compare.parse_param(p) for p in params)
+    path = out or f"outputs/{surface_obj.name}-{opt.split(':')[0]}-sweep.png"
+    image_format(path)
+    check_writable(path)
+    if export_path:
+        if not export_path.lower().endswith((".csv", ".json")):
+            raise InputError(f"Unknown export format for {export_path!r}; use .csv or .json.")
+        check_writable(export_path)
+    (spec,), _ = tuned_specs(surface_obj, [opt], starts, steps, tune if "lr" not in swept
+                             else None, tune_grid, criterion, quiet)
+    result = compare.sweep(surface_obj, spec, swept, starts or None, steps, noise, seed,
+                           tol or None)
+    rows = [row for combo, res in result.cells
+            for row in compare.summary_rows(res, **{k: v for k, v in combo.items()})]
+    save_sweep_grid(result, path, dpi=dpi)
+    if export_path:
+        from .batch import to_csv
+
+        text = json.dumps(rows, indent=1) if export_path.lower().endswith(".json") \
+            else to_csv([{**r, "experiment": "sweep"} for r in rows])
+        write_text_atomic(export_path, text)
+    if not quiet:
+        for row in rows:
+            click.echo(f"{row['label']:<40s} end {row['end']:<20s} loss {row['final_loss']:<12s}"
+                       f" {row['reached']:<7s} {row['status']}")
+        click.echo(f"wrote {path}" + (f" and {export_path}" if export_path else ""))
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--out", "-o", "out_dir", type=click.Path(file_okay=False),
+              default="outputs/batch", show_default=True, help="Folder for the results.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1, max=64), default=1, show_default=True,
+              help="Experiments run in parallel processes (same results for any number).")
+@click.option("--dry-run", is_flag=True, help="Print the runs it would make and stop.")
+@click.option("--surfaces-dir", "surfaces_dir", multiple=True, type=click.Path(file_okay=False))
+@quiet_option
+@library_errors
+def batch(file, out_dir, jobs, dry_run, surfaces_dir, quiet):
+    """Run the [[experiment]] tables of a TOML file; write each experiment's pictures and
+    DIR/summary.csv and summary.md. The whole file is checked before anything runs.
+
+    \b
+    Example:
+      adamviz batch examples/compare.toml
+      adamviz batch examples/compare.toml --jobs 2 -o outputs/compare
+      adamviz batch examples/compare.toml --dry-run
+    """
+    from . import batch as batching
+
+    experiments = batching.load(file, surfaces_dir)
+    if dry_run:
+        for line in batching.plan(experiments):
+            click.echo(line)
+        click.echo(f"{batching.total_runs(experiments):,} runs in {len(experiments)} "
+                   f"experiment(s)")
+        return
+    with progress_bar(quiet, "runs") as progress:
+        rows, files, errors = batching.run_batch(experiments, out_dir, jobs, progress)
+    if not quiet:
+        click.echo(f"{len(rows)} runs; wrote {out_dir}/summary.csv, {out_dir}/summary.md and "
+                   f"{len(files)} files")
+    if errors:
+        raise RunError("; ".join(f"experiment {name} failed: {err}" for name, err in errors))
 
 
 def main():

@@ -81,6 +81,12 @@ class Surface:
             return self.start
         return tuple((lo + hi) / 2 for lo, hi in self.box)
 
+    def __getstate__(self):
+        """Pickle without the compiled functions (closures); they are rebuilt on first use."""
+        state = dict(self.__dict__)
+        state.pop("compiled", None)
+        return state
+
     @cached_property
     def compiled(self):
         return self.formula.compile(self.dims)

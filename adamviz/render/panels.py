@@ -50,13 +50,15 @@ class Panel:
 class ContourPanel(Panel):
     """The surface from above: filled contours, minima, and each run's path."""
 
-    def __init__(self, ax, result, animated=False, title=None, colorbar=True, marks=()):
+    def __init__(self, ax, result, animated=False, title=None, colorbar=True, marks=(),
+                 view=None):
         super().__init__(result, animated)
         self.ax, self.artists = ax, []
         # Marks name points of a run (e.g. its highest point); each shows once the run is there.
         self.marks = list(marks)
         surface = result.surface
-        self.view = view_box(surface.box, [r.points for r in self.runs])
+        self.view = view if view is not None else view_box(surface.box,
+                                                           [r.points for r in self.runs])
         X, Y, Z = loss_grid(surface, self.view)
         self.levels, self.level_mode = contour_levels(Z, surface.levels)
         self.filled, self.contours = draw_surface(ax, X, Y, Z, self.levels)

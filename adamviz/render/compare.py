@@ -1,0 +1,117 @@
+"""Pictures of comparisons: basins of attraction and small multiples of a sweep."""
+
+from __future__ import annotations
+
+from matplotlib.colors import ListedColormap
+from matplotlib.patches import Patch
+
+from ..io import atomic_open
+from . import style
+from .contour import draw_minima
+from .figure import image_format, new_figure
+from .panels import ContourPanel, legend_handles
+
+# Minima get the Okabe-Ito colours in order; diverged is black, not settled light grey.
+MINIMUM_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
+                  "#999999", "#7F3C8D")
+DIVERGED_COLOR, UNSETTLED_COLOR = "#000000", "#E8E8E8"
+
+
+def basin_colors(n_minima: int) -> list[str]:
+    return [MINIMUM_COLORS[i % len(MINIMUM_COLORS)] for i in range(n_minima)] + [
+        DIVERGED_COLOR, UNSETTLED_COLOR]
+
+
+def draw_basins(axes, basins):
+    """One panel per optimizer: each start coloured by where it ended; returns the images."""
+    s = basins.surface
+    cmap = ListedColormap(basin_colors(len(s.minima)))
+    (x0, x1), (y0, y1) = s.box
+    images = []
+    for ax, label, cats, i in zip(axes, basins.labels, basins.categories,
+                                  range(len(basins.labels)), strict=True):
+        images.append(ax.imshow(cats, origin="lower", extent=(x0, x1, y0, y1), cmap=cmap,
+                                vmin=-0.5, vmax=len(s.minima) + 1.5, interpolation="nearest",
+                                aspect="auto"))
+        draw_minima(ax, s.minima)
+        ax.set_title(f"{label}\n{basins.share(i, 'global'):.1%} reach a global minimum",
+                     fontsize=11)
+        ax.set_xlabel("start x")
+    axes[0].set_ylabel("start y")
+    return images
+
+
+def save_basins(basins, path, dpi: int = 90):
+    image_format(path)
+    n = len(basins.labels)
+    fig = new_figure(4.6 * n, 5.0)
+    axes = [fig.add_subplot(1, n, i + 1) for i in range(n)]
+    draw_basins(axes, basins)
+    colors = basin_colors(len(basins.surface.minima))
+    handles = [Patch(color=c, label=f"{m.kind} minimum ({', '.join(f'{v:.3g}' for v in m.point)})")
+               for c, m in zip(colors, basins.surface.minima, strict=False)]
+    handles += [Patch(color=DIVERGED_COLOR, label="diverged"),
+                Patch(facecolor=UNSETTLED_COLOR, edgecolor="0.6", label="not converged")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4),
+               frameon=False, fontsize=10)
+    fig.suptitle(f"Where each start ends: {basins.surface.name}", fontsize=13)
+    with atomic_open(path, "wb") as handle:
+        fig.savefig(handle, format=image_format(path), dpi=dpi)
+    return path
+
+
+def save_sweep_grid(sweep, path, dpi: int = 90):
+    """Small multiples: one contour panel per swept setting, one shared view and colour scale."""
+    from .grid import view_box
+
+    image_format(path)
+    names, values = sweep.names, sweep.values
+    rows = len(values[0])
+    cols = len(values[1]) if len(values) > 1 else 1
+    if len(values) > 2:  # more than two swept parameters: one row per setting
+        rows, cols = len(sweep.cells), 1
+    fig = new_figure(4.2 * cols + 1.2, 3.6 * rows + 0.8)
+    view = view_box(sweep.surface.box, [r.points for _, res in sweep.cells for r in res.runs])
+    panels = []
+    for k, (combo, result) in enumerate(sweep.cells):
+        ax = fig.add_subplot(rows, cols, k + 1)
+        panel = ContourPanel(ax, result, colorbar=False, view=view)
+        panel.show([r.steps for r in result.runs])
+        status = ", ".join(sorted({r.status for r in result.runs}))
+        ax.set_title(", ".join(f"{n}={_fmt(v)}" for n, v in combo.items()) + f"\n{status}",
+                     fontsize=10)
+        ax.set_xlabel("")
+        ax.set_ylabel("")
+        panels.append(panel)
+    bar = fig.colorbar(panels[0].filled, ax=fig.axes, shrink=0.8, spacing="uniform")
+    bar.set_label("loss (one scale for all panels)")
+    first = sweep.cells[0][1]
+    handles = legend_handles(first, [first.runs[0].optimizer], minima=True)
+    fig.legend(handles=handles[1:], loc="outside lower center", ncols=len(handles) - 1,
+               frameon=False, fontsize=10)
+    fig.suptitle(f"{first.runs[0].optimizer} on {sweep.surface.name}: "
+                 + " x ".join(names), fontsize=13)
+    with atomic_open(path, "wb") as handle:
+        fig.savefig(handle, format=image_format(path), dpi=dpi)
+    return path
+
+
+def save_grid(exp, result, path):
+    """The batch file's ``grid`` output: a panel per optimizer setting of the experiment."""
+    from ..compare import Sweep
+
+    per = len(result.runs) // len(exp.specs)
+    sweep = Sweep(result.surface, ["setting"], [[s for s in exp.specs]])
+    for i, spec in enumerate(exp.specs):
+        sub = type(result)(result.surface, result.runs[i * per:(i + 1) * per], result.settings)
+        sweep.cells.append(({"setting": str(spec)}, sub))
+    return save_sweep_grid(sweep, path)
+
+
+def _fmt(v) -> str:
+    from ..specs import format_value
+
+    return format_value(v)
+
+
+__all__ = ["draw_basins", "save_basins", "save_sweep_grid", "save_grid", "style"]
