@@ -138,8 +138,13 @@ def resolve_optimizer(spec: str | OptSpec, surface: Surface, lr: float | None = 
     # The label always states lr (it decides what a picture shows), then whatever else differs
     # from torch's defaults.
     shown = {k: v for k, v in opt.hyperparams.items() if k == "lr" or v != torch_defaults[k]}
-    label = f"{spec.name} (" + ", ".join(f"{k}={format_value(v)}" for k, v in shown.items()) + ")"
+    label = f"{spec.name} (" + ", ".join(f"{k}={_short(v)}" for k, v in shown.items()) + ")"
     return opt, label
+
+
+def _short(value) -> str:
+    """A hyperparameter for a label: three significant digits are enough to read."""
+    return f"{value:.3g}" if isinstance(value, float) else format_value(value)
 
 
 def run(surface: str | Surface, opts=("adam",), starts=None, *, steps: int | None = None,

@@ -150,9 +150,10 @@ class Tuning:
     best: float
 
     def describe(self) -> str:
-        return (f"{self.optimizer}: lr={format_value(self.best)} chosen by {self.criterion} "
-                f"over {len(self.grid)} rates {format_value(self.grid[0])}..."
-                f"{format_value(self.grid[-1])}")
+        edge = self.best in (self.grid[0], self.grid[-1])
+        return (f"{self.optimizer}: lr={self.best:.3g} chosen by {self.criterion} "
+                f"over {len(self.grid)} rates {self.grid[0]:.3g}...{self.grid[-1]:.3g}"
+                + (" (at the edge of the grid: widen it to be sure)" if edge else ""))
 
 
 def tune_lr(surface, spec: str | OptSpec, starts, steps: int, grid: list[float],
