@@ -17,7 +17,7 @@ import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import api, compare
+from . import api, compare, engine
 from .errors import InputError
 from .specs import OptSpec, format_value, parse_opt
 from .surfaces import suggest
@@ -224,8 +224,6 @@ def _run(exp: Experiment, folder: Path) -> tuple[list[dict], list[Path]]:
     if large:  # endpoints only: the batch engine
         for i, spec in enumerate(specs):
             opt, label = api.resolve_optimizer(spec, exp.surface)
-            from . import engine
-
             ends = engine.optimize_final(exp.surface, opt, starts, steps, tol=exp.tol,
                                          noise=exp.noise, seed=exp.seed)
             for j in range(len(starts)):
@@ -264,8 +262,6 @@ def _run(exp: Experiment, folder: Path) -> tuple[list[dict], list[Path]]:
 
 
 def _endpoint_row(exp, opt, label, start, ends, j, tuned) -> dict:
-    from . import engine
-
     result_like = api.Result(exp.surface, [])
     run = api.Run(index=0, optimizer=opt.name, hyperparams=opt.hyperparams, label=label,
                   points=ends.points[j][None], losses=ends.losses[j:j + 1],

@@ -78,15 +78,14 @@ def tune_options(func):
 def tuned_specs(surface, opts, starts, steps, tune, grid_text, criterion, quiet):
     """The optimizer specs with lr chosen fairly (same grid, steps and criterion for all)."""
     from . import compare
-    from .specs import OptSpec, parse_opt
+    from .specs import OptSpec, parse_opt, parse_point
 
     specs = [parse_opt(o) for o in opts]
     if not tune:
         return specs, {}
     grid = compare.log_grid(grid_text)
-    points = starts or [surface.default_start]
-    points = [p if not isinstance(p, str) else __import__("adamviz.specs").specs.parse_point(
-        p, surface.dims) for p in points]
+    points = [parse_point(p, surface.dims) if isinstance(p, str) else p
+              for p in starts or [surface.default_start]]
     steps = steps or surface.steps or 200
     chosen, notes = [], {}
     for i, spec in enumerate(specs):

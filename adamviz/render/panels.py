@@ -258,6 +258,18 @@ def _two_axes(area):
     return area, area.twinx()
 
 
+def _label_two_axes(top, bottom, area, title, top_label, bottom_label) -> None:
+    top.set_ylabel(top_label, fontsize=11)
+    bottom.set_ylabel(bottom_label, fontsize=11)
+    bottom.set_xlabel("step", fontsize=12)
+    for ax in (top, bottom):
+        ax.grid(True, which="major", alpha=0.3)
+    if hasattr(area, "subgridspec"):
+        top.tick_params(labelbottom=False)  # stacked: only the lower axes names the steps
+    if title:
+        top.set_title(title, fontsize=12)
+
+
 class StepsPanel(Panel):
     """Step length per step (top) and the effective per-coordinate learning rate (bottom):
     the quantity of the essay's "Issue 2: adaptive learning rates"."""
@@ -280,15 +292,8 @@ class StepsPanel(Panel):
         self.top.set_xlim(0, max(top, 1))
         _log_limits(self.top, np.concatenate(self.lengths))
         _log_limits(self.bottom, np.concatenate([r for _, r in self.rate_lines]))
-        self.top.set_ylabel("step length |Δx|", fontsize=11)
-        self.bottom.set_ylabel("effective lr\n(solid x, dashed y)", fontsize=11)
-        self.bottom.set_xlabel("step", fontsize=12)
-        for ax in (self.top, self.bottom):
-            ax.grid(True, which="major", alpha=0.3)
-        if self.bottom is not self.top and hasattr(area, "subgridspec"):
-            self.top.tick_params(labelbottom=False)
-        if title:
-            self.top.set_title(title, fontsize=12)
+        _label_two_axes(self.top, self.bottom, area, title, "step length |Δx|",
+                        "effective lr\n(solid x, dashed y)")
 
     def show(self, ks):
         for line, lengths, k in zip(self.length_lines, self.lengths, ks, strict=True):
@@ -337,15 +342,7 @@ class MomentsPanel(Panel):
             self.top.text(0.5, 0.5, "no run keeps Adam's moments", ha="center",
                           transform=self.top.transAxes)
         self.top.axhline(0, color="0.5", lw=0.8)
-        self.top.set_ylabel("m̂  (direction)", fontsize=11)
-        self.bottom.set_ylabel("√v̂  (scale)", fontsize=11)
-        self.bottom.set_xlabel("step", fontsize=12)
-        for ax in (self.top, self.bottom):
-            ax.grid(True, which="major", alpha=0.3)
-        if self.bottom is not self.top and hasattr(area, "subgridspec"):
-            self.top.tick_params(labelbottom=False)
-        if title:
-            self.top.set_title(title, fontsize=12)
+        _label_two_axes(self.top, self.bottom, area, title, "m̂  (direction)", "√v̂  (scale)")
 
     def show(self, ks):
         index = {id(r): k for r, k in zip(self.runs, ks, strict=True)}
