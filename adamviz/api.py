@@ -64,19 +64,11 @@ class Result:
 
     def nearest_minimum(self, run: Run) -> tuple[surfaces.Minimum | None, float]:
         """The listed minimum closest to the run's end, and the distance to it."""
-        best, dist = None, math.inf
-        for m in self.surface.minima:
-            d = float(np.linalg.norm(run.end - np.array(m.point)))
-            if d < dist:
-                best, dist = m, d
-        return best, dist
+        return nearest_minimum(self.surface, run.end)
 
     def reached(self, run: Run, radius: float | None = None) -> str:
         """'global', 'local' or 'none': the kind of minimum the run ended at (within radius)."""
-        if radius is None:
-            radius = 0.05 * max(hi - lo for lo, hi in self.surface.box)
-        m, dist = self.nearest_minimum(run)
-        return m.kind if m is not None and dist <= radius else "none"
+        return reached(self.surface, run.end, radius)
 
     def table(self) -> str:
         """A plain-text table: label, start, end, final loss, steps, status, nearest minimum."""
@@ -101,6 +93,25 @@ class Result:
             out.append(f"run {run.index} {run.label}: {run.status} after {run.steps} steps at "
                        f"{_point(run.end)}, loss {run.final_loss:.6g}{near}")
         return out
+
+
+def nearest_minimum(surface: Surface, point) -> tuple[surfaces.Minimum | None, float]:
+    """The listed minimum of ``surface`` closest to ``point``, and the distance to it."""
+    best, dist = None, math.inf
+    for m in surface.minima:
+        d = float(np.linalg.norm(np.asarray(point) - np.array(m.point)))
+        if d < dist:
+            best, dist = m, d
+    return best, dist
+
+
+def reached(surface: Surface, point, radius: float | None = None) -> str:
+    """'global', 'local' or 'none': the kind of minimum ``point`` is at (within ``radius``,
+    by default 5% of the box's larger side)."""
+    if radius is None:
+        radius = 0.05 * max(hi - lo for lo, hi in surface.box)
+    m, dist = nearest_minimum(surface, point)
+    return m.kind if m is not None and dist <= radius else "none"
 
 
 def _point(p) -> str:

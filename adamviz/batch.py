@@ -262,20 +262,17 @@ def _run(exp: Experiment, folder: Path) -> tuple[list[dict], list[Path]]:
 
 
 def _endpoint_row(exp, opt, label, start, ends, j, tuned) -> dict:
-    result_like = api.Result(exp.surface, [])
-    run = api.Run(index=0, optimizer=opt.name, hyperparams=opt.hyperparams, label=label,
-                  points=ends.points[j][None], losses=ends.losses[j:j + 1],
-                  status=str(ends.status[j]), steps=0, best_step=0)
-    minimum, dist = result_like.nearest_minimum(run)
+    minimum, dist = api.nearest_minimum(exp.surface, ends.points[j])
     return {"experiment": exp.name, "surface": exp.surface.name, "optimizer": opt.name,
             "label": label, **{k: format_value(v) for k, v in opt.hyperparams.items()},
             "tuned": tuned or "", "start": " ".join(f"{v:.4g}" for v in start),
             "end": " ".join(f"{v:.4g}" for v in ends.points[j]),
-            "final_loss": f"{ends.losses[j]:.6g}", "reached": result_like.reached(run),
+            "final_loss": f"{ends.losses[j]:.6g}",
+            "reached": api.reached(exp.surface, ends.points[j]),
             "distance": "" if minimum is None else f"{dist:.4g}",
             "steps": exp.steps or exp.surface.steps or api.DEFAULT_STEPS,
             "steps_to_tol": "" if ends.steps_to_tol[j] < 0 else int(ends.steps_to_tol[j]),
-            "status": "diverged" if ends.status[j] == engine.DIVERGED else str(ends.status[j])}
+            "status": str(ends.status[j])}
 
 
 def to_csv(rows: list[dict]) -> str:

@@ -256,9 +256,7 @@ def _to_sympy(node: ast.AST):
     if isinstance(node, ast.Name):
         if node.id in VARIABLES:
             return _symbols()[VARIABLES.index(node.id)]
-        if node.id in CONSTANTS:
-            return {"pi": sympy.pi, "e": sympy.E}[node.id]
-        return sympy.Symbol(node.id, real=True)
+        return {"pi": sympy.pi, "e": sympy.E}[node.id]
     if isinstance(node, ast.UnaryOp):
         operand = _to_sympy(node.operand)
         return -operand if isinstance(node.op, ast.USub) else operand

@@ -109,9 +109,8 @@ def _pretty(column: str) -> str:
 
 
 def _latex(column: str) -> str:
-    for key, tex in _LATEX.items():
-        if column == key:
-            return tex + ("_t" if key in ("m_hat", "v_hat", "g") else "")
+    if column in _LATEX:
+        return _LATEX[column] + ("_t" if column in ("m_hat", "v_hat", "g") else "")
     return column.replace("_", r"\_")
 
 

@@ -151,11 +151,11 @@ def render(result, path, views=("contour",), fps: float = 20, max_frames: int = 
     fmt = check_settings(path, fps, max_frames, hold)
     animator = Animator(result, views, title=title, **kwargs)
     steps = frame_steps(animator.total, max_frames)
-    height, width = animator.frame(int(steps[-1])).shape[:2]
+    last = animator.frame(int(steps[-1])).copy()
+    height, width = last.shape[:2]
     if fmt == "gif":
         cs, real_fps = gif_delay(fps)
-        palette_frames = [animator.frame(int(steps[0])).copy(),
-                          animator.frame(int(steps[-1])).copy()]
+        palette_frames = [animator.frame(int(steps[0])).copy(), last]
         with atomic_open(path, "wb") as handle:
             from .gif import GifStream
 

@@ -38,16 +38,3 @@ def draw_minima(ax, minima):
                                       c=spec["color"], edgecolors=spec["edgecolor"],
                                       linewidths=1.5, zorder=6, label=f"{kind} minimum"))
     return artists
-
-
-def place_legend(ax, handles):
-    """The legend below the axes, in as many columns as fit, so it never hides a path."""
-    widths = [len(h.get_label()) + 6 for h in handles]  # label plus its marker, in characters
-    ncols = len(handles) if sum(widths) <= 100 else (3 if max(widths) > 28 else 4)
-    return ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1),
-                     ncols=ncols, fontsize=10, frameon=False)
-
-
-def _marker(spec: dict) -> dict:
-    return {"marker": spec["marker"], "s": spec["size"], "c": spec["color"],
-            "edgecolors": spec["edgecolor"]}

@@ -38,13 +38,15 @@ class Panel:
     def finished(self, ks) -> list[bool]:
         return [k >= run.steps for k, run in zip(ks, self.runs, strict=True)]
 
-    def head_points(self, ks, xy) -> np.ndarray:
-        """The current point of every run still moving (all hidden in a still picture)."""
-        if not self.animated:
-            return np.empty((0, 2))
-        pts = [xy(run, k) for run, k, done in zip(self.runs, ks, self.finished(ks), strict=True)
-               if not done]
-        return np.array(pts, dtype=float).reshape(-1, 2)
+    def place_heads(self, heads, ks, xy) -> None:
+        """Put a marker, in its run's colour, on every run still moving at steps ``ks``; ``xy``
+        gives a run's point at step k. A still picture has none (it marks the ends)."""
+        moving = [(run, k, c) for run, k, c, done in
+                  zip(self.runs, ks, self.colors, self.finished(ks), strict=True)
+                  if self.animated and not done]
+        heads.set_offsets(np.array([xy(run, k) for run, k, _ in moving],
+                                   dtype=float).reshape(-1, 2))
+        heads.set_facecolors([c for _, _, c in moving])
 
 
 class ContourPanel(Panel):
@@ -105,9 +107,7 @@ class ContourPanel(Panel):
         if self.dots is not None:
             self.dots.set_offsets(np.concatenate(paths))
             self.dots.set_facecolors(np.repeat(self.colors, [len(p) for p in paths], axis=0))
-        moving = [not d for d in self.finished(ks)] if self.animated else [False] * len(ks)
-        self.heads.set_offsets(self.head_points(ks, lambda r, k: r.points[k]))
-        self.heads.set_facecolors([c for c, m in zip(self.colors, moving, strict=True) if m])
+        self.place_heads(self.heads, ks, lambda r, k: r.points[k])
         ends = [r.end for r, d in zip(self.runs, self.finished(ks), strict=True) if d]
         self.end.set_offsets(np.array(ends, dtype=float).reshape(-1, 2))
         for mark, artist in zip(self.marks, self.mark_artists, strict=True):
@@ -164,12 +164,9 @@ class CurvePanel(Panel):
     def show(self, ks):
         for trail, run, k in zip(self.trails, self.runs, ks, strict=True):
             trail.set_data(run.points[: k + 1, 0], run.losses[: k + 1])
-        at = [(r.points[k, 0], r.losses[k]) for r, k in zip(self.runs, ks, strict=True)]
-        moving = [not d for d in self.finished(ks)] if self.animated else [False] * len(ks)
-        self.balls.set_offsets(np.array([p for p, m in zip(at, moving, strict=True) if m],
-                                        dtype=float).reshape(-1, 2))
-        self.balls.set_facecolors([c for c, m in zip(self.colors, moving, strict=True) if m])
-        ends = [p for p, d in zip(at, self.finished(ks), strict=True) if d]
+        self.place_heads(self.balls, ks, lambda r, k: (r.points[k, 0], r.losses[k]))
+        ends = [(r.points[k, 0], r.losses[k]) for r, k, d in
+                zip(self.runs, ks, self.finished(ks), strict=True) if d]
         self.end.set_offsets(np.array(ends, dtype=float).reshape(-1, 2))
         for mark, artist in zip(self.marks, self.mark_artists, strict=True):
             run = self.runs[mark.run]
@@ -232,10 +229,8 @@ class LossPanel(Panel):
         for line, h, k in zip(self.held_lines, self.held_out, ks, strict=True):
             if line is not None:
                 line.set_data(np.arange(k + 1), h[: k + 1])
-        self.heads.set_offsets(self.head_points(
-            ks, lambda r, k: (k, self.values[self.runs.index(r)][k])))
-        moving = [not d for d in self.finished(ks)] if self.animated else [False] * len(ks)
-        self.heads.set_facecolors([c for c, m in zip(self.colors, moving, strict=True) if m])
+        values = {id(r): y for r, y in zip(self.runs, self.values, strict=True)}
+        self.place_heads(self.heads, ks, lambda r, k: (k, values[id(r)][k]))
         done = self.finished(ks)
         watched = [h if h is not None else y for y, h in zip(self.values, self.held_out,
                                                                 strict=True)]
