@@ -5,8 +5,8 @@
     print(result.table())
     adamviz.save_plot(result, "outputs/hump.png")
 
-Names are imported lazily so that ``import adamviz`` (and ``adamviz --help``) stays fast; numpy,
-sympy and matplotlib load only when something needs them.
+Names are imported lazily so that ``import adamviz`` (and ``adamviz --help``) stays fast; numpy
+and matplotlib load only when something needs them.
 """
 
 from importlib import import_module
@@ -15,12 +15,14 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "run": "api", "plot": "api", "save_plot": "api", "animate": "api", "export": "api",
-    "load_surface": "api",
-    "Result": "api", "Run": "api",
-    "optimize": "engine", "Trajectories": "engine",
+    "sweep": "api", "basins": "api", "tune": "api", "trace": "api", "batch": "api",
+    "figures": "api", "load_surface": "api",
+    "Result": "results", "Run": "results", "Summary": "results",
+    "Settings": "studies.runs",
     "make_optimizer": ("optimizers", "make"), "OPTIMIZERS": "optimizers",
+    "Optimizer": "optimizers",
     "Surface": "surfaces", "available_surfaces": ("surfaces", "available"),
-    "AdamvizError": "errors", "InputError": "errors", "RunError": "errors",
+    "AdamvizError": "core.errors", "InputError": "core.errors", "RunError": "core.errors",
 }
 
 __all__ = sorted(_EXPORTS)

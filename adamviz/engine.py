@@ -1,232 +1,229 @@
-"""The engine: run one optimizer from N start points at once and record the trajectories.
+"""The engine: one stepping loop for N starts of one optimizer, whatever is recorded.
 
-Each step evaluates the exact gradient at all N points in one call, optionally adds Gaussian
-noise (stochastic gradients), asks the optimizer for its step and applies it to the runs that are
-still active. A run ends when:
+Each step evaluates the exact loss and gradient at every active point in one call (the
+surface's value-and-gradient program), adds each run's own noise when asked, lets the optimizer
+update its state in place and moves the points. A run ends when:
 
-- it has **converged**: step length and true gradient norm both below ``tol``;
+- it has **diverged**: the loss or gradient at its point is not finite (it stays there), its new
+  point is not finite (the step is refused: it stays at its last finite point), or its new point
+  lies more than ``DIVERGE_FACTOR`` box sizes outside the box (it is drawn leaving);
+- it has **converged**: the step length and the true (noise-free) gradient norm are both below
+  ``tol``;
 - it is **stopped early**: with ``patience`` K, the monitored loss (the surface's, or a held-out
   loss given as ``monitor``) has not improved for K steps; the best step is kept;
-- it has **diverged**: a non-finite value, or a point farther than ``DIVERGE_FACTOR`` box sizes
-  from the box; the trajectory ends at its last finite point;
 - otherwise it runs to **max steps**.
 
-A finished run stays on its last point, so every array keeps the same length for all runs.
+What is kept is the caller's choice, the same loop either way: ``FullPaths`` keeps every step
+(run, figures, animations, trace); ``Endpoints`` keeps only where runs ended (basins, batch
+summaries, tuning). Runs that have ended are dropped from the arrays in batches, so the work
+follows the runs still going. Each run draws its noise from a stream of its own
+(``SeedSequence(seed, spawn_key=key)``, keyed by the run's place), so adding a start or an
+optimizer, or splitting the work over processes, never changes another run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
-from .optimizers import Optimizer
-from .surfaces import Surface
+from .core.programs import Executor
+from .optimizers import InPlace, Optimizer
+from .recorders import Endpoints, FullPaths, Recorder
 
 CONVERGED, STOPPED_EARLY = "converged", "stopped early"
 DIVERGED, MAX_STEPS = "diverged", "max steps"
 STATUSES = (CONVERGED, STOPPED_EARLY, DIVERGED, MAX_STEPS)
 DIVERGE_FACTOR = 10.0  # how many box sizes away from the box a run counts as diverged
+NOISE_BLOCK_BYTES = 64 * 2**20  # noise is drawn ahead per run, in blocks of about this size
+COMPACT_SHARE = 0.25  # drop finished runs from the arrays once they are this share of them
 
 
-@dataclass
-class Trajectories:
-    """What N runs of one optimizer did. Arrays are indexed [step, run, ...]."""
+@dataclass(frozen=True, kw_only=True)
+class Outcome:
+    """What N runs of one optimizer did (arrays indexed by run)."""
 
-    points: np.ndarray  # (T+1, N, D); step 0 is the start; frozen after a run ends
-    losses: np.ndarray  # (T+1, N) loss on the surface (noise-free)
-    monitor: np.ndarray | None  # (T+1, N) monitored (held-out) loss, when one was given
+    ends: np.ndarray  # (N, D) where each run ended
+    end_losses: np.ndarray  # (N,)
+    status: tuple[str, ...]  # (N,) one of STATUSES
     steps: np.ndarray  # (N,) steps each run took
-    status: list[str]  # (N,) one of STATUSES
     best_step: np.ndarray  # (N,) step of the lowest monitored loss (early stopping keeps it)
-    effective_lr: np.ndarray | None = None  # (T+1, N, D) per-coordinate rate; row 0 is NaN
-    gradients: np.ndarray | None = None  # (T+1, N, D) gradient used at step k (row 0 NaN)
-    quantities: dict | None = None  # name -> (T+1, N, D): the optimizer's trace after step k
-
-    @property
-    def n_runs(self) -> int:
-        return self.points.shape[1]
-
-    def path(self, run: int) -> np.ndarray:
-        """The points run ``run`` actually visited, shape (steps+1, D)."""
-        return self.points[: self.steps[run] + 1, run]
-
-    def loss_path(self, run: int) -> np.ndarray:
-        return self.losses[: self.steps[run] + 1, run]
+    paths: FullPaths | None = None  # every step, when recorded
 
 
-def optimize(surface: Surface, optimizer: Optimizer, starts, steps: int, *,
-             noise: float = 0.0, seed: int | None = 0, tol: float | None = None,
-             patience: int | None = None,
-             monitor: Callable[[np.ndarray], np.ndarray] | None = None,
-             record_lr: bool = False, record_trace: bool = False) -> Trajectories:
-    """Run ``optimizer`` on ``surface`` from every row of ``starts`` (N, D) for ``steps`` steps.
-
-    With ``record_lr`` the optimizer's effective per-coordinate learning rate is kept for every
-    step (for SGD-like optimizers, which have none, it is their constant lr). With
-    ``record_trace`` the gradients and the optimizer's named quantities are kept too.
-    """
-    params = np.array(starts, dtype=float, ndmin=2)
-    n, dims = params.shape
-    if dims != surface.dims:
-        raise ValueError(f"starts must have {surface.dims} coordinates, got {dims}")
-    rng = np.random.default_rng(seed) if noise else None
-    lo, hi = _escape_box(surface)
-
-    points = np.empty((steps + 1, n, dims))
-    losses = np.empty((steps + 1, n))
-    watched = np.empty((steps + 1, n)) if monitor is not None else None
-    points[0] = params
-    losses[0] = surface.loss(params)
-    if watched is not None:
-        watched[0] = monitor(params)
-    best = (watched if watched is not None else losses)[0].copy()
-    best_step = np.zeros(n, dtype=int)
-    taken = np.zeros(n, dtype=int)
-    status = np.full(n, MAX_STEPS, dtype=object)
-    active = np.ones(n, dtype=bool)
-    state = optimizer.init(params)
-    last = 0
-    rates = None
-    if record_lr:
-        rates = np.full((steps + 1, n, dims), np.nan)
-        constant = None if optimizer.effective_lr else optimizer.hyperparams["lr"]
-    grads_seen, quantities = None, None
-    if record_trace:
-        grads_seen = np.full((steps + 1, n, dims), np.nan)
-        quantities = {}
-
-    for k in range(1, steps + 1):
-        true_grad = surface.gradient(params)
-        grad = true_grad + noise * rng.standard_normal(true_grad.shape) if noise else true_grad
-        step, state = optimizer.update(grad, state, params)
-        if grads_seen is not None:
-            grads_seen[k] = grad
-            for name, value in (optimizer.trace(state) if optimizer.trace else {}).items():
-                if name not in quantities:
-                    quantities[name] = np.full((steps + 1, n, dims), np.nan)
-                quantities[name][k] = value
-        if rates is not None:
-            rates[k] = constant if constant is not None else optimizer.effective_lr(state)
-            rates[k] = np.where(active[:, None], rates[k], rates[k - 1])
-        new = params + step
-        loss = surface.loss(new)
-
-        bad = active & ~(np.isfinite(new).all(axis=1) & np.isfinite(loss))
-        far = active & ~bad & ((new < lo) | (new > hi)).any(axis=1)
-        # A non-finite run stays at its last finite point; one that flew off keeps that point.
-        moving = active & ~bad
-        params = np.where(moving[:, None], new, params)
-        points[k] = params
-        losses[k] = np.where(moving, loss, losses[k - 1])
-        taken[moving] = k
-        status[bad | far] = DIVERGED
-        active &= ~(bad | far)
-
-        if watched is not None:
-            watched[k] = np.where(moving, monitor(params), watched[k - 1])
-        current = (watched if watched is not None else losses)[k]
-        improved = active & (current < best)
-        best[improved] = current[improved]
-        best_step[improved] = k
-
-        if tol:
-            size = np.linalg.norm(step, axis=1)
-            grad_norm = np.linalg.norm(true_grad, axis=1)
-            done = active & (size < tol) & (grad_norm < tol)
-            status[done] = CONVERGED
-            active &= ~done
-        if patience:
-            done = active & (k - best_step >= patience)
-            status[done] = STOPPED_EARLY
-            active &= ~done
-        last = k
-        if not active.any():
-            break
-
-    end = last + 1
-    return Trajectories(points=points[:end], losses=losses[:end],
-                        monitor=None if watched is None else watched[:end],
-                        steps=taken, status=list(status), best_step=best_step,
-                        effective_lr=None if rates is None else rates[:end],
-                        gradients=None if grads_seen is None else grads_seen[:end],
-                        quantities=None if quantities is None
-                        else {k: v[:end] for k, v in quantities.items()})
-
-
-def optimize_loop(surface: Surface, optimizer: Optimizer, starts, steps: int,
-                  **kwargs) -> list[Trajectories]:
-    """The plain way: one run at a time, the same math. For tests and benchmarks only."""
-    starts = np.array(starts, dtype=float, ndmin=2)
-    return [optimize(surface, optimizer, start[None, :], steps, **kwargs) for start in starts]
-
-
-def _escape_box(surface: Surface) -> tuple[np.ndarray, np.ndarray]:
+def escape_box(surface) -> tuple[np.ndarray, np.ndarray]:
     """Bounds beyond which a run has flown far out of the box (counts as diverged)."""
     box = np.array(surface.box, dtype=float)
     size = box[:, 1] - box[:, 0]
     return box[:, 0] - DIVERGE_FACTOR * size, box[:, 1] + DIVERGE_FACTOR * size
 
 
-@dataclass
-class Endpoints:
-    """Where N runs ended, without their paths (the batch engine's result)."""
+class NoiseStreams:
+    """Gaussian gradient noise, one independent stream per run, drawn ahead in blocks."""
 
-    points: np.ndarray  # (N, D)
-    losses: np.ndarray  # (N,)
-    status: np.ndarray  # (N,) of STATUSES (never "stopped early": no patience here)
-    steps_to_tol: np.ndarray  # (N,) first step with step length and gradient norm < tol; -1
+    def __init__(self, sigma: float, seed: int, keys, dims: int, steps: int):
+        self.sigma, self.dims = float(sigma), dims
+        self.gens = [np.random.Generator(np.random.PCG64(
+            np.random.SeedSequence(seed, spawn_key=tuple(key)))) for key in keys]
+        per_step = 8 * dims * max(len(keys), 1)
+        self.block = int(max(1, min(steps, NOISE_BLOCK_BYTES // per_step)))
+        self.rows = np.arange(len(keys))
+        self.z = np.empty((self.block, dims, len(keys)))
+        self.used = self.block
+
+    def add(self, grads: np.ndarray, scratch: np.ndarray) -> None:
+        """grads += sigma * z for the next step of every run still in the arrays."""
+        if self.used == self.block:
+            for j, row in enumerate(self.rows):
+                self.z[:, :, j] = self.gens[row].standard_normal((self.block, self.dims))
+            self.used = 0
+        np.multiply(self.z[self.used], self.sigma, out=scratch)
+        np.add(grads, scratch, out=grads)
+        self.used += 1
+
+    def keep(self, keep: np.ndarray) -> None:
+        self.rows = self.rows[keep]
+        self.z = np.ascontiguousarray(self.z[:, :, keep])
 
 
-def optimize_final(surface: Surface, optimizer: Optimizer, starts, steps: int, *,
-                   tol: float | None = None, noise: float = 0.0,
-                   seed: int | None = 0) -> Endpoints:
-    """The batch engine: N runs, only their ends kept, in place and with no per-step allocation.
+def run(surface, optimizer: Optimizer, starts, steps: int, *, noise: float = 0.0,
+        seed: int = 0, keys=None, tol: float | None = None, patience: int | None = None,
+        monitor=None, record: str = "paths") -> Outcome:
+    """Run ``optimizer`` on ``surface`` from every row of ``starts`` (N, D) for ``steps`` steps.
 
-    Many starts at once (a grid of 40,000 for basins): parameters and state live in
-    preallocated (D, N) arrays, gradients are evaluated into a buffer (``gradient_into``), and
-    optimizers with an in-place form update without allocating (others use their pure update).
-    Runs are not stopped when they converge: a converged run's steps are below ``tol`` and
-    its end stays put; the step where it first got there is reported. Status is decided at
-    the end: non-finite or far out of the box is diverged. Results equal ``optimize``'s
-    (tol=None) to the last bit for the in-place optimizers (tests check it).
+    ``keys`` names each run's noise stream (default: its row, ``(i,)``); ``monitor(points)``
+    is a held-out loss for early stopping; ``record`` is "paths" (every step) or "ends".
     """
-    start = np.array(starts, dtype=float, ndmin=2)
-    n, dims = start.shape
-    params = np.ascontiguousarray(start.T)  # (D, N): each coordinate contiguous
-    grads = np.empty_like(params)
-    compiled = surface.compiled
-    cols = list(params)
-    rng = np.random.default_rng(seed) if noise else None
-    inplace = optimizer.make_inplace(params.shape) if optimizer.make_inplace else None
-    state = None if inplace else optimizer.init(params.T)
-    reached = np.full(n, -1)
-    if tol:
-        before, size, grad_size = np.empty_like(params), np.empty(n), np.empty(n)
-        tol2 = tol * tol
-    with np.errstate(all="ignore"):
+    starts = np.array(starts, dtype=float, ndmin=2)
+    if starts.shape[1] != surface.dims:
+        raise ValueError(f"starts must have {surface.dims} coordinates, got {starts.shape[1]}")
+    recorder = FullPaths(steps) if record == "paths" else Endpoints()
+    loop = _Loop(surface, optimizer, starts, recorder, tol=tol, patience=patience,
+                 monitor=monitor)
+    if noise:
+        keys = [(i,) for i in range(len(starts))] if keys is None else list(keys)
+        loop.noise = NoiseStreams(noise, seed, keys, surface.dims, steps)
+    loop.run(steps)
+    return loop.outcome()
+
+
+class _Loop:
+    """The state of one engine run: the arrays of the runs still going, indexed by slot;
+    ``rows`` maps each slot to its run."""
+
+    def __init__(self, surface, optimizer, starts, recorder: Recorder, *, tol, patience,
+                 monitor):
+        self.surface, self.optimizer, self.recorder = surface, optimizer, recorder
+        self.tol2 = tol * tol if tol else None
+        self.patience, self.monitor, self.noise = patience, monitor, None
+        n, dims = starts.shape
+        self.lo, self.hi = (b[:, None] for b in escape_box(surface))
+        self.status = np.full(n, MAX_STEPS, dtype=object)
+        self.taken = np.zeros(n, dtype=int)
+        self.best_step = np.zeros(n, dtype=int)
+        self.ends = starts.copy()
+        loss0 = surface.loss(starts)
+        watched0 = monitor(starts) if monitor is not None else loss0
+        self.best = np.array(watched0, dtype=float)
+        recorder.begin(starts, loss0, None if monitor is None else watched0)
+        self.need_loss = recorder.keeps_paths or bool(patience)
+        self._arrays(np.arange(n), np.ascontiguousarray(starts.T), optimizer.init(starts.T))
+
+    def _arrays(self, rows, points, state) -> None:
+        """(Re)make every per-slot array for the runs ``rows`` (at start and on compaction)."""
+        n = len(rows)
+        self.rows, self.P, self.state = rows, points, state
+        self.P_new = np.empty_like(points)
+        self.alive = np.ones(n, dtype=bool)
+        self.ops = InPlace(points.shape)
+        self.vg = Executor(self.surface.derivatives.value_and_grad, n)
+        self.value = Executor(self.surface.derivatives.value, n) if self.need_loss else None
+        self.g2, self.s2 = np.empty(n), np.empty(n)
+        self.scratch = np.empty_like(points)
+        self.dead_diverged = 0
+
+    def run(self, steps: int) -> None:
         for k in range(1, steps + 1):
-            compiled.gradient_into(cols, grads.T)
-            if tol:
-                np.einsum("dn,dn->n", grads, grads, out=grad_size)
-                before[...] = params
-            g = grads + noise * rng.standard_normal(grads.shape) if noise else grads
-            if inplace:
-                inplace(g, params)
-            else:
-                step, state = optimizer.update(g.T, state, params.T)
-                params += step.T
-            if tol:
-                np.subtract(params, before, out=before)
-                np.einsum("dn,dn->n", before, before, out=size)
-                done = (size < tol2) & (grad_size < tol2) & (reached < 0)
-                reached[done] = k
-        losses = surface.loss(params.T)
-    lo, hi = _escape_box(surface)
-    points = params.T.copy()
-    bad = ~np.isfinite(points).all(axis=1) | ~np.isfinite(losses) | \
-        ((points < lo) | (points > hi)).any(axis=1)
-    status = np.where(bad, DIVERGED, np.where(reached >= 0, CONVERGED, MAX_STEPS))
-    reached[bad] = -1
-    return Endpoints(points, losses, status.astype(object), reached)
+            self.step(k)
+            if not self.alive.any():
+                break
+            dead = len(self.alive) - int(self.alive.sum())
+            if dead > COMPACT_SHARE * len(self.alive) or self.dead_diverged:
+                self.compact()
+
+    def step(self, k: int) -> None:
+        out = self.vg.run(self.P)
+        loss, grads = out[0], out[1:]
+        if not np.isfinite(loss.sum() + grads.sum()):  # one cheap test for the common case
+            bad = self.alive & ~(np.isfinite(loss) & np.isfinite(grads).all(axis=0))
+            self.stop(bad, DIVERGED)
+        if self.tol2:
+            np.einsum("dn,dn->n", grads, grads, out=self.g2)
+        if self.noise is not None:
+            self.noise.add(grads, self.scratch)
+        step, self.state = self.optimizer.update(grads, self.state, self.P, self.ops)
+        np.add(self.P, step, out=self.P_new)
+        new = self.P_new
+        rejected = None
+        if not (np.isfinite(new.sum()) and (new.min(axis=1) >= self.lo[:, 0]).all()
+                and (new.max(axis=1) <= self.hi[:, 0]).all()):
+            rejected = self.alive & ~np.isfinite(new).all(axis=0)
+            far = self.alive & ~rejected & ((new < self.lo) | (new > self.hi)).any(axis=0)
+            new[:, rejected] = self.P[:, rejected]
+            self.stop(rejected, DIVERGED)
+            moved = self.alive.copy()
+            self.stop(far, DIVERGED, moved=True)
+        else:
+            moved = self.alive
+        self.taken[self.rows[moved]] = k
+        self.P, self.P_new = new, self.P
+        watched = self._watch(k, moved, grads)
+        if self.tol2:
+            np.einsum("dn,dn->n", step, step, out=self.s2)
+            self.stop(self.alive & (self.s2 < self.tol2) & (self.g2 < self.tol2), CONVERGED)
+        if self.patience:
+            improved = self.alive & (watched < self.best[self.rows])
+            self.best[self.rows[improved]] = watched[improved]
+            self.best_step[self.rows[improved]] = k
+            self.stop(self.alive & (k - self.best_step[self.rows] >= self.patience),
+                      STOPPED_EARLY)
+
+    def _watch(self, k, moved, grads):
+        """Record step k; return the monitored loss at the new points (None if not needed)."""
+        if not self.need_loss:
+            return None
+        loss = self.value.run(self.P)[0]
+        watched = self.monitor(self.P.T) if self.monitor is not None else loss
+        if self.recorder.keeps_paths:
+            self.recorder.record(k, self.rows[moved], self.P[:, moved], loss[moved],
+                                 None if self.monitor is None else watched[moved],
+                                 grads[:, moved], self.optimizer, self.state, moved)
+        return watched
+
+    def stop(self, mask, status: str, moved: bool = False) -> None:
+        """End the runs in ``mask`` (slots) with ``status`` at their current points."""
+        if not mask.any():
+            return
+        rows = self.rows[mask]
+        self.status[rows] = status
+        self.alive &= ~mask
+        self.ends[rows] = (self.P_new if moved else self.P)[:, mask].T
+        if status == DIVERGED:
+            self.dead_diverged += int(mask.sum())
+
+    def compact(self) -> None:
+        keep = self.alive
+        state = type(self.state)(*[a[:, keep] if isinstance(a, np.ndarray) else a
+                                   for a in self.state])
+        self._arrays(self.rows[keep], np.ascontiguousarray(self.P[:, keep]), state)
+        if self.noise is not None:
+            self.noise.keep(keep)
+
+    def outcome(self) -> Outcome:
+        live = self.rows[self.alive]
+        self.ends[live] = self.P[:, self.alive].T
+        end_losses = self.surface.loss(self.ends)
+        return Outcome(ends=self.ends, end_losses=end_losses, status=tuple(self.status),
+                       steps=self.taken, best_step=self.best_step,
+                       paths=self.recorder.finish(self.taken) if self.recorder.keeps_paths
+                       else None)

@@ -1,8 +1,10 @@
-"""CSV and JSON exports of a result, for scripts. Written atomically.
+"""Files for scripts: a result's trajectories as CSV or JSON, and summary tables as CSV or
+Markdown. Numbers are exact (``repr`` of the float, which reads back to the same value); human
+tables elsewhere may round, these never do. Written atomically.
 
-CSV: one row per step per run, ``run,optimizer,label,step,x,y,loss`` (step 0 is the start; a
-curve f(x) leaves ``y`` empty). JSON: the surface (name, expression, box, minima) and per run its
-optimizer, every hyperparameter, start, points, losses, status and steps.
+Trajectory CSV: one row per step per run, ``run,optimizer,label,step,x,y,loss`` (step 0 is the
+start; a curve f(x) leaves ``y`` empty). JSON: the surface (name, expression, box, minima), the
+settings, and per run its optimizer, every hyperparameter, start, end, points and losses.
 """
 
 from __future__ import annotations
@@ -13,12 +15,39 @@ import json
 import math
 from pathlib import Path
 
-from .io import write_text_atomic
+from .core.errors import InputError
+from .core.io import write_text_atomic
+from .results import Summary, summary_columns
 
 FORMATS = (".csv", ".json")
 
 
-def to_csv_text(result) -> str:
+def check_format(path) -> str:
+    suffix = Path(path).suffix.lower()
+    if suffix not in FORMATS:
+        raise InputError(f"Unknown export format {suffix or '(none)'!r} for {str(path)!r}; "
+                         f"use {' or '.join(FORMATS)}.")
+    return suffix
+
+
+def number(value) -> str:
+    """A cell of a machine-readable file: exact floats, empty for missing."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _finite(value) -> float | None:
+    """JSON has no NaN or infinity: those become null."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def trajectories_csv(result) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["run", "optimizer", "label", "step", "x", "y", "loss"])
@@ -39,13 +68,13 @@ def to_dict(result) -> dict:
             "box": {"x": list(surface.xlim), "y": list(surface.ylim) if surface.ylim else None},
             "minima": [{"at": list(m.point), "kind": m.kind} for m in surface.minima],
         },
-        "settings": result.settings,
+        "settings": dict(result.settings),
         "runs": [
             {
                 "run": run.index,
                 "optimizer": run.optimizer,
                 "label": run.label,
-                "hyperparameters": run.hyperparams,
+                "hyperparameters": dict(run.hyperparams),
                 "start": list(map(float, run.points[0])),
                 "end": list(map(float, run.points[-1])),
                 "status": run.status,
@@ -60,23 +89,46 @@ def to_dict(result) -> dict:
     }
 
 
-def _finite(value: float) -> float | None:
-    """JSON has no NaN or infinity: those become null."""
-    value = float(value)
-    return value if math.isfinite(value) else None
+def write(result, path) -> Path:
+    """Write ``result``'s trajectories as CSV or JSON, chosen by the suffix of ``path``."""
+    suffix = check_format(path)
+    text = trajectories_csv(result) if suffix == ".csv" else \
+        json.dumps(to_dict(result), indent=1) + "\n"
+    write_text_atomic(path, text)
+    return Path(path)
 
 
-def write(result, path: str | Path) -> Path:
-    """Write ``result`` as CSV or JSON, chosen by the suffix of ``path``."""
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".csv":
-        write_text_atomic(path, to_csv_text(result))
-    elif suffix == ".json":
-        write_text_atomic(path, json.dumps(to_dict(result), indent=1) + "\n")
-    else:
-        from .errors import InputError
+def summary_csv(summaries: list[Summary]) -> str:
+    columns = summary_columns(summaries)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for s in summaries:
+        record = s.record()
+        writer.writerow([number(record.get(c)) for c in columns])
+    return buffer.getvalue()
 
-        raise InputError(f"Unknown export format {path.suffix or '(none)'!r} for {str(path)!r}; "
-                         f"use {' or '.join(FORMATS)}.")
-    return path
+
+def summary_json(summaries: list[Summary]) -> str:
+    rows = []
+    for s in summaries:
+        record = s.record()
+        rows.append({k: _finite(v) if isinstance(v, float) else v for k, v in record.items()})
+    return json.dumps(rows, indent=1) + "\n"
+
+
+def summary_markdown(summaries: list[Summary], title: str = "Batch summary") -> str:
+    cols = ["experiment", "label", "tuned", "start", "end", "final_loss", "reached", "distance",
+            "steps", "steps_to_tol", "status"]
+
+    def cell(s: Summary, c: str) -> str:
+        value = getattr(s, c)
+        if c in ("start", "end"):
+            return "(" + ", ".join(f"{v:.4g}" for v in value) + ")"
+        if isinstance(value, float):
+            return f"{value:.4g}"
+        return "" if value is None else str(value)
+
+    lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
+    lines += ["| " + " | ".join(cell(s, c) for c in cols) + " |" for s in summaries]
+    return f"# {title}\n\n" + "\n".join(lines) + "\n"

@@ -6,8 +6,9 @@ folder of their own with ``--surfaces-dir`` or the ``ADAMVIZ_SURFACES`` environm
 (``os.pathsep``-separated), or names a ``.toml`` file directly. A name with a path separator or a
 ``.toml`` suffix is a file; anything else is looked up by file stem, user folders first.
 
-This module imports neither numpy nor sympy at import time: listing surfaces only reads TOML and
-checks formulas with the standard library. The numeric functions are compiled on first use.
+This module imports no numpy at import time: listing surfaces only reads TOML and checks formulas
+with the standard library. Value, gradient and Hessian programs are derived on first use
+(automatic differentiation of the checked formula, about a millisecond).
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from .errors import InputError
-from .expressions import Formula, parse
+from .core.errors import InputError
+from .core.expressions import Formula, parse
+from .core.names import suggest
 
 ENV_VAR = "ADAMVIZ_SURFACES"
 LEVEL_MODES = ("auto", "linear", "log")
@@ -82,26 +84,42 @@ class Surface:
         return tuple((lo + hi) / 2 for lo, hi in self.box)
 
     def __getstate__(self):
-        """Pickle without the compiled functions (closures); they are rebuilt on first use."""
+        """Pickle without the compiled programs; they are rebuilt on first use."""
         state = dict(self.__dict__)
-        state.pop("compiled", None)
+        for key in ("derivatives", "_evaluators"):
+            state.pop(key, None)
         return state
 
     @cached_property
-    def compiled(self):
-        return self.formula.compile(self.dims)
+    def derivatives(self):
+        """Value, gradient and Hessian programs (``core.autodiff.Derivatives``)."""
+        from .core.autodiff import derive
+
+        return derive(self.formula, self.dims)
+
+    @cached_property
+    def _evaluators(self) -> dict:
+        return {}
+
+    def evaluator(self, kind: str):
+        """The program evaluator of ``kind``: "value", "value_and_grad" or "hessian"."""
+        if kind not in self._evaluators:
+            from .core.programs import Evaluator
+
+            self._evaluators[kind] = Evaluator(getattr(self.derivatives, kind))
+        return self._evaluators[kind]
 
     def loss(self, points):
         """Loss at each of N points, shape (N,); ``points`` has shape (N, dims)."""
-        return self.compiled.value(points)
+        return self.evaluator("value")(points)[0]
 
-    def gradient(self, points, out=None):
+    def gradient(self, points):
         """Exact gradient at each point, shape (N, dims)."""
-        return self.compiled.gradient(points, out=out)
+        return self.evaluator("value_and_grad")(points)[1:].T.copy()
 
     def hessian(self, points):
         """Exact Hessian at each point, shape (N, dims, dims)."""
-        return self.compiled.hessian(points)
+        return self.evaluator("hessian")(points).T.reshape(-1, self.dims, self.dims).copy()
 
     def global_minima(self) -> tuple[Minimum, ...]:
         return tuple(m for m in self.minima if m.kind == "global")
@@ -149,35 +167,6 @@ def load(spec: str | os.PathLike, extra_dirs=()) -> Surface:
     if spec not in names:
         raise InputError(f"Unknown surface {spec!r}{suggest(spec, names)}")
     return load_file(names[spec], expected_name=spec)
-
-
-def suggest(word: str, choices) -> str:
-    """'; did you mean X? Known: ...' — the tail of an unknown-name message."""
-    choices = sorted(choices)
-    close = closest(word, choices)
-    hint = f"; did you mean {close!r}?" if close else "."
-    return f"{hint} Known: {', '.join(choices)}."
-
-
-def closest(word: str, choices) -> str | None:
-    """The choice with the fewest typos (edits, counting a swap of neighbours as one), if any
-    is within a third of the word's length (at least 2)."""
-    scored = sorted((_typos(word.lower(), c.lower()), abs(len(c) - len(word)), c) for c in choices)
-    if scored and scored[0][0] <= max(2, len(word) // 3):
-        return scored[0][2]
-    return None
-
-
-def _typos(a: str, b: str) -> int:
-    """Optimal string alignment distance (Damerau-Levenshtein without repeated edits)."""
-    d = [[i + j if i * j == 0 else 0 for j in range(len(b) + 1)] for i in range(len(a) + 1)]
-    for i in range(1, len(a) + 1):
-        for j in range(1, len(b) + 1):
-            cost = a[i - 1] != b[j - 1]
-            d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
-            if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
-                d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
-    return d[len(a)][len(b)]
 
 
 def load_file(path: Path, expected_name: str | None = None) -> Surface:

@@ -14,7 +14,7 @@ from PIL import Image
 
 from adamviz import api
 from adamviz.cli import cli
-from adamviz.errors import InputError
+from adamviz.core.errors import InputError
 from adamviz.render import animate
 from adamviz.render.frames import frame_steps, gif_delay, hold_delay, run_steps
 

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from adamviz import api, batch, compare, engine, optimizers
 from adamviz.cli import cli
-from adamviz.errors import InputError
+from adamviz.core.errors import InputError
 from conftest import REPO
 
 

@@ -1,80 +1,204 @@
-"""The engine's stopping rules and noise."""
+"""The engine: stopping rules, noise streams, both recorders, and the in-place fast path."""
+
+import json
+import tracemalloc
 
 import numpy as np
 import pytest
 
-from adamviz import api, engine, optimizers
+from adamviz import engine, optimizers
+from adamviz.optimizers import ALLOCATE, InPlace
+from adamviz.studies.runs import load_surface
+from adamviz.surfaces import from_dict
+from conftest import REPO
+
+VARIANTS = sorted({(c["optimizer"], json.dumps(c["hyperparams"], sort_keys=True))
+                   for c in json.loads((REPO / "tests" / "data" / "torch_reference.json")
+                                       .read_text())["cases"]})
+EXTRA = [("adam", {"lr": 0.05, "bias_correction": False}),
+         ("adam", {"lr": 0.05, "eps_inside_sqrt": True}), ("sgd", {"lr": 0.01})]
 
 
 @pytest.fixture(scope="module")
 def bowl():
-    return api.load_surface("bowl")
+    return load_surface("bowl")
+
+
+def run(surface, opt, starts, steps, **kw):
+    return engine.run(surface, opt, np.array(starts, dtype=float), steps, **kw)
 
 
 def test_converged_when_step_and_gradient_are_small(bowl):
-    traj = engine.optimize(bowl, optimizers.make("sgd", lr=0.05), [[1.0, 0.5]], 5000, tol=1e-6)
-    assert traj.status == ["converged"]
-    assert traj.steps[0] < 5000
-    assert np.linalg.norm(bowl.gradient(traj.points[-1])) < 1e-5
+    out = run(bowl, optimizers.make("sgd", lr=0.05), [[1.0, 0.5]], 5000, tol=1e-6)
+    assert out.status == ("converged",)
+    assert out.steps[0] < 5000
+    assert np.linalg.norm(bowl.gradient(out.ends)) < 1e-5
 
 
 def test_max_steps_without_tol(bowl):
-    traj = engine.optimize(bowl, optimizers.make("sgd", lr=0.05), [[1.0, 0.5]], 30, tol=None)
-    assert traj.status == ["max steps"] and traj.steps[0] == 30 and len(traj.points) == 31
+    out = run(bowl, optimizers.make("sgd", lr=0.05), [[1.0, 0.5]], 30)
+    assert out.status == ("max steps",) and out.steps[0] == 30
+    assert len(out.paths.points) == 31
 
 
 def test_divergence_is_a_result_not_an_error(bowl):
-    # lr far above 2/curvature: the iterates blow up; the run ends at its last point
-    traj = engine.optimize(bowl, optimizers.make("sgd", lr=1.0), [[1.0, 0.5], [0.0, 0.0]], 500,
-                           tol=None)
-    assert traj.status == ["diverged", "max steps"]
-    assert np.isfinite(traj.path(0)).all()
-    assert traj.steps[0] < 500
+    # lr far above 2/curvature: the iterates blow up; the run ends where it left the box
+    out = run(bowl, optimizers.make("sgd", lr=1.0), [[1.0, 0.5], [0.0, 0.0]], 500)
+    assert out.status == ("diverged", "max steps")
+    assert np.isfinite(out.paths.points[: out.steps[0] + 1, 0]).all()
+    assert out.steps[0] < 500
 
 
 def test_non_finite_values_end_at_the_last_finite_point():
-    from adamviz.surfaces import from_dict
+    s = from_dict({"name": "cliff", "expr": "exp(x**2) + y**2", "xlim": [-3, 3], "ylim": [-3, 3]})
+    out = run(s, optimizers.make("sgd", lr=0.5), [[2.5, 0.0]], 50)
+    assert out.status == ("diverged",)
+    n = out.steps[0] + 1
+    assert np.isfinite(out.paths.points[:n, 0]).all() and np.isfinite(out.ends).all()
 
-    # exp(x**2) overflows to inf within a few steps of a too-large learning rate
-    s = from_dict({"name": "cliff", "expr": "exp(x**2) + y**2", "xlim": [-3, 3],
-                   "ylim": [-3, 3]})
-    traj = engine.optimize(s, optimizers.make("sgd", lr=0.5), [[2.5, 0.0]], 50, tol=None)
-    assert traj.status == ["diverged"]
-    assert np.isfinite(traj.path(0)).all() and np.isfinite(traj.loss_path(0)).all()
+
+def test_a_point_outside_the_formulas_domain_is_diverged():
+    s = from_dict({"name": "logs", "expr": "log(x) + y**2", "xlim": [0.1, 3], "ylim": [-1, 1]})
+    out = run(s, optimizers.make("sgd", lr=1.0), [[0.5, 0.0]], 50)  # steps to x < 0
+    assert out.status == ("diverged",)
+    assert out.ends[0, 0] < 0 and np.isnan(out.end_losses[0])
 
 
 def test_early_stopping_keeps_the_best_step(bowl):
-    held_out = api.load_surface("bowl")
-
     def monitor(points):  # a held-out loss whose minimum is elsewhere: it starts to rise
-        return held_out.loss(points - np.array([0.6, 0.6]))
+        return bowl.loss(points - np.array([0.6, 0.6]))
 
-    traj = engine.optimize(bowl, optimizers.make("adam", lr=0.05), [[2.0, 2.0]], 1000,
-                           patience=10, monitor=monitor)
-    assert traj.status == ["stopped early"]
-    best = traj.best_step[0]
-    assert traj.steps[0] == best + 10
-    assert traj.monitor[best, 0] == traj.monitor[: traj.steps[0] + 1, 0].min()
+    out = run(bowl, optimizers.make("adam", lr=0.05), [[2.0, 2.0]], 1000, patience=10,
+              monitor=monitor, tol=1e-6)
+    assert out.status == ("stopped early",)
+    best = out.best_step[0]
+    assert out.steps[0] == best + 10
+    held = out.paths.monitor[: out.steps[0] + 1, 0]
+    assert held[best] == held.min()
 
 
-def test_patience_on_the_training_loss(bowl):
-    traj = engine.optimize(bowl, optimizers.make("sgd", lr=0.05), [[1.0, 0.5]], 100,
-                           noise=5.0, seed=3, patience=5, tol=None)
-    assert traj.status == ["stopped early"]
+def test_patience_on_the_training_loss_with_noise(bowl):
+    out = run(bowl, optimizers.make("sgd", lr=0.05), [[1.0, 0.5]], 100, noise=5.0, seed=3,
+              patience=5)
+    assert out.status == ("stopped early",)
+
+
+def test_convergence_is_judged_on_the_true_gradient(bowl):
+    # with noise the used gradient is never small, yet a run sitting at the minimum converges
+    out = run(bowl, optimizers.make("sgd", lr=1e-9), [[0.0, 0.0]], 50, noise=1.0, tol=1e-6)
+    assert out.status == ("converged",) and out.steps[0] == 1
 
 
 def test_noise_is_repeatable_with_a_seed(bowl):
     opt = optimizers.make("sgd", lr=0.01)
-    a = engine.optimize(bowl, opt, [[1.0, 0.5]], 50, noise=0.5, seed=7, tol=None)
-    b = engine.optimize(bowl, opt, [[1.0, 0.5]], 50, noise=0.5, seed=7, tol=None)
-    c = engine.optimize(bowl, opt, [[1.0, 0.5]], 50, noise=0.5, seed=8, tol=None)
-    np.testing.assert_array_equal(a.points, b.points)
-    assert not np.array_equal(a.points, c.points)
+    a, b, c = (run(bowl, opt, [[1.0, 0.5]], 50, noise=0.5, seed=s) for s in (7, 7, 8))
+    np.testing.assert_array_equal(a.paths.points, b.paths.points)
+    assert not np.array_equal(a.paths.points, c.paths.points)
+
+
+def test_each_run_has_its_own_noise_stream(bowl):
+    """Adding a start, or running a start alone under the same key, changes nothing."""
+    opt = optimizers.make("adam", lr=0.05)
+    starts = [[1.0, 0.5], [-2.0, 1.0], [0.5, -2.5]]
+    together = run(bowl, opt, starts, 80, noise=0.7, seed=4, keys=[(1, j) for j in range(3)])
+    fewer = run(bowl, opt, starts[:2], 80, noise=0.7, seed=4, keys=[(1, 0), (1, 1)])
+    alone = run(bowl, opt, starts[2:], 80, noise=0.7, seed=4, keys=[(1, 2)])
+    np.testing.assert_array_equal(together.paths.points[:, :2], fewer.paths.points)
+    np.testing.assert_array_equal(together.paths.points[:, 2], alone.paths.points[:, 0])
+    # the stream is SeedSequence(seed, spawn_key=key), drawn step by step
+    gen = np.random.Generator(np.random.PCG64(np.random.SeedSequence(4, spawn_key=(1, 2))))
+    z = gen.standard_normal((80, 2))
+    true = bowl.gradient(together.paths.points[:-1, 2])
+    np.testing.assert_array_equal(together.paths.gradients[1:, 2], true + 0.7 * z)
+
+
+def test_noise_blocks_do_not_change_the_stream(bowl, monkeypatch):
+    opt = optimizers.make("sgd", lr=0.01)
+    whole = run(bowl, opt, [[1.0, 0.5], [2.0, 2.0]], 60, noise=0.5, seed=1)
+    monkeypatch.setattr(engine, "NOISE_BLOCK_BYTES", 16 * 7)  # blocks of 7 steps
+    blocks = run(bowl, opt, [[1.0, 0.5], [2.0, 2.0]], 60, noise=0.5, seed=1)
+    np.testing.assert_array_equal(whole.paths.points, blocks.paths.points)
+
+
+def test_both_recorders_agree_and_runs_stop_alike():
+    """Full paths and end points come from the same loop: same ends, statuses and steps, with
+    noise, convergence, divergence and early stopping in one batch, and compaction on."""
+    hump = load_surface("hump")
+    starts = np.array([[x, y] for x in np.linspace(-2.4, 2.4, 9) for y in (-1.2, 0.3, 1.4)])
+    seen = set()
+    for spec, noise in (("sgd", 0.3), ("adam", 0.0), ("momentum", 0.3), ("adam", 0.05)):
+        opt = optimizers.make(spec, lr={"sgd": 0.3, "adam": 0.2, "momentum": 0.05}[spec])
+        kw = {"noise": noise, "seed": 2, "tol": 1e-3, "patience": 40}
+        paths = run(hump, opt, starts, 400, **kw)
+        ends = run(hump, opt, starts, 400, record="ends", **kw)
+        assert paths.status == ends.status
+        np.testing.assert_array_equal(paths.steps, ends.steps)
+        np.testing.assert_array_equal(paths.ends, ends.ends)
+        np.testing.assert_array_equal(paths.end_losses, ends.end_losses)
+        rows = np.arange(len(starts))
+        np.testing.assert_array_equal(paths.paths.points[paths.steps, rows], paths.ends)
+        seen |= set(paths.status)
+    assert {"converged", "diverged", "stopped early"} <= seen
 
 
 def test_runs_that_finish_stay_on_their_last_point(bowl):
-    traj = engine.optimize(bowl, optimizers.make("sgd", lr=0.05), [[1.0, 0.5], [3.0, -3.0]], 400,
-                           tol=1e-3)
-    first_done = traj.steps.min()
-    i = int(np.argmin(traj.steps))
-    assert (traj.points[first_done:, i] == traj.points[first_done, i]).all()
+    out = run(bowl, optimizers.make("sgd", lr=0.05), [[1.0, 0.5], [3.0, -3.0]], 400, tol=1e-3)
+    i = int(np.argmin(out.steps))
+    first_done = out.steps[i]
+    assert (out.paths.points[first_done:, i] == out.paths.points[first_done, i]).all()
+
+
+def test_vectorized_runs_equal_one_run_at_a_time():
+    """The plain per-run loop (one start per engine call) gives the same bits."""
+    surface = load_surface("himmelblau")
+    starts = [[0.0, 0.0], [-3.0, 3.0], [3.5, -3.5], [-1.0, -2.0]]
+    for name in optimizers.OPTIMIZERS:
+        opt = optimizers.make(name, lr=0.01)
+        together = run(surface, opt, starts, 60)
+        for i, start in enumerate(starts):
+            alone = run(surface, opt, [start], 60)
+            np.testing.assert_array_equal(together.paths.points[:, i], alone.paths.points[:, 0])
+
+
+@pytest.mark.parametrize("name,hyper", [(n, json.loads(h)) for n, h in VARIANTS] + EXTRA,
+                         ids=[f"{n}-{h}" for n, h in VARIANTS] + [f"{n}-{h}" for n, h in EXTRA])
+def test_in_place_update_equals_the_pure_update_bit_for_bit(name, hyper):
+    """One definition, two modes: the pure update and the engine's in-place one agree exactly,
+    and the pure one never touches its inputs."""
+    opt = optimizers.make(name, **hyper)
+    rng = np.random.default_rng(0)
+    params = rng.uniform(-2, 2, (2, 50))
+    pure_p, pure_s = params.copy(), opt.init(params)
+    fast_p, fast_s, ops = params.copy(), opt.init(params), InPlace(params.shape)
+    for _ in range(30):
+        grads = rng.standard_normal(params.shape)
+        before = [np.array(a, copy=True) for a in pure_s if isinstance(a, np.ndarray)]
+        g_copy = grads.copy()
+        step, pure_s2 = opt.update(grads, pure_s, pure_p, ALLOCATE)
+        for old, new in zip(before, [a for a in pure_s if isinstance(a, np.ndarray)],
+                            strict=True):
+            np.testing.assert_array_equal(old, new)  # inputs untouched
+        np.testing.assert_array_equal(grads, g_copy)
+        pure_p, pure_s = pure_p + step, pure_s2
+        fast_step, fast_s = opt.update(grads, fast_s, fast_p, ops)
+        fast_p = fast_p + fast_step
+        np.testing.assert_array_equal(fast_p, pure_p)
+    assert ops.buffers, "the in-place path made no buffers: it was not used"
+
+
+def test_the_engine_loop_allocates_nothing_per_step():
+    """The fast path really is in place: 400 more steps cost no more memory than 20."""
+    beale = load_surface("beale")
+    opt = optimizers.make("adam", lr=0.01)
+    starts = np.random.default_rng(1).uniform(-1, 1, (20_000, 2))
+    run(beale, opt, starts[:10], 2, record="ends")  # programs derived once
+
+    def peak(steps):
+        tracemalloc.start()
+        run(beale, opt, starts, steps, record="ends")
+        top = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        return top
+
+    short, long = peak(20), peak(420)
+    assert long - short < 64 * 1024, (short, long)

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adamviz import expressions
-from adamviz.expressions import ExpressionError, parse
+from adamviz.core import expressions
+from adamviz.core.expressions import ExpressionError, parse
 
 
 @pytest.mark.parametrize("text,variables", [

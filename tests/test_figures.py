@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from adamviz import recipes
-from adamviz import trace as tracing
+from adamviz.studies import recipes
+from adamviz.studies import trace as tracing
 from adamviz.cli import cli
-from adamviz.errors import InputError
+from adamviz.core.errors import InputError
 from conftest import REPO
 
 NAMES = list(recipes.available())
@@ -41,7 +41,7 @@ def test_fig1_sgd_local_momentum_global(book):
 
 
 def test_fig2_adam_steps_stay_near_lr_on_both_surfaces_sgds_do_not(book):
-    from adamviz.claims import mean_step
+    from adamviz.studies.claims import mean_step
 
     plane, valley = book.result("fig2a-small-curvature"), book.result("fig2b-large-curvature")
     sgd_ratio = mean_step(plane.runs[0]) / mean_step(valley.runs[0])
@@ -50,7 +50,7 @@ def test_fig2_adam_steps_stay_near_lr_on_both_surfaces_sgds_do_not(book):
 
 
 def test_fig3_white_point_is_the_highest_loss_after_the_descent_on_the_near_side(book):
-    from adamviz.claims import first_descent_end
+    from adamviz.studies.claims import first_descent_end
 
     result = book.result("fig3-unlucky-start")
     run = result.runs[0]
@@ -62,7 +62,7 @@ def test_fig3_white_point_is_the_highest_loss_after_the_descent_on_the_near_side
 
 
 def test_bias_correction_first_step_ratio(book):
-    from adamviz.claims import step_lengths
+    from adamviz.studies.claims import step_lengths
 
     corrected, simplified = book.result("bias-correction").runs
     ratio = step_lengths(simplified)[0] / step_lengths(corrected)[0]

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adamviz import api, engine, optimizers
-from adamviz.errors import InputError
+from adamviz.core.errors import InputError
 
 # The lecture notes' worked example: w = 0.5, loss (3w - 4)^2, so g1 = 2*(1.5 - 4)*3 = -15.
 G1 = np.array([[-15.0]])

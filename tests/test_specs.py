@@ -4,9 +4,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adamviz import api, optimizers
-from adamviz.errors import InputError
-from adamviz.specs import OptSpec, parse_opt, parse_point
+from adamviz import optimizers
+from adamviz.studies.runs import load_surface, resolve
+from adamviz.core.errors import InputError
+from adamviz.core.specs import OptSpec, parse_opt, parse_point
 
 
 @pytest.mark.parametrize("text,name,hyper", [
@@ -76,7 +77,7 @@ VALUES = ["0.1", "1e-3", "-1", "0", "1", "true", "false", "2", "nan", "x", ""]
 def test_random_specs_build_or_refuse(name, pairs):
     text = name + (":" + ",".join(f"{k}={v}" for k, v in pairs) if pairs else "")
     try:
-        opt, label = api.resolve_optimizer(text, api.load_surface("hump"))
+        opt, label = resolve(text, load_surface("hump"))
     except InputError:
         return
     assert label.startswith(name) and opt.name == name

@@ -7,7 +7,7 @@ import pytest
 
 import adamviz
 from adamviz import api, surfaces
-from adamviz.errors import InputError
+from adamviz.core.errors import InputError
 from conftest import REPO
 
 BUILTINS = sorted(p.stem for p in (REPO / "surfaces").glob("*.toml"))

@@ -5,8 +5,9 @@ import pytest
 from matplotlib.figure import Figure
 
 from adamviz import api
-from adamviz.errors import InputError
-from adamviz.render.viewdata import parse_views, side_view
+from adamviz.core.errors import InputError
+from adamviz.render.viewdata import side_view
+from adamviz.render.views import parse_views
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import InputError
-from ..io import atomic_open, atomic_path
+from ..core.errors import InputError
+from ..core.io import atomic_open, atomic_path
 from . import style
 from .figure import compose, settle
 from .frames import frame_steps, gif_delay, hold_delay, run_steps

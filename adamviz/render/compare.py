@@ -5,10 +5,11 @@ from __future__ import annotations
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
-from ..io import atomic_open
+from ..core.io import atomic_open
 from . import style
 from .contour import draw_minima
 from .figure import image_format, new_figure
+from .grid import view_box
 from .panels import ContourPanel, legend_handles
 
 # Minima get the Okabe-Ito colours in order; diverged is black, not settled light grey.
@@ -62,56 +63,41 @@ def save_basins(basins, path, dpi: int = 90):
 
 def save_sweep_grid(sweep, path, dpi: int = 90):
     """Small multiples: one contour panel per swept setting, one shared view and colour scale."""
-    from .grid import view_box
-
     image_format(path)
     names, values = sweep.names, sweep.values
     rows = len(values[0])
     cols = len(values[1]) if len(values) > 1 else 1
     if len(values) > 2:  # more than two swept parameters: one row per setting
         rows, cols = len(sweep.cells), 1
+    return save_small_multiples(sweep.surface, [(c.title, c.result) for c in sweep.cells],
+                                rows, cols, f"{sweep.optimizer} on {sweep.surface.name}: "
+                                + " x ".join(names), path, dpi)
+
+
+def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int = 90):
+    """One contour panel per (title, result), one shared view and colour scale."""
     fig = new_figure(4.2 * cols + 1.2, 3.6 * rows + 0.8)
-    view = view_box(sweep.surface.box, [r.points for _, res in sweep.cells for r in res.runs])
-    panels = []
-    for k, (combo, result) in enumerate(sweep.cells):
+    view = view_box(surface.box, [r.points for _, res in panels for r in res.runs])
+    drawn = []
+    for k, (name, result) in enumerate(panels):
         ax = fig.add_subplot(rows, cols, k + 1)
         panel = ContourPanel(ax, result, colorbar=False, view=view)
         panel.show([r.steps for r in result.runs])
         status = ", ".join(sorted({r.status for r in result.runs}))
-        ax.set_title(", ".join(f"{n}={_fmt(v)}" for n, v in combo.items()) + f"\n{status}",
-                     fontsize=10)
+        ax.set_title(f"{name}\n{status}", fontsize=10)
         ax.set_xlabel("")
         ax.set_ylabel("")
-        panels.append(panel)
-    bar = fig.colorbar(panels[0].filled, ax=fig.axes, shrink=0.8, spacing="uniform")
+        drawn.append(panel)
+    bar = fig.colorbar(drawn[0].filled, ax=fig.axes, shrink=0.8, spacing="uniform")
     bar.set_label("loss (one scale for all panels)")
-    first = sweep.cells[0][1]
+    first = panels[0][1]
     handles = legend_handles(first, [first.runs[0].optimizer], minima=True)
     fig.legend(handles=handles[1:], loc="outside lower center", ncols=len(handles) - 1,
                frameon=False, fontsize=10)
-    fig.suptitle(f"{first.runs[0].optimizer} on {sweep.surface.name}: "
-                 + " x ".join(names), fontsize=13)
+    fig.suptitle(title, fontsize=13)
     with atomic_open(path, "wb") as handle:
         fig.savefig(handle, format=image_format(path), dpi=dpi)
     return path
 
 
-def save_grid(exp, result, path):
-    """The batch file's ``grid`` output: a panel per optimizer setting of the experiment."""
-    from ..compare import Sweep
-
-    per = len(result.runs) // len(exp.specs)
-    sweep = Sweep(result.surface, ["setting"], [[s for s in exp.specs]])
-    for i, spec in enumerate(exp.specs):
-        sub = type(result)(result.surface, result.runs[i * per:(i + 1) * per], result.settings)
-        sweep.cells.append(({"setting": str(spec)}, sub))
-    return save_sweep_grid(sweep, path)
-
-
-def _fmt(v) -> str:
-    from ..specs import format_value
-
-    return format_value(v)
-
-
-__all__ = ["draw_basins", "save_basins", "save_sweep_grid", "save_grid", "style"]
+__all__ = ["draw_basins", "save_basins", "save_small_multiples", "save_sweep_grid", "style"]

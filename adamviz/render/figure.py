@@ -12,25 +12,13 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Annotation
 
-from ..errors import InputError
-from ..io import atomic_open
-from .panels import (
-    ContourPanel,
-    CurvePanel,
-    LossPanel,
-    MomentsPanel,
-    StepsPanel,
-    ThreeDPanel,
-    legend_handles,
-)
+from ..core.errors import InputError
+from ..core.io import atomic_open
+from .panels import legend_handles
+from .views import VIEWS, panel_class
 
 # Output format by file suffix, like savefig.
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
-PANEL_TITLES = {"contour": "paths on the surface", "3d": "the surface in 3D",
-                "profile": "side view", "loss": "loss per step",
-                "steps": "step length and effective learning rate",
-                "moments": "Adam's moments: direction m̂ and scale √v̂"}
-
 
 def new_figure(width: float = 9.0, height: float = 6.0, dpi: float = 100) -> Figure:
     fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
@@ -50,24 +38,15 @@ def image_format(path: str | Path) -> str:
 
 def make_panel(view: str, area, result, animated=False, title=None, elev=35.0, azim=-60.0,
                marks=()):
-    """The panel of ``view`` on ``area`` (an Axes, or a grid cell of a figure)."""
-    fig = area.figure if hasattr(area, "figure") and not hasattr(area, "subgridspec") else None
-    if view == "steps":
-        return StepsPanel(area, result, animated, title)
-    if view == "moments":
-        return MomentsPanel(area, result, animated, title)
-    if fig is None:  # a grid cell: make the Axes the view needs
-        fig = area.get_gridspec().figure
-        area = fig.add_subplot(area, projection="3d" if view == "3d" else None)
-    if view == "3d":
-        return ThreeDPanel(area, result, animated, title, elev=elev, azim=azim)
-    if view == "profile" or (view == "contour" and result.surface.dims == 1):
-        return CurvePanel(area, result, animated, title, marks=marks)
-    if view == "contour":
-        return ContourPanel(area, result, animated, title, marks=marks)
-    if view == "loss":
-        return LossPanel(area, result, animated, title)
-    raise ValueError(f"unknown view {view!r}")
+    """The panel of ``view`` (a name in ``views.VIEWS``) on ``area``: an Axes of the kind the
+    view needs, or a cell of a figure's grid (the Axes is then made here)."""
+    spec = VIEWS[view]
+    if hasattr(area, "subgridspec") and spec.axes != "stacked":  # a grid cell
+        area = area.get_gridspec().figure.add_subplot(
+            area, projection="3d" if spec.axes == "3d" else None)
+    cls = panel_class(view, result.surface.dims)
+    return cls(area, result, animated=animated, title=title, elev=elev, azim=azim,
+               marks=marks if spec.marks else ())
 
 
 def run_labels(result) -> list[str]:
@@ -94,7 +73,7 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=(
     fig = new_figure(width * len(views), height, dpi=dpi)
     grid = fig.add_gridspec(1, len(views))
     single = len(views) == 1
-    panels = [make_panel(v, grid[0, i], result, animated, None if single else PANEL_TITLES[v],
+    panels = [make_panel(v, grid[0, i], result, animated, None if single else VIEWS[v].title,
                          elev=elev, azim=azim, marks=marks) for i, v in enumerate(views)]
     heading = title or surface_title(result.surface)
     if counter:
@@ -109,8 +88,8 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=(
         fig.counter_fixed = fig.add_artist(Annotation(fixed, **style))
         fig.counter_artist = fig.add_artist(Annotation(" " * len(fixed), visible=False, **style))
     handles = legend_handles(result, run_labels(result),
-                             minima=any(v in ("contour", "3d", "profile") for v in views),
-                             marks=marks if {"contour", "profile"} & set(views) else ())
+                             minima=any(VIEWS[v].shows_minima for v in views),
+                             marks=marks if any(VIEWS[v].marks for v in views) else ())
     chars = [len(h.get_label()) + 5 for h in handles]  # label plus its handle, ~ 14 per inch
     per_row = max(1, int(len(views) * width * 14 // max(chars)))
     fig.legend(handles=handles, loc="outside lower center", fontsize=10, frameon=False,

@@ -15,9 +15,9 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
 from . import style
-from .contour import background_cmap, draw_minima, draw_surface
+from .contour import draw_minima, draw_surface
 from .grid import contour_levels, loss_grid, view_box
-from .viewdata import clip_height, loss_reference, side_view, step_lengths
+from .viewdata import loss_reference, side_view
 
 
 class Panel:
@@ -53,7 +53,7 @@ class ContourPanel(Panel):
     """The surface from above: filled contours, minima, and each run's path."""
 
     def __init__(self, ax, result, animated=False, title=None, colorbar=True, marks=(),
-                 view=None):
+                 view=None, **_other):
         super().__init__(result, animated)
         self.ax, self.artists = ax, []
         # Marks name points of a run (e.g. its highest point); each shows once the run is there.
@@ -121,7 +121,7 @@ class CurvePanel(Panel):
     """A one-variable surface (or the side view of a two-variable one): the loss along x, with
     each run drawn as a ball on it."""
 
-    def __init__(self, ax, result, animated=False, title=None, marks=()):
+    def __init__(self, ax, result, animated=False, title=None, marks=(), **_other):
         super().__init__(result, animated)
         self.ax, self.artists = ax, []
         self.marks = list(marks)
@@ -180,7 +180,7 @@ class LossPanel(Panel):
     """Loss against step for every run; log scale when it spans decades; early-stop (best
     point) and divergence marked."""
 
-    def __init__(self, ax, result, animated=False, title=None):
+    def __init__(self, ax, result, animated=False, title=None, **_other):
         super().__init__(result, animated)
         self.ax, self.artists = ax, []
         self.offset, log = loss_reference(result.surface, self.runs)
@@ -240,165 +240,6 @@ class LossPanel(Panel):
         div = [(r.steps, y[r.steps]) for r, y, d in zip(self.runs, self.values, done, strict=True)
                if d and r.status == "diverged"]
         self.diverged.set_offsets(np.array(div, dtype=float).reshape(-1, 2))
-        return self.artists
-
-
-def _two_axes(area):
-    """Two stacked Axes sharing x in a grid cell, or a user's Axes and its twin."""
-    if hasattr(area, "subgridspec"):
-        inner = area.subgridspec(2, 1, hspace=0.05)
-        fig = area.get_gridspec().figure
-        top = fig.add_subplot(inner[0])
-        return top, fig.add_subplot(inner[1], sharex=top)
-    return area, area.twinx()
-
-
-def _label_two_axes(top, bottom, area, title, top_label, bottom_label) -> None:
-    top.set_ylabel(top_label, fontsize=11)
-    bottom.set_ylabel(bottom_label, fontsize=11)
-    bottom.set_xlabel("step", fontsize=12)
-    for ax in (top, bottom):
-        ax.grid(True, which="major", alpha=0.3)
-    if hasattr(area, "subgridspec"):
-        top.tick_params(labelbottom=False)  # stacked: only the lower axes names the steps
-    if title:
-        top.set_title(title, fontsize=12)
-
-
-class StepsPanel(Panel):
-    """Step length per step (top) and the effective per-coordinate learning rate (bottom):
-    the quantity of the essay's "Issue 2: adaptive learning rates"."""
-
-    def __init__(self, area, result, animated=False, title=None):
-        super().__init__(result, animated)
-        self.artists = []
-        self.top, self.bottom = _two_axes(area)
-        self.lengths = [step_lengths(r.points) for r in self.runs]
-        self.length_lines = [self.dynamic(self.top.plot([], [], color=c, lw=2)[0])
-                             for c in self.colors]
-        self.rate_lines = []
-        for run, c in zip(self.runs, self.colors, strict=True):
-            rates = run.effective_lr if run.effective_lr is not None else np.full(
-                (len(run.points), run.points.shape[1]), np.nan)
-            for d, ls in zip(range(rates.shape[1]), ("-", "--"), strict=False):
-                line = self.dynamic(self.bottom.plot([], [], color=c, lw=1.8, ls=ls)[0])
-                self.rate_lines.append((line, rates[:, d]))
-        top = max(len(r.points) for r in self.runs) - 1
-        self.top.set_xlim(0, max(top, 1))
-        _log_limits(self.top, np.concatenate(self.lengths))
-        _log_limits(self.bottom, np.concatenate([r for _, r in self.rate_lines]))
-        _label_two_axes(self.top, self.bottom, area, title, "step length |Δx|",
-                        "effective lr\n(solid x, dashed y)")
-
-    def show(self, ks):
-        for line, lengths, k in zip(self.length_lines, self.lengths, ks, strict=True):
-            line.set_data(np.arange(1, k + 1), lengths[:k])
-        i = 0
-        for run, k in zip(self.runs, ks, strict=True):
-            for _ in range(run.points.shape[1]):
-                line, rates = self.rate_lines[i]
-                line.set_data(np.arange(1, k + 1), rates[1: k + 1])
-                i += 1
-        return self.artists
-
-
-class MomentsPanel(Panel):
-    """Adam's update, section 3 of the essay: the bias-corrected first moment m̂ (the direction,
-    top) and the root of the second moment √v̂ (the scale, bottom), per coordinate (solid x,
-    dashed y), for every run whose optimizer has them."""
-
-    def __init__(self, area, result, animated=False, title=None):
-        super().__init__(result, animated)
-        self.artists = []
-        self.top, self.bottom = _two_axes(area)
-        self.series = []  # (run, line, values)
-        for run, c in zip(self.runs, self.colors, strict=True):
-            q = run.quantities
-            if "m_hat" not in q or "v_hat" not in q:
-                continue
-            for d in range(run.points.shape[1]):
-                ls = "-" if d == 0 else "--"
-                for ax, values in ((self.top, q["m_hat"][:, d]),
-                                   (self.bottom, np.sqrt(q["v_hat"][:, d]))):
-                    line = self.dynamic(ax.plot([], [], color=c, lw=1.8, ls=ls)[0])
-                    self.series.append((run, line, values))
-        top = max(len(r.points) for r in self.runs) - 1
-        self.top.set_xlim(0, max(top, 1))
-        m_values = [v for _, line, v in self.series if line.axes is self.top]
-        if m_values:
-            m = np.concatenate(m_values)
-            m = m[np.isfinite(m)]
-            lim = float(np.abs(m).max()) if m.size else 1.0
-            self.top.set_yscale("symlog", linthresh=max(lim * 1e-3, 1e-12))
-            self.top.set_ylim(-lim * 1.5, lim * 1.5)
-            _log_limits(self.bottom, np.concatenate(
-                [v for _, line, v in self.series if line.axes is self.bottom]))
-        else:
-            self.top.text(0.5, 0.5, "no run keeps Adam's moments", ha="center",
-                          transform=self.top.transAxes)
-        self.top.axhline(0, color="0.5", lw=0.8)
-        _label_two_axes(self.top, self.bottom, area, title, "m̂  (direction)", "√v̂  (scale)")
-
-    def show(self, ks):
-        index = {id(r): k for r, k in zip(self.runs, ks, strict=True)}
-        for run, line, values in self.series:
-            k = index[id(run)]
-            line.set_data(np.arange(1, k + 1), values[1: k + 1])
-        return self.artists
-
-
-class ThreeDPanel(Panel):
-    """The surface in 3D with each trajectory lifted onto it."""
-
-    def __init__(self, ax, result, animated=False, title=None, elev=35.0, azim=-60.0):
-        super().__init__(result, animated)
-        self.ax, self.artists = ax, []
-        surface = result.surface
-        view = view_box(surface.box, [r.points for r in self.runs])
-        X, Y, Z = loss_grid(surface, view, resolution=70)
-        self.zmax = clip_height(Z)
-        zmin = float(np.nanmin(Z))
-        self.lift = 0.01 * (self.zmax - zmin)
-        ax.plot_surface(X, Y, np.minimum(Z, self.zmax), cmap=background_cmap(), linewidth=0,
-                        antialiased=False, alpha=0.85, rstride=1, cstride=1, zorder=1)
-        ax.contour(X, Y, np.minimum(Z, self.zmax), levels=12, colors="black", linewidths=0.4,
-                   alpha=0.4, offset=zmin)
-        for m in surface.minima:
-            spec = style.GLOBAL_MIN if m.kind == "global" else style.LOCAL_MIN
-            z = min(float(surface.loss(np.array([m.point]))[0]), self.zmax) + self.lift
-            ax.plot([m.point[0]], [m.point[1]], [z], ls="none", marker=spec["marker"],
-                    ms=16 if m.kind == "global" else 9, mec="black",
-                    mfc="white" if m.kind == "global" else "none", zorder=4)
-        self.z = [np.minimum(r.losses, self.zmax) + self.lift for r in self.runs]
-        for run, z in zip(self.runs, self.z, strict=True):
-            ax.plot([run.start[0]], [run.start[1]], [z[0]], ls="none", marker="o", ms=9,
-                    mfc=style.START["color"], mec="black", zorder=6)
-        self.lines = [self.dynamic(ax.plot([], [], [], color=c, lw=2.2, zorder=5)[0])
-                      for c in self.colors]
-        self.heads = [self.dynamic(ax.plot([], [], [], ls="none", marker="o", ms=8, mfc=c,
-                                           mec="black", zorder=7)[0]) for c in self.colors]
-        self.ends = [self.dynamic(ax.plot([], [], [], ls="none", marker="X", ms=11,
-                                          mfc=style.END["color"], mec="black", zorder=7)[0])
-                     for _ in self.runs]
-        ax.set_xlim(*view[0])
-        ax.set_ylim(*view[1])
-        ax.set_zlim(zmin, self.zmax + 2 * self.lift)
-        ax.view_init(elev=elev, azim=azim)
-        ax.set_xlabel("x")
-        ax.set_ylabel("y")
-        ax.set_zlabel("loss")
-        if title:
-            ax.set_title(title, fontsize=12)
-
-    def show(self, ks):
-        done = self.finished(ks)
-        for i, (run, z, k) in enumerate(zip(self.runs, self.z, ks, strict=True)):
-            self.lines[i].set_data_3d(run.points[: k + 1, 0], run.points[: k + 1, 1], z[: k + 1])
-            head = self.animated and not done[i]
-            self.heads[i].set_data_3d(*([[run.points[k, 0]], [run.points[k, 1]], [z[k]]]
-                                        if head else [[], [], []]))
-            self.ends[i].set_data_3d(*([[run.points[k, 0]], [run.points[k, 1]], [z[k]]]
-                                       if done[i] else [[], [], []]))
         return self.artists
 
 

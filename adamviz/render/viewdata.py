@@ -4,31 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 
-VIEWS = ("contour", "3d", "profile", "loss", "steps", "moments")
-
-
-def parse_views(text: str, dims: int) -> list[str]:
-    """``"contour,loss"`` -> ["contour", "loss"]; ValueError with the valid names otherwise."""
-    views = [v.strip().lower() for v in text.split(",") if v.strip()]
-    if not views:
-        raise ValueError(f"No view given; choose from {', '.join(VIEWS)}.")
-    for v in views:
-        if v not in VIEWS:
-            from ..surfaces import suggest
-
-            raise ValueError(f"Unknown view {v!r}{suggest(v, VIEWS)}")
-    if len(set(views)) != len(views):
-        raise ValueError(f"A view is listed twice in {text!r}.")
-    if "3d" in views and dims == 1:
-        raise ValueError("The 3d view needs a surface in x and y; this one is a curve f(x) "
-                         "(use --view contour or profile).")
-    return views
-
-
-def step_lengths(points: np.ndarray) -> np.ndarray:
-    """|x_k - x_{k-1}| for k = 1..n (length n)."""
-    return np.linalg.norm(np.diff(points, axis=0), axis=1)
-
 
 def loss_reference(surface, runs) -> tuple[float | None, bool]:
     """(offset, log): plot loss - offset on a log axis when the values span decades.

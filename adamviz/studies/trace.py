@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import api
+from .runs import Settings, make_runs
 
 FORMATS = ("table", "csv", "json", "markdown", "latex")
 EXAMPLES = {
@@ -38,8 +38,8 @@ class Trace:
 def trace(surface="lecture", opt="adam", start=None, steps: int = 3, lr=None,
           surfaces_dir=()) -> Trace:
     """Run one optimizer from one start and tabulate every quantity of every step."""
-    result = api.run(surface, [opt], [start] if start is not None else None, steps=steps,
-                     lr=lr, tol=None, surfaces_dir=surfaces_dir)
+    result = make_runs(surface, [opt], [start] if start is not None else None,
+                       Settings(steps=steps, lr=lr, tol=None), surfaces_dir=surfaces_dir)
     run = result.runs[0]
     dims = run.points.shape[1]
     coords = ["x", "y"][:dims]

@@ -12,21 +12,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .errors import InputError
+from ..core.errors import InputError
+from ..core.names import suggest
+from ..core.specs import OptSpec
+from ..surfaces import from_dict
+from .runs import Settings, make_runs
 
 
-@dataclass
+@dataclass(frozen=True)
 class ClaimResult:
     ok: bool
     statement: str
 
 
-def step_lengths(run) -> np.ndarray:
-    return np.linalg.norm(np.diff(run.points, axis=0), axis=1)
-
-
 def mean_step(run, steps: int | None = None) -> float:
-    lengths = step_lengths(run)
+    lengths = run.step_lengths()
     return float(lengths[:steps].mean() if steps else lengths.mean())
 
 
@@ -61,8 +61,7 @@ def reaches(result, params, context) -> ClaimResult:
     minimum, dist = result.nearest_minimum(run)
     where = "no listed minimum" if minimum is None else \
         f"the {minimum.kind} minimum {_where(minimum.point)}, {dist:.2g} away"
-    return ClaimResult(kind == params["kind"],
-                       f"{run.label} ends at {_where(run.end)}: {where} "
+    return ClaimResult(kind == params["kind"], f"{run.label} ends at {_where(run.end)}: {where} "
                        f"(expected: {params['kind']}).")
 
 
@@ -72,8 +71,7 @@ def mean_step_claim(result, params, context) -> ClaimResult:
     lr = run.hyperparams["lr"]
     ratio = mean_step(run, params.get("steps")) / lr
     lo, hi = params["between"]
-    return ClaimResult(lo <= ratio <= hi,
-                       f"{run.label}: mean step length {ratio:.3g} x lr "
+    return ClaimResult(lo <= ratio <= hi, f"{run.label}: mean step length {ratio:.3g} x lr "
                        f"(claimed between {lo:g} and {hi:g} x lr).")
 
 
@@ -112,7 +110,7 @@ def first_step_ratio(result, params, context) -> ClaimResult:
     """The first step of ``run`` is ``ratio`` times that of ``other_run`` (to ``rtol``); the first
     few step lengths of both are stated."""
     a, b = _run(result, params), _run(result, params, "other_run")
-    la, lb = step_lengths(a), step_lengths(b)
+    la, lb = a.step_lengths(), b.step_lengths()
     n = params.get("show", 3)
     ratio = la[0] / lb[0]
     ok = abs(ratio / params["ratio"] - 1) <= params.get("rtol", 0.01)
@@ -126,9 +124,6 @@ def first_step_ratio(result, params, context) -> ClaimResult:
 def scale_invariant(result, params, context) -> ClaimResult:
     """Multiplying the loss by ``factor`` moves the listed runs by at most ``tol`` over the same
     steps (adaptive methods), while the run ``breaks`` changes (momentum)."""
-    from . import api
-    from .surfaces import from_dict
-
     s = result.surface
     scaled = from_dict({"name": f"{s.name}-scaled", "expr": f"{params['factor']}*({s.expr})",
                         "xlim": list(s.xlim), "ylim": list(s.ylim)})
@@ -136,9 +131,9 @@ def scale_invariant(result, params, context) -> ClaimResult:
     parts, ok = [], True
     for index in [*params["runs"], params["breaks"]]:
         run = _run(result, {"run": index})
-        spec = f"{run.optimizer}:" + ",".join(
-            f"{k}={str(v).lower()}" for k, v in run.hyperparams.items())
-        again = api.run(scaled, [spec], [tuple(run.start)], steps=steps, tol=None).runs[0]
+        spec = OptSpec(run.optimizer, dict(run.hyperparams))
+        again = make_runs(scaled, [spec], [tuple(run.start)],
+                          Settings(steps=steps, tol=None)).runs[0]
         n = min(len(again.points), len(run.points), steps + 1)
         moved = float(np.abs(again.points[:n] - run.points[:n]).max())
         if again.status == "diverged":
@@ -211,8 +206,6 @@ CHECKS: dict[str, tuple[Callable, tuple[str, ...]]] = {
 def validate(claim: dict, where: str) -> None:
     check = claim.get("check")
     if check not in CHECKS:
-        from .surfaces import suggest
-
         raise InputError(f"{where}: unknown check {check!r}{suggest(str(check), CHECKS)}")
     missing = [k for k in CHECKS[check][1] if k not in claim]
     if missing:

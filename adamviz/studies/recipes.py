@@ -1,8 +1,9 @@
 """Figures as recipes: TOML files saying which runs to make, how to draw them and what the
-picture claims. ``adamviz figures`` runs each with the same engine and renderers as ``run``,
-checks its claims on the numbers (``claims.py``) and writes the picture and an index.
+picture claims. Here a recipe is loaded, its runs are made with the same engine as ``run`` and
+its claims are checked on the numbers (``claims.py``); ``outputs.py`` draws the pictures and
+writes the index this module composes.
 
-The built-in recipes are in ``adamviz/recipes/`` (``README.md`` there documents the keys); a
+The built-in recipes are in ``adamviz/studies/recipes/`` (``README.md`` there documents the keys); a
 copy of one, changed and given as a path, works the same way.
 """
 
@@ -16,9 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import api, claims
-from .errors import InputError
-from .surfaces import Surface, from_dict, suggest
+from ..core.errors import InputError
+from ..core.names import suggest
+from ..surfaces import Surface, from_dict
+from . import claims
+from .runs import Settings, load_surface, make_runs
 
 KEYS = {"name", "title", "source", "caption", "surface", "views", "steps", "starts", "runs",
         "noise", "seed", "tol", "patience", "holdout", "marks", "claims"}
@@ -26,7 +29,7 @@ REQUIRED = ("name", "title", "caption", "surface", "runs")
 MARK_AT = ("highest-after-start", "best")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Mark:
     run: int  # 0-based
     step: int
@@ -34,7 +37,7 @@ class Mark:
     label: str
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Recipe:
     name: str
     title: str
@@ -117,7 +120,7 @@ def from_data(data: dict, path: Path, digest: str = "") -> Recipe:
 
 def run(recipe: Recipe):
     """The runs of a recipe (every optimizer from every start), as ``adamviz run`` makes them."""
-    surface = api.load_surface(recipe.surface)
+    surface = load_surface(recipe.surface)
     monitor = None
     if recipe.holdout:
         shift = np.array(recipe.holdout["shift"], dtype=float)
@@ -126,9 +129,10 @@ def run(recipe: Recipe):
             """The held-out loss: the same surface, shifted (data it was not trained on)."""
             return surface.loss(points - shift)
 
-    return api.run(surface, recipe.runs, [tuple(s) for s in recipe.starts or []] or None,
-                   steps=recipe.steps, noise=recipe.noise, seed=recipe.seed, tol=recipe.tol,
-                   patience=recipe.patience, monitor=monitor)
+    settings = Settings(steps=recipe.steps, noise=recipe.noise, seed=recipe.seed, tol=recipe.tol,
+                        patience=recipe.patience)
+    return make_runs(surface, recipe.runs, [tuple(s) for s in recipe.starts or []] or None,
+                     settings, monitor=monitor)
 
 
 def marks(recipe: Recipe, result) -> list[Mark]:
@@ -138,17 +142,18 @@ def marks(recipe: Recipe, result) -> list[Mark]:
         at = mark["at"]
         step = (claims.highest_after_start(run) if at == "highest-after-start"
                 else run.best_step if at == "best" else int(at))
-        out.append(Mark(mark["run"] - 1, min(step, run.steps), mark.get("color", "white"),
-                        mark.get("label", at if isinstance(at, str) else f"step {at}")))
+        out.append(Mark(run=mark["run"] - 1, step=min(step, run.steps),
+                        color=mark.get("color", "white"),
+                        label=mark.get("label", at if isinstance(at, str) else f"step {at}")))
     return out
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Figure:
     recipe: Recipe
     result: object
-    checks: list[claims.ClaimResult]
-    files: list[Path]
+    checks: tuple[claims.ClaimResult, ...]
+    files: tuple[Path, ...]
 
     @property
     def ok(self) -> bool:
@@ -169,36 +174,6 @@ class Book:
 
     def check(self, recipe: Recipe, result) -> list[claims.ClaimResult]:
         return [claims.evaluate(c, result, self.result) for c in recipe.claims]
-
-
-def make(specs, out_dir, fmt="png", gif=False, dpi=80, progress=None) -> list[Figure]:
-    """Run, check and draw the recipes ``specs`` into ``out_dir``; write ``index.md``."""
-    from .io import check_writable, write_text_atomic
-    from .render.figure import save_still
-
-    out_dir = Path(out_dir)
-    recipes = [load(s) for s in specs]  # every file is checked before any work
-    check_writable(out_dir / "index.md")
-    book, figures = Book(), []
-    for i, recipe in enumerate(recipes):
-        result = book.result(str(recipe.path) if recipe.path.parent != builtin_dir()
-                             else recipe.name)
-        checks = book.check(recipe, result)
-        found = marks(recipe, result)
-        picture = out_dir / f"{recipe.name}.{fmt}"
-        save_still(result, picture, recipe.views, dpi=dpi, title=recipe.title,
-                   panel_size=(8.0, 6.0), marks=found)
-        files = [picture]
-        if gif:
-            from .render.animate import render
-
-            files.append(render(result, out_dir / f"{recipe.name}.gif", recipe.views,
-                                title=recipe.title, marks=found, max_frames=150).path)
-        figures.append(Figure(recipe, result, checks, files))
-        if progress:
-            progress(i + 1, len(recipes))
-    write_text_atomic(out_dir / "index.md", index(figures, fmt))
-    return figures
 
 
 def index(figures: list[Figure], fmt: str) -> str:

@@ -1,16 +1,15 @@
-"""Loss formulas as data: parsed (never executed), differentiated exactly, compiled for numpy.
+"""Loss formulas as data: parsed (never executed) into a checked syntax tree.
 
 A surface file's ``expr`` is untrusted text. It goes through ``ast.parse(mode="eval")`` only to get
 a syntax tree; every node is then checked against a whitelist (numbers, the variables ``x`` and
 ``y``, the constants ``pi`` and ``e``, ``+ - * / **``, unary signs, and the functions in
-``FUNCTIONS``) and converted to a sympy object node by node. Nothing the user wrote is handed to
-``eval``/``exec``/``sympify``. Sizes are bounded (text length, node count, nesting depth) and so
-are constant exponents and constant values, so a hostile file can neither run code nor make
-sympy compute a number with billions of digits.
+``FUNCTIONS``). Nothing the user wrote is handed to ``eval``/``exec``. Sizes are bounded (text
+length, node count, nesting depth) and so are constant exponents and constant values.
 
-Validation (``parse``) needs only the standard library, so listing surfaces stays fast. Exact
-derivatives come from sympy (``derivatives.py``), are printed back into this same grammar, cached,
-and evaluated by a small numpy evaluator (``compiled.py``): nothing is ever ``eval``-ed.
+The checker folds constant sub-trees with Python floats, as Python itself would when the formula
+runs on tensors, and keeps each folded value (``Formula.constants``); ``autodiff.py`` turns the
+checked tree into straight-line programs for the value, gradient and Hessian. Only the standard
+library is used, so listing surfaces stays fast.
 """
 
 from __future__ import annotations
@@ -18,8 +17,7 @@ from __future__ import annotations
 import ast
 import math
 import warnings
-from dataclasses import dataclass
-from functools import cached_property
+from dataclasses import dataclass, field
 
 from .errors import InputError
 
@@ -32,26 +30,26 @@ MAX_CONSTANT = 1e100  # |value| of any constant sub-expression
 VARIABLES = ("x", "y")
 CONSTANTS = {"pi": math.pi, "e": math.e}
 
-# name -> (number of arguments, float function used to fold constants, sympy function name)
+# name -> (number of arguments, float function used to fold constants)
 FUNCTIONS = {
-    "exp": (1, math.exp, "exp"),
-    "log": (1, math.log, "log"),
-    "sqrt": (1, math.sqrt, "sqrt"),
-    "abs": (1, abs, "Abs"),
-    "sin": (1, math.sin, "sin"),
-    "cos": (1, math.cos, "cos"),
-    "tan": (1, math.tan, "tan"),
-    "sinh": (1, math.sinh, "sinh"),
-    "cosh": (1, math.cosh, "cosh"),
-    "tanh": (1, math.tanh, "tanh"),
-    "arcsin": (1, math.asin, "asin"),
-    "arccos": (1, math.acos, "acos"),
-    "arctan": (1, math.atan, "atan"),
-    "arctan2": (2, math.atan2, "atan2"),
-    "arcsinh": (1, math.asinh, "asinh"),
-    "arccosh": (1, math.acosh, "acosh"),
-    "arctanh": (1, math.atanh, "atanh"),
-    "sign": (1, lambda v: float((v > 0) - (v < 0)), "sign"),
+    "exp": (1, math.exp),
+    "log": (1, math.log),
+    "sqrt": (1, math.sqrt),
+    "abs": (1, abs),
+    "sin": (1, math.sin),
+    "cos": (1, math.cos),
+    "tan": (1, math.tan),
+    "sinh": (1, math.sinh),
+    "cosh": (1, math.cosh),
+    "tanh": (1, math.tanh),
+    "arcsin": (1, math.asin),
+    "arccos": (1, math.acos),
+    "arctan": (1, math.atan),
+    "arctan2": (2, math.atan2),
+    "arcsinh": (1, math.asinh),
+    "arccosh": (1, math.acosh),
+    "arctanh": (1, math.atanh),
+    "sign": (1, lambda v: float((v > 0) - (v < 0))),
 }
 ALIASES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2", "ln": "log",
            "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh"}
@@ -69,24 +67,21 @@ class ExpressionError(InputError):
     """A formula was refused; the message names the source, the reason and the offending text."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Formula:
-    """A validated formula: its text, the variables it uses and its checked syntax tree."""
+    """A validated formula: its text, the variables it uses, its checked syntax tree and the
+    value of every constant sub-tree (keyed by ``id`` of the node)."""
 
     text: str
     variables: tuple[str, ...]
     tree: ast.Expression
+    constants: dict = field(repr=False)
 
-    @cached_property
-    def symbolic(self):
-        """The formula as a sympy expression in real symbols ``x`` and ``y``."""
-        return _to_sympy(self.tree.body)
+    def __eq__(self, other) -> bool:
+        return isinstance(other, Formula) and other.text == self.text
 
-    def compile(self, dims: int):
-        """Exact value, gradient and Hessian as vectorized numpy functions of (N, dims) points."""
-        from .compiled import compile_formula
-
-        return compile_formula(self, dims)
+    def __hash__(self) -> int:
+        return hash(self.text)
 
 
 @dataclass(frozen=True)
@@ -97,9 +92,6 @@ class Limits:
     exponent: float = MAX_EXPONENT
 
 
-# Derived formulas (gradients, Hessians) are longer than what a user writes; they come from our
-# own printer, but are validated all the same, under these looser bounds.
-DERIVED_LIMITS = Limits(length=200_000, nodes=50_000, depth=400, exponent=1000)
 
 
 def parse(text: object, source: str = "expression", names: tuple[str, ...] = (),
@@ -133,7 +125,7 @@ def parse(text: object, source: str = "expression", names: tuple[str, ...] = (),
     checker = _Checker(text.strip(), source, names, limits)
     checker.check(tree.body, depth=1)
     used = tuple(v for v in (*VARIABLES, *names) if v in checker.names)
-    return Formula(text=text.strip(), variables=used, tree=tree)
+    return Formula(text=text.strip(), variables=used, tree=tree, constants=checker.constants)
 
 
 class _Checker:
@@ -145,6 +137,14 @@ class _Checker:
         self.limits = limits
         self.nodes = 0
         self.names: set[str] = set()
+        self.constants: dict[int, float] = {}  # id(node) -> folded value
+
+    def check(self, node: ast.AST, depth: int) -> float | None:
+        """Return the constant value of ``node`` (None if it depends on a variable)."""
+        value = self._check(node, depth)
+        if value is not None:
+            self.constants[id(node)] = value
+        return value
 
     def refuse(self, node: ast.AST, reason: str):
         part = ast.get_source_segment(self.text, node) or type(node).__name__
@@ -152,8 +152,7 @@ class _Checker:
             part = part[:57] + "..."
         raise ExpressionError(f"{self.source}: {reason}: {part!r}")
 
-    def check(self, node: ast.AST, depth: int) -> float | None:
-        """Return the constant value of ``node`` (None if it depends on x or y)."""
+    def _check(self, node: ast.AST, depth: int) -> float | None:
         self.nodes += 1
         if self.nodes > self.limits.nodes:
             self.refuse(node, f"formula too large (more than {self.limits.nodes} parts)")
@@ -187,6 +186,8 @@ class _Checker:
             limit = self.limits.exponent
             if isinstance(node.op, ast.Pow) and right is not None and abs(right) > limit:
                 self.refuse(node, f"exponent too large (at most {limit:g} in absolute value)")
+            if isinstance(node.op, ast.Div) and right == 0:
+                self.refuse(node, "division by zero")
             if left is None or right is None:
                 return None
             return self.fold(node, _FOLD[type(node.op)], left, right)
@@ -198,7 +199,7 @@ class _Checker:
                 self.refuse(node.func, f"unknown function (allowed: {allowed})")
             if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
                 self.refuse(node, "functions take plain positional arguments")
-            arity, fn, _ = FUNCTIONS[name]
+            arity, fn = FUNCTIONS[name]
             if len(node.args) != arity:
                 self.refuse(node, f"{name} takes {arity} argument{'s' * (arity > 1)}")
             values = [self.check(arg, depth + 1) for arg in node.args]
@@ -237,42 +238,3 @@ _FOLD = {
     ast.Div: lambda a, b: a / b,
     ast.Pow: lambda a, b: a**b,
 }
-
-
-def _symbols():
-    import sympy
-
-    return sympy.symbols("x y", real=True)
-
-
-def _to_sympy(node: ast.AST):
-    """Build the sympy expression of an already-checked tree, node by node."""
-    import sympy
-
-    if isinstance(node, ast.Constant):
-        # Exact rational of the literal's shortest repr: compiles back to exactly the same float.
-        return sympy.Integer(node.value) if isinstance(node.value, int) else sympy.Rational(
-            repr(node.value))
-    if isinstance(node, ast.Name):
-        if node.id in VARIABLES:
-            return _symbols()[VARIABLES.index(node.id)]
-        return {"pi": sympy.pi, "e": sympy.E}[node.id]
-    if isinstance(node, ast.UnaryOp):
-        operand = _to_sympy(node.operand)
-        return -operand if isinstance(node.op, ast.USub) else operand
-    if isinstance(node, ast.BinOp):
-        left, right = _to_sympy(node.left), _to_sympy(node.right)
-        op = type(node.op)
-        if op is ast.Add:
-            return left + right
-        if op is ast.Sub:
-            return left - right
-        if op is ast.Mult:
-            return left * right
-        if op is ast.Div:
-            return left / right
-        return left**right
-    if isinstance(node, ast.Call):
-        name = ALIASES.get(node.func.id, node.func.id)
-        return getattr(sympy, FUNCTIONS[name][2])(*[_to_sympy(a) for a in node.args])
-    raise AssertionError(f"unchecked node {type(node).__name__}")  # parse() refused it already

@@ -1,0 +1,161 @@
+"""The command line's shared vocabulary: flags used by several commands, defined once as
+decorators (as sqlite-utils does), the group that prints errors as one line, and the progress
+bar. Help texts that list names (views, tuning criteria) are generated from the registries.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import sys
+import time
+
+import click
+
+from .core.errors import InputError, RunError
+
+DPI = 100  # one resolution for every picture unless --dpi says otherwise
+
+
+class AdamvizGroup(click.Group):
+    """A group whose errors are one line: ``Error: <what> (see 'adamviz run --help')``."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        try:
+            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+        except click.UsageError as exc:
+            hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
+            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            click.echo("Aborted.", err=True)
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def library_errors(func):
+    """Turn the library's errors into Click errors with the same sentence."""
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except InputError as exc:
+            raise click.UsageError(str(exc)) from None
+        except RunError as exc:
+            raise click.ClickException(str(exc)) from None
+
+    return wrapper
+
+
+def surface_options(func=None, *, with_surface: bool = True):
+    """--surface/-s (a name or a .toml path) and --surfaces-dir (repeatable)."""
+
+    def decorate(f):
+        f = click.option("--surfaces-dir", "surfaces_dir", multiple=True,
+                         type=click.Path(file_okay=False),
+                         help="Extra folder of surface .toml files (repeatable; also "
+                              "$ADAMVIZ_SURFACES).")(f)
+        if with_surface:
+            f = click.option("--surface", "-s", default="hump", show_default=True,
+                             help="Built-in surface name or path to a .toml file.")(f)
+        return f
+
+    return decorate(func) if func is not None else decorate
+
+
+def opt_option(multiple: bool = False, default=None, help: str = "Optimizer."):
+    return click.option("--opt", "opts", multiple=multiple, default=default,
+                        show_default=default is not None, metavar="NAME[:key=value,...]",
+                        help=help)
+
+
+def start_option(multiple: bool = False):
+    return click.option("--start", "starts", multiple=multiple, metavar="X,Y",
+                        help="Start point" + (" (repeatable" if multiple else " (")
+                        + "; default the surface's start).")
+
+
+def steps_option(default: int | None = None):
+    return click.option("--steps", type=int, default=default, show_default=default is not None,
+                        help="Number of steps" + ("" if default is not None else
+                                                  " (default: the surface's, else 200)") + ".")
+
+
+def tol_option(func):
+    return click.option("--tol", type=float, default=1e-6, show_default=True,
+                        help="Converged when step length and gradient norm are below this "
+                             "(0: never).")(func)
+
+
+def noise_options(func):
+    func = click.option("--seed", type=int, default=0, show_default=True,
+                        help="Seed of the noise (each run has its own stream).")(func)
+    return click.option("--noise", type=float, default=0.0, show_default=True,
+                        help="Std. dev. of Gaussian noise added to every gradient.")(func)
+
+
+def out_option(help: str, default=None, folder: bool = False):
+    kind = click.Path(file_okay=False) if folder else click.Path(dir_okay=False)
+    return click.option("--out", "-o", type=kind, default=default,
+                        show_default=default is not None, help=help)
+
+
+def dpi_option(func):
+    return click.option("--dpi", type=click.IntRange(min=10, max=1200), default=DPI,
+                        show_default=True, help="Resolution of raster output.")(func)
+
+
+def view_option(func):
+    from .render.views import help_text
+
+    return click.option("--view", "views", default="contour", show_default=True,
+                        metavar="VIEW[,VIEW...]", help=help_text())(func)
+
+
+def tune_options(func):
+    from .studies.criteria import CRITERIA, DEFAULT_GRID
+
+    func = click.option("--criterion", type=click.Choice(list(CRITERIA)),
+                        default="final-loss", show_default=True,
+                        help="What --tune minimizes after the same number of steps: "
+                             + "; ".join(f"{k}: {v}" for k, v in CRITERIA.items()) + ".")(func)
+    func = click.option("--tune-grid", default=DEFAULT_GRID, show_default=True,
+                        metavar="LOW:HIGH:COUNT", help="Log-spaced learning rates to try.")(func)
+    return click.option("--tune", type=click.Choice(["lr"]),
+                        help="Pick each optimizer's lr from --tune-grid by --criterion.")(func)
+
+
+def quiet_option(func):
+    return click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")(func)
+
+
+@contextlib.contextmanager
+def progress_bar(quiet: bool, label: str):
+    """A callback ``progress(done, total)`` that shows a bar on stderr once the work has taken
+    more than a second; silent with -q or when stderr is not a terminal."""
+    state = {"bar": None, "shown": 0}
+    started = time.monotonic()
+    show = not quiet and sys.stderr.isatty()
+
+    def progress(done: int, total: int) -> None:
+        if not show:
+            return
+        if state["bar"] is None:
+            if time.monotonic() - started < 1.0:
+                return
+            state["bar"] = click.progressbar(length=total, label=label, file=sys.stderr)
+            state["bar"].__enter__()
+        state["bar"].update(done - state["shown"])
+        state["shown"] = done
+
+    try:
+        yield progress
+    finally:
+        if state["bar"] is not None:
+            state["bar"].__exit__(None, None, None)

@@ -1,0 +1,331 @@
+"""Automatic differentiation of a checked formula into straight-line programs.
+
+The checked syntax tree is recorded on a ``Tape`` in the order Python would evaluate it on
+tensors (left operand, right operand, then the operation), with the operations torch would
+dispatch: ``c / x`` is ``reciprocal(x) * c`` (``Tensor.__rtruediv__``), ``x ** 3`` is ``x*x*x``
+(torch's pow specialisations live in ``programs.py``). ``gradient`` then runs reverse mode over
+the tape as torch's autograd engine does: nodes in reverse creation order, each node's local
+derivative written as in torch's ``derivatives.yaml``, and the contributions reaching a node added
+in the order they arrive. So a torch script of the same formula computes the same gradient
+(bit for bit where both use the same IEEE operations: + - * /, sqrt, integer powers up to 3;
+transcendental functions differ by an ulp, since torch uses SLEEF and numpy its own).
+
+Every node's value is numbered: the same operation on the same operands gets the same slot, so a
+shared subexpression is computed once (exact: the same operation on the same inputs gives the
+same bits) while the backward pass still follows each use, as torch does. The Hessian is the
+gradient of the gradient, by running reverse mode again over the tape that holds both.
+
+Programs are plain data (``Program``): no numpy here, nothing is ever ``eval``-ed.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from .expressions import ALIASES, CONSTANTS, Formula
+
+
+@dataclass(frozen=True)
+class Program:
+    """A straight-line program: ``ops[i]`` computes slot ``inputs + i`` from earlier slots.
+
+    Each op is ``(name, args)``; an argument is a slot (int) or a constant (float). Outputs are
+    slots or constants. ``programs.py`` runs it on numpy arrays.
+    """
+
+    inputs: int
+    ops: tuple[tuple[str, tuple], ...]
+    outputs: tuple
+
+    @property
+    def size(self) -> int:
+        return len(self.ops)
+
+
+class Var:
+    """A value on the tape: ``node`` is its tape node (None for a constant), ``ref`` its slot
+    (int) or its constant value (float)."""
+
+    __slots__ = ("node", "ref")
+
+    def __init__(self, node, ref):
+        self.node, self.ref = node, ref
+
+    @property
+    def const(self) -> bool:
+        return self.node is None
+
+
+def const(value: float) -> Var:
+    return Var(None, float(value))
+
+
+# Arithmetic folded with Python floats: the same IEEE double operations numpy and torch use.
+_FOLD = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
+         "div": lambda a, b: a / b, "neg": lambda a: -a, "recip": lambda a: 1.0 / a}
+_COMMUTATIVE = {"add", "mul"}
+
+
+class Tape:
+    """Operations in creation order (``nodes``) over numbered values (``ops``)."""
+
+    def __init__(self, inputs: int):
+        self.inputs = inputs
+        self.ops: list[tuple[str, tuple]] = []  # slot inputs + i
+        self.numbers: dict[tuple, int] = {}  # (op, args) -> slot
+        self.nodes: list[tuple[str, tuple[Var, ...], tuple, Var]] = []  # op, inputs, params, out
+        self.leaves = [self._node("input", (), (i,), i) for i in range(inputs)]
+
+    def _node(self, op, args, params, slot) -> Var:
+        var = Var(len(self.nodes), slot)
+        self.nodes.append((op, args, params, var))
+        return var
+
+    def emit(self, op: str, *args: Var, params: tuple = (), shortcut: bool = False) -> Var:
+        """Record ``op(*args)``; constant operands are folded for arithmetic. With ``shortcut``
+        (backward passes only), exact identities skip the node: 1*a is a, -(-a) is a."""
+        if all(a.const for a in args) and op in _FOLD:
+            try:
+                return const(_FOLD[op](*[a.ref for a in args]))
+            except ArithmeticError:
+                pass  # e.g. 1/0: leave it to numpy (inf), as torch would compute it
+        if shortcut:
+            if op == "mul" and args[0].const and args[0].ref == 1.0:
+                return args[1]
+            if op == "mul" and args[1].const and args[1].ref == 1.0:
+                return args[0]
+            if op == "neg" and not args[0].const and self.nodes[args[0].node][0] == "neg":
+                return self.nodes[args[0].node][1][0]
+        refs = tuple(a.ref for a in args)
+        key_refs = tuple(sorted(refs, key=_order)) if op in _COMMUTATIVE else refs
+        key = (op, key_refs, params)
+        slot = self.numbers.get(key)
+        if slot is None:
+            slot = self.inputs + len(self.ops)
+            self.ops.append((op, refs + params))
+            self.numbers[key] = slot
+        return self._node(op, args, params, slot)
+
+    def program(self, outputs) -> Program:
+        """The ops needed for ``outputs`` (dead ones dropped), renumbered."""
+        needed = set()
+        stack = [o.ref for o in outputs if not o.const]
+        while stack:
+            slot = stack.pop()
+            if slot in needed or slot < self.inputs:
+                continue
+            needed.add(slot)
+            op, args = self.ops[slot - self.inputs]
+            stack.extend(a for a in args[: _arity(op)] if isinstance(a, int))
+        renumber = {i: i for i in range(self.inputs)}
+        ops = []
+        for slot in sorted(needed):
+            op, args = self.ops[slot - self.inputs]
+            n = _arity(op)
+            mapped = tuple(renumber[a] if isinstance(a, int) else a for a in args[:n])
+            renumber[slot] = self.inputs + len(ops)
+            ops.append((op, mapped + args[n:]))
+        outs = tuple(o.ref if o.const else renumber[o.ref] for o in outputs)
+        return Program(self.inputs, tuple(ops), outs)
+
+
+def _order(ref) -> tuple:
+    return (0, ref) if isinstance(ref, int) else (1, ref)
+
+
+# --- the formula on the tape -------------------------------------------------------------------
+
+_UNARY = {"exp": "exp", "log": "log", "sqrt": "sqrt", "abs": "abs", "sign": "sign", "sin": "sin",
+          "cos": "cos", "tan": "tan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
+          "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
+          "arccosh": "acosh", "arctanh": "atanh"}
+
+
+def record(formula: Formula, tape: Tape, variables=("x", "y")) -> Var:
+    """Record ``formula`` on ``tape``, whose inputs are ``variables``; return its value."""
+    env = dict(zip(variables, tape.leaves, strict=False))
+    return _record(formula.tree.body, formula.constants, env, tape)
+
+
+def _record(node, constants, env, tape) -> Var:
+    if id(node) in constants:
+        return const(constants[id(node)])
+    if isinstance(node, ast.Name):
+        if node.id in CONSTANTS:
+            return const(CONSTANTS[node.id])
+        return env[node.id]
+    if isinstance(node, ast.UnaryOp):
+        value = _record(node.operand, constants, env, tape)
+        return value if isinstance(node.op, ast.UAdd) else tape.emit("neg", value)
+    if isinstance(node, ast.BinOp):
+        a = _record(node.left, constants, env, tape)
+        b = _record(node.right, constants, env, tape)
+        op = type(node.op)
+        if op is ast.Pow:
+            if b.const:
+                return tape.emit("powc", a, params=(b.ref,))
+            return tape.emit("pow", a, b)
+        if op is ast.Div and a.const:  # Tensor.__rtruediv__: reciprocal(x) * c
+            return tape.emit("mul", tape.emit("recip", b), a)
+        name = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}[op]
+        if a.const and name in _COMMUTATIVE:  # c + x is x.__radd__(c): add(x, c)
+            a, b = b, a
+        return tape.emit(name, a, b)
+    if isinstance(node, ast.Call):
+        name = ALIASES.get(node.func.id, node.func.id)
+        args = [_record(a, constants, env, tape) for a in node.args]
+        return tape.emit("atan2" if name == "arctan2" else _UNARY[name], *args)
+    raise AssertionError(f"unchecked node {type(node).__name__}")  # parse() refused it
+
+
+# --- reverse mode --------------------------------------------------------------------------------
+
+def gradient(tape: Tape, output: Var, wrt=None, seed: float = 1.0) -> list[Var]:
+    """d output / d wrt (default: the tape's inputs), by reverse mode in torch's order."""
+    wrt = tape.leaves if wrt is None else wrt
+    if output.const:
+        return [const(0.0) for _ in wrt]
+    pending: dict[int, Var] = {output.node: const(seed)}
+    for index in range(output.node, -1, -1):
+        g = pending.pop(index, None)
+        if g is None:
+            continue
+        op, args, params, out = tape.nodes[index]
+        if op == "input":
+            pending[index] = g  # a leaf keeps what reached it
+            continue
+        for arg, part in zip(args, RULES[op](tape, g, args, params, out), strict=True):
+            if part is None or arg.const:
+                continue
+            before = pending.get(arg.node)
+            pending[arg.node] = part if before is None else _e(tape, "add", before, part)
+    return [pending.get(v.node, const(0.0)) for v in wrt]
+
+
+def _e(tape, op, *args, params=()):
+    return tape.emit(op, *args, params=params, shortcut=True)
+
+
+def _c(value):
+    return const(value)
+
+
+def _pow_rule(t, g, args, params, out):
+    # torch pow_backward: grad * (exponent * self.pow(exponent - 1)); zero for exponent 0
+    (p,) = params
+    if p == 0:
+        return [_c(0.0)]
+    return [_e(t, "mul", g, _e(t, "mul", _e(t, "powc", args[0], params=(p - 1,)), _c(p)))]
+
+
+def _pow_tensor_rule(t, g, args, params, out):
+    # torch: self: where(exponent == 0, 0, grad * (exponent * self.pow(exponent - 1)));
+    # exponent: grad * where(self == 0 & exponent >= 0, 0, result * self.log())
+    a, b = args
+    to_a = _e(t, "mul", g, _e(t, "mul", b, _e(t, "pow", a, _e(t, "sub", b, _c(1.0)))))
+    to_a = _e(t, "where", _e(t, "eq", b, _c(0.0)), _c(0.0), to_a)
+    zero_base = _e(t, "mul", _e(t, "eq", a, _c(0.0)), _e(t, "ge", b, _c(0.0)))
+    to_b = _e(t, "mul", g, _e(t, "where", zero_base, _c(0.0), _e(t, "mul", out, _e(t, "log", a))))
+    return [to_a, to_b]
+
+
+def _rsqrt_of(t, x):
+    return _e(t, "rsqrt", x)
+
+
+RULES = {
+    "add": lambda t, g, a, p, y: [g, g],
+    "sub": lambda t, g, a, p, y: [g, _e(t, "neg", g)],
+    "mul": lambda t, g, a, p, y: [_e(t, "mul", g, a[1]), _e(t, "mul", g, a[0])],
+    "div": lambda t, g, a, p, y: [  # grad / other; -grad * ((self / other) / other)
+        _e(t, "div", g, a[1]),
+        _e(t, "mul", _e(t, "neg", g), _e(t, "div", _e(t, "div", a[0], a[1]), a[1]))],
+    "neg": lambda t, g, a, p, y: [_e(t, "neg", g)],
+    "recip": lambda t, g, a, p, y: [_e(t, "mul", _e(t, "neg", g), _e(t, "mul", y, y))],
+    "powc": _pow_rule,
+    "pow": _pow_tensor_rule,
+    "exp": lambda t, g, a, p, y: [_e(t, "mul", g, y)],
+    "log": lambda t, g, a, p, y: [_e(t, "div", g, a[0])],
+    "sqrt": lambda t, g, a, p, y: [_e(t, "div", g, _e(t, "mul", y, _c(2.0)))],
+    "rsqrt": lambda t, g, a, p, y: [  # -0.5 * grad * result.pow(3)
+        _e(t, "mul", _e(t, "mul", g, _c(-0.5)), _e(t, "powc", y, params=(3.0,)))],
+    "sin": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "cos", a[0]))],
+    "cos": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "neg", _e(t, "sin", a[0])))],
+    "tan": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "add", _e(t, "mul", y, y), _c(1.0)))],
+    "sinh": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "cosh", a[0]))],
+    "cosh": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "sinh", a[0]))],
+    # 1 - y^2 as (1 - y)(1 + y): no cancellation where tanh is close to +-1 (torch fuses it)
+    "tanh": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "mul", _e(t, "sub", _c(1.0), y),
+                                                      _e(t, "add", y, _c(1.0))))],
+    "asin": lambda t, g, a, p, y: [_e(t, "mul", g, _rsqrt_of(t, _e(
+        t, "add", _e(t, "mul", _e(t, "neg", a[0]), a[0]), _c(1.0))))],
+    "acos": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "neg", _rsqrt_of(t, _e(
+        t, "add", _e(t, "mul", _e(t, "neg", a[0]), a[0]), _c(1.0)))))],
+    "atan": lambda t, g, a, p, y: [_e(t, "div", g, _e(t, "add", _e(t, "mul", a[0], a[0]),
+                                                      _c(1.0)))],
+    "asinh": lambda t, g, a, p, y: [_e(t, "mul", g, _rsqrt_of(t, _e(
+        t, "add", _e(t, "powc", a[0], params=(2.0,)), _c(1.0))))],
+    "acosh": lambda t, g, a, p, y: [_e(t, "mul", g, _rsqrt_of(t, _e(
+        t, "sub", _e(t, "powc", a[0], params=(2.0,)), _c(1.0))))],
+    "atanh": lambda t, g, a, p, y: [_e(t, "div", g, _e(
+        t, "sub", _c(1.0), _e(t, "powc", a[0], params=(2.0,))))],
+    "abs": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "sign", a[0]))],
+    "sign": lambda t, g, a, p, y: [_c(0.0)],
+    "atan2": lambda t, g, a, p, y: _atan2_rule(t, g, a),
+    "where": lambda t, g, a, p, y: [None, _e(t, "where", a[0], g, _c(0.0)),
+                                    _e(t, "where", a[0], _c(0.0), g)],
+    "eq": lambda t, g, a, p, y: [None, None],
+    "ge": lambda t, g, a, p, y: [None, None],
+    "max": lambda t, g, a, p, y: _pick_rule(t, g, _e(t, "ge", a[0], a[1])),
+    "min": lambda t, g, a, p, y: _pick_rule(t, g, _e(t, "ge", a[1], a[0])),
+}
+
+
+def _atan2_rule(t, g, args):
+    # torch atan2_backward: recip = (self^2 + other^2)^-1; grad*other*recip, grad*-self*recip
+    a, b = args
+    recip = _e(t, "recip", _e(t, "add", _e(t, "mul", a, a), _e(t, "mul", b, b)))
+    return [_e(t, "mul", _e(t, "mul", g, b), recip),
+            _e(t, "mul", _e(t, "mul", g, _e(t, "neg", a)), recip)]
+
+
+def _pick_rule(t, g, first):
+    # max/min: the chosen argument takes the whole gradient (the first one on ties)
+    return [_e(t, "where", first, g, _c(0.0)), _e(t, "where", first, _c(0.0), g)]
+
+
+ARITY = {name: 2 for name in ("add", "sub", "mul", "div", "pow", "atan2", "eq", "ge", "max",
+                              "min")}
+ARITY["where"] = 3
+
+
+def _arity(op: str) -> int:
+    return ARITY.get(op, 1)
+
+
+# --- the programs of a formula -------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Derivatives:
+    """The programs of one formula in ``dims`` variables."""
+
+    value: Program  # outputs: f
+    value_and_grad: Program  # outputs: f, df/dx (, df/dy)
+    hessian: Program  # outputs: d2f/dxi dxj, row-major
+
+    @property
+    def dims(self) -> int:
+        return self.value.inputs
+
+
+def derive(formula: Formula, dims: int) -> Derivatives:
+    """Value, gradient and Hessian programs of ``formula`` in its first ``dims`` variables."""
+    tape = Tape(dims)
+    f = record(formula, tape, ("x", "y")[:dims])
+    grad = gradient(tape, f)
+    hess = []
+    for g in grad:
+        hess += gradient(tape, g)
+    return Derivatives(value=tape.program([f]), value_and_grad=tape.program([f, *grad]),
+                       hessian=tape.program(hess))

@@ -1,0 +1,159 @@
+"""Writing what studies found: the registry of output kinds, batch experiments run and drawn
+(in parallel processes with ``jobs``), and the documents' figures made from their recipes.
+
+This is where studies (which decide what to run) meet the renderers (which draw plain data);
+neither imports the other.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from .core.io import check_writable, write_text_atomic
+from .exports import summary_csv, summary_markdown
+from .render.views import VIEWS
+from .results import Summary
+from .studies import batch as batching
+from .studies import recipes as recipe_book
+
+
+@dataclass(frozen=True, kw_only=True)
+class Output:
+    name: str
+    writes: str  # what it writes, for the README and error messages
+    every_step: bool  # needs every step of every run (so at most batch.MAX_PATH_RUNS runs)
+
+
+OUTPUTS = {
+    **{v.name: Output(name=v.name, every_step=True,
+                      writes=f"`runs.png`, with a {v.name} panel ({v.draws})")
+       for v in VIEWS.values()},
+    "gif": Output(name="gif", every_step=True,
+                  writes="`runs.gif`: the runs animated (the views asked for, else contour)"),
+    "grid": Output(name="grid", every_step=True,
+                   writes="`grid.png`: small multiples, one contour panel per optimizer setting"),
+    "basins": Output(name="basins", every_step=False,
+                     writes="`basins.png`: every start of a 100 x 100 grid coloured by where it "
+                            "ended"),
+    "summary": Output(name="summary", every_step=False,
+                      writes="`summary.csv`: one row per run with exact numbers"),
+}
+PATH_OUTPUTS = tuple(name for name, o in OUTPUTS.items() if o.every_step)
+
+
+def load_batch(path, surfaces_dir=()) -> list[batching.Experiment]:
+    return batching.load(path, OUTPUTS, PATH_OUTPUTS, surfaces_dir)
+
+
+def markdown_table() -> str:
+    lines = ["| output | writes |", "| --- | --- |"]
+    lines += [f"| `{o.name}` | {o.writes} |" for o in OUTPUTS.values()]
+    return "\n".join(lines)
+
+
+def write_experiment(found: batching.ExperimentRuns, folder: Path) -> list[Path]:
+    """Draw and write the outputs an experiment asked for into ``folder``."""
+    from .render.animate import render
+    from .render.compare import save_basins, save_small_multiples
+    from .render.figure import save_still
+
+    exp, result, files = found.experiment, found.result, []
+    folder.mkdir(parents=True, exist_ok=True)
+    views = [v for v in exp.outputs if v in VIEWS]
+    if result is not None:
+        if views:
+            files.append(save_still(result, folder / "runs.png", views, dpi=90))
+        if "gif" in exp.outputs:
+            files.append(render(result, folder / "runs.gif", views or ["contour"]).path)
+        if "grid" in exp.outputs:
+            files.append(_grid(exp, result, folder / "grid.png", save_small_multiples))
+    if found.basins is not None:
+        files.append(save_basins(found.basins, folder / "basins.png"))
+    if "summary" in exp.outputs:
+        write_text_atomic(folder / "summary.csv", summary_csv(list(found.summaries)))
+        files.append(folder / "summary.csv")
+    return files
+
+
+def _grid(exp, result, path, save):
+    """One panel per optimizer setting of the experiment."""
+    from .results import Result
+
+    per = len(result.runs) // len(exp.specs)
+    panels = [(str(spec), Result(surface=result.surface, runs=result.runs[i * per:(i + 1) * per],
+                                 settings=result.settings))
+              for i, spec in enumerate(exp.specs)]
+    return save(result.surface, panels, len(panels), 1, f"{exp.name} on {exp.surface.name}",
+                path)
+
+
+def experiment_job(exp: batching.Experiment, out_dir: Path):
+    """Run and write one experiment: (summaries, files, error or None). An experiment that fails
+    is reported, and the others go on."""
+    try:
+        found = batching.run_experiment(exp)
+        return list(found.summaries), write_experiment(found, Path(out_dir) / exp.name), None
+    except Exception as exc:  # one failing experiment must not stop the batch
+        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        return [Summary.failed(exp.name, exp.surface.name, detail)], [], detail
+
+
+def run_batch(experiments, out_dir, jobs: int = 1, progress=None):
+    """Run every experiment (``jobs`` processes); write the summaries; (rows, files, errors)."""
+    out_dir = Path(out_dir)
+    check_writable(out_dir / "summary.csv")
+    total = batching.total_runs(experiments)
+    done, outcomes = 0, []
+    if jobs > 1 and len(experiments) > 1:
+        import multiprocessing
+
+        with multiprocessing.get_context("spawn").Pool(min(jobs, len(experiments))) as pool:
+            pending = [pool.apply_async(experiment_job, (e, out_dir)) for e in experiments]
+            for exp, job in zip(experiments, pending, strict=True):
+                outcomes.append(job.get())
+                done += len(exp.specs) * exp.n_starts()
+                if progress:
+                    progress(done, total)
+    else:
+        for exp in experiments:
+            outcomes.append(experiment_job(exp, out_dir))
+            done += len(exp.specs) * exp.n_starts()
+            if progress:
+                progress(done, total)
+    rows = [r for o in outcomes for r in o[0]]
+    files = [f for o in outcomes for f in o[1]]
+    errors = [(e.name, o[2]) for e, o in zip(experiments, outcomes, strict=True) if o[2]]
+    write_text_atomic(out_dir / "summary.csv", summary_csv(rows))
+    write_text_atomic(out_dir / "summary.md", summary_markdown(rows))
+    return rows, files, errors
+
+
+def make_figures(specs, out_dir, fmt="png", gif=False, dpi=80, progress=None):
+    """Run, check and draw the recipes ``specs`` into ``out_dir``; write ``index.md``."""
+    from .render.animate import render
+    from .render.figure import save_still
+
+    out_dir = Path(out_dir)
+    recipes = [recipe_book.load(s) for s in specs]  # every file is checked before any work
+    check_writable(out_dir / "index.md")
+    book, figures = recipe_book.Book(), []
+    for i, recipe in enumerate(recipes):
+        result = book.result(str(recipe.path) if recipe.path.parent != recipe_book.builtin_dir()
+                             else recipe.name)
+        checks = book.check(recipe, result)
+        marks = recipe_book.marks(recipe, result)
+        picture = out_dir / f"{recipe.name}.{fmt}"
+        save_still(result, picture, recipe.views, dpi=dpi, title=recipe.title,
+                   panel_size=(8.0, 6.0), marks=marks)
+        files = [picture]
+        if gif:
+            files.append(render(result, out_dir / f"{recipe.name}.gif", recipe.views,
+                                title=recipe.title, marks=marks, max_frames=150).path)
+        figures.append(recipe_book.Figure(recipe=recipe, result=result, checks=tuple(checks),
+                                          files=tuple(files)))
+        if progress:
+            progress(i + 1, len(recipes))
+    write_text_atomic(out_dir / "index.md", recipe_book.index(figures, fmt))
+    return figures

@@ -1,0 +1,104 @@
+"""What the engine keeps of a run: every step (``FullPaths``) or nothing but the end
+(``Endpoints``, for which the engine's own end points suffice).
+
+``FullPaths`` grows its arrays as the run goes (doubling), so memory follows the steps actually
+taken, not the steps asked for. Arrays are indexed [step, run, ...]; step 0 is the start. A run
+that has ended keeps its last point and loss in the later rows, so every run has the same length.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+FIRST_CAPACITY = 256  # steps kept before the arrays first grow
+
+
+@dataclass(frozen=True, kw_only=True)
+class Paths:
+    """Every step of N runs. Arrays are (T+1, N, ...); row 0 of the per-step quantities is NaN."""
+
+    points: np.ndarray  # (T+1, N, D)
+    losses: np.ndarray  # (T+1, N) loss on the surface (noise-free)
+    monitor: np.ndarray | None  # (T+1, N) the monitored (held-out) loss, when one was given
+    gradients: np.ndarray  # (T+1, N, D) the gradient step k used (noise included)
+    effective_lr: np.ndarray  # (T+1, N, D) the per-coordinate rate of step k
+    quantities: dict  # name -> (T+1, N, D): the optimizer's trace after step k
+
+
+class Recorder:
+    keeps_paths = False
+
+    def begin(self, starts, loss0, watched0) -> None:
+        pass
+
+    def finish(self, taken):
+        return None
+
+
+class Endpoints(Recorder):
+    """Keep nothing per step: the engine's outcome already holds where each run ended."""
+
+
+class FullPaths(Recorder):
+    keeps_paths = True
+
+    def __init__(self, steps: int):
+        self.steps = steps
+
+    def begin(self, starts, loss0, watched0) -> None:
+        n, dims = starts.shape
+        cap = min(self.steps, FIRST_CAPACITY) + 1
+        self.arrays = {"points": np.full((cap, n, dims), np.nan),
+                       "losses": np.full((cap, n), np.nan),
+                       "gradients": np.full((cap, n, dims), np.nan),
+                       "effective_lr": np.full((cap, n, dims), np.nan)}
+        self.arrays["points"][0] = starts
+        self.arrays["losses"][0] = loss0
+        if watched0 is not None:
+            self.arrays["monitor"] = np.full((cap, n), np.nan)
+            self.arrays["monitor"][0] = watched0
+        self.names: list[str] = []  # the optimizer's trace quantities, in order
+
+    def _room(self, k: int) -> None:
+        cap = len(self.arrays["points"])
+        if k < cap:
+            return
+        grow = min(2 * cap, self.steps + 1)
+        for key, old in self.arrays.items():
+            new = np.full((grow, *old.shape[1:]), np.nan)
+            new[:cap] = old
+            self.arrays[key] = new
+
+    def record(self, k, rows, points, losses, watched, grads, optimizer, state, moved) -> None:
+        """Step k of the runs ``rows`` (arrays of their slots: points (D, m) ...)."""
+        self._room(k)
+        a = self.arrays
+        a["points"][k, rows] = points.T
+        a["losses"][k, rows] = losses
+        if watched is not None:
+            a["monitor"][k, rows] = watched
+        a["gradients"][k, rows] = grads.T
+        if optimizer.effective_lr is None:  # SGD-like: lr everywhere
+            a["effective_lr"][k, rows] = optimizer.hyperparams["lr"]
+        else:
+            a["effective_lr"][k, rows] = optimizer.effective_lr(state)[:, moved].T
+        for name, value in (optimizer.trace(state) if optimizer.trace else {}).items():
+            key = "q:" + name
+            if key not in a:
+                a[key] = np.full_like(a["gradients"], np.nan)
+                self.names.append(name)
+            a[key][k, rows] = value[:, moved].T
+
+    def finish(self, taken) -> Paths:
+        """The arrays trimmed to the longest run, ended runs held at their last point."""
+        end = int(taken.max(initial=0)) + 1
+        a = {key: value[:end] for key, value in self.arrays.items()}
+        for key in ("points", "losses", "monitor"):
+            if key in a:
+                for run, last in enumerate(taken):
+                    a[key][last + 1:, run] = a[key][last, run]
+        return Paths(points=a["points"], losses=a["losses"], monitor=a.get("monitor"),
+                     gradients=a["gradients"], effective_lr=a["effective_lr"],
+                     quantities={name: a["q:" + name] for name in self.names})

@@ -1,0 +1,66 @@
+"""The 3d view: the surface as a shaded mesh with each trajectory lifted onto it."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import style
+from .contour import background_cmap
+from .grid import loss_grid, view_box
+from .panels import Panel
+from .viewdata import clip_height
+
+
+class ThreeDPanel(Panel):
+    """The surface in 3D with each trajectory lifted onto it."""
+
+    def __init__(self, ax, result, animated=False, title=None, elev=35.0, azim=-60.0, **_other):
+        super().__init__(result, animated)
+        self.ax, self.artists = ax, []
+        surface = result.surface
+        view = view_box(surface.box, [r.points for r in self.runs])
+        X, Y, Z = loss_grid(surface, view, resolution=70)
+        self.zmax = clip_height(Z)
+        zmin = float(np.nanmin(Z))
+        self.lift = 0.01 * (self.zmax - zmin)
+        ax.plot_surface(X, Y, np.minimum(Z, self.zmax), cmap=background_cmap(), linewidth=0,
+                        antialiased=False, alpha=0.85, rstride=1, cstride=1, zorder=1)
+        ax.contour(X, Y, np.minimum(Z, self.zmax), levels=12, colors="black", linewidths=0.4,
+                   alpha=0.4, offset=zmin)
+        for m in surface.minima:
+            spec = style.GLOBAL_MIN if m.kind == "global" else style.LOCAL_MIN
+            z = min(float(surface.loss(np.array([m.point]))[0]), self.zmax) + self.lift
+            ax.plot([m.point[0]], [m.point[1]], [z], ls="none", marker=spec["marker"],
+                    ms=16 if m.kind == "global" else 9, mec="black",
+                    mfc="white" if m.kind == "global" else "none", zorder=4)
+        self.z = [np.minimum(r.losses, self.zmax) + self.lift for r in self.runs]
+        for run, z in zip(self.runs, self.z, strict=True):
+            ax.plot([run.start[0]], [run.start[1]], [z[0]], ls="none", marker="o", ms=9,
+                    mfc=style.START["color"], mec="black", zorder=6)
+        self.lines = [self.dynamic(ax.plot([], [], [], color=c, lw=2.2, zorder=5)[0])
+                      for c in self.colors]
+        self.heads = [self.dynamic(ax.plot([], [], [], ls="none", marker="o", ms=8, mfc=c,
+                                           mec="black", zorder=7)[0]) for c in self.colors]
+        self.ends = [self.dynamic(ax.plot([], [], [], ls="none", marker="X", ms=11,
+                                          mfc=style.END["color"], mec="black", zorder=7)[0])
+                     for _ in self.runs]
+        ax.set_xlim(*view[0])
+        ax.set_ylim(*view[1])
+        ax.set_zlim(zmin, self.zmax + 2 * self.lift)
+        ax.view_init(elev=elev, azim=azim)
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+        ax.set_zlabel("loss")
+        if title:
+            ax.set_title(title, fontsize=12)
+
+    def show(self, ks):
+        done = self.finished(ks)
+        for i, (run, z, k) in enumerate(zip(self.runs, self.z, ks, strict=True)):
+            self.lines[i].set_data_3d(run.points[: k + 1, 0], run.points[: k + 1, 1], z[: k + 1])
+            head = self.animated and not done[i]
+            self.heads[i].set_data_3d(*([[run.points[k, 0]], [run.points[k, 1]], [z[k]]]
+                                        if head else [[], [], []]))
+            self.ends[i].set_data_3d(*([[run.points[k, 0]], [run.points[k, 1]], [z[k]]]
+                                       if done[i] else [[], [], []]))
+        return self.artists

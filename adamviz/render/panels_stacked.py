@@ -1,0 +1,113 @@
+"""Views of two stacked Axes sharing the step axis: step lengths over the effective learning
+rate (``steps``) and Adam's moments m̂ over √v̂ (``moments``)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..results import step_lengths
+from .panels import Panel, _log_limits
+
+
+def _two_axes(area):
+    """Two stacked Axes sharing x in a grid cell, or a user's Axes and its twin."""
+    if hasattr(area, "subgridspec"):
+        inner = area.subgridspec(2, 1, hspace=0.05)
+        fig = area.get_gridspec().figure
+        top = fig.add_subplot(inner[0])
+        return top, fig.add_subplot(inner[1], sharex=top)
+    return area, area.twinx()
+
+
+def _label_two_axes(top, bottom, area, title, top_label, bottom_label) -> None:
+    top.set_ylabel(top_label, fontsize=11)
+    bottom.set_ylabel(bottom_label, fontsize=11)
+    bottom.set_xlabel("step", fontsize=12)
+    for ax in (top, bottom):
+        ax.grid(True, which="major", alpha=0.3)
+    if hasattr(area, "subgridspec"):
+        top.tick_params(labelbottom=False)  # stacked: only the lower axes names the steps
+    if title:
+        top.set_title(title, fontsize=12)
+
+
+class StepsPanel(Panel):
+    """Step length per step (top) and the effective per-coordinate learning rate (bottom):
+    the quantity of the essay's "Issue 2: adaptive learning rates"."""
+
+    def __init__(self, area, result, animated=False, title=None, **_other):
+        super().__init__(result, animated)
+        self.artists = []
+        self.top, self.bottom = _two_axes(area)
+        self.lengths = [step_lengths(r.points) for r in self.runs]
+        self.length_lines = [self.dynamic(self.top.plot([], [], color=c, lw=2)[0])
+                             for c in self.colors]
+        self.rate_lines = []
+        for run, c in zip(self.runs, self.colors, strict=True):
+            rates = run.effective_lr if run.effective_lr is not None else np.full(
+                (len(run.points), run.points.shape[1]), np.nan)
+            for d, ls in zip(range(rates.shape[1]), ("-", "--"), strict=False):
+                line = self.dynamic(self.bottom.plot([], [], color=c, lw=1.8, ls=ls)[0])
+                self.rate_lines.append((line, rates[:, d]))
+        top = max(len(r.points) for r in self.runs) - 1
+        self.top.set_xlim(0, max(top, 1))
+        _log_limits(self.top, np.concatenate(self.lengths))
+        _log_limits(self.bottom, np.concatenate([r for _, r in self.rate_lines]))
+        _label_two_axes(self.top, self.bottom, area, title, "step length |Δx|",
+                        "effective lr\n(solid x, dashed y)")
+
+    def show(self, ks):
+        for line, lengths, k in zip(self.length_lines, self.lengths, ks, strict=True):
+            line.set_data(np.arange(1, k + 1), lengths[:k])
+        i = 0
+        for run, k in zip(self.runs, ks, strict=True):
+            for _ in range(run.points.shape[1]):
+                line, rates = self.rate_lines[i]
+                line.set_data(np.arange(1, k + 1), rates[1: k + 1])
+                i += 1
+        return self.artists
+
+
+class MomentsPanel(Panel):
+    """Adam's update, section 3 of the essay: the bias-corrected first moment m̂ (the direction,
+    top) and the root of the second moment √v̂ (the scale, bottom), per coordinate (solid x,
+    dashed y), for every run whose optimizer has them."""
+
+    def __init__(self, area, result, animated=False, title=None, **_other):
+        super().__init__(result, animated)
+        self.artists = []
+        self.top, self.bottom = _two_axes(area)
+        self.series = []  # (run, line, values)
+        for run, c in zip(self.runs, self.colors, strict=True):
+            q = run.quantities
+            if "m_hat" not in q or "v_hat" not in q:
+                continue
+            for d in range(run.points.shape[1]):
+                ls = "-" if d == 0 else "--"
+                for ax, values in ((self.top, q["m_hat"][:, d]),
+                                   (self.bottom, np.sqrt(q["v_hat"][:, d]))):
+                    line = self.dynamic(ax.plot([], [], color=c, lw=1.8, ls=ls)[0])
+                    self.series.append((run, line, values))
+        top = max(len(r.points) for r in self.runs) - 1
+        self.top.set_xlim(0, max(top, 1))
+        m_values = [v for _, line, v in self.series if line.axes is self.top]
+        if m_values:
+            m = np.concatenate(m_values)
+            m = m[np.isfinite(m)]
+            lim = float(np.abs(m).max()) if m.size else 1.0
+            self.top.set_yscale("symlog", linthresh=max(lim * 1e-3, 1e-12))
+            self.top.set_ylim(-lim * 1.5, lim * 1.5)
+            _log_limits(self.bottom, np.concatenate(
+                [v for _, line, v in self.series if line.axes is self.bottom]))
+        else:
+            self.top.text(0.5, 0.5, "no run keeps Adam's moments", ha="center",
+                          transform=self.top.transAxes)
+        self.top.axhline(0, color="0.5", lw=0.8)
+        _label_two_axes(self.top, self.bottom, area, title, "m̂  (direction)", "√v̂  (scale)")
+
+    def show(self, ks):
+        index = {id(r): k for r, k in zip(self.runs, ks, strict=True)}
+        for run, line, values in self.series:
+            k = index[id(run)]
+            line.set_data(np.arange(1, k + 1), values[1: k + 1])
+        return self.artists

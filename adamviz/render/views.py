@@ -1,0 +1,86 @@
+"""The registry of views: every panel adamviz can draw, in one place.
+
+``--view``'s help, its validation, the README's table, batch files' outputs and the tests all
+read ``VIEWS``. Nothing here imports matplotlib (``--help`` stays fast); ``panel_class`` loads a
+view's panel only when one is drawn.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from importlib import import_module
+
+from ..core.errors import InputError
+from ..core.names import suggest
+
+
+@dataclass(frozen=True, kw_only=True)
+class View:
+    name: str
+    title: str  # the panel's title when several views stand side by side
+    draws: str  # one line for --help and the README
+    panel: str  # "module:Class" in adamviz.render
+    panel_1d: str | None = None  # the panel for a curve f(x), if it differs
+    axes: str = "plain"  # "plain", "3d" (a 3D Axes) or "stacked" (two Axes in one cell)
+    needs_2d: bool = False
+    shows_minima: bool = False  # the legend lists the minima
+    marks: bool = False  # draws a recipe's marks (e.g. Figure 3's highest point)
+
+
+VIEWS = {v.name: v for v in (
+    View(name="contour", title="paths on the surface", panel="panels:ContourPanel",
+         panel_1d="panels:CurvePanel", shows_minima=True, marks=True,
+         draws="the paths on the surface seen from above (a curve f(x) is drawn as a curve)"),
+    View(name="3d", title="the surface in 3D", panel="panels3d:ThreeDPanel", axes="3d",
+         needs_2d=True, shows_minima=True,
+         draws="the paths lifted onto the surface in 3D (--elev, --azim)"),
+    View(name="profile", title="side view", panel="panels:CurvePanel", shows_minima=True,
+         marks=True, draws="the side view of the essay's Figures 1 and 3: the loss along x, "
+                           "lowest over y, each run a ball on it"),
+    View(name="loss", title="loss per step", panel="panels:LossPanel",
+         draws="loss per step (log scale when it spans decades; best step and divergence "
+               "marked)"),
+    View(name="steps", title="step length and effective learning rate",
+         panel="panels_stacked:StepsPanel", axes="stacked",
+         draws="step length and the effective per-coordinate learning rate (the essay's "
+               "Issue 2)"),
+    View(name="moments", title="Adam's moments: direction m̂ and scale √v̂",
+         panel="panels_stacked:MomentsPanel", axes="stacked",
+         draws="Adam's bias-corrected moments m̂ (direction) and √v̂ (scale) per step"),
+)}
+
+
+def parse_views(views, dims: int) -> list[str]:
+    """``"contour,loss"`` (or a sequence) -> ["contour", "loss"], checked for a surface of
+    ``dims`` variables; ``InputError`` names the valid views otherwise."""
+    text = views if isinstance(views, str) else ",".join(views)
+    names = [v.strip().lower() for v in text.split(",") if v.strip()]
+    if not names:
+        raise InputError(f"No view given; choose from {', '.join(VIEWS)}.")
+    for name in names:
+        if name not in VIEWS:
+            raise InputError(f"Unknown view {name!r}{suggest(name, VIEWS)}")
+    if len(set(names)) != len(names):
+        raise InputError(f"A view is listed twice in {text!r}.")
+    for name in names:
+        if VIEWS[name].needs_2d and dims == 1:
+            raise InputError(f"The {name} view needs a surface in x and y; this one is a curve "
+                             f"f(x) (use --view contour or profile).")
+    return names
+
+
+def panel_class(name: str, dims: int):
+    view = VIEWS[name]
+    target = view.panel_1d if dims == 1 and view.panel_1d else view.panel
+    module, cls = target.split(":")
+    return getattr(import_module(f"{__package__}.{module}"), cls)
+
+
+def help_text() -> str:
+    return "Panels side by side: " + ", ".join(VIEWS) + "."
+
+
+def markdown_table() -> str:
+    lines = ["| view | draws |", "| --- | --- |"]
+    lines += [f"| `{v.name}` | {v.draws} |" for v in VIEWS.values()]
+    return "\n".join(lines)

@@ -1,0 +1,212 @@
+"""What runs produced, as immutable values: ``Run``, ``Result`` and one ``Summary`` row type.
+
+Also the few judgements every study shares, each defined once here: which listed minimum a point
+is nearest to and whether it got there (``REACH_FRACTION`` of the box), and how a table is laid
+out for a terminal. Machine-readable exports live in ``exports.py``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from types import MappingProxyType
+
+import numpy as np
+
+from .core.specs import format_value
+from .surfaces import Minimum, Surface
+
+REACH_FRACTION = 0.05  # a run "reaches" a minimum when it ends within 5% of the box's larger side
+
+
+@dataclass(frozen=True, kw_only=True)
+class Run:
+    """One optimizer from one start: its path and how it ended."""
+
+    index: int  # 1-based, in the order of the flags
+    optimizer: str
+    hyperparams: Mapping  # every hyperparameter, defaults filled in
+    label: str
+    points: np.ndarray  # (steps+1, D)
+    losses: np.ndarray  # (steps+1,)
+    status: str
+    steps: int
+    best_step: int
+    monitor: np.ndarray | None = None  # (steps+1,) the held-out loss early stopping watched
+    effective_lr: np.ndarray | None = None  # (steps+1, D); row 0 is NaN
+    gradients: np.ndarray | None = None  # (steps+1, D): the gradient step k used; row 0 NaN
+    quantities: Mapping = field(default_factory=lambda: MappingProxyType({}))
+    tuned: str = ""  # how the learning rate was chosen, when it was tuned
+
+    @property
+    def start(self) -> np.ndarray:
+        return self.points[0]
+
+    @property
+    def end(self) -> np.ndarray:
+        return self.points[-1]
+
+    @property
+    def final_loss(self) -> float:
+        return float(self.losses[-1])
+
+    def step_lengths(self) -> np.ndarray:
+        """|x_k - x_{k-1}| for k = 1..steps."""
+        return step_lengths(self.points)
+
+
+def step_lengths(points: np.ndarray) -> np.ndarray:
+    return np.linalg.norm(np.diff(points, axis=0), axis=1)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Result:
+    surface: Surface
+    runs: tuple[Run, ...]
+    settings: Mapping = field(default_factory=lambda: MappingProxyType({}))
+
+    def nearest_minimum(self, run: Run) -> tuple[Minimum | None, float]:
+        return nearest_minimum(self.surface, run.end)
+
+    def reached(self, run: Run) -> str:
+        return reached(self.surface, run.end)
+
+    def summaries(self, **extra) -> list[Summary]:
+        return [Summary.of(self.surface, run, self.settings, **extra) for run in self.runs]
+
+    def table(self) -> str:
+        """A plain-text table: label, start, end, final loss, steps, status, nearest minimum."""
+        header = ["#", "label", "start", "end", "final loss", "steps", "status", "nearest minimum"]
+        rows = []
+        for run in self.runs:
+            m, dist = self.nearest_minimum(run)
+            near = "-" if m is None else f"{m.kind} {point_text(m.point)} at {dist:.3g}"
+            rows.append([str(run.index), run.label, point_text(run.start), point_text(run.end),
+                         f"{run.final_loss:.6g}", str(run.steps), run.status, near])
+        return format_table(header, rows)
+
+
+def nearest_minimum(surface: Surface, point) -> tuple[Minimum | None, float]:
+    """The listed minimum of ``surface`` closest to ``point``, and the distance to it."""
+    best, dist = None, math.inf
+    for m in surface.minima:
+        with np.errstate(invalid="ignore", over="ignore"):
+            d = float(np.linalg.norm(np.asarray(point, dtype=float) - np.array(m.point)))
+        if d < dist:
+            best, dist = m, d
+    return best, dist
+
+
+def reach_radius(surface: Surface) -> float:
+    return REACH_FRACTION * max(hi - lo for lo, hi in surface.box)
+
+
+def reached(surface: Surface, point) -> str:
+    """'global', 'local' or 'none': the kind of minimum ``point`` is at."""
+    m, dist = nearest_minimum(surface, point)
+    return m.kind if m is not None and dist <= reach_radius(surface) else "none"
+
+
+def classify(surface: Surface, points: np.ndarray, diverged: np.ndarray) -> np.ndarray:
+    """For each end point: the index of the listed minimum it reached, ``len(minima)`` if it
+    diverged, ``len(minima) + 1`` if neither (vectorized ``reached``)."""
+    minima = np.array([m.point for m in surface.minima], dtype=float).reshape(-1, surface.dims)
+    n_min = len(minima)
+    codes = np.full(len(points), n_min + 1)
+    if n_min:
+        with np.errstate(all="ignore"):  # diverged ends may be inf or nan
+            dist = np.linalg.norm(points[:, None, :] - minima[None, :, :], axis=2)
+        dist = np.where(np.isfinite(dist), dist, np.inf)
+        nearest = np.argmin(dist, axis=1)
+        close = np.take_along_axis(dist, nearest[:, None], axis=1)[:, 0] <= reach_radius(surface)
+        codes[close] = nearest[close]
+    codes[np.asarray(diverged, dtype=bool)] = n_min
+    return codes
+
+
+@dataclass(frozen=True, kw_only=True)
+class Summary:
+    """One row of a summary: what a run was and how it ended, with exact numbers."""
+
+    experiment: str = ""
+    surface: str
+    optimizer: str
+    label: str
+    hyperparams: Mapping
+    tuned: str = ""
+    start: tuple[float, ...]
+    end: tuple[float, ...]
+    final_loss: float
+    reached: str
+    distance: float | None  # to the nearest listed minimum
+    steps: int
+    steps_to_tol: int | None  # the step it converged at (tol), if it did
+    status: str
+
+    @classmethod
+    def of(cls, surface: Surface, run: Run, settings=None, experiment: str = "") -> Summary:
+        minimum, dist = nearest_minimum(surface, run.end)
+        return cls(experiment=experiment, surface=surface.name, optimizer=run.optimizer,
+                   label=run.label, hyperparams=run.hyperparams, tuned=run.tuned,
+                   start=tuple(map(float, run.start)), end=tuple(map(float, run.end)),
+                   final_loss=run.final_loss, reached=reached(surface, run.end),
+                   distance=None if minimum is None else dist, steps=run.steps,
+                   steps_to_tol=run.steps if run.status == "converged" else None,
+                   status=run.status)
+
+    @classmethod
+    def failed(cls, experiment: str, surface: str, detail: str) -> Summary:
+        """The row of an experiment that failed while running: what went wrong, as its label."""
+        return cls(experiment=experiment, surface=surface, optimizer="", label=detail,
+                   hyperparams=MappingProxyType({}), start=(), end=(), final_loss=math.nan,
+                   reached="", distance=None, steps=0, steps_to_tol=None, status="failed")
+
+    def record(self) -> dict:
+        """Columns for CSV and JSON: coordinates and hyperparameters in columns of their own."""
+        out = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if f.name == "hyperparams":
+                out.update(value)
+            elif f.name in ("start", "end"):
+                for axis, v in zip("xy", value, strict=False):
+                    out[f"{f.name}_{axis}"] = v
+            else:
+                out[f.name] = value
+        return out
+
+
+def summary_columns(summaries) -> list[str]:
+    """Every column the rows have, in a stable order: the fixed ones, with every hyperparameter
+    any row has (in the order first seen) after the label."""
+    hyper: dict[str, None] = {}
+    for s in summaries:
+        hyper.update(dict.fromkeys(s.hyperparams))
+    fixed = [f.name for f in fields(Summary)]
+    out = []
+    for name in fixed:
+        if name == "hyperparams":
+            out += list(hyper)
+        elif name in ("start", "end"):
+            out += [f"{name}_x", f"{name}_y"]
+        else:
+            out.append(name)
+    return out
+
+
+def point_text(p) -> str:
+    return "(" + ", ".join(f"{float(v):.4g}" for v in p) + ")"
+
+
+def short(value) -> str:
+    """A hyperparameter for a label: three significant digits are enough to read."""
+    return f"{value:.3g}" if isinstance(value, float) else format_value(value)
+
+
+def format_table(header, rows) -> str:
+    """Columns padded to their widest cell, two spaces apart."""
+    rows = [[str(c) for c in r] for r in rows]
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
+                     for r in [header, *rows])

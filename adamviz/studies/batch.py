@@ -1,0 +1,262 @@
+"""Batch comparisons from a TOML file of ``[[experiment]]`` tables (see examples/compare.toml).
+
+Everything in the file is checked before any run starts (the TOML itself, every key, surface,
+optimizer, sweep list, grid and output); ``run_experiment`` then makes an experiment's runs and
+returns them as data. Drawing and writing the outputs is ``outputs.py``'s job.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .. import engine
+from ..core.errors import InputError
+from ..core.names import suggest
+from ..core.specs import OptSpec, parse_opt
+from ..results import Result, Run, Summary
+from ..surfaces import Surface
+from .basins import Basins, basins, check_grid, grid_starts
+from .criteria import CRITERIA, DEFAULT_GRID
+from .runs import Settings, load_surface, make_runs, resolve
+from .tuning import log_grid, tune_specs
+
+EXPERIMENT_KEYS = {"name", "surface", "optimizers", "starts", "steps", "noise", "seed", "tol",
+                   "patience", "sweep", "tune", "outputs"}
+TUNE_KEYS = {"param", "grid", "criterion"}
+MAX_PATH_RUNS = 400  # runs whose every step is kept (pictures of paths); beyond: endpoints only
+BASINS_GRID = 100
+
+
+@dataclass(frozen=True, kw_only=True)
+class Experiment:
+    name: str
+    surface: Surface
+    specs: tuple[OptSpec, ...]  # after the sweep's cartesian product
+    starts: tuple | None
+    grid: dict | None
+    settings: Settings
+    tune: dict | None
+    outputs: tuple[str, ...]
+    sweep: dict = field(default_factory=dict)
+
+    def n_starts(self) -> int:
+        if self.grid:
+            return int(self.grid["x"][2]) * int(self.grid["y"][2])
+        return len(self.starts) if self.starts else 1
+
+    def start_points(self) -> np.ndarray:
+        if self.grid:
+            return grid_starts(self.surface, self.grid["x"], self.grid["y"])
+        return np.array(self.starts or [self.surface.default_start], dtype=float)
+
+
+def load(path, outputs, path_outputs, surfaces_dir=()) -> list[Experiment]:
+    """Read and check a batch file; ``outputs`` are the output names allowed, ``path_outputs``
+    those that draw every step. ``InputError`` names the file, table and key."""
+    path = Path(path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"Batch file {str(path)!r} does not exist.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}.") from None
+    unknown = sorted(set(data) - {"experiment"})
+    if unknown:
+        raise InputError(f"{path}: unknown top-level key {unknown[0]!r}; the file holds "
+                         f"[[experiment]] tables.")
+    tables = data.get("experiment")
+    if not isinstance(tables, list) or not tables:
+        raise InputError(f"{path}: no [[experiment]] tables.")
+    experiments, names = [], set()
+    for i, table in enumerate(tables):
+        where = f"{path}: experiment[{i}]"
+        exp = _experiment(table, where, outputs, path_outputs, surfaces_dir)
+        if exp.name in names:
+            raise InputError(f"{where}: the name {exp.name!r} is used twice.")
+        names.add(exp.name)
+        experiments.append(exp)
+    return experiments
+
+
+def _experiment(table, where, outputs, path_outputs, surfaces_dir) -> Experiment:
+    if not isinstance(table, dict):
+        raise InputError(f"{where}: an experiment is a table of keys.")
+    for key in table:
+        if key not in EXPERIMENT_KEYS:
+            raise InputError(f"{where}.{key}: unknown key{suggest(key, EXPERIMENT_KEYS)}")
+    for key in ("name", "surface", "optimizers"):
+        if key not in table:
+            raise InputError(f"{where}: missing required key {key!r}.")
+    name = table["name"]
+    if not isinstance(name, str) or not name.replace("-", "").replace("_", "").isalnum():
+        raise InputError(f"{where}.name: use letters, digits, '-' and '_', got {name!r}.")
+    if not isinstance(table["surface"], str):
+        raise InputError(f"{where}.surface: a surface name or a path to a .toml file.")
+    try:
+        surface = load_surface(table["surface"], surfaces_dir)
+    except InputError as exc:
+        raise InputError(f"{where}.surface: {exc}") from None
+    specs, sweep = _specs(table, where, surface)
+    starts, grid = _starts(table.get("starts"), where, surface)
+    outs = table.get("outputs", ["contour", "summary"])
+    if not isinstance(outs, list) or not all(isinstance(o, str) for o in outs):
+        raise InputError(f"{where}.outputs: a list of names, e.g. [\"contour\", \"summary\"].")
+    for out in outs:
+        if out not in outputs:
+            raise InputError(f"{where}.outputs: unknown output {out!r}{suggest(out, outputs)}")
+    runs = len(specs) * (int(grid["x"][2]) * int(grid["y"][2]) if grid else len(starts or [1]))
+    heavy = set(path_outputs) & set(outs)
+    if heavy and runs > MAX_PATH_RUNS:
+        raise InputError(f"{where}.outputs: {sorted(heavy)[0]} draws every step of every run, "
+                         f"for at most {MAX_PATH_RUNS} runs; this experiment has {runs:,} "
+                         f"(use basins and summary for large grids).")
+    tune = _tune(table.get("tune"), where)
+    try:
+        settings = Settings(steps=table.get("steps"), noise=table.get("noise", 0.0),
+                            seed=table.get("seed", 0), tol=table.get("tol", 1e-6),
+                            patience=table.get("patience"))
+    except InputError as exc:
+        raise InputError(f"{where}: {exc}") from None
+    return Experiment(name=name, surface=surface, specs=tuple(specs), starts=starts, grid=grid,
+                      settings=settings, tune=tune, outputs=tuple(outs), sweep=sweep)
+
+
+def _specs(table, where, surface) -> tuple[list[OptSpec], dict]:
+    items = table["optimizers"]
+    if not isinstance(items, list) or not items:
+        raise InputError(f"{where}.optimizers: a non-empty list of specs such as "
+                         f"\"adam:lr=0.1\" or tables {{ name = \"adam\", lr = 0.1 }}.")
+    base = []
+    for j, item in enumerate(items):
+        try:
+            if isinstance(item, dict):
+                item = dict(item)
+                base.append(OptSpec(str(item.pop("name", "")).lower(), item))
+            else:
+                base.append(parse_opt(item))
+        except InputError as exc:
+            raise InputError(f"{where}.optimizers[{j}]: {exc}") from None
+    sweep = table.get("sweep", {})
+    if not isinstance(sweep, dict):
+        raise InputError(f"{where}.sweep: a table of lists, e.g. sweep = {{ lr = [1e-3, 1e-2] }}.")
+    for key, values in sweep.items():
+        if not isinstance(values, list) or not values:
+            raise InputError(f"{where}.sweep.{key}: a non-empty list of values.")
+    combos = [dict(zip(sweep, c, strict=True)) for c in itertools.product(*sweep.values())]
+    specs = [OptSpec(b.name, {**b.hyperparams, **c}) for b in base for c in combos]
+    for spec in specs:  # unknown optimizers, hyperparameters and out-of-range values, now
+        try:
+            resolve(spec, surface)
+        except InputError as exc:
+            raise InputError(f"{where}.optimizers: {exc}") from None
+    return specs, sweep
+
+
+def _starts(starts, where, surface):
+    if isinstance(starts, dict):
+        if set(starts) != {"x", "y"}:
+            raise InputError(f"{where}.starts: a grid is {{ x = [a, b, n], y = [c, d, n] }}.")
+        try:
+            check_grid(starts["x"], starts["y"])
+        except InputError as exc:
+            raise InputError(f"{where}.starts: {exc}") from None
+        return None, starts
+    if starts is None:
+        return None, None
+    if not isinstance(starts, list) or not starts or not all(
+            isinstance(p, list) and len(p) == surface.dims
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in p)
+            and all(np.isfinite(p)) for p in starts):
+        raise InputError(f"{where}.starts: a list of points [[x, y], ...] of finite numbers, or "
+                         f"a grid {{ x = [a, b, n], y = [c, d, n] }}.")
+    return tuple(tuple(float(v) for v in p) for p in starts), None
+
+
+def _tune(tune, where) -> dict | None:
+    if tune is None:
+        return None
+    if not isinstance(tune, dict) or set(tune) - TUNE_KEYS:
+        raise InputError(f"{where}.tune: a table with param = \"lr\", grid = \"{DEFAULT_GRID}\" "
+                         f"and criterion = \"final-loss\" (or distance, steps).")
+    if tune.get("param", "lr") != "lr":
+        raise InputError(f"{where}.tune.param: only lr can be tuned.")
+    try:
+        log_grid(tune.get("grid", DEFAULT_GRID))
+    except InputError as exc:
+        raise InputError(f"{where}.tune.grid: {exc}") from None
+    if tune.get("criterion", "final-loss") not in CRITERIA:
+        raise InputError(f"{where}.tune.criterion: one of {', '.join(CRITERIA)}.")
+    return dict(tune)
+
+
+def plan(experiments) -> list[str]:
+    """The runs a batch would make, one line per optimizer setting (for --dry-run)."""
+    lines = []
+    for exp in experiments:
+        steps = exp.settings.steps_for(exp.surface)
+        how = f", lr tuned by {exp.tune.get('criterion', 'final-loss')}" if exp.tune else ""
+        for spec in exp.specs:
+            lines.append(f"{exp.name}: {spec} on {exp.surface.name} from {exp.n_starts():,} "
+                         f"start(s), {steps} steps{how}")
+    return lines
+
+
+def total_runs(experiments) -> int:
+    return sum(len(e.specs) * e.n_starts() for e in experiments)
+
+
+@dataclass(frozen=True, kw_only=True)
+class ExperimentRuns:
+    """What an experiment produced: summary rows, and the runs with every step (few runs) or
+    basins (when asked)."""
+
+    experiment: Experiment
+    summaries: tuple[Summary, ...]
+    result: Result | None = None
+    basins: Basins | None = None
+
+
+def run_experiment(exp: Experiment) -> ExperimentRuns:
+    starts = exp.start_points()
+    specs, tuned = list(exp.specs), {}
+    if exp.tune:
+        specs, tuned = tune_specs(exp.surface, specs, starts, exp.settings,
+                                  exp.tune.get("grid", DEFAULT_GRID),
+                                  exp.tune.get("criterion", "final-loss"))
+    result = None
+    if len(specs) * len(starts) <= MAX_PATH_RUNS:
+        result = make_runs(exp.surface, specs, starts, exp.settings, tuned=tuned)
+        summaries = result.summaries(experiment=exp.name)
+    else:  # end points only
+        summaries = _endpoint_summaries(exp, specs, starts, tuned)
+    found = None
+    if "basins" in exp.outputs:
+        found = basins(exp.surface, specs, grid=BASINS_GRID, settings=exp.settings)
+    return ExperimentRuns(experiment=exp, summaries=tuple(summaries), result=result,
+                          basins=found)
+
+
+def _endpoint_summaries(exp, specs, starts, tuned) -> list[Summary]:
+    rows = []
+    steps = exp.settings.steps_for(exp.surface)
+    for i, spec in enumerate(specs):
+        opt, label = resolve(spec, exp.surface)
+        out = engine.run(exp.surface, opt, starts, steps, noise=exp.settings.noise,
+                         seed=exp.settings.seed, keys=[(i, j) for j in range(len(starts))],
+                         tol=exp.settings.tol or None, record="ends")
+        tuning = tuned.get(i)
+        for j in range(len(starts)):
+            points = np.array([starts[j], out.ends[j]])
+            run = Run(index=len(rows) + 1, optimizer=opt.name, hyperparams=opt.hyperparams,
+                      label=label + (f" tuned by {tuning.criterion}" if tuning else ""),
+                      points=points,
+                      losses=np.array([np.nan, out.end_losses[j]]), status=out.status[j],
+                      steps=int(out.steps[j]), best_step=int(out.best_step[j]),
+                      tuned=tuning.describe() if tuning else "")
+            rows.append(Summary.of(exp.surface, run, experiment=exp.name))
+    return rows

@@ -1,0 +1,8 @@
+"""What fair tuning can minimize (a registry with no numpy, so ``--help`` can list it)."""
+
+CRITERIA = {
+    "final-loss": "the mean final loss",
+    "distance": "the mean distance to the nearest global minimum",
+    "steps": "the mean steps to converge (runs that never do count as steps + 1)",
+}
+DEFAULT_GRID = "1e-4:1:13"  # LOW:HIGH:COUNT, log-spaced learning rates

@@ -1,0 +1,168 @@
+"""Making runs: settings checked once, optimizer specs resolved on a surface, one engine call per
+optimizer, and the runs gathered into a ``Result``. Every study builds on this.
+
+Runs are numbered optimizer-major in the order given. Run (i, j) — optimizer i from start j —
+draws its noise from the stream keyed (i, j), so adding a start or an optimizer leaves every other
+run as it was.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from types import MappingProxyType
+
+import numpy as np
+
+from .. import engine, optimizers, surfaces
+from ..core.errors import InputError
+from ..core.names import suggest
+from ..core.specs import OptSpec, parse_opt, parse_point
+from ..optimizers import Optimizer
+from ..results import Result, Run, point_text, short
+from ..surfaces import Surface
+
+DEFAULT_STEPS = 200
+DEFAULT_TOL = 1e-6
+
+
+@dataclass(frozen=True, kw_only=True)
+class Settings:
+    """How runs are stepped; checked when made, so bad values never reach the engine."""
+
+    steps: int | None = None  # None: the surface's default, else DEFAULT_STEPS
+    lr: float | None = None  # for every optimizer whose spec sets none
+    noise: float = 0.0  # std. dev. of Gaussian noise added to every gradient
+    seed: int = 0
+    tol: float | None = DEFAULT_TOL  # None or 0: never converged
+    patience: int | None = None
+
+    def __post_init__(self):
+        if self.steps is not None and (not _whole(self.steps) or self.steps < 1):
+            raise InputError(f"Invalid steps: {self.steps} (must be a whole number >= 1)")
+        if self.lr is not None and not (_real(self.lr) and self.lr > 0):
+            raise InputError(f"Invalid learning rate: {self.lr} (must be > 0)")
+        if not (_real(self.noise) and self.noise >= 0):
+            raise InputError(f"Invalid noise: {self.noise} (must be >= 0)")
+        if not _whole(self.seed) or self.seed < 0:
+            raise InputError(f"Invalid seed: {self.seed} (must be a whole number >= 0)")
+        if self.tol is not None and not (_real(self.tol) and self.tol >= 0):
+            raise InputError(f"Invalid tol: {self.tol} (must be >= 0; 0 turns convergence "
+                             f"checks off)")
+        if self.patience is not None and (not _whole(self.patience) or self.patience < 1):
+            raise InputError(f"Invalid patience: {self.patience} (must be a whole number >= 1)")
+
+    def steps_for(self, surface: Surface) -> int:
+        return self.steps or surface.steps or DEFAULT_STEPS
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _whole(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def _real(value) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+DEFAULTS = Settings()
+
+
+def load_surface(spec, surfaces_dir=()) -> Surface:
+    """A surface by name or path (or passed through), its per-optimizer learning rates checked."""
+    surface = spec if isinstance(spec, Surface) else surfaces.load(spec, surfaces_dir)
+    for name in surface.lr:
+        if name not in optimizers.OPTIMIZERS:
+            raise InputError(f"{surface.source}: lr.{name}: unknown optimizer"
+                             f"{suggest(name, optimizers.OPTIMIZERS)}")
+    return surface
+
+
+def spec_of(item) -> OptSpec | Optimizer:
+    if isinstance(item, OptSpec | Optimizer):
+        return item
+    return parse_opt(item)
+
+
+def resolve(item, surface: Surface, lr: float | None = None) -> tuple[Optimizer, str]:
+    """The optimizer for a spec on a surface, and its label.
+
+    Learning rate, most specific first: the spec's own ``lr=``, then ``lr`` (the --lr flag), then
+    the surface file's default for this optimizer, then torch's default. An ``Optimizer`` object
+    is used as it is.
+    """
+    spec = spec_of(item)
+    if isinstance(spec, Optimizer):
+        return spec, label(spec)
+    hyper = dict(spec.hyperparams)
+    if "lr" not in hyper:
+        if lr is not None:
+            hyper["lr"] = lr
+        elif spec.name in surface.lr:
+            hyper["lr"] = surface.lr[spec.name]
+    opt = optimizers.make(spec.name, **hyper)
+    return opt, label(opt)
+
+
+def label(opt: Optimizer) -> str:
+    """The name, lr (it decides what a picture shows) and whatever else differs from torch's
+    defaults, e.g. ``adam (lr=0.3, beta1=0.8)``."""
+    defaults = optimizers.defaults(opt.name) if opt.name in optimizers.OPTIMIZERS else {}
+    shown = {k: v for k, v in opt.hyperparams.items() if k == "lr" or v != defaults.get(k, v)}
+    body = ", ".join(f"{k}={short(v)}" for k, v in shown.items())
+    return f"{opt.name} ({body})" if body else opt.name
+
+
+def starts_of(surface: Surface, starts) -> np.ndarray:
+    """Start points as an (N, D) array; default the surface's start."""
+    if starts is None or len(starts) == 0:
+        return np.array([surface.default_start], dtype=float)
+    rows = [parse_point(s, surface.dims) if isinstance(s, str) else tuple(s) for s in starts]
+    for row in rows:
+        if len(row) != surface.dims or not all(_real(v) for v in row):
+            raise InputError(f"Start {row} must be {surface.dims} finite numbers for "
+                             f"{surface.name}.")
+    return np.array(rows, dtype=float)
+
+
+def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULTS, *,
+              monitor=None, tuned=None, surfaces_dir=()) -> Result:
+    """Run every optimizer spec from every start; ``tuned`` maps an optimizer's position to the
+    ``Tuning`` that chose its learning rate (its label says so)."""
+    surface = load_surface(surface, surfaces_dir)
+    points = starts_of(surface, starts)
+    specs = [spec_of(o) for o in opts]
+    if not specs:
+        raise InputError("No optimizer given; name at least one, e.g. --opt adam.")
+    resolved = [resolve(s, surface, settings.lr) for s in specs]  # all checked before running
+    steps = settings.steps_for(surface)
+    runs: list[Run] = []
+    for i, (opt, name) in enumerate(resolved):
+        out = engine.run(surface, opt, points, steps, noise=settings.noise, seed=settings.seed,
+                         keys=[(i, j) for j in range(len(points))], tol=settings.tol or None,
+                         patience=settings.patience, monitor=monitor)
+        tuning = (tuned or {}).get(i)
+        for j in range(len(points)):
+            text = name + (f" from {point_text(points[j])}" if len(points) > 1 else "")
+            if tuning is not None:
+                text += f" tuned by {tuning.criterion}"
+            runs.append(_run(out, j, index=len(runs) + 1, optimizer=opt, label=text,
+                             tuned="" if tuning is None else tuning.describe()))
+    return Result(surface=surface, runs=tuple(runs),
+                  settings=MappingProxyType({**settings.as_dict(), "steps": steps}))
+
+
+def _run(out: engine.Outcome, j: int, *, index: int, optimizer: Optimizer, label: str,
+         tuned: str) -> Run:
+    paths, n = out.paths, int(out.steps[j]) + 1
+    return Run(index=index, optimizer=optimizer.name, hyperparams=optimizer.hyperparams,
+               label=label, points=paths.points[:n, j].copy(), losses=paths.losses[:n, j].copy(),
+               status=out.status[j], steps=n - 1, best_step=int(out.best_step[j]),
+               monitor=None if paths.monitor is None else paths.monitor[:n, j].copy(),
+               effective_lr=paths.effective_lr[:n, j].copy(),
+               gradients=paths.gradients[:n, j].copy(),
+               quantities=MappingProxyType({k: v[:n, j].copy()
+                                            for k, v in paths.quantities.items()}),
+               tuned=tuned)

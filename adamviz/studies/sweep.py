@@ -1,0 +1,69 @@
+"""Sweeps: one optimizer over the cartesian product of hyperparameter lists."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+from ..core.errors import InputError
+from ..core.specs import OptSpec, format_value, parse_value
+from ..results import Result
+from ..surfaces import Surface
+from .runs import DEFAULTS, Settings, load_surface, make_runs, resolve, spec_of
+
+
+@dataclass(frozen=True, kw_only=True)
+class Cell:
+    setting: dict  # swept name -> value
+    result: Result
+
+    @property
+    def title(self) -> str:
+        """Every swept value, defaults included, so no two panels read the same."""
+        return ", ".join(f"{k}={format_value(v)}" for k, v in self.setting.items())
+
+
+@dataclass(frozen=True, kw_only=True)
+class Sweep:
+    surface: Surface
+    optimizer: str
+    names: tuple[str, ...]  # swept parameters, in order (rows first, then columns)
+    values: tuple[tuple, ...]
+    cells: tuple[Cell, ...]
+
+
+def parse_params(texts) -> dict[str, list]:
+    """``["lr=1e-3,1e-2", "beta1=0.8,0.9"]`` -> {"lr": [...], "beta1": [...]}; a name given
+    twice is refused (one list per parameter)."""
+    out: dict[str, list] = {}
+    for text in texts:
+        name, eq, rest = text.partition("=")
+        name = name.strip()
+        values = [v for v in rest.split(",") if v.strip()]
+        if not eq or not name or not values:
+            raise InputError(f"Bad --param {text!r}: expected NAME=V1,V2,..., e.g. lr=1e-3,1e-2.")
+        if name in out:
+            raise InputError(f"--param {name} is given twice; list every value once, e.g. "
+                             f"{name}={','.join([*map(format_value, out[name]), *values])}.")
+        out[name] = [parse_value(v, f"--param {name}") for v in values]
+    return out
+
+
+def sweep(surface, opt, params: dict[str, list], starts=None, settings: Settings = DEFAULTS,
+          surfaces_dir=()) -> Sweep:
+    surface = load_surface(surface, surfaces_dir)
+    spec = spec_of(opt)
+    if not params:
+        raise InputError("Nothing to sweep: give at least one --param NAME=V1,V2,...")
+    for name, values in params.items():
+        if not values:
+            raise InputError(f"The sweep list of {name!r} is empty.")
+    names = tuple(params)
+    combos = [dict(zip(names, c, strict=True)) for c in itertools.product(*params.values())]
+    specs = [OptSpec(spec.name, {**spec.hyperparams, **c}) for c in combos]
+    for s in specs:  # every combination is checked before any runs
+        resolve(s, surface, settings.lr)
+    cells = tuple(Cell(setting=c, result=make_runs(surface, [s], starts, settings))
+                  for c, s in zip(combos, specs, strict=True))
+    return Sweep(surface=surface, optimizer=spec.name, names=names,
+                 values=tuple(tuple(params[n]) for n in names), cells=cells)
