@@ -10,7 +10,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from types import MappingProxyType
 
 import numpy as np
 
@@ -36,7 +35,7 @@ class Run:
     monitor: np.ndarray | None = None  # (steps+1,) the held-out loss early stopping watched
     effective_lr: np.ndarray | None = None  # (steps+1, D); row 0 is NaN
     gradients: np.ndarray | None = None  # (steps+1, D): the gradient step k used; row 0 NaN
-    quantities: Mapping = field(default_factory=lambda: MappingProxyType({}))
+    quantities: Mapping = field(default_factory=dict)
     tuned: str = ""  # how the learning rate was chosen, when it was tuned
 
     @property
@@ -64,7 +63,7 @@ def step_lengths(points: np.ndarray) -> np.ndarray:
 class Result:
     surface: Surface
     runs: tuple[Run, ...]
-    settings: Mapping = field(default_factory=lambda: MappingProxyType({}))
+    settings: Mapping = field(default_factory=dict)
 
     def nearest_minimum(self, run: Run) -> tuple[Minimum | None, float]:
         return nearest_minimum(self.surface, run.end)
@@ -159,7 +158,7 @@ class Summary:
     def failed(cls, experiment: str, surface: str, detail: str) -> Summary:
         """The row of an experiment that failed while running: what went wrong, as its label."""
         return cls(experiment=experiment, surface=surface, optimizer="", label=detail,
-                   hyperparams=MappingProxyType({}), start=(), end=(), final_loss=math.nan,
+                   hyperparams={}, start=(), end=(), final_loss=math.nan,
                    reached="", distance=None, steps=0, steps_to_tol=None, status="failed")
 
     def record(self) -> dict:

@@ -4,7 +4,6 @@ import builtins
 import contextlib
 import string
 
-import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -56,7 +55,9 @@ BALANCED = _balanced(8)  # 256 leaves, 511 nodes, depth 9: refused for size alon
     ("9**9**9", "exponent too large"),
     ("((10**60)**60)**60", "too large"),
     ("(10**50)**3 * x", "constant too large"),
-    ("1/0", "undefined"),
+    ("1/0", "division by zero"),
+    ("x/0", "division by zero"),
+    ("y/(2 - 2)", "division by zero"),
     ("log(0) + x", "undefined"),
     ("True + x", "only numbers"),
     ("1j * x", "only numbers"),
@@ -81,32 +82,6 @@ def test_refused(text, reason):
 def test_refusal_names_the_offending_part():
     with pytest.raises(ExpressionError, match=r"attribute access is not allowed: 'x.real'"):
         parse("1 + x.real", source="f")
-
-
-def test_gradient_and_hessian_are_exact():
-    compiled = parse("x**3*y + sin(y)").compile(2)
-    pts = np.array([[1.0, 2.0], [-0.5, 0.3], [2.0, -1.0]])
-    x, y = pts[:, 0], pts[:, 1]
-    np.testing.assert_allclose(compiled.value(pts), x**3 * y + np.sin(y))
-    np.testing.assert_allclose(compiled.gradient(pts), np.column_stack([3 * x**2 * y,
-                                                                        x**3 + np.cos(y)]))
-    hess = compiled.hessian(pts)
-    np.testing.assert_allclose(hess[:, 0, 0], 6 * x * y)
-    np.testing.assert_allclose(hess[:, 0, 1], 3 * x**2)
-    np.testing.assert_allclose(hess[:, 1, 1], -np.sin(y))
-
-
-def test_constant_parts_broadcast_over_points():
-    compiled = parse("3*x + 2").compile(2)  # d/dx = 3 and d/dy = 0 are constants
-    pts = np.zeros((5, 2))
-    np.testing.assert_array_equal(compiled.gradient(pts), np.tile([3.0, 0.0], (5, 1)))
-    np.testing.assert_array_equal(compiled.value(pts), np.full(5, 2.0))
-
-
-def test_decimal_literals_compile_to_the_same_float():
-    compiled = parse("0.1*x + 0.3").compile(1)
-    assert compiled.value(np.array([[1.0]]))[0] == 0.1 * 1.0 + 0.3
-    assert compiled.gradient(np.array([[7.0]]))[0, 0] == 0.1
 
 
 @contextlib.contextmanager

@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from adamviz.studies import recipes
-from adamviz.studies import trace as tracing
 from adamviz.cli import cli
 from adamviz.core.errors import InputError
+from adamviz.studies import recipes
+from adamviz.studies import trace as tracing
 from conftest import REPO
 
 NAMES = list(recipes.available())
@@ -62,10 +62,8 @@ def test_fig3_white_point_is_the_highest_loss_after_the_descent_on_the_near_side
 
 
 def test_bias_correction_first_step_ratio(book):
-    from adamviz.studies.claims import step_lengths
-
     corrected, simplified = book.result("bias-correction").runs
-    ratio = step_lengths(simplified)[0] / step_lengths(corrected)[0]
+    ratio = simplified.step_lengths()[0] / corrected.step_lengths()[0]
     assert ratio == pytest.approx(0.1 / np.sqrt(0.001), rel=1e-6)
 
 

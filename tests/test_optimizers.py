@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from adamviz import api, engine, optimizers
+from adamviz import optimizers
 from adamviz.core.errors import InputError
 
 # The lecture notes' worked example: w = 0.5, loss (3w - 4)^2, so g1 = 2*(1.5 - 4)*3 = -15.
@@ -77,16 +77,6 @@ def test_update_is_pure(name):
             np.testing.assert_array_equal(field, old)
         assert new_state.t == state.t + 1
         params, state = params + step, new_state
-
-
-@pytest.mark.parametrize("name", list(optimizers.OPTIMIZERS))
-def test_vectorized_runs_equal_one_run_at_a_time(name):
-    surface = api.load_surface("himmelblau")
-    opt = optimizers.make(name, lr=1e-3)
-    starts = np.array([[0.5, -0.5], [1.0, 1.0], [-2.0, 2.0], [3.5, -1.0]])
-    together = engine.optimize(surface, opt, starts, 40, tol=None)
-    for i, alone in enumerate(engine.optimize_loop(surface, opt, starts, 40, tol=None)):
-        np.testing.assert_array_equal(together.points[:, i], alone.points[:, 0])
 
 
 @pytest.mark.parametrize("name,hyper,message", [

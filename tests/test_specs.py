@@ -5,9 +5,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adamviz import optimizers
-from adamviz.studies.runs import load_surface, resolve
 from adamviz.core.errors import InputError
 from adamviz.core.specs import OptSpec, parse_opt, parse_point
+from adamviz.studies.runs import load_surface, resolve
 
 
 @pytest.mark.parametrize("text,name,hyper", [

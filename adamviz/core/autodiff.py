@@ -98,8 +98,8 @@ class Tape:
             if op == "neg" and not args[0].const and self.nodes[args[0].node][0] == "neg":
                 return self.nodes[args[0].node][1][0]
         refs = tuple(a.ref for a in args)
-        key_refs = tuple(sorted(refs, key=_order)) if op in _COMMUTATIVE else refs
-        key = (op, key_refs, params)
+        keys = tuple(map(value_key, refs))
+        key = (op, tuple(sorted(keys)) if op in _COMMUTATIVE else keys, params)
         slot = self.numbers.get(key)
         if slot is None:
             slot = self.inputs + len(self.ops)
@@ -130,8 +130,10 @@ class Tape:
         return Program(self.inputs, tuple(ops), outs)
 
 
-def _order(ref) -> tuple:
-    return (0, ref) if isinstance(ref, int) else (1, ref)
+def value_key(ref) -> tuple:
+    """A slot or a constant as a dictionary key. Tagged: in Python 1.0 == 1 and hashes alike,
+    so an untagged constant 1.0 would be taken for slot 1; and -0.0 must stay apart from 0.0."""
+    return ("slot", ref) if isinstance(ref, int) else ("const", float(ref).hex())
 
 
 # --- the formula on the tape -------------------------------------------------------------------

@@ -83,6 +83,12 @@ class Formula:
     def __hash__(self) -> int:
         return hash(self.text)
 
+    def __reduce__(self):
+        # The folded constants are keyed by node identity, which does not survive pickling
+        # (e.g. to a --jobs worker): a formula travels as its text and is checked again.
+        extra = tuple(v for v in self.variables if v not in VARIABLES)
+        return (parse, (self.text, "formula", extra))
+
 
 @dataclass(frozen=True)
 class Limits:

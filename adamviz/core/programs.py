@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .autodiff import ARITY, Program
+from .autodiff import ARITY, Program, value_key
 
 
 def _cube(a, out):
@@ -120,7 +120,7 @@ def _allocate(program: Program, n: int, out: np.ndarray):
         else:
             fills.append((row, ref))
     regs: list = [None] * k
-    const_reg: dict[float, int] = {}
+    const_reg: dict[tuple, int] = {}  # value_key(constant) -> register
     free: list[int] = []
     where: dict[int, int] = {i: i for i in range(k)}  # slot -> register
     plan = []
@@ -131,10 +131,11 @@ def _allocate(program: Program, n: int, out: np.ndarray):
             if isinstance(a, int):
                 arg_regs.append(where[a])
             else:
-                if a not in const_reg:
-                    const_reg[a] = len(regs)
+                key = value_key(a)
+                if key not in const_reg:
+                    const_reg[key] = len(regs)
                     regs.append(a)
-                arg_regs.append(const_reg[a])
+                arg_regs.append(const_reg[key])
         slot = k + i
         if slot in rows:
             regs.append(out[rows[slot]])

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from types import MappingProxyType
 from typing import Any
 
 import numpy as np
@@ -31,7 +30,7 @@ class Optimizer:
     trace: Callable[[Any], dict[str, np.ndarray]] | None = None
     # Filled in by ``registry.make`` from the factory's name and bound signature.
     name: str = ""
-    hyperparams: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    hyperparams: Mapping[str, Any] = field(default_factory=dict)
 
 
 def zeros(params: np.ndarray) -> np.ndarray:

@@ -12,7 +12,6 @@ import dataclasses
 import inspect
 import math
 from collections.abc import Callable
-from types import MappingProxyType
 from typing import Any
 
 from ..core.errors import InputError
@@ -69,4 +68,4 @@ def make(name: str, **hyperparams) -> Optimizer:
     bound = signature.bind(**values)
     bound.apply_defaults()
     opt = build(**bound.arguments)
-    return dataclasses.replace(opt, name=name, hyperparams=MappingProxyType(dict(bound.arguments)))
+    return dataclasses.replace(opt, name=name, hyperparams=dict(dict(bound.arguments)))

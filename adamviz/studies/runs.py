@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass
-from types import MappingProxyType
 
 import numpy as np
 
@@ -151,7 +150,7 @@ def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULT
             runs.append(_run(out, j, index=len(runs) + 1, optimizer=opt, label=text,
                              tuned="" if tuning is None else tuning.describe()))
     return Result(surface=surface, runs=tuple(runs),
-                  settings=MappingProxyType({**settings.as_dict(), "steps": steps}))
+                  settings=dict({**settings.as_dict(), "steps": steps}))
 
 
 def _run(out: engine.Outcome, j: int, *, index: int, optimizer: Optimizer, label: str,
@@ -163,6 +162,6 @@ def _run(out: engine.Outcome, j: int, *, index: int, optimizer: Optimizer, label
                monitor=None if paths.monitor is None else paths.monitor[:n, j].copy(),
                effective_lr=paths.effective_lr[:n, j].copy(),
                gradients=paths.gradients[:n, j].copy(),
-               quantities=MappingProxyType({k: v[:n, j].copy()
+               quantities=dict({k: v[:n, j].copy()
                                             for k, v in paths.quantities.items()}),
                tuned=tuned)

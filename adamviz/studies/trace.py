@@ -59,7 +59,7 @@ def trace(surface="lecture", opt="adam", start=None, steps: int = 3, lr=None,
             row += list(run.quantities[q][t])
         row += [*(run.points[t] - run.points[t - 1]), *run.points[t]]
         rows.append([float(v) for v in row])
-    return Trace(run.label, result.surface.name, run.hyperparams, columns, rows)
+    return Trace(run.label, result.surface.name, dict(run.hyperparams), columns, rows)
 
 
 def render(tr: Trace, fmt: str = "table") -> str:

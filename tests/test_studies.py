@@ -1,4 +1,4 @@
-"""Batch engine, basins, sweeps, fair tuning and batch files."""
+"""Studies: basins, sweeps, fair tuning and batch files (outputs drawn by ``outputs.py``)."""
 
 import csv
 import io
@@ -7,55 +7,28 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from adamviz import api, batch, compare, engine, optimizers
+from adamviz import outputs
 from adamviz.cli import cli
 from adamviz.core.errors import InputError
+from adamviz.studies import basins as basin_study
+from adamviz.studies import batch
+from adamviz.studies.runs import Settings, load_surface
+from adamviz.studies.sweep import parse_params, sweep
+from adamviz.studies.tuning import log_grid, tune_lr
 from conftest import REPO
 
 
-@pytest.fixture(scope="module")
-def beale():
-    return api.load_surface("beale")
-
-
-@pytest.mark.parametrize("spec", ["adam:lr=0.01", "adam:lr=0.01,amsgrad=true,beta1=0.3",
-                                  "adam:lr=0.01,bias_correction=false",
-                                  "adam:lr=0.01,eps_inside_sqrt=true", "sgd:lr=0.001",
-                                  "momentum:lr=0.0005,dampening=0.1", "nesterov:lr=0.0005",
-                                  "sgd:lr=0.001,weight_decay=0.1,momentum=0.5",
-                                  "rmsprop:lr=0.01", "adagrad:lr=0.1", "adamw:lr=0.01"])
-def test_batch_engine_equals_the_engine_bit_for_bit(beale, spec):
-    parsed = api.parse_opt(spec)
-    opt = optimizers.make(parsed.name, **parsed.hyperparams)
-    starts = compare.grid_starts(beale, n=7)
-    full = engine.optimize(beale, opt, starts, 120, tol=None)
-    fast = engine.optimize_final(beale, opt, starts, 120)
-    ok = np.array([s == "max steps" for s in full.status])
-    np.testing.assert_array_equal(fast.points[ok], full.points[-1][ok])
-    assert set(fast.status[~ok]) <= {"diverged"}
-
-
-def test_steps_to_tol_is_where_the_engine_converges():
-    bowl = api.load_surface("bowl")
-    opt = optimizers.make("sgd", lr=0.05)
-    starts = [[1.0, 0.5], [2.0, -2.0]]
-    full = engine.optimize(bowl, opt, starts, 2000, tol=1e-6)
-    fast = engine.optimize_final(bowl, opt, starts, 2000, tol=1e-6)
-    np.testing.assert_array_equal(fast.steps_to_tol, full.steps)
-    assert list(fast.status) == ["converged", "converged"]
-
-
 def test_grid_limits():
-    hump = api.load_surface("hump")
-    assert compare.grid_starts(hump, n=3).shape == (9, 2)
+    hump = load_surface("hump")
+    assert basin_study.grid_starts(hump, n=3).shape == (9, 2)
     with pytest.raises(InputError, match=r"too large: at most 4,000,000 .* about 1788.1 GiB"):
-        compare.grid_starts(hump, n=100_000)
+        basin_study.grid_starts(hump, n=100_000)
     with pytest.raises(InputError, match="whole count >= 1"):
-        compare.grid_starts(hump, x=[-1, 1, 0], y=[-1, 1, 3])
+        basin_study.grid_starts(hump, x=[-1, 1, 0], y=[-1, 1, 3])
 
 
 def test_basins_tell_the_essays_story():
-    b = compare.basins("hump", ["sgd", "momentum", "adam"], grid=60, steps=500)
+    b = basin_study.basins("hump", ["sgd", "momentum", "adam"], grid=60)
     sgd, momentum, adam = b.categories
     hump_x = -0.10103125788101082
     # plain SGD: every start left of the hump ends in the local minimum (code 1), right: global
@@ -71,7 +44,8 @@ def test_basins_tell_the_essays_story():
 
 
 def test_basins_tell_diverged_and_unsettled_apart():
-    b = compare.basins("bowl", ["sgd:lr=1", "sgd:lr=1e-4"], grid=5, steps=20)
+    b = basin_study.basins("bowl", ["sgd:lr=1", "sgd:lr=1e-4"], grid=5,
+                           settings=Settings(steps=20))
     away = ~np.eye(5, dtype=bool)  # on x = y (the flat axis, curvature 1) lr = 1 lands on
     assert (b.categories[0][away] == b.diverged_code).all()  # the minimum in one step
     assert (b.categories[0][~away] == 0).all()
@@ -80,33 +54,42 @@ def test_basins_tell_diverged_and_unsettled_apart():
 
 
 def test_tuning_picks_the_best_of_the_grid():
-    grid = compare.log_grid("1e-3:1:7")
+    grid = log_grid("1e-3:1:7")
     assert len(grid) == 7 and grid[0] == pytest.approx(1e-3) and grid[-1] == pytest.approx(1)
-    t = compare.tune_lr("bowl", "sgd", [[-2.5, -1.5]], 100, grid, "distance")
+    bowl = load_surface("bowl")
+    t = tune_lr(bowl, "sgd", [[-2.5, -1.5]], Settings(steps=100), grid, "distance")
     assert t.best == grid[int(np.argmin(t.scores))]
     assert np.isinf(t.scores[-1])  # lr = 1 diverges on the bowl
-    s = compare.tune_lr("bowl", "adam", [[-2.5, -1.5]], 300, grid, "steps")
+    s = tune_lr(bowl, "adam", [[-2.5, -1.5]], Settings(steps=300), grid, "steps")
     assert min(s.scores) < 301
 
 
 @pytest.mark.parametrize("text", ["1e-3:1", "a:b:c", "1:0.1:5", "1e-3:1:1"])
 def test_bad_tuning_grids(text):
     with pytest.raises(InputError, match="tuning grid"):
-        compare.log_grid(text)
+        log_grid(text)
 
 
 def test_sweep_is_the_cartesian_product():
-    s = compare.sweep("hump", "adam", {"lr": [0.01, 0.1], "beta1": [0.8, 0.9, 0.95]}, steps=20)
+    s = sweep("hump", "adam", {"lr": [0.01, 0.1], "beta1": [0.8, 0.9, 0.95]},
+              settings=Settings(steps=20))
     assert len(s.cells) == 6
-    assert [c for c, _ in s.cells][1] == {"lr": 0.01, "beta1": 0.9}
+    assert s.cells[1].setting == {"lr": 0.01, "beta1": 0.9}
+    assert s.cells[1].title == "lr=0.01, beta1=0.9"  # every swept value, defaults included
     with pytest.raises(InputError, match="empty"):
-        compare.sweep("hump", "adam", {"lr": []})
+        sweep("hump", "adam", {"lr": []})
     with pytest.raises(InputError, match="Unknown hyperparameter 'bta1'"):
-        compare.sweep("hump", "adam", {"bta1": [0.9]})
+        sweep("hump", "adam", {"bta1": [0.9]})
+
+
+def test_a_swept_parameter_given_twice_is_refused():
+    assert parse_params(["lr=1,2", "beta1=0.9"]) == {"lr": [1.0, 2.0], "beta1": [0.9]}
+    with pytest.raises(InputError, match="--param lr is given twice; .* lr=1,2,3"):
+        parse_params(["lr=1,2", "lr=3"])
 
 
 def test_example_batch_file_is_valid_and_plans_its_runs():
-    experiments = batch.load(REPO / "examples" / "compare.toml")
+    experiments = outputs.load_batch(REPO / "examples" / "compare.toml")
     assert [e.name for e in experiments][:3] == ["hump", "plane", "valley"]
     assert batch.total_runs(experiments) == 8 + 3 + 3 + 6 + 3 * 2160
 
@@ -137,13 +120,16 @@ def test_batch_runs_and_summarizes(tmp_path):
     path = tmp_path / "b.toml"
     path.write_text(SMALL.replace('tune = { param = "lr", grid = "1e-3:1e-1:5", '
                                   'criterion = "final-loss" }\n', ""))
-    rows, files, errors = batch.run_batch(batch.load(path), tmp_path / "out")
+    rows, files, errors = outputs.run_batch(outputs.load_batch(path), tmp_path / "out")
     assert not errors and len(rows) == 4
     summary = list(csv.DictReader(io.StringIO((tmp_path / "out" / "summary.csv").read_text())))
     assert [r["experiment"] for r in summary] == ["a", "a", "b", "b"]
     assert summary[1]["lr"] == "0.1" and summary[2]["lr"] == "0.001"
-    for key in ("start", "end", "final_loss", "reached", "distance", "steps", "status"):
+    for key in ("start_x", "start_y", "end_x", "end_y", "final_loss", "reached", "distance",
+                "steps", "status"):
         assert summary[0][key] != "", key
+    # exact numbers: the CSV reads back to the very floats of the run
+    assert float(summary[0]["end_x"]) == rows[0].end[0]
     assert (tmp_path / "out" / "a" / "runs.png").exists()
     assert (tmp_path / "out" / "b" / "grid.png").exists()
     assert "| a |" in (tmp_path / "out" / "summary.md").read_text()
@@ -152,11 +138,11 @@ def test_batch_runs_and_summarizes(tmp_path):
 def test_results_do_not_depend_on_jobs(tmp_path):
     path = tmp_path / "b.toml"
     path.write_text(SMALL)
-    experiments = batch.load(path)
-    one = batch.run_batch(experiments, tmp_path / "one", jobs=1)[0]
-    two = batch.run_batch(experiments, tmp_path / "two", jobs=2)[0]
-    assert one == two
-    assert one[2]["tuned"].startswith("momentum: lr=") and "final-loss" in one[2]["tuned"]
+    experiments = outputs.load_batch(path)
+    one = outputs.run_batch(experiments, tmp_path / "one", jobs=1)[0]
+    two = outputs.run_batch(experiments, tmp_path / "two", jobs=2)[0]
+    assert [r.record() for r in one] == [r.record() for r in two]
+    assert one[2].tuned.startswith("momentum: lr=") and "final-loss" in one[2].tuned
 
 
 def bad_file(tmp_path, text):
@@ -174,7 +160,7 @@ def bad_file(tmp_path, text):
     ('[[experiment]]\nname = "a"\nsurface = "hump"\noptimizers = ["adma"]\n',
      "experiment[0].optimizers[0]" if False else "Unknown optimizer 'adma'"),
     ('[[experiment]]\nname = "a"\nsurface = "hump"\noptimizers = ["sgd"]\nsweep = { lr = [] }\n',
-     "experiment[0].sweep.lr: the list is empty"),
+     "experiment[0].sweep.lr: a non-empty list of values"),
     ('[[experiment]]\nname = "a"\nsurface = "hump"\noptimizers = ["sgd"]\n'
      'starts = { x = [-1, 1, 0], y = [-1, 1, 3] }\n', "whole count >= 1"),
     ('[[experiment]]\nname = "a"\nsurface = "hump"\noptimizers = ["sgd"]\n'
@@ -202,14 +188,14 @@ def test_toml_errors_give_line_and_column(tmp_path):
 def test_a_failing_experiment_does_not_stop_the_others(tmp_path, monkeypatch):
     path = tmp_path / "b.toml"
     path.write_text(SMALL)
-    real = batch._run
+    real = batch.run_experiment
 
-    def flaky(exp, folder):
+    def flaky(exp):
         if exp.name == "a":
             raise RuntimeError("out of disk")
-        return real(exp, folder)
+        return real(exp)
 
-    monkeypatch.setattr(batch, "_run", flaky)
+    monkeypatch.setattr(batch, "run_experiment", flaky)
     result = CliRunner().invoke(cli, ["batch", str(path), "-o", str(tmp_path / "out"), "-q"])
     assert result.exit_code == 1
     assert "experiment a failed: RuntimeError: out of disk" in result.stderr
@@ -234,7 +220,7 @@ def test_basins_and_sweep_commands(tmp_path, monkeypatch):
     r = CliRunner().invoke(cli, ["sweep", "--param", "lr=0.01,0.1", "--steps", "30", "-o",
                                  "s.png", "--export", "s.json"])
     assert r.exit_code == 0 and (tmp_path / "s.png").exists()
-    assert '"lr": "0.1"' in (tmp_path / "s.json").read_text()
+    assert '"lr": 0.1' in (tmp_path / "s.json").read_text()
     r = CliRunner().invoke(cli, ["sweep", "--param", "lr"])
     assert r.exit_code == 2 and "Bad --param 'lr'" in r.stderr
 
@@ -245,5 +231,5 @@ def test_run_tune_states_the_choice(tmp_path, monkeypatch):
                                  "--tune", "lr", "--tune-grid", "1e-3:1:7",
                                  "--criterion", "distance", "--steps", "100", "--no-plot"])
     assert r.exit_code == 0, r.output
-    assert "tuned sgd: lr=" in r.stdout and "chosen by distance over 7 rates" in r.stdout
+    assert "tuned sgd: lr=" in r.stderr and "chosen by distance over 7 rates" in r.stderr
     assert "tuned by distance" in r.stdout  # in the table's labels (and the legend)
