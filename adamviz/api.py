@@ -43,6 +43,35 @@ def check_views(result_or_surface, views) -> list[str]:
     return parse_views(views, surface.dims)
 
 
+def check_output(path, *, fps: float = 20, frames: int = 200, hold: float = 1.0,
+                 animations: bool = True) -> str:
+    """Check a picture's path before any work: its format (by suffix), the animation settings
+    and that it can be written. Returns "still" or "animation"."""
+    from .core.io import check_writable
+
+    if animations and str(path).lower().endswith((".gif", ".mp4")):
+        from .render.animate import check_settings
+
+        check_settings(path, fps, frames, hold)
+        kind = "animation"
+    else:
+        from .render.figure import image_format
+
+        image_format(path)
+        kind = "still"
+    check_writable(path)
+    return kind
+
+
+def check_export(path) -> None:
+    """Check an export's path before any work: .csv or .json, and writable."""
+    from .core.io import check_writable
+    from .exports import check_format
+
+    check_format(path)
+    check_writable(path)
+
+
 def default_output(result: Result, folder="outputs", suffix: str = ".png") -> Path:
     """``outputs/<surface>-<optimizers>.png`` (each optimizer named once, in order)."""
     names = list(dict.fromkeys(run.optimizer for run in result.runs))
@@ -145,5 +174,6 @@ def figures(names=None, out_dir="outputs/figures", fmt="png", gif=False, dpi=80,
                                 dpi=dpi, progress=progress)
 
 
-__all__ = ["animate", "basins", "batch", "check_views", "default_output", "export", "figures",
+__all__ = ["animate", "basins", "batch", "check_export", "check_output", "check_views",
+           "default_output", "export", "figures",
            "load_surface", "plot", "run", "save_plot", "sweep", "trace", "tune"]

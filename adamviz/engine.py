@@ -4,9 +4,13 @@ Each step evaluates the exact loss and gradient at every active point in one cal
 surface's value-and-gradient program), adds each run's own noise when asked, lets the optimizer
 update its state in place and moves the points. A run ends when:
 
-- it has **diverged**: the loss or gradient at its point is not finite (it stays there), its new
-  point is not finite (the step is refused: it stays at its last finite point), or its new point
-  lies more than ``DIVERGE_FACTOR`` box sizes outside the box (it is drawn leaving);
+- it has **diverged**: the loss at its point is not defined (``log(x)`` at x < 0: it stays
+  there), its new point is not finite (a non-finite gradient makes a non-finite step; the step
+  is refused and the run stays at its last finite point), or its new point lies more than
+  ``DIVERGE_FACTOR`` box sizes outside the box (it is drawn leaving). The loss is tested every
+  step only for formulas where it can be undefined while the gradient is not (see
+  ``Derivatives.partial``); elsewhere it is finite wherever the gradient is, and an overflow
+  is caught on the end point;
 - it has **converged**: the step length and the true (noise-free) gradient norm are both below
   ``tol``;
 - it is **stopped early**: with ``patience`` K, the monitored loss (the surface's, or a held-out
@@ -119,7 +123,8 @@ class _Loop:
         n, dims = starts.shape
         self.lo, self.hi = (b[:, None] for b in escape_box(surface))
         self.status = np.full(n, MAX_STEPS, dtype=object)
-        self.taken = np.zeros(n, dtype=int)
+        self.taken = np.zeros(n, dtype=int)  # written when a run stops, and at the end
+        self.k = 0
         self.best_step = np.zeros(n, dtype=int)
         self.ends = starts.copy()
         loss0 = surface.loss(starts)
@@ -135,8 +140,11 @@ class _Loop:
         self.rows, self.P, self.state = rows, points, state
         self.P_new = np.empty_like(points)
         self.alive = np.ones(n, dtype=bool)
+        self.n_alive = n
         self.ops = InPlace(points.shape)
-        self.vg = Executor(self.surface.derivatives.value_and_grad, n)
+        d = self.surface.derivatives
+        self.partial = d.partial  # the loss must be tested each step
+        self.grad = Executor(d.value_and_grad if d.partial else d.gradient, n)
         self.value = Executor(self.surface.derivatives.value, n) if self.need_loss else None
         self.g2, self.s2 = np.empty(n), np.empty(n)
         self.scratch = np.empty_like(points)
@@ -144,19 +152,21 @@ class _Loop:
 
     def run(self, steps: int) -> None:
         for k in range(1, steps + 1):
+            self.k = k
             self.step(k)
-            if not self.alive.any():
+            if not self.n_alive:
                 break
-            dead = len(self.alive) - int(self.alive.sum())
+            dead = len(self.alive) - self.n_alive
             if dead > COMPACT_SHARE * len(self.alive) or self.dead_diverged:
                 self.compact()
 
     def step(self, k: int) -> None:
-        out = self.vg.run(self.P)
-        loss, grads = out[0], out[1:]
-        if not np.isfinite(loss.sum() + grads.sum()):  # one cheap test for the common case
-            bad = self.alive & ~(np.isfinite(loss) & np.isfinite(grads).all(axis=0))
-            self.stop(bad, DIVERGED)
+        out = self.grad.run(self.P)
+        grads = out[1:] if self.partial else out
+        # A non-finite gradient shows as a non-finite step below; the loss, where it can be
+        # undefined on its own (log(x) at x < 0), is tested here with one reduction.
+        if self.partial and not np.isfinite(out[0].sum()):
+            self.stop(self.alive & ~np.isfinite(out[0]), DIVERGED, taken=k - 1)
         if self.tol2:
             np.einsum("dn,dn->n", grads, grads, out=self.g2)
         if self.noise is not None:
@@ -165,17 +175,17 @@ class _Loop:
         np.add(self.P, step, out=self.P_new)
         new = self.P_new
         rejected = None
-        if not (np.isfinite(new.sum()) and (new.min(axis=1) >= self.lo[:, 0]).all()
+        # NaN propagates through min and max, so two reductions test finiteness and the box
+        if not ((new.min(axis=1) >= self.lo[:, 0]).all()
                 and (new.max(axis=1) <= self.hi[:, 0]).all()):
             rejected = self.alive & ~np.isfinite(new).all(axis=0)
             far = self.alive & ~rejected & ((new < self.lo) | (new > self.hi)).any(axis=0)
             new[:, rejected] = self.P[:, rejected]
-            self.stop(rejected, DIVERGED)
+            self.stop(rejected, DIVERGED, taken=k - 1)
             moved = self.alive.copy()
             self.stop(far, DIVERGED, moved=True)
         else:
             moved = self.alive
-        self.taken[self.rows[moved]] = k
         self.P, self.P_new = new, self.P
         watched = self._watch(k, moved, grads)
         if self.tol2:
@@ -200,13 +210,16 @@ class _Loop:
                                  grads[:, moved], self.optimizer, self.state, moved)
         return watched
 
-    def stop(self, mask, status: str, moved: bool = False) -> None:
-        """End the runs in ``mask`` (slots) with ``status`` at their current points."""
+    def stop(self, mask, status: str, moved: bool = False, taken: int | None = None) -> None:
+        """End the runs in ``mask`` (slots) with ``status`` at their current points, after
+        ``taken`` steps (default: this one)."""
         if not mask.any():
             return
         rows = self.rows[mask]
         self.status[rows] = status
+        self.taken[rows] = self.k if taken is None else taken
         self.alive &= ~mask
+        self.n_alive = int(self.alive.sum())
         self.ends[rows] = (self.P_new if moved else self.P)[:, mask].T
         if status == DIVERGED:
             self.dead_diverged += int(mask.sum())
@@ -222,7 +235,9 @@ class _Loop:
     def outcome(self) -> Outcome:
         live = self.rows[self.alive]
         self.ends[live] = self.P[:, self.alive].T
+        self.taken[live] = self.k
         end_losses = self.surface.loss(self.ends)
+        self.status[~np.isfinite(end_losses)] = DIVERGED  # an overflow: it left the surface
         return Outcome(ends=self.ends, end_losses=end_losses, status=tuple(self.status),
                        steps=self.taken, best_step=self.best_step,
                        paths=self.recorder.finish(self.taken) if self.recorder.keeps_paths

@@ -124,24 +124,32 @@ def classify(surface: Surface, points: np.ndarray, diverged: np.ndarray) -> np.n
     return codes
 
 
+def _column(doc: str, **kw):
+    return field(metadata={"doc": doc}, **kw)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Summary:
     """One row of a summary: what a run was and how it ended, with exact numbers."""
 
-    experiment: str = ""
-    surface: str
-    optimizer: str
-    label: str
-    hyperparams: Mapping
-    tuned: str = ""
-    start: tuple[float, ...]
-    end: tuple[float, ...]
-    final_loss: float
-    reached: str
-    distance: float | None  # to the nearest listed minimum
-    steps: int
-    steps_to_tol: int | None  # the step it converged at (tol), if it did
-    status: str
+    experiment: str = _column("the batch experiment (or sweep setting) the run belongs to",
+                              default="")
+    surface: str = _column("the surface's name")
+    optimizer: str = _column("the optimizer's name")
+    label: str = _column("the run's label, as in the legend")
+    hyperparams: dict = _column("every hyperparameter of the optimizer, one column each "
+                                "(defaults filled in)")
+    tuned: str = _column("how the learning rate was tuned, when it was", default="")
+    start: tuple = _column("start point: start_x, start_y")
+    end: tuple = _column("end point: end_x, end_y")
+    final_loss: float = _column("the loss at the end point")
+    reached: str = _column("global, local or none: the listed minimum the run ended at")
+    distance: float | None = _column("distance from the end to the nearest listed minimum")
+    steps: int = _column("steps taken")
+    steps_to_tol: int | None = _column("the step the run converged at (step and gradient "
+                                       "below tol), if it did")
+    status: str = _column("converged, stopped early, diverged or max steps (failed for an "
+                          "experiment that could not run)")
 
     @classmethod
     def of(cls, surface: Surface, run: Run, settings=None, experiment: str = "") -> Summary:
@@ -192,6 +200,12 @@ def summary_columns(summaries) -> list[str]:
         else:
             out.append(name)
     return out
+
+
+def summary_markdown_table() -> str:
+    lines = ["| column | meaning |", "| --- | --- |"]
+    lines += [f"| `{f.name}` | {f.metadata['doc']} |" for f in fields(Summary)]
+    return "\n".join(lines)
 
 
 def point_text(p) -> str:

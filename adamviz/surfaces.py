@@ -42,13 +42,13 @@ _KEYS = {
 }
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Minimum:
     point: tuple[float, ...]
     kind: str  # "global" or "local"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Surface:
     """A named loss surface in one or two variables, with its box and plotting defaults."""
 

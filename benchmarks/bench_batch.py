@@ -1,90 +1,137 @@
-"""The batch engine against a plain loop over runs of the same math, in the same run.
+"""The engine against the previous engine and against a plain loop, in the same run.
 
-    python benchmarks/bench_batch.py [--sample 400]
+    python benchmarks/bench_batch.py [--old REV] [--repeat 3] [--sample 400]
 
-Workload (issue #5): the beale surface, 40,000 starts (a 200x200 grid over the box), 500 Adam
-steps (the surface's default lr). Ours: `engine.optimize_final`, all starts at once. The plain
-loop: for each start, the same pure `update` and the same exact gradient, one run at a time; it
-is timed on --sample starts spread over the grid and scaled to 40,000 (its cost is linear in the
-number of runs), and its end points are checked against ours. Also prints peak memory (numpy
-allocations, tracemalloc) and the whole-process time of
-`adamviz basins --surface hump --grid 200 --steps 500` with sgd, momentum and adam.
+Workload (issues #5 and #8): the beale surface, 40,000 starts (a 200x200 grid over the box),
+500 Adam steps at the surface's default lr, end points only.
+
+- **new**: this checkout's ``engine.run(..., record="ends")``.
+- **old**: ``engine.optimize_final`` of commit REV (default af41ee9, the last commit with two
+  engines), extracted with ``git archive`` into a temporary folder. It needs sympy, which that
+  commit used for derivatives (``pip install sympy``).
+Each side runs in a process of its own, alternately, ``--repeat`` times; the medians and their
+ratio are printed. Also the plain loop (one start at a time, the same pure update), timed on
+``--sample`` starts and scaled to 40,000, with its end points checked against the engine's.
 """
 
 import argparse
-import shutil
+import json
 import statistics
 import subprocess
 import sys
+import tarfile
 import tempfile
 import time
-import tracemalloc
+from io import BytesIO
+from pathlib import Path
 
-import numpy as np
+REPO = Path(__file__).resolve().parent.parent
+STEPS, GRID = 500, 200
 
-from adamviz import api, compare, engine, optimizers
+
+def child(side: str, root: str) -> None:
+    """Time the workload once in this process (after a small warm-up); print JSON."""
+    sys.path.insert(0, root)
+    import numpy as np
+
+    from adamviz import engine, optimizers
+
+    if side == "old":
+        from adamviz import api, compare
+
+        surface = api.load_surface("beale")
+        starts = compare.grid_starts(surface, n=GRID)
+
+        def work(n, steps):
+            return engine.optimize_final(surface, opt, starts[:n], steps).points
+    else:
+        from adamviz.studies.basins import grid_starts
+        from adamviz.studies.runs import load_surface
+
+        surface = load_surface("beale")
+        starts = grid_starts(surface, n=GRID)
+
+        def work(n, steps):
+            return engine.run(surface, opt, starts[:n], steps, record="ends").ends
+    opt = optimizers.make("adam", lr=surface.lr["adam"])
+    work(10, 5)  # derivatives compiled (old: sympy, cached on disk after the first run)
+    t = time.perf_counter()
+    ends = work(len(starts), STEPS)
+    seconds = time.perf_counter() - t
+    print(json.dumps({"seconds": seconds, "checksum": float(np.nansum(ends))}))
 
 
-def plain_loop(surface, opt, starts, steps):
+def extract(rev: str, into: Path) -> Path:
+    data = subprocess.run(["git", "-C", str(REPO), "archive", rev, "adamviz", "surfaces"],
+                          check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=BytesIO(data)) as tar:
+        tar.extractall(into, filter="data")
+    return into
+
+
+def timed(side: str, root: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", side, str(root)],
+                         capture_output=True, text=True)
+    if out.returncode:
+        raise SystemExit(f"the {side} engine failed:\n{out.stderr.strip()}")
+    return json.loads(out.stdout)
+
+
+def plain_loop(sample: int) -> tuple[float, bool]:
+    """One start at a time with the pure update, on ``sample`` spread-out starts, scaled."""
+    import numpy as np
+
+    from adamviz import engine, optimizers
+    from adamviz.studies.basins import grid_starts
+    from adamviz.studies.runs import load_surface
+
+    surface = load_surface("beale")
+    opt = optimizers.make("adam", lr=surface.lr["adam"])
+    starts = grid_starts(surface, n=GRID)
+    pick = np.linspace(0, len(starts) - 1, sample).astype(int)
+    t = time.perf_counter()
     ends = []
-    for start in starts:
-        p = np.array(start, dtype=float)[None, :]
+    for start in starts[pick]:
+        p = start[None, :].copy()
         state = opt.init(p)
-        for _ in range(steps):
+        for _ in range(STEPS):
             step, state = opt.update(surface.gradient(p), state, p)
             p = p + step
         ends.append(p[0])
-    return np.array(ends)
+    seconds = (time.perf_counter() - t) * len(starts) / sample
+    ours = engine.run(surface, opt, starts[pick], STEPS, record="ends").ends
+    return seconds, bool(np.allclose(np.array(ends), ours, rtol=1e-9, atol=1e-12, equal_nan=True))
 
 
-def main():
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sample", type=int, default=400, help="starts timed in the plain loop")
+    parser.add_argument("--old", default="af41ee9", help="commit of the previous engine")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--sample", type=int, default=400, help="starts in the plain loop")
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    surface = api.load_surface("beale")
-    opt = optimizers.make("adam", lr=surface.lr["adam"])
-    starts = compare.grid_starts(surface, n=200)
-    steps = 500
-    engine.optimize_final(surface, opt, starts[:10], 5)  # compile the gradient program once
-
-    times = []
-    for _ in range(args.repeat):
-        t = time.perf_counter()
-        ends = engine.optimize_final(surface, opt, starts, steps)
-        times.append(time.perf_counter() - t)
-    ours = statistics.median(times)
-    tracemalloc.start()
-    engine.optimize_final(surface, opt, starts, steps)
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-
-    pick = np.linspace(0, len(starts) - 1, args.sample).astype(int)
-    t = time.perf_counter()
-    loop_ends = plain_loop(surface, opt, starts[pick], steps)
-    loop = (time.perf_counter() - t) * len(starts) / len(pick)
-    same = np.allclose(loop_ends, ends.points[pick], rtol=1e-9, atol=1e-12, equal_nan=True)
-
-    lr = opt.hyperparams["lr"]
-    print(f"workload: beale, {len(starts):,} starts x {steps} Adam steps (lr={lr})")
-    print(f"batch engine     {ours:8.3f} s   (median of {args.repeat}; peak numpy memory "
-          f"{peak:.1f} MiB)")
-    print(f"plain loop       {loop:8.1f} s   (timed on {len(pick)} starts, scaled to "
-          f"{len(starts):,}; same end points: {same})")
-    print(f"speed-up         {loop / ours:8.0f}x")
-
-    exe = shutil.which("adamviz") or "adamviz"
-    out = tempfile.mkdtemp()
-    runs = []
-    for _ in range(3):
-        t = time.perf_counter()
-        subprocess.run([exe, "basins", "--surface", "hump", "--opt", "sgd", "--opt", "momentum",
-                        "--opt", "adam", "--grid", "200", "--steps", "500", "-q",
-                        "-o", f"{out}/b.png"], check=True)
-        runs.append(time.perf_counter() - t)
-    shutil.rmtree(out)
-    print(f"adamviz basins --surface hump --grid 200 --steps 500 (sgd, momentum, adam): "
-          f"{statistics.median(runs):.2f} s whole process (median of 3)")
+    if args.child:
+        child(*args.child)
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        old_root = extract(args.old, Path(tmp))
+        old, new = [], []
+        for _ in range(args.repeat):
+            old.append(timed("old", old_root))
+            new.append(timed("new", REPO))
+    t_old = statistics.median(r["seconds"] for r in old)
+    t_new = statistics.median(r["seconds"] for r in new)
+    print(f"workload: beale, {GRID * GRID:,} starts x {STEPS} Adam steps, end points only")
+    print(f"old engine ({args.old}, optimize_final)  {t_old:7.3f} s  (median of {args.repeat})")
+    print(f"new engine (engine.run, record='ends')    {t_new:7.3f} s  (median of {args.repeat})")
+    print(f"new / old                                 {t_new / t_old:7.2f}   (target <= 1.1)")
+    same = abs(old[0]["checksum"] - new[0]["checksum"]) <= 1e-9 * abs(old[0]["checksum"])
+    print(f"same end points (sum of coordinates): {same}")
+    loop, agree = plain_loop(args.sample)
+    print(f"plain loop, one start at a time          {loop:7.1f} s  (timed on {args.sample} "
+          f"starts, scaled; same end points: {agree})")
+    print(f"speed-up over the plain loop              {loop / t_new:7.0f}x")
+    return 0
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from adamviz.studies.runs import load_surface, resolve
                                                          "bias_correction": False}),
 ])
 def test_valid_specs(text, name, hyper):
-    assert parse_opt(text) == OptSpec(name, hyper)
+    assert parse_opt(text) == OptSpec(name=name, hyperparams=hyper)
 
 
 @pytest.mark.parametrize("text,message", [

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from .expressions import ALIASES, CONSTANTS, Formula
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Program:
     """A straight-line program: ``ops[i]`` computes slot ``inputs + i`` from earlier slots.
 
@@ -91,12 +91,9 @@ class Tape:
             except ArithmeticError:
                 pass  # e.g. 1/0: leave it to numpy (inf), as torch would compute it
         if shortcut:
-            if op == "mul" and args[0].const and args[0].ref == 1.0:
-                return args[1]
-            if op == "mul" and args[1].const and args[1].ref == 1.0:
-                return args[0]
-            if op == "neg" and not args[0].const and self.nodes[args[0].node][0] == "neg":
-                return self.nodes[args[0].node][1][0]
+            same = self._identity(op, args, params)
+            if same is not None:
+                return same
         refs = tuple(a.ref for a in args)
         keys = tuple(map(value_key, refs))
         key = (op, tuple(sorted(keys)) if op in _COMMUTATIVE else keys, params)
@@ -106,6 +103,37 @@ class Tape:
             self.ops.append((op, refs + params))
             self.numbers[key] = slot
         return self._node(op, args, params, slot)
+
+    def negated(self, var: Var) -> Var | None:
+        """x when ``var`` is the node -x, else None."""
+        if var.const or self.nodes[var.node][0] != "neg":
+            return None
+        return self.nodes[var.node][1][0]
+
+    def _identity(self, op: str, args, params=()) -> Var | None:
+        """An exact rewrite for a backward-pass operation, or None. Each gives the same bits
+        as the operation itself (IEEE arithmetic is symmetric in sign): a**1 is a copy of a,
+        1*a is a, -(-a) is a, a + (-b) is a - b, (-a)*b is -(a*b). The last two let negations
+        fold away."""
+        if op == "powc" and params == (1.0,):
+            return args[0]
+        if op == "mul":
+            for one, other in ((args[0], args[1]), (args[1], args[0])):
+                if one.const and one.ref == 1.0:
+                    return other
+            for neg, other in ((args[0], args[1]), (args[1], args[0])):
+                inner = self.negated(neg)
+                if inner is not None:
+                    return self.emit("neg", self.emit("mul", inner, other, shortcut=True),
+                                     shortcut=True)
+        if op == "neg":
+            return self.negated(args[0])
+        if op == "add":
+            for neg, other in ((args[1], args[0]), (args[0], args[1])):
+                inner = self.negated(neg)
+                if inner is not None:
+                    return self.emit("sub", other, inner, shortcut=True)
+        return None
 
     def program(self, outputs) -> Program:
         """The ops needed for ``outputs`` (dead ones dropped), renumbered."""
@@ -127,7 +155,7 @@ class Tape:
             renumber[slot] = self.inputs + len(ops)
             ops.append((op, mapped + args[n:]))
         outs = tuple(o.ref if o.const else renumber[o.ref] for o in outputs)
-        return Program(self.inputs, tuple(ops), outs)
+        return Program(inputs=self.inputs, ops=tuple(ops), outputs=outs)
 
 
 def value_key(ref) -> tuple:
@@ -308,13 +336,18 @@ def _arity(op: str) -> int:
 
 # --- the programs of a formula -------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Derivatives:
     """The programs of one formula in ``dims`` variables."""
 
     value: Program  # outputs: f
+    gradient: Program  # outputs: df/dx (, df/dy)
     value_and_grad: Program  # outputs: f, df/dx (, df/dy)
     hessian: Program  # outputs: d2f/dxi dxj, row-major
+    # Whether f can be undefined where its gradient is not: an operation with a restricted
+    # domain (log, sqrt, division, ...) whose value only f uses. log(x) is; sums of squares
+    # are not (their f is finite wherever the gradient is, but for overflow).
+    partial: bool
 
     @property
     def dims(self) -> int:
@@ -329,5 +362,37 @@ def derive(formula: Formula, dims: int) -> Derivatives:
     hess = []
     for g in grad:
         hess += gradient(tape, g)
-    return Derivatives(value=tape.program([f]), value_and_grad=tape.program([f, *grad]),
-                       hessian=tape.program(hess))
+    both = tape.program([f, *grad])
+    return Derivatives(value=tape.program([f]), gradient=tape.program(grad),
+                       value_and_grad=both, hessian=tape.program(hess),
+                       partial=any(_restricted(op, args) for op, args in _only_for(both, 0)))
+
+
+PARTIAL_OPS = {"log", "sqrt", "rsqrt", "recip", "div", "pow", "tan", "asin", "acos", "acosh",
+               "atanh"}
+
+
+def _restricted(op: str, args: tuple) -> bool:
+    """Can this operation give a non-finite value from finite operands (but for overflow)?"""
+    if op == "powc":
+        p = args[-1]
+        return not (float(p).is_integer() and p >= 0)
+    return op in PARTIAL_OPS
+
+
+def _only_for(program: Program, output: int):
+    """The operations that only output ``output`` needs."""
+    def needed(outputs):
+        seen, stack = set(), [o for o in outputs if isinstance(o, int)]
+        while stack:
+            slot = stack.pop()
+            if slot in seen or slot < program.inputs:
+                continue
+            seen.add(slot)
+            op, args = program.ops[slot - program.inputs]
+            stack.extend(a for a in args[: _arity(op)] if isinstance(a, int))
+        return seen
+
+    others = needed([o for i, o in enumerate(program.outputs) if i != output])
+    for slot in needed([program.outputs[output]]) - others:
+        yield program.ops[slot - program.inputs]

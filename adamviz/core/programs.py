@@ -61,7 +61,7 @@ def _power(p: float):
                -2.0: _inverse_square, 0.5: np.sqrt, -0.5: _rsqrt}
     if p in special:
         return special[p]
-    return lambda a, out: np.power(a, p, out=out)
+    return lambda a, out: np.power(a, p, out)
 
 
 UFUNCS = {
@@ -76,30 +76,48 @@ UFUNCS = {
 
 
 def function_of(op: str, params: tuple):
-    """The numpy callable ``f(*args, out=buffer)`` of one operation."""
+    """The numpy callable ``f(*args, buffer)`` of one operation (``out`` last, positional)."""
     if op == "powc":
         return _power(float(params[0]))
     return UFUNCS[op]
 
 
 class Executor:
-    """``program`` compiled for ``n`` points: ``run(columns)`` -> (outputs, n) array."""
+    """``program`` compiled for ``n`` points: ``run(points)`` -> (outputs, n) array, where
+    ``points`` is a (inputs, n) array whose rows are the coordinates."""
+
+    BOUND = 4  # input arrays whose call plans are kept (the engine double-buffers its points)
 
     def __init__(self, program: Program, n: int):
         self.program, self.n = program, n
         self.out = np.empty((len(program.outputs), n))
         self.plan, self.regs, self.fills = _allocate(program, n, self.out)
+        self.bound: dict[int, tuple] = {}  # id(points) -> (points, calls, fills)
 
-    def run(self, columns) -> np.ndarray:
-        """Evaluate at the points whose coordinates are ``columns`` (each of length n)."""
-        regs = self.regs
-        for i, col in enumerate(columns):
-            regs[i] = col
+    def _bind(self, points):
+        """The calls with every argument in place: running is then one call per operation."""
+        regs = list(self.regs)
+        regs[: len(points)] = list(points)
+        # ufuncs (and the helpers above) take ``out`` as their last positional argument, which
+        # skips keyword parsing: the call is all that is left per operation
+        calls = [(fn, (*(regs[a] for a in args), regs[o])) for fn, args, o in self.plan]
+        fills = [(self.out[row], regs[s] if isinstance(s, int) else s)
+                 for row, s in self.fills]
+        if len(self.bound) >= self.BOUND:
+            self.bound.pop(next(iter(self.bound)))
+        self.bound[id(points)] = (points, calls, fills)
+        return calls, fills
+
+    def run(self, points) -> np.ndarray:
+        """Evaluate at ``points`` (inputs, n); arrays seen before reuse their bound plan."""
+        entry = self.bound.get(id(points))
+        calls, fills = (entry[1], entry[2]) if entry is not None and entry[0] is points \
+            else self._bind(points)
         with np.errstate(all="ignore"):
-            for fn, args, o in self.plan:
-                fn(*[regs[a] for a in args], out=regs[o])
-            for row, source in self.fills:  # outputs that are an input or a constant
-                self.out[row] = regs[source] if isinstance(source, int) else source
+            for fn, args in calls:
+                fn(*args)
+            for out, source in fills:  # outputs that are an input or a constant
+                out[...] = source
         return self.out
 
 
@@ -174,5 +192,7 @@ class Evaluator:
         if points.ndim != 2 or points.shape[1] != self.program.inputs:
             raise ValueError(f"points must have shape (N, {self.program.inputs}), "
                              f"got {points.shape}")
-        columns = [np.ascontiguousarray(points[:, i]) for i in range(points.shape[1])]
-        return self.executor(len(points)).run(columns).copy()
+        rows = np.ascontiguousarray(points.T)
+        out = self.executor(len(points)).run(rows).copy()
+        self.executor(len(points)).bound.pop(id(rows), None)  # a one-off array: do not keep it
+        return out

@@ -1,9 +1,9 @@
 """Parsing the small text forms users type: optimizer specs and points.
 
-``adam:lr=0.05,beta1=0.8`` -> ``OptSpec("adam", {"lr": 0.05, "beta1": 0.8})`` and ``"-2,1.5"`` ->
-``(-2.0, 1.5)``. Values are numbers or ``true``/``false``; whether a hyperparameter exists and
-has the right type is checked by ``optimizers.make``. Every refusal is an ``InputError`` that says
-what a valid spec looks like.
+``adam:lr=0.05,beta1=0.8`` -> an ``OptSpec`` named "adam" with {"lr": 0.05, "beta1": 0.8}, and
+``"-2,1.5"`` -> ``(-2.0, 1.5)``. Values are numbers or ``true``/``false``; whether a
+hyperparameter exists and has the right type is checked by ``optimizers.make``. Every refusal is
+an ``InputError`` that says what a valid spec looks like.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ _NAME = re.compile(r"[a-z][a-z0-9_]*\Z")
 _BOOLS = {"true": True, "false": False}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class OptSpec:
     """An optimizer name and the hyperparameters the user set explicitly."""
 
@@ -75,7 +75,7 @@ def parse_opt(text: str) -> OptSpec:
         if key in params:
             raise InputError(f"Bad optimizer spec {text!r}: {key!r} is given twice.")
         params[key] = parse_value(value, f"optimizer spec {text!r}, {key}")
-    return OptSpec(name, params)
+    return OptSpec(name=name, hyperparams=params)
 
 
 def parse_point(text: str, dims: int | None = None) -> tuple[float, ...]:

@@ -69,3 +69,14 @@ def make(name: str, **hyperparams) -> Optimizer:
     bound.apply_defaults()
     opt = build(**bound.arguments)
     return dataclasses.replace(opt, name=name, hyperparams=dict(dict(bound.arguments)))
+
+
+def markdown_table() -> str:
+    """Name, update rule and defaults of every optimizer, for the README."""
+    from ..core.specs import format_value
+
+    lines = ["| optimizer | update | defaults (torch.optim's) |", "| --- | --- | --- |"]
+    for name in OPTIMIZERS:
+        defaults_text = ", ".join(f"{k}={format_value(v)}" for k, v in defaults(name).items())
+        lines.append(f"| `{name}` | {rule(name)} | {defaults_text} |")
+    return "\n".join(lines)

@@ -24,7 +24,7 @@ FORMATS = (".gif", ".mp4")
 MAX_FPS_MP4 = 240
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class AnimationInfo:
     path: Path
     frames: int
@@ -184,4 +184,5 @@ def render(result, path, views=("contour",), fps: float = 20, max_frames: int = 
                         progress(i + 1, len(steps))
             finally:
                 writer.close()
-    return AnimationInfo(Path(path), len(steps), real_fps, fps, width, height)
+    return AnimationInfo(path=Path(path), frames=len(steps), fps=real_fps, requested_fps=fps,
+                         width=width, height=height)

@@ -136,7 +136,7 @@ def _specs(table, where, surface) -> tuple[list[OptSpec], dict]:
         try:
             if isinstance(item, dict):
                 item = dict(item)
-                base.append(OptSpec(str(item.pop("name", "")).lower(), item))
+                base.append(OptSpec(name=str(item.pop("name", "")).lower(), hyperparams=item))
             else:
                 base.append(parse_opt(item))
         except InputError as exc:
@@ -148,7 +148,7 @@ def _specs(table, where, surface) -> tuple[list[OptSpec], dict]:
         if not isinstance(values, list) or not values:
             raise InputError(f"{where}.sweep.{key}: a non-empty list of values.")
     combos = [dict(zip(sweep, c, strict=True)) for c in itertools.product(*sweep.values())]
-    specs = [OptSpec(b.name, {**b.hyperparams, **c}) for b in base for c in combos]
+    specs = [OptSpec(name=b.name, hyperparams={**b.hyperparams, **c}) for b in base for c in combos]
     for spec in specs:  # unknown optimizers, hyperparameters and out-of-range values, now
         try:
             resolve(spec, surface)

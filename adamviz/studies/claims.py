@@ -19,10 +19,14 @@ from ..surfaces import from_dict
 from .runs import Settings, make_runs
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ClaimResult:
     ok: bool
     statement: str
+
+    @classmethod
+    def of(cls, ok, statement: str) -> ClaimResult:
+        return cls(ok=bool(ok), statement=statement)
 
 
 def mean_step(run, steps: int | None = None) -> float:
@@ -61,8 +65,9 @@ def reaches(result, params, context) -> ClaimResult:
     minimum, dist = result.nearest_minimum(run)
     where = "no listed minimum" if minimum is None else \
         f"the {minimum.kind} minimum {_where(minimum.point)}, {dist:.2g} away"
-    return ClaimResult(kind == params["kind"], f"{run.label} ends at {_where(run.end)}: {where} "
-                       f"(expected: {params['kind']}).")
+    return ClaimResult.of(
+        kind == params["kind"], f"{run.label} ends at {_where(run.end)}: {where} "
+        f"(expected: {params['kind']}).")
 
 
 def mean_step_claim(result, params, context) -> ClaimResult:
@@ -71,8 +76,9 @@ def mean_step_claim(result, params, context) -> ClaimResult:
     lr = run.hyperparams["lr"]
     ratio = mean_step(run, params.get("steps")) / lr
     lo, hi = params["between"]
-    return ClaimResult(lo <= ratio <= hi, f"{run.label}: mean step length {ratio:.3g} x lr "
-                       f"(claimed between {lo:g} and {hi:g} x lr).")
+    return ClaimResult.of(
+        lo <= ratio <= hi, f"{run.label}: mean step length {ratio:.3g} x lr "
+        f"(claimed between {lo:g} and {hi:g} x lr).")
 
 
 def step_ratio_vs(result, params, context) -> ClaimResult:
@@ -89,8 +95,9 @@ def step_ratio_vs(result, params, context) -> ClaimResult:
         ok &= within == inside
         parts.append(f"{mine.optimizer}'s mean step on {other.surface.name} is {ratio:.3g}x "
                      f"its mean step on {result.surface.name}")
-    return ClaimResult(ok, "; ".join(parts) + f" (claimed: adaptive within {params['adaptive']}x,"
-                       f" plain beyond {params['plain']}x).")
+    return ClaimResult.of(
+        ok, "; ".join(parts) + f" (claimed: adaptive within "
+        f"{params['adaptive']}x, plain beyond {params['plain']}x).")
 
 
 def highest_point(result, params, context) -> ClaimResult:
@@ -101,9 +108,10 @@ def highest_point(result, params, context) -> ClaimResult:
     x, loss = run.points[k][0], run.losses[k]
     lo, hi = params["between_x"]
     ok = lo < x < hi and loss < params["below"]
-    return ClaimResult(ok, f"{run.label}'s highest point after its first descent is step {k} at "
-                       f"x = {x:.3g} (loss {loss:.3g}), on the hump's near side "
-                       f"{lo:g} < x < {hi:g} and below its top {params['below']:g}.")
+    return ClaimResult.of(
+        ok, f"{run.label}'s highest point after its first descent is step {k} at "
+        f"x = {x:.3g} (loss {loss:.3g}), on the hump's near side "
+        f"{lo:g} < x < {hi:g} and below its top {params['below']:g}.")
 
 
 def first_step_ratio(result, params, context) -> ClaimResult:
@@ -115,10 +123,11 @@ def first_step_ratio(result, params, context) -> ClaimResult:
     ratio = la[0] / lb[0]
     ok = abs(ratio / params["ratio"] - 1) <= params.get("rtol", 0.01)
     lr = a.hyperparams["lr"]
-    return ClaimResult(ok, f"first {n} step lengths in units of lr: {a.label} "
-                       f"{', '.join(f'{v / lr:.3g}' for v in la[:n])}; {b.label} "
-                       f"{', '.join(f'{v / lr:.3g}' for v in lb[:n])}; first-step ratio "
-                       f"{ratio:.4g} (claimed {params['ratio']:.4g}).")
+    return ClaimResult.of(
+        ok, f"first {n} step lengths in units of lr: {a.label} "
+        f"{', '.join(f'{v / lr:.3g}' for v in la[:n])}; {b.label} "
+        f"{', '.join(f'{v / lr:.3g}' for v in lb[:n])}; first-step ratio "
+        f"{ratio:.4g} (claimed {params['ratio']:.4g}).")
 
 
 def scale_invariant(result, params, context) -> ClaimResult:
@@ -131,7 +140,7 @@ def scale_invariant(result, params, context) -> ClaimResult:
     parts, ok = [], True
     for index in [*params["runs"], params["breaks"]]:
         run = _run(result, {"run": index})
-        spec = OptSpec(run.optimizer, dict(run.hyperparams))
+        spec = OptSpec(name=run.optimizer, hyperparams=dict(run.hyperparams))
         again = make_runs(scaled, [spec], [tuple(run.start)],
                           Settings(steps=steps, tol=None)).runs[0]
         n = min(len(again.points), len(run.points), steps + 1)
@@ -143,9 +152,10 @@ def scale_invariant(result, params, context) -> ClaimResult:
         parts.append(f"{run.optimizer} moves {moved:.2g}" if np.isfinite(moved)
                      else f"{run.optimizer} diverges")
     breaks = _run(result, {"run": params["breaks"]}).optimizer
-    return ClaimResult(ok, f"with the loss x{params['factor']:g}, over {steps} steps: "
-                       + ", ".join(parts) + f" (claimed: all but {breaks} within "
-                       f"{params['tol']:g}).")
+    return ClaimResult.of(
+        ok, f"with the loss x{params['factor']:g}, over {steps} steps: "
+        + ", ".join(parts) + f" (claimed: all but {breaks} within "
+        f"{params['tol']:g}).")
 
 
 def ordered_by_distance(result, params, context) -> ClaimResult:
@@ -153,7 +163,8 @@ def ordered_by_distance(result, params, context) -> ClaimResult:
     runs = [_run(result, {"run": i}) for i in params["runs"]]
     dists = [result.nearest_minimum(r)[1] for r in runs]
     ok = all(a < b for a, b in zip(dists, dists[1:], strict=False))
-    return ClaimResult(ok, "distance from the minimum at the end: " + ", ".join(
+    return ClaimResult.of(
+        ok, "distance from the minimum at the end: " + ", ".join(
         f"{r.label} {d:.3g}" for r, d in zip(runs, dists, strict=True)) + " (claimed: increasing).")
 
 
@@ -167,10 +178,11 @@ def early_stopped(result, params, context) -> ClaimResult:
     ok = (run.status == "stopped early" and run.steps == best + patience
           and held[best] == held.min() and held[-1] > held[best]
           and run.losses[-1] < run.losses[best])
-    return ClaimResult(ok, f"{run.label}: held-out loss lowest at step {best} "
-                       f"({held[best]:.4g}), {held[-1]:.4g} at step {run.steps} when it stopped "
-                       f"({patience} steps of patience), while the training loss fell from "
-                       f"{run.losses[best]:.4g} to {run.losses[-1]:.4g}.")
+    return ClaimResult.of(
+        ok, f"{run.label}: held-out loss lowest at step {best} "
+        f"({held[best]:.4g}), {held[-1]:.4g} at step {run.steps} when it stopped "
+        f"({patience} steps of patience), while the training loss fell from "
+        f"{run.losses[best]:.4g} to {run.losses[-1]:.4g}.")
 
 
 def moments_reproduce_steps(result, params, context) -> ClaimResult:
@@ -185,8 +197,9 @@ def moments_reproduce_steps(result, params, context) -> ClaimResult:
     scale = np.sqrt(q["v_hat"][1:, 0])
     shrink = scale[0] / scale[-1]
     ok = err < 1e-12 and shrink >= params["shrink"]
-    return ClaimResult(ok, f"{run.label}: each step equals -lr m̂/(√v̂+eps) to {err:.1g}; √v̂ of x "
-                       f"falls from {scale[0]:.3g} to {scale[-1]:.3g} ({shrink:.3g}x).")
+    return ClaimResult.of(
+        ok, f"{run.label}: each step equals -lr m̂/(√v̂+eps) to {err:.1g}; √v̂ of x "
+        f"falls from {scale[0]:.3g} to {scale[-1]:.3g} ({shrink:.3g}x).")
 
 
 CHECKS: dict[str, tuple[Callable, tuple[str, ...]]] = {

@@ -6,3 +6,9 @@ CRITERIA = {
     "steps": "the mean steps to converge (runs that never do count as steps + 1)",
 }
 DEFAULT_GRID = "1e-4:1:13"  # LOW:HIGH:COUNT, log-spaced learning rates
+
+
+def markdown_table() -> str:
+    lines = ["| criterion | minimizes |", "| --- | --- |"]
+    lines += [f"| `{k}` | {v} |" for k, v in CRITERIA.items()]
+    return "\n".join(lines)

@@ -60,7 +60,7 @@ def sweep(surface, opt, params: dict[str, list], starts=None, settings: Settings
             raise InputError(f"The sweep list of {name!r} is empty.")
     names = tuple(params)
     combos = [dict(zip(names, c, strict=True)) for c in itertools.product(*params.values())]
-    specs = [OptSpec(spec.name, {**spec.hyperparams, **c}) for c in combos]
+    specs = [OptSpec(name=spec.name, hyperparams={**spec.hyperparams, **c}) for c in combos]
     for s in specs:  # every combination is checked before any runs
         resolve(s, surface, settings.lr)
     cells = tuple(Cell(setting=c, result=make_runs(surface, [s], starts, settings))

@@ -26,7 +26,7 @@ _LATEX = {"m_hat": r"\hat{m}", "v_hat": r"\hat{v}", "v_max": r"v_{\max}", "g_avg
           "x_new": r"x_{t}", "x": r"x_{t-1}", "g": "g", "step": r"\Delta x"}
 
 
-@dataclass
+@dataclass(frozen=True, kw_only=True)
 class Trace:
     label: str
     surface: str
@@ -59,7 +59,8 @@ def trace(surface="lecture", opt="adam", start=None, steps: int = 3, lr=None,
             row += list(run.quantities[q][t])
         row += [*(run.points[t] - run.points[t - 1]), *run.points[t]]
         rows.append([float(v) for v in row])
-    return Trace(run.label, result.surface.name, dict(run.hyperparams), columns, rows)
+    return Trace(label=run.label, surface=result.surface.name, hyperparams=dict(run.hyperparams),
+                 columns=columns, rows=rows)
 
 
 def render(tr: Trace, fmt: str = "table") -> str:

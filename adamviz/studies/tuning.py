@@ -67,7 +67,8 @@ def tune_lr(surface, spec, starts, settings: Settings, grid, criterion="final-lo
     keys = [(position, j) for j in range(len(points))]
     scores = []
     for lr in grid:
-        opt, _ = resolve(OptSpec(spec.name, {**spec.hyperparams, "lr": lr}), surface)
+        opt, _ = resolve(OptSpec(name=spec.name, hyperparams={**spec.hyperparams, "lr": lr}),
+                         surface)
         out = engine.run(surface, opt, points, steps, noise=settings.noise, seed=settings.seed,
                          keys=keys, tol=settings.tol or None, record="ends")
         scores.append(_score(surface, out, criterion, steps))
@@ -99,6 +100,6 @@ def tune_specs(surface, opts, starts, settings: Settings, grid_text: str = DEFAU
     for i, item in enumerate(opts):
         spec = spec_of(item)
         t = tune_lr(surface, spec, starts, replace(settings, lr=None), grid, criterion, i)
-        specs.append(OptSpec(spec.name, {**spec.hyperparams, "lr": t.best}))
+        specs.append(OptSpec(name=spec.name, hyperparams={**spec.hyperparams, "lr": t.best}))
         tunings[i] = t
     return specs, tunings

@@ -12,7 +12,7 @@ import time
 
 import click
 
-from .core.errors import InputError, RunError
+from ..core.errors import InputError, RunError
 
 DPI = 100  # one resolution for every picture unless --dpi says otherwise
 
@@ -112,14 +112,14 @@ def dpi_option(func):
 
 
 def view_option(func):
-    from .render.views import help_text
+    from ..render.views import help_text
 
     return click.option("--view", "views", default="contour", show_default=True,
                         metavar="VIEW[,VIEW...]", help=help_text())(func)
 
 
 def tune_options(func):
-    from .studies.criteria import CRITERIA, DEFAULT_GRID
+    from ..studies.criteria import CRITERIA, DEFAULT_GRID
 
     func = click.option("--criterion", type=click.Choice(list(CRITERIA)),
                         default="final-loss", show_default=True,

@@ -1,0 +1,221 @@
+"""Commands that make runs and show them: ``run``, ``trace`` and ``figures``."""
+
+from __future__ import annotations
+
+import click
+
+from ..core.errors import InputError, RunError
+from .group import cli
+from .options import (
+    dpi_option,
+    library_errors,
+    noise_options,
+    opt_option,
+    out_option,
+    progress_bar,
+    quiet_option,
+    start_option,
+    steps_option,
+    surface_options,
+    tol_option,
+    tune_options,
+    view_option,
+)
+
+
+def _settings(steps=None, lr=None, noise=0.0, seed=0, tol=None, patience=None):
+    from ..studies.runs import Settings
+
+    return Settings(steps=steps, lr=lr, noise=noise, seed=seed, tol=tol or None,
+                    patience=patience)
+
+
+def _tuned(surface, opts, starts, settings, tune, grid, criterion, quiet):
+    """The specs with lr tuned fairly when ``tune`` is set; the tunings by position."""
+    if not tune:
+        return list(opts), {}
+    from ..studies.tuning import tune_specs
+
+    specs, tunings = tune_specs(surface, opts, starts, settings, grid, criterion)
+    if not quiet:
+        for t in tunings.values():
+            click.echo(f"tuned {t.describe()}", err=True)
+    return specs, tunings
+
+
+@cli.command()
+@surface_options
+@opt_option(multiple=True, help="Optimizer with hyperparameters, e.g. adam:lr=0.05,beta1=0.8 "
+                                "(repeatable; default adam).")
+@start_option(multiple=True)
+@steps_option()
+@click.option("--lr", type=float, help="Learning rate for every optimizer that does not set "
+                                       "its own in --opt.")
+@noise_options
+@tol_option
+@click.option("--patience", type=int,
+              help="Stop early when the loss has not improved for this many steps.")
+@out_option(help="Picture to write; the suffix picks the format (.png, .svg, .pdf; .gif or "
+                 ".mp4 animate). Default outputs/<surface>-<optimizers>.png.")
+@click.option("--export", "export_path", type=click.Path(dir_okay=False),
+              help="Also write the trajectories as .csv or .json.")
+@click.option("--no-plot", is_flag=True, help="Do not draw a picture.")
+@view_option
+@click.option("--fps", type=float, default=20, show_default=True,
+              help="Animation frame rate (.gif: at most 50).")
+@click.option("--frames", type=int, default=200, show_default=True,
+              help="At most this many animation frames, spread evenly over the steps.")
+@click.option("--hold", type=float, default=1.0, show_default=True,
+              help="Seconds the last animation frame stays.")
+@click.option("--loop/--no-loop", default=True, show_default=True,
+              help="Whether a .gif repeats forever.")
+@click.option("--elev", type=float, default=35.0, show_default=True,
+              help="3d view: camera elevation in degrees.")
+@click.option("--azim", type=float, default=-60.0, show_default=True,
+              help="3d view: camera azimuth in degrees.")
+@dpi_option
+@click.option("--title", help="Title of the picture (default: the surface's name).")
+@tune_options
+@quiet_option
+@library_errors
+def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patience, out,
+        export_path, no_plot, views, fps, frames, hold, loop, elev, azim, dpi, title, tune,
+        tune_grid, criterion, quiet):
+    """Run optimizers on a surface and draw their paths.
+
+    Each --opt with each --start is one run, numbered in the order of the flags. Prints a table
+    (label, start, end, final loss, steps, status, nearest minimum) and the files written.
+    A .gif or .mp4 output animates the runs; --view puts several panels side by side.
+
+    \b
+    Example:
+      adamviz run --surface hump --opt sgd --opt momentum --opt adam
+      adamviz run -s rosenbrock --opt adam:lr=0.05 --start -1.5,2 -o rosen.svg
+      adamviz run -s hump --opt sgd --opt adam --view contour,loss -o hump.gif
+      adamviz run -s beale --opt adam --view 3d --elev 50 --azim -30 -o beale.png
+      adamviz run -s valley --opt sgd --noise 0.5 --seed 1 --export runs.csv --no-plot
+    """
+    from .. import api
+
+    if out is not None and no_plot:
+        raise InputError("--out and --no-plot contradict each other; drop one.")
+    kind = api.check_output(out, fps=fps, frames=frames, hold=hold) if out else "still"
+    if export_path is not None:
+        api.check_export(export_path)
+    surface_obj = api.load_surface(surface, surfaces_dir)
+    view_list = api.check_views(surface_obj, views)
+    settings = _settings(steps, None if tune else lr, noise, seed, tol, patience)
+    specs, tunings = _tuned(surface_obj, opts or ("adam",), starts, settings, tune, tune_grid,
+                            criterion, quiet)
+    result = api.run(surface_obj, specs, starts, steps=settings.steps, lr=settings.lr,
+                     noise=noise, seed=seed, tol=settings.tol, patience=patience, tuned=tunings)
+    written = []
+    if not no_plot:
+        path = out or api.default_output(result)
+        api.check_output(path)
+        if kind == "animation":
+            with progress_bar(quiet, "rendering frames") as progress:
+                info = api.animate(result, path, view_list, fps=fps, frames=frames, hold=hold,
+                                   loop=loop, title=title, dpi=dpi, elev=elev, azim=azim,
+                                   progress=progress)
+            written.append(f"{path} ({info.describe()})")
+        else:
+            written.append(api.save_plot(result, path, view_list, dpi=dpi, title=title,
+                                         elev=elev, azim=azim))
+    if export_path is not None:
+        written.append(api.export(result, export_path))
+    if not quiet:
+        click.echo(result.table())
+        for path in written:
+            click.echo(f"wrote {path}")
+
+
+@cli.command()
+@click.option("--example", type=click.Choice(["lecture"]),
+              help="A worked example: 'lecture' is the lecture notes' Adam step.")
+@surface_options
+@opt_option(default="adam", help="The optimizer to trace.")
+@start_option()
+@steps_option(default=3)
+@click.option("--lr", type=float, help="Learning rate (unless the --opt spec sets one).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown",
+                                                    "latex"]),
+              default="table", show_default=True, help="How to print the steps.")
+@out_option(help="Write to a file instead.")
+@library_errors
+def trace(example, surface, surfaces_dir, opts, starts, steps, lr, fmt, out):
+    """Print every quantity of an optimizer's update, step by step: t, parameters, g, m, v, m̂,
+    v̂, the step and the new parameters for Adam (the matching quantities for the others).
+
+    \b
+    Example:
+      adamviz trace --example lecture
+      adamviz trace --surface hump --opt adam:lr=0.1 --start -2,1 --steps 5 --format markdown
+      adamviz trace --surface valley --opt rmsprop --format latex -o rmsprop.tex
+    """
+    from ..studies import trace as tracing
+
+    if example:
+        table = tracing.trace(**tracing.EXAMPLES[example])
+    else:
+        table = tracing.trace(surface, opts, starts, steps, lr, surfaces_dir)
+    text = tracing.render(table, fmt)
+    if out:
+        from ..core.io import check_writable, write_text_atomic
+
+        check_writable(out)
+        write_text_atomic(out, text)
+        click.echo(f"wrote {out}")
+    else:
+        click.echo(text, nl=False)
+
+
+@cli.command()
+@out_option(help="Folder for the figures.", default="outputs/figures", folder=True)
+@click.option("--only", metavar="NAME[,NAME...]",
+              help="Only these figures (names, or paths to recipe .toml files).")
+@click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
+              show_default=True, help="Picture format.")
+@click.option("--gif", is_flag=True, help="Also animate each figure (.gif).")
+@dpi_option
+@click.option("--list", "list_only", is_flag=True, help="List the figures and stop.")
+@quiet_option
+@library_errors
+def figures(out, only, fmt, gif, dpi, list_only, quiet):
+    """Regenerate the figures of the three documents, each from a recipe, with its claim
+    checked on the numbers; writes the pictures and index.md (captions and checks).
+
+    Exits with 1 if a figure's claim does not hold (the picture would not tell the truth).
+
+    \b
+    Example:
+      adamviz figures
+      adamviz figures --only fig1-local-minimum,fig3-unlucky-start --format svg
+      adamviz figures --only my_recipe.toml -o my_figures/ --gif
+    """
+    from .. import api
+    from ..studies import recipes
+
+    names = [n.strip() for n in only.split(",") if n.strip()] if only else list(
+        recipes.available())
+    if list_only:
+        for name in names:
+            recipe = recipes.load(name)
+            click.echo(f"{recipe.name}: {recipe.title}")
+        return
+    with progress_bar(quiet, "figures") as progress:
+        made = api.figures(names, out, fmt=fmt, gif=gif, dpi=dpi, progress=progress)
+    failed = [f for f in made if not f.ok]
+    if not quiet:
+        for fig in made:
+            click.echo(f"{'ok    ' if fig.ok else 'FAILED'} {fig.recipe.name}: "
+                       + ", ".join(str(p) for p in fig.files))
+            for check in fig.checks:
+                if not check.ok:
+                    click.echo(f"       claim does not hold: {check.statement}")
+        click.echo(f"wrote {out}/index.md")
+    if failed:
+        raise RunError(f"{len(failed)} figure(s) do not show what their caption claims: "
+                       + ", ".join(f.recipe.name for f in failed) + ".")
+
+

@@ -1,0 +1,51 @@
+"""Write the README's generated tables from the registries they describe.
+
+    python scripts/update_readme.py          # rewrite the tables in README.md
+    python scripts/update_readme.py --check  # exit 1 if any is out of date (the tests run this)
+
+Each table stands between ``<!-- table:NAME -->`` and ``<!-- /table:NAME -->``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+
+
+def tables() -> dict[str, str]:
+    from adamviz import outputs, results
+    from adamviz.optimizers import registry
+    from adamviz.render import views
+    from adamviz.studies import criteria
+
+    return {"views": views.markdown_table(), "optimizers": registry.markdown_table(),
+            "outputs": outputs.markdown_table(), "criteria": criteria.markdown_table(),
+            "summary": results.summary_markdown_table()}
+
+
+def updated(text: str) -> str:
+    for name, table in tables().items():
+        pattern = re.compile(rf"(<!-- table:{name} -->\n).*?(\n<!-- /table:{name} -->)", re.S)
+        if not pattern.search(text):
+            raise SystemExit(f"README.md has no <!-- table:{name} --> block")
+        text = pattern.sub(lambda m, t=table: m.group(1) + t + m.group(2), text)
+    return text
+
+
+def main(argv) -> int:
+    text = README.read_text(encoding="utf-8")
+    new = updated(text)
+    if "--check" in argv:
+        if new != text:
+            print("README.md tables are out of date: run python scripts/update_readme.py")
+            return 1
+        return 0
+    README.write_text(new, encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
