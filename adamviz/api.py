@@ -99,7 +99,7 @@ def plot(result: Result, ax=None, view: str = "contour", title: str | None = Non
     return panel
 
 
-def save_plot(result: Result, path, views=("contour",), dpi: int = 120,
+def save_plot(result: Result, path, views=("contour",), dpi: int | None = None,
               title: str | None = None, elev: float = 35.0, azim: float = -60.0) -> Path:
     """Draw ``result`` (one panel per view, side by side) and save it; the suffix picks the
     format (png, svg, pdf)."""
@@ -110,7 +110,8 @@ def save_plot(result: Result, path, views=("contour",), dpi: int = 120,
 
 
 def animate(result: Result, path, views=("contour",), fps: float = 20, frames: int = 200,
-            hold: float = 1.0, loop: bool = True, title: str | None = None, dpi: int = 100,
+            hold: float = 1.0, loop: bool = True, title: str | None = None,
+            dpi: int | None = None,
             elev: float = 35.0, azim: float = -60.0, progress=None):
     """Animate every run of ``result`` into ``path`` (.gif, or .mp4 with the video extra).
 
@@ -165,7 +166,8 @@ def batch(path, out_dir="outputs/batch", jobs: int = 1, progress=None, surfaces_
     return outputs.run_batch(experiments, out_dir, jobs, progress)
 
 
-def figures(names=None, out_dir="outputs/figures", fmt="png", gif=False, dpi=80, progress=None):
+def figures(names=None, out_dir="outputs/figures", fmt="png", gif=False, dpi=None,
+            progress=None):
     """Regenerate the documents' figures (all, or ``names``), each claim checked."""
     from . import outputs
     from .studies import recipes

@@ -64,7 +64,7 @@ def write_experiment(found: batching.ExperimentRuns, folder: Path) -> list[Path]
     views = [v for v in exp.outputs if v in VIEWS]
     if result is not None:
         if views:
-            files.append(save_still(result, folder / "runs.png", views, dpi=90))
+            files.append(save_still(result, folder / "runs.png", views))
         if "gif" in exp.outputs:
             files.append(render(result, folder / "runs.gif", views or ["contour"]).path)
         if "grid" in exp.outputs:
@@ -130,7 +130,7 @@ def run_batch(experiments, out_dir, jobs: int = 1, progress=None):
     return rows, files, errors
 
 
-def make_figures(specs, out_dir, fmt="png", gif=False, dpi=80, progress=None):
+def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None):
     """Run, check and draw the recipes ``specs`` into ``out_dir``; write ``index.md``."""
     from .render.animate import render
     from .render.figure import save_still

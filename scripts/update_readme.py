@@ -28,10 +28,13 @@ def tables() -> dict[str, str]:
 
 def updated(text: str) -> str:
     for name, table in tables().items():
-        pattern = re.compile(rf"(<!-- table:{name} -->\n).*?(\n<!-- /table:{name} -->)", re.S)
+        pattern = re.compile(rf"(<!-- table:{name} -->\n)(?:.*?\n)?(<!-- /table:{name} -->)",
+                             re.S)
         if not pattern.search(text):
             raise SystemExit(f"README.md has no <!-- table:{name} --> block")
-        text = pattern.sub(lambda m, t=table: m.group(1) + t + m.group(2), text)
+        # blank lines around the table: a comment line is an HTML block until a blank line
+        text = pattern.sub(lambda m, t=table: m.group(1) + "\n" + t + "\n\n" + m.group(2),
+                           text)
     return text
 
 

@@ -14,8 +14,6 @@ import click
 
 from ..core.errors import InputError, RunError
 
-DPI = 100  # one resolution for every picture unless --dpi says otherwise
-
 
 class AdamvizGroup(click.Group):
     """A group whose errors are one line: ``Error: <what> (see 'adamviz run --help')``."""
@@ -107,8 +105,9 @@ def out_option(help: str, default=None, folder: bool = False):
 
 
 def dpi_option(func):
-    return click.option("--dpi", type=click.IntRange(min=10, max=1200), default=DPI,
-                        show_default=True, help="Resolution of raster output.")(func)
+    return click.option("--dpi", type=click.IntRange(min=10, max=1200),
+                        help="Resolution of raster output (default 120 for pictures, 100 for "
+                             "animation frames).")(func)
 
 
 def view_option(func):

@@ -78,5 +78,5 @@ def markdown_table() -> str:
     lines = ["| optimizer | update | defaults (torch.optim's) |", "| --- | --- | --- |"]
     for name in OPTIMIZERS:
         defaults_text = ", ".join(f"{k}={format_value(v)}" for k, v in defaults(name).items())
-        lines.append(f"| `{name}` | {rule(name)} | {defaults_text} |")
+        lines.append(f"| `{name}` | {rule(name).replace('|', chr(92) + '|')} | {defaults_text} |")
     return "\n".join(lines)

@@ -21,6 +21,7 @@ from .figure import compose, settle
 from .frames import frame_steps, gif_delay, hold_delay, run_steps
 
 FORMATS = (".gif", ".mp4")
+FRAME_DPI = 100  # animation frames: 640x480 for one panel
 MAX_FPS_MP4 = 240
 
 
@@ -69,10 +70,11 @@ def check_settings(path, fps: float, max_frames: int, hold: float) -> str:
 class Animator:
     """A composed figure with its background drawn once; ``frame(step)`` renders one frame."""
 
-    def __init__(self, result, views, title=None, panel_size=(6.4, 4.8), dpi=100, **kwargs):
+    def __init__(self, result, views, title=None, panel_size=(6.4, 4.8), dpi=None, **kwargs):
         self.result = result
         self.fig, self.panels = compose(result, views, animated=True, title=title,
-                                        panel_size=panel_size, dpi=dpi, counter=True, **kwargs)
+                                        panel_size=panel_size, dpi=dpi or FRAME_DPI, counter=True,
+                                        **kwargs)
         for panel in self.panels:
             for artist in panel.artists:
                 artist.set_animated(True)  # left out of the full draw: the background

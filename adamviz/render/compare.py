@@ -8,7 +8,7 @@ from matplotlib.patches import Patch
 from ..core.io import atomic_open
 from . import style
 from .contour import draw_minima
-from .figure import image_format, new_figure
+from .figure import STILL_DPI, image_format, new_figure
 from .grid import view_box
 from .panels import ContourPanel, legend_handles
 
@@ -42,7 +42,7 @@ def draw_basins(axes, basins):
     return images
 
 
-def save_basins(basins, path, dpi: int = 90):
+def save_basins(basins, path, dpi: int | None = None):
     image_format(path)
     n = len(basins.labels)
     fig = new_figure(4.6 * n, 5.0)
@@ -57,11 +57,11 @@ def save_basins(basins, path, dpi: int = 90):
                frameon=False, fontsize=10)
     fig.suptitle(f"Where each start ends: {basins.surface.name}", fontsize=13)
     with atomic_open(path, "wb") as handle:
-        fig.savefig(handle, format=image_format(path), dpi=dpi)
+        fig.savefig(handle, format=image_format(path), dpi=dpi or STILL_DPI)
     return path
 
 
-def save_sweep_grid(sweep, path, dpi: int = 90):
+def save_sweep_grid(sweep, path, dpi: int | None = None):
     """Small multiples: one contour panel per swept setting, one shared view and colour scale."""
     image_format(path)
     names, values = sweep.names, sweep.values
@@ -74,7 +74,7 @@ def save_sweep_grid(sweep, path, dpi: int = 90):
                                 + " x ".join(names), path, dpi)
 
 
-def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int = 90):
+def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int | None = None):
     """One contour panel per (title, result), one shared view and colour scale."""
     fig = new_figure(4.2 * cols + 1.2, 3.6 * rows + 0.8)
     view = view_box(surface.box, [r.points for _, res in panels for r in res.runs])
@@ -96,7 +96,7 @@ def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int = 90
                frameon=False, fontsize=10)
     fig.suptitle(title, fontsize=13)
     with atomic_open(path, "wb") as handle:
-        fig.savefig(handle, format=image_format(path), dpi=dpi)
+        fig.savefig(handle, format=image_format(path), dpi=dpi or STILL_DPI)
     return path
 
 

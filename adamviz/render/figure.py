@@ -17,6 +17,7 @@ from ..core.io import atomic_open
 from .panels import legend_handles
 from .views import VIEWS, panel_class
 
+STILL_DPI = 120  # pictures, unless the caller says otherwise
 # Output format by file suffix, like savefig.
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
@@ -115,15 +116,15 @@ def final_steps(result) -> list[int]:
     return [run.steps for run in result.runs]
 
 
-def save(fig: Figure, path: str | Path, dpi: int = 120) -> Path:
+def save(fig: Figure, path: str | Path, dpi: int | None = None) -> Path:
     """Save ``fig`` to ``path`` in the format its suffix names, atomically."""
     fmt = image_format(path)
     with atomic_open(path, "wb") as handle:
-        fig.savefig(handle, format=fmt, dpi=dpi)
+        fig.savefig(handle, format=fmt, dpi=dpi or STILL_DPI)
     return Path(path)
 
 
-def save_still(result, path, views=("contour",), dpi=120, title=None, **kwargs) -> Path:
+def save_still(result, path, views=("contour",), dpi=None, title=None, **kwargs) -> Path:
     """Draw ``result`` in ``views`` at its last step and save it; the suffix picks the format."""
     image_format(path)
     fig, panels = compose(result, views, animated=False, title=title, **kwargs)

@@ -1,0 +1,36 @@
+"""The README's generated tables match the registries, and every command is documented."""
+
+import importlib.util
+
+import pytest
+from click.testing import CliRunner
+
+from adamviz.cli import cli
+from conftest import REPO
+
+
+def test_readme_tables_come_from_the_registries():
+    spec = importlib.util.spec_from_file_location("update_readme",
+                                                  REPO / "scripts" / "update_readme.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert module.updated(text) == text, "run: python scripts/update_readme.py"
+
+
+@pytest.mark.parametrize("name", sorted(cli.commands))
+def test_every_command_has_help_with_an_example_and_is_in_the_readme(name):
+    result = CliRunner().invoke(cli, [name, "--help"])
+    assert result.exit_code == 0 and "Example:" in result.output
+    assert f"### `adamviz {name}`" in (REPO / "README.md").read_text(encoding="utf-8")
+
+
+def test_help_lists_the_registries():
+    from adamviz.render.views import VIEWS
+    from adamviz.studies.criteria import CRITERIA
+
+    text = " ".join(CliRunner().invoke(cli, ["run", "--help"], terminal_width=400).output.split())
+    for view in VIEWS:
+        assert view in text.split("Panels side by side:")[1].split(".")[0], view
+    for criterion in CRITERIA:
+        assert criterion in text
