@@ -29,8 +29,9 @@ REPO = Path(__file__).resolve().parent.parent
 STEPS, GRID = 500, 200
 
 
-def child(side: str, root: str) -> None:
-    """Time the workload once in this process (after a small warm-up); print JSON."""
+def child(side: str, root: str, save: str) -> None:
+    """Time the workload once in this process (after a small warm-up); print JSON and save the
+    end points to ``save`` (.npy)."""
     sys.path.insert(0, root)
     import numpy as np
 
@@ -58,7 +59,8 @@ def child(side: str, root: str) -> None:
     t = time.perf_counter()
     ends = work(len(starts), STEPS)
     seconds = time.perf_counter() - t
-    print(json.dumps({"seconds": seconds, "checksum": float(np.nansum(ends))}))
+    np.save(save, ends)
+    print(json.dumps({"seconds": seconds}))
 
 
 def extract(rev: str, into: Path) -> Path:
@@ -69,8 +71,8 @@ def extract(rev: str, into: Path) -> Path:
     return into
 
 
-def timed(side: str, root: Path) -> dict:
-    out = subprocess.run([sys.executable, __file__, "--child", side, str(root)],
+def timed(side: str, root: Path, save: Path) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", side, str(root), str(save)],
                          capture_output=True, text=True)
     if out.returncode:
         raise SystemExit(f"the {side} engine failed:\n{out.stderr.strip()}")
@@ -108,25 +110,31 @@ def main() -> int:
     parser.add_argument("--old", default="af41ee9", help="commit of the previous engine")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--sample", type=int, default=400, help="starts in the plain loop")
-    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
         return 0
+    import numpy as np
+
     with tempfile.TemporaryDirectory() as tmp:
         old_root = extract(args.old, Path(tmp))
         old, new = [], []
         for _ in range(args.repeat):
-            old.append(timed("old", old_root))
-            new.append(timed("new", REPO))
+            old.append(timed("old", old_root, Path(tmp) / "old.npy"))
+            new.append(timed("new", REPO, Path(tmp) / "new.npy"))
+        ends_old, ends_new = np.load(Path(tmp) / "old.npy"), np.load(Path(tmp) / "new.npy")
     t_old = statistics.median(r["seconds"] for r in old)
     t_new = statistics.median(r["seconds"] for r in new)
     print(f"workload: beale, {GRID * GRID:,} starts x {STEPS} Adam steps, end points only")
     print(f"old engine ({args.old}, optimize_final)  {t_old:7.3f} s  (median of {args.repeat})")
     print(f"new engine (engine.run, record='ends')    {t_new:7.3f} s  (median of {args.repeat})")
     print(f"new / old                                 {t_new / t_old:7.2f}   (target <= 1.1)")
-    same = abs(old[0]["checksum"] - new[0]["checksum"]) <= 1e-9 * abs(old[0]["checksum"])
-    print(f"same end points (sum of coordinates): {same}")
+    both = np.isfinite(ends_old).all(axis=1) & np.isfinite(ends_new).all(axis=1)
+    gap = np.abs(ends_old[both] - ends_new[both]) / np.maximum(np.abs(ends_old[both]), 1e-300)
+    print(f"end points, new against old: {both.mean():.1%} of runs finite in both; median "
+          f"relative difference {np.median(gap):.1e}, largest {gap.max():.1e} (the old "
+          f"gradient was sympy's expanded formula, which rounds differently)")
     loop, agree = plain_loop(args.sample)
     print(f"plain loop, one start at a time          {loop:7.1f} s  (timed on {args.sample} "
           f"starts, scaled; same end points: {agree})")

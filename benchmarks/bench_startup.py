@@ -74,7 +74,8 @@ def main() -> int:
     first = statistics.median(u[0] for u in uses)
     second = statistics.median(u[1] for u in uses)
     derive = statistics.median(u[2] for u in uses)
-    print(f"first use of a new formula  {first * 1000:6.1f} ms, second use {second * 1000:5.1f} ms: "
+    print(f"first use of a new formula  {first * 1000:6.1f} ms, second use "
+          f"{second * 1000:5.1f} ms: "
           f"the first adds {(first - second) * 1000:.1f} ms (target < 30 ms; deriving alone "
           f"{derive * 1000:.1f} ms)")
     with tempfile.TemporaryDirectory() as tmp:

@@ -17,6 +17,7 @@ from adamviz.cli import cli
 from adamviz.core.errors import InputError
 from adamviz.render import animate
 from adamviz.render.frames import frame_steps, gif_delay, hold_delay, run_steps
+from adamviz.render.views import VIEWS
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -134,7 +135,7 @@ def test_decoded_gif_is_at_least_as_faithful_as_the_naive_gif(tmp_path):
 
 def test_every_view_animates(short_runs, tmp_path):
     path = tmp_path / "all.gif"
-    info = api.animate(short_runs, path, views=["contour", "3d", "profile", "loss", "steps"],
+    info = api.animate(short_runs, path, views=list(VIEWS),
                        frames=6, dpi=40)
     assert info.frames == 6 and path.read_bytes()[:6] == b"GIF89a"
 

@@ -233,3 +233,21 @@ def test_run_tune_states_the_choice(tmp_path, monkeypatch):
     assert r.exit_code == 0, r.output
     assert "tuned sgd: lr=" in r.stderr and "chosen by distance over 7 rates" in r.stderr
     assert "tuned by distance" in r.stdout  # in the table's labels (and the legend)
+
+
+def test_summary_keeps_every_hyperparameter_in_exact_columns(tmp_path):
+    """Columns come from the runs: hyperparameters no fixed list knows are kept, and the CSV
+    reads back to the run's own numbers."""
+    from adamviz import exports
+    from adamviz.studies.runs import make_runs
+
+    result = make_runs("hump", ["sgd", "nadam:momentum_decay=0.01",
+                                "adagrad:initial_accumulator_value=0.2"],
+                       settings=Settings(steps=30))
+    rows = result.summaries()
+    table = list(csv.DictReader(io.StringIO(exports.summary_csv(rows))))
+    for name in ("momentum_decay", "initial_accumulator_value", "dampening", "lr_decay"):
+        assert name in table[0]
+    assert table[1]["momentum_decay"] == "0.01" and table[0]["momentum_decay"] == ""
+    for row, run in zip(table, result.runs, strict=True):
+        assert float(row["end_x"]) == run.end[0] and float(row["final_loss"]) == run.final_loss

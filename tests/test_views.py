@@ -7,7 +7,7 @@ from matplotlib.figure import Figure
 from adamviz import api
 from adamviz.core.errors import InputError
 from adamviz.render.viewdata import side_view
-from adamviz.render.views import parse_views
+from adamviz.render.views import VIEWS, parse_views
 
 
 @pytest.fixture(scope="module")
@@ -75,8 +75,7 @@ def test_3d_view_lifts_each_path_onto_the_surface(hump):
         np.testing.assert_allclose(z, np.minimum(run.losses, panel.zmax) + panel.lift)
 
 
-@pytest.mark.parametrize("views", ["contour", "3d", "profile", "loss", "steps",
-                                   "contour,loss", "contour,3d,profile,loss,steps"])
+@pytest.mark.parametrize("views", [*VIEWS, "contour,loss", ",".join(VIEWS)])
 def test_every_view_saves_alone_and_side_by_side(hump, tmp_path, views):
     path = api.save_plot(hump, tmp_path / "v.png", views=views.split(","), dpi=40)
     assert path.read_bytes()[:4] == b"\x89PNG"

@@ -137,15 +137,7 @@ class Tape:
 
     def program(self, outputs) -> Program:
         """The ops needed for ``outputs`` (dead ones dropped), renumbered."""
-        needed = set()
-        stack = [o.ref for o in outputs if not o.const]
-        while stack:
-            slot = stack.pop()
-            if slot in needed or slot < self.inputs:
-                continue
-            needed.add(slot)
-            op, args = self.ops[slot - self.inputs]
-            stack.extend(a for a in args[: _arity(op)] if isinstance(a, int))
+        needed = needed_slots(self.ops, self.inputs, [o.ref for o in outputs])
         renumber = {i: i for i in range(self.inputs)}
         ops = []
         for slot in sorted(needed):
@@ -156,6 +148,19 @@ class Tape:
             ops.append((op, mapped + args[n:]))
         outs = tuple(o.ref if o.const else renumber[o.ref] for o in outputs)
         return Program(inputs=self.inputs, ops=tuple(ops), outputs=outs)
+
+
+def needed_slots(ops, inputs: int, refs) -> set[int]:
+    """The slots of ``ops`` (computing slot inputs + i) that the values ``refs`` depend on."""
+    seen, stack = set(), [r for r in refs if isinstance(r, int)]
+    while stack:
+        slot = stack.pop()
+        if slot in seen or slot < inputs:
+            continue
+        seen.add(slot)
+        op, args = ops[slot - inputs]
+        stack.extend(a for a in args[: _arity(op)] if isinstance(a, int))
+    return seen
 
 
 def value_key(ref) -> tuple:
@@ -382,17 +387,7 @@ def _restricted(op: str, args: tuple) -> bool:
 
 def _only_for(program: Program, output: int):
     """The operations that only output ``output`` needs."""
-    def needed(outputs):
-        seen, stack = set(), [o for o in outputs if isinstance(o, int)]
-        while stack:
-            slot = stack.pop()
-            if slot in seen or slot < program.inputs:
-                continue
-            seen.add(slot)
-            op, args = program.ops[slot - program.inputs]
-            stack.extend(a for a in args[: _arity(op)] if isinstance(a, int))
-        return seen
-
-    others = needed([o for i, o in enumerate(program.outputs) if i != output])
-    for slot in needed([program.outputs[output]]) - others:
+    others = needed_slots(program.ops, program.inputs,
+                          [o for i, o in enumerate(program.outputs) if i != output])
+    for slot in needed_slots(program.ops, program.inputs, [program.outputs[output]]) - others:
         yield program.ops[slot - program.inputs]

@@ -58,6 +58,14 @@ def _shrunk(params, lr, weight_decay, ops):
     return ops.mul(params, 1 - lr * weight_decay, out=ops.buffer("shrunk"))
 
 
+def _weight_decay(grads, params, lr, weight_decay, decoupled, ops):
+    """(gradient, decayed parameters or None): decoupled decay shrinks the parameters (AdamW),
+    coupled decay adds wd*x to the gradient (L2)."""
+    if not decoupled:
+        return l2(grads, params, weight_decay, ops, out=ops.buffer("g")), None
+    return grads, _shrunk(params, lr, weight_decay, ops) if weight_decay != 0 else None
+
+
 def adam(lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8,
          weight_decay: float = 0.0, amsgrad: bool = False, bias_correction: bool = True,
          eps_inside_sqrt: bool = False) -> Optimizer:
@@ -187,13 +195,8 @@ def nadam(lr: float = 2e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float
     def update(grads, state, params, ops=ALLOCATE):
         t = state.t + 1
         bc2 = 1 - beta2**t
-        start = params
-        if decoupled_weight_decay:
-            g = grads
-            if weight_decay != 0:
-                start = _shrunk(params, lr, weight_decay, ops)
-        else:
-            g = l2(grads, params, weight_decay, ops, out=ops.buffer("g"))
+        g, start = _weight_decay(grads, params, lr, weight_decay, decoupled_weight_decay, ops)
+        start = params if start is None else start
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (t * momentum_decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((t + 1) * momentum_decay)))
         mu_product = state.mu_product * mu
@@ -242,13 +245,7 @@ def radam(lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float
 
     def update(grads, state, params, ops=ALLOCATE):
         t = state.t + 1
-        start = None
-        if decoupled_weight_decay:
-            g = grads
-            if weight_decay != 0:
-                start = _shrunk(params, lr, weight_decay, ops)
-        else:
-            g = l2(grads, params, weight_decay, ops, out=ops.buffer("g"))
+        g, start = _weight_decay(grads, params, lr, weight_decay, decoupled_weight_decay, ops)
         m, v = _moments(g, state, beta1, beta2, ops)
         bc2 = 1 - beta2**t
         step = ops.mul(ops.div(m, 1 - beta1**t, out=ops.buffer("step")), lr,
