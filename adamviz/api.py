@@ -86,6 +86,7 @@ def plot(result: Result, ax=None, view: str = "contour", title: str | None = Non
     """
     from .render.figure import make_panel, new_figure, run_labels
     from .render.panels import legend_handles
+    from .render.style import literal_legend
     from .render.views import VIEWS
 
     (view,) = check_views(result, [view])
@@ -95,24 +96,26 @@ def plot(result: Result, ax=None, view: str = "contour", title: str | None = Non
     panel.show([run.steps for run in result.runs])
     if legend:
         handles = legend_handles(result, run_labels(result), minima=VIEWS[view].shows_minima)
-        panel.legend = ax.legend(handles=handles, fontsize=9, framealpha=0.9)
+        panel.legend = literal_legend(ax.legend(handles=handles, fontsize=9, framealpha=0.9))
     return panel
 
 
 def save_plot(result: Result, path, views=("contour",), dpi: int | None = None,
-              title: str | None = None, elev: float = 35.0, azim: float = -60.0) -> Path:
+              title: str | None = None, elev: float = 35.0, azim: float = -60.0,
+              math: bool = False) -> Path:
     """Draw ``result`` (one panel per view, side by side) and save it; the suffix picks the
-    format (png, svg, pdf)."""
+    format (png, svg, pdf). The title is drawn as written; with ``math`` its ``$...$`` parts
+    are mathtext."""
     from .render.figure import save_still
 
     return save_still(result, path, check_views(result, views), dpi=dpi, title=title,
-                      elev=elev, azim=azim)
+                      elev=elev, azim=azim, math=math)
 
 
 def animate(result: Result, path, views=("contour",), fps: float = 20, frames: int = 200,
             hold: float = 1.0, loop: bool = True, title: str | None = None,
             dpi: int | None = None,
-            elev: float = 35.0, azim: float = -60.0, progress=None):
+            elev: float = 35.0, azim: float = -60.0, progress=None, math: bool = False):
     """Animate every run of ``result`` into ``path`` (.gif, or .mp4 with the video extra).
 
     Returns an ``AnimationInfo`` (frames, the fps it really plays at, size).
@@ -121,7 +124,7 @@ def animate(result: Result, path, views=("contour",), fps: float = 20, frames: i
 
     return render(result, path, check_views(result, views), fps=fps, max_frames=frames,
                   hold=hold, loop=loop, title=title, progress=progress, dpi=dpi, elev=elev,
-                  azim=azim)
+                  azim=azim, math=math)
 
 
 def export(result: Result, path) -> Path:

@@ -11,6 +11,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from .core.errors import on_sigterm
 from .core.io import check_writable, write_text_atomic
 from .exports import summary_csv, summary_markdown
 from .render.views import VIEWS
@@ -109,7 +110,10 @@ def run_batch(experiments, out_dir, jobs: int = 1, progress=None):
     if jobs > 1 and len(experiments) > 1:
         import multiprocessing
 
-        with multiprocessing.get_context("spawn").Pool(min(jobs, len(experiments))) as pool:
+        # Workers unwind on SIGTERM as the parent does (temporary files removed); leaving the
+        # block by any exception terminates and joins them, so none outlives the batch.
+        context = multiprocessing.get_context("spawn")
+        with context.Pool(min(jobs, len(experiments)), initializer=on_sigterm) as pool:
             pending = [pool.apply_async(experiment_job, (e, out_dir)) for e in experiments]
             for exp, job in zip(experiments, pending, strict=True):
                 outcomes.append(job.get())

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import math
 import os
-import tomllib
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from .core.errors import InputError
 from .core.expressions import Formula, parse
+from .core.io import read_toml
 from .core.names import suggest
 
 ENV_VAR = "ADAMVIZ_SURFACES"
@@ -86,7 +86,7 @@ class Surface:
     def __getstate__(self):
         """Pickle without the compiled programs; they are rebuilt on first use."""
         state = dict(self.__dict__)
-        for key in ("derivatives", "_evaluators"):
+        for key in ("derivatives", "_evaluators", "checked"):
             state.pop(key, None)
         return state
 
@@ -120,6 +120,14 @@ class Surface:
     def hessian(self, points):
         """Exact Hessian at each point, shape (N, dims, dims)."""
         return self.evaluator("hessian")(points).T.reshape(-1, self.dims, self.dims).copy()
+
+    @cached_property
+    def checked(self) -> bool:
+        """True once the numeric checks (``surface_checks.py``) have passed; raises otherwise."""
+        from .surface_checks import check
+
+        check(self)
+        return True
 
     def global_minima(self) -> tuple[Minimum, ...]:
         return tuple(m for m in self.minima if m.kind == "global")
@@ -170,15 +178,7 @@ def load(spec: str | os.PathLike, extra_dirs=()) -> Surface:
 
 
 def load_file(path: Path, expected_name: str | None = None) -> Surface:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"Cannot read surface file {str(path)!r}: {exc}.") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}.") from None
-    surface = from_dict(data, source=str(path))
+    surface = from_dict(read_toml(path, "Surface file"), source=str(path))
     if expected_name is not None and surface.name != expected_name:
         raise InputError(f"{path}: name {surface.name!r} does not match the file name "
                          f"{expected_name!r}; rename one of them.")
@@ -208,6 +208,11 @@ def from_dict(data: dict, source: str = "<memory>") -> Surface:
     start = _point(data["start"], dims, f"{source}: start") if "start" in data else None
     minima = tuple(_minimum(m, dims, f"{source}: minima[{i}]")
                    for i, m in enumerate(_list(data, "minima", source)))
+    box = (xlim,) if ylim is None else (xlim, ylim)
+    for i, m in enumerate(minima):
+        if any(not lo <= v <= hi for v, (lo, hi) in zip(m.point, box, strict=True)):
+            raise InputError(f"{source}: minima[{i}] at {list(m.point)} lies outside the box "
+                             f"(xlim, ylim); list only minima inside it.")
     steps = None
     if "steps" in data:
         steps = data["steps"]
@@ -247,12 +252,23 @@ def _list(data, key, source) -> list:
     return value
 
 
+MAX_COORDINATE = 1e12  # a box beyond this cannot be drawn or stepped through meaningfully
+
+
 def _interval(data, key, source) -> tuple[float, float]:
     value = data[key]
     if (not isinstance(value, list) or len(value) != 2 or not all(map(_number, value))
             or not value[0] < value[1]):
         raise InputError(f"{source}: {key} must be [low, high] with low < high, got {value!r}.")
-    return float(value[0]), float(value[1])
+    lo, hi = float(value[0]), float(value[1])
+    if max(abs(lo), abs(hi)) > MAX_COORDINATE:
+        raise InputError(f"{source}: {key} = {value!r} reaches beyond ±{MAX_COORDINATE:g}; "
+                         f"rescale the formula so the box is smaller.")
+    if hi - lo < 1e-9 * max(1.0, abs(lo), abs(hi)):
+        raise InputError(f"{source}: {key} = {value!r} is too narrow for its position "
+                         f"(floating point cannot tell points apart in it); shift the formula "
+                         f"so the box lies near 0.")
+    return lo, hi
 
 
 def _point(value, dims, where) -> tuple[float, ...]:

@@ -7,11 +7,13 @@ commands are decorators defined once (``options.py``); heavy modules (numpy, mat
 imported inside the commands, so ``adamviz --help`` stays fast.
 """
 
+from ..core.errors import on_sigterm
 from . import compare, listing, runs  # noqa: F401  (each registers its commands)
 from .group import cli
 
 
 def main():
+    on_sigterm()
     cli(prog_name="adamviz")
 
 

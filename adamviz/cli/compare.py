@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import click
 
 from ..core.errors import InputError, RunError
@@ -45,7 +47,9 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, dpi, quiet):
       adamviz basins -s himmelblau --opt adam:lr=0.05 --grid 100 -o himmelblau-basins.svg
     """
     from .. import api
-    from ..render.compare import save_basins
+    from ..core.limits import check_pixels
+    from ..render.compare import basins_size, save_basins
+    from ..render.figure import STILL_DPI
     from ..studies.basins import check_size
 
     if grid < 1:
@@ -54,6 +58,7 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, dpi, quiet):
     surface_obj = api.load_surface(surface, surfaces_dir)
     path = out or f"outputs/{surface_obj.name}-basins.png"
     api.check_output(path, animations=False)
+    check_pixels(*basins_size(len(opts or "abc")), dpi or STILL_DPI)
     with progress_bar(quiet, "optimizers") as progress:
         found = api.basins(surface_obj, opts or ("sgd", "momentum", "adam"), grid=grid,
                            steps=steps, lr=lr, tol=tol or None, progress=progress)
@@ -91,13 +96,17 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     """
     from .. import api
     from ..core.io import write_text_atomic
+    from ..core.limits import check_panels, check_pixels
     from ..exports import summary_csv, summary_json
-    from ..render.compare import save_sweep_grid
+    from ..render.compare import save_sweep_grid, sweep_layout, sweep_size
+    from ..render.figure import STILL_DPI
     from ..results import format_table
     from ..studies.sweep import parse_params
 
     surface_obj = api.load_surface(surface, surfaces_dir)
     swept = parse_params(params)
+    check_panels(math.prod(len(v) for v in swept.values()))
+    check_pixels(*sweep_size(*sweep_layout(list(swept.values()) or [[0]])), dpi or STILL_DPI)
     path = out or f"outputs/{surface_obj.name}-{opts.split(':')[0]}-sweep.png"
     api.check_output(path, animations=False)
     if export_path:

@@ -7,33 +7,61 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import os
 import sys
 import time
 
 import click
 
-from ..core.errors import InputError, RunError
+from ..core.errors import InputError, RunError, Terminated
+from ..core.io import command_inputs
 
 
 class AdamvizGroup(click.Group):
-    """A group whose errors are one line: ``Error: <what> (see 'adamviz run --help')``."""
+    """A group whose errors are one line: ``Error: <what> (see 'adamviz run --help')``.
+
+    Exit codes: 2 bad input, 1 a failure while running, 130 Ctrl-C, 143 SIGTERM. Whatever
+    happens, no traceback reaches the user (``ADAMVIZ_DEBUG=1`` shows one for a bug report).
+    """
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
-            return super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            with command_inputs():
+                return super().main(args, prog_name, complete_var, standalone_mode=False,
+                                    **extra)
         try:
-            code = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            with command_inputs():
+                code = super().main(args, prog_name, complete_var, standalone_mode=False,
+                                    **extra)
         except click.UsageError as exc:
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-            click.echo(f"Error: {exc.format_message()}{hint}", err=True)
-            sys.exit(exc.exit_code)
+            _fail(f"Error: {exc.format_message()}{hint}", exc.exit_code)
         except click.ClickException as exc:
-            exc.show()
-            sys.exit(exc.exit_code)
+            _fail(f"Error: {exc.format_message()}", exc.exit_code)
         except (click.Abort, KeyboardInterrupt):
-            click.echo("Aborted.", err=True)
-            sys.exit(130)
+            _fail("Aborted.", 130)
+        except Terminated:
+            _fail("Terminated.", 143)
+        except Exception as exc:  # a bug: still one line, and how to see more
+            if os.environ.get("ADAMVIZ_DEBUG"):
+                raise
+            _fail(f"Error: {_unexpected(exc)} (set ADAMVIZ_DEBUG=1 to see where; please "
+                  f"report it)", 1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _unexpected(exc: Exception) -> str:
+    if isinstance(exc, MemoryError):
+        return "out of memory; ask for fewer steps, starts or a smaller picture"
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f" ({exc.filename})" if exc.filename else ""
+        return f"{exc.strerror}{where}"
+    return f"{type(exc).__name__}: {exc}".strip().rstrip(":")
+
+
+def _fail(line: str, code: int):
+    click.echo(line.replace("\n", " "), err=True)
+    sys.exit(code)
 
 
 def library_errors(func):

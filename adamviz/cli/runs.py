@@ -74,13 +74,15 @@ def _tuned(surface, opts, starts, settings, tune, grid, criterion, quiet):
 @click.option("--azim", type=float, default=-60.0, show_default=True,
               help="3d view: camera azimuth in degrees.")
 @dpi_option
-@click.option("--title", help="Title of the picture (default: the surface's name).")
+@click.option("--title", help="Title of the picture (default: the surface's name), drawn as "
+                                "written.")
+@click.option("--math", is_flag=True, help="Draw $...$ in --title as math (mathtext).")
 @tune_options
 @quiet_option
 @library_errors
 def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patience, out,
-        export_path, no_plot, views, fps, frames, hold, loop, elev, azim, dpi, title, tune,
-        tune_grid, criterion, quiet):
+        export_path, no_plot, views, fps, frames, hold, loop, elev, azim, dpi, title, math,
+        tune, tune_grid, criterion, quiet):
     """Run optimizers on a surface and draw their paths.
 
     Each --opt with each --start is one run, numbered in the order of the flags. Prints a table
@@ -104,6 +106,10 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
         api.check_export(export_path)
     surface_obj = api.load_surface(surface, surfaces_dir)
     view_list = api.check_views(surface_obj, views)
+    if not no_plot:
+        from ..render.figure import check_size
+
+        check_size(len(view_list), dpi, animated=kind == "animation")
     settings = _settings(steps, None if tune else lr, noise, seed, tol, patience)
     specs, tunings = _tuned(surface_obj, opts or ("adam",), starts, settings, tune, tune_grid,
                             criterion, quiet)
@@ -117,11 +123,11 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
             with progress_bar(quiet, "rendering frames") as progress:
                 info = api.animate(result, path, view_list, fps=fps, frames=frames, hold=hold,
                                    loop=loop, title=title, dpi=dpi, elev=elev, azim=azim,
-                                   progress=progress)
+                                   progress=progress, math=math)
             written.append(f"{path} ({info.describe()})")
         else:
             written.append(api.save_plot(result, path, view_list, dpi=dpi, title=title,
-                                         elev=elev, azim=azim))
+                                         elev=elev, azim=azim, math=math))
     if export_path is not None:
         written.append(api.export(result, export_path))
     if not quiet:

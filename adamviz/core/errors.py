@@ -17,3 +17,18 @@ class InputError(AdamvizError, ValueError):
 
 class RunError(AdamvizError, RuntimeError):
     """Something failed while doing valid work (e.g. the disk filled up while writing)."""
+
+
+class Terminated(BaseException):
+    """SIGTERM, raised where the program is (see ``on_sigterm``) so that it unwinds as Ctrl-C
+    does: temporary files are removed and worker processes stopped on the way out."""
+
+
+def on_sigterm() -> None:
+    """Turn SIGTERM into ``Terminated`` in this process (the CLI and its workers)."""
+    import signal
+
+    def handler(signum, frame):
+        raise Terminated()
+
+    signal.signal(signal.SIGTERM, handler)

@@ -1,7 +1,14 @@
-"""Atomic file output: write to a temporary file beside the target, then rename over it.
+"""Files in and out, safely.
 
-A failed or interrupted write (an exception, Ctrl-C) removes the temporary file, so the target
-is either the complete new file or whatever was there before; never a truncated file.
+In: ``read_toml`` reads every definition file (surfaces, batch files, recipes) the same way:
+bounded in size, any way of being unreadable or malformed is one ``InputError`` naming the file,
+and the file is remembered as an input of this command.
+
+Out: write to a temporary file beside the target, then rename over it. A failed or interrupted
+write (an exception, Ctrl-C, SIGTERM, a full disk) removes the temporary file, so the target is
+either the complete new file or whatever was there before; never a truncated file. An output
+that is one of the inputs (the same file, also through a link) is refused before anything is
+written.
 """
 
 from __future__ import annotations
@@ -9,14 +16,86 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import InputError, RunError
 
+MAX_INPUT_BYTES = 1 << 20  # a definition file larger than 1 MiB is not one
+_inputs: dict[str, tuple[int, int]] = {}  # input path -> (device, inode) when read
+
+
+def note_input(path) -> None:
+    """Remember ``path`` as an input: no output of this command may replace it."""
+    with contextlib.suppress(OSError):
+        st = os.stat(path)
+        _inputs[os.path.abspath(path)] = (st.st_dev, st.st_ino)
+
+
+@contextlib.contextmanager
+def command_inputs() -> Iterator[None]:
+    """One command's inputs: forgotten when it ends (the CLI runs each command in one)."""
+    saved = dict(_inputs)
+    _inputs.clear()
+    try:
+        yield
+    finally:
+        _inputs.clear()
+        _inputs.update(saved)
+
+
+def _input_at(path) -> str | None:
+    """The input that ``path`` is (the same file now, through any link), if any."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    for name, key in _inputs.items():
+        if key == (st.st_dev, st.st_ino):
+            with contextlib.suppress(OSError):
+                if os.path.samefile(name, path):
+                    return name
+    return None
+
+
+def _refuse_input(path) -> None:
+    source = _input_at(path)
+    if source is not None:
+        same = "" if os.path.abspath(path) == source else f" (it is {source!r})"
+        raise InputError(f"Output {str(path)!r} is an input of this command{same}; writing it "
+                         f"would destroy it. Choose another output name.")
+
+
+def read_toml(path, what: str) -> dict:
+    """A definition file as a dict; ``what`` names it in messages ("Surface file")."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_INPUT_BYTES + 1)
+    except FileNotFoundError:
+        raise InputError(f"{what} {str(path)!r} does not exist.") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} {str(path)!r} is a folder; give a .toml file.") from None
+    except OSError as exc:
+        raise InputError(f"Cannot read {what.lower()} {str(path)!r}: "
+                         f"{exc.strerror or exc}.") from None
+    note_input(path)
+    if len(raw) > MAX_INPUT_BYTES:
+        raise InputError(f"{path}: larger than {MAX_INPUT_BYTES // 1024} KiB; a {what.lower()} "
+                         f"is a short TOML text.")
+    try:
+        return tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a text file (not UTF-8); expected TOML.") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}.") from None
+    except RecursionError:
+        raise InputError(f"{path}: not valid TOML: nested too deeply.") from None
+
 
 def check_writable(path: str | os.PathLike, create_parent: bool = True) -> Path:
-    """Fail early (before any work) when ``path`` cannot be written.
+    """Fail early (before any work) when ``path`` cannot be written or is an input.
 
     Creates the parent folder when ``create_parent`` is true (as ``outputs/`` on first use).
     """
@@ -25,6 +104,7 @@ def check_writable(path: str | os.PathLike, create_parent: bool = True) -> Path:
     if path.is_dir():
         raise InputError(f"Output path {str(path)!r} is a folder; give a file name such as "
                          f"{str(path / 'plot.png')!r}.")
+    _refuse_input(path)
     if not parent.exists() and create_parent:
         try:
             parent.mkdir(parents=True, exist_ok=True)
@@ -60,8 +140,10 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> None:
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     """A temporary path next to ``path`` (same suffix) for writers that need a file name; on
-    success it replaces ``path`` atomically, on any failure it is removed."""
+    success it replaces ``path`` atomically, on any failure it is removed. A failure of the
+    file system (full disk, lost permission) is a ``RunError`` naming the file."""
     path = Path(path)
+    _refuse_input(path)
     parent = path.parent if str(path.parent) else Path(".")
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}",
@@ -75,7 +157,15 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
+    except OSError as exc:
+        _remove(tmp)
+        raise RunError(f"Cannot write {str(path)!r}: {exc.strerror or exc}; nothing was "
+                       f"changed.") from None
     except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
+        _remove(tmp)
         raise
+
+
+def _remove(tmp) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(tmp)

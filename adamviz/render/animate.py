@@ -16,12 +16,12 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.io import atomic_open, atomic_path
+from ..core.limits import check_frames
 from . import style
-from .figure import compose, settle
+from .figure import FRAME_DPI, FRAME_PANEL, compose, settle
 from .frames import frame_steps, gif_delay, hold_delay, run_steps
 
 FORMATS = (".gif", ".mp4")
-FRAME_DPI = 100  # animation frames: 640x480 for one panel
 MAX_FPS_MP4 = 240
 
 
@@ -49,6 +49,7 @@ def check_settings(path, fps: float, max_frames: int, hold: float) -> str:
         raise InputError(f"Not an animation format: {suffix!r}; use .gif or .mp4.")
     if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
         raise InputError(f"Invalid --frames: {max_frames} (must be a whole number >= 1).")
+    check_frames(max_frames)
     if not (np.isfinite(hold) and 0 <= hold <= 600):
         raise InputError(f"Invalid --hold: {hold} (seconds, from 0 to 600).")
     if suffix == ".gif":
@@ -70,7 +71,7 @@ def check_settings(path, fps: float, max_frames: int, hold: float) -> str:
 class Animator:
     """A composed figure with its background drawn once; ``frame(step)`` renders one frame."""
 
-    def __init__(self, result, views, title=None, panel_size=(6.4, 4.8), dpi=None, **kwargs):
+    def __init__(self, result, views, title=None, panel_size=FRAME_PANEL, dpi=None, **kwargs):
         self.result = result
         self.fig, self.panels = compose(result, views, animated=True, title=title,
                                         panel_size=panel_size, dpi=dpi or FRAME_DPI, counter=True,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
@@ -36,16 +38,33 @@ def draw_basins(axes, basins):
                                 aspect="auto"))
         draw_minima(ax, s.minima)
         ax.set_title(f"{label}\n{basins.share(i, 'global'):.1%} reach a global minimum",
+                     **style.LITERAL,
                      fontsize=11)
         ax.set_xlabel("start x")
     axes[0].set_ylabel("start y")
     return images
 
 
+def basins_size(panels: int) -> tuple[float, float]:
+    return 4.6 * panels, 5.0
+
+
+def sweep_size(rows: int, cols: int) -> tuple[float, float]:
+    return 4.2 * cols + 1.2, 3.6 * rows + 0.8
+
+
+def sweep_layout(values) -> tuple[int, int]:
+    """Rows and columns of a sweep's small multiples: the first swept list down, the second
+    across; with more than two lists, one row per setting."""
+    if len(values) > 2:
+        return math.prod(len(v) for v in values), 1
+    return len(values[0]), len(values[1]) if len(values) > 1 else 1
+
+
 def save_basins(basins, path, dpi: int | None = None):
     image_format(path)
     n = len(basins.labels)
-    fig = new_figure(4.6 * n, 5.0)
+    fig = new_figure(*basins_size(n), out_dpi=dpi or STILL_DPI)
     axes = [fig.add_subplot(1, n, i + 1) for i in range(n)]
     draw_basins(axes, basins)
     colors = basin_colors(len(basins.surface.minima))
@@ -53,9 +72,9 @@ def save_basins(basins, path, dpi: int | None = None):
                for c, m in zip(colors, basins.surface.minima, strict=False)]
     handles += [Patch(color=DIVERGED_COLOR, label="diverged"),
                 Patch(facecolor=UNSETTLED_COLOR, edgecolor="0.6", label="not converged")]
-    fig.legend(handles=handles, loc="outside lower center", ncols=min(len(handles), 4),
-               frameon=False, fontsize=10)
-    fig.suptitle(f"Where each start ends: {basins.surface.name}", fontsize=13)
+    style.literal_legend(fig.legend(handles=handles, loc="outside lower center",
+                                    ncols=min(len(handles), 4), frameon=False, fontsize=10))
+    fig.suptitle(f"Where each start ends: {basins.surface.name}", fontsize=13, **style.LITERAL)
     with atomic_open(path, "wb") as handle:
         fig.savefig(handle, format=image_format(path), dpi=dpi or STILL_DPI)
     return path
@@ -65,10 +84,7 @@ def save_sweep_grid(sweep, path, dpi: int | None = None):
     """Small multiples: one contour panel per swept setting, one shared view and colour scale."""
     image_format(path)
     names, values = sweep.names, sweep.values
-    rows = len(values[0])
-    cols = len(values[1]) if len(values) > 1 else 1
-    if len(values) > 2:  # more than two swept parameters: one row per setting
-        rows, cols = len(sweep.cells), 1
+    rows, cols = sweep_layout(values)
     return save_small_multiples(sweep.surface, [(c.title, c.result) for c in sweep.cells],
                                 rows, cols, f"{sweep.optimizer} on {sweep.surface.name}: "
                                 + " x ".join(names), path, dpi)
@@ -76,7 +92,7 @@ def save_sweep_grid(sweep, path, dpi: int | None = None):
 
 def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int | None = None):
     """One contour panel per (title, result), one shared view and colour scale."""
-    fig = new_figure(4.2 * cols + 1.2, 3.6 * rows + 0.8)
+    fig = new_figure(*sweep_size(rows, cols), out_dpi=dpi or STILL_DPI)
     view = view_box(surface.box, [r.points for _, res in panels for r in res.runs])
     drawn = []
     for k, (name, result) in enumerate(panels):
@@ -84,7 +100,7 @@ def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int | No
         panel = ContourPanel(ax, result, colorbar=False, view=view)
         panel.show([r.steps for r in result.runs])
         status = ", ".join(sorted({r.status for r in result.runs}))
-        ax.set_title(f"{name}\n{status}", fontsize=10)
+        ax.set_title(f"{name}\n{status}", fontsize=10, **style.LITERAL)
         ax.set_xlabel("")
         ax.set_ylabel("")
         drawn.append(panel)
@@ -92,9 +108,9 @@ def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int | No
     bar.set_label("loss (one scale for all panels)")
     first = panels[0][1]
     handles = legend_handles(first, [first.runs[0].optimizer], minima=True)
-    fig.legend(handles=handles[1:], loc="outside lower center", ncols=len(handles) - 1,
-               frameon=False, fontsize=10)
-    fig.suptitle(title, fontsize=13)
+    style.literal_legend(fig.legend(handles=handles[1:], loc="outside lower center",
+                                    ncols=len(handles) - 1, frameon=False, fontsize=10))
+    fig.suptitle(title, fontsize=13, **style.LITERAL)
     with atomic_open(path, "wb") as handle:
         fig.savefig(handle, format=image_format(path), dpi=dpi or STILL_DPI)
     return path

@@ -14,14 +14,23 @@ from matplotlib.text import Annotation
 
 from ..core.errors import InputError
 from ..core.io import atomic_open
+from ..core.limits import check_pixels
 from .panels import legend_handles
+from .style import literal_legend
 from .views import VIEWS, panel_class
 
 STILL_DPI = 120  # pictures, unless the caller says otherwise
+STILL_PANEL = (8.0, 6.0)  # inches per view of a picture
+FRAME_DPI = 100  # animation frames: 640x480 for one panel
+FRAME_PANEL = (6.4, 4.8)
 # Output format by file suffix, like savefig.
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
-def new_figure(width: float = 9.0, height: float = 6.0, dpi: float = 100) -> Figure:
+def new_figure(width: float = 9.0, height: float = 6.0, dpi: float = 100,
+               out_dpi: float | None = None) -> Figure:
+    """A figure with no pyplot; ``out_dpi`` is the resolution it will be saved at (its size in
+    pixels is checked against the limit before anything is drawn)."""
+    check_pixels(width, height, out_dpi or dpi)
     fig = Figure(figsize=(width, height), dpi=dpi, layout="constrained")
     FigureCanvasAgg(fig)
     return fig
@@ -62,16 +71,27 @@ def surface_title(surface) -> str:
     return "\n".join(textwrap.wrap(f"{surface.name}: {surface.description}", width=70))
 
 
-def compose(result, views=("contour",), animated=False, title=None, panel_size=(8.0, 6.0),
-            dpi=100, elev=35.0, azim=-60.0, counter=False, marks=()):
+def check_size(views: int, dpi=None, animated: bool = False) -> None:
+    """Refuse, before any work, a picture (or animation frame) of ``views`` panels too large
+    to draw."""
+    width, height = FRAME_PANEL if animated else STILL_PANEL
+    check_pixels(width * views, height, dpi or (FRAME_DPI if animated else STILL_DPI),
+                 "animation frame" if animated else "picture")
+
+
+def compose(result, views=("contour",), animated=False, title=None, panel_size=STILL_PANEL,
+            dpi=100, elev=35.0, azim=-60.0, counter=False, marks=(), math=False,
+            out_dpi=None):
     """A figure with one panel per view side by side and one legend below; (fig, panels).
+
+    The title is drawn as written; with ``math`` its ``$...$`` parts are mathtext.
 
     With ``counter`` the line under the title holds a step counter: its fixed part ("step",
     "/ total") is drawn with the figure, and ``fig.counter_artist`` (invisible, same font and
     place) is what an animation uses for the digits.
     """
     width, height = panel_size
-    fig = new_figure(width * len(views), height, dpi=dpi)
+    fig = new_figure(width * len(views), height, dpi=dpi, out_dpi=out_dpi)
     grid = fig.add_gridspec(1, len(views))
     single = len(views) == 1
     panels = [make_panel(v, grid[0, i], result, animated, None if single else VIEWS[v].title,
@@ -79,7 +99,7 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=(
     heading = title or surface_title(result.surface)
     if counter:
         heading += "\n "  # an empty line under the title, for the step counter
-    suptitle = fig.suptitle(heading, fontsize=13)
+    suptitle = fig.suptitle(heading, fontsize=13, parse_math=math)
     if counter:
         # Anchored to the bottom of the title's box (its empty second line), placed at draw time.
         total = max(run.steps for run in result.runs)
@@ -93,8 +113,8 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=(
                              marks=marks if any(VIEWS[v].marks for v in views) else ())
     chars = [len(h.get_label()) + 5 for h in handles]  # label plus its handle, ~ 14 per inch
     per_row = max(1, int(len(views) * width * 14 // max(chars)))
-    fig.legend(handles=handles, loc="outside lower center", fontsize=10, frameon=False,
-               ncols=min(len(handles), per_row))
+    literal_legend(fig.legend(handles=handles, loc="outside lower center", fontsize=10,
+                              frameon=False, ncols=min(len(handles), per_row)))
     return fig, panels
 
 
@@ -127,7 +147,8 @@ def save(fig: Figure, path: str | Path, dpi: int | None = None) -> Path:
 def save_still(result, path, views=("contour",), dpi=None, title=None, **kwargs) -> Path:
     """Draw ``result`` in ``views`` at its last step and save it; the suffix picks the format."""
     image_format(path)
-    fig, panels = compose(result, views, animated=False, title=title, **kwargs)
+    fig, panels = compose(result, views, animated=False, title=title,
+                          out_dpi=dpi or STILL_DPI, **kwargs)
     for panel in panels:
         panel.show(final_steps(result))
     settle(fig)

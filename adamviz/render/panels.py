@@ -89,7 +89,7 @@ class ContourPanel(Panel):
         ax.set_xlabel("x", fontsize=12)
         ax.set_ylabel("y", fontsize=12)
         if title:
-            ax.set_title(title, fontsize=12)
+            ax.set_title(title, fontsize=12, **style.LITERAL)
         (x0, x1), (y0, y1) = self.view
         if 1 / 3 <= (y1 - y0) / (x1 - x0) <= 3:
             ax.set_aspect("equal", adjustable="box")  # true geometry: step lengths look right
@@ -159,7 +159,7 @@ class CurvePanel(Panel):
         ax.set_ylabel("loss" if surface.dims == 1 else "loss (lowest over y: the side view)",
                       fontsize=11)
         if title:
-            ax.set_title(title, fontsize=12)
+            ax.set_title(title, fontsize=12, **style.LITERAL)
 
     def show(self, ks):
         for trail, run, k in zip(self.trails, self.runs, ks, strict=True):
@@ -217,7 +217,7 @@ class LossPanel(Panel):
         ax.grid(True, which="major", alpha=0.3)
         self.log = log
         if title:
-            ax.set_title(title, fontsize=12)
+            ax.set_title(title, fontsize=12, **style.LITERAL)
 
     def _y(self, losses):
         y = np.asarray(losses, dtype=float) - (self.offset or 0.0)

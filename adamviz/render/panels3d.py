@@ -52,7 +52,7 @@ class ThreeDPanel(Panel):
         ax.set_ylabel("y")
         ax.set_zlabel("loss")
         if title:
-            ax.set_title(title, fontsize=12)
+            ax.set_title(title, fontsize=12, **style.LITERAL)
 
     def show(self, ks):
         done = self.finished(ks)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..results import step_lengths
+from . import style
 from .panels import Panel, _log_limits
 
 
@@ -28,7 +29,7 @@ def _label_two_axes(top, bottom, area, title, top_label, bottom_label) -> None:
     if hasattr(area, "subgridspec"):
         top.tick_params(labelbottom=False)  # stacked: only the lower axes names the steps
     if title:
-        top.set_title(title, fontsize=12)
+        top.set_title(title, fontsize=12, **style.LITERAL)
 
 
 class StepsPanel(Panel):

@@ -17,6 +17,18 @@ BACKGROUND_RANGE = (0.42, 1.0)
 MARKERS_UP_TO = 60  # draw a dot at every step when a run has at most this many steps
 
 
+# Text a user wrote (titles, surface descriptions, labels) is drawn as it is: a '$' is a dollar
+# sign, not the start of mathtext that may not parse. Math is drawn only when asked for.
+LITERAL = {"parse_math": False}
+
+
+def literal_legend(legend):
+    """A legend whose labels are drawn as they are (see ``LITERAL``)."""
+    for text in legend.get_texts():
+        text.set_parse_math(False)
+    return legend
+
+
 def run_color(i: int) -> str:
     return RUN_COLORS[i % len(RUN_COLORS)]
 

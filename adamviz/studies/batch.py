@@ -8,7 +8,6 @@ returns them as data. Drawing and writing the outputs is ``outputs.py``'s job.
 from __future__ import annotations
 
 import itertools
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,6 +15,7 @@ import numpy as np
 
 from .. import engine
 from ..core.errors import InputError
+from ..core.io import read_toml
 from ..core.names import suggest
 from ..core.specs import OptSpec, parse_opt
 from ..results import Result, Run, Summary
@@ -59,12 +59,7 @@ def load(path, outputs, path_outputs, surfaces_dir=()) -> list[Experiment]:
     """Read and check a batch file; ``outputs`` are the output names allowed, ``path_outputs``
     those that draw every step. ``InputError`` names the file, table and key."""
     path = Path(path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InputError(f"Batch file {str(path)!r} does not exist.") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}.") from None
+    data = read_toml(path, "Batch file")
     unknown = sorted(set(data) - {"experiment"})
     if unknown:
         raise InputError(f"{path}: unknown top-level key {unknown[0]!r}; the file holds "

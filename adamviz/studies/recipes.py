@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from ..core.errors import InputError
+from ..core.io import read_toml
 from ..core.names import suggest
 from ..surfaces import Surface, from_dict
 from . import claims
@@ -89,12 +89,8 @@ def load(spec: str) -> Recipe:
         if spec not in names:
             raise InputError(f"Unknown figure {spec!r}{suggest(spec, names)}")
         path = names[spec]
-    raw = path.read_bytes()
-    try:
-        data = tomllib.loads(raw.decode("utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}.") from None
-    return from_data(data, path, hashlib.sha256(raw).hexdigest()[:16])
+    data = read_toml(path, "Recipe file")
+    return from_data(data, path, hashlib.sha256(path.read_bytes()).hexdigest()[:16])
 
 
 def from_data(data: dict, path: Path, digest: str = "") -> Recipe:

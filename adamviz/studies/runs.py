@@ -15,6 +15,7 @@ import numpy as np
 
 from .. import engine, optimizers, surfaces
 from ..core.errors import InputError
+from ..core.limits import check_steps
 from ..core.names import suggest
 from ..core.specs import OptSpec, parse_opt, parse_point
 from ..optimizers import Optimizer
@@ -39,6 +40,8 @@ class Settings:
     def __post_init__(self):
         if self.steps is not None and (not _whole(self.steps) or self.steps < 1):
             raise InputError(f"Invalid steps: {self.steps} (must be a whole number >= 1)")
+        if self.steps is not None:
+            check_steps(self.steps)
         if self.lr is not None and not (_real(self.lr) and self.lr > 0):
             raise InputError(f"Invalid learning rate: {self.lr} (must be > 0)")
         if not (_real(self.noise) and self.noise >= 0):
@@ -76,6 +79,7 @@ def load_surface(spec, surfaces_dir=()) -> Surface:
         if name not in optimizers.OPTIMIZERS:
             raise InputError(f"{surface.source}: lr.{name}: unknown optimizer"
                              f"{suggest(name, optimizers.OPTIMIZERS)}")
+    surface.checked  # noqa: B018  (the numeric checks, once per surface)
     return surface
 
 
@@ -119,11 +123,21 @@ def starts_of(surface: Surface, starts) -> np.ndarray:
     if starts is None or len(starts) == 0:
         return np.array([surface.default_start], dtype=float)
     rows = [parse_point(s, surface.dims) if isinstance(s, str) else tuple(s) for s in starts]
+    lo, hi = engine.escape_box(surface)
     for row in rows:
         if len(row) != surface.dims or not all(_real(v) for v in row):
             raise InputError(f"Start {row} must be {surface.dims} finite numbers for "
                              f"{surface.name}.")
+        if any(not a <= v <= b for v, a, b in zip(row, lo, hi, strict=True)):
+            raise InputError(f"Start {point_text(row)} is far outside {surface.name}'s box "
+                             f"({_box_text(surface)}); a start must lie within "
+                             f"{engine.DIVERGE_FACTOR:g} box sizes of it.")
     return np.array(rows, dtype=float)
+
+
+def _box_text(surface: Surface) -> str:
+    return ", ".join(f"{axis} in [{lo:g}, {hi:g}]"
+                     for axis, (lo, hi) in zip("xy", surface.box, strict=False))
 
 
 def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULTS, *,

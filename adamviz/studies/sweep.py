@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 
 from ..core.errors import InputError
+from ..core.limits import check_panels
 from ..core.specs import OptSpec, format_value, parse_value
 from ..results import Result
 from ..surfaces import Surface
@@ -59,6 +61,7 @@ def sweep(surface, opt, params: dict[str, list], starts=None, settings: Settings
         if not values:
             raise InputError(f"The sweep list of {name!r} is empty.")
     names = tuple(params)
+    check_panels(math.prod(len(v) for v in params.values()))
     combos = [dict(zip(names, c, strict=True)) for c in itertools.product(*params.values())]
     specs = [OptSpec(name=spec.name, hyperparams={**spec.hyperparams, **c}) for c in combos]
     for s in specs:  # every combination is checked before any runs

@@ -1,0 +1,64 @@
+"""How much one command may ask for, in one place. Each refusal says what the request would
+cost (memory or time, from measured rates on a 2-core machine) and what the limit is.
+
+Below the limits nothing is allocated up front for steps that are never taken: paths grow as
+runs go (``recorders.py``).
+"""
+
+from __future__ import annotations
+
+from .errors import InputError
+
+MAX_STEPS = 10_000_000
+PATH_BYTES_PER_STEP = 120  # one run's recorded step: point, loss, gradient, rates, moments
+SECONDS_PER_STEP = 40e-6  # one step of a few runs, mostly interpreter overhead
+MAX_SWEEP_PANELS = 64
+SECONDS_PER_PANEL, MB_PER_PANEL = 0.2, 1.5  # a sweep panel: runs, contours and drawing
+MAX_FRAMES = 3000
+MAX_PIXELS = 50_000_000  # a picture or frame (width x height); RGBA, 4 bytes a pixel
+
+
+def _size(nbytes: float) -> str:
+    for unit, scale in (("TB", 1e12), ("GB", 1e9), ("MB", 1e6)):
+        if nbytes >= scale:
+            return f"{nbytes / scale:,.1f} {unit}"
+    return f"{nbytes / 1e3:,.0f} kB"
+
+
+def _duration(seconds: float) -> str:
+    for unit, scale in (("days", 86400), ("hours", 3600), ("minutes", 60)):
+        if seconds >= scale:
+            return f"{seconds / scale:,.1f} {unit}"
+    return f"{seconds:,.1f} s"
+
+
+def check_steps(steps: int) -> None:
+    if steps > MAX_STEPS:
+        raise InputError(
+            f"Invalid steps: {steps:,} is more than the {MAX_STEPS:,} a run may take (one run "
+            f"using them all would keep {_size(steps * PATH_BYTES_PER_STEP)} of path and take "
+            f"about {_duration(steps * SECONDS_PER_STEP)}).")
+
+
+def check_panels(count: int) -> None:
+    if count > MAX_SWEEP_PANELS:
+        raise InputError(
+            f"A sweep of {count:,} settings would draw {count:,} panels; at most "
+            f"{MAX_SWEEP_PANELS} (it would take about {_duration(count * SECONDS_PER_PANEL)} "
+            f"and {_size(count * MB_PER_PANEL * 1e6)}). Sweep fewer values, or use "
+            f"`adamviz batch` with a sweep and summary outputs.")
+
+
+def check_frames(frames: int) -> None:
+    if frames > MAX_FRAMES:
+        raise InputError(f"Invalid --frames: {frames:,} is more than {MAX_FRAMES:,} (at 20 fps "
+                         f"that is {MAX_FRAMES // 20 // 60} minutes of animation).")
+
+
+def check_pixels(width_in: float, height_in: float, dpi: float, what: str = "picture") -> None:
+    width, height = round(width_in * dpi), round(height_in * dpi)
+    if width * height > MAX_PIXELS:
+        raise InputError(
+            f"A {width:,}x{height:,} {what} ({width * height / 1e6:,.0f} megapixels, "
+            f"{_size(width * height * 4)} to draw) is larger than {MAX_PIXELS / 1e6:.0f} "
+            f"megapixels; lower --dpi or draw fewer views.")

@@ -1,0 +1,94 @@
+"""The numeric checks of a surface, made once before it is first used (listing surfaces stays
+fast: it only parses). Each refusal names the file and says what would be right.
+
+- The formula is finite somewhere in the box (``log(-1 - x**2)`` is nowhere).
+- Every listed minimum is one: its gradient is near zero against the surface's typical gradient
+  on the box, and its Hessian is positive semi-definite. Otherwise the message gives the nearest
+  stationary point (Newton's method from the listed one) and what kind it is.
+- No local minimum lies below a global one.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .core.errors import InputError
+
+SAMPLES = 41  # per side of the grid the box is sampled on
+GRADIENT_TOL = 1e-4  # a minimum's gradient, relative to the median gradient over the box
+CURVATURE_TOL = 1e-6  # its Hessian's lowest eigenvalue, relative to the typical curvature
+
+
+def check(surface) -> None:
+    """Raise ``InputError`` unless ``surface`` is numerically usable as listed."""
+    grid = _grid(surface)
+    with np.errstate(all="ignore"):
+        values = surface.loss(grid)
+        grads = np.linalg.norm(surface.gradient(grid), axis=1)
+        hess = np.abs(surface.hessian(grid)).reshape(len(grid), -1).max(axis=1)
+    finite = np.isfinite(values)
+    if not finite.any():
+        raise InputError(f"{surface.source}: expr {surface.expr!r} is not finite anywhere in the "
+                         f"box (at the centre it is {values[len(values) // 2]}); check the "
+                         f"formula and xlim/ylim.")
+    g_scale = float(np.median(grads[np.isfinite(grads)])) if np.isfinite(grads).any() else 1.0
+    h_scale = float(np.median(hess[np.isfinite(hess)])) if np.isfinite(hess).any() else 1.0
+    losses = []
+    for i, minimum in enumerate(surface.minima):
+        where = f"{surface.source}: minima[{i}] at {_text(minimum.point)}"
+        losses.append(_check_minimum(surface, minimum, where, g_scale, h_scale))
+    glob = [v for v, m in zip(losses, surface.minima, strict=True) if m.kind == "global"]
+    for i, (value, minimum) in enumerate(zip(losses, surface.minima, strict=True)):
+        if minimum.kind == "local" and glob and value < min(glob) - 1e-12 * (1 + abs(value)):
+            raise InputError(f"{surface.source}: minima[{i}] (local, loss {value:.6g}) is lower "
+                             f"than the global minimum (loss {min(glob):.6g}); swap their "
+                             f"kinds.")
+
+
+def _grid(surface) -> np.ndarray:
+    axes = [np.linspace(lo, hi, SAMPLES) for lo, hi in surface.box]
+    mesh = np.meshgrid(*axes)
+    return np.column_stack([m.ravel() for m in mesh])
+
+
+def _check_minimum(surface, minimum, where, g_scale, h_scale) -> float:
+    point = np.array([minimum.point], dtype=float)
+    value = float(surface.loss(point)[0])
+    grad = surface.gradient(point)[0]
+    if not np.isfinite(value) or not np.isfinite(grad).all():
+        raise InputError(f"{where}: the loss or its gradient is not finite there.")
+    if np.linalg.norm(grad) > GRADIENT_TOL * max(g_scale, 1e-300):
+        raise InputError(f"{where} is not a minimum: the gradient there is {_text(grad)}, "
+                         f"against a typical {g_scale:.3g} on the box; "
+                         f"{_nearest(surface, point[0])}.")
+    lowest = float(np.linalg.eigvalsh(surface.hessian(point)[0]).min())
+    if lowest < -CURVATURE_TOL * max(h_scale, 1e-300):
+        raise InputError(f"{where} is not a minimum: the loss curves down there (Hessian "
+                         f"eigenvalue {lowest:.3g}); {_nearest(surface, point[0])}.")
+    return value
+
+
+def _nearest(surface, start: np.ndarray) -> str:
+    """Where Newton's method from ``start`` finds a stationary point, and what kind it is."""
+    p = start.copy()
+    with np.errstate(all="ignore"):
+        for _ in range(50):
+            g = surface.gradient(p[None])[0]
+            h = surface.hessian(p[None])[0]
+            try:
+                step = np.linalg.solve(h, g)
+            except np.linalg.LinAlgError:
+                break
+            p = p - step
+            if not np.isfinite(p).all():
+                break
+            if np.linalg.norm(step) <= 1e-12 * (1 + np.linalg.norm(p)):
+                eig = np.linalg.eigvalsh(surface.hessian(p[None])[0])
+                kind = ("a minimum" if eig.min() > 0 else "a maximum" if eig.max() < 0
+                        else "a saddle point")
+                return f"the nearest stationary point is {kind} at {_text(p)}"
+    return "no stationary point was found near it"
+
+
+def _text(p) -> str:
+    return "(" + ", ".join(f"{float(v):.6g}" for v in np.ravel(p)) + ")"
