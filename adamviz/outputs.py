@@ -11,7 +11,6 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
-from .core.errors import on_sigterm
 from .core.io import check_writable, write_text_atomic
 from .exports import summary_csv, summary_markdown
 from .render.views import VIEWS
@@ -25,20 +24,21 @@ class Output:
     name: str
     writes: str  # what it writes, for the README and error messages
     every_step: bool  # needs every step of every run (so at most batch.MAX_PATH_RUNS runs)
+    file: str  # the file it writes in the experiment's folder
 
 
 OUTPUTS = {
-    **{v.name: Output(name=v.name, every_step=True,
+    **{v.name: Output(name=v.name, every_step=True, file="runs.png",
                       writes=f"`runs.png`, with a {v.name} panel ({v.draws})")
        for v in VIEWS.values()},
-    "gif": Output(name="gif", every_step=True,
+    "gif": Output(name="gif", every_step=True, file="runs.gif",
                   writes="`runs.gif`: the runs animated (the views asked for, else contour)"),
-    "grid": Output(name="grid", every_step=True,
+    "grid": Output(name="grid", every_step=True, file="grid.png",
                    writes="`grid.png`: small multiples, one contour panel per optimizer setting"),
-    "basins": Output(name="basins", every_step=False,
+    "basins": Output(name="basins", every_step=False, file="basins.png",
                      writes="`basins.png`: every start of a 100 x 100 grid coloured by where it "
                             "ended"),
-    "summary": Output(name="summary", every_step=False,
+    "summary": Output(name="summary", every_step=False, file="summary.csv",
                       writes="`summary.csv`: one row per run with exact numbers"),
 }
 PATH_OUTPUTS = tuple(name for name, o in OUTPUTS.items() if o.every_step)
@@ -90,30 +90,55 @@ def _grid(exp, result, path, save):
                 path)
 
 
+_in_task = False  # in a batch worker: whether an experiment is being run and written
+
+
+def worker_signals() -> None:
+    """A batch worker ignores Ctrl-C (the parent decides, and terminates it). On SIGTERM it
+    leaves: within an experiment through ``SystemExit``, which removes its temporary files on
+    the way out (and for which multiprocessing prints no traceback); idle, at once."""
+    import os
+    import signal
+
+    def leave(signum, frame):
+        if _in_task:
+            raise SystemExit(143)
+        os._exit(143)
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, leave)
+
+
 def experiment_job(exp: batching.Experiment, out_dir: Path):
     """Run and write one experiment: (summaries, files, error or None). An experiment that fails
     is reported, and the others go on."""
+    global _in_task
+    _in_task = True
     try:
         found = batching.run_experiment(exp)
         return list(found.summaries), write_experiment(found, Path(out_dir) / exp.name), None
     except Exception as exc:  # one failing experiment must not stop the batch
         detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
         return [Summary.failed(exp.name, exp.surface.name, detail)], [], detail
+    finally:
+        _in_task = False
 
 
 def run_batch(experiments, out_dir, jobs: int = 1, progress=None):
     """Run every experiment (``jobs`` processes); write the summaries; (rows, files, errors)."""
     out_dir = Path(out_dir)
-    check_writable(out_dir / "summary.csv")
+    for path in [out_dir / "summary.csv", out_dir / "summary.md",
+                 *(out_dir / e.name / OUTPUTS[o].file for e in experiments for o in e.outputs)]:
+        check_writable(path)  # every file the batch will write, before it starts
     total = batching.total_runs(experiments)
     done, outcomes = 0, []
     if jobs > 1 and len(experiments) > 1:
         import multiprocessing
 
-        # Workers unwind on SIGTERM as the parent does (temporary files removed); leaving the
-        # block by any exception terminates and joins them, so none outlives the batch.
+        # Leaving the block by any exception (Ctrl-C, SIGTERM, a failure) terminates the
+        # workers and joins them, so none outlives the batch; see worker_signals.
         context = multiprocessing.get_context("spawn")
-        with context.Pool(min(jobs, len(experiments)), initializer=on_sigterm) as pool:
+        with context.Pool(min(jobs, len(experiments)), initializer=worker_signals) as pool:
             pending = [pool.apply_async(experiment_job, (e, out_dir)) for e in experiments]
             for exp, job in zip(experiments, pending, strict=True):
                 outcomes.append(job.get())

@@ -167,10 +167,7 @@ def load(spec: str | os.PathLike, extra_dirs=()) -> Surface:
     """Load a surface by built-in/user name or from a ``.toml`` path."""
     spec = os.fspath(spec)
     if is_path(spec):
-        path = Path(spec)
-        if not path.is_file():
-            raise InputError(f"Surface file {spec!r} does not exist.")
-        return load_file(path)
+        return load_file(Path(spec))
     names = available(extra_dirs)
     if spec not in names:
         raise InputError(f"Unknown surface {spec!r}{suggest(spec, names)}")

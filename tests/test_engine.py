@@ -202,3 +202,15 @@ def test_the_engine_loop_allocates_nothing_per_step():
 
     short, long = peak(20), peak(420)
     assert long - short < 64 * 1024, (short, long)
+
+
+def test_memory_follows_the_steps_taken():
+    """Ten million steps asked, 285 taken: the recorded path is the 285."""
+    hump = load_surface("hump")
+    opt = optimizers.make("adam", lr=0.3)
+    tracemalloc.start()
+    out = run(hump, opt, [[-2.0, 1.0]], 10_000_000, tol=1e-6)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert out.status == ("converged",) and out.steps[0] < 1000
+    assert peak < 2 * 2**20, peak

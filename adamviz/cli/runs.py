@@ -166,6 +166,8 @@ def trace(example, surface, surfaces_dir, opts, starts, steps, lr, fmt, out):
     else:
         table = tracing.trace(surface, opts, starts, steps, lr, surfaces_dir)
     text = tracing.render(table, fmt)
+    if table.ending():
+        click.echo(f"note: {table.ending()}.", err=True)
     if out:
         from ..core.io import check_writable, write_text_atomic
 

@@ -25,7 +25,7 @@ class Terminated(BaseException):
 
 
 def on_sigterm() -> None:
-    """Turn SIGTERM into ``Terminated`` in this process (the CLI and its workers)."""
+    """Turn SIGTERM into ``Terminated`` in this process (the CLI's)."""
     import signal
 
     def handler(signum, frame):

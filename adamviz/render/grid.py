@@ -33,12 +33,16 @@ def view_box(box, paths=()) -> np.ndarray:
 
 
 def loss_grid(surface, view, resolution: int = 240):
-    """X, Y, Z arrays of the loss over ``view`` ((x0, x1), (y0, y1)) at ``resolution``^2 points."""
+    """X, Y, Z arrays of the loss over ``view`` ((x0, x1), (y0, y1)) at ``resolution``^2 points.
+
+    Where the loss is not finite (outside the formula's domain, or at a pole such as log(0))
+    Z is NaN: drawn as a hole, never as an infinite axis limit.
+    """
     xs = np.linspace(view[0][0], view[0][1], resolution)
     ys = np.linspace(view[1][0], view[1][1], resolution)
     X, Y = np.meshgrid(xs, ys)
     Z = surface.loss(np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
-    return X, Y, Z
+    return X, Y, np.where(np.isfinite(Z), Z, np.nan)
 
 
 def spans_decades(values) -> bool:

@@ -59,8 +59,13 @@ class ThreeDPanel(Panel):
         for i, (run, z, k) in enumerate(zip(self.runs, self.z, ks, strict=True)):
             self.lines[i].set_data_3d(run.points[: k + 1, 0], run.points[: k + 1, 1], z[: k + 1])
             head = self.animated and not done[i]
-            self.heads[i].set_data_3d(*([[run.points[k, 0]], [run.points[k, 1]], [z[k]]]
-                                        if head else [[], [], []]))
-            self.ends[i].set_data_3d(*([[run.points[k, 0]], [run.points[k, 1]], [z[k]]]
-                                       if done[i] else [[], [], []]))
+            self.heads[i].set_data_3d(*_point3d(run, z, k, head))
+            self.ends[i].set_data_3d(*_point3d(run, z, k, done[i]))
         return self.artists
+
+
+def _point3d(run, z, k: int, shown: bool):
+    """Step k of ``run`` as the arrays Line3D wants (empty when not shown)."""
+    if not shown:
+        return np.empty(0), np.empty(0), np.empty(0)
+    return np.array([run.points[k, 0]]), np.array([run.points[k, 1]]), np.array([z[k]])

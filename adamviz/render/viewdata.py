@@ -34,7 +34,8 @@ def side_view(surface, view, resolution: int = 400) -> tuple[np.ndarray, np.ndar
     ys = np.linspace(view[1][0], view[1][1], resolution)
     X, Y = np.meshgrid(xs, ys)
     Z = surface.loss(np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
-    return xs, np.nanmin(Z, axis=0)
+    lowest = np.where(np.isfinite(Z), Z, np.inf).min(axis=0)  # a column with no finite loss
+    return xs, np.where(np.isfinite(lowest), lowest, np.nan)  # is a gap in the curve
 
 
 def clip_height(Z: np.ndarray, quantile: float = 0.9) -> float:

@@ -22,7 +22,7 @@ from ..results import Result, Run, Summary
 from ..surfaces import Surface
 from .basins import Basins, basins, check_grid, grid_starts
 from .criteria import CRITERIA, DEFAULT_GRID
-from .runs import Settings, load_surface, make_runs, resolve
+from .runs import Settings, load_surface, make_runs, resolve, starts_of
 from .tuning import log_grid, tune_specs
 
 EXPERIMENT_KEYS = {"name", "surface", "optimizers", "starts", "steps", "noise", "seed", "tol",
@@ -169,7 +169,11 @@ def _starts(starts, where, surface):
             and all(np.isfinite(p)) for p in starts):
         raise InputError(f"{where}.starts: a list of points [[x, y], ...] of finite numbers, or "
                          f"a grid {{ x = [a, b, n], y = [c, d, n] }}.")
-    return tuple(tuple(float(v) for v in p) for p in starts), None
+    try:
+        points = starts_of(surface, [tuple(p) for p in starts])
+    except InputError as exc:
+        raise InputError(f"{where}.starts: {exc}") from None
+    return tuple(map(tuple, points.tolist())), None
 
 
 def _tune(tune, where) -> dict | None:

@@ -33,6 +33,15 @@ class Trace:
     hyperparams: dict
     columns: list[str]
     rows: list[list[float]]
+    status: str = "max steps"  # how the run ended
+    asked: int = 0  # the steps asked for
+
+    def ending(self) -> str:
+        """'' when the run took every step asked for; else how and when it ended."""
+        if len(self.rows) == self.asked:
+            return ""
+        return f"the run {self.status.replace('max steps', 'stopped')} after {len(self.rows)} " \
+               f"step{'s' * (len(self.rows) != 1)} of the {self.asked} asked for"
 
 
 def trace(surface="lecture", opt="adam", start=None, steps: int = 3, lr=None,
@@ -60,7 +69,7 @@ def trace(surface="lecture", opt="adam", start=None, steps: int = 3, lr=None,
         row += [*(run.points[t] - run.points[t - 1]), *run.points[t]]
         rows.append([float(v) for v in row])
     return Trace(label=run.label, surface=result.surface.name, hyperparams=dict(run.hyperparams),
-                 columns=columns, rows=rows)
+                 columns=columns, rows=rows, status=run.status, asked=result.settings["steps"])
 
 
 def render(tr: Trace, fmt: str = "table") -> str:
@@ -70,8 +79,9 @@ def render(tr: Trace, fmt: str = "table") -> str:
         return "\n".join(lines) + "\n"
     if fmt == "json":
         return json.dumps({"optimizer": tr.label, "surface": tr.surface,
-                           "hyperparameters": tr.hyperparams,
-                           "steps": [{c: int(v) if c == "t" else v
+                           "hyperparameters": tr.hyperparams, "status": tr.status,
+                           "steps": [{c: int(v) if c == "t" else (v if math.isfinite(v)
+                                                                  else None)
                                       for c, v in zip(tr.columns, row, strict=True)}
                                      for row in tr.rows]}, indent=1) + "\n"
     header = [_pretty(c) for c in tr.columns]
