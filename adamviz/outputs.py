@@ -11,6 +11,7 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+from .core.errors import InputError
 from .core.io import check_writable, write_text_atomic
 from .exports import summary_csv, summary_markdown
 from .render.views import VIEWS
@@ -163,10 +164,18 @@ def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None):
     """Run, check and draw the recipes ``specs`` into ``out_dir``; write ``index.md``."""
     from .render.animate import render
     from .render.figure import save_still
+    from .render.views import parse_views
 
     out_dir = Path(out_dir)
     recipes = [recipe_book.load(s) for s in specs]  # every file is checked before any work
+    for recipe in recipes:
+        try:
+            parse_views(recipe.views, 2)
+        except InputError as exc:
+            raise InputError(f"{recipe.path}: views: {exc}") from None
     check_writable(out_dir / "index.md")
+    for recipe in recipes:
+        check_writable(out_dir / f"{recipe.name}.{fmt}")
     book, figures = recipe_book.Book(), []
     for i, recipe in enumerate(recipes):
         result = book.result(str(recipe.path) if recipe.path.parent != recipe_book.builtin_dir()

@@ -22,6 +22,7 @@ from pathlib import Path
 from .core.errors import InputError
 from .core.expressions import Formula, parse
 from .core.io import read_toml
+from .core.limits import check_steps
 from .core.names import suggest
 
 ENV_VAR = "ADAMVIZ_SURFACES"
@@ -206,6 +207,10 @@ def from_dict(data: dict, source: str = "<memory>") -> Surface:
     minima = tuple(_minimum(m, dims, f"{source}: minima[{i}]")
                    for i, m in enumerate(_list(data, "minima", source)))
     box = (xlim,) if ylim is None else (xlim, ylim)
+    if start is not None and any(not lo <= v <= hi
+                                 for v, (lo, hi) in zip(start, box, strict=True)):
+        raise InputError(f"{source}: start {list(start)} lies outside the box (xlim, ylim); "
+                         f"the default start must be inside it.")
     for i, m in enumerate(minima):
         if any(not lo <= v <= hi for v, (lo, hi) in zip(m.point, box, strict=True)):
             raise InputError(f"{source}: minima[{i}] at {list(m.point)} lies outside the box "
@@ -215,6 +220,10 @@ def from_dict(data: dict, source: str = "<memory>") -> Surface:
         steps = data["steps"]
         if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
             raise InputError(f"{source}: steps must be a whole number >= 1, got {steps!r}.")
+        try:
+            check_steps(steps)
+        except InputError as exc:
+            raise InputError(f"{source}: {exc}") from None
     lr = data.get("lr", {})
     if not isinstance(lr, dict):
         raise InputError(f"{source}: lr must be a table such as lr = {{ sgd = 0.01 }}.")

@@ -301,7 +301,34 @@ def same_file_cases():
     ]
 
 
-CASES = run_cases() + flag_cases() + batch_cases() + same_file_cases()
+RECIPE = "name = 'r'\ntitle = 't'\ncaption = 'c'\nsurface = 'hump'\nruns = ['adam']\n"
+MORE = [
+    case(["run", "-o", ""], "Unknown output format"),
+    case(["run", "-o", "a" * 300 + ".png"], "is too long for its folder"),
+    case(["run", "-o", "fifo.png"], "is not a regular file", make=lambda: os.mkfifo("fifo.png")),
+    case(["run", "-s", "s.toml"], "more than the 10,000,000",
+         {"s.toml": S + "steps = 10000000000\n"}),
+    case(["figures", "--only", "r.toml", "-o", "f"], "views: Unknown view 'contuor'",
+         {"r.toml": RECIPE + "views = ['contuor']\n"}),
+    case(["figures", "--only", "r.toml", "-o", "f"], "marks[0].run must name a run",
+         {"r.toml": RECIPE + "[[marks]]\nrun = 5\nat = 3\n"}),
+    case(["figures", "--only", "r.toml", "-o", "f"], "marks[0].at must be a step",
+         {"r.toml": RECIPE + "[[marks]]\nrun = 1\nat = 'top'\n"}),
+    case(["figures", "--only", "r.toml", "-o", "f"], "title must be a string",
+         {"r.toml": RECIPE.replace("'t'", "5")}),
+    case(["figures", "--only", "r.toml", "-o", "f"], "runs must be a list",
+         {"r.toml": RECIPE.replace("['adam']", "'adam'")}),
+    case(["figures", "--only", "r.toml", "-o", "f"], "holdout must be a table with shift",
+         {"r.toml": RECIPE + "[holdout]\nshift = 5\n"}),
+    case(["figures", "--only", "r.toml", "-o", "f"], "unknown check",
+         {"r.toml": RECIPE + "[[claims]]\ncheck = 'nope'\n"}),
+    case(["figures", "--only", "r.toml", "-o", "f"], "Invalid steps",
+         {"r.toml": RECIPE + "steps = -1\n"}),
+    case(["run", "-s", "s.toml", "--no-plot"], "start [9.0, 9.0] lies outside the box",
+         {"s.toml": S + "start = [9, 9]\n"}),
+]
+
+CASES = run_cases() + flag_cases() + batch_cases() + same_file_cases() + MORE
 
 
 def snapshot(folder):
@@ -309,9 +336,9 @@ def snapshot(folder):
     for root, _, files in os.walk(folder):
         for name in files:
             path = os.path.join(root, name)
+            regular = os.path.isfile(path)  # a FIFO would block a read
             out[os.path.relpath(path, folder)] = (os.path.islink(path),
-                                                  open(path, "rb").read()
-                                                  if not os.path.isdir(path) else b"")
+                                                  open(path, "rb").read() if regular else b"")
     return out
 
 
@@ -348,3 +375,12 @@ def test_a_batch_checks_every_file_it_will_write_first(tmp_path, monkeypatch):
     result = CliRunner().invoke(cli, ["batch", "b.toml", "-o", "out"])
     assert result.exit_code == 2 and "is an input" in result.stderr
     assert snapshot(tmp_path) == before
+
+
+def test_a_broken_user_surface_does_not_hide_the_others(tmp_path):
+    (tmp_path / "good.toml").write_text(S.replace('"s"', '"good"'))
+    (tmp_path / "bad.toml").write_text('name = "bad"\nexpr = "x^2"\nxlim = [-1, 1]\n')
+    result = CliRunner().invoke(cli, ["surfaces", "--surfaces-dir", str(tmp_path)])
+    assert result.exit_code == 0
+    assert "bad: cannot be used:" in result.stdout and "'^' is not a power" in result.stdout
+    assert "good: x**2 + y**2" in result.stdout and "hump:" in result.stdout

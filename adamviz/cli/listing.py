@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..core.errors import InputError
 from .group import cli
 from .options import (
     library_errors,
@@ -15,7 +16,8 @@ from .options import (
 @surface_options(with_surface=False)
 @library_errors
 def surfaces_command(surfaces_dir):
-    """List the surfaces: name, description, box and minima.
+    """List the surfaces: name, description, box and minima (and what is wrong with any file
+    that cannot be used).
 
     \b
     Example:
@@ -25,7 +27,11 @@ def surfaces_command(surfaces_dir):
     from .. import surfaces
 
     for name, path in surfaces.available(surfaces_dir).items():
-        s = surfaces.load_file(path)
+        try:
+            s = surfaces.load_file(path)
+        except InputError as exc:  # one broken file does not hide the others
+            click.echo(f"{name}: cannot be used: {exc}")
+            continue
         box = f"x in [{s.xlim[0]:g}, {s.xlim[1]:g}]"
         if s.ylim is not None:
             box += f", y in [{s.ylim[0]:g}, {s.ylim[1]:g}]"

@@ -101,7 +101,7 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
 
     if out is not None and no_plot:
         raise InputError("--out and --no-plot contradict each other; drop one.")
-    kind = api.check_output(out, fps=fps, frames=frames, hold=hold) if out else "still"
+    kind = "still" if out is None else api.check_output(out, fps=fps, frames=frames, hold=hold)
     if export_path is not None:
         api.check_export(export_path)
     surface_obj = api.load_surface(surface, surfaces_dir)

@@ -99,8 +99,16 @@ def check_writable(path: str | os.PathLike, create_parent: bool = True) -> Path:
 
     Creates the parent folder when ``create_parent`` is true (as ``outputs/`` on first use).
     """
+    if not str(path).strip():
+        raise InputError("The output path is empty; give a file name such as outputs/plot.png.")
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
+    if len(path.name.encode()) + 24 > _name_max(parent):  # room for the temporary name
+        raise InputError(f"Output file name {path.name[:40]!r}... is too long for its folder "
+                         f"({len(path.name.encode())} bytes); shorten it.")
+    if path.exists() and not path.is_dir() and not path.is_file():
+        raise InputError(f"Output {str(path)!r} is not a regular file (a device or a pipe); "
+                         f"give a file name.")
     if path.is_dir():
         raise InputError(f"Output path {str(path)!r} is a folder; give a file name such as "
                          f"{str(path / 'plot.png')!r}.")
@@ -120,6 +128,12 @@ def check_writable(path: str | os.PathLike, create_parent: bool = True) -> Path:
         raise InputError(f"Output folder {str(parent)!r} is not writable: "
                          f"{exc.strerror or exc}.") from None
     return path
+
+
+def _name_max(folder: Path) -> int:
+    with contextlib.suppress(OSError, ValueError):
+        return os.pathconf(folder if folder.exists() else ".", "PC_NAME_MAX")
+    return 255
 
 
 @contextlib.contextmanager

@@ -249,10 +249,12 @@ def _marker(spec: dict) -> dict:
 
 
 def _log_limits(ax, values) -> None:
+    """A log axis around the positive values; a linear one when there are none (a run that
+    starts at its minimum never moves)."""
     values = np.asarray(values, dtype=float)
     positive = values[np.isfinite(values) & (values > 0)]
-    ax.set_yscale("log")
     if positive.size:
+        ax.set_yscale("log")
         ax.set_ylim(positive.min() / 2, positive.max() * 2)
 
 

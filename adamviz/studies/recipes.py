@@ -100,6 +100,7 @@ def from_data(data: dict, path: Path, digest: str = "") -> Recipe:
     missing = [k for k in REQUIRED if k not in data]
     if missing:
         raise InputError(f"{path}: missing required key {missing[0]!r}.")
+    _check_types(data, path)
     surface = data["surface"]
     if isinstance(surface, dict):
         surface = from_dict(surface, source=f"{path}: surface")
@@ -108,10 +109,38 @@ def from_data(data: dict, path: Path, digest: str = "") -> Recipe:
     for i, claim in enumerate(recipe.claims):
         claims.validate(claim, f"{path}: claims[{i}]")
     for i, mark in enumerate(recipe.marks):
-        if mark.get("at") not in MARK_AT and not isinstance(mark.get("at"), int):
+        if not isinstance(mark, dict) or not isinstance(mark.get("run"), int) \
+                or not 1 <= mark["run"] <= len(recipe.runs) * len(recipe.starts or [1]):
+            raise InputError(f"{path}: marks[{i}].run must name a run, 1 to "
+                             f"{len(recipe.runs) * len(recipe.starts or [1])}.")
+        at = mark.get("at")
+        if at not in MARK_AT and (not isinstance(at, int) or isinstance(at, bool) or at < 0):
             raise InputError(f"{path}: marks[{i}].at must be a step or one of "
                              f"{', '.join(MARK_AT)}.")
+    if recipe.holdout is not None and (
+            not isinstance(recipe.holdout, dict) or set(recipe.holdout) != {"shift"}
+            or not isinstance(recipe.holdout["shift"], list)
+            or len(recipe.holdout["shift"]) != 2):
+        raise InputError(f"{path}: holdout must be a table with shift = [dx, dy].")
     return recipe
+
+
+# The type each key must have (the values are checked further where they are used).
+_TYPES = {"name": str, "title": str, "source": str, "caption": str, "surface": (str, dict),
+          "views": list, "starts": list, "runs": list, "marks": list, "claims": list,
+          "holdout": dict}
+
+
+def _check_types(data: dict, path) -> None:
+    words = {str: "string", list: "list", dict: "table"}
+    for key, kind in _TYPES.items():
+        if key in data and not isinstance(data[key], kind):
+            kinds = kind if isinstance(kind, tuple) else (kind,)
+            raise InputError(f"{path}: {key} must be a {' or a '.join(map(words.get, kinds))}, "
+                             f"got {data[key]!r}.")
+    for key in ("runs", "views"):
+        if key in data and not all(isinstance(v, str) for v in data[key]):
+            raise InputError(f"{path}: {key} must be a list of strings, got {data[key]!r}.")
 
 
 def run(recipe: Recipe):
