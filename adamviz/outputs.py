@@ -24,7 +24,7 @@ from .studies import recipes as recipe_book
 class Output:
     name: str
     writes: str  # what it writes, for the README and error messages
-    every_step: bool  # needs every step of every run (so at most batch.MAX_PATH_RUNS runs)
+    every_step: bool  # needs every step of every run (so at most limits.MAX_PATH_RUNS runs)
     file: str  # the file it writes in the experiment's folder
 
 

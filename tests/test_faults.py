@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import uuid
+import warnings
 
 import pytest
 from click.testing import CliRunner
@@ -27,10 +28,14 @@ HALF = ('name = "half"\ndescription = "costs $5 and $\\\\frac{$"\nexpr = "log(x)
 
 
 def invoke(tmp_path, monkeypatch, *args):
+    """Run the CLI; it must succeed with nothing on stderr but notes, and warn about nothing."""
     monkeypatch.chdir(tmp_path)
-    result = CliRunner().invoke(cli, list(args))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = CliRunner().invoke(cli, list(args))
     assert result.exit_code == 0, result.output
     assert result.stderr.strip() == "" or result.stderr.startswith("note:"), result.stderr
+    assert not caught, [str(w.message) for w in caught]
     return result
 
 
@@ -49,6 +54,15 @@ def test_a_surface_undefined_over_part_of_its_box_draws(tmp_path, monkeypatch, o
     result = invoke(tmp_path, monkeypatch, "run", "-s", "half.toml", "--opt", opt,
                     "--start", "0.5,0.5", "--view", ALL_VIEWS, "-o", "h.png")
     assert "diverged" in result.stdout and (tmp_path / "h.png").exists()
+
+
+@pytest.mark.parametrize("formula", ["0*x + 2", "x + y", "1e100*x**64 + y**2"])
+def test_flat_linear_and_steep_surfaces_draw_without_warnings(tmp_path, monkeypatch, formula):
+    (tmp_path / "f.toml").write_text(f'name = "f"\nexpr = "{formula}"\nxlim = [-2.5, 2.5]\n'
+                                     f'ylim = [-1, 1]\n')
+    for out in ("f.png", "f.gif"):
+        invoke(tmp_path, monkeypatch, "run", "-s", "f.toml", "--opt", "adam", "--opt", "sgd",
+               "--view", ALL_VIEWS, "--frames", "6", "-o", out, "-q")
 
 
 def test_user_text_is_literal(tmp_path, monkeypatch):

@@ -304,6 +304,8 @@ def same_file_cases():
 RECIPE = "name = 'r'\ntitle = 't'\ncaption = 'c'\nsurface = 'hump'\nruns = ['adam']\n"
 MORE = [
     case(["run", "-o", ""], "Unknown output format"),
+    case(["run", *[a for i in range(401) for a in ("--start", f"{i / 1000},0")]],
+         "401 runs are more than the 400 one picture can show"),
     case(["run", "-o", "a" * 300 + ".png"], "is too long for its folder"),
     case(["run", "-o", "fifo.png"], "is not a regular file", make=lambda: os.mkfifo("fifo.png")),
     case(["run", "-s", "s.toml"], "more than the 10,000,000",

@@ -107,9 +107,11 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
     surface_obj = api.load_surface(surface, surfaces_dir)
     view_list = api.check_views(surface_obj, views)
     if not no_plot:
+        from ..core.limits import check_runs_drawn
         from ..render.figure import check_size
 
         check_size(len(view_list), dpi, animated=kind == "animation")
+        check_runs_drawn(len(opts or ("adam",)) * max(1, len(starts)))
     settings = _settings(steps, None if tune else lr, noise, seed, tol, patience)
     specs, tunings = _tuned(surface_obj, opts or ("adam",), starts, settings, tune, tune_grid,
                             criterion, quiet)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .errors import InputError
 
 MAX_STEPS = 10_000_000
+MAX_PATH_RUNS = 400  # runs drawn in one picture (every step kept); beyond: end points only
 PATH_BYTES_PER_STEP = 120  # one run's recorded step: point, loss, gradient, rates, moments
 SECONDS_PER_STEP = 40e-6  # one step of a few runs, mostly interpreter overhead
 MAX_SWEEP_PANELS = 64
@@ -47,6 +48,13 @@ def check_panels(count: int) -> None:
             f"{MAX_SWEEP_PANELS} (it would take about {_duration(count * SECONDS_PER_PANEL)} "
             f"and {_size(count * MB_PER_PANEL * 1e6)}). Sweep fewer values, or use "
             f"`adamviz batch` with a sweep and summary outputs.")
+
+
+def check_runs_drawn(runs: int) -> None:
+    if runs > MAX_PATH_RUNS:
+        raise InputError(f"{runs:,} runs are more than the {MAX_PATH_RUNS} one picture can show "
+                         f"(each is a path and a legend entry); use `adamviz basins` for many "
+                         f"starts, or --no-plot with --export for the numbers.")
 
 
 def check_frames(frames: int) -> None:

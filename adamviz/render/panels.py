@@ -154,6 +154,8 @@ class CurvePanel(Panel):
         lo, hi = min(lows), max(float(np.nanmax(r.losses)) for r in self.runs)
         if hi <= lo:
             hi = float(np.nanmax(floor))
+        if not hi > lo:  # a flat loss: any height shows it
+            lo, hi = lo - 0.5, lo + 0.5
         ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.08 * (hi - lo))
         ax.set_xlabel("x", fontsize=12)
         ax.set_ylabel("loss" if surface.dims == 1 else "loss (lowest over y: the side view)",

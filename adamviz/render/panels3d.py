@@ -22,6 +22,8 @@ class ThreeDPanel(Panel):
         X, Y, Z = loss_grid(surface, view, resolution=70)
         self.zmax = clip_height(Z)
         zmin = float(np.nanmin(Z))
+        if not self.zmax > zmin:  # a flat loss: any height shows it
+            self.zmax = zmin + 1.0
         self.lift = 0.01 * (self.zmax - zmin)
         ax.plot_surface(X, Y, np.minimum(Z, self.zmax), cmap=background_cmap(), linewidth=0,
                         antialiased=False, alpha=0.85, rstride=1, cstride=1, zorder=1)

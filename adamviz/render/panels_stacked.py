@@ -96,6 +96,7 @@ class MomentsPanel(Panel):
             m = np.concatenate(m_values)
             m = m[np.isfinite(m)]
             lim = float(np.abs(m).max()) if m.size else 1.0
+            lim = lim if lim > 0 else 1.0  # moments that stay 0 (a flat loss)
             self.top.set_yscale("symlog", linthresh=max(lim * 1e-3, 1e-12))
             self.top.set_ylim(-lim * 1.5, lim * 1.5)
             _log_limits(self.bottom, np.concatenate(

@@ -16,6 +16,7 @@ import numpy as np
 from .. import engine
 from ..core.errors import InputError
 from ..core.io import read_toml
+from ..core.limits import MAX_PATH_RUNS
 from ..core.names import suggest
 from ..core.specs import OptSpec, parse_opt
 from ..results import Result, Run, Summary
@@ -28,7 +29,6 @@ from .tuning import log_grid, tune_specs
 EXPERIMENT_KEYS = {"name", "surface", "optimizers", "starts", "steps", "noise", "seed", "tol",
                    "patience", "sweep", "tune", "outputs"}
 TUNE_KEYS = {"param", "grid", "criterion"}
-MAX_PATH_RUNS = 400  # runs whose every step is kept (pictures of paths); beyond: endpoints only
 BASINS_GRID = 100
 
 
