@@ -1,8 +1,10 @@
 """The numbers behind the pictures: artists hold the trajectories; levels and views are sane."""
 
+import itertools
 import subprocess
 import sys
 
+import matplotlib
 import numpy as np
 import pytest
 
@@ -24,20 +26,21 @@ def test_lines_are_the_trajectories(drawn):
         np.testing.assert_array_equal(seg, run.points)
 
 
-def test_start_green_end_red_at_the_right_places(drawn):
+def test_start_green_ends_in_each_runs_colour_at_the_right_places(drawn):
     result, panel = drawn
     np.testing.assert_array_equal(panel.start.get_offsets(), [r.start for r in result.runs])
     np.testing.assert_array_equal(panel.end.get_offsets(), [r.end for r in result.runs])
     assert panel.start.get_facecolor()[0][:3] == pytest.approx((0, 0x9E / 255, 0x73 / 255))
-    assert panel.end.get_facecolor()[0][:3] == pytest.approx((0xD5 / 255, 0x5E / 255, 0))
+    for i, face in enumerate(panel.end.get_facecolors()):
+        assert matplotlib.colors.to_hex(face) == style.run_color(i).lower()
     assert len(panel.heads.get_offsets()) == 0  # a still picture marks ends, not heads
 
 
 def test_legend_names_runs_start_end_and_minima(drawn):
     _, panel = drawn
     labels = [t.get_text() for t in panel.legend.get_texts()]
-    assert labels == ["sgd (lr=0.01)", "momentum (lr=0.01)", "adam (lr=0.3)", "start", "end",
-                      "global minimum", "local minimum"]
+    assert labels == ["sgd (lr=0.01)", "momentum (lr=0.01)", "adam (lr=0.3)", "start",
+                      "end (in the run's colour)", "global minimum", "local minimum"]
 
 
 def test_minima_are_marked_by_kind(drawn):
@@ -47,9 +50,8 @@ def test_minima_are_marked_by_kind(drawn):
     np.testing.assert_allclose(local.get_offsets(), [[-0.9456492739235914, 0]])
 
 
-def test_run_colours_avoid_the_start_and_end_colours():
+def test_run_colours_avoid_the_start_colour():
     assert style.START["color"] not in style.RUN_COLORS
-    assert style.END["color"] not in style.RUN_COLORS
     assert len(set(style.RUN_COLORS)) == len(style.RUN_COLORS)
 
 
@@ -92,3 +94,68 @@ def test_library_never_imports_pyplot():
             "adamviz.plot(r); print('matplotlib.pyplot' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# --- runs stay distinguishable ------------------------------------------------------------------
+
+MACHADO = {  # colour-blindness simulation, severity 1 (Machado, Oliveira & Fernandes 2009)
+    "normal": np.eye(3),
+    "protanopia": np.array([[0.152286, 1.052583, -0.204868], [0.114503, 0.786281, 0.099216],
+                            [-0.003882, -0.048116, 1.051998]]),
+    "deuteranopia": np.array([[0.367322, 0.860646, -0.227968], [0.280085, 0.672501, 0.047413],
+                              [-0.011820, 0.042940, 0.968881]]),
+    "tritanopia": np.array([[1.255528, -0.076749, -0.178779], [-0.078411, 0.930809, 0.147602],
+                            [0.004733, 0.691367, 0.303900]]),
+}
+
+
+def _lab(hex_color: str, vision) -> np.ndarray:
+    """CIE Lab of an sRGB colour as seen with ``vision`` (a linear-RGB matrix)."""
+    c = np.array([int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    lin = np.clip(vision @ lin, 0, 1)
+    xyz = np.array([[0.4124, 0.3576, 0.1805], [0.2126, 0.7152, 0.0722],
+                    [0.0193, 0.1192, 0.9505]]) @ lin / np.array([0.95047, 1.0, 1.08883])
+    f = np.where(xyz > 216 / 24389, np.cbrt(xyz), (24389 / 27 * xyz + 16) / 116)
+    return np.array([116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])])
+
+
+@pytest.mark.parametrize("vision", list(MACHADO))
+def test_twelve_runs_stay_apart_with_any_colour_vision(vision):
+    """Two of the first 12 runs either differ in line style, or their colours differ by
+    Delta E >= 15 as seen with normal vision and each kind of colour blindness."""
+    runs = [(style.run_color(i), style.run_linestyle(i)) for i in range(12)]
+    assert len(set(runs)) == 12
+    for (c1, ls1), (c2, ls2) in itertools.combinations(runs, 2):
+        if ls1 == ls2:
+            gap = np.linalg.norm(_lab(c1, MACHADO[vision]) - _lab(c2, MACHADO[vision]))
+            assert gap >= 15, (vision, c1, c2, gap)
+
+
+def test_run_lines_have_a_halo_and_ends_take_the_runs_colour():
+    result = api.run("hump", ["sgd", "adam", "momentum"], steps=40)
+    panel = api.plot(result)
+    assert len(panel.lines.get_path_effects()) == 2  # the dark edge, then the line
+    faces = panel.end.get_facecolors()
+    assert [matplotlib.colors.to_hex(f) for f in faces] == [style.run_color(i).lower()
+                                                             for i in range(3)]
+
+
+@pytest.mark.parametrize("lo,hi,mode,expected", [
+    (-0.409, 14.2, "linear", [0, 2.5, 5, 7.5, 10, 12.5]), (0.0001, 0.52, "linear",
+                                                          [0.1, 0.2, 0.3, 0.4, 0.5]),
+    (-3.2, -1.1, "linear", [-3, -2.5, -2, -1.5]), (0, 2500, "log", [0.01, 0.1, 1, 10, 100, 1000]),
+])
+def test_colourbar_ticks_are_round(lo, hi, mode, expected):
+    np.testing.assert_allclose(grid.nice_ticks(lo, hi, mode), expected)
+    assert all(f"{t:g}" == f"{e:g}" for t, e in zip(grid.nice_ticks(lo, hi, mode), expected,
+                                                     strict=True))
+
+
+def test_titles_fit_the_figure_width():
+    from adamviz.render.figure import fit_title
+
+    text = "hump: a hump hides a local minimum (left) from the lower global minimum (right)"
+    assert "\n" not in fit_title(text, 8.0)  # one panel is wide enough for one line
+    assert fit_title(text, 3.0).count("\n") >= 2
+    assert "\n" not in fit_title(text * 2, 24.0)  # three panels: no wrapping at 2880 px

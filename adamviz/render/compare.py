@@ -11,7 +11,7 @@ from ..core.io import atomic_open
 from . import style
 from .contour import draw_minima
 from .figure import STILL_DPI, image_format, new_figure
-from .grid import view_box
+from .grid import nice_ticks, view_box
 from .panels import ContourPanel, legend_handles
 
 # Minima get the Okabe-Ito colours in order; diverged is black, not settled light grey.
@@ -106,6 +106,9 @@ def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int | No
         drawn.append(panel)
     bar = fig.colorbar(drawn[0].filled, ax=fig.axes, shrink=0.8, spacing="uniform")
     bar.set_label("loss (one scale for all panels)")
+    levels = drawn[0].levels
+    ticks = nice_ticks(levels[0], levels[-1], drawn[0].level_mode)
+    bar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
     first = panels[0][1]
     handles = legend_handles(first, [first.runs[0].optimizer], minima=True)
     style.literal_legend(fig.legend(handles=handles[1:], loc="outside lower center",

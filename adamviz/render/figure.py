@@ -64,11 +64,19 @@ def run_labels(result) -> list[str]:
             for run in result.runs]
 
 
+TITLE_SIZE = 13  # points
+
+
+def fit_title(text: str, width_in: float, size: float = TITLE_SIZE) -> str:
+    """``text`` wrapped to the figure's width (an average character is about 0.55 em wide), so
+    it never runs past the edges and takes a second line only when it must."""
+    chars = max(20, int(width_in * 72 / (size * 0.55)))
+    return "\n".join(textwrap.wrap(text, width=chars)) or text
+
+
 def surface_title(surface) -> str:
-    """The surface's name and description, wrapped so it never runs past the figure."""
-    if not surface.description:
-        return surface.name
-    return "\n".join(textwrap.wrap(f"{surface.name}: {surface.description}", width=70))
+    """The surface's name and its description."""
+    return f"{surface.name}: {surface.description}" if surface.description else surface.name
 
 
 def check_size(views: int, dpi=None, animated: bool = False) -> None:
@@ -96,10 +104,10 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=S
     single = len(views) == 1
     panels = [make_panel(v, grid[0, i], result, animated, None if single else VIEWS[v].title,
                          elev=elev, azim=azim, marks=marks) for i, v in enumerate(views)]
-    heading = title or surface_title(result.surface)
+    heading = fit_title(title or surface_title(result.surface), width * len(views))
     if counter:
         heading += "\n "  # an empty line under the title, for the step counter
-    suptitle = fig.suptitle(heading, fontsize=13, parse_math=math)
+    suptitle = fig.suptitle(heading, fontsize=TITLE_SIZE, parse_math=math)
     if counter:
         # Anchored to the bottom of the title's box (its empty second line), placed at draw time.
         total = max(run.steps for run in result.runs)
@@ -151,5 +159,6 @@ def save_still(result, path, views=("contour",), dpi=None, title=None, **kwargs)
                           out_dpi=dpi or STILL_DPI, **kwargs)
     for panel in panels:
         panel.show(final_steps(result))
-    settle(fig)
+    # No settle(): savefig lays the figure out and renders it once. (An animation settles
+    # first because its background must match every later full draw to the pixel.)
     return save(fig, path, dpi=dpi)

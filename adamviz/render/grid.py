@@ -45,6 +45,30 @@ def loss_grid(surface, view, resolution: int = 240):
     return X, Y, np.where(np.isfinite(Z), Z, np.nan)
 
 
+def nice_ticks(lo: float, hi: float, mode: str = "linear", count: int = 6) -> np.ndarray:
+    """Round tick values within [lo, hi]: steps of 1, 2, 2.5 or 5 times a power of ten
+    (linear), or powers of ten above ``lo`` (log levels measure the loss above its minimum)."""
+    if not hi > lo:
+        return np.array([lo])
+    if mode == "log":
+        spread = hi - lo
+        powers = 10.0 ** np.arange(np.ceil(np.log10(spread * 1e-6)), np.floor(np.log10(spread))
+                                   + 1)
+        powers = powers[:: max(1, int(np.ceil(len(powers) / count)))]
+        ticks = lo + powers
+        return ticks[(ticks >= lo) & (ticks <= hi)] if lo == 0 else _rounded(ticks)
+    raw = (hi - lo) / count
+    power = 10.0 ** np.floor(np.log10(raw))
+    step = power * min((s for s in (1, 2, 2.5, 5, 10) if s * power >= raw), default=10)
+    ticks = np.arange(np.ceil(lo / step) * step, hi + step * 1e-9, step)
+    return np.round(ticks / step) * step + 0.0  # exact multiples; + 0.0 turns -0 into 0
+
+
+def _rounded(ticks: np.ndarray) -> np.ndarray:
+    """Log ticks over a minimum that is not 0, to three significant digits."""
+    return np.array([float(f"{t:.3g}") for t in ticks])
+
+
 def spans_decades(values) -> bool:
     """True when log-spaced levels show the surface better than linear ones.
 

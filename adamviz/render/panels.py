@@ -16,7 +16,7 @@ from matplotlib.lines import Line2D
 
 from . import style
 from .contour import draw_minima, draw_surface
-from .grid import contour_levels, loss_grid, view_box
+from .grid import contour_levels, loss_grid, nice_ticks, view_box
 from .viewdata import loss_reference, side_view
 
 
@@ -30,6 +30,7 @@ class Panel:
         self.runs = result.runs
         self.animated = animated
         self.colors = [style.run_color(i) for i in range(len(result.runs))]
+        self.linestyles = [style.run_linestyle(i) for i in range(len(result.runs))]
 
     def dynamic(self, artist):
         self.artists.append(artist)
@@ -47,6 +48,16 @@ class Panel:
         heads.set_offsets(np.array([xy(run, k) for run, k, _ in moving],
                                    dtype=float).reshape(-1, 2))
         heads.set_facecolors([c for _, _, c in moving])
+
+    def place_ends(self, ends, ks, xy, only=None) -> None:
+        """A cross, in its run's colour, on every run that has ended by steps ``ks`` (and
+        whose status is ``only``, when given)."""
+        done = [(run, k, c) for run, k, c, d in
+                zip(self.runs, ks, self.colors, self.finished(ks), strict=True)
+                if d and (only is None or run.status == only)]
+        ends.set_offsets(np.array([xy(run, k) for run, k, _ in done],
+                                  dtype=float).reshape(-1, 2))
+        ends.set_facecolors([c for _, _, c in done])
 
 
 class ContourPanel(Panel):
@@ -71,7 +82,9 @@ class ContourPanel(Panel):
                                 **_marker(style.START))
         self.markers = max((r.steps for r in self.runs), default=0) <= style.MARKERS_UP_TO
         self.lines = self.dynamic(LineCollection([], colors=self.colors, linewidths=2.2,
-                                                 zorder=5, capstyle="round", joinstyle="round"))
+                                                 linestyles=self.linestyles, zorder=5,
+                                                 capstyle="round", joinstyle="round",
+                                                 path_effects=style.halo(2.2)))
         ax.add_collection(self.lines)
         self.dots = None
         if self.markers:
@@ -98,8 +111,8 @@ class ContourPanel(Panel):
                                      spacing="uniform")
             bar.set_label("loss" + (" (log-spaced levels)" if self.level_mode == "log" else ""),
                           fontsize=11)
-            ticks = self.levels[:: max(1, len(self.levels) // 6)]
-            bar.set_ticks(ticks, labels=[f"{t:.3g}" for t in ticks])
+            ticks = nice_ticks(self.levels[0], self.levels[-1], self.level_mode)
+            bar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
 
     def show(self, ks):
         paths = [run.points[: k + 1] for run, k in zip(self.runs, ks, strict=True)]
@@ -108,8 +121,7 @@ class ContourPanel(Panel):
             self.dots.set_offsets(np.concatenate(paths))
             self.dots.set_facecolors(np.repeat(self.colors, [len(p) for p in paths], axis=0))
         self.place_heads(self.heads, ks, lambda r, k: r.points[k])
-        ends = [r.end for r, d in zip(self.runs, self.finished(ks), strict=True) if d]
-        self.end.set_offsets(np.array(ends, dtype=float).reshape(-1, 2))
+        self.place_ends(self.end, ks, lambda r, k: r.end)
         for mark, artist in zip(self.marks, self.mark_artists, strict=True):
             run = self.runs[mark.run]
             shown = ks[mark.run] >= mark.step
@@ -139,8 +151,9 @@ class CurvePanel(Panel):
                        linewidths=1.5, zorder=3)
         starts = np.array([[r.points[0, 0], r.losses[0]] for r in self.runs])
         ax.scatter(starts[:, 0], starts[:, 1], zorder=6, linewidths=1.2, **_marker(style.START))
-        self.trails = [self.dynamic(ax.plot([], [], color=c, lw=1.6, alpha=0.55, marker="o",
-                                            ms=3, zorder=4)[0]) for c in self.colors]
+        self.trails = [self.dynamic(ax.plot([], [], color=c, ls=ls, lw=1.6, alpha=0.55,
+                                            marker="o", ms=3, zorder=4)[0])
+                       for c, ls in zip(self.colors, self.linestyles, strict=True)]
         self.balls = self.dynamic(ax.scatter([], [], s=150, zorder=7, edgecolors="black",
                                              linewidths=1.2))
         self.end = self.dynamic(ax.scatter([], [], zorder=8, linewidths=1.2,
@@ -167,9 +180,7 @@ class CurvePanel(Panel):
         for trail, run, k in zip(self.trails, self.runs, ks, strict=True):
             trail.set_data(run.points[: k + 1, 0], run.losses[: k + 1])
         self.place_heads(self.balls, ks, lambda r, k: (r.points[k, 0], r.losses[k]))
-        ends = [(r.points[k, 0], r.losses[k]) for r, k, d in
-                zip(self.runs, ks, self.finished(ks), strict=True) if d]
-        self.end.set_offsets(np.array(ends, dtype=float).reshape(-1, 2))
+        self.place_ends(self.end, ks, lambda r, k: (r.points[k, 0], r.losses[k]))
         for mark, artist in zip(self.marks, self.mark_artists, strict=True):
             run = self.runs[mark.run]
             shown = ks[mark.run] >= mark.step
@@ -187,7 +198,9 @@ class LossPanel(Panel):
         self.ax, self.artists = ax, []
         self.offset, log = loss_reference(result.surface, self.runs)
         self.values = [self._y(r.losses) for r in self.runs]
-        self.lines = [self.dynamic(ax.plot([], [], color=c, lw=2)[0]) for c in self.colors]
+        self.lines = [self.dynamic(ax.plot([], [], color=c, ls=ls, lw=2,
+                                           path_effects=style.halo(2))[0])
+                      for c, ls in zip(self.colors, self.linestyles, strict=True)]
         # The held-out loss that early stopping watches, dashed, when the runs had one; the
         # best step is marked on it.
         self.held_out = [None if r.monitor is None else self._y(r.monitor) for r in self.runs]
@@ -239,15 +252,18 @@ class LossPanel(Panel):
         best = [(r.best_step, y[r.best_step]) for r, y, d in
                 zip(self.runs, watched, done, strict=True) if d and r.status == "stopped early"]
         self.best.set_offsets(np.array(best, dtype=float).reshape(-1, 2))
-        div = [(r.steps, y[r.steps]) for r, y, d in zip(self.runs, self.values, done, strict=True)
-               if d and r.status == "diverged"]
-        self.diverged.set_offsets(np.array(div, dtype=float).reshape(-1, 2))
+        values_of = {id(r): y for r, y in zip(self.runs, self.values, strict=True)}
+        self.place_ends(self.diverged, ks, lambda r, k: (r.steps, values_of[id(r)][r.steps]),
+                        only="diverged")
         return self.artists
 
 
 def _marker(spec: dict) -> dict:
-    return {"marker": spec["marker"], "s": spec["size"], "c": spec["color"],
-            "edgecolors": spec["edgecolor"]}
+    """Scatter keywords of a marker spec (one with no colour takes each point's own)."""
+    out = {"marker": spec["marker"], "s": spec["size"], "edgecolors": spec["edgecolor"]}
+    if "color" in spec:
+        out["c"] = spec["color"]
+    return out
 
 
 def _log_limits(ax, values) -> None:
@@ -262,13 +278,14 @@ def _log_limits(ax, values) -> None:
 
 def legend_handles(result, labels, minima: bool = True, marks=()):
     """Figure legend entries: one per run, then start, end, the marks and the minima."""
-    handles = [Line2D([], [], color=style.run_color(i), lw=2.2, label=lab)
-               for i, lab in enumerate(labels)]
+    handles = [Line2D([], [], color=style.run_color(i), ls=style.run_linestyle(i), lw=2.2,
+                      path_effects=style.halo(2.2), label=lab) for i, lab in enumerate(labels)]
     handles.append(Line2D([], [], ls="none", label="start", marker=style.START["marker"],
                           markerfacecolor=style.START["color"], markeredgecolor="black",
                           markersize=9))
-    handles.append(Line2D([], [], ls="none", label="end", marker=style.END["marker"],
-                          markerfacecolor=style.END["color"], markeredgecolor="black",
+    handles.append(Line2D([], [], ls="none", label="end (in the run's colour)",
+                          marker=style.END["marker"], markerfacecolor="white",
+                          markeredgecolor="black",
                           markersize=10))
     for mark in {m.label: m for m in marks}.values():  # one entry per kind of mark
         handles.append(Line2D([], [], ls="none", label=mark.label, marker="o",

@@ -39,13 +39,13 @@ class ThreeDPanel(Panel):
         for run, z in zip(self.runs, self.z, strict=True):
             ax.plot([run.start[0]], [run.start[1]], [z[0]], ls="none", marker="o", ms=9,
                     mfc=style.START["color"], mec="black", zorder=6)
-        self.lines = [self.dynamic(ax.plot([], [], [], color=c, lw=2.2, zorder=5)[0])
-                      for c in self.colors]
+        self.lines = [self.dynamic(ax.plot([], [], [], color=c, ls=ls, lw=2.2, zorder=5)[0])
+                      for c, ls in zip(self.colors, self.linestyles, strict=True)]
         self.heads = [self.dynamic(ax.plot([], [], [], ls="none", marker="o", ms=8, mfc=c,
                                            mec="black", zorder=7)[0]) for c in self.colors]
         self.ends = [self.dynamic(ax.plot([], [], [], ls="none", marker="X", ms=11,
-                                          mfc=style.END["color"], mec="black", zorder=7)[0])
-                     for _ in self.runs]
+                                          mfc=c, mec="black", zorder=7)[0])
+                     for c in self.colors]
         ax.set_xlim(*view[0])
         ax.set_ylim(*view[1])
         ax.set_zlim(zmin, self.zmax + 2 * self.lift)

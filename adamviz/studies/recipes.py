@@ -26,7 +26,7 @@ from .runs import Settings, load_surface, make_runs
 KEYS = {"name", "title", "source", "caption", "surface", "views", "steps", "starts", "runs",
         "noise", "seed", "tol", "patience", "holdout", "marks", "claims"}
 REQUIRED = ("name", "title", "caption", "surface", "runs")
-MARK_AT = ("highest-after-start", "best")
+MARK_AT = ("highest-after-start", "best", "end")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -166,7 +166,7 @@ def marks(recipe: Recipe, result) -> list[Mark]:
         run = result.runs[mark["run"] - 1]
         at = mark["at"]
         step = (claims.highest_after_start(run) if at == "highest-after-start"
-                else run.best_step if at == "best" else int(at))
+                else run.best_step if at == "best" else run.steps if at == "end" else int(at))
         out.append(Mark(run=mark["run"] - 1, step=min(step, run.steps),
                         color=mark.get("color", "white"),
                         label=mark.get("label", at if isinstance(at, str) else f"step {at}")))
