@@ -54,11 +54,13 @@ def test_fig3_white_point_is_the_highest_loss_after_the_descent_on_the_near_side
 
     result = book.result("fig3-unlucky-start")
     run = result.runs[0]
-    (mark,) = recipes.marks(recipes.load("fig3-unlucky-start"), result)
+    mark, failure = recipes.marks(recipes.load("fig3-unlucky-start"), result)
     after = first_descent_end(run.losses)
     assert run.losses[mark.step] == run.losses[after:].max()
     assert -0.9456492739235914 < run.points[mark.step][0] < -0.10103125788101082
     assert result.reached(run) == "local"
+    # the essay's red failure point: the run's end, in red
+    assert failure.step == run.steps and failure.color == "#D55E00"
 
 
 def test_bias_correction_first_step_ratio(book):
