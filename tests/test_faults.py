@@ -297,3 +297,24 @@ def _toml(data) -> str:
         lines.append("[[experiment]]")
         lines += [f'"{k}" = {value(v)}' for k, v in exp.items()]
     return "\n".join(lines) + "\n"
+
+
+def test_the_library_takes_what_a_notebook_user_types():
+    """One spec alone, one start alone (tuple, 1-D array, "x,y"), numpy numbers, None for the
+    default; and a clear InputError for what cannot be meant."""
+    import numpy as np
+
+    from adamviz import api
+
+    base = api.run("hump", ["adam"], [(-2.0, 1.0)], steps=5)
+    for opts, starts, steps in [("adam", (-2, 1), 5), (None, np.array([-2, 1]), np.int64(5)),
+                                (["adam"], "-2,1", 5)]:
+        again = api.run("hump", opts, starts, steps=steps, seed=np.int64(0))
+        np.testing.assert_array_equal(again.runs[0].points, base.runs[0].points)
+    for bad, message in [(lambda: api.run(None), "A surface is a name"),
+                         (lambda: api.run("hump", [5]), "An optimizer is a spec"),
+                         (lambda: api.run("hump", starts=5), "Starts are points"),
+                         (lambda: api.run("hump", starts=[(True, False)]), "finite numbers"),
+                         (lambda: api.sweep("hump", "adam", [("lr", [0.1])]), "dict of lists")]:
+        with pytest.raises(InputError, match=message):
+            bad()

@@ -235,7 +235,7 @@ BATCHES = [
     (EXP.replace('["sgd"]', '["adma"]'), "Unknown optimizer 'adma'"),
     (EXP.replace('["sgd"]', '[{ name = "adam", bta1 = 0.9 }]'), "did you mean 'beta1'"),
     (EXP.replace('["sgd"]', '[{ name = "adam", lr = -1 }]'), "Invalid learning rate"),
-    (EXP.replace('["sgd"]', "[5]"), "Empty optimizer spec"),
+    (EXP.replace('["sgd"]', "[5]"), "An optimizer is a spec such as"),
     (EXP + "sweep = 5\n", ".sweep: a table of lists"),
     (EXP + "sweep = { lr = [] }\n", ".sweep.lr: a non-empty list"),
     (EXP + "sweep = { lr = 0.1 }\n", ".sweep.lr: a non-empty list"),

@@ -56,7 +56,10 @@ def parse_value(text: str, where: str):
 def parse_opt(text: str) -> OptSpec:
     """Parse ``NAME[:key=value,...]``."""
     example = "e.g. adam or adam:lr=0.05,beta1=0.8"
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise InputError(f"An optimizer is a spec such as 'adam:lr=0.05' or an Optimizer, got "
+                         f"{text!r}.")
+    if not text.strip():
         raise InputError(f"Empty optimizer spec; expected NAME[:key=value,...], {example}.")
     name, sep, rest = text.strip().partition(":")
     name = name.strip().lower()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
+import numbers
 from collections.abc import Callable
 from typing import Any
 
@@ -60,7 +61,7 @@ def make(name: str, **hyperparams) -> Optimizer:
         if isinstance(default, bool):
             if not isinstance(value, bool):
                 raise InputError(f"{name}: {key} must be true or false, got {value!r}")
-        elif isinstance(value, bool) or not isinstance(value, int | float):
+        elif isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise InputError(f"{name}: {key} must be a number, got {value!r}")
         elif not math.isfinite(value):
             raise InputError(f"{name}: {key} must be finite, got {value!r}")

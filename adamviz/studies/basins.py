@@ -11,7 +11,7 @@ from .. import engine
 from ..core.errors import InputError
 from ..results import classify, format_table
 from ..surfaces import Surface
-from .runs import Settings, load_surface, resolve
+from .runs import Settings, load_surface, optimizer_list, resolve
 
 MAX_STARTS = 4_000_000  # a grid beyond this is refused before anything runs
 BYTES_PER_START = 8 * 2 * 12  # params, gradient, state and buffers: about 12 (N, 2) arrays
@@ -87,7 +87,7 @@ def basins(surface, opts, grid: int = 100, settings: Settings = BASINS_SETTINGS,
     surface = load_surface(surface, surfaces_dir)
     check_size(grid * grid)
     starts = grid_starts(surface, n=grid)
-    resolved = [resolve(o, surface, settings.lr) for o in opts]
+    resolved = [resolve(o, surface, settings.lr) for o in optimizer_list(opts)]
     steps = settings.steps_for(surface)
     categories, labels = [], []
     for i, (opt, label) in enumerate(resolved):

@@ -9,6 +9,8 @@ run as it was.
 from __future__ import annotations
 
 import math
+import numbers
+import os
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -62,11 +64,14 @@ class Settings:
 
 
 def _whole(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    """A whole number (numpy's integers too), not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool | np.bool_)
 
 
 def _real(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+    """A finite real number (numpy's too), not a bool."""
+    return (isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+            and math.isfinite(value))
 
 
 DEFAULTS = Settings()
@@ -74,6 +79,9 @@ DEFAULTS = Settings()
 
 def load_surface(spec, surfaces_dir=()) -> Surface:
     """A surface by name or path (or passed through), its per-optimizer learning rates checked."""
+    if not isinstance(spec, Surface | str | os.PathLike):
+        raise InputError(f"A surface is a name, a path to a .toml file or a Surface, got "
+                         f"{spec!r}.")
     surface = spec if isinstance(spec, Surface) else surfaces.load(spec, surfaces_dir)
     for name in surface.lr:
         if name not in optimizers.OPTIMIZERS:
@@ -81,6 +89,15 @@ def load_surface(spec, surfaces_dir=()) -> Surface:
                              f"{suggest(name, optimizers.OPTIMIZERS)}")
     surface.checked  # noqa: B018  (the numeric checks, once per surface)
     return surface
+
+
+def optimizer_list(opts) -> list:
+    """``opts`` as a list: one spec or optimizer alone is a list of one; None is Adam."""
+    if opts is None:
+        return ["adam"]
+    if isinstance(opts, str | OptSpec | Optimizer):
+        return [opts]
+    return list(opts)
 
 
 def spec_of(item) -> OptSpec | Optimizer:
@@ -119,10 +136,17 @@ def label(opt: Optimizer) -> str:
 
 
 def starts_of(surface: Surface, starts) -> np.ndarray:
-    """Start points as an (N, D) array; default the surface's start."""
-    if starts is None or len(starts) == 0:
+    """Start points as an (N, D) array; default the surface's start. One point alone (a tuple,
+    a 1-D array, an "x,y" string) is one start."""
+    if isinstance(starts, str) or (starts is not None and np.ndim(starts) == 1 and len(starts)
+                                   and all(isinstance(v, numbers.Real) for v in starts)):
+        starts = [starts]
+    if starts is None or (np.ndim(starts) > 0 and len(starts) == 0):
         return np.array([surface.default_start], dtype=float)
-    rows = [parse_point(s, surface.dims) if isinstance(s, str) else tuple(s) for s in starts]
+    if np.ndim(starts) == 0:
+        raise InputError(f"Starts are points such as [(-2, 1)] or one point (-2, 1), got "
+                         f"{starts!r}.")
+    rows = [parse_point(s, surface.dims) if isinstance(s, str) else _point_of(s) for s in starts]
     lo, hi = engine.escape_box(surface)
     for row in rows:
         if len(row) != surface.dims or not all(_real(v) for v in row):
@@ -133,6 +157,14 @@ def starts_of(surface: Surface, starts) -> np.ndarray:
                              f"({_box_text(surface)}); a start must lie within "
                              f"{engine.DIVERGE_FACTOR:g} box sizes of it.")
     return np.array(rows, dtype=float)
+
+
+def _point_of(item) -> tuple:
+    try:
+        return tuple(item)
+    except TypeError:
+        raise InputError(f"A start is a point such as (-2, 1) or \"-2,1\", got {item!r}.") \
+            from None
 
 
 def _box_text(surface: Surface) -> str:
@@ -146,7 +178,7 @@ def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULT
     ``Tuning`` that chose its learning rate (its label says so)."""
     surface = load_surface(surface, surfaces_dir)
     points = starts_of(surface, starts)
-    specs = [spec_of(o) for o in opts]
+    specs = [spec_of(o) for o in optimizer_list(opts)]
     if not specs:
         raise InputError("No optimizer given; name at least one, e.g. --opt adam.")
     resolved = [resolve(s, surface, settings.lr) for s in specs]  # all checked before running

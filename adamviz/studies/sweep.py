@@ -55,6 +55,9 @@ def sweep(surface, opt, params: dict[str, list], starts=None, settings: Settings
           surfaces_dir=()) -> Sweep:
     surface = load_surface(surface, surfaces_dir)
     spec = spec_of(opt)
+    if not isinstance(params, dict):
+        raise InputError(f"Sweep parameters are a dict of lists, e.g. {{'lr': [1e-3, 1e-2]}}, "
+                         f"got {params!r}.")
     if not params:
         raise InputError("Nothing to sweep: give at least one --param NAME=V1,V2,...")
     for name, values in params.items():

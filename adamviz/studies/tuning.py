@@ -12,7 +12,7 @@ from .. import engine
 from ..core.errors import InputError
 from ..core.specs import OptSpec
 from .criteria import CRITERIA, DEFAULT_GRID
-from .runs import Settings, resolve, spec_of, starts_of
+from .runs import Settings, optimizer_list, resolve, spec_of, starts_of
 
 
 def log_grid(text: str) -> list[float]:
@@ -97,7 +97,7 @@ def tune_specs(surface, opts, starts, settings: Settings, grid_text: str = DEFAU
     grid = log_grid(grid_text)
     check_criterion(criterion)
     specs, tunings = [], {}
-    for i, item in enumerate(opts):
+    for i, item in enumerate(optimizer_list(opts)):
         spec = spec_of(item)
         t = tune_lr(surface, spec, starts, replace(settings, lr=None), grid, criterion, i)
         specs.append(OptSpec(name=spec.name, hyperparams={**spec.hyperparams, "lr": t.best}))
