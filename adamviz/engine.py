@@ -151,14 +151,17 @@ class _Loop:
         self.dead_diverged = 0
 
     def run(self, steps: int) -> None:
-        for k in range(1, steps + 1):
-            self.k = k
-            self.step(k)
-            if not self.n_alive:
-                break
-            dead = len(self.alive) - self.n_alive
-            if dead > COMPACT_SHARE * len(self.alive) or self.dead_diverged:
-                self.compact()
+        # Non-finite values are results here (the loop tests for them and ends those runs), so
+        # numpy is not to warn about them on the way.
+        with np.errstate(all="ignore"):
+            for k in range(1, steps + 1):
+                self.k = k
+                self.step(k)
+                if not self.n_alive:
+                    break
+                dead = len(self.alive) - self.n_alive
+                if dead > COMPACT_SHARE * len(self.alive) or self.dead_diverged:
+                    self.compact()
 
     def step(self, k: int) -> None:
         out = self.grad.run(self.P)

@@ -26,27 +26,29 @@ class Output:
     writes: str  # what it writes, for the README and error messages
     every_step: bool  # needs every step of every run (so at most limits.MAX_PATH_RUNS runs)
     file: str  # the file it writes in the experiment's folder
+    needs_2d: bool = False  # only for a surface in x and y
 
 
 OUTPUTS = {
-    **{v.name: Output(name=v.name, every_step=True, file="runs.png",
+    **{v.name: Output(name=v.name, every_step=True, file="runs.png", needs_2d=v.needs_2d,
                       writes=f"`runs.png`, with a {v.name} panel ({v.draws})")
        for v in VIEWS.values()},
     "gif": Output(name="gif", every_step=True, file="runs.gif",
                   writes="`runs.gif`: the runs animated (the views asked for, else contour)"),
     "grid": Output(name="grid", every_step=True, file="grid.png",
                    writes="`grid.png`: small multiples, one contour panel per optimizer setting"),
-    "basins": Output(name="basins", every_step=False, file="basins.png",
+    "basins": Output(name="basins", every_step=False, file="basins.png", needs_2d=True,
                      writes="`basins.png`: every start of a 100 x 100 grid coloured by where it "
                             "ended"),
     "summary": Output(name="summary", every_step=False, file="summary.csv",
                       writes="`summary.csv`: one row per run with exact numbers"),
 }
 PATH_OUTPUTS = tuple(name for name, o in OUTPUTS.items() if o.every_step)
+PLANAR_OUTPUTS = tuple(name for name, o in OUTPUTS.items() if o.needs_2d)
 
 
 def load_batch(path, surfaces_dir=()) -> list[batching.Experiment]:
-    return batching.load(path, OUTPUTS, PATH_OUTPUTS, surfaces_dir)
+    return batching.load(path, OUTPUTS, PATH_OUTPUTS, surfaces_dir, PLANAR_OUTPUTS)
 
 
 def markdown_table() -> str:

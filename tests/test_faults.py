@@ -56,13 +56,16 @@ def test_a_surface_undefined_over_part_of_its_box_draws(tmp_path, monkeypatch, o
     assert "diverged" in result.stdout and (tmp_path / "h.png").exists()
 
 
-@pytest.mark.parametrize("formula", ["0*x + 2", "x + y", "1e100*x**64 + y**2"])
+@pytest.mark.parametrize("formula", ["0*x + 2", "x + y", "1e100*x**64 + y**2",
+                                     "(0.5**1.5 / x + (y*pi)**0.5) + tan(2)",
+                                     "tan(arcsinh(y)**-1) + x**2"])
 def test_flat_linear_and_steep_surfaces_draw_without_warnings(tmp_path, monkeypatch, formula):
     (tmp_path / "f.toml").write_text(f'name = "f"\nexpr = "{formula}"\nxlim = [-2.5, 2.5]\n'
-                                     f'ylim = [-1, 1]\n')
+                                     f'ylim = [-1, 1]\nstart = [0.3, 0.4]\n')
     for out in ("f.png", "f.gif"):
-        invoke(tmp_path, monkeypatch, "run", "-s", "f.toml", "--opt", "adam", "--opt", "sgd",
-               "--view", ALL_VIEWS, "--frames", "6", "-o", out, "-q")
+        invoke(tmp_path, monkeypatch, "run", "-s", "f.toml", "--opt", "adam:lr=0.1", "--opt",
+               "sgd:lr=0.1", "--steps", "60", "--view", ALL_VIEWS, "--frames", "6", "-o", out,
+               "-q")
 
 
 def test_user_text_is_literal(tmp_path, monkeypatch):

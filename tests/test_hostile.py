@@ -219,6 +219,7 @@ def flag_cases():
 
 
 EXP = '[[experiment]]\nname = "a"\nsurface = "hump"\noptimizers = ["sgd"]\n'
+LECTURE = EXP.replace('"hump"', '"lecture"')
 BATCHES = [
     ("title = 'x'\n", "unknown top-level key 'title'"), ("", "no [[experiment]] tables"),
     ("experiment = 5\n", "no [[experiment]] tables"),
@@ -268,7 +269,10 @@ BATCHES = [
     (EXP + "noise = -1\n", "Invalid noise"), (EXP + 'noise = "a"\n', "Invalid noise"),
     (EXP + 'seed = "abc"\n', "Invalid seed"), (EXP + "seed = [1]\n", "Invalid seed"),
     (EXP + "seed = -1\n", "Invalid seed"), (EXP + "seed = 1.5\n", "Invalid seed"),
-    (EXP + "tol = -1\n", "Invalid tol"), (EXP + 'tol = "a"\n', "Invalid tol"),
+    (EXP + "tol = -1\n", "Invalid tol"),
+    (LECTURE + 'outputs = ["3d"]\n', "3d needs a surface in x and y"),
+    (LECTURE + 'outputs = ["basins"]\n', "basins needs a surface in x"),
+    (EXP + 'tol = "a"\n', "Invalid tol"),
     (EXP + "patience = 0\n", "Invalid patience"), (EXP + EXP, "the name 'a' is used twice"),
     ("[[experiment]\nname = 1", "not valid TOML: "),
 ]
@@ -328,6 +332,10 @@ MORE = [
          {"r.toml": RECIPE + "steps = -1\n"}),
     case(["run", "-s", "s.toml", "--no-plot"], "start [9.0, 9.0] lies outside the box",
          {"s.toml": S + "start = [9, 9]\n"}),
+    case(["run", "-s", "s.toml", "-o", "p.png"], "Start (0, 0) is where s's loss is not defined",
+         {"s.toml": expr("(tan(pi / x) - pi)**4")}),
+    case(["run", "-s", "s.toml", "--start", "0.5,0"], "Start (0.5, 0) is where s's loss is not",
+         {"s.toml": expr("abs(pi / y**2) + x")}),
 ]
 
 CASES = run_cases() + flag_cases() + batch_cases() + same_file_cases() + MORE

@@ -163,10 +163,14 @@ class CurvePanel(Panel):
                              for m in self.marks]
         ax.set_xlim(*self.view[0])
         # Up to the runs' highest loss: the walls beyond would flatten the hump.
-        lows = [float(np.nanmin(floor))] + [float(np.nanmin(r.losses)) for r in self.runs]
-        lo, hi = min(lows), max(float(np.nanmax(r.losses)) for r in self.runs)
+        seen = np.concatenate([floor, *[r.losses for r in self.runs]])
+        seen = seen[np.isfinite(seen)]
+        runs_seen = np.concatenate([r.losses for r in self.runs])
+        runs_seen = runs_seen[np.isfinite(runs_seen)]
+        lo = float(seen.min()) if seen.size else 0.0
+        hi = float(runs_seen.max()) if runs_seen.size else lo
         if hi <= lo:
-            hi = float(np.nanmax(floor))
+            hi = float(seen.max()) if seen.size else lo
         if not hi > lo:  # a flat loss: any height shows it
             lo, hi = lo - 0.5, lo + 0.5
         ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.08 * (hi - lo))

@@ -55,9 +55,10 @@ class Experiment:
         return np.array(self.starts or [self.surface.default_start], dtype=float)
 
 
-def load(path, outputs, path_outputs, surfaces_dir=()) -> list[Experiment]:
+def load(path, outputs, path_outputs, surfaces_dir=(), planar_outputs=()) -> list[Experiment]:
     """Read and check a batch file; ``outputs`` are the output names allowed, ``path_outputs``
-    those that draw every step. ``InputError`` names the file, table and key."""
+    those that draw every step, ``planar_outputs`` those that need a surface in x and y.
+    ``InputError`` names the file, table and key."""
     path = Path(path)
     data = read_toml(path, "Batch file")
     unknown = sorted(set(data) - {"experiment"})
@@ -70,7 +71,7 @@ def load(path, outputs, path_outputs, surfaces_dir=()) -> list[Experiment]:
     experiments, names = [], set()
     for i, table in enumerate(tables):
         where = f"{path}: experiment[{i}]"
-        exp = _experiment(table, where, outputs, path_outputs, surfaces_dir)
+        exp = _experiment(table, where, outputs, path_outputs, surfaces_dir, planar_outputs)
         if exp.name in names:
             raise InputError(f"{where}: the name {exp.name!r} is used twice.")
         names.add(exp.name)
@@ -78,7 +79,8 @@ def load(path, outputs, path_outputs, surfaces_dir=()) -> list[Experiment]:
     return experiments
 
 
-def _experiment(table, where, outputs, path_outputs, surfaces_dir) -> Experiment:
+def _experiment(table, where, outputs, path_outputs, surfaces_dir, planar_outputs=()
+                ) -> Experiment:
     if not isinstance(table, dict):
         raise InputError(f"{where}: an experiment is a table of keys.")
     for key in table:
@@ -104,6 +106,9 @@ def _experiment(table, where, outputs, path_outputs, surfaces_dir) -> Experiment
     for out in outs:
         if out not in outputs:
             raise InputError(f"{where}.outputs: unknown output {out!r}{suggest(out, outputs)}")
+        if out in planar_outputs and surface.dims == 1:
+            raise InputError(f"{where}.outputs: {out} needs a surface in x and y; "
+                             f"{surface.name} is a curve f(x).")
     runs = len(specs) * (int(grid["x"][2]) * int(grid["y"][2]) if grid else len(starts or [1]))
     heavy = set(path_outputs) & set(outs)
     if heavy and runs > MAX_PATH_RUNS:

@@ -142,7 +142,7 @@ def starts_of(surface: Surface, starts) -> np.ndarray:
                                    and all(isinstance(v, numbers.Real) for v in starts)):
         starts = [starts]
     if starts is None or (np.ndim(starts) > 0 and len(starts) == 0):
-        return np.array([surface.default_start], dtype=float)
+        starts = [surface.default_start]
     if np.ndim(starts) == 0:
         raise InputError(f"Starts are points such as [(-2, 1)] or one point (-2, 1), got "
                          f"{starts!r}.")
@@ -156,7 +156,14 @@ def starts_of(surface: Surface, starts) -> np.ndarray:
             raise InputError(f"Start {point_text(row)} is far outside {surface.name}'s box "
                              f"({_box_text(surface)}); a start must lie within "
                              f"{engine.DIVERGE_FACTOR:g} box sizes of it.")
-    return np.array(rows, dtype=float)
+    points = np.array(rows, dtype=float)
+    values = surface.loss(points)
+    for row, value in zip(rows, values, strict=True):
+        if not np.isfinite(value):  # a run cannot start where the loss is not defined
+            raise InputError(f"Start {point_text(row)} is where {surface.name}'s loss is not "
+                             f"defined ({value}); give another start (--start, or `start` in "
+                             f"the surface file).")
+    return points
 
 
 def _point_of(item) -> tuple:
