@@ -159,3 +159,23 @@ def test_titles_fit_the_figure_width():
     assert "\n" not in fit_title(text, 8.0)  # one panel is wide enough for one line
     assert fit_title(text, 3.0).count("\n") >= 2
     assert "\n" not in fit_title(text * 2, 24.0)  # three panels: no wrapping at 2880 px
+
+
+def test_symlog_ticks_leave_the_linear_band_around_zero_clear():
+    ticks = grid.symlog_ticks(0.017, 25.0)
+    np.testing.assert_array_equal(ticks, [-10, -1, 0, 1, 10])
+    assert not ((np.abs(ticks) > 0) & (np.abs(ticks) < 0.17)).any()
+
+
+def test_a_one_panel_basins_legend_fits_inside_the_figure(tmp_path, monkeypatch):
+    import adamviz.render.compare as compare_module
+    from adamviz.studies.basins import basins
+
+    made = []
+    real = compare_module.new_figure
+    monkeypatch.setattr(compare_module, "new_figure",
+                        lambda *a, **k: made.append(real(*a, **k)) or made[-1])
+    compare_module.save_basins(basins("himmelblau", ["adam:lr=0.05"], grid=8), tmp_path / "b.png")
+    fig = made[0]
+    box, legend = fig.bbox, fig.legends[0].get_window_extent(fig.canvas.get_renderer())
+    assert box.x0 <= legend.x0 and legend.x1 <= box.x1, (box, legend)

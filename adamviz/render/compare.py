@@ -10,7 +10,7 @@ from matplotlib.patches import Patch
 from ..core.io import atomic_open
 from . import style
 from .contour import draw_minima
-from .figure import STILL_DPI, image_format, new_figure
+from .figure import STILL_DPI, image_format, legend_columns, new_figure
 from .grid import nice_ticks, view_box
 from .panels import ContourPanel, legend_handles
 
@@ -73,7 +73,8 @@ def save_basins(basins, path, dpi: int | None = None):
     handles += [Patch(color=DIVERGED_COLOR, label="diverged"),
                 Patch(facecolor=UNSETTLED_COLOR, edgecolor="0.6", label="not converged")]
     style.literal_legend(fig.legend(handles=handles, loc="outside lower center",
-                                    ncols=min(len(handles), 4), frameon=False, fontsize=10))
+                                    ncols=legend_columns(handles, basins_size(n)[0]),
+                                    frameon=False, fontsize=10))
     fig.suptitle(f"Where each start ends: {basins.surface.name}", fontsize=13, **style.LITERAL)
     with atomic_open(path, "wb") as handle:
         fig.savefig(handle, format=image_format(path), dpi=dpi or STILL_DPI)
@@ -112,7 +113,8 @@ def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int | No
     first = panels[0][1]
     handles = legend_handles(first, [first.runs[0].optimizer], minima=True)
     style.literal_legend(fig.legend(handles=handles[1:], loc="outside lower center",
-                                    ncols=len(handles) - 1, frameon=False, fontsize=10))
+                                    ncols=legend_columns(handles[1:], sweep_size(rows, cols)[0]),
+                                    frameon=False, fontsize=10))
     fig.suptitle(title, fontsize=13, **style.LITERAL)
     with atomic_open(path, "wb") as handle:
         fig.savefig(handle, format=image_format(path), dpi=dpi or STILL_DPI)

@@ -119,11 +119,16 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=S
     handles = legend_handles(result, run_labels(result),
                              minima=any(VIEWS[v].shows_minima for v in views),
                              marks=marks if any(VIEWS[v].marks for v in views) else ())
-    chars = [len(h.get_label()) + 5 for h in handles]  # label plus its handle, ~ 14 per inch
-    per_row = max(1, int(len(views) * width * 14 // max(chars)))
     literal_legend(fig.legend(handles=handles, loc="outside lower center", fontsize=10,
-                              frameon=False, ncols=min(len(handles), per_row)))
+                              frameon=False, ncols=legend_columns(handles, len(views) * width)))
     return fig, panels
+
+
+def legend_columns(handles, width_in: float) -> int:
+    """As many legend columns as fit the figure's width: at 10 pt, about 14 characters an inch,
+    and each entry is its label plus its handle (about 5 characters)."""
+    widest = max(len(h.get_label()) + 5 for h in handles)
+    return max(1, min(len(handles), int(width_in * 14 // widest)))
 
 
 def settle(fig) -> None:

@@ -64,6 +64,13 @@ def nice_ticks(lo: float, hi: float, mode: str = "linear", count: int = 6) -> np
     return np.round(ticks / step) * step + 0.0  # exact multiples; + 0.0 turns -0 into 0
 
 
+def symlog_ticks(linthresh: float, top: float) -> np.ndarray:
+    """0 and the powers of ten from ten times ``linthresh`` up to ``top``, both signs: the
+    decades inside the linear band around 0 would sit on top of each other."""
+    powers = 10.0 ** np.arange(np.ceil(np.log10(linthresh * 10)), np.floor(np.log10(top)) + 1)
+    return np.concatenate([-powers[::-1], [0.0], powers])
+
+
 def _rounded(ticks: np.ndarray) -> np.ndarray:
     """Log ticks over a minimum that is not 0, to three significant digits."""
     return np.array([float(f"{t:.3g}") for t in ticks])

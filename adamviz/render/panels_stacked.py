@@ -7,6 +7,7 @@ import numpy as np
 
 from ..results import step_lengths
 from . import style
+from .grid import symlog_ticks
 from .panels import Panel, _log_limits
 
 
@@ -97,15 +98,18 @@ class MomentsPanel(Panel):
             m = m[np.isfinite(m)]
             lim = float(np.abs(m).max()) if m.size else 1.0
             lim = lim if lim > 0 else 1.0  # moments that stay 0 (a flat loss)
-            self.top.set_yscale("symlog", linthresh=max(lim * 1e-3, 1e-12))
+            linthresh = max(lim * 1e-3, 1e-12)
+            self.top.set_yscale("symlog", linthresh=linthresh)
             self.top.set_ylim(-lim * 1.5, lim * 1.5)
+            self.top.set_yticks(symlog_ticks(linthresh, lim * 1.5))
             _log_limits(self.bottom, np.concatenate(
                 [v for _, line, v in self.series if line.axes is self.bottom]))
         else:
             self.top.text(0.5, 0.5, "no run keeps Adam's moments", ha="center",
                           transform=self.top.transAxes)
         self.top.axhline(0, color="0.5", lw=0.8)
-        _label_two_axes(self.top, self.bottom, area, title, "m̂  (direction)", "√v̂  (scale)")
+        _label_two_axes(self.top, self.bottom, area, title, "m̂  (direction)\n(solid x, dashed y)",
+                        "√v̂  (scale)")
 
     def show(self, ks):
         index = {id(r): k for r, k in zip(self.runs, ks, strict=True)}
