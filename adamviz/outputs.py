@@ -60,7 +60,7 @@ def markdown_table() -> str:
 def write_experiment(found: batching.ExperimentRuns, folder: Path) -> list[Path]:
     """Draw and write the outputs an experiment asked for into ``folder``."""
     from .render.animate import render
-    from .render.compare import save_basins, save_small_multiples
+    from .render.compare import save_basins
     from .render.figure import save_still
 
     exp, result, files = found.experiment, found.result, []
@@ -72,7 +72,7 @@ def write_experiment(found: batching.ExperimentRuns, folder: Path) -> list[Path]
         if "gif" in exp.outputs:
             files.append(render(result, folder / "runs.gif", views or ["contour"]).path)
         if "grid" in exp.outputs:
-            files.append(_grid(exp, result, folder / "grid.png", save_small_multiples))
+            files.append(_grid(exp, result, folder / "grid.png"))
     if found.basins is not None:
         files.append(save_basins(found.basins, folder / "basins.png"))
     if "summary" in exp.outputs:
@@ -81,16 +81,17 @@ def write_experiment(found: batching.ExperimentRuns, folder: Path) -> list[Path]
     return files
 
 
-def _grid(exp, result, path, save):
+def _grid(exp, result, path):
     """One panel per optimizer setting of the experiment."""
+    from .render.compare import save_small_multiples
     from .results import Result
 
     per = len(result.runs) // len(exp.specs)
     panels = [(str(spec), Result(surface=result.surface, runs=result.runs[i * per:(i + 1) * per],
                                  settings=result.settings))
               for i, spec in enumerate(exp.specs)]
-    return save(result.surface, panels, len(panels), 1, f"{exp.name} on {exp.surface.name}",
-                path)
+    return save_small_multiples(result.surface, panels, len(panels), 1,
+                                f"{exp.name} on {exp.surface.name}", path)
 
 
 _in_task = False  # in a batch worker: whether an experiment is being run and written

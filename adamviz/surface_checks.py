@@ -24,13 +24,15 @@ def check(surface) -> None:
     grid = _grid(surface)
     with np.errstate(all="ignore"):
         values = surface.loss(grid)
-        grads = np.linalg.norm(surface.gradient(grid), axis=1)
-        hess = np.abs(surface.hessian(grid)).reshape(len(grid), -1).max(axis=1)
-    finite = np.isfinite(values)
-    if not finite.any():
+    if not np.isfinite(values).any():
         raise InputError(f"{surface.source}: expr {surface.expr!r} is not finite anywhere in the "
                          f"box (at the centre it is {values[len(values) // 2]}); check the "
                          f"formula and xlim/ylim.")
+    if not surface.minima:
+        return
+    with np.errstate(all="ignore"):  # the typical gradient and curvature, to judge minima by
+        grads = np.linalg.norm(surface.gradient(grid), axis=1)
+        hess = np.abs(surface.hessian(grid)).reshape(len(grid), -1).max(axis=1)
     g_scale = float(np.median(grads[np.isfinite(grads)])) if np.isfinite(grads).any() else 1.0
     h_scale = float(np.median(hess[np.isfinite(hess)])) if np.isfinite(hess).any() else 1.0
     losses = []

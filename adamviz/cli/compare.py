@@ -16,13 +16,14 @@ from .options import (
     out_option,
     progress_bar,
     quiet_option,
+    settings_from,
     start_option,
     steps_option,
     surface_options,
     tol_option,
     tune_options,
+    tuned_specs,
 )
-from .runs import _settings, _tuned
 
 
 @cli.command()
@@ -111,8 +112,8 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     api.check_output(path, animations=False)
     if export_path:
         api.check_export(export_path)
-    settings = _settings(steps, None, noise, seed, tol)
-    (spec,), _ = _tuned(surface_obj, [opts], starts, settings,
+    settings = settings_from(steps, None, noise, seed, tol)
+    (spec,), _ = tuned_specs(surface_obj, [opts], starts, settings,
                         tune if "lr" not in swept else None, tune_grid, criterion, quiet)
     result = api.sweep(surface_obj, spec, swept, starts or None, steps=steps, noise=noise,
                        seed=seed, tol=settings.tol)

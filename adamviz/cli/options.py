@@ -158,6 +158,27 @@ def tune_options(func):
                         help="Pick each optimizer's lr from --tune-grid by --criterion.")(func)
 
 
+def settings_from(steps=None, lr=None, noise=0.0, seed=0, tol=None, patience=None):
+    """The library's run settings from the shared flags (--tol 0 turns convergence off)."""
+    from ..studies.runs import Settings
+
+    return Settings(steps=steps, lr=lr, noise=noise, seed=seed, tol=tol or None,
+                    patience=patience)
+
+
+def tuned_specs(surface, opts, starts, settings, tune, grid, criterion, quiet):
+    """The specs with lr tuned fairly when ``tune`` is set; the tunings by position."""
+    if not tune:
+        return list(opts), {}
+    from ..studies.tuning import tune_specs
+
+    specs, tunings = tune_specs(surface, opts, starts, settings, grid, criterion)
+    if not quiet:
+        for t in tunings.values():
+            click.echo(f"tuned {t.describe()}", err=True)
+    return specs, tunings
+
+
 def quiet_option(func):
     return click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")(func)
 

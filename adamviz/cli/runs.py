@@ -14,33 +14,15 @@ from .options import (
     out_option,
     progress_bar,
     quiet_option,
+    settings_from,
     start_option,
     steps_option,
     surface_options,
     tol_option,
     tune_options,
+    tuned_specs,
     view_option,
 )
-
-
-def _settings(steps=None, lr=None, noise=0.0, seed=0, tol=None, patience=None):
-    from ..studies.runs import Settings
-
-    return Settings(steps=steps, lr=lr, noise=noise, seed=seed, tol=tol or None,
-                    patience=patience)
-
-
-def _tuned(surface, opts, starts, settings, tune, grid, criterion, quiet):
-    """The specs with lr tuned fairly when ``tune`` is set; the tunings by position."""
-    if not tune:
-        return list(opts), {}
-    from ..studies.tuning import tune_specs
-
-    specs, tunings = tune_specs(surface, opts, starts, settings, grid, criterion)
-    if not quiet:
-        for t in tunings.values():
-            click.echo(f"tuned {t.describe()}", err=True)
-    return specs, tunings
 
 
 @cli.command()
@@ -112,8 +94,8 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
 
         check_size(len(view_list), dpi, animated=kind == "animation")
         check_runs_drawn(len(opts or ("adam",)) * max(1, len(starts)))
-    settings = _settings(steps, None if tune else lr, noise, seed, tol, patience)
-    specs, tunings = _tuned(surface_obj, opts or ("adam",), starts, settings, tune, tune_grid,
+    settings = settings_from(steps, None if tune else lr, noise, seed, tol, patience)
+    specs, tunings = tuned_specs(surface_obj, opts or ("adam",), starts, settings, tune, tune_grid,
                             criterion, quiet)
     result = api.run(surface_obj, specs, starts, steps=settings.steps, lr=settings.lr,
                      noise=noise, seed=seed, tol=settings.tol, patience=patience, tuned=tunings)

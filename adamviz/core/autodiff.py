@@ -265,10 +265,6 @@ def _pow_tensor_rule(t, g, args, params, out):
     return [to_a, to_b]
 
 
-def _rsqrt_of(t, x):
-    return _e(t, "rsqrt", x)
-
-
 RULES = {
     "add": lambda t, g, a, p, y: [g, g],
     "sub": lambda t, g, a, p, y: [g, _e(t, "neg", g)],
@@ -293,15 +289,15 @@ RULES = {
     # 1 - y^2 as (1 - y)(1 + y): no cancellation where tanh is close to +-1 (torch fuses it)
     "tanh": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "mul", _e(t, "sub", _c(1.0), y),
                                                       _e(t, "add", y, _c(1.0))))],
-    "asin": lambda t, g, a, p, y: [_e(t, "mul", g, _rsqrt_of(t, _e(
+    "asin": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "rsqrt", _e(
         t, "add", _e(t, "mul", _e(t, "neg", a[0]), a[0]), _c(1.0))))],
-    "acos": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "neg", _rsqrt_of(t, _e(
+    "acos": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "neg", _e(t, "rsqrt", _e(
         t, "add", _e(t, "mul", _e(t, "neg", a[0]), a[0]), _c(1.0)))))],
     "atan": lambda t, g, a, p, y: [_e(t, "div", g, _e(t, "add", _e(t, "mul", a[0], a[0]),
                                                       _c(1.0)))],
-    "asinh": lambda t, g, a, p, y: [_e(t, "mul", g, _rsqrt_of(t, _e(
+    "asinh": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "rsqrt", _e(
         t, "add", _e(t, "powc", a[0], params=(2.0,)), _c(1.0))))],
-    "acosh": lambda t, g, a, p, y: [_e(t, "mul", g, _rsqrt_of(t, _e(
+    "acosh": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "rsqrt", _e(
         t, "sub", _e(t, "powc", a[0], params=(2.0,)), _c(1.0))))],
     "atanh": lambda t, g, a, p, y: [_e(t, "div", g, _e(
         t, "sub", _c(1.0), _e(t, "powc", a[0], params=(2.0,))))],

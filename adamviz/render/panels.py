@@ -256,8 +256,7 @@ class LossPanel(Panel):
         best = [(r.best_step, y[r.best_step]) for r, y, d in
                 zip(self.runs, watched, done, strict=True) if d and r.status == "stopped early"]
         self.best.set_offsets(np.array(best, dtype=float).reshape(-1, 2))
-        values_of = {id(r): y for r, y in zip(self.runs, self.values, strict=True)}
-        self.place_ends(self.diverged, ks, lambda r, k: (r.steps, values_of[id(r)][r.steps]),
+        self.place_ends(self.diverged, ks, lambda r, k: (r.steps, values[id(r)][r.steps]),
                         only="diverged")
         return self.artists
 
