@@ -184,14 +184,14 @@ def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None):
         result = book.result(str(recipe.path) if recipe.path.parent != recipe_book.builtin_dir()
                              else recipe.name)
         checks = book.check(recipe, result)
-        marks = recipe_book.marks(recipe, result)
+        drawing = {"title": recipe.title, "marks": recipe_book.marks(recipe, result),
+                   "extra": recipe_book.extra_panels(recipe, result, book)}
         picture = out_dir / f"{recipe.name}.{fmt}"
-        save_still(result, picture, recipe.views, dpi=dpi, title=recipe.title,
-                   panel_size=(8.0, 6.0), marks=marks)
+        save_still(result, picture, recipe.views, dpi=dpi, **drawing)
         files = [picture]
         if gif:
             files.append(render(result, out_dir / f"{recipe.name}.gif", recipe.views,
-                                title=recipe.title, marks=marks, max_frames=150).path)
+                                max_frames=150, **drawing).path)
         figures.append(recipe_book.Figure(recipe=recipe, result=result, checks=tuple(checks),
                                           files=tuple(files)))
         if progress:

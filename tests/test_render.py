@@ -22,8 +22,13 @@ def test_lines_are_the_trajectories(drawn):
     result, panel = drawn
     segments = panel.lines.get_segments()
     assert len(segments) == len(result.runs)
-    for seg, run in zip(segments, result.runs, strict=True):
-        np.testing.assert_array_equal(seg, run.points)
+    # Drawn longest first (a short path on a long one stays visible), each in its run's colour.
+    lengths = [run.step_lengths().sum() for run in result.runs]
+    assert panel.order == sorted(range(3), key=lambda i: -lengths[i])
+    colors = panel.lines.get_colors()
+    for seg, i, color in zip(segments, panel.order, colors, strict=True):
+        np.testing.assert_array_equal(seg, result.runs[i].points)
+        assert matplotlib.colors.to_hex(color) == style.run_color(i).lower()
 
 
 def test_start_green_ends_in_each_runs_colour_at_the_right_places(drawn):

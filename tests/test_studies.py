@@ -208,7 +208,7 @@ def test_dry_run_prints_the_runs(tmp_path):
                                       "--dry-run"])
     assert result.exit_code == 0
     assert "hump-basins: adam on hump from 2,160 start(s), 500 steps" in result.stdout
-    assert "plane: sgd on plane from 1 start(s), 200 steps, lr tuned by distance" in result.stdout
+    assert "plane: sgd on plane from 1 start(s), 200 steps, lr tuned by final-loss" in result.stdout
 
 
 def test_basins_and_sweep_commands(tmp_path, monkeypatch):

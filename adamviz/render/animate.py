@@ -79,8 +79,8 @@ class Animator:
         for panel in self.panels:
             for artist in panel.artists:
                 artist.set_animated(True)  # left out of the full draw: the background
-        self.lengths = [run.steps for run in result.runs]
-        self.total = max(self.lengths)
+        self.lengths = [[run.steps for run in panel.runs] for panel in self.panels]
+        self.total = max(max(lengths) for lengths in self.lengths)
         self.canvas = self.fig.canvas
         settle(self.fig)  # lays out and draws everything static, once
         self.background = self.canvas.copy_from_bbox(self.fig.bbox)
@@ -89,8 +89,8 @@ class Animator:
     def frame(self, step: int) -> np.ndarray:
         """The RGBA pixels (a view of the canvas: copy it to keep it) with runs at ``step``."""
         self.canvas.restore_region(self.background)
-        ks = run_steps(step, self.lengths)
-        artists = [a for panel in self.panels for a in panel.show(ks)]
+        artists = [a for panel, lengths in zip(self.panels, self.lengths, strict=True)
+                   for a in panel.show(run_steps(step, lengths))]
         for artist in sorted(artists, key=lambda a: a.get_zorder()):  # a still's stacking
             self.fig.draw_artist(artist)
         pixels = np.asarray(self.canvas.buffer_rgba())

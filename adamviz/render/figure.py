@@ -89,8 +89,11 @@ def check_size(views: int, dpi=None, animated: bool = False) -> None:
 
 def compose(result, views=("contour",), animated=False, title=None, panel_size=STILL_PANEL,
             dpi=100, elev=35.0, azim=-60.0, counter=False, marks=(), math=False,
-            out_dpi=None):
+            out_dpi=None, extra=()):
     """A figure with one panel per view side by side and one legend below; (fig, panels).
+
+    ``extra`` adds panels of other results with the same runs (same labels and colours, so the
+    legend serves them all): ``(view, result, title)`` each, after the views.
 
     The title is drawn as written; with ``math`` its ``$...$`` parts are mathtext.
 
@@ -99,18 +102,20 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=S
     place) is what an animation uses for the digits.
     """
     width, height = panel_size
-    fig = new_figure(width * len(views), height, dpi=dpi, out_dpi=out_dpi)
-    grid = fig.add_gridspec(1, len(views))
-    single = len(views) == 1
-    panels = [make_panel(v, grid[0, i], result, animated, None if single else VIEWS[v].title,
-                         elev=elev, azim=azim, marks=marks) for i, v in enumerate(views)]
-    heading = fit_title(title or surface_title(result.surface), width * len(views))
+    cells = [(v, result, VIEWS[v].title) for v in views] + list(extra)
+    fig = new_figure(width * len(cells), height, dpi=dpi, out_dpi=out_dpi)
+    grid = fig.add_gridspec(1, len(cells))
+    single = len(cells) == 1
+    panels = [make_panel(v, grid[0, i], shown, animated, None if single else heading,
+                         elev=elev, azim=azim, marks=marks if shown is result else ())
+              for i, (v, shown, heading) in enumerate(cells)]
+    heading = fit_title(title or surface_title(result.surface), width * len(cells))
     if counter:
         heading += "\n "  # an empty line under the title, for the step counter
     suptitle = fig.suptitle(heading, fontsize=TITLE_SIZE, parse_math=math)
     if counter:
         # Anchored to the bottom of the title's box (its empty second line), placed at draw time.
-        total = max(run.steps for run in result.runs)
+        total = max(run.steps for panel in panels for run in panel.runs)
         fixed = "step " + " " * len(str(total)) + f" / {total}"
         style = {"xy": (0.5, 0.0), "xycoords": suptitle, "ha": "center", "va": "bottom",
                  "fontsize": 11, "family": "DejaVu Sans Mono"}
@@ -120,7 +125,7 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=S
                              minima=any(VIEWS[v].shows_minima for v in views),
                              marks=marks if any(VIEWS[v].marks for v in views) else ())
     literal_legend(fig.legend(handles=handles, loc="outside lower center", fontsize=10,
-                              frameon=False, ncols=legend_columns(handles, len(views) * width)))
+                              frameon=False, ncols=legend_columns(handles, len(cells) * width)))
     return fig, panels
 
 
@@ -163,7 +168,7 @@ def save_still(result, path, views=("contour",), dpi=None, title=None, **kwargs)
     fig, panels = compose(result, views, animated=False, title=title,
                           out_dpi=dpi or STILL_DPI, **kwargs)
     for panel in panels:
-        panel.show(final_steps(result))
+        panel.show(final_steps(panel.result))
     # No settle(): savefig lays the figure out and renders it once. (An animation settles
     # first because its background must match every later full draw to the pixel.)
     return save(fig, path, dpi=dpi)

@@ -81,8 +81,14 @@ class ContourPanel(Panel):
         self.start = ax.scatter(starts[:, 0], starts[:, 1], zorder=6, linewidths=1.2,
                                 **_marker(style.START))
         self.markers = max((r.steps for r in self.runs), default=0) <= style.MARKERS_UP_TO
-        self.lines = self.dynamic(LineCollection([], colors=self.colors, linewidths=2.2,
-                                                 linestyles=self.linestyles, zorder=5,
+        # The longest paths are drawn first, so a short one lying on a long one (SGD stopping
+        # where momentum rolls on) stays on top and visible.
+        self.order = sorted(range(len(self.runs)),
+                            key=lambda i: -float(np.nansum(self.runs[i].step_lengths())))
+        self.lines = self.dynamic(LineCollection([], colors=[self.colors[i] for i in self.order],
+                                                 linewidths=2.2, zorder=5,
+                                                 linestyles=[self.linestyles[i]
+                                                             for i in self.order],
                                                  capstyle="round", joinstyle="round",
                                                  path_effects=style.halo(2.2)))
         ax.add_collection(self.lines)
@@ -94,7 +100,7 @@ class ContourPanel(Panel):
         self.heads = self.dynamic(ax.scatter([], [], s=70, zorder=7, linewidths=0))
         self.end = self.dynamic(ax.scatter([], [], zorder=7, linewidths=1.2,
                                            **_marker(style.END)))
-        self.mark_artists = [self.dynamic(ax.scatter([], [], s=130, zorder=8, marker="o",
+        self.mark_artists = [self.dynamic(ax.scatter([], [], s=130, zorder=8, marker=m.shape,
                                                      c=m.color, edgecolors="black",
                                                      linewidths=1.5)) for m in self.marks]
         ax.set_xlim(*self.view[0])
@@ -115,14 +121,18 @@ class ContourPanel(Panel):
             bar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
 
     def show(self, ks):
-        paths = [run.points[: k + 1] for run, k in zip(self.runs, ks, strict=True)]
+        paths = [self.runs[i].points[: ks[i] + 1] for i in self.order]
         self.lines.set_segments(paths)
         if self.dots is not None:
             self.dots.set_offsets(np.concatenate(paths))
-            self.dots.set_facecolors(np.repeat(self.colors, [len(p) for p in paths], axis=0))
+            self.dots.set_facecolors(np.repeat([self.colors[i] for i in self.order],
+                                               [len(p) for p in paths], axis=0))
         self.place_heads(self.heads, ks, lambda r, k: r.points[k])
         self.place_ends(self.end, ks, lambda r, k: r.end)
         for mark, artist in zip(self.marks, self.mark_artists, strict=True):
+            if mark.point is not None:
+                artist.set_offsets([mark.point])
+                continue
             run = self.runs[mark.run]
             shown = ks[mark.run] >= mark.step
             artist.set_offsets(run.points[mark.step][None, :2] if shown else np.empty((0, 2)))
@@ -187,7 +197,7 @@ class CurvePanel(Panel):
         self.place_ends(self.end, ks, lambda r, k: (r.points[k, 0], r.losses[k]))
         for mark, artist in zip(self.marks, self.mark_artists, strict=True):
             run = self.runs[mark.run]
-            shown = ks[mark.run] >= mark.step
+            shown = ks[mark.run] >= mark.step and mark.point is None  # a point has no height
             point = [[run.points[mark.step][0], run.losses[mark.step]]]
             artist.set_offsets(point if shown else np.empty((0, 2)))
         return self.artists
@@ -207,7 +217,9 @@ class LossPanel(Panel):
                       for c, ls in zip(self.colors, self.linestyles, strict=True)]
         # The held-out loss that early stopping watches, dashed, when the runs had one; the
         # best step is marked on it.
-        self.held_out = [None if r.monitor is None else self._y(r.monitor) for r in self.runs]
+        # It is drawn as it is: f* is the training loss's minimum, not the held-out one's.
+        self.held_out = [None if r.monitor is None else np.asarray(r.monitor, dtype=float)
+                         for r in self.runs]
         self.held_lines = [None if h is None else
                            self.dynamic(ax.plot([], [], color=c, lw=1.6, ls="--")[0])
                            for h, c in zip(self.held_out, self.colors, strict=True)]
@@ -226,12 +238,15 @@ class LossPanel(Panel):
         if finite.size:
             lo, hi = finite.min(), finite.max()
             if log:
-                ax.set_ylim(lo / 2, hi * 2)
+                ax.set_ylim(max(lo, hi * 1e-16) / 2, hi * 2)
             else:
                 pad = 0.05 * (hi - lo or 1.0)
                 ax.set_ylim(lo - pad, hi + pad)
         ax.set_xlabel("step", fontsize=12)
         label = "loss" if self.offset is None else "loss − f*  (f* = global minimum)"
+        if any(h is not None for h in self.held_out):
+            label = ("training " + label.replace("  (", "\n(") + ", solid;\nheld-out loss, "
+                     "dashed")
         ax.set_ylabel(label + (", log scale" if log else ""), fontsize=11)
         ax.grid(True, which="major", alpha=0.3)
         self.log = log
@@ -291,7 +306,7 @@ def legend_handles(result, labels, minima: bool = True, marks=()):
                           markeredgecolor="black",
                           markersize=10))
     for mark in {m.label: m for m in marks}.values():  # one entry per kind of mark
-        handles.append(Line2D([], [], ls="none", label=mark.label, marker="o",
+        handles.append(Line2D([], [], ls="none", label=mark.label, marker=mark.shape,
                               markerfacecolor=mark.color, markeredgecolor="black",
                               markersize=10))
     kinds = {m.kind for m in result.surface.minima} if minima else set()

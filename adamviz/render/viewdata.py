@@ -18,6 +18,10 @@ def loss_reference(surface, runs) -> tuple[float | None, bool]:
         glob = [m for m in surface.minima if m.kind == "global"] or list(surface.minima)
         offset = float(surface.loss(np.array([glob[0].point]))[0])
     shifted = values - (offset if offset is not None else 0.0)
+    held = [r.monitor for r in runs if r.monitor is not None]  # drawn as they are
+    if held:
+        shifted = np.concatenate([shifted, *held])
+        shifted = shifted[np.isfinite(shifted)]
     positive = shifted[shifted > 0]
     if positive.size < 2 or (offset is None and (values <= 0).any()):
         return offset, False

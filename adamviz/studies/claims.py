@@ -14,9 +14,9 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.names import suggest
-from ..core.specs import OptSpec
+from ..results import short
 from ..surfaces import from_dict
-from .runs import Settings, make_runs
+from .criteria import DEFAULT_GRID
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -84,7 +84,7 @@ def mean_step_claim(result, params, context) -> ClaimResult:
 def step_ratio_vs(result, params, context) -> ClaimResult:
     """Mean step of each optimizer here divided by the same on recipe ``other``: Adam's ratio
     within ``adaptive`` of 1, SGD's beyond ``plain``."""
-    other = context(params["other"])
+    other = context.result(params["other"])
     parts, ok = [], True
     for (name, bound, inside) in ((params["adaptive_run"], params["adaptive"], True),
                                   (params["plain_run"], params["plain"], False)):
@@ -130,32 +130,110 @@ def first_step_ratio(result, params, context) -> ClaimResult:
         f"{ratio:.4g} (claimed {params['ratio']:.4g}).")
 
 
+def scaled_surface(surface, factor: float):
+    """``surface`` with its loss multiplied by ``factor``: the same box and minima."""
+    return from_dict({
+        "name": f"{surface.name}-x{factor:g}".replace("+", ""),
+        "description": f"{surface.name}'s loss times {factor:g}",
+        "expr": f"{factor!r}*({surface.expr})", "xlim": list(surface.xlim),
+        "ylim": list(surface.ylim), "levels": surface.levels,
+        "minima": [{"at": list(m.point), "kind": m.kind} for m in surface.minima]})
+
+
 def scale_invariant(result, params, context) -> ClaimResult:
-    """Multiplying the loss by ``factor`` moves the listed runs by at most ``tol`` over the same
-    steps (adaptive methods), while the run ``breaks`` changes (momentum)."""
-    s = result.surface
-    scaled = from_dict({"name": f"{s.name}-scaled", "expr": f"{params['factor']}*({s.expr})",
-                        "xlim": list(s.xlim), "ylim": list(s.ylim)})
-    steps = params.get("steps", 50)
+    """With the loss multiplied by ``factor`` (the runs drawn in the figure's second panel),
+    the listed runs follow the same paths to within ``tol`` for as long as both go on (the
+    convergence test on the gradient's norm ends them at different steps), while the run
+    ``breaks`` does not (plain momentum: its step is proportional to the gradient)."""
+    scaled = context.scaled(result, params["factor"])
     parts, ok = [], True
     for index in [*params["runs"], params["breaks"]]:
-        run = _run(result, {"run": index})
-        spec = OptSpec(name=run.optimizer, hyperparams=dict(run.hyperparams))
-        again = make_runs(scaled, [spec], [tuple(run.start)],
-                          Settings(steps=steps, tol=None)).runs[0]
-        n = min(len(again.points), len(run.points), steps + 1)
+        run, again = (_run(r, {"run": index}) for r in (result, scaled))
+        n = min(len(again.points), len(run.points))
         moved = float(np.abs(again.points[:n] - run.points[:n]).max())
         if again.status == "diverged":
             moved = float("inf")
         same = moved <= params["tol"]
         ok &= same == (index != params["breaks"])
-        parts.append(f"{run.optimizer} moves {moved:.2g}" if np.isfinite(moved)
-                     else f"{run.optimizer} diverges")
+        parts.append(f"{run.optimizer} stays within {moved:.2g} of its path" if same else
+                     f"{run.optimizer} {again.status} after {again.steps} steps"
+                     + (f" (it ended {result.nearest_minimum(run)[0].kind} before)"
+                        if result.nearest_minimum(run)[0] else ""))
     breaks = _run(result, {"run": params["breaks"]}).optimizer
     return ClaimResult.of(
-        ok, f"with the loss x{params['factor']:g}, over {steps} steps: "
-        + ", ".join(parts) + f" (claimed: all but {breaks} within "
-        f"{params['tol']:g}).")
+        ok, f"with the loss x{params['factor']:g} and the same settings: " + "; ".join(parts)
+        + f" (claimed: all but {breaks} follow the same path to {params['tol']:g}).")
+
+
+def overshoot(run) -> float:
+    """How far ``run`` went past the point it ends at, along the line from its start: 0 for a
+    path that never passes its end, as a fraction of the start-to-end distance."""
+    travel = run.end - run.start
+    length = float(np.linalg.norm(travel))
+    if length == 0 or not np.isfinite(length):
+        return 0.0
+    along = (run.points - run.end) @ (travel / length)
+    return max(0.0, float(along.max()) / length)
+
+
+def overshoots(result, params, context) -> ClaimResult:
+    """``runs`` pass the point they end at by more than ``by`` (default 5%) of the distance
+    they travel, and come back (velocity); ``not_runs`` do not."""
+    by = params.get("by", 0.05)
+    parts, ok = [], True
+    for index, expected in [*((i, True) for i in params["runs"]),
+                            *((i, False) for i in params.get("not_runs", []))]:
+        run = _run(result, {"run": index})
+        past = overshoot(run)
+        ok &= (past > by) == expected
+        parts.append(f"{run.optimizer} {past:.1%}")
+    return ClaimResult.of(ok, "overshoot past the end, as a share of the distance travelled: "
+                          + ", ".join(parts) + f" (claimed: beyond {by:.0%} for "
+                          f"{_names(result, params['runs'])}, within it for the others).")
+
+
+def diagonal_start(result, params, context) -> ClaimResult:
+    """In each of the first ``steps`` steps, ``runs`` move as far in x as in y (within
+    ``rtol``, default 10%: each coordinate divided by its own gradient size), while
+    ``not_runs`` follow the gradient's slant."""
+    n, rtol = params.get("steps", 3), params.get("rtol", 0.1)
+    parts, ok = [], True
+    for index, expected in [*((i, True) for i in params["runs"]),
+                            *((i, False) for i in params.get("not_runs", []))]:
+        run = _run(result, {"run": index})
+        moves = np.abs(np.diff(run.points[: n + 1], axis=0))
+        ratios = moves[:, 0] / np.maximum(moves[:, 1], 1e-300)
+        ok &= bool(np.all(np.abs(ratios - 1) <= rtol)) == expected
+        parts.append(f"{run.optimizer} " + ", ".join(f"{r:.3g}" for r in ratios))
+    return ClaimResult.of(ok, f"|Δx|/|Δy| in the first {n} steps: " + "; ".join(parts)
+                          + f" (claimed: 1 ± {rtol:g} for {_names(result, params['runs'])}, "
+                          f"not for the others).")
+
+
+def _names(result, indices) -> str:
+    """The runs' optimizers by name, or by label when one optimizer runs more than once."""
+    runs = [_run(result, {"run": i}) for i in indices]
+    names = [r.optimizer for r in result.runs]
+    repeated = len(set(names)) < len(names)
+    return " and ".join(r.label if repeated else r.optimizer for r in runs)
+
+
+def fairness(result, tune: dict | None) -> ClaimResult | None:
+    """A comparison of update rules is fair: every run's lr tuned by one criterion over one
+    grid, or all lrs equal. ``None`` when nothing is compared (one run, or one rule whose
+    hyperparameters are what the figure varies)."""
+    names = {r.optimizer for r in result.runs}
+    if len(result.runs) < 2 or len(names) < 2:
+        return None
+    lrs = [r.hyperparams.get("lr") for r in result.runs]
+    listed = ", ".join(f"{r.optimizer} {short(lr)}" for r, lr in zip(result.runs, lrs,
+                                                                     strict=True))
+    if tune is not None and all(r.tuned for r in result.runs):
+        criterion = tune.get("criterion", "final-loss")
+        return ClaimResult.of(True, f"fair: every lr tuned by {criterion} over the same grid "
+                                    f"{tune.get('grid', DEFAULT_GRID)} ({listed}).")
+    return ClaimResult.of(len(set(lrs)) == 1, f"fair: the rules compared share one lr "
+                                              f"({listed}).")
 
 
 def ordered_by_distance(result, params, context) -> ClaimResult:
@@ -166,6 +244,20 @@ def ordered_by_distance(result, params, context) -> ClaimResult:
     return ClaimResult.of(
         ok, "distance from the minimum at the end: " + ", ".join(
         f"{r.label} {d:.3g}" for r, d in zip(runs, dists, strict=True)) + " (claimed: increasing).")
+
+
+def ends_within(result, params, context) -> ClaimResult:
+    """``runs`` end within ``distance`` of the nearest listed minimum; ``not_runs`` do not."""
+    parts, ok = [], True
+    for index, expected in [*((i, True) for i in params["runs"]),
+                            *((i, False) for i in params.get("not_runs", []))]:
+        run = _run(result, {"run": index})
+        dist = result.nearest_minimum(run)[1]
+        ok &= (dist <= params["distance"]) == expected
+        parts.append(f"{run.label} {dist:.2g}")
+    return ClaimResult.of(ok, "distance from the minimum at the end: " + ", ".join(parts)
+                          + f" (claimed: within {params['distance']:g} for "
+                          f"{_names(result, params['runs'])} only).")
 
 
 def early_stopped(result, params, context) -> ClaimResult:
@@ -210,6 +302,9 @@ CHECKS: dict[str, tuple[Callable, tuple[str, ...]]] = {
     "highest-point": (highest_point, ("run", "between_x", "below")),
     "first-step-ratio": (first_step_ratio, ("run", "other_run", "ratio")),
     "scale-invariant": (scale_invariant, ("factor", "runs", "breaks", "tol")),
+    "overshoots": (overshoots, ("runs",)),
+    "diagonal-start": (diagonal_start, ("runs",)),
+    "ends-within": (ends_within, ("runs", "distance")),
     "ordered-by-distance": (ordered_by_distance, ("runs",)),
     "early-stopped": (early_stopped, ("run",)),
     "moments-reproduce-steps": (moments_reproduce_steps, ("run", "shrink")),

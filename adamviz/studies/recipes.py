@@ -3,8 +3,9 @@ picture claims. Here a recipe is loaded, its runs are made with the same engine 
 its claims are checked on the numbers (``claims.py``); ``outputs.py`` draws the pictures and
 writes the index this module composes.
 
-The built-in recipes are in ``adamviz/studies/recipes/`` (``README.md`` there documents the keys); a
-copy of one, changed and given as a path, works the same way.
+The built-in recipes are in ``adamviz/studies/recipes/``; ``KEYS`` documents what a recipe may
+say (the README's table is made from it). A copy of one, changed and given as a path, works the
+same way.
 """
 
 from __future__ import annotations
@@ -21,20 +22,43 @@ from ..core.io import read_toml
 from ..core.names import suggest
 from ..surfaces import Surface, from_dict
 from . import claims
-from .runs import Settings, load_surface, make_runs
+from .criteria import DEFAULT_GRID
+from .runs import Settings, load_surface, make_runs, rerun
+from .tuning import check_criterion, log_grid, tune_specs
 
-KEYS = {"name", "title", "source", "caption", "surface", "views", "steps", "starts", "runs",
-        "noise", "seed", "tol", "patience", "holdout", "marks", "claims"}
+KEYS = {
+    "name": "the figure's file name",
+    "title": "the picture's title",
+    "caption": "what the picture shows, under it in the index",
+    "source": "where in the documents the figure comes from",
+    "surface": "a surface name, or a table defining one inline (as in `surfaces/`)",
+    "runs": "optimizer specs, as `--opt` takes them (`adam:lr=0.05`)",
+    "starts": "start points (default: the surface's start)",
+    "views": "the panels side by side (default `[\"contour\"]`)",
+    "steps": "steps per run (default: the surface's)",
+    "noise": "gradient noise σ", "seed": "the noise's seed",
+    "tol": "stop when the gradient norm is below this; 0 runs every step",
+    "patience": "early stopping on the held-out loss after this many steps without progress",
+    "holdout": "`{ shift = [dx, dy] }`: a held-out loss, the surface shifted",
+    "tune": "`{ criterion = \"final-loss\", grid = \"1e-4:1:13\" }`: every run's lr tuned alike",
+    "scaled": "a factor: a second contour panel with the same runs on the loss times it",
+    "marks": "points to ring: `{ run, at = step or \"best\", \"end\", "
+             "\"highest-after-start\", color, label }`",
+    "claims": "what the picture claims, checked on the numbers (`studies/claims.py`)",
+}
 REQUIRED = ("name", "title", "caption", "surface", "runs")
 MARK_AT = ("highest-after-start", "best", "end")
+SHAPES = ("o", "P", "X", "s", "D", "^", "v")  # matplotlib marker names a mark may take
 
 
 @dataclass(frozen=True, kw_only=True)
 class Mark:
-    run: int  # 0-based
+    run: int  # 0-based; -1 for a fixed point
     step: int
     color: str
     label: str
+    point: tuple[float, float] | None = None  # a fixed point (e.g. the held-out minimum)
+    shape: str = "o"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,6 +77,8 @@ class Recipe:
     tol: float | None = 1e-6
     patience: int | None = None
     holdout: dict | None = None
+    tune: dict | None = None
+    scaled: float | None = None
     marks: list[dict] = field(default_factory=list)
     claims: list[dict] = field(default_factory=list)
     path: Path | None = None
@@ -94,7 +120,7 @@ def load(spec: str) -> Recipe:
 
 
 def from_data(data: dict, path: Path, digest: str = "") -> Recipe:
-    unknown = sorted(set(data) - KEYS)
+    unknown = sorted(set(data) - set(KEYS))
     if unknown:
         raise InputError(f"{path}: unknown key {unknown[0]!r}{suggest(unknown[0], KEYS)}")
     missing = [k for k in REQUIRED if k not in data]
@@ -109,34 +135,57 @@ def from_data(data: dict, path: Path, digest: str = "") -> Recipe:
     for i, claim in enumerate(recipe.claims):
         claims.validate(claim, f"{path}: claims[{i}]")
     for i, mark in enumerate(recipe.marks):
+        if isinstance(mark, dict) and mark.get("shape", "o") not in SHAPES:
+            raise InputError(f"{path}: marks[{i}].shape must be one of {', '.join(SHAPES)}.")
+        if isinstance(mark, dict) and _is_point(mark.get("at")):
+            continue  # a fixed point: no run to name
         if not isinstance(mark, dict) or not isinstance(mark.get("run"), int) \
                 or not 1 <= mark["run"] <= len(recipe.runs) * len(recipe.starts or [1]):
             raise InputError(f"{path}: marks[{i}].run must name a run, 1 to "
                              f"{len(recipe.runs) * len(recipe.starts or [1])}.")
         at = mark.get("at")
         if at not in MARK_AT and (not isinstance(at, int) or isinstance(at, bool) or at < 0):
-            raise InputError(f"{path}: marks[{i}].at must be a step or one of "
-                             f"{', '.join(MARK_AT)}.")
+            raise InputError(f"{path}: marks[{i}].at must be a step, a point [x, y] or one "
+                             f"of {', '.join(MARK_AT)}.")
     if recipe.holdout is not None and (
             not isinstance(recipe.holdout, dict) or set(recipe.holdout) != {"shift"}
             or not isinstance(recipe.holdout["shift"], list)
             or len(recipe.holdout["shift"]) != 2):
         raise InputError(f"{path}: holdout must be a table with shift = [dx, dy].")
+    _check_tune_and_scale(recipe, path)
     return recipe
+
+
+def _is_point(at) -> bool:
+    return (isinstance(at, list) and len(at) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in at))
+
+
+def _check_tune_and_scale(recipe: Recipe, path) -> None:
+    if recipe.tune is not None:
+        unknown = sorted(set(recipe.tune) - {"criterion", "grid"})
+        if unknown:
+            raise InputError(f"{path}: tune has unknown key {unknown[0]!r}; it takes criterion "
+                             f"and grid.")
+        check_criterion(recipe.tune.get("criterion", "final-loss"))
+        log_grid(recipe.tune.get("grid", DEFAULT_GRID))
+    scaled = recipe.scaled
+    if scaled is not None and (isinstance(scaled, bool) or not 0 < scaled < 1e12):
+        raise InputError(f"{path}: scaled must be a positive factor, got {scaled!r}.")
 
 
 # The type each key must have (the values are checked further where they are used).
 _TYPES = {"name": str, "title": str, "source": str, "caption": str, "surface": (str, dict),
           "views": list, "starts": list, "runs": list, "marks": list, "claims": list,
-          "holdout": dict}
+          "holdout": dict, "tune": dict, "scaled": (int, float)}
 
 
 def _check_types(data: dict, path) -> None:
-    words = {str: "string", list: "list", dict: "table"}
+    words = {str: "string", list: "list", dict: "table", int: "number", float: "number"}
     for key, kind in _TYPES.items():
         if key in data and not isinstance(data[key], kind):
-            kinds = kind if isinstance(kind, tuple) else (kind,)
-            raise InputError(f"{path}: {key} must be a {' or a '.join(map(words.get, kinds))}, "
+            kinds = dict.fromkeys(map(words.get, kind if isinstance(kind, tuple) else (kind,)))
+            raise InputError(f"{path}: {key} must be a {' or a '.join(kinds)}, "
                              f"got {data[key]!r}.")
     for key in ("runs", "views"):
         if key in data and not all(isinstance(v, str) for v in data[key]):
@@ -156,13 +205,23 @@ def run(recipe: Recipe):
 
     settings = Settings(steps=recipe.steps, noise=recipe.noise, seed=recipe.seed, tol=recipe.tol,
                         patience=recipe.patience)
-    return make_runs(surface, recipe.runs, [tuple(s) for s in recipe.starts or []] or None,
-                     settings, monitor=monitor)
+    starts = [tuple(s) for s in recipe.starts or []] or None
+    specs, tunings = recipe.runs, None
+    if recipe.tune is not None:
+        specs, tunings = tune_specs(surface, recipe.runs, starts, settings,
+                                    recipe.tune.get("grid", DEFAULT_GRID),
+                                    recipe.tune.get("criterion", "final-loss"))
+    return make_runs(surface, specs, starts, settings, monitor=monitor, tuned=tunings)
 
 
 def marks(recipe: Recipe, result) -> list[Mark]:
     out = []
     for mark in recipe.marks:
+        if _is_point(mark["at"]):
+            out.append(Mark(run=-1, step=0, color=mark.get("color", "white"),
+                            label=mark.get("label", "point"), shape=mark.get("shape", "o"),
+                            point=tuple(map(float, mark["at"]))))
+            continue
         run = result.runs[mark["run"] - 1]
         at = mark["at"]
         step = (claims.highest_after_start(run) if at == "highest-after-start"
@@ -171,6 +230,18 @@ def marks(recipe: Recipe, result) -> list[Mark]:
                         color=mark.get("color", "white"),
                         label=mark.get("label", at if isinstance(at, str) else f"step {at}")))
     return out
+
+
+def extra_panels(recipe: Recipe, result, book) -> list[tuple[str, object, str]]:
+    """The panels a recipe draws beside its views: with ``scaled``, the same runs on the loss
+    times the factor (the runs the scale claim checks), titled with what became of them."""
+    if recipe.scaled is None:
+        return []
+    again = book.scaled(result, recipe.scaled)
+    fates = [f"{r.optimizer} diverges at step {r.steps}" for r in again.runs
+             if r.status == "diverged"]
+    title = f"the same runs on the loss × {recipe.scaled:g}" + "".join(f"; {f}" for f in fates)
+    return [("contour", again, title)]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -190,6 +261,7 @@ class Book:
 
     def __init__(self):
         self.results: dict[str, tuple[Recipe, object]] = {}
+        self.rescaled: dict[tuple[int, float], tuple[object, object]] = {}
 
     def result(self, spec: str):
         if spec not in self.results:
@@ -197,13 +269,23 @@ class Book:
             self.results[spec] = (recipe, run(recipe))
         return self.results[spec][1]
 
+    def scaled(self, result, factor: float):
+        """``result``'s runs again on its surface's loss times ``factor`` (made once)."""
+        key = (id(result), float(factor))
+        if key not in self.rescaled:  # the result is kept with it, so its id stays its own
+            again = rerun(result, claims.scaled_surface(result.surface, factor))
+            self.rescaled[key] = (result, again)
+        return self.rescaled[key][1]
+
     def check(self, recipe: Recipe, result) -> list[claims.ClaimResult]:
-        return [claims.evaluate(c, result, self.result) for c in recipe.claims]
+        fair = claims.fairness(result, recipe.tune)
+        return [fair] * (fair is not None) + [claims.evaluate(c, result, self)
+                                              for c in recipe.claims]
 
 
 def index(figures: list[Figure], fmt: str) -> str:
     lines = ["# Figures", "",
-             "Made by `adamviz figures` from the recipes in `adamviz/recipes/`; every claim "
+             "Made by `adamviz figures` from the recipes in `adamviz/studies/recipes/`; every claim "
              "below was checked on the numbers of the runs drawn. To refresh after changing a "
              "recipe: `adamviz figures` (the tests compare each recipe with the digest noted "
              "here).", ""]

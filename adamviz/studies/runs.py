@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import numbers
 import os
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 
@@ -204,6 +204,19 @@ def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULT
                              tuned="" if tuning is None else tuning.describe()))
     return Result(surface=surface, runs=tuple(runs),
                   settings=dict({**settings.as_dict(), "steps": steps}))
+
+
+def rerun(result: Result, surface: Surface) -> Result:
+    """``result``'s runs made again on another ``surface``: the same optimizers with the same
+    hyperparameters, starts and settings, and the same labels (one legend serves both)."""
+    settings = Settings(**{k: result.settings[k] for k in ("steps", "noise", "seed", "tol")})
+    unique = list(dict.fromkeys(tuple(map(float, r.start)) for r in result.runs))
+    # Runs are made optimizer by optimizer, each from every start in turn.
+    specs = [OptSpec(name=r.optimizer, hyperparams=dict(r.hyperparams))
+             for r in result.runs[::len(unique)]]
+    again = make_runs(surface, specs, unique, settings)
+    return replace(again, runs=tuple(replace(new, label=old.label) for new, old
+                                     in zip(again.runs, result.runs, strict=True)))
 
 
 def _run(out: engine.Outcome, j: int, *, index: int, optimizer: Optimizer, label: str,
