@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter
 
 from . import style
 from .contour import background_cmap
@@ -35,7 +36,13 @@ class ThreeDPanel(Panel):
             ax.plot([m.point[0]], [m.point[1]], [z], ls="none", marker=spec["marker"],
                     ms=16 if m.kind == "global" else 9, mec="black",
                     mfc="white" if m.kind == "global" else "none", zorder=4)
-        self.z = [np.minimum(r.losses, self.zmax) + self.lift for r in self.runs]
+        # A 3D Axes does not clip: a path that leaves the box (a diverging run, a surface with
+        # no walls) would be drawn across the title. Outside the box it is not drawn.
+        (x0, x1), (y0, y1) = view
+        self.z = [np.where((r.points[:, 0] >= x0) & (r.points[:, 0] <= x1)
+                           & (r.points[:, 1] >= y0) & (r.points[:, 1] <= y1),
+                           np.minimum(r.losses, self.zmax) + self.lift, np.nan)
+                  for r in self.runs]
         for run, z in zip(self.runs, self.z, strict=True):
             ax.plot([run.start[0]], [run.start[1]], [z[0]], ls="none", marker="o", ms=9,
                     mfc=style.START["color"], mec="black", zorder=6)
@@ -52,7 +59,9 @@ class ThreeDPanel(Panel):
         ax.view_init(elev=elev, azim=azim)
         ax.set_xlabel("x")
         ax.set_ylabel("y")
-        ax.set_zlabel("loss")
+        # Short tick labels ("30k", not "30000") and a padded label, so the two never touch.
+        ax.zaxis.set_major_formatter(FuncFormatter(_short_number))
+        ax.set_zlabel("loss", labelpad=10)
         if title:
             ax.set_title(title, fontsize=12, **style.LITERAL)
 
@@ -71,3 +80,11 @@ def _point3d(run, z, k: int, shown: bool):
     if not shown:
         return np.empty(0), np.empty(0), np.empty(0)
     return np.array([run.points[k, 0]]), np.array([run.points[k, 1]]), np.array([z[k]])
+
+
+def _short_number(value: float, _pos=None) -> str:
+    """A z tick label of at most about five characters: 25000 -> "25k", 3e6 -> "3M"."""
+    for scale, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= 10 * scale:
+            return f"{value / scale:.3g}{suffix}"
+    return f"{value:.4g}"
