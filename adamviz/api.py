@@ -102,29 +102,36 @@ def plot(result: Result, ax=None, view: str = "contour", title: str | None = Non
 
 def save_plot(result: Result, path, views=("contour",), dpi: int | None = None,
               title: str | None = None, elev: float = 35.0, azim: float = -60.0,
-              math: bool = False) -> Path:
+              math: bool = False, style: str = "paper", font_scale: float = 1.0,
+              size=None, transparent: bool = False) -> Path:
     """Draw ``result`` (one panel per view, side by side) and save it; the suffix picks the
     format (png, svg, pdf). The title is drawn as written; with ``math`` its ``$...$`` parts
-    are mathtext."""
+    are mathtext. ``style`` is "paper", "talk" or "dark"; ``size`` is "1920x1080" or a
+    (width, height) in pixels."""
     from .render.figure import save_still
+    from .render.looks import parse_size
 
     return save_still(result, path, check_views(result, views), dpi=dpi, title=title,
-                      elev=elev, azim=azim, math=math)
+                      elev=elev, azim=azim, math=math, style=style, font_scale=font_scale,
+                      size=parse_size(size), transparent=transparent)
 
 
 def animate(result: Result, path, views=("contour",), fps: float = 20, frames: int = 200,
             hold: float = 1.0, loop: bool = True, title: str | None = None,
             dpi: int | None = None,
-            elev: float = 35.0, azim: float = -60.0, progress=None, math: bool = False):
+            elev: float = 35.0, azim: float = -60.0, progress=None, math: bool = False,
+            style: str = "paper", font_scale: float = 1.0, size=None):
     """Animate every run of ``result`` into ``path`` (.gif, or .mp4 with the video extra).
 
     Returns an ``AnimationInfo`` (frames, the fps it really plays at, size).
     """
     from .render.animate import render
+    from .render.looks import parse_size
 
     return render(result, path, check_views(result, views), fps=fps, max_frames=frames,
                   hold=hold, loop=loop, title=title, progress=progress, dpi=dpi, elev=elev,
-                  azim=azim, math=math)
+                  azim=azim, math=math, style=style, font_scale=font_scale,
+                  size=parse_size(size))
 
 
 def export(result: Result, path) -> Path:
@@ -170,13 +177,16 @@ def batch(path, out_dir="outputs/batch", jobs: int = 1, progress=None, surfaces_
 
 
 def figures(names=None, out_dir="outputs/figures", fmt="png", gif=False, dpi=None,
-            progress=None):
-    """Regenerate the documents' figures (all, or ``names``), each claim checked."""
+            progress=None, style="talk", font_scale=1.0, size=None, transparent=False):
+    """Regenerate the documents' figures (all, or ``names``), each claim checked; dressed for
+    a projector unless ``style`` says otherwise."""
     from . import outputs
+    from .render.looks import parse_size
     from .studies import recipes
 
+    look = {"style": style, "font_scale": font_scale, "size": parse_size(size)}
     return outputs.make_figures(names or list(recipes.available()), out_dir, fmt=fmt, gif=gif,
-                                dpi=dpi, progress=progress)
+                                dpi=dpi, progress=progress, look=look, transparent=transparent)
 
 
 __all__ = ["animate", "basins", "batch", "check_export", "check_output", "check_views",

@@ -163,7 +163,11 @@ def run_batch(experiments, out_dir, jobs: int = 1, progress=None):
     return rows, files, errors
 
 
-def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None):
+SLIDE_SIZE = (1920, 720)  # pixels: the figures' default
+
+
+def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None, look=None,
+                 transparent=False):
     """Run, check and draw the recipes ``specs`` into ``out_dir``; write ``index.md``."""
     from .render.animate import render
     from .render.figure import save_still
@@ -179,6 +183,9 @@ def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None):
     check_writable(out_dir / "index.md")
     for recipe in recipes:
         check_writable(out_dir / f"{recipe.name}.{fmt}")
+    # By default every figure is 1920 px wide, the width of a projector, whatever its panels.
+    look = {**(look or {})}
+    look["size"] = look.get("size") or SLIDE_SIZE
     book, figures = recipe_book.Book(), []
     for i, recipe in enumerate(recipes):
         result = book.result(str(recipe.path) if recipe.path.parent != recipe_book.builtin_dir()
@@ -187,11 +194,13 @@ def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None):
         drawing = {"title": recipe.title, "marks": recipe_book.marks(recipe, result),
                    "extra": recipe_book.extra_panels(recipe, result, book)}
         picture = out_dir / f"{recipe.name}.{fmt}"
-        save_still(result, picture, recipe.views, dpi=dpi, **drawing)
+        save_still(result, picture, recipe.views, dpi=dpi, transparent=transparent,
+                   **drawing, **look)
         files = [picture]
         if gif:
             files.append(render(result, out_dir / f"{recipe.name}.gif", recipe.views,
-                                max_frames=150, **drawing).path)
+                                max_frames=150, **drawing,
+                                **{**look, "size": None}).path)
         figures.append(recipe_book.Figure(recipe=recipe, result=result, checks=tuple(checks),
                                           files=tuple(files)))
         if progress:

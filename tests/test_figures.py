@@ -99,6 +99,9 @@ def test_a_copied_recipe_with_a_false_claim_fails_loudly(tmp_path):
     assert "do not show what their caption claims" in result.stderr
 
 
+HEAD = 'name = "x"\ntitle = "t"\ncaption = "c"\nsurface = "hump"\nruns = ["sgd", "adam"]\n'
+
+
 @pytest.mark.parametrize("text,message", [
     ('name = "x"\n', "missing required key 'title'"),
     ('name = "x"\ntitle = "t"\ncaption = "c"\nsurface = "hump"\nruns = ["sgd"]\ncolour = 1\n',
@@ -107,12 +110,83 @@ def test_a_copied_recipe_with_a_false_claim_fails_loudly(tmp_path):
      '[[claims]]\ncheck = "reachs"\n', "unknown check 'reachs'; did you mean 'reaches'"),
     ('name = "x"\ntitle = "t"\ncaption = "c"\nsurface = "hump"\nruns = ["sgd"]\n'
      '[[claims]]\ncheck = "reaches"\nrun = 1\n', "needs kind"),
+    (f'{HEAD}tune = {{ criterion = "fastest" }}\n', "Unknown criterion 'fastest'"),
+    (f'{HEAD}tune = {{ grid = "1:0:3" }}\n', "Bad tuning grid"),
+    (f'{HEAD}tune = {{ rate = 1 }}\n', "tune has unknown key 'rate'"),
+    (f'{HEAD}scaled = -3\n', "scaled must be a positive factor"),
+    (f'{HEAD}scaled = "big"\n', "scaled must be a number"),
+    (f'{HEAD}[[marks]]\nat = [0, 0]\nshape = "heart"\n', "marks[0].shape must be one of"),
+    (f'{HEAD}[[marks]]\nat = [0, "a"]\n', "marks[0].run must name a run"),
 ])
 def test_malformed_recipes(tmp_path, text, message):
     path = tmp_path / "r.toml"
     path.write_text(text)
     with pytest.raises(InputError, match=re.escape(message)):
         recipes.load(str(path))
+
+
+def test_every_comparison_of_update_rules_is_fair(book):
+    """Figures comparing different optimizers run them at one lr, or tune each alike."""
+    compared = 0
+    for name in NAMES:
+        recipe, result = recipes.load(name), book.result(name)
+        fair = [c for c in book.check(recipe, result) if c.statement.startswith("fair:")]
+        if len({r.optimizer for r in result.runs}) > 1:
+            compared += 1
+            assert len(fair) == 1 and fair[0].ok, name
+            lrs = {r.hyperparams["lr"] for r in result.runs}
+            assert len(lrs) == 1 or all("chosen by final-loss" in r.tuned for r in result.runs)
+        else:
+            assert not fair
+    assert compared >= 5
+
+
+def test_an_unfair_comparison_is_reported(tmp_path):
+    path = tmp_path / "r.toml"
+    path.write_text(HEAD.replace('["sgd", "adam"]', '["sgd:lr=0.01", "adam:lr=0.3"]')
+                    + '[[claims]]\ncheck = "reaches"\nrun = 1\nkind = "local"\n')
+    recipe = recipes.load(str(path))
+    checks = recipes.Book().check(recipe, recipes.run(recipe))
+    assert not checks[0].ok and "share one lr (sgd 0.01, adam 0.3)" in checks[0].statement
+
+
+def test_tuned_recipe_tunes_every_run_alike_and_says_so(book):
+    result = book.result("adam-vs-momentum-vs-rmsprop")
+    for run in result.runs:
+        assert "chosen by final-loss over 13 rates" in run.tuned
+        assert "tuned by final-loss" in run.label
+
+
+def test_scaled_panel_draws_the_runs_the_claim_checks(book):
+    """The third panel of adam-vs-momentum-vs-rmsprop is the loss x100: the adaptive runs
+    follow the same paths, momentum diverges."""
+    recipe = recipes.load("adam-vs-momentum-vs-rmsprop")
+    result = book.result(recipe.name)
+    (view, scaled, title), = recipes.extra_panels(recipe, result, book)
+    assert view == "contour" and scaled is book.scaled(result, 100)
+    assert title == "loss × 100: momentum diverges"
+    probe = np.array([[0.3, -0.2]])
+    assert scaled.surface.loss(probe)[0] == pytest.approx(100 * result.surface.loss(probe)[0])
+    for index in (1, 2):
+        a, b = result.runs[index], scaled.runs[index]
+        n = min(len(a.points), len(b.points))
+        assert np.abs(a.points[:n] - b.points[:n]).max() < 1e-3
+        assert a.label == b.label
+    assert scaled.runs[0].status == "diverged" and result.runs[0].status == "converged"
+
+
+def test_early_stopping_lesson_holds_for_other_seeds(tmp_path):
+    """The held-out loss falls, bottoms out and rises: not a property of seed 0 alone."""
+    from adamviz.studies import claims
+
+    text = recipes.load("early-stopping").path.read_text()
+    for seed in (1, 2, 3):
+        path = tmp_path / f"s{seed}.toml"
+        path.write_text(text.replace("seed = 0", f"seed = {seed}"))
+        recipe = recipes.load(str(path))
+        result = recipes.run(recipe)
+        for i in (1, 2):
+            assert claims.early_stopped(result, {"run": i}, None).ok, (seed, i)
 
 
 def test_unknown_figure_name():

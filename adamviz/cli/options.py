@@ -138,6 +138,30 @@ def dpi_option(func):
                              "animation frames).")(func)
 
 
+def look_options(default_style: str = "paper"):
+    """--style, --font-scale, --size and --transparent: how a picture is dressed for a page,
+    a projector or a dark slide (``render/looks.py``)."""
+    from ..render.looks import LOOKS
+
+    def decorate(func):
+        for option in reversed((
+            click.option("--style", type=click.Choice(list(LOOKS)), default=default_style,
+                         show_default=True, help="; ".join(
+                             f"{k.name}: {k.describe}" for k in LOOKS.values()) + "."),
+            click.option("--font-scale", type=click.FloatRange(0.25, 4), default=1.0,
+                         show_default=True, help="Multiply every text size by this."),
+            click.option("--size", metavar="WxH",
+                         help="Picture size in pixels, e.g. 1920x1080 (animations: each "
+                              "frame)."),
+            click.option("--transparent", is_flag=True,
+                         help="A transparent background (.png, .svg, .pdf)."),
+        )):
+            func = option(func)
+        return func
+
+    return decorate
+
+
 def view_option(func):
     from ..render.views import help_text
 

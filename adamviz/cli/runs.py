@@ -9,6 +9,7 @@ from .group import cli
 from .options import (
     dpi_option,
     library_errors,
+    look_options,
     noise_options,
     opt_option,
     out_option,
@@ -59,12 +60,13 @@ from .options import (
 @click.option("--title", help="Title of the picture (default: the surface's name), drawn as "
                                 "written.")
 @click.option("--math", is_flag=True, help="Draw $...$ in --title as math (mathtext).")
+@look_options()
 @tune_options
 @quiet_option
 @library_errors
 def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patience, out,
         export_path, no_plot, views, fps, frames, hold, loop, elev, azim, dpi, title, math,
-        tune, tune_grid, criterion, quiet):
+        style, font_scale, size, transparent, tune, tune_grid, criterion, quiet):
     """Run optimizers on a surface and draw their paths.
 
     Each --opt with each --start is one run, numbered in the order of the flags. Prints a table
@@ -78,12 +80,18 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
       adamviz run -s hump --opt sgd --opt adam --view contour,loss -o hump.gif
       adamviz run -s beale --opt adam --view 3d --elev 50 --azim -30 -o beale.png
       adamviz run -s valley --opt sgd --noise 0.5 --seed 1 --export runs.csv --no-plot
+      adamviz run -s hump --opt sgd --opt adam --style dark --size 1920x1080 -o slide.png
     """
     from .. import api
+    from ..render.looks import parse_size
 
     if out is not None and no_plot:
         raise InputError("--out and --no-plot contradict each other; drop one.")
     kind = "still" if out is None else api.check_output(out, fps=fps, frames=frames, hold=hold)
+    if transparent and kind == "animation":
+        raise InputError("--transparent applies to .png, .svg and .pdf pictures; animation "
+                         "frames are opaque.")
+    look = {"style": style, "font_scale": font_scale, "size": parse_size(size)}
     if export_path is not None:
         api.check_export(export_path)
     surface_obj = api.load_surface(surface, surfaces_dir)
@@ -101,23 +109,29 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
                      noise=noise, seed=seed, tol=settings.tol, patience=patience, tuned=tunings)
     written = []
     if not no_plot:
-        path = out or api.default_output(result)
-        api.check_output(path)
-        if kind == "animation":
-            with progress_bar(quiet, "rendering frames") as progress:
-                info = api.animate(result, path, view_list, fps=fps, frames=frames, hold=hold,
-                                   loop=loop, title=title, dpi=dpi, elev=elev, azim=azim,
-                                   progress=progress, math=math)
-            written.append(f"{path} ({info.describe()})")
-        else:
-            written.append(api.save_plot(result, path, view_list, dpi=dpi, title=title,
-                                         elev=elev, azim=azim, math=math))
+        written.append(_draw(result, out or api.default_output(result), kind, view_list, quiet,
+                             {"title": title, "dpi": dpi, "elev": elev, "azim": azim,
+                              "math": math, **look},
+                             {"fps": fps, "frames": frames, "hold": hold, "loop": loop},
+                             transparent))
     if export_path is not None:
         written.append(api.export(result, export_path))
     if not quiet:
         click.echo(result.table())
         for path in written:
             click.echo(f"wrote {path}")
+
+
+def _draw(result, path, kind, views, quiet, drawing, timing, transparent) -> str:
+    """Draw ``result`` to ``path``, a still or an animation; the line saying what was written."""
+    from .. import api
+
+    api.check_output(path)
+    if kind == "animation":
+        with progress_bar(quiet, "rendering frames") as progress:
+            info = api.animate(result, path, views, progress=progress, **timing, **drawing)
+        return f"{path} ({info.describe()})"
+    return str(api.save_plot(result, path, views, transparent=transparent, **drawing))
 
 
 @cli.command()
@@ -171,9 +185,10 @@ def trace(example, surface, surfaces_dir, opts, starts, steps, lr, fmt, out):
 @click.option("--gif", is_flag=True, help="Also animate each figure (.gif).")
 @dpi_option
 @click.option("--list", "list_only", is_flag=True, help="List the figures and stop.")
+@look_options(default_style="talk")
 @quiet_option
 @library_errors
-def figures(out, only, fmt, gif, dpi, list_only, quiet):
+def figures(out, only, fmt, gif, dpi, list_only, style, font_scale, size, transparent, quiet):
     """Regenerate the figures of the three documents, each from a recipe, with its claim
     checked on the numbers; writes the pictures and index.md (captions and checks).
 
@@ -184,8 +199,10 @@ def figures(out, only, fmt, gif, dpi, list_only, quiet):
       adamviz figures
       adamviz figures --only fig1-local-minimum,fig3-unlucky-start --format svg
       adamviz figures --only my_recipe.toml -o my_figures/ --gif
+      adamviz figures --style dark --size 1920x1080 --format svg
     """
     from .. import api
+    from ..render.looks import parse_size
     from ..studies import recipes
 
     names = [n.strip() for n in only.split(",") if n.strip()] if only else list(
@@ -196,7 +213,9 @@ def figures(out, only, fmt, gif, dpi, list_only, quiet):
             click.echo(f"{recipe.name}: {recipe.title}")
         return
     with progress_bar(quiet, "figures") as progress:
-        made = api.figures(names, out, fmt=fmt, gif=gif, dpi=dpi, progress=progress)
+        made = api.figures(names, out, fmt=fmt, gif=gif, dpi=dpi, progress=progress,
+                           style=style, font_scale=font_scale, size=parse_size(size),
+                           transparent=transparent)
     failed = [f for f in made if not f.ok]
     if not quiet:
         for fig in made:

@@ -18,8 +18,9 @@ from ..core.errors import InputError
 from ..core.io import atomic_open, atomic_path
 from ..core.limits import check_frames
 from . import style
-from .figure import FRAME_DPI, FRAME_PANEL, compose, settle
+from .figure import FRAME_DPI, FRAME_PANEL, compose, panel_size_for, settle
 from .frames import frame_steps, gif_delay, hold_delay, run_steps
+from .looks import wearing
 
 FORMATS = (".gif", ".mp4")
 MAX_FPS_MP4 = 240
@@ -143,14 +144,23 @@ class StepCounter:
                 flat[where] = values
 
 
-def render(result, path, views=("contour",), fps: float = 20, max_frames: int = 200,
-           hold: float = 1.0, loop: bool = True, title=None, progress=None,
+def render(result, path, views=("contour",), style="paper", font_scale=1.0, size=None,
            **kwargs) -> AnimationInfo:
     """Animate every run of ``result`` in one picture and write it to ``path`` (.gif or .mp4).
 
     ``max_frames`` caps the frames (evenly spread over the steps, the last always shown);
     ``hold`` seconds are added to the last frame; ``progress(done, total)`` is called per frame.
+    ``style`` names a look (``looks.LOOKS``); ``size`` is each frame's (width, height) in pixels.
     """
+    dpi = kwargs.get("dpi") or FRAME_DPI
+    panels = len(views) + len(kwargs.get("extra", ()))
+    kwargs["panel_size"] = panel_size_for(size, panels, dpi, FRAME_PANEL)
+    with wearing(style, font_scale):
+        return _render(result, path, views, **kwargs)
+
+
+def _render(result, path, views, fps: float = 20, max_frames: int = 200, hold: float = 1.0,
+            loop: bool = True, title=None, progress=None, **kwargs) -> AnimationInfo:
     fmt = check_settings(path, fps, max_frames, hold)
     animator = Animator(result, views, title=title, **kwargs)
     steps = frame_steps(animator.total, max_frames)

@@ -39,7 +39,7 @@ def draw_basins(axes, basins):
         draw_minima(ax, s.minima)
         ax.set_title(f"{label}\n{basins.share(i, 'global'):.1%} reach a global minimum",
                      **style.LITERAL,
-                     fontsize=11)
+                     fontsize="large")
         ax.set_xlabel("start x")
     axes[0].set_ylabel("start y")
     return images
@@ -74,8 +74,9 @@ def save_basins(basins, path, dpi: int | None = None):
                 Patch(facecolor=UNSETTLED_COLOR, edgecolor="0.6", label="not converged")]
     style.literal_legend(fig.legend(handles=handles, loc="outside lower center",
                                     ncols=legend_columns(handles, basins_size(n)[0]),
-                                    frameon=False, fontsize=10))
-    fig.suptitle(f"Where each start ends: {basins.surface.name}", fontsize=13, **style.LITERAL)
+                                    frameon=False, fontsize="medium"))
+    fig.suptitle(f"Where each start ends: {basins.surface.name}", fontsize="x-large",
+                 **style.LITERAL)
     with atomic_open(path, "wb") as handle:
         fig.savefig(handle, format=image_format(path), dpi=dpi or STILL_DPI)
     return path
@@ -101,7 +102,7 @@ def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int | No
         panel = ContourPanel(ax, result, colorbar=False, view=view)
         panel.show([r.steps for r in result.runs])
         status = ", ".join(sorted({r.status for r in result.runs}))
-        ax.set_title(f"{name}\n{status}", fontsize=10, **style.LITERAL)
+        ax.set_title(f"{name}\n{status}", fontsize="medium", **style.LITERAL)
         ax.set_xlabel("")
         ax.set_ylabel("")
         drawn.append(panel)
@@ -114,8 +115,8 @@ def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int | No
     handles = legend_handles(first, [first.runs[0].optimizer], minima=True)
     style.literal_legend(fig.legend(handles=handles[1:], loc="outside lower center",
                                     ncols=legend_columns(handles[1:], sweep_size(rows, cols)[0]),
-                                    frameon=False, fontsize=10))
-    fig.suptitle(title, fontsize=13, **style.LITERAL)
+                                    frameon=False, fontsize="medium"))
+    fig.suptitle(title, fontsize="x-large", **style.LITERAL)
     with atomic_open(path, "wb") as handle:
         fig.savefig(handle, format=image_format(path), dpi=dpi or STILL_DPI)
     return path

@@ -13,7 +13,7 @@ from . import style
 
 
 def background_cmap() -> ListedColormap:
-    lo, hi = style.BACKGROUND_RANGE
+    lo, hi = style.background_range()
     base = colormaps[style.BACKGROUND_CMAP]
     return ListedColormap(base(np.linspace(lo, hi, 256)), name="adamviz-background")
 
@@ -35,6 +35,6 @@ def draw_minima(ax, minima):
         pts = np.array([m.point for m in minima if m.kind == kind], dtype=float).reshape(-1, 2)
         if len(pts):
             artists.append(ax.scatter(pts[:, 0], pts[:, 1], marker=spec["marker"], s=spec["size"],
-                                      c=spec["color"], edgecolors=spec["edgecolor"],
+                                      c=spec["color"], edgecolors=style.ink(),
                                       linewidths=1.5, zorder=6, label=f"{kind} minimum"))
     return artists

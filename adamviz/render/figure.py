@@ -8,6 +8,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
+from matplotlib import rcParams
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.text import Annotation
@@ -15,6 +16,7 @@ from matplotlib.text import Annotation
 from ..core.errors import InputError
 from ..core.io import atomic_open
 from ..core.limits import check_pixels
+from .looks import wearing
 from .panels import legend_handles
 from .style import literal_legend
 from .views import VIEWS, panel_class
@@ -64,13 +66,18 @@ def run_labels(result) -> list[str]:
             for run in result.runs]
 
 
-TITLE_SIZE = 13  # points
+TITLE_SCALE = 1.3  # the title's size, in units of the look's font size
 
 
-def fit_title(text: str, width_in: float, size: float = TITLE_SIZE) -> str:
+def font_size() -> float:
+    """The current look's size of "medium" text, in points."""
+    return float(rcParams["font.size"])
+
+
+def fit_title(text: str, width_in: float, size: float | None = None) -> str:
     """``text`` wrapped to the figure's width (an average character is about 0.55 em wide), so
     it never runs past the edges and takes a second line only when it must."""
-    chars = max(20, int(width_in * 72 / (size * 0.55)))
+    chars = max(20, int(width_in * 72 / ((size or TITLE_SCALE * font_size()) * 0.55)))
     return "\n".join(textwrap.wrap(text, width=chars)) or text
 
 
@@ -112,28 +119,29 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=S
     heading = fit_title(title or surface_title(result.surface), width * len(cells))
     if counter:
         heading += "\n "  # an empty line under the title, for the step counter
-    suptitle = fig.suptitle(heading, fontsize=TITLE_SIZE, parse_math=math)
+    suptitle = fig.suptitle(heading, fontsize=TITLE_SCALE * font_size(), parse_math=math)
     if counter:
         # Anchored to the bottom of the title's box (its empty second line), placed at draw time.
         total = max(run.steps for panel in panels for run in panel.runs)
         fixed = "step " + " " * len(str(total)) + f" / {total}"
         style = {"xy": (0.5, 0.0), "xycoords": suptitle, "ha": "center", "va": "bottom",
-                 "fontsize": 11, "family": "DejaVu Sans Mono"}
+                 "fontsize": "large", "family": "DejaVu Sans Mono"}
         fig.counter_fixed = fig.add_artist(Annotation(fixed, **style))
         fig.counter_artist = fig.add_artist(Annotation(" " * len(fixed), visible=False, **style))
     handles = legend_handles(result, run_labels(result),
                              minima=any(VIEWS[v].shows_minima for v in views),
                              marks=marks if any(VIEWS[v].marks for v in views) else ())
-    literal_legend(fig.legend(handles=handles, loc="outside lower center", fontsize=10,
+    literal_legend(fig.legend(handles=handles, loc="outside lower center", fontsize="medium",
                               frameon=False, ncols=legend_columns(handles, len(cells) * width)))
     return fig, panels
 
 
 def legend_columns(handles, width_in: float) -> int:
-    """As many legend columns as fit the figure's width: at 10 pt, about 14 characters an inch,
-    and each entry is its label plus its handle (about 5 characters)."""
+    """As many legend columns as fit the figure's width: at 10 pt, about 14 characters an inch
+    (fewer as the look's text grows), and each entry is its label plus its handle (about 5
+    characters)."""
     widest = max(len(h.get_label()) + 5 for h in handles)
-    return max(1, min(len(handles), int(width_in * 14 // widest)))
+    return max(1, min(len(handles), int(width_in * 140 / font_size() // widest)))
 
 
 def settle(fig) -> None:
@@ -154,21 +162,37 @@ def final_steps(result) -> list[int]:
     return [run.steps for run in result.runs]
 
 
-def save(fig: Figure, path: str | Path, dpi: int | None = None) -> Path:
+def save(fig: Figure, path: str | Path, dpi: int | None = None,
+         transparent: bool = False) -> Path:
     """Save ``fig`` to ``path`` in the format its suffix names, atomically."""
     fmt = image_format(path)
     with atomic_open(path, "wb") as handle:
-        fig.savefig(handle, format=fmt, dpi=dpi or STILL_DPI)
+        fig.savefig(handle, format=fmt, dpi=dpi or STILL_DPI, transparent=transparent)
     return Path(path)
 
 
-def save_still(result, path, views=("contour",), dpi=None, title=None, **kwargs) -> Path:
-    """Draw ``result`` in ``views`` at its last step and save it; the suffix picks the format."""
+def panel_size_for(size, panels: int, dpi: float, default=STILL_PANEL) -> tuple[float, float]:
+    """Inches per panel so that ``panels`` side by side make ``size`` (width, height) pixels
+    at ``dpi``; ``default`` when no size is asked for."""
+    if size is None:
+        return default
+    return size[0] / dpi / panels, size[1] / dpi
+
+
+def save_still(result, path, views=("contour",), dpi=None, title=None, style="paper",
+               font_scale=1.0, transparent=False, size=None, **kwargs) -> Path:
+    """Draw ``result`` in ``views`` at its last step and save it; the suffix picks the format.
+    ``style`` names a look (``looks.LOOKS``); ``size`` is (width, height) in pixels."""
     image_format(path)
-    fig, panels = compose(result, views, animated=False, title=title,
-                          out_dpi=dpi or STILL_DPI, **kwargs)
-    for panel in panels:
-        panel.show(final_steps(panel.result))
-    # No settle(): savefig lays the figure out and renders it once. (An animation settles
-    # first because its background must match every later full draw to the pixel.)
-    return save(fig, path, dpi=dpi)
+    dpi = dpi or STILL_DPI
+    panels = len(views) + len(kwargs.get("extra", ()))
+    kwargs["panel_size"] = panel_size_for(size, panels, dpi, kwargs.get("panel_size",
+                                                                         STILL_PANEL))
+    with wearing(style, font_scale):
+        fig, panels = compose(result, views, animated=False, title=title, out_dpi=dpi,
+                              **kwargs)
+        for panel in panels:
+            panel.show(final_steps(panel.result))
+        # No settle(): savefig lays the figure out and renders it once. (An animation settles
+        # first because its background must match every later full draw to the pixel.)
+        return save(fig, path, dpi=dpi, transparent=transparent)

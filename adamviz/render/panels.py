@@ -86,11 +86,11 @@ class ContourPanel(Panel):
         self.order = sorted(range(len(self.runs)),
                             key=lambda i: -float(np.nansum(self.runs[i].step_lengths())))
         self.lines = self.dynamic(LineCollection([], colors=[self.colors[i] for i in self.order],
-                                                 linewidths=2.2, zorder=5,
+                                                 linewidths=style.lw(2.2), zorder=5,
                                                  linestyles=[self.linestyles[i]
                                                              for i in self.order],
                                                  capstyle="round", joinstyle="round",
-                                                 path_effects=style.halo(2.2)))
+                                                 path_effects=style.halo(style.lw(2.2))))
         ax.add_collection(self.lines)
         self.dots = None
         if self.markers:
@@ -101,14 +101,14 @@ class ContourPanel(Panel):
         self.end = self.dynamic(ax.scatter([], [], zorder=7, linewidths=1.2,
                                            **_marker(style.END)))
         self.mark_artists = [self.dynamic(ax.scatter([], [], s=130, zorder=8, marker=m.shape,
-                                                     c=m.color, edgecolors="black",
+                                                     c=m.color, edgecolors=style.ink(),
                                                      linewidths=1.5)) for m in self.marks]
         ax.set_xlim(*self.view[0])
         ax.set_ylim(*self.view[1])
-        ax.set_xlabel("x", fontsize=12)
-        ax.set_ylabel("y", fontsize=12)
+        ax.set_xlabel("x", fontsize="large")
+        ax.set_ylabel("y", fontsize="large")
         if title:
-            ax.set_title(title, fontsize=12, **style.LITERAL)
+            ax.set_title(title, fontsize="large", **style.LITERAL)
         (x0, x1), (y0, y1) = self.view
         if 1 / 3 <= (y1 - y0) / (x1 - x0) <= 3:
             ax.set_aspect("equal", adjustable="box")  # true geometry: step lengths look right
@@ -116,7 +116,7 @@ class ContourPanel(Panel):
             bar = ax.figure.colorbar(self.filled, ax=ax, shrink=0.85, pad=0.02,
                                      spacing="uniform")
             bar.set_label("loss" + (" (log-spaced levels)" if self.level_mode == "log" else ""),
-                          fontsize=11)
+                          fontsize="large")
             ticks = nice_ticks(self.levels[0], self.levels[-1], self.level_mode)
             bar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
 
@@ -152,24 +152,25 @@ class CurvePanel(Panel):
         paths = [np.column_stack([r.points[:, 0], r.points[:, -1]]) for r in self.runs]
         self.view = view_box(box, paths)
         xs, floor = side_view(surface, self.view)
-        self.curve = ax.plot(xs, floor, color="0.3", lw=2.2, zorder=2)[0]
+        self.curve = ax.plot(xs, floor, color="0.75" if style.dark() else "0.3",
+                             lw=style.lw(2.2), zorder=2)[0]
         for m in surface.minima:
             spec = style.GLOBAL_MIN if m.kind == "global" else style.LOCAL_MIN
             y = float(surface.loss(np.array([m.point]))[0])
             ax.scatter([m.point[0]], [y], marker=spec["marker"], s=spec["size"] * 0.7,
-                       c="white" if m.kind == "global" else "none", edgecolors="black",
+                       c="white" if m.kind == "global" else "none", edgecolors=style.ink(),
                        linewidths=1.5, zorder=3)
         starts = np.array([[r.points[0, 0], r.losses[0]] for r in self.runs])
         ax.scatter(starts[:, 0], starts[:, 1], zorder=6, linewidths=1.2, **_marker(style.START))
-        self.trails = [self.dynamic(ax.plot([], [], color=c, ls=ls, lw=1.6, alpha=0.55,
+        self.trails = [self.dynamic(ax.plot([], [], color=c, ls=ls, lw=style.lw(1.6), alpha=0.55,
                                             marker="o", ms=3, zorder=4)[0])
                        for c, ls in zip(self.colors, self.linestyles, strict=True)]
-        self.balls = self.dynamic(ax.scatter([], [], s=150, zorder=7, edgecolors="black",
+        self.balls = self.dynamic(ax.scatter([], [], s=150, zorder=7, edgecolors=style.ink(),
                                              linewidths=1.2))
         self.end = self.dynamic(ax.scatter([], [], zorder=8, linewidths=1.2,
                                            **_marker(style.END)))
         self.mark_artists = [self.dynamic(ax.scatter([], [], s=130, zorder=9, c=m.color,
-                                                     edgecolors="black", linewidths=1.5))
+                                                     edgecolors=style.ink(), linewidths=1.5))
                              for m in self.marks]
         ax.set_xlim(*self.view[0])
         # Up to the runs' highest loss: the walls beyond would flatten the hump.
@@ -184,11 +185,11 @@ class CurvePanel(Panel):
         if not hi > lo:  # a flat loss: any height shows it
             lo, hi = lo - 0.5, lo + 0.5
         ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.08 * (hi - lo))
-        ax.set_xlabel("x", fontsize=12)
+        ax.set_xlabel("x", fontsize="large")
         ax.set_ylabel("loss" if surface.dims == 1 else "loss (lowest over y: the side view)",
-                      fontsize=11)
+                      fontsize="large")
         if title:
-            ax.set_title(title, fontsize=12, **style.LITERAL)
+            ax.set_title(title, fontsize="large", **style.LITERAL)
 
     def show(self, ks):
         for trail, run, k in zip(self.trails, self.runs, ks, strict=True):
@@ -212,8 +213,8 @@ class LossPanel(Panel):
         self.ax, self.artists = ax, []
         self.offset, log = loss_reference(result.surface, self.runs)
         self.values = [self._y(r.losses) for r in self.runs]
-        self.lines = [self.dynamic(ax.plot([], [], color=c, ls=ls, lw=2,
-                                           path_effects=style.halo(2))[0])
+        self.lines = [self.dynamic(ax.plot([], [], color=c, ls=ls, lw=style.lw(2),
+                                           path_effects=style.halo(style.lw(2)))[0])
                       for c, ls in zip(self.colors, self.linestyles, strict=True)]
         # The held-out loss that early stopping watches, dashed, when the runs had one; the
         # best step is marked on it.
@@ -221,11 +222,11 @@ class LossPanel(Panel):
         self.held_out = [None if r.monitor is None else np.asarray(r.monitor, dtype=float)
                          for r in self.runs]
         self.held_lines = [None if h is None else
-                           self.dynamic(ax.plot([], [], color=c, lw=1.6, ls="--")[0])
+                           self.dynamic(ax.plot([], [], color=c, lw=style.lw(1.6), ls="--")[0])
                            for h, c in zip(self.held_out, self.colors, strict=True)]
-        self.heads = self.dynamic(ax.scatter([], [], s=40, zorder=5, edgecolors="black"))
+        self.heads = self.dynamic(ax.scatter([], [], s=40, zorder=5, edgecolors=style.ink()))
         self.best = self.dynamic(ax.scatter([], [], s=90, zorder=6, facecolors="none",
-                                            edgecolors="black", linewidths=1.6,
+                                            edgecolors=style.ink(), linewidths=1.6,
                                             label="best step (early stopping)"))
         self.diverged = self.dynamic(ax.scatter([], [], zorder=6, linewidths=1.2,
                                                 **_marker(style.END)))
@@ -242,16 +243,18 @@ class LossPanel(Panel):
             else:
                 pad = 0.05 * (hi - lo or 1.0)
                 ax.set_ylim(lo - pad, hi + pad)
-        ax.set_xlabel("step", fontsize=12)
-        label = "loss" if self.offset is None else "loss − f*  (f* = global minimum)"
+        ax.set_xlabel("step", fontsize="large")
+        # Two short lines, so the label fits the panel's height in every look.
+        first = "loss" if self.offset is None else "loss − f*"
+        second = "" if self.offset is None else "f* = global minimum"
         if any(h is not None for h in self.held_out):
-            label = ("training " + label.replace("  (", "\n(") + ", solid;\nheld-out loss, "
-                     "dashed")
-        ax.set_ylabel(label + (", log scale" if log else ""), fontsize=11)
+            first, second = f"training {first} (solid)", "held-out loss (dashed)"
+        first += ", log scale" if log else ""
+        ax.set_ylabel(first + (f"\n{second}" if second else ""), fontsize="large")
         ax.grid(True, which="major", alpha=0.3)
         self.log = log
         if title:
-            ax.set_title(title, fontsize=12, **style.LITERAL)
+            ax.set_title(title, fontsize="large", **style.LITERAL)
 
     def _y(self, losses):
         y = np.asarray(losses, dtype=float) - (self.offset or 0.0)
@@ -278,7 +281,7 @@ class LossPanel(Panel):
 
 def _marker(spec: dict) -> dict:
     """Scatter keywords of a marker spec (one with no colour takes each point's own)."""
-    out = {"marker": spec["marker"], "s": spec["size"], "edgecolors": spec["edgecolor"]}
+    out = {"marker": spec["marker"], "s": spec["size"], "edgecolors": style.ink()}
     if "color" in spec:
         out["c"] = spec["color"]
     return out
@@ -296,24 +299,26 @@ def _log_limits(ax, values) -> None:
 
 def legend_handles(result, labels, minima: bool = True, marks=()):
     """Figure legend entries: one per run, then start, end, the marks and the minima."""
-    handles = [Line2D([], [], color=style.run_color(i), ls=style.run_linestyle(i), lw=2.2,
-                      path_effects=style.halo(2.2), label=lab) for i, lab in enumerate(labels)]
+    width = style.lw(2.2)
+    handles = [Line2D([], [], color=style.run_color(i), ls=style.run_linestyle(i), lw=width,
+                      path_effects=style.halo(width), label=lab)
+               for i, lab in enumerate(labels)]
     handles.append(Line2D([], [], ls="none", label="start", marker=style.START["marker"],
-                          markerfacecolor=style.START["color"], markeredgecolor="black",
+                          markerfacecolor=style.START["color"], markeredgecolor=style.ink(),
                           markersize=9))
     handles.append(Line2D([], [], ls="none", label="end (in the run's colour)",
                           marker=style.END["marker"], markerfacecolor="white",
-                          markeredgecolor="black",
+                          markeredgecolor=style.ink(),
                           markersize=10))
     for mark in {m.label: m for m in marks}.values():  # one entry per kind of mark
         handles.append(Line2D([], [], ls="none", label=mark.label, marker=mark.shape,
-                              markerfacecolor=mark.color, markeredgecolor="black",
+                              markerfacecolor=mark.color, markeredgecolor=style.ink(),
                               markersize=10))
     kinds = {m.kind for m in result.surface.minima} if minima else set()
     if "global" in kinds:
         handles.append(Line2D([], [], ls="none", label="global minimum", marker="*",
-                              markerfacecolor="white", markeredgecolor="black", markersize=16))
+                              markerfacecolor="white", markeredgecolor=style.ink(), markersize=16))
     if "local" in kinds:
         handles.append(Line2D([], [], ls="none", label="local minimum", marker="D",
-                              markerfacecolor="none", markeredgecolor="black", markersize=8))
+                              markerfacecolor="none", markeredgecolor=style.ink(), markersize=8))
     return handles

@@ -46,7 +46,8 @@ class ThreeDPanel(Panel):
         for run, z in zip(self.runs, self.z, strict=True):
             ax.plot([run.start[0]], [run.start[1]], [z[0]], ls="none", marker="o", ms=9,
                     mfc=style.START["color"], mec="black", zorder=6)
-        self.lines = [self.dynamic(ax.plot([], [], [], color=c, ls=ls, lw=2.2, zorder=5)[0])
+        self.lines = [self.dynamic(ax.plot([], [], [], color=c, ls=ls, lw=style.lw(2.2),
+                                           zorder=5)[0])
                       for c, ls in zip(self.colors, self.linestyles, strict=True)]
         self.heads = [self.dynamic(ax.plot([], [], [], ls="none", marker="o", ms=8, mfc=c,
                                            mec="black", zorder=7)[0]) for c in self.colors]
@@ -63,7 +64,7 @@ class ThreeDPanel(Panel):
         ax.zaxis.set_major_formatter(FuncFormatter(_short_number))
         ax.set_zlabel("loss", labelpad=10)
         if title:
-            ax.set_title(title, fontsize=12, **style.LITERAL)
+            ax.set_title(title, fontsize="large", **style.LITERAL)
 
     def show(self, ks):
         done = self.finished(ks)

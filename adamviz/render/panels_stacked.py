@@ -21,16 +21,23 @@ def _two_axes(area):
     return area, area.twinx()
 
 
-def _label_two_axes(top, bottom, area, title, top_label, bottom_label) -> None:
-    top.set_ylabel(top_label, fontsize=11)
-    bottom.set_ylabel(bottom_label, fontsize=11)
-    bottom.set_xlabel("step", fontsize=12)
+def _label_two_axes(top, bottom, area, title, top_label, bottom_label, key_on=None) -> None:
+    """Axis labels, the title, and "solid x, dashed y" written inside ``key_on`` (a label
+    that long, rotated, would run into the other axes' label)."""
+    top.set_ylabel(top_label, fontsize="large")
+    bottom.set_ylabel(bottom_label, fontsize="large")
+    if key_on is not None:
+        key_on.text(0.01, 0.97, "solid: x   dashed: y", transform=key_on.transAxes,
+                    ha="left", va="top", fontsize="medium", zorder=10,
+                    bbox={"boxstyle": "round,pad=0.25", "fc": key_on.get_facecolor(),
+                          "ec": "none", "alpha": 0.8})
+    bottom.set_xlabel("step", fontsize="large")
     for ax in (top, bottom):
         ax.grid(True, which="major", alpha=0.3)
     if hasattr(area, "subgridspec"):
         top.tick_params(labelbottom=False)  # stacked: only the lower axes names the steps
     if title:
-        top.set_title(title, fontsize=12, **style.LITERAL)
+        top.set_title(title, fontsize="large", **style.LITERAL)
 
 
 class StepsPanel(Panel):
@@ -42,21 +49,21 @@ class StepsPanel(Panel):
         self.artists = []
         self.top, self.bottom = _two_axes(area)
         self.lengths = [step_lengths(r.points) for r in self.runs]
-        self.length_lines = [self.dynamic(self.top.plot([], [], color=c, lw=2)[0])
+        self.length_lines = [self.dynamic(self.top.plot([], [], color=c, lw=style.lw(2))[0])
                              for c in self.colors]
         self.rate_lines = []
         for run, c in zip(self.runs, self.colors, strict=True):
             rates = run.effective_lr if run.effective_lr is not None else np.full(
                 (len(run.points), run.points.shape[1]), np.nan)
             for d, ls in zip(range(rates.shape[1]), ("-", "--"), strict=False):
-                line = self.dynamic(self.bottom.plot([], [], color=c, lw=1.8, ls=ls)[0])
+                line = self.dynamic(self.bottom.plot([], [], color=c, lw=style.lw(1.8), ls=ls)[0])
                 self.rate_lines.append((line, rates[:, d]))
         top = max(len(r.points) for r in self.runs) - 1
         self.top.set_xlim(0, max(top, 1))
         _log_limits(self.top, np.concatenate(self.lengths))
         _log_limits(self.bottom, np.concatenate([r for _, r in self.rate_lines]))
         _label_two_axes(self.top, self.bottom, area, title, "step length |Δx|",
-                        "effective lr\n(solid x, dashed y)")
+                        "effective lr", key_on=self.bottom)
 
     def show(self, ks):
         for line, lengths, k in zip(self.length_lines, self.lengths, ks, strict=True):
@@ -88,7 +95,7 @@ class MomentsPanel(Panel):
                 ls = "-" if d == 0 else "--"
                 for ax, values in ((self.top, q["m_hat"][:, d]),
                                    (self.bottom, np.sqrt(q["v_hat"][:, d]))):
-                    line = self.dynamic(ax.plot([], [], color=c, lw=1.8, ls=ls)[0])
+                    line = self.dynamic(ax.plot([], [], color=c, lw=style.lw(1.8), ls=ls)[0])
                     self.series.append((run, line, values))
         top = max(len(r.points) for r in self.runs) - 1
         self.top.set_xlim(0, max(top, 1))
@@ -108,8 +115,8 @@ class MomentsPanel(Panel):
             self.top.text(0.5, 0.5, "no run keeps Adam's moments", ha="center",
                           transform=self.top.transAxes)
         self.top.axhline(0, color="0.5", lw=0.8)
-        _label_two_axes(self.top, self.bottom, area, title, "m̂  (direction)\n(solid x, dashed y)",
-                        "√v̂  (scale)")
+        _label_two_axes(self.top, self.bottom, area, title, "m̂  (direction)", "√v̂  (scale)",
+                        key_on=self.top)
 
     def show(self, ks):
         index = {id(r): k for r, k in zip(self.runs, ks, strict=True)}

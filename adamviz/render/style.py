@@ -18,6 +18,9 @@ LOCAL_MIN = {"marker": "D", "color": "none", "edgecolor": "black", "size": 200}
 # the white global-minimum star stand out; (low, high) is the slice of the colour map used.
 BACKGROUND_CMAP = "Greys_r"
 BACKGROUND_RANGE = (0.42, 1.0)
+# On a dark slide the surface is dark too (low loss darkest) and the halos are light.
+DARK_BACKGROUND_RANGE = (0.0, 0.5)
+DARK_HALO = "#e8e8e8"
 MARKERS_UP_TO = 60  # draw a dot at every step when a run has at most this many steps
 
 
@@ -41,11 +44,40 @@ def run_linestyle(i: int):
     return RUN_LINESTYLES[(i // len(RUN_COLORS)) % len(RUN_LINESTYLES)]
 
 
+def dark() -> bool:
+    """Whether the current look (``looks.py``) draws on a dark background."""
+    from matplotlib import rcParams
+    from matplotlib.colors import to_rgb
+
+    r, g, b = to_rgb(rcParams["axes.facecolor"])
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b < 0.5
+
+
+def ink() -> str:
+    """The colour of text and outlines in the current look (black, or light on dark)."""
+    from matplotlib import rcParams
+
+    return rcParams["text.color"] if dark() else "black"
+
+
+def lw(width: float) -> float:
+    """A line width of the paper look, scaled for the current look."""
+    from matplotlib import rcParams
+
+    return width * rcParams["lines.linewidth"] / 1.5
+
+
+def background_range() -> tuple[float, float]:
+    return DARK_BACKGROUND_RANGE if dark() else BACKGROUND_RANGE
+
+
 def halo(linewidth: float) -> list:
-    """Path effects that draw a dark edge under a line of ``linewidth``."""
+    """Path effects that draw an edge under a line of ``linewidth``: dark, or light on a dark
+    look."""
     from matplotlib import patheffects
 
-    return [patheffects.Stroke(linewidth=linewidth + HALO["extra"], foreground=HALO["color"],
+    color = DARK_HALO if dark() else HALO["color"]
+    return [patheffects.Stroke(linewidth=linewidth + HALO["extra"], foreground=color,
                                alpha=HALO["alpha"]), patheffects.Normal()]
 
 

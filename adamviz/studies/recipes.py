@@ -238,9 +238,8 @@ def extra_panels(recipe: Recipe, result, book) -> list[tuple[str, object, str]]:
     if recipe.scaled is None:
         return []
     again = book.scaled(result, recipe.scaled)
-    fates = [f"{r.optimizer} diverges at step {r.steps}" for r in again.runs
-             if r.status == "diverged"]
-    title = f"the same runs on the loss × {recipe.scaled:g}" + "".join(f"; {f}" for f in fates)
+    fates = [f"{r.optimizer} diverges" for r in again.runs if r.status == "diverged"]
+    title = f"loss × {recipe.scaled:g}" + (": " + ", ".join(fates) if fates else "")
     return [("contour", again, title)]
 
 
@@ -285,10 +284,10 @@ class Book:
 
 def index(figures: list[Figure], fmt: str) -> str:
     lines = ["# Figures", "",
-             "Made by `adamviz figures` from the recipes in `adamviz/studies/recipes/`; every claim "
-             "below was checked on the numbers of the runs drawn. To refresh after changing a "
-             "recipe: `adamviz figures` (the tests compare each recipe with the digest noted "
-             "here).", ""]
+             "Made by `adamviz figures` from the recipes in `adamviz/studies/recipes/`; every "
+             "claim below was checked on the numbers of the runs drawn. To refresh after "
+             "changing a recipe: `adamviz figures` (the tests compare each recipe with the "
+             "digest noted here).", ""]
     for fig in figures:
         r = fig.recipe
         lines += [f"## {r.name}: {r.title}", "", f"![{r.title}]({r.name}.{fmt})", "",
