@@ -103,35 +103,41 @@ def plot(result: Result, ax=None, view: str = "contour", title: str | None = Non
 def save_plot(result: Result, path, views=("contour",), dpi: int | None = None,
               title: str | None = None, elev: float = 35.0, azim: float = -60.0,
               math: bool = False, style: str = "paper", font_scale: float = 1.0,
-              size=None, transparent: bool = False) -> Path:
+              size=None, transparent: bool = False, overlays=(), overlay_at=None) -> Path:
     """Draw ``result`` (one panel per view, side by side) and save it; the suffix picks the
     format (png, svg, pdf). The title is drawn as written; with ``math`` its ``$...$`` parts
     are mathtext. ``style`` is "paper", "talk" or "dark"; ``size`` is "1920x1080" or a
-    (width, height) in pixels."""
+    (width, height) in pixels. ``overlays`` ("grad", "momentum", "step") are arrows on the
+    contour view at the steps ``overlay_at``."""
+    from .arrows import parse_overlays, parse_steps
     from .render.figure import save_still
     from .render.looks import parse_size
 
     return save_still(result, path, check_views(result, views), dpi=dpi, title=title,
                       elev=elev, azim=azim, math=math, style=style, font_scale=font_scale,
-                      size=parse_size(size), transparent=transparent)
+                      size=parse_size(size), transparent=transparent,
+                      overlays=parse_overlays(overlays), overlay_at=parse_steps(overlay_at))
 
 
 def animate(result: Result, path, views=("contour",), fps: float = 20, frames: int = 200,
             hold: float = 1.0, loop: bool = True, title: str | None = None,
             dpi: int | None = None,
             elev: float = 35.0, azim: float = -60.0, progress=None, math: bool = False,
-            style: str = "paper", font_scale: float = 1.0, size=None):
+            style: str = "paper", font_scale: float = 1.0, size=None, overlays=(),
+            overlay_at=None):
     """Animate every run of ``result`` into ``path`` (.gif, or .mp4 with the video extra).
 
     Returns an ``AnimationInfo`` (frames, the fps it really plays at, size).
     """
+    from .arrows import parse_overlays, parse_steps
     from .render.animate import render
     from .render.looks import parse_size
 
     return render(result, path, check_views(result, views), fps=fps, max_frames=frames,
                   hold=hold, loop=loop, title=title, progress=progress, dpi=dpi, elev=elev,
                   azim=azim, math=math, style=style, font_scale=font_scale,
-                  size=parse_size(size))
+                  size=parse_size(size), overlays=parse_overlays(overlays),
+                  overlay_at=parse_steps(overlay_at))
 
 
 def export(result: Result, path) -> Path:

@@ -192,7 +192,8 @@ def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None, 
                              else recipe.name)
         checks = book.check(recipe, result)
         drawing = {"title": recipe.title, "marks": recipe_book.marks(recipe, result),
-                   "extra": recipe_book.extra_panels(recipe, result, book)}
+                   "extra": recipe_book.extra_panels(recipe, result, book),
+                   **recipe_book.overlays(recipe)}
         picture = out_dir / f"{recipe.name}.{fmt}"
         save_still(result, picture, recipe.views, dpi=dpi, transparent=transparent,
                    **drawing, **look)

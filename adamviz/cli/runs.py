@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..arrows import OVERLAYS
 from ..core.errors import InputError, RunError
 from .group import cli
 from .options import (
@@ -60,13 +61,20 @@ from .options import (
 @click.option("--title", help="Title of the picture (default: the surface's name), drawn as "
                                 "written.")
 @click.option("--math", is_flag=True, help="Draw $...$ in --title as math (mathtext).")
+@click.option("--overlay", "overlays", metavar="KIND[,KIND...]",
+              help="Arrows on the contour view: " + ", ".join(OVERLAYS) + " (a still: at "
+                   "--overlay-at steps; an animation: at each run's current step).")
+@click.option("--overlay-at", metavar="STEP[,STEP...]",
+              help="Steps at which a still draws the overlay arrows (default: six spread "
+                   "over each run).")
 @look_options()
 @tune_options
 @quiet_option
 @library_errors
 def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patience, out,
         export_path, no_plot, views, fps, frames, hold, loop, elev, azim, dpi, title, math,
-        style, font_scale, size, transparent, tune, tune_grid, criterion, quiet):
+        overlays, overlay_at, style, font_scale, size, transparent, tune, tune_grid, criterion,
+        quiet):
     """Run optimizers on a surface and draw their paths.
 
     Each --opt with each --start is one run, numbered in the order of the flags. Prints a table
@@ -81,9 +89,9 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
       adamviz run -s beale --opt adam --view 3d --elev 50 --azim -30 -o beale.png
       adamviz run -s valley --opt sgd --noise 0.5 --seed 1 --export runs.csv --no-plot
       adamviz run -s hump --opt sgd --opt adam --style dark --size 1920x1080 -o slide.png
+      adamviz run -s hump --opt momentum --overlay grad,momentum --overlay-at 5,13,21
     """
     from .. import api
-    from ..render.looks import parse_size
 
     if out is not None and no_plot:
         raise InputError("--out and --no-plot contradict each other; drop one.")
@@ -91,7 +99,7 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
     if transparent and kind == "animation":
         raise InputError("--transparent applies to .png, .svg and .pdf pictures; animation "
                          "frames are opaque.")
-    look = {"style": style, "font_scale": font_scale, "size": parse_size(size)}
+    look = _look(style, font_scale, size, overlays, overlay_at, views)
     if export_path is not None:
         api.check_export(export_path)
     surface_obj = api.load_surface(surface, surfaces_dir)
@@ -120,6 +128,18 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
         click.echo(result.table())
         for path in written:
             click.echo(f"wrote {path}")
+
+
+def _look(style, font_scale, size, overlays, overlay_at, views) -> dict:
+    """How the picture is dressed and which arrows it carries, checked."""
+    from ..arrows import parse_overlays, parse_steps
+    from ..render.looks import parse_size
+
+    look = {"style": style, "font_scale": font_scale, "size": parse_size(size),
+            "overlays": parse_overlays(overlays), "overlay_at": parse_steps(overlay_at)}
+    if look["overlays"] and "contour" not in views.lower():
+        raise InputError("--overlay draws on the contour view; add it: --view contour,...")
+    return look
 
 
 def _draw(result, path, kind, views, quiet, drawing, timing, transparent) -> str:

@@ -49,7 +49,7 @@ def image_format(path: str | Path) -> str:
 
 
 def make_panel(view: str, area, result, animated=False, title=None, elev=35.0, azim=-60.0,
-               marks=()):
+               marks=(), overlays=(), overlay_at=None):
     """The panel of ``view`` (a name in ``views.VIEWS``) on ``area``: an Axes of the kind the
     view needs, or a cell of a figure's grid (the Axes is then made here)."""
     spec = VIEWS[view]
@@ -58,7 +58,7 @@ def make_panel(view: str, area, result, animated=False, title=None, elev=35.0, a
             area, projection="3d" if spec.axes == "3d" else None)
     cls = panel_class(view, result.surface.dims)
     return cls(area, result, animated=animated, title=title, elev=elev, azim=azim,
-               marks=marks if spec.marks else ())
+               marks=marks if spec.marks else (), overlays=overlays, overlay_at=overlay_at)
 
 
 def run_labels(result) -> list[str]:
@@ -96,8 +96,11 @@ def check_size(views: int, dpi=None, animated: bool = False) -> None:
 
 def compose(result, views=("contour",), animated=False, title=None, panel_size=STILL_PANEL,
             dpi=100, elev=35.0, azim=-60.0, counter=False, marks=(), math=False,
-            out_dpi=None, extra=()):
+            out_dpi=None, extra=(), overlays=(), overlay_at=None):
     """A figure with one panel per view side by side and one legend below; (fig, panels).
+
+    ``overlays`` (names in ``overlays.OVERLAYS``) are arrows on the contour panels, at the
+    steps ``overlay_at`` (default: a few spread over each run; an animation's current step).
 
     ``extra`` adds panels of other results with the same runs (same labels and colours, so the
     legend serves them all): ``(view, result, title)`` each, after the views.
@@ -114,7 +117,8 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=S
     grid = fig.add_gridspec(1, len(cells))
     single = len(cells) == 1
     panels = [make_panel(v, grid[0, i], shown, animated, None if single else heading,
-                         elev=elev, azim=azim, marks=marks if shown is result else ())
+                         elev=elev, azim=azim, marks=marks if shown is result else (),
+                         overlays=overlays, overlay_at=overlay_at)
               for i, (v, shown, heading) in enumerate(cells)]
     heading = fit_title(title or surface_title(result.surface), width * len(cells))
     if counter:
@@ -130,7 +134,8 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=S
         fig.counter_artist = fig.add_artist(Annotation(" " * len(fixed), visible=False, **style))
     handles = legend_handles(result, run_labels(result),
                              minima=any(VIEWS[v].shows_minima for v in views),
-                             marks=marks if any(VIEWS[v].marks for v in views) else ())
+                             marks=marks if any(VIEWS[v].marks for v in views) else (),
+                             overlays=overlays if "contour" in views else ())
     literal_legend(fig.legend(handles=handles, loc="outside lower center", fontsize="medium",
                               frameon=False, ncols=legend_columns(handles, len(cells) * width)))
     return fig, panels

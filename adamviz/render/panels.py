@@ -14,9 +14,11 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
+from ..arrows import OVERLAYS
 from . import style
 from .contour import draw_minima, draw_surface
 from .grid import contour_levels, loss_grid, nice_ticks, view_box
+from .overlays import Arrows
 from .viewdata import loss_reference, side_view
 
 
@@ -64,7 +66,7 @@ class ContourPanel(Panel):
     """The surface from above: filled contours, minima, and each run's path."""
 
     def __init__(self, ax, result, animated=False, title=None, colorbar=True, marks=(),
-                 view=None, **_other):
+                 view=None, overlays=(), overlay_at=None, **_other):
         super().__init__(result, animated)
         self.ax, self.artists = ax, []
         # Marks name points of a run (e.g. its highest point); each shows once the run is there.
@@ -100,6 +102,12 @@ class ContourPanel(Panel):
         self.heads = self.dynamic(ax.scatter([], [], s=70, zorder=7, linewidths=0))
         self.end = self.dynamic(ax.scatter([], [], zorder=7, linewidths=1.2,
                                            **_marker(style.END)))
+        self.arrows = None
+        if overlays:
+            self.arrows = Arrows(ax, self.runs, overlays, self.view, self.colors,
+                                 steps=overlay_at, animated=animated)
+            for artist in self.arrows.artists:
+                self.dynamic(artist)
         self.mark_artists = [self.dynamic(ax.scatter([], [], s=130, zorder=8, marker=m.shape,
                                                      c=m.color, edgecolors=style.ink(),
                                                      linewidths=1.5)) for m in self.marks]
@@ -113,12 +121,15 @@ class ContourPanel(Panel):
         if 1 / 3 <= (y1 - y0) / (x1 - x0) <= 3:
             ax.set_aspect("equal", adjustable="box")  # true geometry: step lengths look right
         if colorbar:
-            bar = ax.figure.colorbar(self.filled, ax=ax, shrink=0.85, pad=0.02,
-                                     spacing="uniform")
-            bar.set_label("loss" + (" (log-spaced levels)" if self.level_mode == "log" else ""),
-                          fontsize="large")
-            ticks = nice_ticks(self.levels[0], self.levels[-1], self.level_mode)
-            bar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
+            self._colorbar(ax)
+
+    def _colorbar(self, ax) -> None:
+        """The loss scale beside the panel, with round ticks."""
+        bar = ax.figure.colorbar(self.filled, ax=ax, shrink=0.85, pad=0.02, spacing="uniform")
+        bar.set_label("loss" + (" (log-spaced levels)" if self.level_mode == "log" else ""),
+                      fontsize="large")
+        ticks = nice_ticks(self.levels[0], self.levels[-1], self.level_mode)
+        bar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
 
     def show(self, ks):
         paths = [self.runs[i].points[: ks[i] + 1] for i in self.order]
@@ -129,6 +140,8 @@ class ContourPanel(Panel):
                                                [len(p) for p in paths], axis=0))
         self.place_heads(self.heads, ks, lambda r, k: r.points[k])
         self.place_ends(self.end, ks, lambda r, k: r.end)
+        if self.arrows is not None:
+            self.arrows.show(ks)
         for mark, artist in zip(self.marks, self.mark_artists, strict=True):
             if mark.point is not None:
                 artist.set_offsets([mark.point])
@@ -297,8 +310,9 @@ def _log_limits(ax, values) -> None:
         ax.set_ylim(positive.min() / 2, positive.max() * 2)
 
 
-def legend_handles(result, labels, minima: bool = True, marks=()):
-    """Figure legend entries: one per run, then start, end, the marks and the minima."""
+def legend_handles(result, labels, minima: bool = True, marks=(), overlays=()):
+    """Figure legend entries: one per run, then start, end, the marks, the overlay arrows
+    and the minima."""
     width = style.lw(2.2)
     handles = [Line2D([], [], color=style.run_color(i), ls=style.run_linestyle(i), lw=width,
                       path_effects=style.halo(width), label=lab)
@@ -314,6 +328,12 @@ def legend_handles(result, labels, minima: bool = True, marks=()):
         handles.append(Line2D([], [], ls="none", label=mark.label, marker=mark.shape,
                               markerfacecolor=mark.color, markeredgecolor=style.ink(),
                               markersize=10))
+    for name in overlays:
+        spec = OVERLAYS[name]
+        handles.append(Line2D([0, 1], [0, 0], color=spec.color or "0.55", lw=2.5, marker=">",
+                              markevery=[1], markersize=9, markeredgecolor=style.ink(),
+                              path_effects=style.halo(2.5), label=spec.label
+                              + (" (run's colour)" if spec.color is None else "")))
     kinds = {m.kind for m in result.surface.minima} if minima else set()
     if "global" in kinds:
         handles.append(Line2D([], [], ls="none", label="global minimum", marker="*",

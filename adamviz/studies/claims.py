@@ -218,6 +218,33 @@ def _names(result, indices) -> str:
     return " and ".join(r.label if repeated else r.optimizer for r in runs)
 
 
+def momentum_against_gradient(result, params, context) -> ClaimResult:
+    """At each step in ``at`` (the steps the figure's arrows are drawn at), ``run``'s momentum
+    points away from the downhill direction (the cosine of -gradient and -momentum is below
+    0) while the step taken follows the momentum (cosine above 0.99)."""
+    from ..arrows import OVERLAYS
+
+    run = _run(result, params)
+    grad, mom, step = (OVERLAYS[k].vector(run) for k in ("grad", "momentum", "step"))
+    if mom is None:
+        return ClaimResult.of(False, f"{run.label} keeps no momentum to compare.")
+    parts, ok = [], True
+    for k in params["at"]:
+        if not 1 <= k <= run.steps:
+            return ClaimResult.of(False, f"{run.label} has no step {k}.")
+        against = _cos(grad[k], mom[k])
+        follows = _cos(step[k], mom[k])
+        ok &= against < 0 and follows > 0.99
+        parts.append(f"step {k}: {against:+.2f} / {follows:+.2f}")
+    return ClaimResult.of(ok, f"{run.label}, cosine of (downhill, momentum) / (step, momentum): "
+                          + "; ".join(parts) + " (claimed: below 0 / above 0.99: the run "
+                          "keeps going where the gradient has turned).")
+
+
+def _cos(a, b) -> float:
+    return float(np.dot(a, b) / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
 def fairness(result, tune: dict | None) -> ClaimResult | None:
     """A comparison of update rules is fair: every run's lr tuned by one criterion over one
     grid, or all lrs equal. ``None`` when nothing is compared (one run, or one rule whose
@@ -304,6 +331,7 @@ CHECKS: dict[str, tuple[Callable, tuple[str, ...]]] = {
     "scale-invariant": (scale_invariant, ("factor", "runs", "breaks", "tol")),
     "overshoots": (overshoots, ("runs",)),
     "diagonal-start": (diagonal_start, ("runs",)),
+    "momentum-against-gradient": (momentum_against_gradient, ("run", "at")),
     "ends-within": (ends_within, ("runs", "distance")),
     "ordered-by-distance": (ordered_by_distance, ("runs",)),
     "early-stopped": (early_stopped, ("run",)),

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ..arrows import parse_overlays, parse_steps
 from ..core.errors import InputError
 from ..core.io import read_toml
 from ..core.names import suggest
@@ -42,6 +43,8 @@ KEYS = {
     "holdout": "`{ shift = [dx, dy] }`: a held-out loss, the surface shifted",
     "tune": "`{ criterion = \"final-loss\", grid = \"1e-4:1:13\" }`: every run's lr tuned alike",
     "scaled": "a factor: a second contour panel with the same runs on the loss times it",
+    "overlay": "`{ show = [\"grad\", \"momentum\", \"step\"], at = [steps] }`: arrows on the "
+               "contour view",
     "marks": "points to ring: `{ run, at = step or \"best\", \"end\", "
              "\"highest-after-start\", color, label }`",
     "claims": "what the picture claims, checked on the numbers (`studies/claims.py`)",
@@ -79,6 +82,7 @@ class Recipe:
     holdout: dict | None = None
     tune: dict | None = None
     scaled: float | None = None
+    overlay: dict | None = None
     marks: list[dict] = field(default_factory=list)
     claims: list[dict] = field(default_factory=list)
     path: Path | None = None
@@ -93,9 +97,9 @@ def builtin_dir() -> Path:
 
 
 # The documents' order: the essay's figures, then the cs231n notes, then the lecture notes.
-ORDER = ("fig1-local-minimum", "fig2a-small-curvature", "fig2b-large-curvature",
-         "fig3-unlucky-start", "adam-steps", "adam-vs-momentum-vs-rmsprop", "bias-correction",
-         "learning-rates", "early-stopping")
+ORDER = ("fig1-local-minimum", "momentum-keeps-going", "fig2a-small-curvature",
+         "fig2b-large-curvature", "fig3-unlucky-start", "adam-steps",
+         "adam-vs-momentum-vs-rmsprop", "bias-correction", "learning-rates", "early-stopping")
 
 
 def available() -> dict[str, Path]:
@@ -169,6 +173,15 @@ def _check_tune_and_scale(recipe: Recipe, path) -> None:
                              f"and grid.")
         check_criterion(recipe.tune.get("criterion", "final-loss"))
         log_grid(recipe.tune.get("grid", DEFAULT_GRID))
+    if recipe.overlay is not None:
+        unknown = sorted(set(recipe.overlay) - {"show", "at"})
+        if unknown or "show" not in recipe.overlay:
+            raise InputError(f"{path}: overlay takes show (a list of overlays) and at (steps).")
+        try:
+            parse_overlays(recipe.overlay["show"])
+            parse_steps(recipe.overlay.get("at"))
+        except InputError as exc:
+            raise InputError(f"{path}: overlay: {exc}") from None
     scaled = recipe.scaled
     if scaled is not None and (isinstance(scaled, bool) or not 0 < scaled < 1e12):
         raise InputError(f"{path}: scaled must be a positive factor, got {scaled!r}.")
@@ -177,7 +190,7 @@ def _check_tune_and_scale(recipe: Recipe, path) -> None:
 # The type each key must have (the values are checked further where they are used).
 _TYPES = {"name": str, "title": str, "source": str, "caption": str, "surface": (str, dict),
           "views": list, "starts": list, "runs": list, "marks": list, "claims": list,
-          "holdout": dict, "tune": dict, "scaled": (int, float)}
+          "holdout": dict, "tune": dict, "overlay": dict, "scaled": (int, float)}
 
 
 def _check_types(data: dict, path) -> None:
@@ -230,6 +243,14 @@ def marks(recipe: Recipe, result) -> list[Mark]:
                         color=mark.get("color", "white"),
                         label=mark.get("label", at if isinstance(at, str) else f"step {at}")))
     return out
+
+
+def overlays(recipe: Recipe) -> dict:
+    """The drawing keywords of a recipe's arrows (none when it has no overlay)."""
+    if recipe.overlay is None:
+        return {}
+    return {"overlays": parse_overlays(recipe.overlay["show"]),
+            "overlay_at": parse_steps(recipe.overlay.get("at"))}
 
 
 def extra_panels(recipe: Recipe, result, book) -> list[tuple[str, object, str]]:

@@ -1,0 +1,123 @@
+"""Overlay arrows on a contour panel; what they are and where they point is ``arrows.py``.
+
+Arrows of one kind share one scale across runs and steps, so their lengths compare: the kind's
+median length is a fixed share of the view (gradients span decades, so scaling by the longest
+would shrink all but the first to nothing), and an arrow longer than ``LONGEST`` is shortened to
+it, keeping its direction, which is the lesson.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..arrows import OVERLAYS
+
+SHARE = 0.08  # a kind's median arrow, as a share of the view's shorter side
+LONGEST = 0.2  # no arrow is longer than this share of the view's shorter side
+DEFAULT_ARROWS = 6  # arrows per run in a still picture when no steps are given
+
+
+def default_steps(run, count: int = DEFAULT_ARROWS) -> np.ndarray:
+    """``count`` steps spread evenly over ``run`` (never step 0: no gradient there yet)."""
+    if run.steps < 1:
+        return np.empty(0, dtype=int)
+    return np.unique(np.linspace(1, run.steps, min(count, run.steps)).round().astype(int))
+
+
+def side(view) -> float:
+    (x0, x1), (y0, y1) = view
+    return min(x1 - x0, y1 - y0)
+
+
+def scales(runs, kinds, view) -> dict[str, float]:
+    """Per kind, the factor that makes its median arrow (over every run and step) ``SHARE``
+    of the view's shorter side."""
+    out = {}
+    for kind in kinds:
+        norms = [np.linalg.norm(v[1:], axis=1) for v in map(OVERLAYS[kind].vector, runs)
+                 if v is not None]
+        norms = np.concatenate(norms) if norms else np.empty(0)
+        norms = norms[np.isfinite(norms) & (norms > 0)]
+        out[kind] = SHARE * side(view) / float(np.median(norms)) if norms.size else 0.0
+    return out
+
+
+def clip(vectors: np.ndarray, view) -> np.ndarray:
+    """``vectors`` with any longer than ``LONGEST`` of the view shortened to it."""
+    limit = LONGEST * side(view)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(norms > limit, vectors * (limit / norms), vectors)
+
+
+def arrows(runs, kind: str, picks, scale: float, view) -> tuple[np.ndarray, np.ndarray,
+                                                                   list[int]]:
+    """(tails, vectors, run indices) of ``kind`` at each run's steps ``picks[i]``; runs
+    without the quantity and steps past a run's end are left out."""
+    tails, vectors, owners = [], [], []
+    for i, (run, steps) in enumerate(zip(runs, picks, strict=True)):
+        values = OVERLAYS[kind].vector(run)
+        if values is None:
+            continue
+        for k in steps:
+            if 1 <= k <= run.steps and np.all(np.isfinite(values[k])):
+                # Every arrow of step k starts where that step was taken, point k - 1: the
+                # gradient was computed there and the momentum and the step leave from it.
+                tails.append(run.points[k - 1])
+                vectors.append(values[k] * scale)
+                owners.append(i)
+    return (np.array(tails, dtype=float).reshape(-1, 2),
+            clip(np.array(vectors, dtype=float).reshape(-1, 2), view), owners)
+
+
+
+LAYERING = {"momentum": (0.011, 7.3), "grad": (0.007, 7.4), "step": (0.005, 7.5)}  # width, z
+
+
+class Arrows:
+    """The overlay arrows of one panel: one quiver per kind. A still draws each run's arrows at
+    its chosen steps; an animation draws, each frame, the arrows of every run's current step.
+    (``ax.quiver`` is a method of the Axes: this module imports no matplotlib.)"""
+
+    def __init__(self, ax, runs, kinds, view, colors, steps=None, animated=False):
+        self.runs, self.kinds, self.animated, self.view = runs, kinds, animated, view
+        self.scale = scales(runs, kinds, view)
+        self.colors = colors
+        picks = [np.asarray(steps if steps is not None else default_steps(r), dtype=int)
+                 for r in runs]
+        self.quivers = {}
+        for kind in kinds:
+            if animated:  # one arrow per run, hidden (masked) until it has one; a quiver
+                # made from NaN never draws, even once its data are set
+                zeros = np.zeros((len(runs), 2))
+                tails, vectors, owners = zeros, zeros, list(range(len(runs)))
+            else:
+                tails, vectors, owners = arrows(runs, kind, picks, self.scale[kind], view)
+            color = OVERLAYS[kind].color
+            face = [color or colors[i] for i in owners] or "none"
+            # Where two kinds point alike (a momentum run's step is its momentum), the wider
+            # one lies underneath and shows as a border.
+            width, zorder = LAYERING[kind]
+            self.quivers[kind] = ax.quiver(
+                tails[:, 0], tails[:, 1], vectors[:, 0], vectors[:, 1], angles="xy",
+                scale_units="xy", scale=1, color=face, edgecolor="#1a1a1a", linewidth=0.7,
+                width=width, headwidth=4, headlength=5, zorder=zorder)
+
+    @property
+    def artists(self) -> list:
+        return list(self.quivers.values())
+
+    def show(self, ks) -> None:
+        """An animation's arrows at each run's step ``ks[i]`` (none once a run has ended)."""
+        if not self.animated:
+            return
+        for kind, quiver in self.quivers.items():
+            tails = np.full((len(self.runs), 2), np.nan)
+            vectors = np.full((len(self.runs), 2), np.nan)
+            for i, (run, k) in enumerate(zip(self.runs, ks, strict=True)):
+                t, v, _ = arrows([run], kind, [[k]], self.scale[kind], self.view)
+                if len(t) and k < run.steps:
+                    tails[i], vectors[i] = t[0], v[0]
+            quiver.set_offsets(np.nan_to_num(tails))
+            quiver.set_UVC(np.ma.masked_invalid(vectors[:, 0]),
+                           np.ma.masked_invalid(vectors[:, 1]))

@@ -1,0 +1,102 @@
+"""--overlay grad,momentum,step: the arrows are the run's own numbers, on stills and in
+animations; bad overlay input is one clear line."""
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from adamviz import api
+from adamviz.arrows import OVERLAYS, parse_overlays, parse_steps
+from adamviz.cli import cli
+from adamviz.core.errors import InputError
+from adamviz.render import overlays
+from adamviz.render.animate import Animator
+from adamviz.render.figure import compose
+
+
+@pytest.fixture(scope="module")
+def result():
+    return api.run("hump", ["sgd", "momentum", "adam"], steps=80)
+
+
+def test_vectors_are_the_runs_numbers(result):
+    sgd, momentum, adam = result.runs
+    np.testing.assert_array_equal(OVERLAYS["grad"].vector(sgd), -sgd.gradients)
+    np.testing.assert_array_equal(OVERLAYS["momentum"].vector(momentum),
+                                  -momentum.quantities["b"])
+    np.testing.assert_array_equal(OVERLAYS["momentum"].vector(adam), -adam.quantities["m"])
+    assert OVERLAYS["momentum"].vector(sgd) is None  # plain SGD keeps no momentum
+    step = OVERLAYS["step"].vector(adam)
+    np.testing.assert_allclose(step[5], adam.points[5] - adam.points[4])
+
+
+def test_arrows_start_where_the_step_was_taken_and_keep_their_direction(result):
+    momentum = result.runs[1]
+    view = ((-2.5, 2.5), (-1.5, 1.5))
+    scale = overlays.scales([momentum], ["grad"], view)["grad"]
+    tails, vectors, owners = overlays.arrows([momentum], "grad", [[5, 13]], scale, view)
+    np.testing.assert_array_equal(tails, momentum.points[[4, 12]])
+    for v, k in zip(vectors, (5, 13), strict=True):
+        g = -momentum.gradients[k]
+        assert np.dot(v, g) / np.linalg.norm(v) / np.linalg.norm(g) == pytest.approx(1)
+        assert np.linalg.norm(v) <= overlays.LONGEST * 3 + 1e-12  # clipped to the view
+    assert owners == [0, 0]
+
+
+def test_still_draws_one_arrow_per_chosen_step_and_run_that_has_the_quantity(result):
+    fig, (panel,) = compose(result, ["contour"], overlays=("grad", "momentum"),
+                            overlay_at=(5, 10))
+    assert len(panel.arrows.quivers["grad"].U) == 6  # 3 runs x 2 steps
+    assert len(panel.arrows.quivers["momentum"].U) == 4  # sgd has none
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert "−gradient (downhill)" in labels and "−momentum (first moment)" in labels
+
+
+def test_animation_frames_carry_the_arrows_of_the_current_step(result):
+    plain = Animator(result, ["contour"])
+    arrows = Animator(result, ["contour"], overlays=("grad", "momentum", "step"))
+    a, b = plain.frame(10).copy(), arrows.frame(10).copy()
+    assert np.abs(a.astype(int) - b.astype(int)).sum() > 0
+    quiver = arrows.panels[0].arrows.quivers["grad"]
+    np.testing.assert_allclose(quiver.get_offsets()[1], result.runs[1].points[9])
+
+
+@pytest.mark.parametrize("text,message", [
+    ("gard", "Unknown overlay 'gard'; did you mean 'grad'"),
+    ("grad,grad", "listed twice"),
+])
+def test_bad_overlays(text, message):
+    with pytest.raises(InputError, match=message):
+        parse_overlays(text)
+
+
+@pytest.mark.parametrize("text,message", [("0", "steps count from 1"),
+                                          ("a,b", "expected whole numbers")])
+def test_bad_overlay_steps(text, message):
+    with pytest.raises(InputError, match=message):
+        parse_steps(text)
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--overlay", "grad", "--view", "loss"], "--overlay draws on the contour view"),
+    (["--overlay", "velocity"], "Unknown overlay 'velocity'"),
+    (["--overlay", "grad", "--overlay-at", "-3"], "steps count from 1"),
+])
+def test_cli_overlay_errors(args, message, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    out = CliRunner().invoke(cli, ["run", "-s", "hump", *args])
+    assert out.exit_code == 2 and message in out.stderr and not list(tmp_path.iterdir())
+
+
+def test_cli_overlay_writes_a_picture(tmp_path):
+    out = CliRunner().invoke(cli, ["run", "-s", "hump", "--opt", "momentum", "--overlay",
+                                   "grad,momentum", "--overlay-at", "5,13", "-o",
+                                   str(tmp_path / "a.png"), "-q"])
+    assert out.exit_code == 0 and (tmp_path / "a.png").stat().st_size > 0
+
+
+def test_momentum_claim_refuses_a_run_without_momentum(result):
+    from adamviz.studies.claims import momentum_against_gradient
+
+    check = momentum_against_gradient(result, {"run": 1, "at": [5]}, None)
+    assert not check.ok and "keeps no momentum" in check.statement
