@@ -8,7 +8,9 @@ neither imports the other.
 from __future__ import annotations
 
 import traceback
+from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from .core.errors import InputError
@@ -166,11 +168,55 @@ def run_batch(experiments, out_dir, jobs: int = 1, progress=None):
 SLIDE_SIZE = (1920, 720)  # pixels: the figures' default
 
 
-def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None, look=None,
-                 transparent=False):
-    """Run, check and draw the recipes ``specs`` into ``out_dir``; write ``index.md``."""
+def figure_job(recipe, out_dir, fmt, gif, dpi, look, transparent):
+    """Run, check and draw one recipe: its ``recipe_book.Figure``."""
     from .render.animate import render
     from .render.figure import save_still
+
+    book = recipe_book.Book()  # a claim may need another recipe's runs: made here if so
+    result = book.result(str(recipe.path) if recipe.path.parent != recipe_book.builtin_dir()
+                         else recipe.name)
+    checks = book.check(recipe, result)
+    drawing = {"title": recipe.title, "marks": recipe_book.marks(recipe, result),
+               "extra": recipe_book.extra_panels(recipe, result, book),
+               **recipe_book.overlays(recipe)}
+    picture = Path(out_dir) / f"{recipe.name}.{fmt}"
+    save_still(result, picture, recipe.views, dpi=dpi, transparent=transparent, **drawing,
+               **look)
+    files = [picture]
+    if gif:
+        files.append(render(result, Path(out_dir) / f"{recipe.name}.gif", recipe.views,
+                            max_frames=150, **drawing, **{**look, "size": None}).path)
+    return recipe_book.Figure(recipe=recipe, result=result, checks=tuple(checks),
+                              files=tuple(files))
+
+
+def _indexed(task):
+    i, job, recipe = task
+    return i, job(recipe)
+
+
+@contextmanager
+def _figure_workers(count: int):
+    """A pool of forked workers, one per core (at most one per figure), or None where forking
+    is not possible or would not pay. Forked, a worker starts with matplotlib and numpy already
+    imported, so each figure costs only its own runs and drawing."""
+    import multiprocessing
+    import os
+
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if count < 3 or (cores or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
+        yield None
+        return
+    with multiprocessing.get_context("fork").Pool(min(cores, count),
+                                                  initializer=worker_signals) as pool:
+        yield pool
+
+
+def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None, look=None,
+                 transparent=False):
+    """Run, check and draw the recipes ``specs`` into ``out_dir`` (in parallel, one process
+    per core); write ``index.md``."""
     from .render.views import parse_views
 
     out_dir = Path(out_dir)
@@ -186,25 +232,18 @@ def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None, 
     # By default every figure is 1920 px wide, the width of a projector, whatever its panels.
     look = {**(look or {})}
     look["size"] = look.get("size") or SLIDE_SIZE
-    book, figures = recipe_book.Book(), []
-    for i, recipe in enumerate(recipes):
-        result = book.result(str(recipe.path) if recipe.path.parent != recipe_book.builtin_dir()
-                             else recipe.name)
-        checks = book.check(recipe, result)
-        drawing = {"title": recipe.title, "marks": recipe_book.marks(recipe, result),
-                   "extra": recipe_book.extra_panels(recipe, result, book),
-                   **recipe_book.overlays(recipe)}
-        picture = out_dir / f"{recipe.name}.{fmt}"
-        save_still(result, picture, recipe.views, dpi=dpi, transparent=transparent,
-                   **drawing, **look)
-        files = [picture]
-        if gif:
-            files.append(render(result, out_dir / f"{recipe.name}.gif", recipe.views,
-                                max_frames=150, **drawing,
-                                **{**look, "size": None}).path)
-        figures.append(recipe_book.Figure(recipe=recipe, result=result, checks=tuple(checks),
-                                          files=tuple(files)))
-        if progress:
-            progress(i + 1, len(recipes))
+    job = partial(figure_job, out_dir=out_dir, fmt=fmt, gif=gif, dpi=dpi, look=look,
+                  transparent=transparent)
+    # The costliest first (tuning runs every rate on the grid), so no worker is left with a
+    # long figure at the end; the index keeps the recipes' order.
+    order = sorted(range(len(recipes)), key=lambda i: recipes[i].tune is None)
+    figures = [None] * len(recipes)
+    with _figure_workers(len(recipes)) as pool:
+        jobs = (pool.imap_unordered(_indexed, [(i, job, recipes[i]) for i in order]) if pool
+                else map(_indexed, [(i, job, recipes[i]) for i in order]))
+        for done, (i, figure) in enumerate(jobs, start=1):
+            figures[i] = figure
+            if progress:
+                progress(done, len(recipes))
     write_text_atomic(out_dir / "index.md", recipe_book.index(figures, fmt))
     return figures

@@ -16,14 +16,16 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 
 
 def tables() -> dict[str, str]:
-    from adamviz import outputs, results
+    from adamviz import arrows, outputs, results
     from adamviz.optimizers import registry
-    from adamviz.render import views
-    from adamviz.studies import criteria
+    from adamviz.render import looks, views
+    from adamviz.studies import criteria, recipes
 
     return {"views": views.markdown_table(), "optimizers": registry.markdown_table(),
             "outputs": outputs.markdown_table(), "criteria": criteria.markdown_table(),
-            "summary": results.summary_markdown_table()}
+            "summary": results.summary_markdown_table(), "styles": looks.markdown_table(),
+            "overlays": arrows.markdown_table(), "recipe-keys": recipes.markdown_table(),
+            "figures": recipes.readme_section()}
 
 
 def updated(text: str) -> str:

@@ -198,8 +198,8 @@ def trace(example, surface, surfaces_dir, opts, starts, steps, lr, fmt, out):
 
 @cli.command()
 @out_option(help="Folder for the figures.", default="outputs/figures", folder=True)
-@click.option("--only", metavar="NAME[,NAME...]",
-              help="Only these figures (names, or paths to recipe .toml files).")
+@click.option("--only", metavar="NAME[,NAME...]", multiple=True,
+              help="Only these figures (names, or paths to recipe .toml files; repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
               show_default=True, help="Picture format.")
 @click.option("--gif", is_flag=True, help="Also animate each figure (.gif).")
@@ -225,7 +225,7 @@ def figures(out, only, fmt, gif, dpi, list_only, style, font_scale, size, transp
     from ..render.looks import parse_size
     from ..studies import recipes
 
-    names = [n.strip() for n in only.split(",") if n.strip()] if only else list(
+    names = [n.strip() for text in only for n in text.split(",") if n.strip()] or list(
         recipes.available())
     if list_only:
         for name in names:

@@ -64,6 +64,22 @@ def nice_ticks(lo: float, hi: float, mode: str = "linear", count: int = 6) -> np
     return np.round(ticks / step) * step + 0.0  # exact multiples; + 0.0 turns -0 into 0
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def power_label(value: float, _pos=None) -> str:
+    """A tick label for a log axis: "10⁻³" for a power of ten (Unicode superscripts: plain text,
+    so no mathtext to parse for every label), "0", else the number as %g."""
+    if value == 0:
+        return "0"
+    exponent = np.log10(abs(value))
+    if np.isfinite(exponent) and abs(exponent - round(exponent)) < 1e-9:
+        text = "1" if round(exponent) == 0 else "10" + str(int(round(exponent))).translate(
+            _SUPERSCRIPT)
+        return ("−" if value < 0 else "") + text
+    return f"{value:g}".replace("-", "−")
+
+
 def symlog_ticks(linthresh: float, top: float) -> np.ndarray:
     """0 and the powers of ten from ten times ``linthresh`` up to ``top``, both signs: the
     decades inside the linear band around 0 would sit on top of each other."""

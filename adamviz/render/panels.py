@@ -17,7 +17,7 @@ from matplotlib.lines import Line2D
 from ..arrows import OVERLAYS
 from . import style
 from .contour import draw_minima, draw_surface
-from .grid import contour_levels, loss_grid, nice_ticks, view_box
+from .grid import contour_levels, loss_grid, nice_ticks, power_label, view_box
 from .overlays import Arrows
 from .viewdata import loss_reference, side_view
 
@@ -245,6 +245,7 @@ class LossPanel(Panel):
                                                 **_marker(style.END)))
         if log:
             ax.set_yscale("log")
+            plain_log_labels(ax.yaxis)
         top = max(len(v) for v in self.values) - 1
         ax.set_xlim(0, max(top, 1))
         finite = np.concatenate([v[np.isfinite(v)] for v in self.values]
@@ -308,6 +309,16 @@ def _log_limits(ax, values) -> None:
     if positive.size:
         ax.set_yscale("log")
         ax.set_ylim(positive.min() / 2, positive.max() * 2)
+        plain_log_labels(ax.yaxis)
+
+
+def plain_log_labels(axis) -> None:
+    """Label a log (or symlog) axis's decades as plain text ("10⁻³") and leave its minor ticks
+    unlabelled."""
+    from matplotlib.ticker import FuncFormatter, NullFormatter
+
+    axis.set_major_formatter(FuncFormatter(power_label))
+    axis.set_minor_formatter(NullFormatter())
 
 
 def legend_handles(result, labels, minima: bool = True, marks=(), overlays=()):

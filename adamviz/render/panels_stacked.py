@@ -8,7 +8,7 @@ import numpy as np
 from ..results import step_lengths
 from . import style
 from .grid import symlog_ticks
-from .panels import Panel, _log_limits
+from .panels import Panel, _log_limits, plain_log_labels
 
 
 def _two_axes(area):
@@ -21,17 +21,14 @@ def _two_axes(area):
     return area, area.twinx()
 
 
-def _label_two_axes(top, bottom, area, title, top_label, bottom_label, key_on=None) -> None:
-    """Axis labels, the title, and "solid x, dashed y" written inside ``key_on`` (a label
-    that long, rotated, would run into the other axes' label)."""
+def _label_two_axes(top, bottom, area, title, top_label, bottom_label, per_axis=False) -> None:
+    """Axis labels and the title; with ``per_axis`` the step axis's label says which line is
+    which coordinate (a rotated y label that long would run into the other axes' label, and a
+    key inside the axes would hide lines)."""
     top.set_ylabel(top_label, fontsize="large")
     bottom.set_ylabel(bottom_label, fontsize="large")
-    if key_on is not None:
-        key_on.text(0.01, 0.97, "solid: x   dashed: y", transform=key_on.transAxes,
-                    ha="left", va="top", fontsize="medium", zorder=10,
-                    bbox={"boxstyle": "round,pad=0.25", "fc": key_on.get_facecolor(),
-                          "ec": "none", "alpha": 0.8})
-    bottom.set_xlabel("step", fontsize="large")
+    bottom.set_xlabel("step" + ("     lines: solid x, dashed y" if per_axis else ""),
+                      fontsize="large")
     for ax in (top, bottom):
         ax.grid(True, which="major", alpha=0.3)
     if hasattr(area, "subgridspec"):
@@ -63,7 +60,7 @@ class StepsPanel(Panel):
         _log_limits(self.top, np.concatenate(self.lengths))
         _log_limits(self.bottom, np.concatenate([r for _, r in self.rate_lines]))
         _label_two_axes(self.top, self.bottom, area, title, "step length |Δx|",
-                        "effective lr", key_on=self.bottom)
+                        "effective lr", per_axis=True)
 
     def show(self, ks):
         for line, lengths, k in zip(self.length_lines, self.lengths, ks, strict=True):
@@ -109,6 +106,7 @@ class MomentsPanel(Panel):
             self.top.set_yscale("symlog", linthresh=linthresh)
             self.top.set_ylim(-lim * 1.5, lim * 1.5)
             self.top.set_yticks(symlog_ticks(linthresh, lim * 1.5))
+            plain_log_labels(self.top.yaxis)
             _log_limits(self.bottom, np.concatenate(
                 [v for _, line, v in self.series if line.axes is self.bottom]))
         else:
@@ -116,7 +114,7 @@ class MomentsPanel(Panel):
                           transform=self.top.transAxes)
         self.top.axhline(0, color="0.5", lw=0.8)
         _label_two_axes(self.top, self.bottom, area, title, "m̂  (direction)", "√v̂  (scale)",
-                        key_on=self.top)
+                        per_axis=True)
 
     def show(self, ks):
         index = {id(r): k for r, k in zip(self.runs, ks, strict=True)}

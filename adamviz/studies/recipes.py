@@ -319,3 +319,20 @@ def index(figures: list[Figure], fmt: str) -> str:
         lines += [f"- {'✓' if c.ok else '✗ FAILED:'} {c.statement}" for c in fig.checks]
         lines += ["", f"Command: `{r.command()}` · recipe digest `{r.digest}`", ""]
     return "\n".join(lines)
+
+
+def readme_section() -> str:
+    """The README's gallery: every built-in figure with its picture, caption and command."""
+    parts = []
+    for name in available():
+        r = load(name)
+        caption = " ".join(r.caption.split())
+        parts.append(f"### {r.title}\n\n![{r.title}](outputs/figures/{r.name}.png)\n\n"
+                     f"{caption}\n\n`{r.command()}`")
+    return "\n\n".join(parts)
+
+
+def markdown_table() -> str:
+    lines = ["| key | what it says |", "| --- | --- |"]
+    lines += [f"| `{k}` | {v} |" for k, v in KEYS.items()]
+    return "\n".join(lines)
