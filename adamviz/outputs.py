@@ -245,5 +245,9 @@ def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None, 
             figures[i] = figure
             if progress:
                 progress(done, len(recipes))
-    write_text_atomic(out_dir / "index.md", recipe_book.index(figures, fmt))
+    index = out_dir / "index.md"
+    # Only some figures made (--only): the others' sections stay; all made: a fresh index.
+    partial_run = not set(recipe_book.available()) <= {r.name for r in recipes}
+    previous = index.read_text(encoding="utf-8") if partial_run and index.is_file() else ""
+    write_text_atomic(index, recipe_book.index(figures, fmt, previous))
     return figures

@@ -189,6 +189,19 @@ def test_early_stopping_lesson_holds_for_other_seeds(tmp_path):
             assert claims.early_stopped(result, {"run": i}, None).ok, (seed, i)
 
 
+def test_only_refreshes_its_figures_and_keeps_the_others_in_the_index(tmp_path):
+    runner = CliRunner()
+    out = tmp_path / "g"
+    assert runner.invoke(cli, ["figures", "-o", str(out), "-q", "--only",
+                               "fig1-local-minimum,learning-rates", "--dpi", "30"]).exit_code == 0
+    assert runner.invoke(cli, ["figures", "-o", str(out), "-q", "--only", "fig3-unlucky-start",
+                               "--only", "fig1-local-minimum", "--dpi", "30"]).exit_code == 0
+    index = (out / "index.md").read_text()
+    names = re.findall(r"^## ([\w-]+):", index, flags=re.M)
+    assert names == ["fig1-local-minimum", "fig3-unlucky-start", "learning-rates"]
+    assert index.count("Checked on the numbers:") == 3
+
+
 def test_unknown_figure_name():
     result = CliRunner().invoke(cli, ["figures", "--only", "fig9"])
     assert result.exit_code == 2 and "Unknown figure 'fig9'" in result.stderr

@@ -303,22 +303,41 @@ class Book:
                                               for c in recipe.claims]
 
 
-def index(figures: list[Figure], fmt: str) -> str:
-    lines = ["# Figures", "",
-             "Made by `adamviz figures` from the recipes in `adamviz/studies/recipes/`; every "
-             "claim below was checked on the numbers of the runs drawn. To refresh after "
-             "changing a recipe: `adamviz figures` (the tests compare each recipe with the "
-             "digest noted here).", ""]
+def index(figures: list[Figure], fmt: str, previous: str = "") -> str:
+    """The gallery's index.md. Sections of figures not made this time are kept from
+    ``previous`` (the index already there), so ``--only`` refreshes its figures and loses none;
+    the built-in figures come in the documents' order, others after them."""
+    sections = _sections(previous)
     for fig in figures:
-        r = fig.recipe
-        lines += [f"## {r.name}: {r.title}", "", f"![{r.title}]({r.name}.{fmt})", "",
-                  r.caption.strip(), ""]
-        if r.source:
-            lines += [f"Source: {r.source}", ""]
-        lines += ["Checked on the numbers:", ""]
-        lines += [f"- {'✓' if c.ok else '✗ FAILED:'} {c.statement}" for c in fig.checks]
-        lines += ["", f"Command: `{r.command()}` · recipe digest `{r.digest}`", ""]
+        sections[fig.recipe.name] = _section(fig, fmt)
+    rank = {name: i for i, name in enumerate(available())}
+    names = sorted(sections, key=lambda n: (rank.get(n, len(rank)), n))
+    head = ("# Figures\n\nMade by `adamviz figures` from the recipes in "
+            "`adamviz/studies/recipes/`; every claim below was checked on the numbers of the "
+            "runs drawn. To refresh after changing a recipe: `adamviz figures` (the tests "
+            "compare each recipe with the digest noted here).\n")
+    return "\n".join([head, *(sections[n] for n in names)])
+
+
+def _section(fig: Figure, fmt: str) -> str:
+    r = fig.recipe
+    lines = [f"## {r.name}: {r.title}", "", f"![{r.title}]({r.name}.{fmt})", "",
+             r.caption.strip(), ""]
+    if r.source:
+        lines += [f"Source: {r.source}", ""]
+    lines += ["Checked on the numbers:", ""]
+    lines += [f"- {'✓' if c.ok else '✗ FAILED:'} {c.statement}" for c in fig.checks]
+    lines += ["", f"Command: `{r.command()}` · recipe digest `{r.digest}`", ""]
     return "\n".join(lines)
+
+
+def _sections(text: str) -> dict[str, str]:
+    """An index's figure sections by name (each starts with "## name: title")."""
+    out = {}
+    for part in text.split("\n## ")[1:]:
+        name = part.split(":", 1)[0].strip()
+        out[name] = "## " + part.rstrip("\n") + "\n"
+    return out
 
 
 def readme_section() -> str:
