@@ -184,3 +184,18 @@ def test_a_one_panel_basins_legend_fits_inside_the_figure(tmp_path, monkeypatch)
     fig = made[0]
     box, legend = fig.bbox, fig.legends[0].get_window_extent(fig.canvas.get_renderer())
     assert box.x0 <= legend.x0 and legend.x1 <= box.x1, (box, legend)
+
+
+def test_a_still_is_laid_out_once_and_drawn_once(tmp_path, monkeypatch):
+    """savefig draws a figure twice when a layout engine is attached (a layout pass, then the
+    picture); a still is laid out first and saved without one."""
+    from matplotlib.figure import Figure
+
+    draws = []
+    original = Figure.draw
+    monkeypatch.setattr(Figure, "draw", lambda self, r: (draws.append(1), original(self, r)))
+    result = api.run("hump", ["sgd", "adam"], steps=50)
+    for suffix in ("png", "svg"):
+        draws.clear()
+        api.save_plot(result, tmp_path / f"a.{suffix}", ["contour", "loss"])
+        assert len(draws) == 1, suffix
