@@ -109,6 +109,8 @@ def test_dark_look_draws_hollow_markers_in_light_ink(result):
     (["--size", "20x20000"], "each side must be 100 to 10000 pixels"),
     (["--font-scale", "9"], "--font-scale"),
     (["--transparent", "-o", "x.gif"], "--transparent applies to .png, .svg and .pdf"),
+    (["--size", "7000x7000", "-o", "x.gif"], "larger than 4K"),
+    (["--size", "9000x9000"], "larger than 50 megapixels"),
 ])
 def test_bad_look_options(args, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -99,7 +99,7 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
     if transparent and kind == "animation":
         raise InputError("--transparent applies to .png, .svg and .pdf pictures; animation "
                          "frames are opaque.")
-    look = _look(style, font_scale, size, overlays, overlay_at, views)
+    look = _look(style, font_scale, size, overlays, overlay_at, views, kind)
     if export_path is not None:
         api.check_export(export_path)
     surface_obj = api.load_surface(surface, surfaces_dir)
@@ -130,15 +130,20 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
             click.echo(f"wrote {path}")
 
 
-def _look(style, font_scale, size, overlays, overlay_at, views) -> dict:
-    """How the picture is dressed and which arrows it carries, checked."""
+def _look(style, font_scale, size, overlays, overlay_at, views, kind) -> dict:
+    """How the picture is dressed and which arrows it carries, checked before any work."""
     from ..arrows import parse_overlays, parse_steps
+    from ..core.limits import check_frame_size, check_pixels
     from ..render.looks import parse_size
 
     look = {"style": style, "font_scale": font_scale, "size": parse_size(size),
             "overlays": parse_overlays(overlays), "overlay_at": parse_steps(overlay_at)}
     if look["overlays"] and "contour" not in views.lower():
         raise InputError("--overlay draws on the contour view; add it: --view contour,...")
+    if look["size"] is not None and kind == "animation":
+        check_frame_size(*look["size"])
+    elif look["size"] is not None:
+        check_pixels(look["size"][0] / 100, look["size"][1] / 100, 100)
     return look
 
 

@@ -63,10 +63,20 @@ def check_frames(frames: int) -> None:
                          f"that is {MAX_FRAMES // 20 // 60} minutes of animation).")
 
 
+MAX_FRAME_PIXELS = 3840 * 2160  # an animation frame: at most 4K (every frame is drawn and encoded)
+
+
+def check_frame_size(width: int, height: int) -> None:
+    if width * height > MAX_FRAME_PIXELS:
+        raise InputError(f"An animation frame of {width:,}x{height:,} pixels is larger than 4K "
+                         f"(3840x2160); every frame is drawn and encoded, so ask for a smaller "
+                         f"--size.")
+
+
 def check_pixels(width_in: float, height_in: float, dpi: float, what: str = "picture") -> None:
     width, height = round(width_in * dpi), round(height_in * dpi)
     if width * height > MAX_PIXELS:
         raise InputError(
             f"A {width:,}x{height:,} {what} ({width * height / 1e6:,.0f} megapixels, "
             f"{_size(width * height * 4)} to draw) is larger than {MAX_PIXELS / 1e6:.0f} "
-            f"megapixels; lower --dpi or draw fewer views.")
+            f"megapixels; lower --dpi or --size, or draw fewer views.")

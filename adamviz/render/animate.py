@@ -16,7 +16,7 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.io import atomic_open, atomic_path
-from ..core.limits import check_frames
+from ..core.limits import check_frame_size, check_frames
 from . import style
 from .figure import FRAME_DPI, FRAME_PANEL, compose, panel_size_for, settle
 from .frames import frame_steps, gif_delay, hold_delay, run_steps
@@ -153,6 +153,8 @@ def render(result, path, views=("contour",), style="paper", font_scale=1.0, size
     ``style`` names a look (``looks.LOOKS``); ``size`` is each frame's (width, height) in pixels.
     """
     dpi = kwargs.get("dpi") or FRAME_DPI
+    if size is not None:
+        check_frame_size(*size)
     panels = len(views) + len(kwargs.get("extra", ()))
     kwargs["panel_size"] = panel_size_for(size, panels, dpi, FRAME_PANEL)
     with wearing(style, font_scale):
