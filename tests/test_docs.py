@@ -34,3 +34,14 @@ def test_help_lists_the_registries():
         assert view in text.split("Panels side by side:")[1].split(".")[0], view
     for criterion in CRITERIA:
         assert criterion in text
+
+
+def test_readme_python_section_runs(tmp_path, monkeypatch):
+    """The README's Python example runs as written (in a fresh folder with an outputs/)."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text[text.index("## From Python"):].split("```python\n", 1)[1].split("```", 1)[0]
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "outputs").mkdir()
+    exec(compile(block, "README.md", "exec"), {})
+    assert sorted(p.name for p in (tmp_path / "outputs").iterdir()) == [
+        "hump.gif", "hump.json", "hump.png", "slide.png"]

@@ -150,17 +150,11 @@ def legend_columns(handles, width_in: float) -> int:
 
 
 def settle(fig) -> None:
-    """Run the constrained layout until it is stable, then freeze it.
-
-    With an equal-aspect axes and a colorbar, one layout pass is not yet converged, so a figure
-    drawn twice would shift by a pixel; an animation draws its background once and must match
-    every later full draw of the same frame.
-    """
-    engine = fig.get_layout_engine()
-    if engine is not None:
-        engine.execute(fig)
-        fig.canvas.draw()  # the second pass, and a full draw to use right away
-        fig.set_layout_engine("none")
+    """Lay the figure out once, freeze the layout and draw it in full: an animation draws its
+    background this way, and every later full draw of the same frame matches it to the pixel
+    (a layout engine left on would move things by a pixel between draws)."""
+    lay_out_once(fig)
+    fig.canvas.draw()
 
 
 def lay_out_once(fig) -> None:
