@@ -258,3 +258,21 @@ def test_trace_of_other_optimizers_shows_their_quantities():
     assert "g_avg_x" in tr.columns and "b_x" in tr.columns
     steps = tracing.steps_of(tr, "step_x")
     np.testing.assert_allclose(steps + tracing.steps_of(tr, "x"), tracing.steps_of(tr, "x_new"))
+
+
+def test_trace_example_takes_the_flags_it_is_given():
+    """--opt keeps the example's lr and eps unless it sets them; --steps and --start apply."""
+    out = CliRunner().invoke(cli, ["trace", "--example", "lecture", "--opt",
+                                   "adam:bias_correction=false", "--steps", "1"])
+    assert out.exit_code == 0, out.output
+    lines = out.stdout.splitlines()
+    assert lines[0] == "adam (lr=0.1, eps=1e-08, bias_correction=false) on lecture"
+    assert len(lines) == 3 and lines[2].split()[5] == "0.316228"  # 3.16 lr, uncorrected
+    table = tracing.example("lecture", start=(1.0,), steps=2, lr=0.5)
+    assert len(table.rows) == 2 and table.rows[0][1] == 1.0 and table.hyperparams["lr"] == 0.5
+    assert tracing.example("lecture", opt="sgd").label.startswith("sgd")
+
+
+def test_trace_example_refuses_a_surface():
+    out = CliRunner().invoke(cli, ["trace", "--example", "lecture", "-s", "hump"])
+    assert out.exit_code == 2 and "sets its own surface" in out.stderr

@@ -251,3 +251,14 @@ def test_summary_keeps_every_hyperparameter_in_exact_columns(tmp_path):
     assert table[1]["momentum_decay"] == "0.01" and table[0]["momentum_decay"] == ""
     for row, run in zip(table, result.runs, strict=True):
         assert float(row["end_x"]) == run.end[0] and float(row["final_loss"]) == run.final_loss
+
+
+def test_batch_sweep_labels_show_every_swept_value():
+    """beta1=0.9 is Adam's default, yet a sweep over it must say so in every label."""
+    from adamviz.studies.runs import resolve
+    from adamviz.surfaces import load
+
+    _, label = resolve("adam:lr=0.1,beta1=0.9", load("hump"))
+    assert label == "adam (lr=0.1, beta1=0.9)"
+    _, label = resolve("adam", load("hump"))
+    assert label == "adam (lr=0.3)"  # nothing set, nothing shown but the lr

@@ -130,6 +130,14 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
             click.echo(f"wrote {path}")
 
 
+def _given(*names: str) -> set[str]:
+    """Which of the current command's parameters ``names`` were typed on the command line."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    return {n for n in names if ctx.get_parameter_source(n) == ParameterSource.COMMANDLINE}
+
+
 def _look(style, font_scale, size, overlays, overlay_at, views, kind) -> dict:
     """How the picture is dressed and which arrows it carries, checked before any work."""
     from ..arrows import parse_overlays, parse_steps
@@ -179,13 +187,22 @@ def trace(example, surface, surfaces_dir, opts, starts, steps, lr, fmt, out):
     \b
     Example:
       adamviz trace --example lecture
+      adamviz trace --example lecture --opt adam:bias_correction=false --steps 1
       adamviz trace --surface hump --opt adam:lr=0.1 --start -2,1 --steps 5 --format markdown
       adamviz trace --surface valley --opt rmsprop --format latex -o rmsprop.tex
     """
     from ..studies import trace as tracing
 
     if example:
-        table = tracing.trace(**tracing.EXAMPLES[example])
+        # The example sets the surface; --opt, --start, --steps and --lr change it.
+        given = _given("surface", "surfaces_dir", "opts", "starts", "steps", "lr")
+        if given & {"surface", "surfaces_dir"}:
+            raise InputError(f"--example {example} sets its own surface; drop --surface and "
+                             f"--surfaces-dir, or trace without --example.")
+        table = tracing.example(example, opt=opts if "opts" in given else None,
+                                start=starts if "starts" in given else None,
+                                steps=steps if "steps" in given else None,
+                                lr=lr if "lr" in given else None)
     else:
         table = tracing.trace(surface, opts, starts, steps, lr, surfaces_dir)
     text = tracing.render(table, fmt)

@@ -123,14 +123,17 @@ def resolve(item, surface: Surface, lr: float | None = None) -> tuple[Optimizer,
         elif spec.name in surface.lr:
             hyper["lr"] = surface.lr[spec.name]
     opt = optimizers.make(spec.name, **hyper)
-    return opt, label(opt)
+    return opt, label(opt, set(spec.hyperparams))
 
 
-def label(opt: Optimizer) -> str:
-    """The name, lr (it decides what a picture shows) and whatever else differs from torch's
-    defaults, e.g. ``adam (lr=0.3, beta1=0.8)``."""
+def label(opt: Optimizer, given=()) -> str:
+    """The name, lr (it decides what a picture shows), every hyperparameter the spec set
+    (``given``: a swept ``beta1=0.9`` shows even though it is the default, so two runs of a
+    sweep never read the same) and whatever else differs from torch's defaults, e.g.
+    ``adam (lr=0.3, beta1=0.8)``."""
     defaults = optimizers.defaults(opt.name) if opt.name in optimizers.OPTIMIZERS else {}
-    shown = {k: v for k, v in opt.hyperparams.items() if k == "lr" or v != defaults.get(k, v)}
+    shown = {k: v for k, v in opt.hyperparams.items()
+             if k == "lr" or k in given or v != defaults.get(k, v)}
     body = ", ".join(f"{k}={short(v)}" for k, v in shown.items())
     return f"{opt.name} ({body})" if body else opt.name
 

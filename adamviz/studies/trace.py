@@ -13,7 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .runs import Settings, make_runs
+from ..core.errors import InputError
+from ..core.names import suggest
+from ..core.specs import OptSpec, parse_opt
+from .runs import Settings, make_runs, spec_of
 
 FORMATS = ("table", "csv", "json", "markdown", "latex")
 EXAMPLES = {
@@ -21,6 +24,31 @@ EXAMPLES = {
     "lecture": {"surface": "lecture", "opt": "adam:lr=0.1,eps=1e-8", "start": (0.5,),
                 "steps": 3},
 }
+
+
+def example(name: str, opt=None, start=None, steps=None, lr=None) -> Trace:
+    """A worked example (``EXAMPLES``), with what the caller changed: ``opt`` keeps the
+    example's hyperparameters unless it sets them (``adam:bias_correction=false`` is the
+    lecture's Adam without correction) or names another optimizer; ``start``, ``steps`` and
+    ``lr`` replace the example's."""
+    if name not in EXAMPLES:
+        raise InputError(f"Unknown example {name!r}{suggest(name, EXAMPLES)}")
+    base = dict(EXAMPLES[name])
+    if opt is not None:
+        mine, theirs = spec_of(opt), parse_opt(base["opt"])
+        base["opt"] = (OptSpec(name=mine.name, hyperparams={**theirs.hyperparams,
+                                                             **mine.hyperparams})
+                       if mine.name == theirs.name else mine)
+    if lr is not None:  # the example's own lr gives way, as a spec's would not
+        spec = spec_of(base["opt"])
+        base["opt"] = OptSpec(name=spec.name, hyperparams={**spec.hyperparams, "lr": lr})
+    if start is not None:
+        base["start"] = start
+    if steps is not None:
+        base["steps"] = steps
+    return trace(**base)
+
+
 _PRETTY = {"m_hat": "m̂", "v_hat": "v̂", "v_max": "v_max", "g_avg": "ḡ"}
 _LATEX = {"m_hat": r"\hat{m}", "v_hat": r"\hat{v}", "v_max": r"v_{\max}", "g_avg": r"\bar{g}",
           "x_new": r"x_{t}", "x": r"x_{t-1}", "g": "g", "step": r"\Delta x"}
