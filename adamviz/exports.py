@@ -17,7 +17,7 @@ from pathlib import Path
 
 from .core.errors import InputError
 from .core.io import write_text_atomic
-from .results import Summary, summary_columns
+from .results import Summary, summary_columns, warnings
 
 FORMATS = (".csv", ".json")
 
@@ -131,4 +131,7 @@ def summary_markdown(summaries: list[Summary], title: str = "Batch summary") -> 
 
     lines = ["| " + " | ".join(cols) + " |", "|" + "|".join("---" for _ in cols) + "|"]
     lines += ["| " + " | ".join(cell(s, c) for c in cols) + " |" for s in summaries]
+    notes = warnings(summaries)
+    if notes:  # what to act on, above the table where it is seen
+        lines = ["## Warnings", "", *(f"- {n}" for n in notes), "", "## Runs", "", *lines]
     return f"# {title}\n\n" + "\n".join(lines) + "\n"

@@ -223,3 +223,30 @@ def format_table(header, rows) -> str:
     widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
                      for r in [header, *rows])
+
+
+EDGE_NOTE = "at the edge of the grid"  # written by studies.tuning into a tuned run's note
+
+
+def warnings(summaries, failed: bool = True) -> list[str]:
+    """What a user should act on, one line each: a learning rate tuned to the edge of its grid
+    (the best may lie beyond it), runs that diverged, and (with ``failed``) experiments that
+    failed."""
+    lines, seen = [], set()
+    for s in summaries:
+        where = f"{s.experiment}: " if s.experiment else ""
+        if s.tuned and EDGE_NOTE in s.tuned and (s.experiment, s.label) not in seen:
+            seen.add((s.experiment, s.label))
+            lines.append(f"{where}{s.tuned.split(' (at the edge')[0]}, at the edge of the "
+                         f"grid: widen it to be sure")
+    diverged: dict[tuple[str, str], int] = {}
+    for s in summaries:
+        if s.status == "diverged":
+            diverged[s.experiment, s.label] = diverged.get((s.experiment, s.label), 0) + 1
+    for (experiment, label), count in diverged.items():
+        lines.append(f"{experiment + ': ' if experiment else ''}{label}: {count} run"
+                     f"{'s' if count > 1 else ''} diverged")
+    if failed:
+        lines += [f"{s.experiment}: failed: {s.label}" for s in summaries
+                  if s.status == "failed"]
+    return lines

@@ -208,7 +208,8 @@ def test_dry_run_prints_the_runs(tmp_path):
                                       "--dry-run"])
     assert result.exit_code == 0
     assert "hump-basins: adam on hump from 2,160 start(s), 500 steps" in result.stdout
-    assert "plane: sgd on plane from 1 start(s), 200 steps, lr tuned by final-loss" in result.stdout
+    assert "plane: sgd on plane from 1 start(s), 200 steps\n" in result.stdout
+    assert "valley: sgd on valley from 1 start(s), 200 steps, lr tuned by distance" in result.stdout
 
 
 def test_basins_and_sweep_commands(tmp_path, monkeypatch):
@@ -262,3 +263,28 @@ def test_batch_sweep_labels_show_every_swept_value():
     assert label == "adam (lr=0.1, beta1=0.9)"
     _, label = resolve("adam", load("hump"))
     assert label == "adam (lr=0.3)"  # nothing set, nothing shown but the lr
+
+
+def test_warnings_go_to_stderr_and_into_the_summary(tmp_path):
+    """A tuned lr at the grid's edge and diverged runs: one line each on stderr and a Warnings
+    section above the summary table."""
+    path = tmp_path / "b.toml"
+    path.write_text('[[experiment]]\nname = "edge"\nsurface = "hump"\noptimizers = ["adam"]\n'
+                    'steps = 50\ntune = { param = "lr", grid = "1e-4:1e-3:3", criterion = '
+                    '"final-loss" }\noutputs = ["summary"]\n\n[[experiment]]\nname = "wild"\n'
+                    'surface = "hump"\noptimizers = ["sgd:lr=0.3"]\nsteps = 20\n'
+                    'outputs = ["summary"]\n')
+    out = CliRunner().invoke(cli, ["batch", str(path), "-o", str(tmp_path / "o")])
+    assert out.exit_code == 0, out.output
+    lines = out.stderr.strip().splitlines()
+    assert lines == ["warning: edge: adam: lr=0.001 chosen by final-loss over 3 rates "
+                     "0.0001...0.001, at the edge of the grid: widen it to be sure",
+                     "warning: wild: sgd (lr=0.3): 1 run diverged"]
+    summary = (tmp_path / "o" / "summary.md").read_text()
+    assert summary.index("## Warnings") < summary.index("## Runs")
+    assert "- wild: sgd (lr=0.3): 1 run diverged" in summary
+
+
+def test_run_warns_of_a_diverged_run():
+    out = CliRunner().invoke(cli, ["run", "-s", "hump", "--opt", "sgd:lr=0.3", "--no-plot"])
+    assert out.exit_code == 0 and "warning: sgd (lr=0.3) diverged at step 2" in out.stderr

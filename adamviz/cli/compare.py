@@ -164,6 +164,10 @@ def batch(file, out, jobs, dry_run, surfaces_dir, quiet):
     if not quiet:
         click.echo(f"{len(rows)} runs; wrote {out}/summary.csv, {out}/summary.md and "
                    f"{len(files)} files")
+        from ..results import warnings
+
+        for line in warnings(rows, failed=False):  # failures end the command below
+            click.echo(f"warning: {line}", err=True)
     if errors:
         raise RunError("; ".join(f"experiment {name} failed: {err}" for name, err in errors))
 

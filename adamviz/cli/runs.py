@@ -128,6 +128,9 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
         click.echo(result.table())
         for path in written:
             click.echo(f"wrote {path}")
+        for run in result.runs:
+            if run.status == "diverged":
+                click.echo(f"warning: {run.label} diverged at step {run.steps}", err=True)
 
 
 def _given(*names: str) -> set[str]:

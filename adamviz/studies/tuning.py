@@ -34,6 +34,9 @@ def check_criterion(criterion: str) -> str:
     return criterion
 
 
+AT_EDGE = " (at the edge of the grid: widen it to be sure)"
+
+
 @dataclass(frozen=True, kw_only=True)
 class Tuning:
     optimizer: str
@@ -49,7 +52,7 @@ class Tuning:
     def describe(self) -> str:
         return (f"{self.optimizer}: lr={self.best:.3g} chosen by {self.criterion} "
                 f"over {len(self.grid)} rates {self.grid[0]:.3g}...{self.grid[-1]:.3g}"
-                + (" (at the edge of the grid: widen it to be sure)" if self.at_edge else ""))
+                + (AT_EDGE if self.at_edge else ""))
 
 
 def tune_lr(surface, spec, starts, settings: Settings, grid, criterion="final-loss",
