@@ -58,6 +58,9 @@ class ThreeDPanel(Panel):
         ax.set_ylim(*view[1])
         ax.set_zlim(zmin, self.zmax + 2 * self.lift)
         ax.view_init(elev=elev, azim=azim)
+        if style.dark():  # the 3D panes are light grey by default, whatever the look
+            for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
+                axis.set_pane_color((1, 1, 1, 0.06))
         ax.set_xlabel("x")
         ax.set_ylabel("y")
         # Short tick labels ("30k", not "30000") and a padded label, so the two never touch.
