@@ -168,12 +168,12 @@ def run_batch(experiments, out_dir, jobs: int = 1, progress=None):
 SLIDE_SIZE = (1920, 720)  # pixels: the figures' default
 
 
-def figure_job(recipe, out_dir, fmt, gif, dpi, look, transparent):
-    """Run, check and draw one recipe: its ``recipe_book.Figure``."""
+def figure_job(recipe, out_dir, fmt, gif, dpi, look, transparent, book):
+    """Run, check and draw one recipe with ``book`` (the runs made so far: a claim may need
+    another recipe's): its ``recipe_book.Figure``."""
     from .render.animate import render
     from .render.figure import save_still
 
-    book = recipe_book.Book()  # a claim may need another recipe's runs: made here if so
     result = book.result(str(recipe.path) if recipe.path.parent != recipe_book.builtin_dir()
                          else recipe.name)
     checks = book.check(recipe, result)
@@ -232,8 +232,9 @@ def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None, 
     # By default every figure is 1920 px wide, the width of a projector, whatever its panels.
     look = {**(look or {})}
     look["size"] = look.get("size") or SLIDE_SIZE
+    # One book for the whole call; a forked worker gets its own copy of it.
     job = partial(figure_job, out_dir=out_dir, fmt=fmt, gif=gif, dpi=dpi, look=look,
-                  transparent=transparent)
+                  transparent=transparent, book=recipe_book.Book())
     # The costliest first (tuning runs every rate on the grid), so no worker is left with a
     # long figure at the end; the index keeps the recipes' order.
     order = sorted(range(len(recipes)), key=lambda i: recipes[i].tune is None)

@@ -225,7 +225,8 @@ def format_table(header, rows) -> str:
                      for r in [header, *rows])
 
 
-EDGE_NOTE = "at the edge of the grid"  # written by studies.tuning into a tuned run's note
+# A tuned run's note ends with this when its lr is the grid's first or last (studies.tuning).
+EDGE_NOTE = "at the edge of the grid: widen it to be sure"
 
 
 def warnings(summaries, failed: bool = True) -> list[str]:
@@ -237,8 +238,7 @@ def warnings(summaries, failed: bool = True) -> list[str]:
         where = f"{s.experiment}: " if s.experiment else ""
         if s.tuned and EDGE_NOTE in s.tuned and (s.experiment, s.label) not in seen:
             seen.add((s.experiment, s.label))
-            lines.append(f"{where}{s.tuned.split(' (at the edge')[0]}, at the edge of the "
-                         f"grid: widen it to be sure")
+            lines.append(f"{where}{s.tuned.removesuffix(f' ({EDGE_NOTE})')}, {EDGE_NOTE}")
     diverged: dict[tuple[str, str], int] = {}
     for s in summaries:
         if s.status == "diverged":

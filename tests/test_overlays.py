@@ -33,8 +33,9 @@ def test_vectors_are_the_runs_numbers(result):
 def test_arrows_start_where_the_step_was_taken_and_keep_their_direction(result):
     momentum = result.runs[1]
     view = ((-2.5, 2.5), (-1.5, 1.5))
-    scale = overlays.scales([momentum], ["grad"], view)["grad"]
-    tails, vectors, owners = overlays.arrows([momentum], "grad", [[5, 13]], scale, view)
+    grad = [OVERLAYS["grad"].vector(momentum)]
+    tails, vectors, owners = overlays.arrows([momentum], grad, [[5, 13]],
+                                             overlays.scale(grad, view), view)
     np.testing.assert_array_equal(tails, momentum.points[[4, 12]])
     for v, k in zip(vectors, (5, 13), strict=True):
         g = -momentum.gradients[k]

@@ -149,7 +149,7 @@ def _look(style, font_scale, size, overlays, overlay_at, views, kind) -> dict:
 
     look = {"style": style, "font_scale": font_scale, "size": parse_size(size),
             "overlays": parse_overlays(overlays), "overlay_at": parse_steps(overlay_at)}
-    if look["overlays"] and "contour" not in views.lower():
+    if look["overlays"] and "contour" not in [v.strip().lower() for v in views.split(",")]:
         raise InputError("--overlay draws on the contour view; add it: --view contour,...")
     if look["size"] is not None and kind == "animation":
         check_frame_size(*look["size"])

@@ -44,10 +44,15 @@ def parse_value(text: str, where: str):
     text = text.strip()
     if text.lower() in _BOOLS:
         return _BOOLS[text.lower()]
+    return _finite(text, where, " (or true/false)")
+
+
+def _finite(text: str, where: str, also: str = "") -> float:
+    """``text`` as a finite float; an ``InputError`` that starts with ``where`` otherwise."""
     try:
         value = float(text)
     except ValueError:
-        raise InputError(f"{where}: {text!r} is not a number (or true/false).") from None
+        raise InputError(f"{where}: {text!r} is not a number{also}.") from None
     if not math.isfinite(value):
         raise InputError(f"{where}: {text!r} is not a finite number.")
     return value
@@ -88,13 +93,4 @@ def parse_point(text: str, dims: int | None = None) -> tuple[float, ...]:
         shape = "X" if dims == 1 else "X,Y"
         raise InputError(f"Bad point {text!r}: expected {shape}, e.g. "
                          f"{'-1.5' if dims == 1 else '-1.5,0.8'}.")
-    values = []
-    for part in parts:
-        try:
-            value = float(part)
-        except ValueError:
-            raise InputError(f"Bad point {text!r}: {part!r} is not a number.") from None
-        if not math.isfinite(value):
-            raise InputError(f"Bad point {text!r}: {part!r} is not a finite number.")
-        values.append(value)
-    return tuple(values)
+    return tuple(_finite(part, f"Bad point {text!r}") for part in parts)

@@ -53,9 +53,12 @@ def get(name: str) -> Look:
 
 
 def parse_size(text) -> tuple[int, int] | None:
-    """``"1920x1080"`` -> (1920, 1080) pixels; None passes through."""
-    if text is None or isinstance(text, tuple):
-        return text
+    """``"1920x1080"`` (or a (width, height) pair) -> (1920, 1080) pixels, checked; None
+    passes through."""
+    if text is None:
+        return None
+    if isinstance(text, tuple | list) and len(text) == 2:
+        text = "x".join(str(v) for v in text)
     match = re.fullmatch(r"\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*", str(text))
     if not match:
         raise InputError(f"Bad size {text!r}: expected WIDTHxHEIGHT in pixels, e.g. 1920x1080.")

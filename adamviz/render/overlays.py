@@ -29,17 +29,13 @@ def side(view) -> float:
     return min(x1 - x0, y1 - y0)
 
 
-def scales(runs, kinds, view) -> dict[str, float]:
-    """Per kind, the factor that makes its median arrow (over every run and step) ``SHARE``
-    of the view's shorter side."""
-    out = {}
-    for kind in kinds:
-        norms = [np.linalg.norm(v[1:], axis=1) for v in map(OVERLAYS[kind].vector, runs)
-                 if v is not None]
-        norms = np.concatenate(norms) if norms else np.empty(0)
-        norms = norms[np.isfinite(norms) & (norms > 0)]
-        out[kind] = SHARE * side(view) / float(np.median(norms)) if norms.size else 0.0
-    return out
+def scale(vectors, view) -> float:
+    """The factor that makes the median of ``vectors`` (one array per run, or None; over
+    every run and step) ``SHARE`` of the view's shorter side."""
+    norms = [np.linalg.norm(v[1:], axis=1) for v in vectors if v is not None]
+    norms = np.concatenate(norms) if norms else np.empty(0)
+    norms = norms[np.isfinite(norms) & (norms > 0)]
+    return SHARE * side(view) / float(np.median(norms)) if norms.size else 0.0
 
 
 def clip(vectors: np.ndarray, view) -> np.ndarray:
@@ -50,13 +46,13 @@ def clip(vectors: np.ndarray, view) -> np.ndarray:
         return np.where(norms > limit, vectors * (limit / norms), vectors)
 
 
-def arrows(runs, kind: str, picks, scale: float, view) -> tuple[np.ndarray, np.ndarray,
-                                                                   list[int]]:
-    """(tails, vectors, run indices) of ``kind`` at each run's steps ``picks[i]``; runs
-    without the quantity and steps past a run's end are left out."""
-    tails, vectors, owners = [], [], []
-    for i, (run, steps) in enumerate(zip(runs, picks, strict=True)):
-        values = OVERLAYS[kind].vector(run)
+def arrows(runs, vectors, picks, factor: float, view) -> tuple[np.ndarray, np.ndarray,
+                                                                  list[int]]:
+    """(tails, arrows, run indices) at each run's steps ``picks[i]``, from ``vectors`` (one
+    kind's array per run, or None where the run has no such quantity, as ``OVERLAYS`` makes
+    them) scaled by ``factor``; steps past a run's end are left out."""
+    tails, out, owners = [], [], []
+    for i, (run, values, steps) in enumerate(zip(runs, vectors, picks, strict=True)):
         if values is None:
             continue
         for k in steps:
@@ -64,11 +60,10 @@ def arrows(runs, kind: str, picks, scale: float, view) -> tuple[np.ndarray, np.n
                 # Every arrow of step k starts where that step was taken, point k - 1: the
                 # gradient was computed there and the momentum and the step leave from it.
                 tails.append(run.points[k - 1])
-                vectors.append(values[k] * scale)
+                out.append(values[k] * factor)
                 owners.append(i)
     return (np.array(tails, dtype=float).reshape(-1, 2),
-            clip(np.array(vectors, dtype=float).reshape(-1, 2), view), owners)
-
+            clip(np.array(out, dtype=float).reshape(-1, 2), view), owners)
 
 
 LAYERING = {"momentum": (0.011, 7.3), "grad": (0.007, 7.4), "step": (0.005, 7.5)}  # width, z
@@ -80,9 +75,10 @@ class Arrows:
     (``ax.quiver`` is a method of the Axes: this module imports no matplotlib.)"""
 
     def __init__(self, ax, runs, kinds, view, colors, steps=None, animated=False):
-        self.runs, self.kinds, self.animated, self.view = runs, kinds, animated, view
-        self.scale = scales(runs, kinds, view)
-        self.colors = colors
+        self.runs, self.animated, self.view = runs, animated, view
+        # Each kind's vectors, made once (an animation picks one row per run each frame).
+        self.vectors = {kind: [OVERLAYS[kind].vector(r) for r in runs] for kind in kinds}
+        self.scale = {kind: scale(v, view) for kind, v in self.vectors.items()}
         picks = [np.asarray(steps if steps is not None else default_steps(r), dtype=int)
                  for r in runs]
         self.quivers = {}
@@ -92,7 +88,8 @@ class Arrows:
                 zeros = np.zeros((len(runs), 2))
                 tails, vectors, owners = zeros, zeros, list(range(len(runs)))
             else:
-                tails, vectors, owners = arrows(runs, kind, picks, self.scale[kind], view)
+                tails, vectors, owners = arrows(runs, self.vectors[kind], picks,
+                                                self.scale[kind], view)
             color = OVERLAYS[kind].color
             face = [color or colors[i] for i in owners] or "none"
             # Where two kinds point alike (a momentum run's step is its momentum), the wider
@@ -111,13 +108,13 @@ class Arrows:
         """An animation's arrows at each run's step ``ks[i]`` (none once a run has ended)."""
         if not self.animated:
             return
+        picks = [[k] if k < run.steps else [] for run, k in zip(self.runs, ks, strict=True)]
         for kind, quiver in self.quivers.items():
             tails = np.full((len(self.runs), 2), np.nan)
             vectors = np.full((len(self.runs), 2), np.nan)
-            for i, (run, k) in enumerate(zip(self.runs, ks, strict=True)):
-                t, v, _ = arrows([run], kind, [[k]], self.scale[kind], self.view)
-                if len(t) and k < run.steps:
-                    tails[i], vectors[i] = t[0], v[0]
+            t, v, owners = arrows(self.runs, self.vectors[kind], picks, self.scale[kind],
+                                  self.view)
+            tails[owners], vectors[owners] = t, v
             quiver.set_offsets(np.nan_to_num(tails))
             quiver.set_UVC(np.ma.masked_invalid(vectors[:, 0]),
                            np.ma.masked_invalid(vectors[:, 1]))

@@ -11,6 +11,7 @@ import numpy as np
 from .. import engine
 from ..core.errors import InputError
 from ..core.specs import OptSpec
+from ..results import EDGE_NOTE
 from .criteria import CRITERIA, DEFAULT_GRID
 from .runs import Settings, optimizer_list, resolve, spec_of, starts_of
 
@@ -34,9 +35,6 @@ def check_criterion(criterion: str) -> str:
     return criterion
 
 
-AT_EDGE = " (at the edge of the grid: widen it to be sure)"
-
-
 @dataclass(frozen=True, kw_only=True)
 class Tuning:
     optimizer: str
@@ -52,7 +50,7 @@ class Tuning:
     def describe(self) -> str:
         return (f"{self.optimizer}: lr={self.best:.3g} chosen by {self.criterion} "
                 f"over {len(self.grid)} rates {self.grid[0]:.3g}...{self.grid[-1]:.3g}"
-                + (AT_EDGE if self.at_edge else ""))
+                + (f" ({EDGE_NOTE})" if self.at_edge else ""))
 
 
 def tune_lr(surface, spec, starts, settings: Settings, grid, criterion="final-loss",
