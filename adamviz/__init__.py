@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "run": "api", "plot": "api", "save_plot": "api", "animate": "api", "export": "api",
     "sweep": "api", "basins": "api", "tune": "api", "trace": "api", "batch": "api",
-    "figures": "api", "load_surface": "api",
+    "figures": "api", "load_surface": "api", "record": "api",
     "Result": "results", "Run": "results", "Summary": "results",
     "Settings": "studies.runs",
     "make_optimizer": ("optimizers", "make"), "OPTIMIZERS": "optimizers",

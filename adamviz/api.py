@@ -155,10 +155,46 @@ def sweep(surface, opt, params: dict, starts=None, *, steps=None, noise=0.0, see
 
 
 def basins(surface, opts=("sgd", "momentum", "adam"), grid: int = 100, *, steps: int = 500,
-           lr=None, tol=DEFAULT_TOL, progress=None, surfaces_dir=()) -> _basins.Basins:
-    """Every optimizer from every start of a ``grid`` x ``grid`` over the box."""
+           lr=None, tol=DEFAULT_TOL, progress=None, surfaces_dir=(),
+           keep_ends: bool = False) -> _basins.Basins:
+    """Every optimizer from every start of a ``grid`` x ``grid`` over the box; with
+    ``keep_ends`` a row per run too (``.summaries()``, for exports and ``record``)."""
     settings = Settings(steps=steps, lr=lr, tol=tol)
-    return _basins.basins(surface, opts, grid, settings, progress, surfaces_dir)
+    return _basins.basins(surface, opts, grid, settings, progress, surfaces_dir, keep_ends)
+
+
+def check_db(db) -> None:
+    """Check a results database before any work: writable, and a results database (made
+    now if there is none)."""
+    from .database import Database
+
+    Database(db).close()
+
+
+def record(db, found, *, command: str = "run", name: str = "", paths: bool = False,
+           started: str | None = None) -> int:
+    """Append what a study found (a ``Result``, a sweep, or basins made with ``keep_ends``) to
+    the results database at ``db`` (made on first use) as one experiment; with ``paths``
+    every step of every run too; ``started`` is when the work began (``timestamp()``).
+    Returns the experiment's id."""
+    from .core.errors import InputError
+    from .database import Database, Experiment
+
+    if paths and not hasattr(found, "paths"):
+        raise InputError("Basins keep only where each run ended; there are no paths to "
+                         "record (drop paths).")
+    experiment = Experiment(command=command, name=name, surface=found.surface.name,
+                            config={"command": command, "name": name, **found.config()})
+    with Database(db) as store:
+        return store.record(experiment, found.summaries(), found.paths() if paths else None,
+                            started=started)
+
+
+def timestamp() -> str:
+    """Now, as the results database writes times (UTC, ISO 8601)."""
+    from .database import now
+
+    return now()
 
 
 def tune(surface, opts, starts=None, *, steps=None, noise=0.0, seed=0, tol=DEFAULT_TOL,
@@ -174,12 +210,16 @@ def trace(surface="lecture", opt="adam", start=None, steps: int = 3, lr=None, su
     return _trace.trace(surface, opt, start, steps, lr, surfaces_dir)
 
 
-def batch(path, out_dir="outputs/batch", jobs: int = 1, progress=None, surfaces_dir=()):
-    """Run a batch file's experiments and write their outputs: (rows, files, errors)."""
-    from . import outputs
+def batch(path, out_dir="outputs/batch", jobs: int = 1, progress=None, surfaces_dir=(),
+          db=None, rerun: bool = False, keep_paths: bool = False):
+    """Run a batch file's experiments and write their outputs. With ``db`` (a path) each is
+    recorded in that results database, and those already there are not run again unless
+    ``rerun``. A ``BatchRun``: rows, files, errors (``rows, files, errors = batch(...)``)."""
+    from . import batch_runs, outputs
 
     experiments = outputs.load_batch(path, surfaces_dir)
-    return outputs.run_batch(experiments, out_dir, jobs, progress)
+    return batch_runs.run_batch(experiments, out_dir, jobs, progress, db=db, rerun=rerun,
+                                keep_paths=keep_paths)
 
 
 def figures(names=None, out_dir="outputs/figures", fmt="png", gif=False, dpi=None,
@@ -195,6 +235,6 @@ def figures(names=None, out_dir="outputs/figures", fmt="png", gif=False, dpi=Non
                                 dpi=dpi, progress=progress, look=look, transparent=transparent)
 
 
-__all__ = ["animate", "basins", "batch", "check_export", "check_output", "check_views",
-           "default_output", "export", "figures",
-           "load_surface", "plot", "run", "save_plot", "sweep", "trace", "tune"]
+__all__ = ["animate", "basins", "batch", "check_db", "check_export", "check_output",
+           "check_views", "default_output", "export", "figures", "load_surface", "plot",
+           "record", "run", "save_plot", "sweep", "timestamp", "trace", "tune"]

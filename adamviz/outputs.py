@@ -1,5 +1,5 @@
-"""Writing what studies found: the registry of output kinds, batch experiments run and drawn
-(in parallel processes with ``jobs``), and the documents' figures made from their recipes.
+"""Writing what studies found: the registry of output kinds, a batch experiment's files, and
+the documents' figures made from their recipes (batches are run by ``batch_runs.py``).
 
 This is where studies (which decide what to run) meet the renderers (which draw plain data);
 neither imports the other.
@@ -7,7 +7,6 @@ neither imports the other.
 
 from __future__ import annotations
 
-import traceback
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
@@ -15,9 +14,9 @@ from pathlib import Path
 
 from .core.errors import InputError
 from .core.io import check_writable, write_text_atomic
-from .exports import summary_csv, summary_markdown
+from .core.workers import task, worker_signals
+from .exports import summary_csv
 from .render.views import VIEWS
-from .results import Summary
 from .studies import batch as batching
 from .studies import recipes as recipe_book
 
@@ -96,81 +95,17 @@ def _grid(exp, result, path):
                                 f"{exp.name} on {exp.surface.name}", path)
 
 
-_in_task = False  # in a batch worker: whether an experiment is being run and written
-
-
-def worker_signals() -> None:
-    """A batch worker ignores Ctrl-C (the parent decides, and terminates it). On SIGTERM it
-    leaves: within an experiment through ``SystemExit``, which removes its temporary files on
-    the way out (and for which multiprocessing prints no traceback); idle, at once."""
-    import os
-    import signal
-
-    def leave(signum, frame):
-        if _in_task:
-            raise SystemExit(143)
-        os._exit(143)
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, leave)
-
-
-def experiment_job(exp: batching.Experiment, out_dir: Path):
-    """Run and write one experiment: (summaries, files, error or None). An experiment that fails
-    is reported, and the others go on."""
-    global _in_task
-    _in_task = True
-    try:
-        found = batching.run_experiment(exp)
-        return list(found.summaries), write_experiment(found, Path(out_dir) / exp.name), None
-    except Exception as exc:  # one failing experiment must not stop the batch
-        detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        return [Summary.failed(exp.name, exp.surface.name, detail)], [], detail
-    finally:
-        _in_task = False
-
-
-def run_batch(experiments, out_dir, jobs: int = 1, progress=None):
-    """Run every experiment (``jobs`` processes); write the summaries; (rows, files, errors)."""
-    out_dir = Path(out_dir)
-    for path in [out_dir / "summary.csv", out_dir / "summary.md",
-                 *(out_dir / e.name / OUTPUTS[o].file for e in experiments for o in e.outputs)]:
-        check_writable(path)  # every file the batch will write, before it starts
-    total = batching.total_runs(experiments)
-    done, outcomes = 0, []
-    if jobs > 1 and len(experiments) > 1:
-        import multiprocessing
-
-        # Leaving the block by any exception (Ctrl-C, SIGTERM, a failure) terminates the
-        # workers and joins them, so none outlives the batch; see worker_signals.
-        context = multiprocessing.get_context("spawn")
-        with context.Pool(min(jobs, len(experiments)), initializer=worker_signals) as pool:
-            pending = [pool.apply_async(experiment_job, (e, out_dir)) for e in experiments]
-            for exp, job in zip(experiments, pending, strict=True):
-                outcomes.append(job.get())
-                done += len(exp.specs) * exp.n_starts()
-                if progress:
-                    progress(done, total)
-    else:
-        for exp in experiments:
-            outcomes.append(experiment_job(exp, out_dir))
-            done += len(exp.specs) * exp.n_starts()
-            if progress:
-                progress(done, total)
-    rows = [r for o in outcomes for r in o[0]]
-    files = [f for o in outcomes for f in o[1]]
-    errors = [(e.name, o[2]) for e, o in zip(experiments, outcomes, strict=True) if o[2]]
-    write_text_atomic(out_dir / "summary.csv", summary_csv(rows))
-    write_text_atomic(out_dir / "summary.md", summary_markdown(rows))
-    return rows, files, errors
-
-
 SLIDE_SIZE = (1920, 720)  # pixels: the figures' default
 
 
 def figure_job(recipe, out_dir, fmt, gif, dpi, look, transparent, book):
     """Run, check and draw one recipe with ``book`` (the runs made so far: a claim may need
     another recipe's): its ``recipe_book.Figure``."""
+    with task():
+        return _figure(recipe, out_dir, fmt, gif, dpi, look, transparent, book)
+
+
+def _figure(recipe, out_dir, fmt, gif, dpi, look, transparent, book):
     from .render.animate import render
     from .render.figure import save_still
 
@@ -191,8 +126,8 @@ def figure_job(recipe, out_dir, fmt, gif, dpi, look, transparent, book):
                               files=tuple(files))
 
 
-def _indexed(task):
-    i, job, recipe = task
+def _indexed(item):
+    i, job, recipe = item
     return i, job(recipe)
 
 

@@ -74,6 +74,18 @@ class Result:
     def summaries(self, **extra) -> list[Summary]:
         return [Summary.of(self.surface, run, self.settings, **extra) for run in self.runs]
 
+    def config(self) -> dict:
+        """What was run, as plain data (a results database hashes it): the surface, each run's
+        optimizer, hyperparameters and start, and the settings."""
+        return {"surface": self.surface.identity(),
+                "runs": [[r.optimizer, dict(r.hyperparams), list(map(float, r.start)), r.tuned]
+                         for r in self.runs],
+                "settings": dict(self.settings)}
+
+    def paths(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Every run's (points, losses), in order."""
+        return [(run.points, run.losses) for run in self.runs]
+
     def table(self) -> str:
         """A plain-text table: label, start, end, final loss, steps, status, nearest minimum."""
         header = ["#", "label", "start", "end", "final loss", "steps", "status", "nearest minimum"]
@@ -182,6 +194,21 @@ class Summary:
             else:
                 out[f.name] = value
         return out
+
+    @classmethod
+    def from_record(cls, record: Mapping, hyperparams: Mapping) -> Summary:
+        """The summary ``record()`` was made from, given its hyperparameters in their order
+        (a file or database keeps them apart to keep their order and types)."""
+        values = {}
+        for f in fields(cls):
+            if f.name == "hyperparams":
+                values[f.name] = dict(hyperparams)
+            elif f.name in ("start", "end"):
+                values[f.name] = tuple(record[f"{f.name}_{a}"] for a in "xy"
+                                       if f"{f.name}_{a}" in record)
+            else:
+                values[f.name] = record.get(f.name, f.default)
+        return cls(**values)
 
 
 def summary_columns(summaries) -> list[str]:

@@ -84,6 +84,13 @@ class Surface:
             return self.start
         return tuple((lo + hi) / 2 for lo, hi in self.box)
 
+    def identity(self) -> dict:
+        """What decides its runs and how they are judged, as plain data (for a config hash):
+        not its description or plotting defaults."""
+        return {"name": self.name, "expression": self.expr, "box": [list(b) for b in self.box],
+                "minima": [[list(m.point), m.kind] for m in self.minima],
+                "steps": self.steps, "lr": dict(sorted(self.lr.items()))}
+
     def __getstate__(self):
         """Pickle without the compiled programs; they are rebuilt on first use."""
         state = dict(self.__dict__)

@@ -15,10 +15,10 @@ LAYERS = [
     ("core", r"core(\..*)?"),
     ("definitions", r"surfaces|surface_checks|optimizers(\..*)?"),
     ("engine", r"engine|recorders"),
-    ("results", r"results|exports|arrows"),
+    ("results", r"results|exports|arrows|database|queries"),
     ("studies", r"studies(\..*)?"),
     ("render", r"render(\..*)?"),
-    ("api", r"api|outputs"),
+    ("api", r"api|outputs|batch_runs"),
     ("cli", r"cli(\..*)?|__main__"),
 ]
 SIBLINGS = {("render", "studies"), ("studies", "render")}

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from adamviz import outputs
+from adamviz import batch_runs, outputs
 from adamviz.cli import cli
 from adamviz.core.errors import InputError
 from adamviz.studies import basins as basin_study
@@ -120,7 +120,7 @@ def test_batch_runs_and_summarizes(tmp_path):
     path = tmp_path / "b.toml"
     path.write_text(SMALL.replace('tune = { param = "lr", grid = "1e-3:1e-1:5", '
                                   'criterion = "final-loss" }\n', ""))
-    rows, files, errors = outputs.run_batch(outputs.load_batch(path), tmp_path / "out")
+    rows, files, errors = batch_runs.run_batch(outputs.load_batch(path), tmp_path / "out")
     assert not errors and len(rows) == 4
     summary = list(csv.DictReader(io.StringIO((tmp_path / "out" / "summary.csv").read_text())))
     assert [r["experiment"] for r in summary] == ["a", "a", "b", "b"]
@@ -139,8 +139,8 @@ def test_results_do_not_depend_on_jobs(tmp_path):
     path = tmp_path / "b.toml"
     path.write_text(SMALL)
     experiments = outputs.load_batch(path)
-    one = outputs.run_batch(experiments, tmp_path / "one", jobs=1)[0]
-    two = outputs.run_batch(experiments, tmp_path / "two", jobs=2)[0]
+    one = batch_runs.run_batch(experiments, tmp_path / "one", jobs=1).rows
+    two = batch_runs.run_batch(experiments, tmp_path / "two", jobs=2).rows
     assert [r.record() for r in one] == [r.record() for r in two]
     assert one[2].tuned.startswith("momentum: lr=") and "final-loss" in one[2].tuned
 

@@ -8,7 +8,7 @@ imported inside the commands, so ``adamviz --help`` stays fast.
 """
 
 from ..core.errors import on_sigterm
-from . import compare, listing, runs  # noqa: F401  (each registers its commands)
+from . import compare, listing, results, runs  # noqa: F401  (each registers its commands)
 from .group import cli
 
 

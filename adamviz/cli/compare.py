@@ -9,6 +9,8 @@ import click
 from ..core.errors import InputError, RunError
 from .group import cli
 from .options import (
+    check_db_flags,
+    db_options,
     dpi_option,
     library_errors,
     noise_options,
@@ -35,10 +37,17 @@ from .options import (
 @click.option("--lr", type=float, help="Learning rate for every optimizer without its own.")
 @tol_option
 @out_option(help="Picture (default outputs/<surface>-basins.png).")
+@click.option("--export", "export_path", type=click.Path(dir_okay=False),
+              help="A row per start and optimizer (where it ended, its loss, steps and "
+                   "status) as .csv or .json.")
+@click.option("--db", "db", type=click.Path(dir_okay=False), metavar="FILE.db",
+              help="Append a row per start and optimizer to this SQLite results database; "
+                   "query it with 'adamviz results'.")
 @dpi_option
 @quiet_option
 @library_errors
-def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, dpi, quiet):
+def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, export_path, db, dpi,
+           quiet):
     """Colour every start of a grid by where it ended, one panel per optimizer, and print the
     share of starts that reach the global minimum.
 
@@ -46,6 +55,7 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, dpi, quiet):
     Example:
       adamviz basins --surface hump --opt sgd --opt momentum --opt adam --grid 200 --steps 500
       adamviz basins -s himmelblau --opt adam:lr=0.05 --grid 100 -o himmelblau-basins.svg
+      adamviz basins -s hump --grid 50 --export hump-starts.csv --db results.db
     """
     from .. import api
     from ..core.limits import check_pixels
@@ -56,17 +66,27 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, dpi, quiet):
     if grid < 1:
         raise InputError(f"Invalid --grid: {grid} (a whole number >= 1).")
     check_size(grid * grid)
+    started = api.timestamp()
     surface_obj = api.load_surface(surface, surfaces_dir)
     path = out or f"outputs/{surface_obj.name}-basins.png"
     api.check_output(path, animations=False)
+    if export_path:
+        api.check_export(export_path)
+    if db:
+        api.check_db(db)
     check_pixels(*basins_size(len(opts or "abc")), dpi or STILL_DPI)
     with progress_bar(quiet, "optimizers") as progress:
         found = api.basins(surface_obj, opts or ("sgd", "momentum", "adam"), grid=grid,
-                           steps=steps, lr=lr, tol=tol or None, progress=progress)
+                           steps=steps, lr=lr, tol=tol or None, progress=progress,
+                           keep_ends=bool(export_path or db))
     save_basins(found, path, dpi=dpi)
+    written = [path, *_export(found.summaries(), export_path)] if export_path else [path]
+    if db:
+        api.record(db, found, command="basins", started=started)
     if not quiet:
         click.echo(found.table())
-        click.echo(f"wrote {path}")
+        click.echo(f"wrote {' and '.join(map(str, written))}" +
+                   (f"; recorded {found.categories.size:,} runs in {db}" if db else ""))
 
 
 @cli.command()
@@ -81,12 +101,13 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, dpi, quiet):
 @out_option(help="Small-multiples picture (default outputs/<surface>-<opt>-sweep.png).")
 @click.option("--export", "export_path", type=click.Path(dir_okay=False),
               help="The summary as .csv or .json.")
+@db_options
 @dpi_option
 @tune_options
 @quiet_option
 @library_errors
 def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, out,
-          export_path, dpi, tune, tune_grid, criterion, quiet):
+          export_path, db, db_paths, dpi, tune, tune_grid, criterion, quiet):
     """Run one optimizer over the cartesian product of hyperparameter lists; draw small
     multiples (one panel per setting, one colour scale) and print the summary.
 
@@ -94,16 +115,17 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     Example:
       adamviz sweep --surface hump --opt adam --param lr=1e-3,1e-2,1e-1 -o grid.png
       adamviz sweep -s valley --opt momentum --param lr=0.001,0.01 --param momentum=0.5,0.9
+      adamviz sweep -s hump --opt adam --param beta1=0.5,0.9,0.99 --db results.db
     """
     from .. import api
-    from ..core.io import write_text_atomic
     from ..core.limits import check_panels, check_pixels
-    from ..exports import summary_csv, summary_json
     from ..render.compare import save_sweep_grid, sweep_layout, sweep_size
     from ..render.figure import STILL_DPI
     from ..results import format_table
     from ..studies.sweep import parse_params
 
+    check_db_flags(db, db_paths)
+    started = api.timestamp()
     surface_obj = api.load_surface(surface, surfaces_dir)
     swept = parse_params(params)
     check_panels(math.prod(len(v) for v in swept.values()))
@@ -112,22 +134,35 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     api.check_output(path, animations=False)
     if export_path:
         api.check_export(export_path)
+    if db:
+        api.check_db(db)
     settings = settings_from(steps, None, noise, seed, tol)
     (spec,), _ = tuned_specs(surface_obj, [opts], starts, settings,
                         tune if "lr" not in swept else None, tune_grid, criterion, quiet)
     result = api.sweep(surface_obj, spec, swept, starts or None, steps=steps, noise=noise,
                        seed=seed, tol=settings.tol)
-    rows = [s for cell in result.cells for s in cell.result.summaries(experiment=cell.title)]
+    rows = result.summaries()
     save_sweep_grid(result, path, dpi=dpi)
-    if export_path:
-        text = summary_json(rows) if export_path.lower().endswith(".json") else summary_csv(rows)
-        write_text_atomic(export_path, text)
+    written = [path, *_export(rows, export_path)] if export_path else [path]
+    if db:
+        api.record(db, result, command="sweep", paths=db_paths, started=started)
     if not quiet:
         click.echo(format_table(
             ["setting", "end", "final loss", "reached", "status"],
             [[s.experiment, "(" + ", ".join(f"{v:.4g}" for v in s.end) + ")",
               f"{s.final_loss:.6g}", s.reached, s.status] for s in rows]))
-        click.echo(f"wrote {path}" + (f" and {export_path}" if export_path else ""))
+        click.echo(f"wrote {' and '.join(map(str, written))}" +
+                   (f"; recorded {len(rows)} runs in {db}" if db else ""))
+
+
+def _export(rows, path) -> list:
+    """The summary rows as .csv or .json (by suffix): [path]."""
+    from ..core.io import write_text_atomic
+    from ..exports import summary_csv, summary_json
+
+    write_text_atomic(path, summary_json(rows) if path.lower().endswith(".json")
+                      else summary_csv(rows))
+    return [path]
 
 
 @cli.command()
@@ -136,22 +171,31 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
 @click.option("--jobs", "-j", type=click.IntRange(min=1, max=64), default=1, show_default=True,
               help="Experiments run in parallel processes (same results for any number).")
 @click.option("--dry-run", is_flag=True, help="Print the runs it would make and stop.")
+@db_options
+@click.option("--rerun", is_flag=True,
+              help="With --db: run every experiment again, even those already recorded.")
 @surface_options(with_surface=False)
 @quiet_option
 @library_errors
-def batch(file, out, jobs, dry_run, surfaces_dir, quiet):
+def batch(file, out, jobs, dry_run, db, db_paths, rerun, surfaces_dir, quiet):
     """Run the [[experiment]] tables of a TOML file; write each experiment's pictures and
     DIR/summary.csv and summary.md. The whole file is checked before anything runs.
+
+    With --db, each experiment is recorded as it finishes, and experiments already recorded
+    with the same config (and whose files are still in DIR) are not run again: a batch that
+    was interrupted picks up where it stopped, and its summary is rebuilt from the database.
 
     \b
     Example:
       adamviz batch examples/compare.toml
       adamviz batch examples/compare.toml --jobs 2 -o outputs/compare
+      adamviz batch examples/compare.toml --db outputs/results.db
       adamviz batch examples/compare.toml --dry-run
     """
-    from .. import outputs
+    from .. import batch_runs, outputs
     from ..studies import batch as batching
 
+    check_db_flags(db, db_paths, **{"--rerun": rerun})
     experiments = outputs.load_batch(file, surfaces_dir)
     if dry_run:
         for line in batching.plan(experiments):
@@ -160,15 +204,18 @@ def batch(file, out, jobs, dry_run, surfaces_dir, quiet):
                    f"experiment(s)")
         return
     with progress_bar(quiet, "runs") as progress:
-        rows, files, errors = outputs.run_batch(experiments, out, jobs, progress)
+        found = batch_runs.run_batch(experiments, out, jobs, progress, db=db, rerun=rerun,
+                                     keep_paths=db_paths)
     if not quiet:
-        click.echo(f"{len(rows)} runs; wrote {out}/summary.csv, {out}/summary.md and "
-                   f"{len(files)} files")
-        from ..results import warnings
+        if found.skipped:
+            click.echo(f"{len(found.skipped)} experiment(s) already in {db} not run again "
+                       f"({', '.join(found.skipped)}); --rerun runs them")
+        click.echo(f"{len(found.rows)} runs; wrote {out}/summary.csv, {out}/summary.md and "
+                   f"{len(found.files)} files" + (f"; recorded in {db}" if db else ""))
+    from ..results import warnings
 
-        for line in warnings(rows, failed=False):  # failures end the command below
-            click.echo(f"warning: {line}", err=True)
-    if errors:
-        raise RunError("; ".join(f"experiment {name} failed: {err}" for name, err in errors))
-
-
+    for line in [*found.notes, *warnings(found.rows, failed=False)]:  # failures: below
+        click.echo(f"warning: {line}", err=True)
+    if found.errors:
+        raise RunError("; ".join(f"experiment {name} failed: {err}"
+                                 for name, err in found.errors))

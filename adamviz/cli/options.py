@@ -132,6 +132,42 @@ def out_option(help: str, default=None, folder: bool = False):
                         show_default=default is not None, help=help)
 
 
+def db_options(func):
+    """--db and --db-paths: append every run to a results database (``adamviz results``)."""
+    func = click.option("--db-paths", is_flag=True,
+                        help="With --db: record every step of every run too (table paths).")(func)
+    return click.option("--db", "db", type=click.Path(dir_okay=False), metavar="FILE.db",
+                        help="Append every run to this SQLite results database (made on first "
+                             "use); query it with 'adamviz results'.")(func)
+
+
+def check_db_flags(db, db_paths, **others) -> None:
+    """Flags that only mean something with --db are refused without it, never ignored."""
+    for name, given in {"--db-paths": db_paths, **others}.items():
+        if given and not db:
+            raise click.UsageError(f"{name} needs --db FILE.db (the database it applies to).")
+
+
+def given(*names: str) -> set[str]:
+    """Which of the current command's parameters ``names`` were typed on the command line."""
+    from click.core import ParameterSource
+
+    ctx = click.get_current_context()
+    return {n for n in names if ctx.get_parameter_source(n) == ParameterSource.COMMANDLINE}
+
+
+def refuse_unused(rules) -> None:
+    """Flags are never silently ignored: ``rules`` are ``(parameters, applies, why)``, and a
+    parameter typed on the command line where it does not apply stops the command with one
+    line, ``--flag <why>``."""
+    ctx = click.get_current_context()
+    flags = {p.name: max(p.opts, key=len) for p in ctx.command.params}
+    for names, applies, why in rules:
+        typed = [n for n in names if n in given(*names)]
+        if typed and not applies:
+            raise click.UsageError(f"{flags[typed[0]]} {why}")
+
+
 def dpi_option(func):
     return click.option("--dpi", type=click.IntRange(min=10, max=1200),
                         help="Resolution of raster output (default 120 for pictures, 100 for "

@@ -8,7 +8,10 @@ from ..arrows import OVERLAYS
 from ..core.errors import InputError, RunError
 from .group import cli
 from .options import (
+    check_db_flags,
+    db_options,
     dpi_option,
+    given,
     library_errors,
     look_options,
     noise_options,
@@ -16,6 +19,7 @@ from .options import (
     out_option,
     progress_bar,
     quiet_option,
+    refuse_unused,
     settings_from,
     start_option,
     steps_option,
@@ -44,6 +48,7 @@ from .options import (
 @click.option("--export", "export_path", type=click.Path(dir_okay=False),
               help="Also write the trajectories as .csv or .json.")
 @click.option("--no-plot", is_flag=True, help="Do not draw a picture.")
+@db_options
 @view_option
 @click.option("--fps", type=float, default=20, show_default=True,
               help="Animation frame rate (.gif: at most 50).")
@@ -72,9 +77,9 @@ from .options import (
 @quiet_option
 @library_errors
 def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patience, out,
-        export_path, no_plot, views, fps, frames, hold, loop, elev, azim, dpi, title, math,
-        overlays, overlay_at, style, font_scale, size, transparent, tune, tune_grid, criterion,
-        quiet):
+        export_path, no_plot, db, db_paths, views, fps, frames, hold, loop, elev, azim, dpi,
+        title, math, overlays, overlay_at, style, font_scale, size, transparent, tune,
+        tune_grid, criterion, quiet):
     """Run optimizers on a surface and draw their paths.
 
     Each --opt with each --start is one run, numbered in the order of the flags. Prints a table
@@ -90,18 +95,24 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
       adamviz run -s valley --opt sgd --noise 0.5 --seed 1 --export runs.csv --no-plot
       adamviz run -s hump --opt sgd --opt adam --style dark --size 1920x1080 -o slide.png
       adamviz run -s hump --opt momentum --overlay grad,momentum --overlay-at 5,13,21
+      adamviz run -s hump --opt sgd --opt adam --start -2,1 --no-plot --db results.db
     """
     from .. import api
 
+    check_db_flags(db, db_paths)
+    started = api.timestamp()
     if out is not None and no_plot:
         raise InputError("--out and --no-plot contradict each other; drop one.")
     kind = "still" if out is None else api.check_output(out, fps=fps, frames=frames, hold=hold)
+    _refuse_unused(kind, no_plot, views, title, overlays, tune, noise)
     if transparent and kind == "animation":
         raise InputError("--transparent applies to .png, .svg and .pdf pictures; animation "
                          "frames are opaque.")
     look = _look(style, font_scale, size, overlays, overlay_at, views, kind)
     if export_path is not None:
         api.check_export(export_path)
+    if db is not None:
+        api.check_db(db)
     surface_obj = api.load_surface(surface, surfaces_dir)
     view_list = api.check_views(surface_obj, views)
     if not no_plot:
@@ -124,21 +135,35 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
                              transparent))
     if export_path is not None:
         written.append(api.export(result, export_path))
+    if db is not None:
+        api.record(db, result, command="run", paths=db_paths, started=started)
     if not quiet:
         click.echo(result.table())
         for path in written:
             click.echo(f"wrote {path}")
+        if db is not None:
+            click.echo(f"recorded {len(result.runs)} run(s) in {db}")
         for run in result.runs:
             if run.status == "diverged":
                 click.echo(f"warning: {run.label} diverged at step {run.steps}", err=True)
 
 
-def _given(*names: str) -> set[str]:
-    """Which of the current command's parameters ``names`` were typed on the command line."""
-    from click.core import ParameterSource
-
-    ctx = click.get_current_context()
-    return {n for n in names if ctx.get_parameter_source(n) == ParameterSource.COMMANDLINE}
+def _refuse_unused(kind, no_plot, views, title, overlays, tune, noise) -> None:
+    """``run``'s flags that do not apply to what was asked for are refused, never ignored."""
+    drawing = ("views", "fps", "frames", "hold", "loop", "elev", "azim", "dpi", "title", "math",
+               "overlays", "overlay_at", "style", "font_scale", "size", "transparent")
+    refuse_unused([
+        (drawing, not no_plot, "draws the picture, and --no-plot asks for none."),
+        (("fps", "frames", "hold", "loop"), kind == "animation",
+         "applies to animations: -o NAME.gif (or .mp4)."),
+        (("elev", "azim"), "3d" in [v.strip().lower() for v in views.split(",")],
+         "turns the 3d view: add it, e.g. --view contour,3d."),
+        (("math",), title is not None, "draws $...$ in --title as math; give --title."),
+        (("overlay_at",), bool(overlays), "says where --overlay arrows go; give --overlay."),
+        (("tune_grid", "criterion"), bool(tune), "applies with --tune lr."),
+        (("lr",), not tune, "and --tune lr contradict: --tune picks each optimizer's lr."),
+        (("seed",), bool(noise), "seeds the gradient noise; add --noise."),
+    ])
 
 
 def _look(style, font_scale, size, overlays, overlay_at, views, kind) -> dict:
@@ -198,14 +223,14 @@ def trace(example, surface, surfaces_dir, opts, starts, steps, lr, fmt, out):
 
     if example:
         # The example sets the surface; --opt, --start, --steps and --lr change it.
-        given = _given("surface", "surfaces_dir", "opts", "starts", "steps", "lr")
-        if given & {"surface", "surfaces_dir"}:
+        typed = given("surface", "surfaces_dir", "opts", "starts", "steps", "lr")
+        if typed & {"surface", "surfaces_dir"}:
             raise InputError(f"--example {example} sets its own surface; drop --surface and "
                              f"--surfaces-dir, or trace without --example.")
-        table = tracing.example(example, opt=opts if "opts" in given else None,
-                                start=starts if "starts" in given else None,
-                                steps=steps if "steps" in given else None,
-                                lr=lr if "lr" in given else None)
+        table = tracing.example(example, opt=opts if "opts" in typed else None,
+                                start=starts if "starts" in typed else None,
+                                steps=steps if "steps" in typed else None,
+                                lr=lr if "lr" in typed else None)
     else:
         table = tracing.trace(surface, opts, starts, steps, lr, surfaces_dir)
     text = tracing.render(table, fmt)

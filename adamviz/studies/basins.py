@@ -9,7 +9,8 @@ import numpy as np
 
 from .. import engine
 from ..core.errors import InputError
-from ..results import classify, format_table
+from ..optimizers import Optimizer
+from ..results import Summary, classify, format_table
 from ..surfaces import Surface
 from .runs import Settings, load_surface, optimizer_list, resolve
 
@@ -48,6 +49,19 @@ def grid_starts(surface: Surface, x=None, y=None, n: int | None = None) -> np.nd
 
 
 @dataclass(frozen=True, kw_only=True)
+class Ends:
+    """How every run of a basins grid ended: per optimizer (i) and start (j)."""
+
+    optimizers: tuple[Optimizer, ...]
+    starts: np.ndarray  # (N, 2)
+    points: np.ndarray  # (n_opts, N, 2)
+    losses: np.ndarray  # (n_opts, N)
+    steps: np.ndarray  # (n_opts, N)
+    status: tuple[tuple[str, ...], ...]  # (n_opts, N)
+    settings: dict
+
+
+@dataclass(frozen=True, kw_only=True)
 class Basins:
     """For each optimizer, where every start of a grid ended."""
 
@@ -57,6 +71,7 @@ class Basins:
     ys: np.ndarray
     # (n_opts, ny, nx): 0..M-1 the index of the minimum reached, M diverged, M+1 neither
     categories: np.ndarray
+    ends: Ends | None = None  # how every run ended, when asked for (exports, databases)
 
     @property
     def diverged_code(self) -> int:
@@ -71,6 +86,41 @@ class Basins:
         codes = [j for j, m in enumerate(self.surface.minima) if m.kind == kind]
         return float(np.isin(self.categories[i], codes).mean())
 
+    def summaries(self) -> list[Summary]:
+        """One row per optimizer and start (with ``keep_ends``), as ``results.Summary``."""
+        if self.ends is None:
+            raise InputError("These basins kept only where runs ended up; make them with "
+                             "keep_ends=True for a row per run.")
+        e, surface = self.ends, self.surface
+        minima = np.array([m.point for m in surface.minima], dtype=float).reshape(-1, 2)
+        rows = []
+        for i, opt in enumerate(e.optimizers):
+            codes = self.categories[i].ravel()
+            with np.errstate(all="ignore"):  # diverged ends may be inf or nan
+                dist = np.linalg.norm(e.points[i][:, None, :] - minima[None], axis=2)
+            dist = np.where(np.isfinite(dist), dist, np.inf)
+            nearest = dist.min(axis=1) if len(minima) else np.full(len(codes), np.inf)
+            for j in range(len(e.starts)):
+                code, status = int(codes[j]), e.status[i][j]
+                rows.append(Summary(
+                    surface=surface.name, optimizer=opt.name, label=self.labels[i],
+                    hyperparams=opt.hyperparams, start=tuple(e.starts[j].tolist()),
+                    end=tuple(e.points[i, j].tolist()), final_loss=float(e.losses[i, j]),
+                    reached=surface.minima[code].kind if code < self.diverged_code else "none",
+                    distance=float(nearest[j]) if np.isfinite(nearest[j]) else None,
+                    steps=int(e.steps[i, j]),
+                    steps_to_tol=int(e.steps[i, j]) if status == "converged" else None,
+                    status=status))
+        return rows
+
+    def config(self) -> dict:
+        if self.ends is None:
+            raise InputError("These basins kept only where runs ended up; make them with "
+                             "keep_ends=True.")
+        return {"surface": self.surface.identity(),
+                "optimizers": [[o.name, dict(o.hyperparams)] for o in self.ends.optimizers],
+                "starts": {"grid": [len(self.xs), len(self.ys)]}, "settings": self.ends.settings}
+
     def table(self) -> str:
         rows = []
         for i, label in enumerate(self.labels):
@@ -82,14 +132,15 @@ class Basins:
 
 
 def basins(surface, opts, grid: int = 100, settings: Settings = BASINS_SETTINGS,
-           progress=None, surfaces_dir=()) -> Basins:
-    """Run every optimizer from every start of a ``grid`` x ``grid`` over the box."""
+           progress=None, surfaces_dir=(), keep_ends: bool = False) -> Basins:
+    """Run every optimizer from every start of a ``grid`` x ``grid`` over the box; with
+    ``keep_ends`` keep how every run ended (for a row per run)."""
     surface = load_surface(surface, surfaces_dir)
     check_size(grid * grid)
     starts = grid_starts(surface, n=grid)
     resolved = [resolve(o, surface, settings.lr) for o in optimizer_list(opts)]
     steps = settings.steps_for(surface)
-    categories, labels = [], []
+    categories, labels, outs = [], [], []
     for i, (opt, label) in enumerate(resolved):
         out = engine.run(surface, opt, starts, steps, noise=settings.noise, seed=settings.seed,
                          keys=[(i, j) for j in range(len(starts))], tol=settings.tol or None,
@@ -97,8 +148,18 @@ def basins(surface, opts, grid: int = 100, settings: Settings = BASINS_SETTINGS,
         diverged = np.array([s == engine.DIVERGED for s in out.status])
         categories.append(classify(surface, out.ends, diverged).reshape(grid, grid))
         labels.append(label)
+        if keep_ends:
+            outs.append(out)
         if progress:
             progress(i + 1, len(resolved))
+    ends = None
+    if keep_ends:
+        ends = Ends(optimizers=tuple(o for o, _ in resolved), starts=starts,
+                    points=np.array([o.ends for o in outs]),
+                    losses=np.array([o.end_losses for o in outs]),
+                    steps=np.array([o.steps for o in outs]),
+                    status=tuple(tuple(o.status) for o in outs),
+                    settings={**settings.as_dict(), "steps": steps})
     (x0, x1), (y0, y1) = surface.box
     return Basins(surface=surface, labels=tuple(labels), xs=np.linspace(x0, x1, grid),
-                  ys=np.linspace(y0, y1, grid), categories=np.array(categories))
+                  ys=np.linspace(y0, y1, grid), categories=np.array(categories), ends=ends)

@@ -23,7 +23,7 @@ from ..results import Result, Run, Summary
 from ..surfaces import Surface
 from .basins import Basins, basins, check_grid, grid_starts
 from .criteria import CRITERIA, DEFAULT_GRID
-from .runs import Settings, load_surface, make_runs, resolve, starts_of
+from .runs import Settings, config, load_surface, make_runs, resolve, starts_of
 from .tuning import log_grid, tune_specs
 
 EXPERIMENT_KEYS = {"name", "surface", "optimizers", "starts", "steps", "noise", "seed", "tol",
@@ -48,6 +48,15 @@ class Experiment:
         if self.grid:
             return int(self.grid["x"][2]) * int(self.grid["y"][2])
         return len(self.starts) if self.starts else 1
+
+    def config(self) -> dict:
+        """What decides the experiment's runs (not its outputs), for a results database."""
+        return config(self.surface, self.specs, self.starts, self.settings, grid=self.grid,
+                      command="batch", name=self.name, tune=self.tune)
+
+    def files(self, outputs) -> list[str]:
+        """The files it writes in its folder, given the registry of ``outputs``."""
+        return list(dict.fromkeys(outputs[o].file for o in self.outputs))
 
     def start_points(self) -> np.ndarray:
         if self.grid:

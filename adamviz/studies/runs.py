@@ -182,6 +182,22 @@ def _box_text(surface: Surface) -> str:
                      for axis, (lo, hi) in zip("xy", surface.box, strict=False))
 
 
+def config(surface: Surface, opts, starts, settings: Settings, grid=None, **extra) -> dict:
+    """Everything that decides a set of runs, as plain data (what a results database hashes to
+    know whether an experiment was already made): the surface, every optimizer with all its
+    hyperparameters resolved, the starts (points, the default start for None, or a ``grid``
+    over the box) and the settings, and ``extra`` (the experiment's name, tuning)."""
+    return {
+        "surface": surface.identity(),
+        "optimizers": [[opt.name, dict(opt.hyperparams)]
+                       for opt, _ in (resolve(o, surface, settings.lr)
+                                      for o in optimizer_list(opts))],
+        "starts": {"grid": grid} if grid is not None else starts_of(surface, starts).tolist(),
+        "settings": {**settings.as_dict(), "steps": settings.steps_for(surface)},
+        **extra,
+    }
+
+
 def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULTS, *,
               monitor=None, tuned=None, surfaces_dir=()) -> Result:
     """Run every optimizer spec from every start; ``tuned`` maps an optimizer's position to the

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..core.errors import InputError
 from ..core.limits import check_panels
 from ..core.specs import OptSpec, format_value, parse_value
-from ..results import Result
+from ..results import Result, Summary
 from ..surfaces import Surface
 from .runs import DEFAULTS, Settings, load_surface, make_runs, resolve, spec_of
 
@@ -32,6 +32,17 @@ class Sweep:
     names: tuple[str, ...]  # swept parameters, in order (rows first, then columns)
     values: tuple[tuple, ...]
     cells: tuple[Cell, ...]
+
+    def summaries(self) -> list[Summary]:
+        """Every run of every cell; its ``experiment`` is the cell's setting."""
+        return [s for cell in self.cells for s in cell.result.summaries(experiment=cell.title)]
+
+    def config(self) -> dict:
+        return {"sweep": dict(zip(self.names, map(list, self.values), strict=True)),
+                "cells": [cell.result.config() for cell in self.cells]}
+
+    def paths(self) -> list:
+        return [p for cell in self.cells for p in cell.result.paths()]
 
 
 def parse_params(texts) -> dict[str, list]:

@@ -1,0 +1,110 @@
+"""``adamviz results``: ask a results database what it holds, the way sqlite-utils queries one
+from the shell."""
+
+from __future__ import annotations
+
+import click
+
+from ..core.errors import InputError
+from .group import cli
+from .options import library_errors, out_option
+
+FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".txt": "text"}
+
+
+class _ColumnsHelp(click.Command):
+    """Its help ends with the columns a query can name, read from the database's schema (only
+    when help is asked for, so that the command line starts fast)."""
+
+    def format_help_text(self, ctx, formatter):
+        super().format_help_text(ctx, formatter)
+        from ..queries import columns_help
+
+        with formatter.section("Columns"):
+            formatter.write_text(columns_help())
+
+
+def _columns(text: str | None) -> list[str] | None:
+    if text is None:
+        return None
+    names = [c.strip() for c in text.split(",") if c.strip()]
+    if not names:
+        raise InputError(f"No column named in {text!r}; e.g. optimizer,surface.")
+    return names
+
+
+def _format(flag: str | None, out: str | None) -> str:
+    """The output format: the flag's, else the suffix of --out's file, else a text table; a
+    flag and a suffix that disagree are refused."""
+    if out is None:
+        return flag or "text"
+    from pathlib import Path
+
+    suffix = Path(out).suffix.lower()
+    if suffix not in FORMATS:
+        raise InputError(f"Unknown format {suffix or '(none)'!r} for --out {out!r}; use "
+                         f"{', '.join(FORMATS)}.")
+    if flag and flag != FORMATS[suffix]:
+        raise InputError(f"--{flag} and --out {out!r} disagree; the suffix picks the format, "
+                         f"so drop --{flag} or name a {flag} file.")
+    return FORMATS[suffix]
+
+
+@cli.command(cls=_ColumnsHelp)
+@click.argument("db", type=click.Path(dir_okay=False))
+@click.option("--where", metavar="CONDITION",
+              help="Only the runs that match, e.g. \"optimizer = 'adam' and final_loss < 0.01\" "
+                   "(=, !=, <, <=, >, >=, in (...), like, between, is null, and, or, not).")
+@click.option("--by", metavar="COLUMNS",
+              help="Group the runs by these columns: per group the runs, the shares reaching "
+                   "the global or a local minimum or diverging, the median steps and loss; "
+                   "the groups reaching the global minimum most often first.")
+@click.option("--runs", "list_runs", is_flag=True, help="List the runs (the default with "
+                                                         "--where or --columns).")
+@click.option("--columns", metavar="COLUMNS", help="The run columns to list, e.g. "
+                                                    "label,final_loss,steps.")
+@click.option("--history", is_flag=True,
+              help="Count every record; by default only the latest of each config counts.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
+@click.option("--csv", "fmt", flag_value="csv", help="CSV with exact numbers.")
+@click.option("--json", "fmt", flag_value="json", help="JSON with exact numbers.")
+@click.option("--markdown", "fmt", flag_value="markdown", help="A Markdown table.")
+@out_option(help="Write to this file instead; its suffix (.csv, .json, .md, .txt) picks the "
+                 "format.")
+@library_errors
+def results(db, where, by, list_runs, columns, history, limit, fmt, out):
+    """List the experiments in a results database (written by --db on batch, run, sweep and
+    basins), or its runs filtered and grouped.
+
+    \b
+    Example:
+      adamviz results outputs/results.db
+      adamviz results outputs/results.db --where "surface = 'hump'" --by optimizer
+      adamviz results outputs/results.db --where "optimizer = 'adam' and lr >= 0.1" --csv
+      adamviz results outputs/results.db --by optimizer,surface -o by-optimizer.md
+    """
+    from .. import queries
+    from ..core.io import check_writable, write_text_atomic
+    from ..database import Database
+
+    fmt = _format(fmt, out)
+    if by is not None and (columns is not None or list_runs):
+        raise InputError("--by lists groups; --columns and --runs list runs: use one or the "
+                         "other.")
+    if out is not None:
+        check_writable(out)
+    with Database(db, create=False) as store:
+        if by is not None:
+            table = queries.groups(store, _columns(by), where, history, limit)
+        elif where is not None or columns is not None or list_runs:
+            table = queries.runs(store, where, _columns(columns), history, limit)
+        else:
+            if history:
+                raise InputError("--history applies to runs (--runs, --where, --by); the "
+                                 "experiments list shows every record already.")
+            table = queries.experiments(store, limit)
+    text = table.formatted(fmt)
+    if out is None:
+        click.echo(text, nl=False)
+    else:
+        write_text_atomic(out, text)

@@ -1,0 +1,163 @@
+"""Questions asked of a results database (``adamviz results``): its experiments, its runs
+filtered, and its runs grouped, each answered as a ``Table`` that prints for a terminal or
+writes as CSV, JSON or Markdown.
+
+Filters go through ``core.where``: known columns only, every value a bound parameter. By
+default only the latest record of each config counts, so an experiment run twice is not
+counted twice (``history=True`` counts every record).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import statistics
+from dataclasses import dataclass, fields
+
+from .core.errors import InputError
+from .core.names import suggest
+from .core.where import parse_where
+from .database import EXPERIMENT_COLUMNS, RUN_EXTRA, Database
+from .exports import number
+from .results import Summary, format_table
+
+RUN_COLUMNS = ("experiment", "surface", "label", "end_x", "end_y", "final_loss", "reached",
+               "steps", "status")  # shown when --columns is not given
+GROUP_COLUMNS = {
+    "runs": "how many runs",
+    "global": "share that ended at the global minimum",
+    "local": "share that ended at a local minimum",
+    "diverged": "share that diverged",
+    "median_steps": "median number of steps taken",
+    "median_final_loss": "median final loss",
+}
+LATEST = "experiment_id IN (SELECT max(id) FROM experiments GROUP BY config_hash)"
+SHARES = ("global", "local", "diverged")
+
+
+@dataclass(frozen=True)
+class Table:
+    columns: tuple[str, ...]
+    rows: tuple[tuple, ...]
+    shares: tuple[str, ...] = ()  # columns that are fractions (shown as percentages)
+
+    def text(self) -> str:
+        """For a terminal: rounded, shares as percentages."""
+        return format_table(self.columns, [[self._cell(c, v) for c, v in
+                                            zip(self.columns, row, strict=True)]
+                                           for row in self.rows])
+
+    def _cell(self, column, value) -> str:
+        if value is None:
+            return ""
+        if column in self.shares:
+            return f"{value:.1%}"
+        if isinstance(value, float):
+            return f"{value:.4g}"
+        return str(value)
+
+    def markdown(self) -> str:
+        cells = [[self._cell(c, v).replace("|", "\\|") for c, v in
+                  zip(self.columns, row, strict=True)] for row in self.rows]
+        lines = ["| " + " | ".join(self.columns) + " |",
+                 "|" + "|".join("---" for _ in self.columns) + "|"]
+        return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in cells]) + "\n"
+
+    def csv(self) -> str:
+        """Exact: floats as ``repr``."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(self.columns)
+        writer.writerows([number(v) for v in row] for row in self.rows)
+        return buffer.getvalue()
+
+    def json(self) -> str:
+        """Exact; NaN and infinity (which JSON lacks) as null."""
+        def clean(v):
+            return None if isinstance(v, float) and not math.isfinite(v) else v
+
+        return json.dumps([{c: clean(v) for c, v in zip(self.columns, row, strict=True)}
+                           for row in self.rows], indent=1) + "\n"
+
+    def formatted(self, fmt: str) -> str:
+        return {"text": lambda: self.text() + "\n", "csv": self.csv, "json": self.json,
+                "markdown": self.markdown}[fmt]()
+
+
+def columns_help() -> str:
+    """The run columns a query can name, for --help and the README."""
+    summary = [f.name for f in fields(Summary) if f.name not in ("start", "end", "hyperparams")]
+    return (", ".join(summary[:4]) + ", start_x, start_y, end_x, end_y, " +
+            ", ".join(summary[4:]) + ", every hyperparameter (lr, beta1, ...), " +
+            ", ".join(c for c in RUN_EXTRA if c != "id"))
+
+
+def experiments(db: Database, limit: int | None = None) -> Table:
+    """Every experiment recorded, oldest first, with how many of its runs reached the global
+    minimum."""
+    shown = [c for c in EXPERIMENT_COLUMNS if c != "config"]
+    sql = (f"SELECT {', '.join('e.' + c for c in shown)}, "
+           f"(SELECT avg(r.reached = 'global') FROM runs r WHERE r.experiment_id = e.id) "
+           f"FROM experiments e ORDER BY e.id" + (" LIMIT ?" if limit else ""))
+    rows = db.conn.execute(sql, [limit] if limit else []).fetchall()
+    return Table((*shown, "global"), tuple(tuple(r) for r in rows), shares=("global",))
+
+
+def _known(db: Database, names, what: str) -> list[str]:
+    known = db.columns("runs")
+    for name in names:
+        if name not in known:
+            raise InputError(f"{what}: unknown column {name!r}{suggest(name, known)}")
+    return list(names)
+
+
+def _condition(db: Database, where: str | None, history: bool) -> tuple[str, list]:
+    parts, params = ([] if history else [LATEST]), []
+    if where is not None:
+        sql, params = parse_where(where, db.columns("runs"))
+        parts.append(sql)
+    return (" WHERE " + " AND ".join(parts)) if parts else "", params
+
+
+def runs(db: Database, where: str | None = None, columns=None, history: bool = False,
+         limit: int | None = None) -> Table:
+    """The runs that match ``where``, in the order they were recorded."""
+    shown = _known(db, columns or RUN_COLUMNS, "--columns")
+    condition, params = _condition(db, where, history)
+    sql = (f"SELECT {', '.join(chr(34) + c + chr(34) for c in shown)} FROM runs{condition} "
+           f"ORDER BY id" + (" LIMIT ?" if limit else ""))
+    rows = db.conn.execute(sql, [*params, *([limit] if limit else [])]).fetchall()
+    return Table(tuple(shown), tuple(tuple(r) for r in rows))
+
+
+def groups(db: Database, by, where: str | None = None, history: bool = False,
+           limit: int | None = None) -> Table:
+    """The matching runs grouped by the columns ``by``: per group how many, the shares that
+    reached the global or a local minimum or diverged, and the median steps and final loss;
+    the groups that most often reach the global minimum first."""
+    by = _known(db, by, "--by")
+    if not by:
+        raise InputError("--by: name at least one column, e.g. --by optimizer,surface.")
+    condition, params = _condition(db, where, history)
+    keys = ", ".join(f'"{c}"' for c in by)
+    found: dict[tuple, list] = {}
+    for row in db.conn.execute(f"SELECT {keys}, reached, status, steps, final_loss FROM runs"
+                               f"{condition} ORDER BY id", params):
+        found.setdefault(tuple(row[:len(by)]), []).append(tuple(row[len(by):]))
+    rows = []
+    for key, members in found.items():
+        n = len(members)
+        losses = [math.nan if m[3] is None else m[3] for m in members]  # NULL: was NaN
+        rows.append((*key, n, sum(m[0] == "global" for m in members) / n,
+                     sum(m[0] == "local" for m in members) / n,
+                     sum(m[1] == "diverged" for m in members) / n,
+                     statistics.median(m[2] for m in members), _median(losses)))
+    rows.sort(key=lambda r: (-r[len(by) + 1], -r[len(by)]))
+    return Table((*by, *GROUP_COLUMNS), tuple(rows[:limit] if limit else rows), shares=SHARES)
+
+
+def _median(values) -> float:
+    """The median, a NaN loss (a diverged run) counted as infinite: worse than any number."""
+    return statistics.median(math.inf if math.isnan(v) else v for v in values)
