@@ -80,6 +80,23 @@ CREATE TABLE IF NOT EXISTS paths (
 """
 
 
+TABLES = {
+    "meta": "`schema_version` (now 1) and the adamviz that made the file",
+    "experiments": "one row per experiment carried out: `id`, `config_hash`, `command` (batch, "
+                   "run, sweep, basins), `name`, `surface`, `runs`, `adamviz_version`, "
+                   "`started`, `finished`, and `config`, the canonical JSON that was hashed",
+    "runs": "one row per run: the summary's columns (below), each hyperparameter a column, "
+            "`hyperparams` as JSON, and `experiment_id`, `position`, `config_hash`, "
+            "`adamviz_version`, `time`",
+    "paths": "with `--db-paths`: every step of every run, `run_id, step, x, y, loss`",
+}
+
+
+def markdown_table() -> str:
+    lines = ["| table | holds |", "| --- | --- |"]
+    return "\n".join(lines + [f"| `{k}` | {v} |" for k, v in TABLES.items()])
+
+
 def canonical(config) -> str:
     """``config`` as JSON with sorted keys and exact floats: the text a config hash is of."""
     return json.dumps(config, sort_keys=True, separators=(",", ":"), allow_nan=True)

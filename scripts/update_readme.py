@@ -15,8 +15,26 @@ from pathlib import Path
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
+def results_example() -> str:
+    """The README's answer to "which optimizer reaches the global minimum of the hump most
+    often?", from a fresh database of examples/compare.toml."""
+    import tempfile
+
+    from adamviz import api, queries
+    from adamviz.database import Database
+
+    with tempfile.TemporaryDirectory() as folder:
+        db = Path(folder) / "results.db"
+        api.batch(README.parent / "examples" / "compare.toml", Path(folder) / "out", db=db)
+        with Database(db, create=False) as store:
+            table = queries.groups(store, ["optimizer"], "surface = 'hump'")
+    return ("```console\n$ adamviz batch examples/compare.toml --db outputs/results.db -q\n"
+            "$ adamviz results outputs/results.db --where \"surface = 'hump'\" --by optimizer\n"
+            + table.text() + "\n```")
+
+
 def tables() -> dict[str, str]:
-    from adamviz import arrows, outputs, results
+    from adamviz import arrows, database, outputs, results
     from adamviz.optimizers import registry
     from adamviz.render import looks, views
     from adamviz.studies import criteria, recipes
@@ -25,7 +43,8 @@ def tables() -> dict[str, str]:
             "outputs": outputs.markdown_table(), "criteria": criteria.markdown_table(),
             "summary": results.summary_markdown_table(), "styles": looks.markdown_table(),
             "overlays": arrows.markdown_table(), "recipe-keys": recipes.markdown_table(),
-            "figures": recipes.readme_section()}
+            "figures": recipes.readme_section(), "database": database.markdown_table(),
+            "results-example": results_example()}
 
 
 def updated(text: str) -> str:

@@ -109,7 +109,7 @@ outputs = ["contour", "summary"]
 name = "b"
 surface = "valley"
 optimizers = ["momentum"]
-sweep = { lr = [0.001, 0.01] }
+sweep = { momentum = [0.5, 0.9] }
 steps = 40
 tune = { param = "lr", grid = "1e-3:1e-1:5", criterion = "final-loss" }
 outputs = ["grid", "summary"]
@@ -124,7 +124,7 @@ def test_batch_runs_and_summarizes(tmp_path):
     assert not errors and len(rows) == 4
     summary = list(csv.DictReader(io.StringIO((tmp_path / "out" / "summary.csv").read_text())))
     assert [r["experiment"] for r in summary] == ["a", "a", "b", "b"]
-    assert summary[1]["lr"] == "0.1" and summary[2]["lr"] == "0.001"
+    assert summary[1]["lr"] == "0.1" and summary[2]["lr"] == "0.01"
     for key in ("start_x", "start_y", "end_x", "end_y", "final_loss", "reached", "distance",
                 "steps", "status"):
         assert summary[0][key] != "", key

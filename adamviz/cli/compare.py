@@ -18,6 +18,7 @@ from .options import (
     out_option,
     progress_bar,
     quiet_option,
+    refuse_unused,
     settings_from,
     start_option,
     steps_option,
@@ -128,6 +129,11 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     started = api.timestamp()
     surface_obj = api.load_surface(surface, surfaces_dir)
     swept = parse_params(params)
+    refuse_unused([
+        (("tune",), "lr" not in swept, "and --param lr=... contradict: the sweep sets each lr."),
+        (("tune_grid", "criterion"), bool(tune), "applies with --tune lr."),
+        (("seed",), bool(noise), "seeds the gradient noise; add --noise."),
+    ])
     check_panels(math.prod(len(v) for v in swept.values()))
     check_pixels(*sweep_size(*sweep_layout(list(swept.values()) or [[0]])), dpi or STILL_DPI)
     path = out or f"outputs/{surface_obj.name}-{opts.split(':')[0]}-sweep.png"
@@ -137,8 +143,8 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     if db:
         api.check_db(db)
     settings = settings_from(steps, None, noise, seed, tol)
-    (spec,), _ = tuned_specs(surface_obj, [opts], starts, settings,
-                        tune if "lr" not in swept else None, tune_grid, criterion, quiet)
+    (spec,), _ = tuned_specs(surface_obj, [opts], starts, settings, tune, tune_grid, criterion,
+                             quiet)
     result = api.sweep(surface_obj, spec, swept, starts or None, steps=steps, noise=noise,
                        seed=seed, tol=settings.tol)
     rows = result.summaries()

@@ -116,11 +116,7 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
     surface_obj = api.load_surface(surface, surfaces_dir)
     view_list = api.check_views(surface_obj, views)
     if not no_plot:
-        from ..core.limits import check_runs_drawn
-        from ..render.figure import check_size
-
-        check_size(len(view_list), dpi, animated=kind == "animation")
-        check_runs_drawn(len(opts or ("adam",)) * max(1, len(starts)))
+        _check_drawing(len(view_list), dpi, kind, len(opts or ("adam",)) * max(1, len(starts)))
     settings = settings_from(steps, None if tune else lr, noise, seed, tol, patience)
     specs, tunings = tuned_specs(surface_obj, opts or ("adam",), starts, settings, tune, tune_grid,
                             criterion, quiet)
@@ -138,14 +134,28 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
     if db is not None:
         api.record(db, result, command="run", paths=db_paths, started=started)
     if not quiet:
-        click.echo(result.table())
-        for path in written:
-            click.echo(f"wrote {path}")
-        if db is not None:
-            click.echo(f"recorded {len(result.runs)} run(s) in {db}")
-        for run in result.runs:
-            if run.status == "diverged":
-                click.echo(f"warning: {run.label} diverged at step {run.steps}", err=True)
+        _report(result, written, db)
+
+
+def _report(result, written, db) -> None:
+    """The table of runs, what was written, and the runs that diverged (on stderr)."""
+    click.echo(result.table())
+    for path in written:
+        click.echo(f"wrote {path}")
+    if db is not None:
+        click.echo(f"recorded {len(result.runs)} run(s) in {db}")
+    for run in result.runs:
+        if run.status == "diverged":
+            click.echo(f"warning: {run.label} diverged at step {run.steps}", err=True)
+
+
+def _check_drawing(views: int, dpi, kind: str, runs: int) -> None:
+    """The picture's size and the number of runs it draws, before any work."""
+    from ..core.limits import check_runs_drawn
+    from ..render.figure import check_size
+
+    check_size(views, dpi, animated=kind == "animation")
+    check_runs_drawn(runs)
 
 
 def _refuse_unused(kind, no_plot, views, title, overlays, tune, noise) -> None:

@@ -24,7 +24,7 @@ from ..surfaces import Surface
 from .basins import Basins, basins, check_grid, grid_starts
 from .criteria import CRITERIA, DEFAULT_GRID
 from .runs import Settings, config, load_surface, make_runs, resolve, starts_of
-from .tuning import log_grid, tune_specs
+from .tuning import check_tunable, log_grid, tune_specs
 
 EXPERIMENT_KEYS = {"name", "surface", "optimizers", "starts", "steps", "noise", "seed", "tol",
                    "patience", "sweep", "tune", "outputs"}
@@ -125,12 +125,20 @@ def _experiment(table, where, outputs, path_outputs, surfaces_dir, planar_output
                          f"for at most {MAX_PATH_RUNS} runs; this experiment has {runs:,} "
                          f"(use basins and summary for large grids).")
     tune = _tune(table.get("tune"), where)
+    if tune:
+        try:
+            check_tunable(specs)
+        except InputError as exc:
+            raise InputError(f"{where}.tune: {exc}") from None
     try:
         settings = Settings(steps=table.get("steps"), noise=table.get("noise", 0.0),
                             seed=table.get("seed", 0), tol=table.get("tol", 1e-6),
                             patience=table.get("patience"))
     except InputError as exc:
         raise InputError(f"{where}: {exc}") from None
+    if "seed" in table and not table.get("noise"):
+        raise InputError(f"{where}.seed: the seed draws the gradient noise; set noise too "
+                         f"(or drop seed).")
     return Experiment(name=name, surface=surface, specs=tuple(specs), starts=starts, grid=grid,
                       settings=settings, tune=tune, outputs=tuple(outs), sweep=sweep)
 

@@ -91,12 +91,23 @@ def _score(surface, out: engine.Outcome, criterion: str, steps: int) -> float:
     return float(np.mean(np.where(converged, out.steps, steps + 1)))
 
 
+def check_tunable(specs) -> None:
+    """Tuning picks every lr: a spec that sets its own would be overruled without a word, so
+    it is refused."""
+    for item in specs:
+        spec = spec_of(item)
+        if isinstance(spec, OptSpec) and "lr" in spec.hyperparams:
+            raise InputError(f"{spec} sets its own lr, and tuning picks every lr; drop one "
+                             f"(tuning compares optimizers fairly only if it picks all).")
+
+
 def tune_specs(surface, opts, starts, settings: Settings, grid_text: str = DEFAULT_GRID,
                criterion: str = "final-loss") -> tuple[list[OptSpec], dict[int, Tuning]]:
     """Each spec with its lr chosen fairly (the same grid, steps, starts, noise and criterion
     for all); and the tuning of each, by position."""
     grid = log_grid(grid_text)
     check_criterion(criterion)
+    check_tunable(optimizer_list(opts))
     specs, tunings = [], {}
     for i, item in enumerate(optimizer_list(opts)):
         spec = spec_of(item)
