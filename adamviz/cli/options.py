@@ -240,7 +240,8 @@ def tuned_specs(surface, opts, starts, settings, tune, grid, criterion, quiet):
 
 
 def quiet_option(func):
-    return click.option("--quiet", "-q", is_flag=True, help="Print nothing but errors.")(func)
+    return click.option("--quiet", "-q", is_flag=True,
+                        help="No progress or report; warnings and errors still go to stderr.")(func)
 
 
 @contextlib.contextmanager

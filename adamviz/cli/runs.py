@@ -133,17 +133,18 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
         written.append(api.export(result, export_path))
     if db is not None:
         api.record(db, result, command="run", paths=db_paths, started=started)
+    _report(result, written, db, quiet)
+
+
+def _report(result, written, db, quiet) -> None:
+    """The table of runs and what was written; the runs that diverged on stderr, even with
+    --quiet (what to act on)."""
     if not quiet:
-        _report(result, written, db)
-
-
-def _report(result, written, db) -> None:
-    """The table of runs, what was written, and the runs that diverged (on stderr)."""
-    click.echo(result.table())
-    for path in written:
-        click.echo(f"wrote {path}")
-    if db is not None:
-        click.echo(f"recorded {len(result.runs)} run(s) in {db}")
+        click.echo(result.table())
+        for path in written:
+            click.echo(f"wrote {path}")
+        if db is not None:
+            click.echo(f"recorded {len(result.runs)} run(s) in {db}")
     for run in result.runs:
         if run.status == "diverged":
             click.echo(f"warning: {run.label} diverged at step {run.steps}", err=True)
@@ -301,10 +302,12 @@ def figures(out, only, fmt, gif, dpi, list_only, style, font_scale, size, transp
         for fig in made:
             click.echo(f"{'ok    ' if fig.ok else 'FAILED'} {fig.recipe.name}: "
                        + ", ".join(str(p) for p in fig.files))
-            for check in fig.checks:
-                if not check.ok:
-                    click.echo(f"       claim does not hold: {check.statement}")
         click.echo(f"wrote {out}/index.md")
+    for fig in failed:  # what to act on: stderr, one line each, even with --quiet
+        for check in fig.checks:
+            if not check.ok:
+                click.echo(f"warning: {fig.recipe.name}: claim does not hold: "
+                           f"{check.statement}", err=True)
     if failed:
         raise RunError(f"{len(failed)} figure(s) do not show what their caption claims: "
                        + ", ".join(f.recipe.name for f in failed) + ".")
