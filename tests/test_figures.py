@@ -95,8 +95,8 @@ def test_a_copied_recipe_with_a_false_claim_fails_loudly(tmp_path):
     result = CliRunner().invoke(cli, ["figures", "-o", str(tmp_path / "o"), "--only", str(bad),
                                       "--dpi", "30"])
     assert result.exit_code == 1
-    assert "FAILED mine" in result.stdout
-    assert "warning: mine: claim does not hold: " in result.stderr  # where people look
+    assert "FAILED fig1-local-minimum" in result.stdout
+    assert "warning: fig1-local-minimum: claim does not hold: " in result.stderr
     assert "do not show what their caption claims" in result.stderr
 
 
