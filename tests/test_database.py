@@ -362,7 +362,7 @@ def test_results_csv_is_exact(filled, tmp_path):
     (["--where", "sqlite_master.sql like '%'"], "cannot read '.'"),
     (["--by", "optimizer", "--columns", "lr"], "use one or the other"),
     (["--by", "nonsense"], "--by: unknown column 'nonsense'"),
-    (["--csv", "-o", "x.json"], "--csv and --out 'x.json' disagree"),
+    (["--csv", "-o", "x.json"], "The format csv and --out 'x.json' disagree"),
     (["-o", "x.xlsx"], "Unknown format '.xlsx'"),
     (["--history"], "--history applies to runs"),
 ])
@@ -415,3 +415,12 @@ def test_a_batch_file_refuses_what_would_be_ignored(tmp_path):
         path.write_text(f'[[experiment]]\nname = "a"\nsurface = "hump"\n{body}')
         with pytest.raises(InputError, match=message):
             outputs.load_batch(path)
+
+
+def test_trace_picks_its_format_by_the_suffix_as_savefig_does(tmp_path):
+    runner = CliRunner()
+    assert runner.invoke(cli, ["trace", "--example", "lecture", "-o",
+                               str(tmp_path / "t.csv")]).exit_code == 0
+    assert (tmp_path / "t.csv").read_text().startswith("t,x,g,m,v,")
+    bad = runner.invoke(cli, ["trace", "--format", "latex", "-o", str(tmp_path / "t.md")])
+    assert bad.exit_code == 2 and "disagree" in bad.stderr and not (tmp_path / "t.md").exists()

@@ -168,6 +168,25 @@ def refuse_unused(rules) -> None:
             raise click.UsageError(f"{flags[typed[0]]} {why}")
 
 
+def pick_format(flag: str | None, out: str | None, suffixes: dict[str, str],
+                default: str) -> str:
+    """The output format, as savefig picks it: the flag's, else the suffix of the --out file,
+    else ``default``. A flag and a suffix that disagree are refused; an unknown suffix too."""
+    if out is None:
+        return flag or default
+    from pathlib import Path
+
+    suffix = Path(out).suffix.lower()
+    if suffix not in suffixes:
+        raise InputError(f"Unknown format {suffix or '(none)'!r} for --out {out!r}; use "
+                         f"{', '.join(suffixes)}.")
+    if flag and flag != suffixes[suffix]:
+        fit = [k for k, v in suffixes.items() if v == flag]
+        raise InputError(f"The format {flag} and --out {out!r} disagree; the suffix picks the "
+                         f"format, so drop the format flag or name a {fit[0]} file.")
+    return suffixes[suffix]
+
+
 def dpi_option(func):
     return click.option("--dpi", type=click.IntRange(min=10, max=1200),
                         help="Resolution of raster output (default 120 for pictures, 100 for "

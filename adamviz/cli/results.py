@@ -7,7 +7,7 @@ import click
 
 from ..core.errors import InputError
 from .group import cli
-from .options import library_errors, out_option
+from .options import library_errors, out_option, pick_format
 
 FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".txt": "text"}
 
@@ -31,23 +31,6 @@ def _columns(text: str | None) -> list[str] | None:
     if not names:
         raise InputError(f"No column named in {text!r}; e.g. optimizer,surface.")
     return names
-
-
-def _format(flag: str | None, out: str | None) -> str:
-    """The output format: the flag's, else the suffix of --out's file, else a text table; a
-    flag and a suffix that disagree are refused."""
-    if out is None:
-        return flag or "text"
-    from pathlib import Path
-
-    suffix = Path(out).suffix.lower()
-    if suffix not in FORMATS:
-        raise InputError(f"Unknown format {suffix or '(none)'!r} for --out {out!r}; use "
-                         f"{', '.join(FORMATS)}.")
-    if flag and flag != FORMATS[suffix]:
-        raise InputError(f"--{flag} and --out {out!r} disagree; the suffix picks the format, "
-                         f"so drop --{flag} or name a {flag} file.")
-    return FORMATS[suffix]
 
 
 @cli.command(cls=_ColumnsHelp)
@@ -87,7 +70,7 @@ def results(db, where, by, list_runs, columns, history, limit, fmt, out):
     from ..core.io import check_writable, write_text_atomic
     from ..database import Database
 
-    fmt = _format(fmt, out)
+    fmt = pick_format(fmt, out, FORMATS, "text")
     if by is not None and (columns is not None or list_runs):
         raise InputError("--by lists groups; --columns and --runs list runs: use one or the "
                          "other.")

@@ -17,6 +17,7 @@ from .options import (
     noise_options,
     opt_option,
     out_option,
+    pick_format,
     progress_bar,
     quiet_option,
     refuse_unused,
@@ -216,8 +217,9 @@ def _draw(result, path, kind, views, quiet, drawing, timing, transparent) -> str
 @click.option("--lr", type=float, help="Learning rate (unless the --opt spec sets one).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown",
                                                     "latex"]),
-              default="table", show_default=True, help="How to print the steps.")
-@out_option(help="Write to a file instead.")
+              help="How to print the steps (default table, or what -o's suffix says).")
+@out_option(help="Write to a file instead; its suffix (.txt, .csv, .json, .md, .tex) picks "
+                 "the format.")
 @library_errors
 def trace(example, surface, surfaces_dir, opts, starts, steps, lr, fmt, out):
     """Print every quantity of an optimizer's update, step by step: t, parameters, g, m, v, m̂,
@@ -228,9 +230,11 @@ def trace(example, surface, surfaces_dir, opts, starts, steps, lr, fmt, out):
       adamviz trace --example lecture
       adamviz trace --example lecture --opt adam:bias_correction=false --steps 1
       adamviz trace --surface hump --opt adam:lr=0.1 --start -2,1 --steps 5 --format markdown
-      adamviz trace --surface valley --opt rmsprop --format latex -o rmsprop.tex
+      adamviz trace --surface valley --opt rmsprop -o rmsprop.tex
     """
+    from ..core.io import check_writable
     from ..studies import trace as tracing
+
 
     if example:
         # The example sets the surface; --opt, --start, --steps and --lr change it.
@@ -244,13 +248,16 @@ def trace(example, surface, surfaces_dir, opts, starts, steps, lr, fmt, out):
                                 lr=lr if "lr" in typed else None)
     else:
         table = tracing.trace(surface, opts, starts, steps, lr, surfaces_dir)
+    if out:
+        check_writable(out)  # after reading: it may be an input of this very command
+    fmt = pick_format(fmt, out, {".txt": "table", ".csv": "csv", ".json": "json",
+                                 ".md": "markdown", ".tex": "latex"}, "table")
     text = tracing.render(table, fmt)
     if table.ending():
         click.echo(f"note: {table.ending()}.", err=True)
     if out:
-        from ..core.io import check_writable, write_text_atomic
+        from ..core.io import write_text_atomic
 
-        check_writable(out)
         write_text_atomic(out, text)
         click.echo(f"wrote {out}")
     else:
