@@ -64,6 +64,8 @@ def summary_sql_columns() -> dict[str, str]:
     return out
 
 
+SUMMARY_COLUMNS = tuple(summary_sql_columns())
+
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS experiments (
@@ -216,7 +218,7 @@ class Database:
         one transaction; its id."""
         summaries = list(summaries)
         hyper = list(dict.fromkeys(k for s in summaries for k in s.hyperparams))
-        fixed = set(RUN_EXTRA) | set(summary_sql_columns())
+        fixed = set(RUN_EXTRA) | set(SUMMARY_COLUMNS)
         for key in hyper:
             if not _NAME.fullmatch(key) or key in fixed:
                 raise InputError(f"The hyperparameter {key!r} cannot be a column of the "
@@ -237,9 +239,10 @@ class Database:
                  canonical(experiment.config)))
             exp_id = cursor.lastrowid
             first = (self.conn.execute("SELECT max(id) FROM runs").fetchone()[0] or 0) + 1
-            names = [*RUN_EXTRA, *summary_sql_columns(), *hyper]
-            rows = [_row(first + i, exp_id, i, experiment.config_hash, finished, s, hyper)
-                    for i, s in enumerate(summaries)]
+            names = [*RUN_EXTRA, *SUMMARY_COLUMNS, *hyper]
+            head = (exp_id, experiment.config_hash, __version__, finished)
+            as_json: dict[int, str] = {}  # the runs of one optimizer share one dict
+            rows = [_row(first + i, i, head, s, hyper, as_json) for i, s in enumerate(summaries)]
             self.conn.executemany(
                 f"INSERT INTO runs ({', '.join(f'{chr(34)}{n}{chr(34)}' for n in names)}) "
                 f"VALUES ({', '.join('?' * len(names))})", rows)
@@ -269,16 +272,16 @@ class Database:
         return [summary_of(dict(r)) for r in rows]
 
 
-def _row(run_id, exp_id, position, hash_, when, summary: Summary, hyper) -> tuple:
+def _row(run_id, position, head, summary: Summary, hyper, as_json) -> tuple:
+    exp_id, hash_, version, when = head
     record = summary.record()
-    values = [run_id, exp_id, position, hash_, __version__, when]
-    for name in summary_sql_columns():
-        value = record.get(name)
-        if name == "hyperparams":
-            value = json.dumps(summary.hyperparams)
-        values.append(value)
-    values += [summary.hyperparams.get(k) for k in hyper]
-    return tuple(values)
+    key = id(summary.hyperparams)
+    if key not in as_json:
+        as_json[key] = json.dumps(summary.hyperparams)
+    record["hyperparams"] = as_json[key]
+    return (run_id, exp_id, position, hash_, version, when,
+            *(record.get(name) for name in SUMMARY_COLUMNS),
+            *(summary.hyperparams.get(k) for k in hyper))
 
 
 def _path_rows(first_id, paths):
@@ -295,7 +298,7 @@ def _number(value) -> float:
 
 def summary_of(row: dict) -> Summary:
     """A runs-table row as the ``Summary`` it was written from."""
-    record = {k: row[k] for k in summary_sql_columns()}
+    record = {k: row[k] for k in SUMMARY_COLUMNS}
     dims = [a for a in "xy" if record[f"start_{a}"] is not None]  # a start is never NaN
     for name in ("start", "end"):
         for axis in "xy":
