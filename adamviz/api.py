@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .render import inline as _inline  # noqa: F401  (how a Result shows in a notebook)
 from .render.views import parse_views
 from .results import Result
 from .studies import basins as _basins
@@ -80,24 +81,16 @@ def default_output(result: Result, folder="outputs", suffix: str = ".png") -> Pa
 
 def plot(result: Result, ax=None, view: str = "contour", title: str | None = None,
          legend: bool = True):
-    """Draw one view of ``result`` at its last step on ``ax`` (a new figure if None).
-
-    Returns the panel, whose attributes hold the artists (e.g. ``panel.lines``).
-    """
-    from .render.figure import make_panel, new_figure, run_labels
-    from .render.panels import legend_handles
-    from .render.style import literal_legend
-    from .render.views import VIEWS
+    """Draw one view of ``result`` at its last step, the way matplotlib's own functions do:
+    on ``ax`` when given (returned), else on a new Figure (returned, shown inline in a
+    notebook). rcParams and style contexts apply; the legend sits above the Axes. A figure of
+    subplots without a layout engine gets constrained layout, so colour bars and legends do
+    not run into the next panel."""
+    from .render.inline import draw
 
     (view,) = check_views(result, [view])
-    if ax is None:
-        ax = new_figure().add_subplot(projection="3d" if VIEWS[view].axes == "3d" else None)
-    panel = make_panel(view, ax, result, title=title)
-    panel.show([run.steps for run in result.runs])
-    if legend:
-        handles = legend_handles(result, run_labels(result), minima=VIEWS[view].shows_minima)
-        panel.legend = literal_legend(ax.legend(handles=handles, fontsize=9, framealpha=0.9))
-    return panel
+    _, fig = draw(result, ax, view, title=title, legend=legend)
+    return fig if ax is None else ax
 
 
 def save_plot(result: Result, path, views=("contour",), dpi: int | None = None,
@@ -119,25 +112,36 @@ def save_plot(result: Result, path, views=("contour",), dpi: int | None = None,
                       overlays=parse_overlays(overlays), overlay_at=parse_steps(overlay_at))
 
 
-def animate(result: Result, path, views=("contour",), fps: float = 20, frames: int = 200,
+def animate(result: Result, path=None, views=("contour",), fps: float = 20, frames: int = 200,
             hold: float = 1.0, loop: bool = True, title: str | None = None,
             dpi: int | None = None,
             elev: float = 35.0, azim: float = -60.0, progress=None, math: bool = False,
             style: str = "paper", font_scale: float = 1.0, size=None, overlays=(),
             overlay_at=None):
-    """Animate every run of ``result`` into ``path`` (.gif, or .mp4 with the video extra).
+    """Animate every run of ``result`` into ``path`` (.gif, or .mp4 with the video extra);
+    without a path, into a GIF in memory for a notebook.
 
-    Returns an ``AnimationInfo`` (frames, the fps it really plays at, size).
+    Returns an ``Animation`` (frames, the fps it really plays at, size), which plays inline in
+    a notebook.
     """
     from .arrows import parse_overlays, parse_steps
     from .render.animate import render
     from .render.looks import parse_size
 
-    return render(result, path, check_views(result, views), fps=fps, max_frames=frames,
-                  hold=hold, loop=loop, title=title, progress=progress, dpi=dpi, elev=elev,
-                  azim=azim, math=math, style=style, font_scale=font_scale,
-                  size=parse_size(size), overlays=parse_overlays(overlays),
-                  overlay_at=parse_steps(overlay_at))
+    options = dict(fps=fps, max_frames=frames, hold=hold, loop=loop, title=title,
+                   progress=progress, dpi=dpi, elev=elev, azim=azim, math=math, style=style,
+                   font_scale=font_scale, size=parse_size(size),
+                   overlays=parse_overlays(overlays), overlay_at=parse_steps(overlay_at))
+    views = check_views(result, views)
+    if path is not None:
+        return render(result, path, views, **options)
+    import tempfile
+
+    from .render.animate import InMemory
+
+    with tempfile.TemporaryDirectory() as folder:
+        made = render(result, Path(folder) / "animation.gif", views, **options)
+        return InMemory.of(made)
 
 
 def export(result: Result, path) -> Path:

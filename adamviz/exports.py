@@ -12,12 +12,11 @@ from __future__ import annotations
 import csv
 import io
 import json
-import math
 from pathlib import Path
 
 from .core.errors import InputError
 from .core.io import write_text_atomic
-from .results import Summary, summary_columns, warnings
+from .results import Summary, json_number, summary_columns, warnings
 
 FORMATS = (".csv", ".json")
 
@@ -41,12 +40,6 @@ def number(value) -> str:
     return str(value)
 
 
-def _finite(value) -> float | None:
-    """JSON has no NaN or infinity: those become null."""
-    value = float(value)
-    return value if math.isfinite(value) else None
-
-
 def trajectories_csv(result) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -59,41 +52,11 @@ def trajectories_csv(result) -> str:
     return buffer.getvalue()
 
 
-def to_dict(result) -> dict:
-    surface = result.surface
-    return {
-        "surface": {
-            "name": surface.name,
-            "expression": surface.expr,
-            "box": {"x": list(surface.xlim), "y": list(surface.ylim) if surface.ylim else None},
-            "minima": [{"at": list(m.point), "kind": m.kind} for m in surface.minima],
-        },
-        "settings": dict(result.settings),
-        "runs": [
-            {
-                "run": run.index,
-                "optimizer": run.optimizer,
-                "label": run.label,
-                "hyperparameters": dict(run.hyperparams),
-                "start": list(map(float, run.points[0])),
-                "end": list(map(float, run.points[-1])),
-                "status": run.status,
-                "steps": run.steps,
-                "best_step": run.best_step,
-                "final_loss": _finite(run.losses[-1]),
-                "points": [[float(c) for c in p] for p in run.points],
-                "losses": [_finite(v) for v in run.losses],
-            }
-            for run in result.runs
-        ],
-    }
-
-
 def write(result, path) -> Path:
     """Write ``result``'s trajectories as CSV or JSON, chosen by the suffix of ``path``."""
     suffix = check_format(path)
     text = trajectories_csv(result) if suffix == ".csv" else \
-        json.dumps(to_dict(result), indent=1) + "\n"
+        json.dumps(result.to_dict(), indent=1) + "\n"
     write_text_atomic(path, text)
     return Path(path)
 
@@ -113,7 +76,7 @@ def summary_json(summaries: list[Summary]) -> str:
     rows = []
     for s in summaries:
         record = s.record()
-        rows.append({k: _finite(v) if isinstance(v, float) else v for k, v in record.items()})
+        rows.append({k: json_number(v) if isinstance(v, float) else v for k, v in record.items()})
     return json.dumps(rows, indent=1) + "\n"
 
 

@@ -42,6 +42,11 @@ class Run:
     def start(self) -> np.ndarray:
         return self.points[0]
 
+    def __repr__(self) -> str:
+        end = ", ".join(f"{float(v):.4g}" for v in self.end)
+        return (f"Run({self.index}, {self.label!r}: {self.status} after {self.steps} steps, "
+                f"end ({end}), loss {self.final_loss:.6g})")
+
     @property
     def end(self) -> np.ndarray:
         return self.points[-1]
@@ -57,6 +62,17 @@ class Run:
 
 def step_lengths(points: np.ndarray) -> np.ndarray:
     return np.linalg.norm(np.diff(points, axis=0), axis=1)
+
+
+# How a result shows itself in a notebook. Drawing lives in a layer above this one, so the
+# renderer fills this in when it is imported (``render.inline``, which the api imports).
+DISPLAY: dict = {}
+
+
+def json_number(value) -> float | None:
+    """JSON has no NaN or infinity: those become None."""
+    value = float(value)
+    return value if math.isfinite(value) else None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -86,8 +102,75 @@ class Result:
         """Every run's (points, losses), in order."""
         return [(run.points, run.losses) for run in self.runs]
 
+    def to_dict(self) -> dict:
+        """Plain data (JSON-ready: NaN and infinity as None): the surface (name, expression,
+        box, minima), the settings, and per run its optimizer, every hyperparameter, start,
+        end, status, steps, points and losses."""
+        surface = self.surface
+        return {
+            "surface": {
+                "name": surface.name, "expression": surface.expr,
+                "box": {"x": list(surface.xlim),
+                        "y": list(surface.ylim) if surface.ylim else None},
+                "minima": [{"at": list(m.point), "kind": m.kind} for m in surface.minima],
+            },
+            "settings": dict(self.settings),
+            "runs": [{
+                "run": run.index, "optimizer": run.optimizer, "label": run.label,
+                "hyperparameters": dict(run.hyperparams),
+                "start": list(map(float, run.points[0])), "end": list(map(float, run.points[-1])),
+                "status": run.status, "steps": run.steps, "best_step": run.best_step,
+                "final_loss": json_number(run.losses[-1]),
+                "points": [[float(c) for c in p] for p in run.points],
+                "losses": [json_number(v) for v in run.losses],
+            } for run in self.runs],
+        }
+
+    def to_frame(self, summary: bool = False):
+        """A pandas DataFrame: a row per run per step (``run, optimizer, label, step, x, y,
+        loss``), or with ``summary`` a row per run with the summary's columns. Needs pandas
+        (``pip install pandas``), imported only here."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ModuleNotFoundError("Result.to_frame needs pandas, which is not installed: "
+                                      "pip install pandas (or adamviz[frames]).") from None
+        if summary:
+            return pd.DataFrame([s.record() for s in self.summaries()])
+        columns: dict[str, list] = {"run": [], "optimizer": [], "label": [], "step": [],
+                                    "x": [], "y": [], "loss": []}
+        for run in self.runs:
+            n = len(run.points)
+            columns["run"] += [run.index] * n
+            columns["optimizer"] += [run.optimizer] * n
+            columns["label"] += [run.label] * n
+            columns["step"] += range(n)
+            columns["x"] += run.points[:, 0].tolist()
+            columns["y"] += (run.points[:, 1].tolist() if run.points.shape[1] > 1
+                             else [math.nan] * n)
+            columns["loss"] += run.losses.tolist()
+        return pd.DataFrame(columns)
+
+    def __repr__(self) -> str:
+        """Short: the surface and how each run ended (``table()`` has the rest)."""
+        ends = "; ".join(f"{r.label}: {r.status} after {r.steps} steps" for r in self.runs[:4])
+        more = f"; and {len(self.runs) - 4} more" if len(self.runs) > 4 else ""
+        return f"Result({self.surface.name}, {len(self.runs)} runs: {ends}{more})"
+
+    def _repr_html_(self) -> str | None:
+        show = DISPLAY.get("html")
+        return show(self) if show else None
+
+    def _repr_png_(self) -> bytes | None:
+        show = DISPLAY.get("png")
+        return show(self) if show else None
+
     def table(self) -> str:
         """A plain-text table: label, start, end, final loss, steps, status, nearest minimum."""
+        return format_table(*self.table_rows())
+
+    def table_rows(self) -> tuple[list[str], list[list[str]]]:
+        """The table's header and rows of text, for any rendering of it."""
         header = ["#", "label", "start", "end", "final loss", "steps", "status", "nearest minimum"]
         rows = []
         for run in self.runs:
@@ -95,7 +178,7 @@ class Result:
             near = "-" if m is None else f"{m.kind} {point_text(m.point)} at {dist:.3g}"
             rows.append([str(run.index), run.label, point_text(run.start), point_text(run.end),
                          f"{run.final_loss:.6g}", str(run.steps), run.status, near])
-        return format_table(header, rows)
+        return header, rows
 
 
 def nearest_minimum(surface: Surface, point) -> tuple[Minimum | None, float]:

@@ -12,10 +12,17 @@ from adamviz import api
 from adamviz.render import grid, style
 
 
+def panel_of(result, ax=None, view="contour"):
+    """The panel api.plot draws, to look at its artists."""
+    from adamviz.render.inline import draw
+
+    return draw(result, ax, view)[0]
+
+
 @pytest.fixture(scope="module")
 def drawn():
     result = api.run("hump", ["sgd", "momentum", "adam"])
-    return result, api.plot(result)
+    return result, panel_of(result)
 
 
 def test_lines_are_the_trajectories(drawn):
@@ -44,8 +51,8 @@ def test_start_green_ends_in_each_runs_colour_at_the_right_places(drawn):
 def test_legend_names_runs_start_end_and_minima(drawn):
     _, panel = drawn
     labels = [t.get_text() for t in panel.legend.get_texts()]
-    assert labels == ["sgd (lr=0.01)", "momentum (lr=0.01)", "adam (lr=0.3)", "start",
-                      "end (in the run's colour)", "global minimum", "local minimum"]
+    assert labels == ["sgd (lr=0.01)", "momentum (lr=0.01)", "adam (lr=0.3)", "start, end",
+                      "global, local minimum"]  # markers two to an entry, to stay small
 
 
 def test_minima_are_marked_by_kind(drawn):
@@ -71,7 +78,7 @@ def test_view_grows_to_include_runs_leaving_the_box_but_not_forever():
 
 def test_diverged_runs_say_so_in_the_legend():
     result = api.run("bowl", ["sgd:lr=1", "adam"])
-    labels = [t.get_text() for t in api.plot(result).legend.get_texts()]
+    labels = [t.get_text() for t in panel_of(result).legend.get_texts()]
     assert labels[:2] == ["sgd (lr=1) — diverged", "adam (lr=0.1)"]
 
 
@@ -87,10 +94,10 @@ def test_levels_are_log_spaced_where_the_loss_spans_decades():
 
 
 def test_markers_on_short_runs_only():
-    short = api.plot(api.run("hump", ["adam"], steps=20))
+    short = panel_of(api.run("hump", ["adam"], steps=20))
     path = short.lines.get_segments()[0]
     np.testing.assert_array_equal(short.dots.get_offsets(), path)
-    long = api.plot(api.run("hump", ["adam"], steps=300, tol=None))
+    long = panel_of(api.run("hump", ["adam"], steps=300, tol=None))
     assert long.dots is None
 
 
@@ -139,7 +146,7 @@ def test_twelve_runs_stay_apart_with_any_colour_vision(vision):
 
 def test_run_lines_have_a_halo_and_ends_take_the_runs_colour():
     result = api.run("hump", ["sgd", "adam", "momentum"], steps=40)
-    panel = api.plot(result)
+    panel = panel_of(result)
     assert len(panel.lines.get_path_effects()) == 2  # the dark edge, then the line
     faces = panel.end.get_facecolors()
     assert [matplotlib.colors.to_hex(f) for f in faces] == [style.run_color(i).lower()
@@ -199,3 +206,34 @@ def test_a_still_is_laid_out_once_and_drawn_once(tmp_path, monkeypatch):
         draws.clear()
         api.save_plot(result, tmp_path / f"a.{suffix}", ["contour", "loss"])
         assert len(draws) == 1, suffix
+
+
+def test_plot_returns_the_figure_or_the_axes_like_matplotlib():
+    import matplotlib.figure
+
+    result = api.run("hump", ["sgd", "adam"], steps=30)
+    fig = api.plot(result)
+    assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) == 2  # and a colour bar
+    ax = matplotlib.figure.Figure().subplots()
+    assert api.plot(result, ax=ax, view="loss") is ax
+    legend = ax.get_legend()
+    # above the Axes, never over the paths
+    fig = ax.figure
+    fig.canvas.draw()
+    box = legend.get_window_extent().transformed(fig.dpi_scale_trans.inverted())
+    axes_box = ax.get_window_extent().transformed(fig.dpi_scale_trans.inverted())
+    assert box.y0 >= axes_box.y1 - 1e-6
+
+
+def test_plot_follows_a_style_context():
+    import matplotlib.colors
+    import matplotlib.pyplot as plt
+
+    result = api.run("hump", ["sgd", "adam"], steps=30)
+    with plt.style.context("dark_background"):
+        fig, ax = plt.subplots()
+        panel = panel_of(result, ax)
+        # the minima are drawn in light ink on a dark background, so they stay visible
+        edge = matplotlib.colors.to_rgb(panel.minima[0].get_edgecolors()[0])
+        assert sum(edge) > 2.4
+    plt.close(fig)

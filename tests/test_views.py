@@ -10,13 +10,20 @@ from adamviz.render.viewdata import side_view
 from adamviz.render.views import VIEWS, parse_views
 
 
+def panel_of(result, ax=None, view="contour"):
+    """The panel api.plot draws, to look at its artists."""
+    from adamviz.render.inline import draw
+
+    return draw(result, ax, view)[0]
+
+
 @pytest.fixture(scope="module")
 def hump():
     return api.run("hump", ["sgd", "momentum", "adam"])
 
 
 def test_loss_view_draws_loss_minus_the_optimum(hump):
-    panel = api.plot(hump, view="loss")
+    panel = panel_of(hump, view="loss")
     f_star = panel.offset  # the global minimum's loss
     assert f_star == pytest.approx(-0.40954429520014574, abs=1e-15)
     for line, run in zip(panel.lines, hump.runs, strict=True):
@@ -29,14 +36,14 @@ def test_loss_view_marks_early_stopping_and_divergence():
     result = api.run("bowl", ["sgd:lr=1", "adam:lr=0.05"], noise=2.0, patience=15, steps=300)
     diverged, stopped = result.runs
     assert (diverged.status, stopped.status) == ("diverged", "stopped early")
-    panel = api.plot(result, view="loss")
+    panel = panel_of(result, view="loss")
     best = panel.best.get_offsets()
     assert best[0][0] == stopped.best_step
     assert panel.diverged.get_offsets()[0][0] == diverged.steps
 
 
 def test_steps_view_draws_step_lengths_and_adams_effective_lr(hump):
-    panel = api.plot(hump, view="steps")
+    panel = panel_of(hump, view="steps")
     sgd, _, adam = hump.runs
     np.testing.assert_allclose(panel.length_lines[2].get_ydata(),
                                np.linalg.norm(np.diff(adam.points, axis=0), axis=1))
@@ -48,7 +55,7 @@ def test_steps_view_draws_step_lengths_and_adams_effective_lr(hump):
 
 
 def test_profile_is_the_valley_floor_and_the_balls_lie_on_or_above_it(hump):
-    panel = api.plot(hump, view="profile")
+    panel = panel_of(hump, view="profile")
     xs, floor = panel.curve.get_data()
     np.testing.assert_allclose(floor, (xs**2 - 1) ** 2 - 0.4 * xs, atol=1e-3)  # min over y
     for run in hump.runs:
@@ -67,7 +74,7 @@ def test_side_view_of_a_curve_is_the_curve():
 
 def test_3d_view_lifts_each_path_onto_the_surface(hump):
     ax = Figure().add_subplot(projection="3d")
-    panel = api.plot(hump, ax=ax, view="3d")
+    panel = panel_of(hump, ax=ax, view="3d")
     for line, run, z in zip(panel.lines, hump.runs, panel.z, strict=True):
         xs, ys, zs = line.get_data_3d()
         np.testing.assert_array_equal(xs, run.points[:, 0])

@@ -8,6 +8,7 @@ neither time nor memory grows with the size of the background.
 
 from __future__ import annotations
 
+import base64
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,9 +27,12 @@ FORMATS = (".gif", ".mp4")
 MAX_FPS_MP4 = 240
 
 
-@dataclass(frozen=True, kw_only=True)
-class AnimationInfo:
-    path: Path
+@dataclass(frozen=True)
+class Animation:
+    """An animation written to ``path``: how many frames, the rate it really plays at, its
+    size; in a notebook it plays inline."""
+
+    path: Path | None  # None: kept in memory (``InMemory``)
     frames: int
     fps: float  # the rate it really plays at
     requested_fps: float
@@ -41,6 +45,46 @@ class AnimationInfo:
             rate += (f" (GIF delays are whole centiseconds: {self.requested_fps:g} fps plays as "
                      f"{self.fps:.3g} fps)")
         return f"{self.frames} frames, {self.width}x{self.height}, {rate}"
+
+    @property
+    def data(self) -> bytes:
+        return Path(self.path).read_bytes()
+
+    def _repr_html_(self) -> str:
+        if self.path is not None and Path(self.path).suffix.lower() == ".mp4":
+            encoded = base64.b64encode(self.data).decode()
+            return (f'<video controls loop autoplay muted width="{self.width}">'
+                    f'<source src="data:video/mp4;base64,{encoded}" type="video/mp4"></video>')
+        from .inline import img_tag
+
+        return img_tag(self.data, "image/gif", f"animation, {self.describe()}")
+
+    def __repr__(self) -> str:
+        return f"Animation({str(self.path)!r}: {self.describe()})"
+
+
+@dataclass(frozen=True)
+class InMemory(Animation):
+    """An animation kept in memory (made without a path): its bytes instead of a file."""
+
+    content: bytes = b""
+
+    @classmethod
+    def of(cls, made: Animation) -> InMemory:
+        return cls(**{**made.__dict__, "path": None, "content": Path(made.path).read_bytes()})
+
+    @property
+    def data(self) -> bytes:
+        return self.content
+
+    def save(self, path) -> Path:
+        """Write the GIF to ``path``, atomically."""
+        with atomic_open(path, "wb") as handle:
+            handle.write(self.content)
+        return Path(path)
+
+    def __repr__(self) -> str:
+        return f"Animation(in memory: {self.describe()}, {len(self.content):,} bytes)"
 
 
 def check_settings(path, fps: float, max_frames: int, hold: float) -> str:
@@ -145,7 +189,7 @@ class StepCounter:
 
 
 def render(result, path, views=("contour",), style="paper", font_scale=1.0, size=None,
-           **kwargs) -> AnimationInfo:
+           **kwargs) -> Animation:
     """Animate every run of ``result`` in one picture and write it to ``path`` (.gif or .mp4).
 
     ``max_frames`` caps the frames (evenly spread over the steps, the last always shown);
@@ -162,7 +206,7 @@ def render(result, path, views=("contour",), style="paper", font_scale=1.0, size
 
 
 def _render(result, path, views, fps: float = 20, max_frames: int = 200, hold: float = 1.0,
-            loop: bool = True, title=None, progress=None, **kwargs) -> AnimationInfo:
+            loop: bool = True, title=None, progress=None, **kwargs) -> Animation:
     fmt = check_settings(path, fps, max_frames, hold)
     animator = Animator(result, views, title=title, **kwargs)
     steps = frame_steps(animator.total, max_frames)
@@ -199,5 +243,5 @@ def _render(result, path, views, fps: float = 20, max_frames: int = 200, hold: f
                         progress(i + 1, len(steps))
             finally:
                 writer.close()
-    return AnimationInfo(path=Path(path), frames=len(steps), fps=real_fps, requested_fps=fps,
+    return Animation(path=Path(path), frames=len(steps), fps=real_fps, requested_fps=fps,
                          width=width, height=height)

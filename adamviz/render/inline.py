@@ -1,0 +1,121 @@
+"""Drawing for notebooks and scripts that hold their own figures: one view on a user's Axes (or
+a new figure), and a result as PNG bytes and HTML for its rich display.
+
+matplotlib's habits hold: a user's Axes is drawn on as it is, rcParams and style contexts are
+respected (the colours of ink and halos follow the Axes' background), and what is drawn is
+returned. The legend sits above the Axes, never over the paths.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import weakref
+
+from matplotlib import rcParams
+
+from ..results import DISPLAY
+from .figure import make_panel, new_figure, run_labels
+from .panels import legend_handles
+from .style import literal_legend
+from .views import VIEWS
+
+INLINE_DPI = 100  # a notebook's pictures: sharp on screen, small in the .ipynb
+
+
+def draw(result, ax=None, view: str = "contour", title: str | None = None,
+         legend: bool = True):
+    """Draw ``view`` of ``result`` at its last step on ``ax`` (a new figure without one):
+    (the panel, the Figure it is in)."""
+    if ax is None:
+        fig = new_figure(*_size(view))
+        ax = fig.add_subplot(projection="3d" if VIEWS[view].axes == "3d" else None)
+    fig = ax.figure
+    if fig.get_layout_engine() is None and all(a.get_subplotspec() is not None
+                                               for a in fig.axes):
+        # Colour bars, twin axes and the legend above need room that only a layout engine
+        # makes; on a figure of subplots that has none, matplotlib's constrained layout.
+        fig.set_layout_engine("constrained")
+    panel = make_panel(view, ax, result, title=title)
+    panel.show([run.steps for run in result.runs])
+    if legend:
+        panel.legend = _legend(ax, result, view)
+    return panel, fig
+
+
+def _legend(ax, result, view: str):
+    """Above the Axes, small: a row per run, then the markers two to an entry (start and end;
+    the minima), in two columns when the Axes is wide enough for them."""
+    from matplotlib.legend_handler import HandlerTuple
+
+    handles = legend_handles(result, run_labels(result), minima=VIEWS[view].shows_minima)
+    n = len(result.runs)
+    runs, marks = handles[:n], handles[n:]
+    groups = [marks[i:i + 2] for i in range(0, len(marks), 2)]
+    handles = runs + [tuple(g) for g in groups]
+    labels = [h.get_label() for h in runs] + [_group_label(g) for g in groups]
+    wide = ax.get_position().width * ax.figure.get_figwidth() >= 3.5  # inches
+    return literal_legend(ax.legend(
+        handles, labels, handler_map={tuple: HandlerTuple(ndivide=None, pad=0.6)},
+        loc="lower left", bbox_to_anchor=(0, 1.02), borderaxespad=0,
+        ncols=2 if wide and len(handles) > 3 else 1, fontsize="small", frameon=False))
+
+
+def _group_label(group) -> str:
+    labels = [h.get_label().replace(" (in the run's colour)", "") for h in group]
+    if all(label.endswith(" minimum") for label in labels) and len(labels) > 1:
+        return ", ".join(label.removesuffix(" minimum") for label in labels) + " minimum"
+    return ", ".join(labels)
+
+
+def _size(view: str) -> tuple[float, float]:
+    """A new figure's size in inches: matplotlib's default, taller for stacked views."""
+    width, height = rcParams["figure.figsize"]
+    return (width, height * 1.3) if VIEWS[view].axes == "stacked" else (width, height)
+
+
+def png(result, views=("contour",), dpi: int = INLINE_DPI) -> bytes:
+    """``result`` drawn (one panel per view) as PNG bytes."""
+    from .figure import save_still
+
+    buffer = io.BytesIO()
+    save_still(result, buffer, list(views), dpi=dpi, fmt="png")
+    return buffer.getvalue()
+
+
+def html_table(header, rows) -> str:
+    """An HTML table of text cells, every cell escaped."""
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in row) + "</tr>"
+                   for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def img_tag(data: bytes, mime: str, alt: str) -> str:
+    return (f'<img src="data:{mime};base64,{base64.b64encode(data).decode()}" '
+            f'alt="{html.escape(alt)}">')
+
+
+DISPLAY_VIEWS = ("contour", "loss")
+_shown: dict[int, tuple] = {}  # id -> (weak reference, PNG): one drawing per result shown
+
+
+def result_png(result) -> bytes:
+    """A result's picture for its rich display, drawn once however often it is shown."""
+    key = id(result)
+    ref, data = _shown.get(key, (None, None))
+    if ref is None or ref() is not result:
+        data = png(result, DISPLAY_VIEWS)
+        _shown[key] = (weakref.ref(result, lambda _, k=key: _shown.pop(k, None)), data)
+    return data
+
+
+def result_html(result) -> str:
+    """A result in a notebook: its table, then its picture."""
+    header, rows = result.table_rows()
+    return (html_table(header, rows) + "<br>" +
+            img_tag(result_png(result), "image/png", f"{result.surface.name}: the runs"))
+
+
+DISPLAY.update(html=result_html, png=result_png)
