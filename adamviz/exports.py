@@ -52,12 +52,15 @@ def trajectories_csv(result) -> str:
     return buffer.getvalue()
 
 
+def text(result, fmt: str) -> str:
+    """``result``'s trajectories as ``fmt``, "csv" or "json"."""
+    return trajectories_csv(result) if fmt == "csv" else \
+        json.dumps(result.to_dict(), indent=1) + "\n"
+
+
 def write(result, path) -> Path:
     """Write ``result``'s trajectories as CSV or JSON, chosen by the suffix of ``path``."""
-    suffix = check_format(path)
-    text = trajectories_csv(result) if suffix == ".csv" else \
-        json.dumps(result.to_dict(), indent=1) + "\n"
-    write_text_atomic(path, text)
+    write_text_atomic(path, text(result, check_format(path).lstrip(".")))
     return Path(path)
 
 

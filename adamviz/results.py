@@ -64,9 +64,16 @@ def step_lengths(points: np.ndarray) -> np.ndarray:
     return np.linalg.norm(np.diff(points, axis=0), axis=1)
 
 
-# How a result shows itself in a notebook. Drawing lives in a layer above this one, so the
-# renderer fills this in when it is imported (``render.inline``, which the api imports).
+# How results show themselves in a notebook: (kind, "html" or "png") -> function. Drawing lives
+# in a layer above this one, so the renderer fills this in when it is imported
+# (``render.inline``, which the api imports); until then objects show their repr.
 DISPLAY: dict = {}
+
+
+def shown(obj, kind: str, mime: str):
+    """``obj`` (a result, basins, a sweep) as ``mime`` for a notebook, or None."""
+    show = DISPLAY.get((kind, mime))
+    return show(obj) if show else None
 
 
 def json_number(value) -> float | None:
@@ -158,12 +165,10 @@ class Result:
         return f"Result({self.surface.name}, {len(self.runs)} runs: {ends}{more})"
 
     def _repr_html_(self) -> str | None:
-        show = DISPLAY.get("html")
-        return show(self) if show else None
+        return shown(self, "result", "html")
 
     def _repr_png_(self) -> bytes | None:
-        show = DISPLAY.get("png")
-        return show(self) if show else None
+        return shown(self, "result", "png")
 
     def table(self) -> str:
         """A plain-text table: label, start, end, final loss, steps, status, nearest minimum."""

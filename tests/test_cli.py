@@ -31,7 +31,7 @@ def invoke(runner, *args, ok=True):
 def test_main_job_writes_the_default_picture(runner, tmp_path):
     result = invoke(runner, "run", "--surface", "hump", "--opt", "adam")
     assert (tmp_path / "outputs" / "hump-adam.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    assert "wrote outputs/hump-adam.png" in result.stdout
+    assert "wrote outputs/hump-adam.png" in result.stderr  # not mixed with the table
     header, row = result.stdout.splitlines()[:2]
     for column in ("label", "start", "end", "final loss", "steps", "status", "nearest minimum"):
         assert column in header

@@ -28,14 +28,14 @@ HALF = ('name = "half"\ndescription = "costs $5 and $\\\\frac{$"\nexpr = "log(x)
 
 
 def invoke(tmp_path, monkeypatch, *args):
-    """Run the CLI; it must succeed with nothing on stderr but its own notes and warnings (a
-    diverged run is a result), and no Python warning."""
+    """Run the CLI; it must succeed with nothing on stderr but its own notes, warnings (a
+    diverged run is a result) and what it wrote, and no Python warning."""
     monkeypatch.chdir(tmp_path)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         result = CliRunner().invoke(cli, list(args))
     assert result.exit_code == 0, result.output
-    assert all(line.startswith(("note:", "warning:"))
+    assert all(line.startswith(("note:", "warning:", "wrote "))
                for line in result.stderr.splitlines()), result.stderr
     assert not caught, [str(w.message) for w in caught]
     return result

@@ -6,16 +6,15 @@ import click
 
 from ..core.errors import InputError
 from .group import cli
-from .options import (
-    library_errors,
-    surface_options,
-)
+from .options import library_errors, surface_options
+from .streams import json_option
 
 
 @cli.command(name="surfaces")
 @surface_options(with_surface=False)
+@json_option
 @library_errors
-def surfaces_command(surfaces_dir):
+def surfaces_command(surfaces_dir, as_json):
     """List the surfaces: name, description, box and minima (and what is wrong with any file
     that cannot be used).
 
@@ -23,14 +22,24 @@ def surfaces_command(surfaces_dir):
     Example:
       adamviz surfaces
       adamviz surfaces --surfaces-dir my_surfaces/
+      adamviz surfaces --json
     """
     from .. import surfaces
 
+    found = []
     for name, path in surfaces.available(surfaces_dir).items():
         try:
-            s = surfaces.load_file(path)
+            found.append((name, path, surfaces.load_file(path)))
         except InputError as exc:  # one broken file does not hide the others
-            click.echo(f"{name}: cannot be used: {exc}")
+            found.append((name, path, str(exc)))
+    if as_json:
+        from .. import documents
+
+        click.echo(documents.dumps(documents.surfaces(found)), nl=False)
+        return
+    for name, _, s in found:
+        if isinstance(s, str):
+            click.echo(f"{name}: cannot be used: {s}")
             continue
         box = f"x in [{s.xlim[0]:g}, {s.xlim[1]:g}]"
         if s.ylim is not None:
@@ -43,20 +52,25 @@ def surfaces_command(surfaces_dir):
 
 
 @cli.command(name="optimizers")
-def optimizers_command():
+@json_option
+def optimizers_command(as_json):
     """List the optimizers with their defaults (torch.optim's) and update rule.
 
     \b
     Example:
       adamviz optimizers
+      adamviz optimizers --json
       adamviz run --opt 'rmsprop:alpha=0.9,centered=true'
     """
     from .. import optimizers
     from ..core.specs import format_value
 
+    if as_json:
+        from .. import documents
+
+        click.echo(documents.dumps(documents.optimizers()), nl=False)
+        return
     for name in optimizers.OPTIMIZERS:
         hyper = ", ".join(f"{k}={format_value(v)}" for k, v in optimizers.defaults(name).items())
         click.echo(f"{name}: {optimizers.rule(name)}")
         click.echo(f"    defaults: {hyper}")
-
-

@@ -30,6 +30,17 @@ from .options import (
     tuned_specs,
     view_option,
 )
+from .streams import (
+    check_target,
+    destination,
+    is_stdout,
+    json_option,
+    one_owner,
+    picture_format,
+    status,
+)
+
+PICTURE_FORMATS = ("png", "svg", "pdf", "gif", "mp4")
 
 
 @cli.command()
@@ -46,8 +57,13 @@ from .options import (
               help="Stop early when the loss has not improved for this many steps.")
 @out_option(help="Picture to write; the suffix picks the format (.png, .svg, .pdf; .gif or "
                  ".mp4 animate). Default outputs/<surface>-<optimizers>.png.")
-@click.option("--export", "export_path", type=click.Path(dir_okay=False),
-              help="Also write the trajectories as .csv or .json.")
+@click.option("--format", "fmt", type=click.Choice(PICTURE_FORMATS),
+              help="The picture's format when -o is - (standard output; default png).")
+@click.option("--export", "export_path", type=click.Path(dir_okay=False, allow_dash=True),
+              help="Also write the trajectories as .csv or .json (- for standard output).")
+@click.option("--export-format", type=click.Choice(["csv", "json"]),
+              help="The export's format when --export is - (default csv).")
+@json_option
 @click.option("--no-plot", is_flag=True, help="Do not draw a picture.")
 @db_options
 @view_option
@@ -77,10 +93,10 @@ from .options import (
 @tune_options
 @quiet_option
 @library_errors
-def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patience, out,
-        export_path, no_plot, db, db_paths, views, fps, frames, hold, loop, elev, azim, dpi,
-        title, math, overlays, overlay_at, style, font_scale, size, transparent, tune,
-        tune_grid, criterion, quiet):
+def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patience, out, fmt,
+        export_path, export_format, as_json, no_plot, db, db_paths, views, fps, frames, hold,
+        loop, elev, azim, dpi, title, math, overlays, overlay_at, style, font_scale, size,
+        transparent, tune, tune_grid, criterion, quiet):
     """Run optimizers on a surface and draw their paths.
 
     Each --opt with each --start is one run, numbered in the order of the flags. Prints a table
@@ -97,23 +113,25 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
       adamviz run -s hump --opt sgd --opt adam --style dark --size 1920x1080 -o slide.png
       adamviz run -s hump --opt momentum --overlay grad,momentum --overlay-at 5,13,21
       adamviz run -s hump --opt sgd --opt adam --start -2,1 --no-plot --db results.db
+      adamviz run -s hump --opt adam -o - --format svg > hump.svg
+      adamviz run -s hump --opt sgd --opt adam --no-plot --json | jq '.runs[].final_loss'
     """
+    # Long: the docstring is the command's --help with its examples; the body only checks the
+    # flags (helpers below) and calls the library.
     from .. import api
 
     check_db_flags(db, db_paths)
     started = api.timestamp()
     if out is not None and no_plot:
         raise InputError("--out and --no-plot contradict each other; drop one.")
-    kind = "still" if out is None else api.check_output(out, fps=fps, frames=frames, hold=hold)
+    owner = one_owner(**{"-o -": is_stdout(out), "--export -": is_stdout(export_path),
+                         "--json": as_json})
+    fmt = picture_format(out, fmt, PICTURE_FORMATS)
+    kind = "still" if out is None else api.check_output(check_target(out, fmt), fps=fps,
+                                                        frames=frames, hold=hold)
     _refuse_unused(kind, no_plot, views, title, overlays, tune, noise)
-    if transparent and kind == "animation":
-        raise InputError("--transparent applies to .png, .svg and .pdf pictures; animation "
-                         "frames are opaque.")
+    export_format = _check_files(export_path, export_format, db, transparent, kind)
     look = _look(style, font_scale, size, overlays, overlay_at, views, kind)
-    if export_path is not None:
-        api.check_export(export_path)
-    if db is not None:
-        api.check_db(db)
     surface_obj = api.load_surface(surface, surfaces_dir)
     view_list = api.check_views(surface_obj, views)
     if not no_plot:
@@ -125,27 +143,56 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
                      noise=noise, seed=seed, tol=settings.tol, patience=patience, tuned=tunings)
     written = []
     if not no_plot:
-        written.append(_draw(result, out or api.default_output(result), kind, view_list, quiet,
-                             {"title": title, "dpi": dpi, "elev": elev, "azim": azim,
-                              "math": math, **look},
-                             {"fps": fps, "frames": frames, "hold": hold, "loop": loop},
-                             transparent))
-    if export_path is not None:
+        with destination(out or api.default_output(result), fmt) as path:
+            line = _draw(result, path, kind, view_list, quiet,
+                         {"title": title, "dpi": dpi, "elev": elev, "azim": azim, "math": math,
+                          **look}, {"fps": fps, "frames": frames, "hold": hold, "loop": loop},
+                         transparent)
+        written.append(f"standard output ({fmt})" if is_stdout(out) else line)
+    if is_stdout(export_path):
+        from ..exports import text
+
+        click.echo(text(result, export_format), nl=False)
+    elif export_path is not None:
         written.append(api.export(result, export_path))
     if db is not None:
         api.record(db, result, command="run", paths=db_paths, started=started)
-    _report(result, written, db, quiet)
+    _report(result, written, db, quiet, owner)
 
 
-def _report(result, written, db, quiet) -> None:
-    """The table of runs and what was written; the runs that diverged on stderr, even with
-    --quiet (what to act on)."""
+def _check_files(export_path, export_format, db, transparent, kind) -> str:
+    """The export, the database and --transparent, checked before any work; the format of
+    an export to stdout (--export-format; a file's suffix picks its own)."""
+    from .. import api
+
+    if export_format is not None and not is_stdout(export_path):
+        raise InputError("--export-format names the format of --export - (standard output); "
+                         "for a file, its suffix (.csv, .json) picks the format.")
+    if export_path is not None and not is_stdout(export_path):
+        api.check_export(export_path)
+    if db is not None:
+        api.check_db(db)
+    if transparent and kind == "animation":
+        raise InputError("--transparent applies to .png, .svg and .pdf pictures; animation "
+                         "frames are opaque.")
+    return export_format or "csv"
+
+
+def _report(result, written, db, quiet, owner) -> None:
+    """The table of runs (on stdout, as JSON with --json; on stderr when stdout carries a
+    picture or an export); what was written on stderr; the runs that diverged on stderr even
+    with --quiet (what to act on)."""
+    if owner == "--json":
+        from .. import documents
+
+        click.echo(documents.dumps(documents.run(result, written)), nl=False)
+    elif not quiet:
+        click.echo(result.table(), err=owner is not None)
     if not quiet:
-        click.echo(result.table())
         for path in written:
-            click.echo(f"wrote {path}")
+            status(f"wrote {path}")
         if db is not None:
-            click.echo(f"recorded {len(result.runs)} run(s) in {db}")
+            status(f"recorded {len(result.runs)} run(s) in {db}")
     for run in result.runs:
         if run.status == "diverged":
             click.echo(f"warning: {run.label} diverged at step {run.steps}", err=True)
@@ -259,7 +306,7 @@ def trace(example, surface, surfaces_dir, opts, starts, steps, lr, fmt, out):
         from ..core.io import write_text_atomic
 
         write_text_atomic(out, text)
-        click.echo(f"wrote {out}")
+        status(f"wrote {out}")
     else:
         click.echo(text, nl=False)
 
@@ -309,7 +356,7 @@ def figures(out, only, fmt, gif, dpi, list_only, style, font_scale, size, transp
         for fig in made:
             click.echo(f"{'ok    ' if fig.ok else 'FAILED'} {fig.recipe.name}: "
                        + ", ".join(str(p) for p in fig.files))
-        click.echo(f"wrote {out}/index.md")
+        status(f"wrote {out}/index.md")
     for fig in failed:  # what to act on: stderr, one line each, even with --quiet
         for check in fig.checks:
             if not check.ok:

@@ -7,10 +7,9 @@ import math
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
-from ..core.io import atomic_open
 from . import style
 from .contour import draw_minima
-from .figure import STILL_DPI, image_format, legend_columns, new_figure
+from .figure import STILL_DPI, image_format, legend_columns, new_figure, save
 from .grid import nice_ticks, view_box
 from .panels import ContourPanel, legend_handles
 
@@ -61,8 +60,10 @@ def sweep_layout(values) -> tuple[int, int]:
     return len(values[0]), len(values[1]) if len(values) > 1 else 1
 
 
-def save_basins(basins, path, dpi: int | None = None):
-    image_format(path)
+def save_basins(basins, path, dpi: int | None = None, fmt: str | None = None):
+    """Each optimizer's basins side by side; ``path`` a file (its suffix picks the format) or a
+    binary stream with ``fmt``."""
+    fmt = fmt or image_format(path)
     n = len(basins.labels)
     fig = new_figure(*basins_size(n), out_dpi=dpi or STILL_DPI)
     axes = [fig.add_subplot(1, n, i + 1) for i in range(n)]
@@ -77,22 +78,21 @@ def save_basins(basins, path, dpi: int | None = None):
                                     frameon=False, fontsize="medium"))
     fig.suptitle(f"Where each start ends: {basins.surface.name}", fontsize="x-large",
                  **style.LITERAL)
-    with atomic_open(path, "wb") as handle:
-        fig.savefig(handle, format=image_format(path), dpi=dpi or STILL_DPI)
-    return path
+    return save(fig, path, dpi=dpi or STILL_DPI, fmt=fmt)
 
 
-def save_sweep_grid(sweep, path, dpi: int | None = None):
+def save_sweep_grid(sweep, path, dpi: int | None = None, fmt: str | None = None):
     """Small multiples: one contour panel per swept setting, one shared view and colour scale."""
-    image_format(path)
+    fmt = fmt or image_format(path)
     names, values = sweep.names, sweep.values
     rows, cols = sweep_layout(values)
     return save_small_multiples(sweep.surface, [(c.title, c.result) for c in sweep.cells],
                                 rows, cols, f"{sweep.optimizer} on {sweep.surface.name}: "
-                                + " x ".join(names), path, dpi)
+                                + " x ".join(names), path, dpi, fmt)
 
 
-def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int | None = None):
+def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int | None = None,
+                         fmt: str | None = None):
     """One contour panel per (title, result), one shared view and colour scale."""
     fig = new_figure(*sweep_size(rows, cols), out_dpi=dpi or STILL_DPI)
     view = view_box(surface.box, [r.points for _, res in panels for r in res.runs])
@@ -117,9 +117,7 @@ def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int | No
                                     ncols=legend_columns(handles[1:], sweep_size(rows, cols)[0]),
                                     frameon=False, fontsize="medium"))
     fig.suptitle(title, fontsize="x-large", **style.LITERAL)
-    with atomic_open(path, "wb") as handle:
-        fig.savefig(handle, format=image_format(path), dpi=dpi or STILL_DPI)
-    return path
+    return save(fig, path, dpi=dpi or STILL_DPI, fmt=fmt or image_format(path))
 
 
 __all__ = ["draw_basins", "save_basins", "save_small_multiples", "save_sweep_grid", "style"]

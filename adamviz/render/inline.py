@@ -16,6 +16,7 @@ import weakref
 from matplotlib import rcParams
 
 from ..results import DISPLAY
+from . import compare
 from .figure import make_panel, new_figure, run_labels
 from .panels import legend_handles
 from .style import literal_legend
@@ -98,17 +99,32 @@ def img_tag(data: bytes, mime: str, alt: str) -> str:
 
 
 DISPLAY_VIEWS = ("contour", "loss")
-_shown: dict[int, tuple] = {}  # id -> (weak reference, PNG): one drawing per result shown
+_shown: dict[int, tuple] = {}  # id -> (weak reference, PNG): one drawing per object shown
 
 
-def result_png(result) -> bytes:
-    """A result's picture for its rich display, drawn once however often it is shown."""
-    key = id(result)
-    ref, data = _shown.get(key, (None, None))
-    if ref is None or ref() is not result:
-        data = png(result, DISPLAY_VIEWS)
-        _shown[key] = (weakref.ref(result, lambda _, k=key: _shown.pop(k, None)), data)
-    return data
+def drawn_once(draw_png):
+    """``draw_png(obj)`` made at most once per object, however often it is shown."""
+    def png_of(obj) -> bytes:
+        key = (id(obj), draw_png)
+        ref, data = _shown.get(key, (None, None))
+        if ref is None or ref() is not obj:
+            data = draw_png(obj)
+            _shown[key] = (weakref.ref(obj, lambda _, k=key: _shown.pop(k, None)), data)
+        return data
+    return png_of
+
+
+def _stream_png(save_to):
+    def draw_png(obj) -> bytes:
+        buffer = io.BytesIO()
+        save_to(obj, buffer, dpi=INLINE_DPI, fmt="png")
+        return buffer.getvalue()
+    return draw_png
+
+
+result_png = drawn_once(lambda result: png(result, DISPLAY_VIEWS))
+basins_png = drawn_once(_stream_png(compare.save_basins))
+sweep_png = drawn_once(_stream_png(compare.save_sweep_grid))
 
 
 def result_html(result) -> str:
@@ -118,4 +134,12 @@ def result_html(result) -> str:
             img_tag(result_png(result), "image/png", f"{result.surface.name}: the runs"))
 
 
-DISPLAY.update(html=result_html, png=result_png)
+def basins_html(basins) -> str:
+    header, rows = basins.table_rows()
+    return (html_table(header, rows) + "<br>" +
+            img_tag(basins_png(basins), "image/png", f"{basins.surface.name}: basins"))
+
+
+DISPLAY.update({("result", "html"): result_html, ("result", "png"): result_png,
+                ("basins", "html"): basins_html, ("basins", "png"): basins_png,
+                ("sweep", "png"): sweep_png})

@@ -10,7 +10,7 @@ import numpy as np
 from .. import engine
 from ..core.errors import InputError
 from ..optimizers import Optimizer
-from ..results import Summary, classify, format_table
+from ..results import Summary, classify, format_table, shown
 from ..surfaces import Surface
 from .runs import Settings, load_surface, optimizer_list, resolve
 
@@ -52,7 +52,6 @@ def grid_starts(surface: Surface, x=None, y=None, n: int | None = None) -> np.nd
 class Ends:
     """How every run of a basins grid ended: per optimizer (i) and start (j)."""
 
-    optimizers: tuple[Optimizer, ...]
     starts: np.ndarray  # (N, 2)
     points: np.ndarray  # (n_opts, N, 2)
     losses: np.ndarray  # (n_opts, N)
@@ -67,6 +66,7 @@ class Basins:
 
     surface: Surface
     labels: tuple[str, ...]
+    optimizers: tuple[Optimizer, ...]
     xs: np.ndarray
     ys: np.ndarray
     # (n_opts, ny, nx): 0..M-1 the index of the minimum reached, M diverged, M+1 neither
@@ -94,7 +94,7 @@ class Basins:
         e, surface = self.ends, self.surface
         minima = np.array([m.point for m in surface.minima], dtype=float).reshape(-1, 2)
         rows = []
-        for i, opt in enumerate(e.optimizers):
+        for i, opt in enumerate(self.optimizers):
             codes = self.categories[i].ravel()
             with np.errstate(all="ignore"):  # diverged ends may be inf or nan
                 dist = np.linalg.norm(e.points[i][:, None, :] - minima[None], axis=2)
@@ -118,17 +118,33 @@ class Basins:
             raise InputError("These basins kept only where runs ended up; make them with "
                              "keep_ends=True.")
         return {"surface": self.surface.identity(),
-                "optimizers": [[o.name, dict(o.hyperparams)] for o in self.ends.optimizers],
+                "optimizers": [[o.name, dict(o.hyperparams)] for o in self.optimizers],
                 "starts": {"grid": [len(self.xs), len(self.ys)]}, "settings": self.ends.settings}
 
     def table(self) -> str:
+        return format_table(*self.table_rows())
+
+    def table_rows(self) -> tuple[list[str], list[list[str]]]:
+        """Per optimizer, the shares of starts ending at the global and at a local minimum,
+        diverging, or neither."""
         rows = []
         for i, label in enumerate(self.labels):
             c = self.categories[i]
-            rows.append((label, f"{self.share(i, 'global'):.1%}", f"{self.share(i, 'local'):.1%}",
+            rows.append([label, f"{self.share(i, 'global'):.1%}", f"{self.share(i, 'local'):.1%}",
                          f"{(c == self.diverged_code).mean():.1%}",
-                         f"{(c == self.unsettled_code).mean():.1%}"))
-        return format_table(("optimizer", "global", "local", "diverged", "not converged"), rows)
+                         f"{(c == self.unsettled_code).mean():.1%}"])
+        return ["optimizer", "global", "local", "diverged", "not converged"], rows
+
+    def __repr__(self) -> str:
+        shares = ", ".join(f"{label}: {self.share(i):.1%}" for i, label in enumerate(self.labels))
+        return (f"Basins({self.surface.name}, {len(self.xs)}x{len(self.ys)} starts; reaching the "
+                f"global minimum: {shares})")
+
+    def _repr_html_(self):
+        return shown(self, "basins", "html")
+
+    def _repr_png_(self):
+        return shown(self, "basins", "png")
 
 
 def basins(surface, opts, grid: int = 100, settings: Settings = BASINS_SETTINGS,
@@ -154,12 +170,13 @@ def basins(surface, opts, grid: int = 100, settings: Settings = BASINS_SETTINGS,
             progress(i + 1, len(resolved))
     ends = None
     if keep_ends:
-        ends = Ends(optimizers=tuple(o for o, _ in resolved), starts=starts,
+        ends = Ends(starts=starts,
                     points=np.array([o.ends for o in outs]),
                     losses=np.array([o.end_losses for o in outs]),
                     steps=np.array([o.steps for o in outs]),
                     status=tuple(tuple(o.status) for o in outs),
                     settings={**settings.as_dict(), "steps": steps})
     (x0, x1), (y0, y1) = surface.box
-    return Basins(surface=surface, labels=tuple(labels), xs=np.linspace(x0, x1, grid),
+    return Basins(surface=surface, labels=tuple(labels),
+                  optimizers=tuple(o for o, _ in resolved), xs=np.linspace(x0, x1, grid),
                   ys=np.linspace(y0, y1, grid), categories=np.array(categories), ends=ends)

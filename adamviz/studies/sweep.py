@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from ..core.errors import InputError
 from ..core.limits import check_panels
 from ..core.specs import OptSpec, format_value, parse_value
-from ..results import Result, Summary
+from ..results import Result, Summary, shown
 from ..surfaces import Surface
 from .runs import DEFAULTS, Settings, load_surface, make_runs, resolve, spec_of
 
@@ -43,6 +43,13 @@ class Sweep:
 
     def paths(self) -> list:
         return [p for cell in self.cells for p in cell.result.paths()]
+
+    def __repr__(self) -> str:
+        return (f"Sweep({self.optimizer} on {self.surface.name} over "
+                f"{' x '.join(self.names)}: {len(self.cells)} settings)")
+
+    def _repr_png_(self):
+        return shown(self, "sweep", "png")
 
 
 def parse_params(texts) -> dict[str, list]:

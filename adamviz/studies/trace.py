@@ -64,6 +64,10 @@ class Trace:
     status: str = "max steps"  # how the run ended
     asked: int = 0  # the steps asked for
 
+    def __repr__(self) -> str:
+        """The aligned table, as ``adamviz trace`` prints it."""
+        return render(self, "table").rstrip("\n")
+
     def ending(self) -> str:
         """'' when the run took every step asked for; else how and when it ended."""
         if len(self.rows) == self.asked:

@@ -1,0 +1,69 @@
+"""The example notebook, executed headlessly as a user's Jupyter would run it: every picture and
+table reaches the notebook, and nothing lands on stderr."""
+
+import os
+
+import pytest
+
+from conftest import REPO
+
+nbformat = pytest.importorskip("nbformat", reason="the test extra installs nbformat")
+nbclient = pytest.importorskip("nbclient", reason="the test extra installs nbclient")
+pytest.importorskip("ipykernel", reason="the test extra installs ipykernel")
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    notebook = nbformat.read(REPO / "examples" / "notebook.ipynb", as_version=4)
+    folder = tmp_path_factory.mktemp("notebook")
+    saved = os.environ.pop("MPLBACKEND", None)  # the kernel picks Jupyter's inline backend
+    try:
+        nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
+                                resources={"metadata": {"path": str(folder)}}).execute()
+    finally:
+        if saved is not None:
+            os.environ["MPLBACKEND"] = saved
+    return [c for c in notebook.cells if c.cell_type == "code"]
+
+
+def data(cell) -> dict:
+    """Every rich output of a cell, merged: mime type -> content."""
+    out = {}
+    for output in cell.outputs:
+        out.update(output.get("data", {}))
+    return out
+
+
+def test_nothing_fails_or_warns(executed):
+    for cell in executed:
+        for output in cell.outputs:
+            assert output.output_type != "error", output
+            assert not (output.output_type == "stream" and output.name == "stderr"), output
+
+
+def test_a_result_shows_its_table_and_picture(executed):
+    shown = data(executed[0])
+    assert "<table>" in shown["text/html"] and "sgd (lr=0.01)" in shown["text/html"]
+    assert "data:image/png;base64," in shown["text/html"]
+    assert "image/png" in shown and shown["text/plain"].startswith("Result(hump, 3 runs")
+
+
+def test_plots_reach_the_notebook_once(executed):
+    for i in (1, 2, 3):  # on the user's Axes, a new Figure, under a style context
+        pictures = [o for o in executed[i].outputs if "image/png" in o.get("data", {})]
+        assert len(pictures) == 1, i
+
+
+def test_the_animation_plays_inline(executed):
+    assert "data:image/gif;base64," in data(executed[4])["text/html"]
+
+
+def test_data_frames_and_studies_show_as_tables_and_pictures(executed):
+    assert "<table" in data(executed[5])["text/html"]  # the loss per run
+    assert "end_x" in data(executed[6])["text/html"]
+    basins = data(executed[7])
+    assert "image/png" in basins and "global" in basins["text/html"]
+    assert "image/png" in data(executed[8])  # the sweep's small multiples
+    assert "tuned by distance" in data(executed[9])["text/html"]
+    assert "m̂" in data(executed[10])["text/plain"]  # the trace's table
+    assert data(executed[11])["text/plain"] == "array([[0.6]])"
