@@ -34,7 +34,7 @@ def results_example() -> str:
 
 
 def tables() -> dict[str, str]:
-    from adamviz import arrows, database, outputs, results
+    from adamviz import arrows, database, documents, outputs, results
     from adamviz.optimizers import registry
     from adamviz.render import looks, views
     from adamviz.studies import criteria, recipes
@@ -44,6 +44,7 @@ def tables() -> dict[str, str]:
             "summary": results.summary_markdown_table(), "styles": looks.markdown_table(),
             "overlays": arrows.markdown_table(), "recipe-keys": recipes.markdown_table(),
             "figures": recipes.readme_section(), "database": database.markdown_table(),
+            "json": documents.markdown_table(),
             "results-example": results_example()}
 
 

@@ -27,6 +27,7 @@ from .options import (
     tune_options,
     tuned_specs,
 )
+from .streams import Outputs, outputs_options, status
 
 
 @cli.command()
@@ -37,18 +38,17 @@ from .options import (
 @steps_option(default=500)
 @click.option("--lr", type=float, help="Learning rate for every optimizer without its own.")
 @tol_option
-@out_option(help="Picture (default outputs/<surface>-basins.png).")
-@click.option("--export", "export_path", type=click.Path(dir_okay=False),
-              help="A row per start and optimizer (where it ended, its loss, steps and "
-                   "status) as .csv or .json.")
+@out_option(help="Picture (default outputs/<surface>-basins.png; - for standard output).")
+@outputs_options("A row per start and optimizer (where it ended, its loss, steps and status) as "
+                 ".csv or .json")
 @click.option("--db", "db", type=click.Path(dir_okay=False), metavar="FILE.db",
               help="Append a row per start and optimizer to this SQLite results database; "
                    "query it with 'adamviz results'.")
 @dpi_option
 @quiet_option
 @library_errors
-def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, export_path, db, dpi,
-           quiet):
+def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, fmt, export_path,
+           export_format, as_json, db, dpi, quiet):
     """Colour every start of a grid by where it ended, one panel per optimizer, and print the
     share of starts that reach the global minimum.
 
@@ -57,8 +57,9 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, export_path, 
       adamviz basins --surface hump --opt sgd --opt momentum --opt adam --grid 200 --steps 500
       adamviz basins -s himmelblau --opt adam:lr=0.05 --grid 100 -o himmelblau-basins.svg
       adamviz basins -s hump --grid 50 --export hump-starts.csv --db results.db
+      adamviz basins -s hump --grid 50 --json -o hump-basins.png
     """
-    from .. import api
+    from .. import api, documents
     from ..core.limits import check_pixels
     from ..render.compare import basins_size, save_basins
     from ..render.figure import STILL_DPI
@@ -68,11 +69,9 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, export_path, 
         raise InputError(f"Invalid --grid: {grid} (a whole number >= 1).")
     check_size(grid * grid)
     started = api.timestamp()
+    where = Outputs(out, fmt, export_path, export_format, as_json, ("png", "svg", "pdf"))
     surface_obj = api.load_surface(surface, surfaces_dir)
-    path = out or f"outputs/{surface_obj.name}-basins.png"
-    api.check_output(path, animations=False)
-    if export_path:
-        api.check_export(export_path)
+    where.check(f"outputs/{surface_obj.name}-basins.png")
     if db:
         api.check_db(db)
     check_pixels(*basins_size(len(opts or "abc")), dpi or STILL_DPI)
@@ -80,14 +79,13 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, export_path, 
         found = api.basins(surface_obj, opts or ("sgd", "momentum", "adam"), grid=grid,
                            steps=steps, lr=lr, tol=tol or None, progress=progress,
                            keep_ends=bool(export_path or db))
-    save_basins(found, path, dpi=dpi)
-    written = [path, *_export(found.summaries(), export_path)] if export_path else [path]
+    where.draw(lambda path, fmt: save_basins(found, path, dpi=dpi, fmt=fmt))
+    if export_path:
+        where.export(found.summaries())
     if db:
         api.record(db, found, command="basins", started=started)
-    if not quiet:
-        click.echo(found.table())
-        click.echo(f"wrote {' and '.join(map(str, written))}" +
-                   (f"; recorded {found.categories.size:,} runs in {db}" if db else ""))
+    where.report(found.table(), lambda files: documents.basins(found, steps, files), quiet,
+                 f"; recorded {found.categories.size:,} runs in {db}" if db else "")
 
 
 @cli.command()
@@ -99,16 +97,17 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, export_path, 
 @steps_option()
 @noise_options
 @tol_option
-@out_option(help="Small-multiples picture (default outputs/<surface>-<opt>-sweep.png).")
-@click.option("--export", "export_path", type=click.Path(dir_okay=False),
-              help="The summary as .csv or .json.")
+@out_option(help="Small-multiples picture (default outputs/<surface>-<opt>-sweep.png; - for "
+                 "standard output).")
+@outputs_options("The summary as .csv or .json")
 @db_options
 @dpi_option
 @tune_options
 @quiet_option
 @library_errors
-def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, out,
-          export_path, db, db_paths, dpi, tune, tune_grid, criterion, quiet):
+def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, out, fmt,
+          export_path, export_format, as_json, db, db_paths, dpi, tune, tune_grid, criterion,
+          quiet):
     """Run one optimizer over the cartesian product of hyperparameter lists; draw small
     multiples (one panel per setting, one colour scale) and print the summary.
 
@@ -117,8 +116,9 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
       adamviz sweep --surface hump --opt adam --param lr=1e-3,1e-2,1e-1 -o grid.png
       adamviz sweep -s valley --opt momentum --param lr=0.001,0.01 --param momentum=0.5,0.9
       adamviz sweep -s hump --opt adam --param beta1=0.5,0.9,0.99 --db results.db
+      adamviz sweep -s hump --param lr=0.01,0.1 --export - --export-format json
     """
-    from .. import api
+    from .. import api, documents
     from ..core.limits import check_panels, check_pixels
     from ..render.compare import save_sweep_grid, sweep_layout, sweep_size
     from ..render.figure import STILL_DPI
@@ -127,6 +127,7 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
 
     check_db_flags(db, db_paths)
     started = api.timestamp()
+    where = Outputs(out, fmt, export_path, export_format, as_json, ("png", "svg", "pdf"))
     surface_obj = api.load_surface(surface, surfaces_dir)
     swept = parse_params(params)
     refuse_unused([
@@ -136,10 +137,7 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     ])
     check_panels(math.prod(len(v) for v in swept.values()))
     check_pixels(*sweep_size(*sweep_layout(list(swept.values()) or [[0]])), dpi or STILL_DPI)
-    path = out or f"outputs/{surface_obj.name}-{opts.split(':')[0]}-sweep.png"
-    api.check_output(path, animations=False)
-    if export_path:
-        api.check_export(export_path)
+    where.check(f"outputs/{surface_obj.name}-{opts.split(':')[0]}-sweep.png")
     if db:
         api.check_db(db)
     settings = settings_from(steps, None, noise, seed, tol)
@@ -148,27 +146,15 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     result = api.sweep(surface_obj, spec, swept, starts or None, steps=steps, noise=noise,
                        seed=seed, tol=settings.tol)
     rows = result.summaries()
-    save_sweep_grid(result, path, dpi=dpi)
-    written = [path, *_export(rows, export_path)] if export_path else [path]
+    where.draw(lambda path, fmt: save_sweep_grid(result, path, dpi=dpi, fmt=fmt))
+    where.export(rows)
     if db:
         api.record(db, result, command="sweep", paths=db_paths, started=started)
-    if not quiet:
-        click.echo(format_table(
-            ["setting", "end", "final loss", "reached", "status"],
-            [[s.experiment, "(" + ", ".join(f"{v:.4g}" for v in s.end) + ")",
-              f"{s.final_loss:.6g}", s.reached, s.status] for s in rows]))
-        click.echo(f"wrote {' and '.join(map(str, written))}" +
-                   (f"; recorded {len(rows)} runs in {db}" if db else ""))
-
-
-def _export(rows, path) -> list:
-    """The summary rows as .csv or .json (by suffix): [path]."""
-    from ..core.io import write_text_atomic
-    from ..exports import summary_csv, summary_json
-
-    write_text_atomic(path, summary_json(rows) if path.lower().endswith(".json")
-                      else summary_csv(rows))
-    return [path]
+    table = format_table(["setting", "end", "final loss", "reached", "status"],
+                         [[s.experiment, "(" + ", ".join(f"{v:.4g}" for v in s.end) + ")",
+                           f"{s.final_loss:.6g}", s.reached, s.status] for s in rows])
+    where.report(table, lambda files: documents.sweep(result, files), quiet,
+                 f"; recorded {len(rows)} runs in {db}" if db else "")
 
 
 @cli.command()
@@ -214,10 +200,10 @@ def batch(file, out, jobs, dry_run, db, db_paths, rerun, surfaces_dir, quiet):
                                      keep_paths=db_paths)
     if not quiet:
         if found.skipped:
-            click.echo(f"{len(found.skipped)} experiment(s) already in {db} not run again "
-                       f"({', '.join(found.skipped)}); --rerun runs them")
-        click.echo(f"{len(found.rows)} runs; wrote {out}/summary.csv, {out}/summary.md and "
-                   f"{len(found.files)} files" + (f"; recorded in {db}" if db else ""))
+            status(f"{len(found.skipped)} experiment(s) already in {db} not run again "
+                   f"({', '.join(found.skipped)}); --rerun runs them")
+        status(f"{len(found.rows)} runs; wrote {out}/summary.csv, {out}/summary.md and "
+               f"{len(found.files)} files" + (f"; recorded in {db}" if db else ""))
     from ..results import warnings
 
     for line in [*found.notes, *warnings(found.rows, failed=False)]:  # failures: below

@@ -79,6 +79,15 @@ def library_errors(func):
     return wrapper
 
 
+def completer(kind: str):
+    """The completion of ``kind`` names (``completion.py``, imported when the shell asks)."""
+    def complete(ctx, param, incomplete):
+        from . import completion
+
+        return getattr(completion, kind)(ctx, param, incomplete)
+    return complete
+
+
 def surface_options(func=None, *, with_surface: bool = True):
     """--surface/-s (a name or a .toml path) and --surfaces-dir (repeatable)."""
 
@@ -89,6 +98,7 @@ def surface_options(func=None, *, with_surface: bool = True):
                               "$ADAMVIZ_SURFACES).")(f)
         if with_surface:
             f = click.option("--surface", "-s", default="hump", show_default=True,
+                             shell_complete=completer("surfaces"),
                              help="Built-in surface name or path to a .toml file.")(f)
         return f
 
@@ -98,7 +108,7 @@ def surface_options(func=None, *, with_surface: bool = True):
 def opt_option(multiple: bool = False, default=None, help: str = "Optimizer."):
     return click.option("--opt", "opts", multiple=multiple, default=default,
                         show_default=default is not None, metavar="NAME[:key=value,...]",
-                        help=help)
+                        shell_complete=completer("optimizers"), help=help)
 
 
 def start_option(multiple: bool = False):
@@ -221,7 +231,8 @@ def view_option(func):
     from ..render.views import help_text
 
     return click.option("--view", "views", default="contour", show_default=True,
-                        metavar="VIEW[,VIEW...]", help=help_text())(func)
+                        metavar="VIEW[,VIEW...]", shell_complete=completer("views"),
+                        help=help_text())(func)
 
 
 def tune_options(func):

@@ -9,6 +9,7 @@ from ..core.errors import InputError, RunError
 from .group import cli
 from .options import (
     check_db_flags,
+    completer,
     db_options,
     dpi_option,
     given,
@@ -314,6 +315,7 @@ def trace(example, surface, surfaces_dir, opts, starts, steps, lr, fmt, out):
 @cli.command()
 @out_option(help="Folder for the figures.", default="outputs/figures", folder=True)
 @click.option("--only", metavar="NAME[,NAME...]", multiple=True,
+              shell_complete=completer("recipes"),
               help="Only these figures (names, or paths to recipe .toml files; repeatable).")
 @click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
               show_default=True, help="Picture format.")

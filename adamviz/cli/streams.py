@@ -67,9 +67,10 @@ def destination(out, fmt: str | None) -> Iterator[Path]:
         path = Path(folder) / f"stdout.{fmt}"
         yield path
         if path.exists():
-            with path.open("rb") as handle:
-                shutil.copyfileobj(handle, click.get_binary_stream("stdout"))
             sys.stdout.flush()
+            with path.open("rb") as handle:
+                shutil.copyfileobj(handle, sys.stdout.buffer)
+            sys.stdout.buffer.flush()
 
 
 def check_target(out, fmt: str | None) -> Path:
@@ -82,3 +83,81 @@ def check_target(out, fmt: str | None) -> Path:
 def status(line: str) -> None:
     """What was done (written, recorded): for the user, on stderr, never mixed with data."""
     click.echo(line, err=True)
+
+
+def outputs_options(export_help: str, formats=("png", "svg", "pdf")):
+    """-o's --format, --export (a file or -) with --export-format, and --json: the outputs of a
+    command that draws one picture and has rows to export."""
+    def decorate(func):
+        for option in reversed((
+            click.option("--format", "fmt", type=click.Choice(formats),
+                         help="The picture's format when -o is - (standard output; default "
+                              "png)."),
+            click.option("--export", "export_path",
+                         type=click.Path(dir_okay=False, allow_dash=True),
+                         help=export_help + " (- for standard output)."),
+            click.option("--export-format", type=click.Choice(["csv", "json"]),
+                         help="The export's format when --export is - (default csv)."),
+            json_option,
+        )):
+            func = option(func)
+        return func
+    return decorate
+
+
+class Outputs:
+    """Where a command's picture, export and report go, checked before any work."""
+
+    def __init__(self, out, fmt, export_path, export_format, as_json, formats):
+        self.owner = one_owner(**{"-o -": is_stdout(out), "--export -": is_stdout(export_path),
+                                  "--json": as_json})
+        self.out, self.export_path, self.as_json = out, export_path, as_json
+        self.fmt = picture_format(out, fmt, formats)
+        if export_format is not None and not is_stdout(export_path):
+            raise InputError("--export-format names the format of --export - (standard "
+                             "output); for a file, its suffix (.csv, .json) picks the format.")
+        self.export_format = export_format or "csv"
+        self.written: list[str] = []
+
+    def check(self, default_out) -> None:
+        from .. import api
+
+        self.out = self.out or default_out
+        api.check_output(check_target(self.out, self.fmt), animations=False)
+        if self.export_path is not None and not is_stdout(self.export_path):
+            api.check_export(self.export_path)
+
+    def draw(self, save) -> None:
+        """``save(path, fmt)`` draws the picture to a path."""
+        with destination(self.out, self.fmt) as path:
+            save(path, self.fmt)
+        self.written.append(f"standard output ({self.fmt})" if is_stdout(self.out)
+                            else str(self.out))
+
+    def export(self, rows) -> None:
+        """The summary rows as CSV or JSON, to the export's file or to stdout."""
+        if self.export_path is None:
+            return
+        from ..core.io import write_text_atomic
+        from ..exports import summary_csv, summary_json
+
+        fmt = self.export_format if is_stdout(self.export_path) else \
+            Path(self.export_path).suffix.lower().lstrip(".")
+        text = summary_json(rows) if fmt == "json" else summary_csv(rows)
+        if is_stdout(self.export_path):
+            click.echo(text, nl=False)
+        else:
+            write_text_atomic(self.export_path, text)
+            self.written.append(str(self.export_path))
+
+    def report(self, table: str, document, quiet: bool, recorded: str = "") -> None:
+        """The table on stdout (on stderr when stdout carries data), or the JSON document
+        (``document(files)``); what was written on stderr."""
+        if self.as_json:
+            from .. import documents
+
+            click.echo(documents.dumps(document(self.written)), nl=False)
+        elif not quiet:
+            click.echo(table, err=self.owner is not None)
+        if not quiet:
+            status(f"wrote {' and '.join(self.written)}" + recorded)
