@@ -226,7 +226,7 @@ def test_a_batch_interrupted_by_ctrl_c_resumes_to_the_same_summary(tmp_path):
     second = _batch("b.toml", "--db", "r.db", "-o", "out", cwd=tmp_path)
     out, err = second.communicate(timeout=120)
     assert second.returncode == 0, err
-    assert "1 experiment(s) already in r.db not run again (quick)" in out
+    assert "1 experiment(s) already in r.db not run again (quick)" in err  # status: stderr
     conn = sqlite3.connect(tmp_path / "r.db")
     assert [r[0] for r in conn.execute("SELECT name FROM experiments ORDER BY id")] == \
         ["quick", "slow", "last"]  # each once: nothing ran twice
@@ -243,12 +243,12 @@ def test_rerun_and_missing_files_run_again(tmp_path):
     runner = CliRunner()
     assert runner.invoke(cli, ["batch", *args]).exit_code == 0
     again = runner.invoke(cli, ["batch", *args])
-    assert "already in" in again.stdout
+    assert "already in" in again.stderr
     (tmp_path / "o" / "quick" / "runs.png").unlink()  # a file lost: the experiment is redone
     third = runner.invoke(cli, ["batch", *args])
-    assert "already in" not in third.stdout and (tmp_path / "o" / "quick" / "runs.png").exists()
+    assert "already in" not in third.stderr and (tmp_path / "o" / "quick" / "runs.png").exists()
     fourth = runner.invoke(cli, ["batch", *args, "--rerun"])
-    assert "already in" not in fourth.stdout
+    assert "already in" not in fourth.stderr
     assert _recorded(tmp_path / "r.db") == 3
     # only the latest record of a config counts
     with Database(tmp_path / "r.db", create=False) as db:

@@ -276,7 +276,8 @@ def test_warnings_go_to_stderr_and_into_the_summary(tmp_path):
                     'outputs = ["summary"]\n')
     out = CliRunner().invoke(cli, ["batch", str(path), "-o", str(tmp_path / "o")])
     assert out.exit_code == 0, out.output
-    lines = out.stderr.strip().splitlines()
+    lines = [line for line in out.stderr.splitlines() if line.startswith("warning:")]
+    assert out.stderr.startswith("2 runs; wrote ")  # what was done, then what to act on
     assert lines == ["warning: edge: adam: lr=0.001 chosen by final-loss over 3 rates "
                      "0.0001...0.001, at the edge of the grid: widen it to be sure",
                      "warning: wild: sgd (lr=0.3): 1 run diverged"]
