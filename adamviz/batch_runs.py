@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .core.io import check_writable, write_text_atomic
 from .core.limits import MAX_PATH_RUNS
-from .core.workers import task, worker_signals
+from .core.workers import pool, task
 from .database import Database, Experiment, now
 from .exports import summary_csv, summary_markdown
 from .outputs import OUTPUTS, write_experiment
@@ -126,9 +126,9 @@ def _carry_out(experiments, out_dir, jobs, keep_paths):
         # Leaving the block by any exception (Ctrl-C, SIGTERM, a failure) terminates the
         # workers and joins them, so none outlives the batch; see core.workers.
         context = multiprocessing.get_context("spawn")
-        with context.Pool(min(jobs, len(experiments)), initializer=worker_signals) as pool:
+        with pool(context, min(jobs, len(experiments))) as workers:
             tasks = [(i, e, out_dir, keep_paths) for i, e in enumerate(experiments)]
-            for i, outcome in pool.imap_unordered(_indexed, tasks):
+            for i, outcome in workers.imap_unordered(_indexed, tasks):
                 yield experiments[i], outcome
     else:
         for exp in experiments:

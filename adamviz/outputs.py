@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .core.errors import InputError
 from .core.io import check_writable, write_text_atomic
-from .core.workers import task, worker_signals
+from .core.workers import pool, task
 from .exports import summary_csv
 from .render.views import VIEWS
 from .studies import batch as batching
@@ -143,9 +143,8 @@ def _figure_workers(count: int):
     if count < 3 or (cores or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield None
         return
-    with multiprocessing.get_context("fork").Pool(min(cores, count),
-                                                  initializer=worker_signals) as pool:
-        yield pool
+    with pool(multiprocessing.get_context("fork"), min(cores, count)) as workers:
+        yield workers
 
 
 def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None, look=None,
@@ -174,8 +173,9 @@ def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None, 
     # long figure at the end; the index keeps the recipes' order.
     order = sorted(range(len(recipes)), key=lambda i: recipes[i].tune is None)
     figures = [None] * len(recipes)
-    with _figure_workers(len(recipes)) as pool:
-        jobs = (pool.imap_unordered(_indexed, [(i, job, recipes[i]) for i in order]) if pool
+    with _figure_workers(len(recipes)) as workers:
+        jobs = (workers.imap_unordered(_indexed, [(i, job, recipes[i]) for i in order])
+                if workers
                 else map(_indexed, [(i, job, recipes[i]) for i in order]))
         for done, (i, figure) in enumerate(jobs, start=1):
             figures[i] = figure

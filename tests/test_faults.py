@@ -27,6 +27,13 @@ HALF = ('name = "half"\ndescription = "costs $5 and $\\\\frac{$"\nexpr = "log(x)
         'xlim = [-1, 2]\nylim = [-1, 1]\n')
 
 
+def _hidden(w) -> bool:
+    """A deprecation notice inside a dependency (matplotlib calling an older pyparsing API,
+    say): Python does not show those to users, and they are not ours to fix."""
+    ours = "adamviz" in str(w.filename)
+    return issubclass(w.category, DeprecationWarning | PendingDeprecationWarning) and not ours
+
+
 def invoke(tmp_path, monkeypatch, *args):
     """Run the CLI; it must succeed with nothing on stderr but its own notes, warnings (a
     diverged run is a result) and what it wrote, and no Python warning."""
@@ -37,7 +44,8 @@ def invoke(tmp_path, monkeypatch, *args):
     assert result.exit_code == 0, result.output
     assert all(line.startswith(("note:", "warning:", "wrote "))
                for line in result.stderr.splitlines()), result.stderr
-    assert not caught, [str(w.message) for w in caught]
+    seen = [w for w in caught if not _hidden(w)]
+    assert not seen, [str(w.message) for w in seen]
     return result
 
 

@@ -36,3 +36,20 @@ def task() -> Iterator[None]:
         yield
     finally:
         _busy = False
+
+
+@contextmanager
+def pool(context, processes: int) -> Iterator:
+    """A worker pool that ends cleanly: after its work, closed and joined (each worker takes
+    the sentinel and leaves); left by an exception (Ctrl-C, SIGTERM, a failure, a consumer that
+    stopped), terminated and joined, so no worker outlives the command. (``with Pool()`` always
+    terminates, which can hang joining a worker that the pool was just replacing.)"""
+    workers = context.Pool(processes, initializer=worker_signals)
+    try:
+        yield workers
+        workers.close()
+    except BaseException:
+        workers.terminate()
+        raise
+    finally:
+        workers.join()
