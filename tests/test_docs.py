@@ -1,6 +1,7 @@
 """The README's generated tables match the registries, and every command is documented."""
 
 import importlib.util
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -37,11 +38,14 @@ def test_help_lists_the_registries():
 
 
 def test_readme_python_section_runs(tmp_path, monkeypatch):
-    """The README's Python example runs as written (in a fresh folder with an outputs/)."""
+    """The README's Python examples run as written (in a fresh folder with an outputs/)."""
     text = (REPO / "README.md").read_text(encoding="utf-8")
-    block = text[text.index("## From Python"):].split("```python\n", 1)[1].split("```", 1)[0]
+    blocks = [part.split("```", 1)[0] for part in text.split("```python\n")[1:]]
+    assert blocks and "adamviz.run(" in blocks[0]
     monkeypatch.chdir(tmp_path)
     (tmp_path / "outputs").mkdir()
-    exec(compile(block, "README.md", "exec"), {})
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    for block in blocks:  # every Python block of the README, in order, as written
+        exec(compile(block, "README.md", "exec"), {})
     assert sorted(p.name for p in (tmp_path / "outputs").iterdir()) == [
-        "hump.gif", "hump.json", "hump.png", "slide.png"]
+        "axes.png", "batch", "hump.gif", "hump.json", "hump.png", "results.db", "slide.png"]
