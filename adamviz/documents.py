@@ -101,7 +101,7 @@ def optimizers() -> dict:
 
     return {**head("optimizers"), "optimizers": [
         {"name": name, "update": registry.rule(name), "defaults": registry.defaults(name)}
-        for name in registry.OPTIMIZERS]}
+        for name in registry.names()]}
 
 
 def markdown_table() -> str:

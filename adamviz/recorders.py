@@ -81,7 +81,7 @@ class FullPaths(Recorder):
             a["monitor"][k, rows] = watched
         a["gradients"][k, rows] = grads.T
         if optimizer.effective_lr is None:  # SGD-like: lr everywhere
-            a["effective_lr"][k, rows] = optimizer.hyperparams["lr"]
+            a["effective_lr"][k, rows] = optimizer.hyperparams.get("lr", np.nan)
         else:
             a["effective_lr"][k, rows] = optimizer.effective_lr(state)[:, moved].T
         for name, value in (optimizer.trace(state) if optimizer.trace else {}).items():

@@ -23,8 +23,8 @@ def optimizers(ctx, param, incomplete: str):
 
     name, colon, given = incomplete.partition(":")
     if not colon:
-        return [CompletionItem(n) for n in registry.OPTIMIZERS if n.startswith(name)]
-    if name not in registry.OPTIMIZERS:
+        return [CompletionItem(n) for n in registry.names() if n.startswith(name)]
+    if name not in registry.names():
         return []
     done, _, last = given.rpartition(",")
     prefix = f"{name}:{done + ',' if done else ''}"

@@ -70,7 +70,7 @@ def optimizers_command(as_json):
 
         click.echo(documents.dumps(documents.optimizers()), nl=False)
         return
-    for name in optimizers.OPTIMIZERS:
+    for name in optimizers.names():
         hyper = ", ".join(f"{k}={format_value(v)}" for k, v in optimizers.defaults(name).items())
         click.echo(f"{name}: {optimizers.rule(name)}")
         click.echo(f"    defaults: {hyper}")

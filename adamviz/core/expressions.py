@@ -101,12 +101,14 @@ class Limits:
 
 
 def parse(text: object, source: str = "expression", names: tuple[str, ...] = (),
-          limits: Limits = Limits()) -> Formula:
+          limits: Limits = Limits(), variables: tuple[str, ...] = VARIABLES,
+          functions: dict | None = None) -> Formula:
     """Validate formula text and return a ``Formula``; raise ``ExpressionError`` if refused.
 
     ``source`` names where the text came from (e.g. ``"surfaces/hump.toml: expr"``) so the
-    message can point at it. ``names`` are extra variables allowed besides x and y (the
-    temporaries of a derived formula).
+    message can point at it. ``names`` are extra variables allowed besides ``variables`` (x and
+    y; the temporaries of a derived formula); ``functions`` replaces ``FUNCTIONS`` (an
+    optimizer's rule adds max, min and lerp).
     """
     if not isinstance(text, str):
         raise ExpressionError(f"{source}: the formula must be a string, got {type(text).__name__}")
@@ -128,18 +130,20 @@ def parse(text: object, source: str = "expression", names: tuple[str, ...] = (),
             f"{source}: not a valid formula ({exc.msg}{where}): {text!r}") from None
     except (ValueError, MemoryError, RecursionError) as exc:
         raise ExpressionError(f"{source}: not a valid formula ({exc})") from None
-    checker = _Checker(text.strip(), source, names, limits)
+    checker = _Checker(text.strip(), source, names, limits, variables, functions or FUNCTIONS)
     checker.check(tree.body, depth=1)
-    used = tuple(v for v in (*VARIABLES, *names) if v in checker.names)
+    used = tuple(v for v in (*variables, *names) if v in checker.names)
     return Formula(text=text.strip(), variables=used, tree=tree, constants=checker.constants)
 
 
 class _Checker:
     """Walks a syntax tree, refusing anything outside the whitelist and folding constants."""
 
-    def __init__(self, text: str, source: str, names=(), limits: Limits = Limits()):
+    def __init__(self, text: str, source: str, names=(), limits: Limits = Limits(),
+                 variables=VARIABLES, functions=None):
         self.text, self.source = text, source
-        self.variables = (*VARIABLES, *names)
+        self.variables = (*variables, *names)
+        self.functions = functions or FUNCTIONS
         self.limits = limits
         self.nodes = 0
         self.names: set[str] = set()
@@ -178,9 +182,10 @@ class _Checker:
                 return None
             if node.id in CONSTANTS:
                 return CONSTANTS[node.id]
-            if node.id in FUNCTIONS or node.id in ALIASES:
+            if node.id in self.functions or node.id in ALIASES:
                 self.refuse(node, f"function {node.id!r} must be called, e.g. {node.id}(x)")
-            self.refuse(node, "unknown name (use x, y, pi, e or a function such as exp(x))")
+            known = ", ".join(self.variables)
+            self.refuse(node, f"unknown name (use {known}, pi, e or a function such as exp(x))")
         if isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, ast.USub | ast.UAdd):
                 self.refuse(node, "only unary + and - are allowed")
@@ -202,12 +207,12 @@ class _Checker:
         if isinstance(node, ast.Call):
             name = node.func.id if isinstance(node.func, ast.Name) else None
             name = ALIASES.get(name, name)
-            if name not in FUNCTIONS:
-                allowed = ", ".join(sorted(FUNCTIONS))
+            if name not in self.functions:
+                allowed = ", ".join(sorted(self.functions))
                 self.refuse(node.func, f"unknown function (allowed: {allowed})")
             if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
                 self.refuse(node, "functions take plain positional arguments")
-            arity, fn = FUNCTIONS[name]
+            arity, fn = self.functions[name]
             if len(node.args) != arity:
                 self.refuse(node, f"{name} takes {arity} argument{'s' * (arity > 1)}")
             values = [self.check(arg, depth + 1) for arg in node.args]

@@ -59,7 +59,8 @@ def _finite(text: str, where: str, also: str = "") -> float:
 
 
 def parse_opt(text: str) -> OptSpec:
-    """Parse ``NAME[:key=value,...]``."""
+    """Parse ``NAME[:key=value,...]``; NAME may be the path of an optimizer file
+    (``lion.toml``)."""
     example = "e.g. adam or adam:lr=0.05,beta1=0.8"
     if not isinstance(text, str):
         raise InputError(f"An optimizer is a spec such as 'adam:lr=0.05' or an Optimizer, got "
@@ -67,8 +68,10 @@ def parse_opt(text: str) -> OptSpec:
     if not text.strip():
         raise InputError(f"Empty optimizer spec; expected NAME[:key=value,...], {example}.")
     name, sep, rest = text.strip().partition(":")
-    name = name.strip().lower()
-    if not _NAME.match(name):
+    name = name.strip()
+    # a name, or the path of an optimizer file (kept as written: paths are case-sensitive)
+    name = name if name.lower().endswith(".toml") else name.lower()
+    if not (_NAME.match(name) or name.lower().endswith(".toml")):
         raise InputError(f"Bad optimizer spec {text!r}: {name!r} is not an optimizer name; "
                          f"expected NAME[:key=value,...], {example}.")
     params: dict = {}

@@ -7,6 +7,7 @@ the in-place (engine) path. Semantics and defaults follow ``torch.optim`` exactl
 
 from .base import Optimizer
 from .ops import ALLOCATE, InPlace
-from .registry import OPTIMIZERS, defaults, factory, make, rule
+from .registry import OPTIMIZERS, defaults, factory, known, make, names, rule
 
-__all__ = ["ALLOCATE", "OPTIMIZERS", "InPlace", "Optimizer", "defaults", "factory", "make", "rule"]
+__all__ = ["ALLOCATE", "OPTIMIZERS", "InPlace", "Optimizer", "defaults", "factory", "known",
+           "make", "names", "rule"]

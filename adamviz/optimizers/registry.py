@@ -18,6 +18,7 @@ from typing import Any
 from ..core.errors import InputError
 from ..core.names import suggest
 from . import adam as _adam
+from . import files
 from . import sgd as _sgd
 from .base import Optimizer
 
@@ -27,25 +28,56 @@ OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
 }
 
 
+def names() -> list[str]:
+    """Every optimizer ``--opt`` knows by name: the built-in functions, then the files
+    (``files.py``: the ``optimizers/`` folder and ``$ADAMVIZ_OPTIMIZERS``)."""
+    return [*OPTIMIZERS, *(n for n in files.available() if n not in OPTIMIZERS)]
+
+
+def known(name: str) -> bool:
+    return name in OPTIMIZERS or files.is_path(name) or name in files.available()
+
+
+def _file(name: str) -> files.OptimizerFile | None:
+    """The definition of a file optimizer (by name or path), or None for a built-in one."""
+    if name in OPTIMIZERS:
+        return None
+    path = files.find(name)
+    if path is None:
+        raise InputError(f"Unknown optimizer {name!r}{suggest(name, names())}")
+    return files.load(path)
+
+
 def factory(name: str) -> Callable[..., Optimizer]:
     if name not in OPTIMIZERS:
-        raise InputError(f"Unknown optimizer {name!r}{suggest(name, OPTIMIZERS)}")
+        raise InputError(f"Unknown optimizer {name!r}{suggest(name, names())}")
     return OPTIMIZERS[name]
 
 
 def defaults(name: str) -> dict[str, Any]:
-    """The default hyperparameters of optimizer ``name`` (its factory's signature)."""
+    """The default hyperparameters of optimizer ``name`` (its factory's signature, or its
+    file's [hyperparameters])."""
+    definition = _file(name)
+    if definition is not None:
+        return dict(definition.defaults)
     params = inspect.signature(factory(name)).parameters
     return {k: p.default for k, p in params.items()}
 
 
 def rule(name: str) -> str:
-    """The one-line update rule (first line of the factory's docstring, after 'Name: ')."""
+    """The one-line update rule (first line of the factory's docstring, after 'Name: '; or
+    the file's rule)."""
+    definition = _file(name)
+    if definition is not None:
+        return definition.text
     return inspect.getdoc(factory(name)).splitlines()[0].split(": ", 1)[1]
 
 
 def make(name: str, **hyperparams) -> Optimizer:
     """Build optimizer ``name``; unknown or ill-typed hyperparameters raise ``InputError``."""
+    definition = _file(name)
+    if definition is not None:
+        return files.build(definition, **hyperparams)
     build = factory(name)
     signature = inspect.signature(build)
     try:
@@ -76,8 +108,9 @@ def markdown_table() -> str:
     """Name, update rule and defaults of every optimizer, for the README."""
     from ..core.specs import format_value
 
-    lines = ["| optimizer | update | defaults (torch.optim's) |", "| --- | --- | --- |"]
-    for name in OPTIMIZERS:
+    lines = ["| optimizer | update | defaults (torch.optim's for the built-ins) |",
+             "| --- | --- | --- |"]
+    for name in names():
         defaults_text = ", ".join(f"{k}={format_value(v)}" for k, v in defaults(name).items())
         lines.append(f"| `{name}` | {rule(name).replace('|', chr(92) + '|')} | {defaults_text} |")
     return "\n".join(lines)

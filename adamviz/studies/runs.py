@@ -84,9 +84,9 @@ def load_surface(spec, surfaces_dir=()) -> Surface:
                          f"{spec!r}.")
     surface = spec if isinstance(spec, Surface) else surfaces.load(spec, surfaces_dir)
     for name in surface.lr:
-        if name not in optimizers.OPTIMIZERS:
+        if not optimizers.known(name):
             raise InputError(f"{surface.source}: lr.{name}: unknown optimizer"
-                             f"{suggest(name, optimizers.OPTIMIZERS)}")
+                             f"{suggest(name, optimizers.names())}")
     surface.checked  # noqa: B018  (the numeric checks, once per surface)
     return surface
 
@@ -131,7 +131,7 @@ def label(opt: Optimizer, given=()) -> str:
     (``given``: a swept ``beta1=0.9`` shows even though it is the default, so two runs of a
     sweep never read the same) and whatever else differs from torch's defaults, e.g.
     ``adam (lr=0.3, beta1=0.8)``."""
-    defaults = optimizers.defaults(opt.name) if opt.name in optimizers.OPTIMIZERS else {}
+    defaults = optimizers.defaults(opt.name) if optimizers.known(opt.name) else {}
     shown = {k: v for k, v in opt.hyperparams.items()
              if k == "lr" or k in given or v != defaults.get(k, v)}
     body = ", ".join(f"{k}={short(v)}" for k, v in shown.items())

@@ -1,0 +1,145 @@
+"""Optimizers written as data: a rule in the formula grammar, checked, and run exactly."""
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from adamviz import api, engine, optimizers
+from adamviz.cli import cli
+from adamviz.core.errors import InputError
+from adamviz.optimizers import files
+from conftest import REPO
+
+# Adam as torch's _single_tensor_adam computes it: lerp for m, then v, then the step.
+ADAM = """
+name = "adam_file"
+rule = '''
+m = lerp(m, g, 1 - beta1)
+v = v*beta2 + (1 - beta2)*g*g
+den = sqrt(v)/(1 - beta2**t)**0.5 + eps
+p = p + (-(lr/(1 - beta1**t))*m)/den
+'''
+[hyperparameters]
+lr = 1e-3
+beta1 = 0.9
+beta2 = 0.999
+eps = 1e-8
+[state]
+m = 0.0
+v = 0.0
+"""
+
+
+@pytest.fixture
+def adam_file(tmp_path):
+    path = tmp_path / "adam_file.toml"
+    path.write_text(ADAM)
+    return path
+
+
+@pytest.mark.parametrize("surface, lr", [("hump", 0.1), ("rosenbrock", 0.05),
+                                         ("beale", 0.01), ("valley", 0.3)])
+def test_adam_written_as_a_rule_is_the_built_in_adam_to_the_last_bit(adam_file, surface, lr):
+    s = api.load_surface(surface)
+    starts = np.array([s.default_start, [0.3, -0.7], [1.2, 0.4]])
+    mine = engine.run(s, optimizers.make(str(adam_file), lr=lr, beta1=0.8), starts, 300,
+                      tol=None)
+    built_in = engine.run(s, optimizers.make("adam", lr=lr, beta1=0.8), starts, 300, tol=None)
+    np.testing.assert_array_equal(mine.paths.points, built_in.paths.points)
+
+
+def test_lion_follows_its_paper():
+    """Lion (Chen et al. 2023): c = b1*m + (1-b1)*g; x = x*(1 - lr*wd) - lr*sign(c);
+    m = b2*m + (1-b2)*g, checked against the same steps written out in numpy."""
+    s = api.load_surface("hump")
+    lr, b1, b2, wd = 0.02, 0.9, 0.99, 0.1
+    out = engine.run(s, optimizers.make("lion", lr=lr, weight_decay=wd), [(-2.0, 1.0)], 50,
+                     tol=None)
+    x, m = np.array([-2.0, 1.0]), np.zeros(2)
+    for k in range(1, 51):
+        g = s.gradient(x[None])[0]
+        c = b1 * m + (1 - b1) * g
+        x = x * (1 - lr * wd) - lr * np.sign(c)
+        m = b2 * m + (1 - b2) * g
+        np.testing.assert_allclose(out.paths.points[k, 0], x, rtol=0, atol=1e-15)
+
+
+def test_shipped_files_are_listed_and_run_everywhere(tmp_path, monkeypatch):
+    assert {"lion", "qhadam"} <= set(optimizers.names())
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    listed = runner.invoke(cli, ["optimizers"]).stdout
+    assert "lion: c = beta1*m + (1 - beta1)*g" in listed
+    for args in (["run", "--opt", "lion:lr=0.02", "--opt", "adam", "-o", "a.gif",
+                  "--frames", "5", "--steps", "40"],
+                 ["sweep", "--opt", "lion", "--param", "lr=0.01,0.03", "--steps", "40",
+                  "-o", "s.png"],
+                 ["run", "--opt", str(REPO / "optimizers" / "lion.toml") + ":lr=3e-2",
+                  "--no-plot", "--steps", "20"]):
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 0, result.output
+    (tmp_path / "b.toml").write_text('[[experiment]]\nname = "l"\nsurface = "hump"\n'
+                                     'optimizers = ["lion:lr=0.02", "qhadam:lr=0.1"]\n'
+                                     'steps = 30\noutputs = ["contour", "summary"]\n')
+    batch = runner.invoke(cli, ["batch", "b.toml", "-o", "out"])
+    assert batch.exit_code == 0, batch.output
+    assert "lion (lr=0.02)" in (tmp_path / "out" / "summary.csv").read_text()
+
+
+BASE = 'name = "x"\n[hyperparameters]\nlr = 0.1\n[state]\nm = 0.0\n'
+
+
+@pytest.mark.parametrize("rule, message", [
+    ("p = p - lr*q", "assignment 1: unknown name"),
+    ("m = g; q = p", "never updates p"),
+    ("p = p - lr*g", "the state variable 'm' is never assigned"),
+    ("g = 2*g; p = p - lr*g; m = g", "'g' cannot be assigned"),
+    ("lr = 1; p = p - lr*g; m = g", "'lr' cannot be assigned"),
+    ("m = g; p = p - lr*hypot(m, g)", "assignment 2: unknown function"),
+    ("m = g; p = p - lr*m; c = __import__('os')", "assignment 3"),
+    ("m = g; p := p", "expected NAME = formula"),
+    ("m = g; p = p - lr*c; c = m", "assignment 2: unknown name"),  # used before assigned
+    ("m = g; p = p - max(lr)", "max takes 2 arguments"),
+])
+def test_bad_rules_are_refused_naming_the_file_and_the_part(tmp_path, rule, message):
+    path = tmp_path / "x.toml"
+    path.write_text(f'rule = "{rule}"\n' + BASE)
+    with pytest.raises(InputError, match=message) as caught:
+        files.load(path)
+    assert str(path.resolve()) in str(caught.value) or str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize("text, message", [
+    ('rule = "p = p - lr*g"\nlearning = 1\n', "unknown key 'learning'"),
+    ('[hyperparameters]\nlr = 0.1\n', "missing required key 'rule'"),
+    ('rule = "p = p - lr*g"\n[hyperparameters]\nlr = "fast"\n', "lr: a finite number"),
+    ('rule = "p = p - lr*g; m = g"\n[hyperparameters]\nm = 1.0\n[state]\nm = 0.0\n',
+     "both a hyperparameter and a state variable"),
+])
+def test_bad_files_are_refused(tmp_path, text, message):
+    path = tmp_path / "x.toml"
+    path.write_text(text)
+    with pytest.raises(InputError, match=message):
+        files.load(path)
+
+
+def test_unknown_hyperparameters_and_names_are_refused_in_one_line(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+    bad = runner.invoke(cli, ["run", "--opt", "lion:beta=0.5", "--no-plot"])
+    assert bad.exit_code == 2 and "Unknown hyperparameter 'beta' for lion" in bad.stderr
+    missing = runner.invoke(cli, ["run", "--opt", "nope.toml", "--no-plot"])
+    assert missing.exit_code == 2 and "Optimizer file 'nope.toml' does not exist" in missing.stderr
+    typo = runner.invoke(cli, ["run", "--opt", "lino", "--no-plot"])
+    assert typo.exit_code == 2 and "did you mean 'lion'" in typo.stderr
+
+
+def test_the_readme_picture_lion_steps_lr_per_coordinate():
+    """outputs/hump-lion-adam.png: at the same lr, Lion's every step moves each coordinate by
+    exactly lr (the sign), so its steps are lr*sqrt(2) long; it crosses the hump into the
+    global minimum, where Adam stays in the local one."""
+    result = api.run("hump", ["lion:lr=0.03", "adam:lr=0.03"], [(-2, 1)], steps=300, tol=None)
+    lion, adam = result.runs
+    moves = np.abs(np.diff(lion.points, axis=0))
+    np.testing.assert_allclose(moves, 0.03, rtol=1e-9)
+    assert result.reached(lion) == "global" and result.reached(adam) == "local"
