@@ -111,6 +111,21 @@ def run(surface, optimizer: Optimizer, starts, steps: int, *, noise: float = 0.0
     return loop.outcome()
 
 
+def _columns(state, keep, n: int):
+    """The state of the runs ``keep`` (a mask of n): every array with a column per run is cut
+    to those columns, through any nest of tuples, named tuples, lists and dicts (a user's
+    optimizer may keep its state in any of them); anything else is kept as it is."""
+    if isinstance(state, np.ndarray):
+        return state[..., keep] if state.ndim and state.shape[-1] == n else state
+    if isinstance(state, tuple) and hasattr(state, "_fields"):
+        return type(state)(*(_columns(v, keep, n) for v in state))
+    if isinstance(state, list | tuple):
+        return type(state)(_columns(v, keep, n) for v in state)
+    if isinstance(state, dict):
+        return {k: _columns(v, keep, n) for k, v in state.items()}
+    return state
+
+
 class _Loop:
     """The state of one engine run: the arrays of the runs still going, indexed by slot;
     ``rows`` maps each slot to its run."""
@@ -229,8 +244,7 @@ class _Loop:
 
     def compact(self) -> None:
         keep = self.alive
-        state = type(self.state)(*[a[:, keep] if isinstance(a, np.ndarray) else a
-                                   for a in self.state])
+        state = _columns(self.state, keep, len(keep))
         self._arrays(self.rows[keep], np.ascontiguousarray(self.P[:, keep]), state)
         if self.noise is not None:
             self.noise.keep(keep)

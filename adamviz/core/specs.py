@@ -63,7 +63,8 @@ def parse_opt(text: str) -> OptSpec:
     (``lion.toml``)."""
     example = "e.g. adam or adam:lr=0.05,beta1=0.8"
     if not isinstance(text, str):
-        raise InputError(f"An optimizer is a spec such as 'adam:lr=0.05' or an Optimizer, got "
+        raise InputError(f"An optimizer is a spec such as 'adam:lr=0.05', an Optimizer, or an "
+                         f"object with init(params) and update(grads, state, params); got "
                          f"{text!r}.")
     if not text.strip():
         raise InputError(f"Empty optimizer spec; expected NAME[:key=value,...], {example}.")

@@ -20,7 +20,7 @@ from ..core.errors import InputError
 from ..core.limits import check_steps
 from ..core.names import suggest
 from ..core.specs import OptSpec, parse_opt, parse_point
-from ..optimizers import Optimizer
+from ..optimizers import Optimizer, foreign
 from ..results import Result, Run, point_text, short
 from ..surfaces import Surface
 
@@ -95,14 +95,18 @@ def optimizer_list(opts) -> list:
     """``opts`` as a list: one spec or optimizer alone is a list of one; None is Adam."""
     if opts is None:
         return ["adam"]
-    if isinstance(opts, str | OptSpec | Optimizer):
+    if isinstance(opts, str | OptSpec | Optimizer) or foreign.is_foreign(opts):
         return [opts]
     return list(opts)
 
 
 def spec_of(item) -> OptSpec | Optimizer:
+    """A spec (text or ``OptSpec``), an ``Optimizer``, or any object with optax-style init
+    and update (``optimizers.foreign``)."""
     if isinstance(item, OptSpec | Optimizer):
         return item
+    if foreign.is_foreign(item):
+        return foreign.wrap(item)
     return parse_opt(item)
 
 

@@ -73,6 +73,10 @@ def sweep(surface, opt, params: dict[str, list], starts=None, settings: Settings
           surfaces_dir=()) -> Sweep:
     surface = load_surface(surface, surfaces_dir)
     spec = spec_of(opt)
+    if not isinstance(spec, OptSpec):
+        raise InputError(f"A sweep sweeps hyperparameters by name, so {spec.name!r}, an "
+                         f"optimizer object, cannot be swept; give a spec such as 'adam' or "
+                         f"an optimizer file.")
     if not isinstance(params, dict):
         raise InputError(f"Sweep parameters are a dict of lists, e.g. {{'lr': [1e-3, 1e-2]}}, "
                          f"got {params!r}.")

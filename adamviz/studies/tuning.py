@@ -96,7 +96,11 @@ def check_tunable(specs) -> None:
     it is refused."""
     for item in specs:
         spec = spec_of(item)
-        if isinstance(spec, OptSpec) and "lr" in spec.hyperparams:
+        if not isinstance(spec, OptSpec):
+            raise InputError(f"Tuning tries learning rates by name, so {spec.name!r}, an "
+                             f"optimizer object, cannot be tuned; give a spec such as 'adam' "
+                             f"or an optimizer file.")
+        if "lr" in spec.hyperparams:
             raise InputError(f"{spec} sets its own lr, and tuning picks every lr; drop one "
                              f"(tuning compares optimizers fairly only if it picks all).")
 
