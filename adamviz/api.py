@@ -25,15 +25,18 @@ from .studies.runs import DEFAULT_TOL, Settings, load_surface, make_runs
 def run(surface, opts=("adam",), starts=None, *, steps: int | None = None,
         lr: float | None = None, noise: float = 0.0, seed: int = 0,
         tol: float | None = DEFAULT_TOL, patience: int | None = None, surfaces_dir=(),
-        monitor=None, tuned=None) -> Result:
+        monitor=None, tuned=None, schedule=None) -> Result:
     """Run every optimizer spec from every start on a surface.
 
     ``opts`` are specs like ``"adam"`` or ``"adam:lr=0.05,beta1=0.8"`` (or ``OptSpec``/
     ``Optimizer`` objects); ``starts`` are points (tuples or ``"x,y"`` strings), default the
     surface's start. Each optimizer with each start is one run, numbered optimizer-major in the
     order given; all starts of one optimizer run together as one vectorized batch.
+    ``schedule`` (e.g. ``"cosine:T_max=200"``) moves every optimizer's lr as torch's
+    scheduler would; ``clip_norm=`` or ``clip_value=`` in a spec clips its gradient.
     """
-    settings = Settings(steps=steps, lr=lr, noise=noise, seed=seed, tol=tol, patience=patience)
+    settings = Settings(steps=steps, lr=lr, noise=noise, seed=seed, tol=tol, patience=patience,
+                        schedule=schedule)
     return make_runs(surface, opts, starts, settings, monitor=monitor, tuned=tuned,
                      surfaces_dir=surfaces_dir)
 

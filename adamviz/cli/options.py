@@ -248,12 +248,21 @@ def tune_options(func):
                         help="Pick each optimizer's lr from --tune-grid by --criterion.")(func)
 
 
-def settings_from(steps=None, lr=None, noise=0.0, seed=0, tol=None, patience=None):
+def settings_from(steps=None, lr=None, noise=0.0, seed=0, tol=None, patience=None,
+                  schedule=None):
     """The library's run settings from the shared flags (--tol 0 turns convergence off)."""
     from ..studies.runs import Settings
 
     return Settings(steps=steps, lr=lr, noise=noise, seed=seed, tol=tol or None,
-                    patience=patience)
+                    patience=patience, schedule=schedule)
+
+
+def schedule_option(func):
+    return click.option("--schedule", metavar="KIND[:key=value,...]",
+                        help="A learning-rate schedule for every optimizer, torch's, stepped "
+                             "after each step: step:step_size=30,gamma=0.1, "
+                             "exponential:gamma=0.99, cosine:T_max=200,eta_min=0, "
+                             "linear:start_factor=0.1,end_factor=1,total_iters=20.")(func)
 
 
 def tuned_specs(surface, opts, starts, settings, tune, grid, criterion, quiet):

@@ -22,6 +22,7 @@ from .options import (
     progress_bar,
     quiet_option,
     refuse_unused,
+    schedule_option,
     settings_from,
     start_option,
     steps_option,
@@ -56,6 +57,7 @@ PICTURE_FORMATS = ("png", "svg", "pdf", "gif", "mp4")
 @tol_option
 @click.option("--patience", type=int,
               help="Stop early when the loss has not improved for this many steps.")
+@schedule_option
 @out_option(help="Picture to write; the suffix picks the format (.png, .svg, .pdf; .gif or "
                  ".mp4 animate). Default outputs/<surface>-<optimizers>.png.")
 @click.option("--format", "fmt", type=click.Choice(PICTURE_FORMATS),
@@ -94,7 +96,8 @@ PICTURE_FORMATS = ("png", "svg", "pdf", "gif", "mp4")
 @tune_options
 @quiet_option
 @library_errors
-def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patience, out, fmt,
+def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patience, schedule,
+        out, fmt,
         export_path, export_format, as_json, no_plot, db, db_paths, views, fps, frames, hold,
         loop, elev, azim, dpi, title, math, overlays, overlay_at, style, font_scale, size,
         transparent, tune, tune_grid, criterion, quiet):
@@ -113,6 +116,7 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
       adamviz run -s valley --opt sgd --noise 0.5 --seed 1 --export runs.csv --no-plot
       adamviz run -s hump --opt sgd --opt adam --style dark --size 1920x1080 -o slide.png
       adamviz run -s hump --opt momentum --overlay grad,momentum --overlay-at 5,13,21
+      adamviz run -s hump --opt sgd:lr=0.1,clip_norm=1 --schedule cosine:T_max=200
       adamviz run -s hump --opt sgd --opt adam --start -2,1 --no-plot --db results.db
       adamviz run -s hump --opt adam -o - --format svg > hump.svg
       adamviz run -s hump --opt sgd --opt adam --no-plot --json | jq '.runs[].final_loss'
@@ -137,11 +141,12 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
     view_list = api.check_views(surface_obj, views)
     if not no_plot:
         _check_drawing(len(view_list), dpi, kind, len(opts or ("adam",)) * max(1, len(starts)))
-    settings = settings_from(steps, None if tune else lr, noise, seed, tol, patience)
+    settings = settings_from(steps, None if tune else lr, noise, seed, tol, patience, schedule)
     specs, tunings = tuned_specs(surface_obj, opts or ("adam",), starts, settings, tune, tune_grid,
                             criterion, quiet)
     result = api.run(surface_obj, specs, starts, steps=settings.steps, lr=settings.lr,
-                     noise=noise, seed=seed, tol=settings.tol, patience=patience, tuned=tunings)
+                     noise=noise, seed=seed, tol=settings.tol, patience=patience, tuned=tunings,
+                     schedule=settings.schedule)
     written = []
     if not no_plot:
         with destination(out or api.default_output(result), fmt) as path:

@@ -13,6 +13,8 @@ update applied to its direction (None for SGD-like methods, whose rate is lr eve
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,9 +39,23 @@ def zeros(params: np.ndarray) -> np.ndarray:
     return np.zeros_like(params, dtype=float)
 
 
+# A schedule may bring the rate down to 0 (cosine to eta_min = 0), which torch allows for a
+# scheduled rate though not for a rate given; ``scheduled_rates`` says the rate is scheduled.
+_scheduled = contextvars.ContextVar("scheduled", default=False)
+
+
+@contextlib.contextmanager
+def scheduled_rates():
+    token = _scheduled.set(True)
+    try:
+        yield
+    finally:
+        _scheduled.reset(token)
+
+
 def check(lr=None, eps=None, weight_decay=None, momentum=None, **betas) -> None:
     """Reject out-of-range hyperparameters with torch-style messages."""
-    if lr is not None and not lr > 0:
+    if lr is not None and not (lr > 0 or (lr == 0 and _scheduled.get())):
         raise InputError(f"Invalid learning rate: {lr} (must be > 0)")
     if eps is not None and not eps > 0:
         raise InputError(f"Invalid epsilon value: {eps} (must be > 0)")

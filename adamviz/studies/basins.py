@@ -154,7 +154,8 @@ def basins(surface, opts, grid: int = 100, settings: Settings = BASINS_SETTINGS,
     surface = load_surface(surface, surfaces_dir)
     check_size(grid * grid)
     starts = grid_starts(surface, n=grid)
-    resolved = [resolve(o, surface, settings.lr) for o in optimizer_list(opts)]
+    resolved = [resolve(o, surface, settings.lr, settings.schedule)
+                for o in optimizer_list(opts)]
     steps = settings.steps_for(surface)
     categories, labels, outs = [], [], []
     for i, (opt, label) in enumerate(resolved):

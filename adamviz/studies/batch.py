@@ -27,7 +27,7 @@ from .runs import Settings, config, load_surface, make_runs, resolve, starts_of
 from .tuning import check_tunable, log_grid, tune_specs
 
 EXPERIMENT_KEYS = {"name", "surface", "optimizers", "starts", "steps", "noise", "seed", "tol",
-                   "patience", "sweep", "tune", "outputs"}
+                   "patience", "schedule", "sweep", "tune", "outputs"}
 TUNE_KEYS = {"param", "grid", "criterion"}
 BASINS_GRID = 100
 
@@ -133,7 +133,7 @@ def _experiment(table, where, outputs, path_outputs, surfaces_dir, planar_output
     try:
         settings = Settings(steps=table.get("steps"), noise=table.get("noise", 0.0),
                             seed=table.get("seed", 0), tol=table.get("tol", 1e-6),
-                            patience=table.get("patience"))
+                            patience=table.get("patience"), schedule=table.get("schedule"))
     except InputError as exc:
         raise InputError(f"{where}: {exc}") from None
     if "seed" in table and not table.get("noise"):
@@ -266,7 +266,7 @@ def _endpoint_summaries(exp, specs, starts, tuned) -> list[Summary]:
     rows = []
     steps = exp.settings.steps_for(exp.surface)
     for i, spec in enumerate(specs):
-        opt, label = resolve(spec, exp.surface)
+        opt, label = resolve(spec, exp.surface, schedule=exp.settings.schedule)
         out = engine.run(exp.surface, opt, starts, steps, noise=exp.settings.noise,
                          seed=exp.settings.seed, keys=[(i, j) for j in range(len(starts))],
                          tol=exp.settings.tol or None, record="ends")

@@ -12,6 +12,7 @@ import math
 import numbers
 import os
 from dataclasses import asdict, dataclass, replace
+from functools import partial
 
 import numpy as np
 
@@ -20,7 +21,7 @@ from ..core.errors import InputError
 from ..core.limits import check_steps
 from ..core.names import suggest
 from ..core.specs import OptSpec, parse_opt, parse_point
-from ..optimizers import Optimizer, foreign
+from ..optimizers import Optimizer, foreign, schedules
 from ..results import Result, Run, point_text, short
 from ..surfaces import Surface
 
@@ -38,6 +39,7 @@ class Settings:
     seed: int = 0
     tol: float | None = DEFAULT_TOL  # None or 0: never converged
     patience: int | None = None
+    schedule: str | None = None  # a learning-rate schedule for every optimizer
 
     def __post_init__(self):
         if self.steps is not None and (not _whole(self.steps) or self.steps < 1):
@@ -55,6 +57,8 @@ class Settings:
                              f"checks off)")
         if self.patience is not None and (not _whole(self.patience) or self.patience < 1):
             raise InputError(f"Invalid patience: {self.patience} (must be a whole number >= 1)")
+        if self.schedule is not None:
+            object.__setattr__(self, "schedule", str(schedules.parse_schedule(self.schedule)))
 
     def steps_for(self, surface: Surface) -> int:
         return self.steps or surface.steps or DEFAULT_STEPS
@@ -110,23 +114,33 @@ def spec_of(item) -> OptSpec | Optimizer:
     return parse_opt(item)
 
 
-def resolve(item, surface: Surface, lr: float | None = None) -> tuple[Optimizer, str]:
+def resolve(item, surface: Surface, lr: float | None = None,
+            schedule=None) -> tuple[Optimizer, str]:
     """The optimizer for a spec on a surface, and its label.
 
     Learning rate, most specific first: the spec's own ``lr=``, then ``lr`` (the --lr flag), then
-    the surface file's default for this optimizer, then torch's default. An ``Optimizer`` object
-    is used as it is.
+    the surface file's default for this optimizer, then torch's default. ``clip_norm=`` and
+    ``clip_value=`` in a spec clip its gradient; ``schedule`` (``cosine:T_max=200``) moves its
+    lr (``optimizers.schedules``). An ``Optimizer`` object is used as it is.
     """
     spec = spec_of(item)
     if isinstance(spec, Optimizer):
         return spec, label(spec)
     hyper = dict(spec.hyperparams)
+    clip = {k: hyper.pop(k) for k in ("clip_norm", "clip_value") if k in hyper}
     if "lr" not in hyper:
         if lr is not None:
             hyper["lr"] = lr
         elif spec.name in surface.lr:
             hyper["lr"] = surface.lr[spec.name]
-    opt = optimizers.make(spec.name, **hyper)
+    schedule = schedules.parse_schedule(schedule)
+    if schedule is None:
+        opt = optimizers.make(spec.name, **hyper)
+    else:
+        full = dict(optimizers.make(spec.name, **hyper).hyperparams)
+        opt = schedules.scheduled(partial(optimizers.make, spec.name), full, schedule)
+    if clip:
+        opt = schedules.clipped(opt, **clip)
     return opt, label(opt, set(spec.hyperparams))
 
 
@@ -137,7 +151,7 @@ def label(opt: Optimizer, given=()) -> str:
     ``adam (lr=0.3, beta1=0.8)``."""
     defaults = optimizers.defaults(opt.name) if optimizers.known(opt.name) else {}
     shown = {k: v for k, v in opt.hyperparams.items()
-             if k == "lr" or k in given or v != defaults.get(k, v)}
+             if k in ("lr", "schedule") or k in given or v != defaults.get(k, v)}
     body = ", ".join(f"{k}={short(v)}" for k, v in shown.items())
     return f"{opt.name} ({body})" if body else opt.name
 
@@ -194,7 +208,7 @@ def config(surface: Surface, opts, starts, settings: Settings, grid=None, **extr
     return {
         "surface": surface.identity(),
         "optimizers": [[opt.name, dict(opt.hyperparams)]
-                       for opt, _ in (resolve(o, surface, settings.lr)
+                       for opt, _ in (resolve(o, surface, settings.lr, settings.schedule)
                                       for o in optimizer_list(opts))],
         "starts": {"grid": grid} if grid is not None else starts_of(surface, starts).tolist(),
         "settings": {**settings.as_dict(), "steps": settings.steps_for(surface)},
@@ -211,7 +225,8 @@ def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULT
     specs = [spec_of(o) for o in optimizer_list(opts)]
     if not specs:
         raise InputError("No optimizer given; name at least one, e.g. --opt adam.")
-    resolved = [resolve(s, surface, settings.lr) for s in specs]  # all checked before running
+    # every spec is checked before anything runs
+    resolved = [resolve(s, surface, settings.lr, settings.schedule) for s in specs]
     steps = settings.steps_for(surface)
     runs: list[Run] = []
     for i, (opt, name) in enumerate(resolved):

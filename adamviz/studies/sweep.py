@@ -90,7 +90,7 @@ def sweep(surface, opt, params: dict[str, list], starts=None, settings: Settings
     combos = [dict(zip(names, c, strict=True)) for c in itertools.product(*params.values())]
     specs = [OptSpec(name=spec.name, hyperparams={**spec.hyperparams, **c}) for c in combos]
     for s in specs:  # every combination is checked before any runs
-        resolve(s, surface, settings.lr)
+        resolve(s, surface, settings.lr, settings.schedule)
     cells = tuple(Cell(setting=c, result=make_runs(surface, [s], starts, settings))
                   for c, s in zip(combos, specs, strict=True))
     return Sweep(surface=surface, optimizer=spec.name, names=names,

@@ -69,7 +69,7 @@ def tune_lr(surface, spec, starts, settings: Settings, grid, criterion="final-lo
     scores = []
     for lr in grid:
         opt, _ = resolve(OptSpec(name=spec.name, hyperparams={**spec.hyperparams, "lr": lr}),
-                         surface)
+                         surface, schedule=settings.schedule)
         out = engine.run(surface, opt, points, steps, noise=settings.noise, seed=settings.seed,
                          keys=keys, tol=settings.tol or None, record="ends")
         scores.append(_score(surface, out, criterion, steps))
