@@ -91,6 +91,34 @@ class Surface:
                 "minima": [[list(m.point), m.kind] for m in self.minima],
                 "steps": self.steps, "lr": dict(sorted(self.lr.items()))}
 
+    @classmethod
+    def from_formula(cls, expr: str, xlim, ylim=None, *, name: str = "formula",
+                     description: str = "", start=None, minima=(), steps=None) -> Surface:
+        """A formula, checked as a file is; minima: points, or (point, "global"|"local")."""
+        data = {"name": name, "expr": expr, "xlim": list(xlim), "description": description,
+                "minima": [{"at": list(m[0]), "kind": m[1]} if isinstance(m[-1], str)
+                           else {"at": list(m)} for m in minima],
+                **({"ylim": list(ylim)} if ylim is not None else {}),
+                **({"start": list(start)} if start is not None else {}),
+                **({"steps": steps} if steps is not None else {})}
+        return from_dict(data, source=f"surface {name!r}")
+
+    @classmethod
+    def from_function(cls, f, xlim, ylim=None, grad=None, *, name: str | None = None,
+                      **keys) -> FunctionSurface:
+        """A surface whose loss is ``f(x, y)`` (or ``f(x)``) on numpy arrays, and its gradient
+        ``grad(x, y) -> (df/dx, df/dy)``, else central differences (see ``FunctionSurface``)."""
+        if not callable(f) or (grad is not None and not callable(grad)):
+            raise InputError(f"from_function takes a function f(x, y) and, if given, "
+                             f"grad(x, y) -> (df/dx, df/dy); got {f!r} and {grad!r}.")
+        name = name or getattr(f, "__name__", "f").strip("<>") or "f"
+        keys.setdefault("description", "gradient: " + ("given" if grad else NUMERICAL))
+        base = cls.from_formula("x", xlim, ylim, name=name, **keys)
+        surface = FunctionSurface(**{k: getattr(base, k) for k in base.__dataclass_fields__},
+                                  function=f, grad=grad)
+        surface.loss([surface.default_start])  # a function that fails, fails here
+        return surface
+
     def __getstate__(self):
         """Pickle without the compiled programs; they are rebuilt on first use."""
         state = dict(self.__dict__)
@@ -299,3 +327,74 @@ def _minimum(entry, dims, where) -> Minimum:
     if kind not in MINIMUM_KINDS:
         raise InputError(f"{where}: kind must be 'global' or 'local', got {kind!r}.")
     return Minimum(point=_point(entry["at"], dims, f"{where}.at"), kind=kind)
+
+
+# Central differences: the step that balances truncation (h^2) against rounding (eps/h).
+STEP = 2.0 ** (-52 / 3)  # eps^(1/3), about 6.1e-6, times max(1, |x|)
+NUMERICAL = f"central differences, h = {STEP:.2g}*max(1, |x|)"
+
+
+@dataclass(frozen=True, kw_only=True)
+class FunctionSurface(Surface):
+    """A loss in Python: ``function`` on numpy arrays, ``grad`` or central differences (named
+    in ``expr``, so exports and databases say so); the Hessian for the minima checks is central
+    differences of the gradient. The engine runs these where it would run a formula's programs."""
+
+    function: object = None
+    grad: object = None
+
+    @property
+    def expr(self) -> str:
+        name = getattr(self.function, "__name__", "f")
+        how = "given" if self.grad is not None else NUMERICAL
+        return f"{name}(x{', y' if self.dims == 2 else ''}) in Python; gradient: {how}"
+
+    def _values(self, rows):
+        import numpy as np
+
+        with np.errstate(all="ignore"):
+            return np.broadcast_to(np.asarray(self.function(*rows), dtype=float),
+                                   rows.shape[1:]).astype(float)
+
+    def _gradient(self, rows):
+        import numpy as np
+
+        if self.grad is None:
+            return _central(self._values, rows)
+        with np.errstate(all="ignore"):
+            parts = self.grad(*rows)
+        parts = [parts] if self.dims == 1 and np.ndim(parts) <= 1 else list(parts)
+        return np.array([np.broadcast_to(np.asarray(p, dtype=float), rows.shape[1:])
+                         for p in parts])
+
+    @cached_property
+    def derivatives(self):
+        import numpy as np
+
+        from .core.autodiff import Derivatives
+        from .core.programs import FunctionProgram
+
+        d = self.dims
+        hessian = lambda r: np.concatenate(  # noqa: E731  (row-major d2f/dxi dxj)
+            [_central(lambda q, i=i: self._gradient(q)[i], r) for i in range(d)])
+        return Derivatives(
+            value=FunctionProgram(d, 1, lambda r: self._values(r)[None]),
+            gradient=FunctionProgram(d, d, self._gradient),
+            value_and_grad=FunctionProgram(
+                d, 1 + d, lambda r: np.concatenate([self._values(r)[None], self._gradient(r)])),
+            hessian=FunctionProgram(d, d * d, hessian), partial=True)
+
+
+def _central(f, rows):
+    """d f / d(each row) at ``rows`` (D, n) as a (D, n) array; ``f`` maps rows to (n,)."""
+    import numpy as np
+
+    out = np.empty(rows.shape)
+    for i in range(len(rows)):
+        up, down = np.array(rows, dtype=float), np.array(rows, dtype=float)
+        h = STEP * np.maximum(1.0, np.abs(rows[i]))
+        up[i] += h
+        down[i] -= h
+        with np.errstate(all="ignore"):
+            out[i] = (f(up) - f(down)) / (up[i] - down[i])
+    return out

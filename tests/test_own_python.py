@@ -64,3 +64,58 @@ def test_every_study_takes_one(tmp_path):
         adamviz.tune("hump", [Sign()], steps=20)
     with pytest.raises(InputError, match="sweeps hyperparameters by name"):
         adamviz.sweep("hump", Sign(), {"lr": [0.1, 0.2]})
+
+
+HUMP_MINIMA = [((1.0466805318046022, 0.0), "global"), ((-0.9456492739235922, 0.0), "local")]
+
+
+def hump(x, y):
+    return (x**2 - 1) ** 2 - 0.4 * x + y**2
+
+
+def hump_grad(x, y):
+    return 4 * x * (x**2 - 1) - 0.4, 2 * y
+
+
+def test_a_python_loss_runs_like_the_same_formula():
+    mine = adamviz.Surface.from_function(hump, xlim=(-2.5, 2.5), ylim=(-1.5, 1.5),
+                                         minima=HUMP_MINIMA)
+    assert "central differences" in mine.expr and "central differences" in mine.description
+    opts = ["sgd:lr=0.01", "momentum:lr=0.01", "adam:lr=0.3"]
+    ours = adamviz.run(mine, opts, starts=[(-2, 1)], steps=300)
+    exact = adamviz.run("hump", opts, starts=[(-2, 1)], steps=300)
+    for a, b in zip(ours.runs, exact.runs, strict=True):
+        np.testing.assert_allclose(a.points, b.points, atol=1e-8)
+        assert ours.reached(a) == exact.reached(b)
+    given = adamviz.Surface.from_function(hump, (-2.5, 2.5), (-1.5, 1.5), grad=hump_grad,
+                                          minima=HUMP_MINIMA)
+    assert given.expr.endswith("gradient: given")
+    np.testing.assert_allclose(given.gradient(np.array([[0.3, -0.2]])),
+                               [hump_grad(0.3, -0.2)], rtol=1e-15)
+
+
+def test_a_python_loss_works_in_every_study_and_picture(tmp_path):
+    mine = adamviz.Surface.from_function(hump, (-2.5, 2.5), (-1.5, 1.5), grad=hump_grad,
+                                         minima=HUMP_MINIMA, name="mine")
+    result = adamviz.run(mine, ["sgd", "adam"], steps=40)
+    adamviz.save_plot(result, tmp_path / "a.png", views=["contour", "3d", "loss", "steps"])
+    adamviz.animate(result, tmp_path / "a.gif", frames=5)
+    assert adamviz.basins(mine, ["sgd", "adam"], grid=6, steps=40).share(1) >= 0
+    assert len(adamviz.sweep(mine, "adam", {"lr": [0.01, 0.1]}, steps=20).cells) == 2
+    data = result.to_dict()["surface"]
+    assert data["expression"] == "hump(x, y) in Python; gradient: given"
+
+
+def test_a_formula_from_python_is_checked_like_a_file():
+    bowl = adamviz.Surface.from_formula("x**2 + 3*y**2", xlim=(-2, 2), ylim=(-2, 2),
+                                        minima=[(0, 0)], start=(1.5, 1), name="bowl2")
+    assert adamviz.run(bowl, ["adam:lr=0.1"], steps=400).runs[0].status == "converged"
+    with pytest.raises(InputError, match="unknown name"):
+        adamviz.Surface.from_formula("x**2 + z", xlim=(-1, 1), ylim=(-1, 1))
+    with pytest.raises(InputError, match="not a minimum|gradient"):
+        adamviz.run(adamviz.Surface.from_formula("x**2", xlim=(-1, 1), minima=[(0.5,)]))
+
+
+def test_a_bare_function_is_refused_with_the_way_to_give_its_box():
+    with pytest.raises(InputError, match=r"Surface.from_function\(f, xlim"):
+        adamviz.run(lambda x, y: x**2 + y**2, ["adam"])

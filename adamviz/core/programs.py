@@ -13,6 +13,9 @@ copy and ones; anything else is ``np.power``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 import numpy as np
 
 from .autodiff import ARITY, Program, value_key
@@ -82,6 +85,20 @@ def function_of(op: str, params: tuple):
     return UFUNCS[op]
 
 
+@dataclass(frozen=True)
+class FunctionProgram:
+    """A Python function in a program's place (a loss written in Python): ``call(points)``
+    maps (inputs, n) to (outputs, n)."""
+
+    inputs: int
+    count: int  # outputs
+    call: Callable
+
+    @property
+    def outputs(self) -> range:
+        return range(self.count)
+
+
 class Executor:
     """``program`` compiled for ``n`` points: ``run(points)`` -> (outputs, n) array, where
     ``points`` is a (inputs, n) array whose rows are the coordinates."""
@@ -90,9 +107,12 @@ class Executor:
 
     def __init__(self, program: Program, n: int):
         self.program, self.n = program, n
+        self.bound: dict[int, tuple] = {}  # id(points) -> (points, calls, fills)
+        if isinstance(program, FunctionProgram):
+            self.run = program.call  # nothing to plan: the function is the program
+            return
         self.out = np.empty((len(program.outputs), n))
         self.plan, self.regs, self.fills = _allocate(program, n, self.out)
-        self.bound: dict[int, tuple] = {}  # id(points) -> (points, calls, fills)
 
     def _bind(self, points):
         """The calls with every argument in place: running is then one call per operation."""

@@ -83,6 +83,9 @@ DEFAULTS = Settings()
 
 def load_surface(spec, surfaces_dir=()) -> Surface:
     """A surface by name or path (or passed through), its per-optimizer learning rates checked."""
+    if callable(spec) and not isinstance(spec, Surface):
+        raise InputError("A loss written in Python needs its box: adamviz.Surface."
+                         "from_function(f, xlim=(a, b), ylim=(c, d)), then pass that.")
     if not isinstance(spec, Surface | str | os.PathLike):
         raise InputError(f"A surface is a name, a path to a .toml file or a Surface, got "
                          f"{spec!r}.")
