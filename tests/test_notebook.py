@@ -67,3 +67,11 @@ def test_data_frames_and_studies_show_as_tables_and_pictures(executed):
     assert "tuned by distance" in data(executed[9])["text/html"]
     assert "m̂" in data(executed[10])["text/plain"]  # the trace's table
     assert data(executed[11])["text/plain"] == "array([[0.6]])"
+
+
+def test_a_python_optimizer_and_a_python_loss_work_in_a_notebook(executed):
+    mine = data(executed[12])
+    assert "signsgd (lr=0.05)" in mine["text/html"] and "image/png" in mine
+    loss = data(executed[13])
+    assert "image/png" in loss and "clip_norm=1" in loss["text/html"]
+    assert "schedule=cosine:T_max=200" in loss["text/html"]

@@ -70,11 +70,23 @@ def parse_opt(text: str) -> OptSpec:
         raise InputError(f"Empty optimizer spec; expected NAME[:key=value,...], {example}.")
     name, sep, rest = text.strip().partition(":")
     name = name.strip()
+    if name.lower() == "torch" and sep:  # torch:<class path>[:key=value,...]
+        path, sep, rest = rest.partition(":")
+        if not re.fullmatch(r"[A-Za-z_][\w.]*", path.strip()):
+            raise InputError(f"Bad optimizer spec {text!r}: expected torch:<class path>, e.g. "
+                             f"torch:torch.optim.SGD:lr=0.1.")
+        name = "torch:" + path.strip()
+        return OptSpec(name=name, hyperparams=_params(text, rest, sep, example))
     # a name, or the path of an optimizer file (kept as written: paths are case-sensitive)
     name = name if name.lower().endswith(".toml") else name.lower()
     if not (_NAME.match(name) or name.lower().endswith(".toml")):
         raise InputError(f"Bad optimizer spec {text!r}: {name!r} is not an optimizer name; "
                          f"expected NAME[:key=value,...], {example}.")
+    return OptSpec(name=name, hyperparams=_params(text, rest, sep, example))
+
+
+def _params(text: str, rest: str, sep: str, example: str) -> dict:
+    """The ``key=value,...`` after a spec's name."""
     params: dict = {}
     if sep and not rest.strip():
         raise InputError(f"Bad optimizer spec {text!r}: nothing after ':'; {example}.")
@@ -87,7 +99,7 @@ def parse_opt(text: str) -> OptSpec:
         if key in params:
             raise InputError(f"Bad optimizer spec {text!r}: {key!r} is given twice.")
         params[key] = parse_value(value, f"optimizer spec {text!r}, {key}")
-    return OptSpec(name=name, hyperparams=params)
+    return params
 
 
 def parse_point(text: str, dims: int | None = None) -> tuple[float, ...]:

@@ -73,3 +73,18 @@ def l2(grads, params, weight_decay: float, ops, out):
     if weight_decay == 0:
         return grads
     return ops.add(grads, ops.mul(weight_decay, params, out=out), out=out)
+
+
+def step_to(new: np.ndarray, params: np.ndarray) -> np.ndarray:
+    """The step that lands ``params + step`` exactly on ``new``, for an optimizer that computes
+    its new parameters rather than a step (a torch optimizer, a rule that assigns p): the
+    difference, corrected where rounding would miss (rarely more than once)."""
+    step = new - params
+    with np.errstate(all="ignore"):
+        for _ in range(4):
+            landed = params + step
+            miss = (landed != new) & np.isfinite(new)
+            if not miss.any():
+                break
+            step = np.where(miss, step + (new - landed), step)
+    return step

@@ -30,7 +30,7 @@ from ..core.errors import InputError
 from ..core.io import read_toml
 from ..core.names import suggest
 from ..core.rules import Rule, check_number, parse_rule, run_rule
-from .base import Optimizer
+from .base import Optimizer, step_to
 
 ENV_VAR = "ADAMVIZ_OPTIMIZERS"
 KEYS = {
@@ -150,8 +150,7 @@ def build(definition: OptimizerFile, **hyperparams) -> Optimizer:
         new = np.broadcast_to(env["p"], params.shape)
         arrays = [np.array(np.broadcast_to(env[n], params.shape), dtype=float)
                   for n in definition.state]
-        # params + step lands on the rule's p (exactly so whenever |step| <= |p| or p = 0).
-        return new - params, State(t, *arrays)
+        return step_to(new, params), State(t, *arrays)  # params + step is the rule's p
 
     def trace(state):
         return {n: getattr(state, n) for n in definition.state}

@@ -18,7 +18,7 @@ from typing import Any
 from ..core.errors import InputError
 from ..core.names import suggest
 from . import adam as _adam
-from . import files
+from . import files, foreign, torch_bridge
 from . import sgd as _sgd
 from .base import Optimizer
 
@@ -28,14 +28,43 @@ OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
 }
 
 
+GROUP = "adamviz.optimizers"  # the entry-point group packages register optimizers under
+
+
+def plugins() -> dict:
+    """Optimizers that installed packages register: entry points in ``GROUP``, each a
+    function of hyperparameters (keyword defaults) returning an ``Optimizer`` or an object
+    with optax-style init and update."""
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep for ep in entry_points(group=GROUP)}
+
+
 def names() -> list[str]:
     """Every optimizer ``--opt`` knows by name: the built-in functions, then the files
-    (``files.py``: the ``optimizers/`` folder and ``$ADAMVIZ_OPTIMIZERS``)."""
-    return [*OPTIMIZERS, *(n for n in files.available() if n not in OPTIMIZERS)]
+    (``files.py``: the ``optimizers/`` folder and ``$ADAMVIZ_OPTIMIZERS``), then the ones
+    installed packages register."""
+    found = dict.fromkeys([*OPTIMIZERS, *files.available(), *plugins()])
+    return list(found)
 
 
 def known(name: str) -> bool:
-    return name in OPTIMIZERS or files.is_path(name) or name in files.available()
+    return (name in OPTIMIZERS or files.is_path(name) or torch_bridge.is_torch(name)
+            or name in files.available() or name in plugins())
+
+
+def _plugin(name: str):
+    """The factory a package registered as ``name``, or None."""
+    if name in OPTIMIZERS or files.is_path(name) or name in files.available():
+        return None
+    entry = plugins().get(name)
+    if entry is None:
+        return None
+    try:
+        return entry.load()
+    except Exception as exc:  # a broken package: say which
+        raise InputError(f"Optimizer {name!r} from {entry.value}: cannot be loaded ({exc}).") \
+            from None
 
 
 def _file(name: str) -> files.OptimizerFile | None:
@@ -57,6 +86,11 @@ def factory(name: str) -> Callable[..., Optimizer]:
 def defaults(name: str) -> dict[str, Any]:
     """The default hyperparameters of optimizer ``name`` (its factory's signature, or its
     file's [hyperparameters])."""
+    if torch_bridge.is_torch(name):
+        return torch_bridge.defaults(name)
+    if (plugin := _plugin(name)) is not None:
+        return {k: p.default for k, p in inspect.signature(plugin).parameters.items()
+                if p.default is not inspect.Parameter.empty}
     definition = _file(name)
     if definition is not None:
         return dict(definition.defaults)
@@ -67,6 +101,11 @@ def defaults(name: str) -> dict[str, Any]:
 def rule(name: str) -> str:
     """The one-line update rule (first line of the factory's docstring, after 'Name: '; or
     the file's rule)."""
+    if torch_bridge.is_torch(name):
+        return torch_bridge.rule(name)
+    if (plugin := _plugin(name)) is not None:
+        return ((inspect.getdoc(plugin) or name).splitlines()[0].split(": ", 1)[-1]
+                + f" ({plugins()[name].value})")
     definition = _file(name)
     if definition is not None:
         return definition.text
@@ -75,6 +114,10 @@ def rule(name: str) -> str:
 
 def make(name: str, **hyperparams) -> Optimizer:
     """Build optimizer ``name``; unknown or ill-typed hyperparameters raise ``InputError``."""
+    if torch_bridge.is_torch(name):
+        return torch_bridge.build(name, **hyperparams)
+    if (plugin := _plugin(name)) is not None:
+        return _from_plugin(name, plugin, hyperparams)
     definition = _file(name)
     if definition is not None:
         return files.build(definition, **hyperparams)
@@ -102,6 +145,19 @@ def make(name: str, **hyperparams) -> Optimizer:
     bound.apply_defaults()
     opt = build(**bound.arguments)
     return dataclasses.replace(opt, name=name, hyperparams=dict(dict(bound.arguments)))
+
+
+def _from_plugin(name: str, plugin, hyperparams: dict) -> Optimizer:
+    signature = inspect.signature(plugin)
+    try:
+        bound = signature.bind(**hyperparams)
+    except TypeError:
+        key = next((k for k in hyperparams if k not in signature.parameters), "?")
+        raise InputError(f"Unknown hyperparameter {key!r} for {name}"
+                         f"{suggest(key, signature.parameters)}") from None
+    bound.apply_defaults()
+    made = foreign.wrap(plugin(**bound.arguments))
+    return dataclasses.replace(made, name=name, hyperparams=dict(bound.arguments))
 
 
 def markdown_table() -> str:

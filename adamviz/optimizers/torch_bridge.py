@@ -1,0 +1,107 @@
+"""Any torch optimizer, driven with adamviz's exact gradients: ``--opt
+torch:torch.optim.SGD:lr=0.1,momentum=0.9``, or any importable subclass of
+``torch.optim.Optimizer`` (third-party packages included). Needs the extra
+``pip install 'adamviz[torch]'``.
+
+Each run is a parameter tensor of its own (shape (D,), float64) in one torch optimizer, so a
+per-parameter rule (a norm, a trust ratio) sees one run, as it would see one layer. Every step
+the engine's gradient goes into ``.grad`` of the runs still going (the others' stay None, so
+torch leaves them alone) and ``optimizer.step()`` moves them; torch keeps the parameters, and
+the engine's points follow.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import NamedTuple
+
+import numpy as np
+
+from ..core.errors import InputError
+from .base import Optimizer, step_to
+
+PREFIX = "torch:"
+
+
+class TorchState(NamedTuple):
+    t: int
+    slots: np.ndarray  # (n,) which parameter tensor each column is (cut when runs end)
+    box: list  # [the torch optimizer, its parameter tensors], made at init
+
+
+def is_torch(name: str) -> bool:
+    return name.startswith(PREFIX)
+
+
+def torch_class(path: str):
+    """The optimizer class at ``path`` (``torch.optim.SGD``, ``pkg.module.Class``)."""
+    try:
+        import torch
+    except ImportError:
+        raise InputError(f"{PREFIX}{path} needs PyTorch, which is not installed: "
+                         f"pip install 'adamviz[torch]'.") from None
+    module, _, name = path.rpartition(".")
+    try:
+        cls = getattr(importlib.import_module(module), name) if module else None
+    except (ImportError, AttributeError):
+        cls = None
+    if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
+        raise InputError(f"{PREFIX}{path}: not an importable subclass of "
+                         f"torch.optim.Optimizer; e.g. torch:torch.optim.SGD:lr=0.1.")
+    return cls
+
+
+def build(name: str, **hyperparams) -> Optimizer:
+    """The adamviz ``Optimizer`` for ``torch:<class path>`` with ``hyperparams``: torch's own
+    names, ``beta1``/``beta2`` joined into ``betas``."""
+    path = name.removeprefix(PREFIX)
+    cls = torch_class(path)  # first: it says how to install torch when it is missing
+    import torch
+
+    kwargs = dict(hyperparams)
+    if "beta1" in kwargs or "beta2" in kwargs:
+        kwargs["betas"] = (kwargs.pop("beta1", 0.9), kwargs.pop("beta2", 0.999))
+    try:
+        cls([torch.zeros(1, dtype=torch.float64, requires_grad=True)], **kwargs)
+    except (TypeError, ValueError) as exc:  # unknown keyword, out-of-range value
+        raise InputError(f"{name}: {exc}") from None
+
+    def init(params):
+        tensors = [torch.tensor(params[:, j], dtype=torch.float64, requires_grad=True)
+                   for j in range(params.shape[1])]
+        return TorchState(t=0, slots=np.arange(len(tensors)), box=[cls(tensors, **kwargs),
+                                                                   tensors])
+
+    def update(grads, state, params, ops=None):
+        opt, tensors = state.box
+        for tensor in tensors:
+            tensor.grad = None
+        for column, slot in enumerate(state.slots):
+            tensors[slot].grad = torch.from_numpy(np.array(grads[:, column], dtype=float))
+        # float64 throughout: some optimizers keep scalars in the default dtype (NAdam's
+        # mu_product, step counters), which is float32 unless set
+        default = torch.get_default_dtype()
+        torch.set_default_dtype(torch.float64)
+        try:
+            opt.step()
+        finally:
+            torch.set_default_dtype(default)
+        new = np.stack([tensors[s].detach().numpy() for s in state.slots], axis=1)
+        return step_to(new, params), state._replace(t=state.t + 1)
+
+    return Optimizer(init=init, update=update, name="torch." + path.rpartition(".")[2],
+                     hyperparams={"torch": path, **hyperparams})
+
+
+def defaults(name: str) -> dict:
+    """The class's keyword defaults (torch's names)."""
+    import inspect
+
+    params = inspect.signature(torch_class(name.removeprefix(PREFIX))).parameters
+    return {k: p.default for k, p in params.items()
+            if k != "params" and p.default is not inspect.Parameter.empty}
+
+
+def rule(name: str) -> str:
+    doc = (torch_class(name.removeprefix(PREFIX)).__doc__ or "").strip().splitlines()
+    return (doc[0] if doc else name) + " (torch)"
