@@ -155,9 +155,10 @@ def export(result: Result, path) -> Path:
 
 
 def sweep(surface, opt, params: dict, starts=None, *, steps=None, noise=0.0, seed=0,
-          tol=DEFAULT_TOL, surfaces_dir=()) -> _sweep.Sweep:
-    """One optimizer over the cartesian product of ``params`` (name -> list of values)."""
-    settings = Settings(steps=steps, noise=noise, seed=seed, tol=tol)
+          tol=DEFAULT_TOL, surfaces_dir=(), schedule=None) -> _sweep.Sweep:
+    """One optimizer over the cartesian product of ``params`` (name -> list of values), each
+    with ``schedule`` when given."""
+    settings = Settings(steps=steps, noise=noise, seed=seed, tol=tol, schedule=schedule)
     return _sweep.sweep(surface, opt, params, starts, settings, surfaces_dir)
 
 

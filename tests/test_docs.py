@@ -48,4 +48,5 @@ def test_readme_python_section_runs(tmp_path, monkeypatch):
     for block in blocks:  # every Python block of the README, in order, as written
         exec(compile(block, "README.md", "exec"), {})
     assert sorted(p.name for p in (tmp_path / "outputs").iterdir()) == [
-        "axes.png", "batch", "hump.gif", "hump.json", "hump.png", "results.db", "slide.png"]
+        "axes.png", "batch", "hump-signsgd-adam.png", "hump.gif", "hump.json", "hump.png",
+        "results.db", "slide.png"]

@@ -119,3 +119,23 @@ def test_a_formula_from_python_is_checked_like_a_file():
 def test_a_bare_function_is_refused_with_the_way_to_give_its_box():
     with pytest.raises(InputError, match=r"Surface.from_function\(f, xlim"):
         adamviz.run(lambda x, y: x**2 + y**2, ["adam"])
+
+
+def test_the_readme_picture_signsgd_keeps_stepping_in_the_local_minimum():
+    """outputs/hump-signsgd-adam.png: every coordinate of every signSGD step moves by 0.05 (or
+    0 where the gradient's coordinate is 0); both end at the local minimum."""
+    class SignSGD:
+        hyperparams = {"lr": 0.05}
+
+        def init(self, params):
+            return ()
+
+        def update(self, grads, state, params=None):
+            return -0.05 * np.sign(grads), state
+
+    result = adamviz.run("hump", [SignSGD(), "adam:lr=0.05"], starts=[(-2, 1)], steps=300)
+    sign, adam = result.runs
+    moves = np.abs(np.diff(sign.points, axis=0))
+    assert np.all(np.isclose(moves, 0.05, rtol=1e-9) | (moves == 0))
+    assert np.isclose(sign.step_lengths()[-50:], 0.05, rtol=1e-9).any()  # still moving
+    assert result.reached(sign) == result.reached(adam) == "local"

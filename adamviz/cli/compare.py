@@ -19,6 +19,7 @@ from .options import (
     progress_bar,
     quiet_option,
     refuse_unused,
+    schedule_option,
     settings_from,
     start_option,
     steps_option,
@@ -97,6 +98,7 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, fmt, export_p
 @steps_option()
 @noise_options
 @tol_option
+@schedule_option
 @out_option(help="Small-multiples picture (default outputs/<surface>-<opt>-sweep.png; - for "
                  "standard output).")
 @outputs_options("The summary as .csv or .json")
@@ -105,7 +107,7 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, fmt, export_p
 @tune_options
 @quiet_option
 @library_errors
-def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, out, fmt,
+def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, schedule, out, fmt,
           export_path, export_format, as_json, db, db_paths, dpi, tune, tune_grid, criterion,
           quiet):
     """Run one optimizer over the cartesian product of hyperparameter lists; draw small
@@ -140,11 +142,11 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     where.check(f"outputs/{surface_obj.name}-{opts.split(':')[0]}-sweep.png")
     if db:
         api.check_db(db)
-    settings = settings_from(steps, None, noise, seed, tol)
+    settings = settings_from(steps, None, noise, seed, tol, schedule=schedule)
     (spec,), _ = tuned_specs(surface_obj, [opts], starts, settings, tune, tune_grid, criterion,
                              quiet)
     result = api.sweep(surface_obj, spec, swept, starts or None, steps=steps, noise=noise,
-                       seed=seed, tol=settings.tol)
+                       seed=seed, tol=settings.tol, schedule=settings.schedule)
     rows = result.summaries()
     where.draw(lambda path, fmt: save_sweep_grid(result, path, dpi=dpi, fmt=fmt))
     where.export(rows)
