@@ -137,5 +137,5 @@ def test_the_readme_picture_signsgd_keeps_stepping_in_the_local_minimum():
     sign, adam = result.runs
     moves = np.abs(np.diff(sign.points, axis=0))
     assert np.all(np.isclose(moves, 0.05, rtol=1e-9) | (moves == 0))
-    assert np.isclose(sign.step_lengths()[-50:], 0.05, rtol=1e-9).any()  # still moving
+    assert sign.step_lengths()[-50:].min() >= 0.05  # still moving: never shrinks
     assert result.reached(sign) == result.reached(adam) == "local"
