@@ -59,6 +59,12 @@ def test_torch_classes_through_the_bridge_follow_the_reference(case):
                                atol=1e-12)
 
 
+def test_an_optimizer_that_needs_a_closure_is_refused():
+    pytest.importorskip("torch", reason="the bridge drives torch itself: pip install torch")
+    with pytest.raises(InputError, match="steps only with a closure"):
+        adamviz.run("hump", ["torch:torch.optim.LBFGS:lr=0.1"])
+
+
 def test_a_torch_optimizer_runs_from_the_command_line():
     pytest.importorskip("torch", reason="the bridge drives torch itself: pip install torch")
     result = CliRunner().invoke(cli, ["run", "--opt", "torch:torch.optim.SGD:lr=0.01,"

@@ -48,6 +48,12 @@ def torch_class(path: str):
     if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
         raise InputError(f"{PREFIX}{path}: not an importable subclass of "
                          f"torch.optim.Optimizer; e.g. torch:torch.optim.SGD:lr=0.1.")
+    import inspect
+
+    closure = inspect.signature(cls.step).parameters.get("closure")
+    if closure is not None and closure.default is inspect.Parameter.empty:
+        raise InputError(f"{PREFIX}{path} steps only with a closure that evaluates the loss "
+                         f"again (as L-BFGS does); adamviz gives each step one gradient.")
     return cls
 
 
