@@ -50,9 +50,12 @@ def check_views(result_or_surface, views) -> list[str]:
 def check_output(path, *, fps: float = 20, frames: int = 200, hold: float = 1.0,
                  animations: bool = True) -> str:
     """Check a picture's path before any work: its format (by suffix), the animation settings
-    and that it can be written. Returns "still" or "animation"."""
+    and that it can be written. Returns "still", "animation" or "player" (.html)."""
     from .core.io import check_writable
 
+    if animations and str(path).lower().endswith(".html"):
+        check_writable(path)
+        return "player"
     if animations and str(path).lower().endswith((".gif", ".mp4")):
         from .render.animate import check_settings
 
@@ -145,6 +148,14 @@ def animate(result: Result, path=None, views=("contour",), fps: float = 20, fram
     with tempfile.TemporaryDirectory() as folder:
         made = render(result, Path(folder) / "animation.gif", views, **options)
         return InMemory.of(made)
+
+
+def player(result: Result, path, title: str | None = None) -> Path:
+    """Write ``result`` as an interactive player: one self-contained HTML file (play, scrub,
+    click to start the optimizers anywhere, drag their hyperparameters)."""
+    from .render.html import save_player
+
+    return save_player(result, path, title)
 
 
 def export(result: Result, path) -> Path:
@@ -244,5 +255,5 @@ def figures(names=None, out_dir="outputs/figures", fmt="png", gif=False, dpi=Non
 
 
 __all__ = ["animate", "basins", "batch", "check_db", "check_export", "check_output",
-           "check_views", "default_output", "export", "figures", "load_surface", "plot",
+           "check_views", "default_output", "export", "figures", "load_surface", "player", "plot",
            "record", "run", "save_plot", "sweep", "timestamp", "trace", "tune"]

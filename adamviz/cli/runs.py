@@ -119,6 +119,7 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
       adamviz run -s hump --opt sgd:lr=0.1,clip_norm=1 --schedule cosine:T_max=200
       adamviz run -s hump --opt sgd --opt adam --start -2,1 --no-plot --db results.db
       adamviz run -s hump --opt adam -o - --format svg > hump.svg
+      adamviz run -s hump --opt sgd --opt momentum --opt adam -o paths.html
       adamviz run -s hump --opt sgd --opt adam --no-plot --json | jq '.runs[].final_loss'
     """
     # Long: the docstring is the command's --help with its examples; the body only checks the
@@ -221,6 +222,9 @@ def _refuse_unused(kind, no_plot, views, title, overlays, tune, noise) -> None:
         (drawing, not no_plot, "draws the picture, and --no-plot asks for none."),
         (("fps", "frames", "hold", "loop"), kind == "animation",
          "applies to animations: -o NAME.gif (or .mp4)."),
+        (("views", "elev", "azim", "dpi", "math", "overlays", "overlay_at", "style",
+          "font_scale", "size", "transparent"), kind != "player",
+         "applies to pictures; the .html player draws its own view, arrows and controls."),
         (("elev", "azim"), "3d" in [v.strip().lower() for v in views.split(",")],
          "turns the 3d view: add it, e.g. --view contour,3d."),
         (("math",), title is not None, "draws $...$ in --title as math; give --title."),
@@ -253,6 +257,8 @@ def _draw(result, path, kind, views, quiet, drawing, timing, transparent) -> str
     from .. import api
 
     api.check_output(path)
+    if kind == "player":
+        return str(api.player(result, path, drawing.get("title")))
     if kind == "animation":
         with progress_bar(quiet, "rendering frames") as progress:
             info = api.animate(result, path, views, progress=progress, **timing, **drawing)

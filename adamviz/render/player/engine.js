@@ -1,0 +1,39 @@
+// The engine's loop for one run, in JavaScript: the gradient from the surface's derivative
+// program, the optimizer's step added to the point, stopping where adamviz.engine stops (a
+// point that is not finite or leaves the escape box: diverged; step and gradient below tol:
+// converged). Returns {points, losses, quantities, status}.
+"use strict";
+
+function runPath(valueAndGrad, optimizer, start, steps, options = {}) {
+  const tol2 = options.tol ? options.tol * options.tol : 0;
+  const lo = options.lo || [-Infinity, -Infinity], hi = options.hi || [Infinity, Infinity];
+  let p = start.slice();
+  const state = optimizer.init(p);
+  const first = valueAndGrad(...p);
+  const points = [p.slice()], losses = [first[0]], grads = [], quantities = [];
+  let status = "max steps";
+  for (let k = 1; k <= steps; k++) {
+    const out = valueAndGrad(...p);
+    const g = out.slice(1);
+    grads.push(g);
+    const step = optimizer.update(g, p, state);
+    const next = p.map((v, i) => v + step[i]);
+    if (!next.every(Number.isFinite) || !Number.isFinite(out[0])) { status = "diverged"; break; }
+    if (next.some((v, i) => v < lo[i] || v > hi[i])) {
+      points.push(next); losses.push(valueAndGrad(...next)[0]);
+      status = "diverged"; break;
+    }
+    p = next;
+    points.push(p.slice());
+    losses.push(valueAndGrad(...p)[0]);
+    quantities.push(optimizer.quantities ? JSON.parse(JSON.stringify(optimizer.quantities(state)))
+                                         : {});
+    if (tol2) {
+      const s2 = step.reduce((a, v) => a + v * v, 0), g2 = g.reduce((a, v) => a + v * v, 0);
+      if (s2 < tol2 && g2 < tol2) { status = "converged"; break; }
+    }
+  }
+  return {points, losses, grads, quantities, status};
+}
+
+if (typeof module !== "undefined") module.exports = {runPath};

@@ -1,0 +1,217 @@
+// The player: draws DATA (made by adamviz/render/html.py) on the canvas over the contour
+// picture; play, scrub, speed, keyboard, run toggles, the readout and overlay arrows; a click
+// or a slider runs the ported optimizers again from the surface's derivative program.
+(function () {
+  const canvas = document.getElementById("view"), ctx = canvas.getContext("2d");
+  const picture = document.getElementById("background");
+  const W = DATA.width, H = DATA.height, ratio = window.devicePixelRatio || 1;
+  canvas.width = W * ratio; canvas.height = H * ratio;
+  canvas.style.width = W + "px"; canvas.style.height = H + "px";
+  ctx.scale(ratio, ratio);
+  const [[x0, x1], [y0, y1]] = DATA.surface.box;
+  const px = (x) => (x - x0) / (x1 - x0) * W, py = (y) => H - (y - y0) / (y1 - y0) * H;
+  const ui = (id) => document.getElementById(id);
+  let runs = DATA.runs.map((r) => ({...r, shown: true})), k = 0, playing = false, last = 0;
+  if (typeof valueAndGrad !== "function") runs = runs.map((r) => ({...r, live: false}));
+  let carry = 0;
+
+  function longest() { return Math.max(1, ...runs.map((r) => r.points.length - 1)); }
+
+  function draw() {
+    ctx.clearRect(0, 0, W, H);
+    if (picture.complete) ctx.drawImage(picture, 0, 0, W, H);
+    for (const run of runs) {
+      if (!run.shown) continue;
+      const n = Math.min(k, run.points.length - 1);
+      ctx.save();
+      ctx.lineJoin = "round";
+      ctx.setLineDash(run.dash ? [8, 5] : []);
+      ctx.beginPath();
+      run.points.slice(0, n + 1).forEach(([x, y], i) => (i ? ctx.lineTo(px(x), py(y))
+                                                            : ctx.moveTo(px(x), py(y))));
+      ctx.strokeStyle = "rgba(255,255,255,0.85)"; ctx.lineWidth = 5; ctx.stroke();  // halo
+      ctx.strokeStyle = run.color; ctx.lineWidth = 2.5; ctx.stroke();
+      ctx.restore();
+      const [sx, sy] = run.points[0], [cx, cy] = run.points[n];
+      dot(sx, sy, 6, "#009E73");
+      dot(cx, cy, 6, run.color);
+      if (ui("arrows").checked) arrows(run, n);
+    }
+  }
+
+  function dot(x, y, r, color) {
+    ctx.beginPath(); ctx.arc(px(x), py(y), r, 0, 2 * Math.PI);
+    ctx.fillStyle = color; ctx.fill(); ctx.lineWidth = 1.5; ctx.strokeStyle = "#111"; ctx.stroke();
+  }
+
+  // The gradient (downhill, -g), the momentum and the step of the step just taken, each scaled
+  // so the longest of its kind is a tenth of the view (compare directions, not lengths).
+  function arrows(run, n) {
+    if (n < 1) return;
+    const [x, y] = run.points[n - 1];
+    const kinds = [["grad", run.grads && run.grads[n - 1] && run.grads[n - 1].map((v) => -v),
+                    "#444"],
+                   ["momentum", momentumOf(run, n), "#CC79A7"],
+                   ["step", [run.points[n][0] - x, run.points[n][1] - y], run.color]];
+    for (const [, vec, color] of kinds) {
+      if (!vec || !vec.every(Number.isFinite)) continue;
+      const len = Math.hypot(vec[0] / (x1 - x0), vec[1] / (y1 - y0));
+      if (len === 0) continue;
+      const s = 0.1 / len, ex = x + vec[0] * s, ey = y + vec[1] * s;
+      ctx.beginPath(); ctx.moveTo(px(x), py(y)); ctx.lineTo(px(ex), py(ey));
+      ctx.strokeStyle = color; ctx.lineWidth = 2; ctx.stroke();
+      const a = Math.atan2(py(ey) - py(y), px(ex) - px(x));
+      ctx.beginPath(); ctx.moveTo(px(ex), py(ey));
+      ctx.lineTo(px(ex) - 8 * Math.cos(a - 0.4), py(ey) - 8 * Math.sin(a - 0.4));
+      ctx.lineTo(px(ex) - 8 * Math.cos(a + 0.4), py(ey) - 8 * Math.sin(a + 0.4));
+      ctx.fillStyle = color; ctx.fill();
+    }
+  }
+
+  function momentumOf(run, n) {
+    const q = run.quantities, key = "m" in q ? "m" : ("b" in q ? "b" : null);
+    if (!key || !q[key][n]) return null;
+    return q[key][n].map((v) => -v);  // the way it pushes
+  }
+
+  const fmt = (v) => (v === null || v === undefined ? "–" : Math.abs(v) >= 1e4 ||
+                      (Math.abs(v) < 1e-3 && v !== 0) ? v.toExponential(3) : v.toFixed(4));
+
+  function readout() {
+    const names = [...new Set(runs.flatMap((r) => Object.keys(r.quantities)))];
+    const head = ["run", "x", "y", "loss", "g[x]", "g[y]", "eff. lr[x]", "eff. lr[y]",
+                  ...names.flatMap((q) => [q + "[x]", q + "[y]"])];
+    const rows = runs.filter((r) => r.shown).map((r) => {
+      const n = Math.min(k, r.points.length - 1), g = r.grads && n > 0 ? r.grads[n - 1] : null;
+      const rate = r.rates && n > 0 ? r.rates[n] : null;
+      return [r.label, ...r.points[n], r.losses[n], ...(g || [null, null]),
+              ...(rate || [null, null]),
+              ...names.flatMap((q) => (r.quantities[q] && r.quantities[q][n]) || [null, null])];
+    });
+    const table = ui("readout");
+    table.replaceChildren();
+    const tr = table.insertRow();
+    head.forEach((h) => { const th = document.createElement("th"); th.textContent = h;
+                          tr.appendChild(th); });
+    for (const row of rows) {
+      const r = table.insertRow();
+      row.forEach((v, i) => { r.insertCell().textContent = i === 0 ? v : fmt(v); });
+    }
+  }
+
+  function show() {
+    const max = longest();
+    k = Math.min(k, max);
+    ui("step").max = max; ui("step").value = k; ui("stepValue").textContent = k;
+    draw(); readout();
+  }
+
+  function toggles() {
+    const box = ui("runs");
+    box.replaceChildren();
+    runs.forEach((run, i) => {
+      const label = document.createElement("label"), input = document.createElement("input");
+      input.type = "checkbox"; input.checked = run.shown; input.id = "run" + i;
+      input.addEventListener("change", () => { run.shown = input.checked; show(); });
+      const swatch = document.createElement("span");
+      swatch.className = "swatch"; swatch.style.background = run.color;
+      label.append(input, swatch, run.label + (run.live ? "" : " (recorded)"));
+      box.appendChild(label);
+    });
+  }
+
+  function tick(time) {
+    if (!playing) return;
+    const speed = Number(ui("speed").value), dt = last ? (time - last) / 1000 : 0;
+    last = time;
+    carry += dt * 60 * speed;  // 60 steps a second at 1x
+    const whole = Math.floor(carry);
+    carry -= whole;
+    if (whole) {
+      k = Math.min(k + whole, longest());
+      show();
+    }
+    if (k >= longest()) { pause(); return; }
+    requestAnimationFrame(tick);
+  }
+
+  function play() {
+    if (k >= longest()) k = 0;
+    playing = true; last = 0; carry = 0;
+    ui("play").textContent = "❚❚ pause"; ui("play").setAttribute("aria-label", "pause");
+    requestAnimationFrame(tick);
+  }
+
+  function pause() {
+    playing = false;
+    ui("play").textContent = "▶ play"; ui("play").setAttribute("aria-label", "play");
+  }
+
+  // Live: the ported optimizers from a start, with the sliders' hyperparameters.
+  const SLIDERS = {lr: (v) => Math.pow(10, v), beta1: Number, beta2: Number, momentum: Number};
+  let start = null;
+
+  function rerun() {
+    if (typeof valueAndGrad !== "function") return;
+    const steps = DATA.settings.steps;
+    runs = runs.map((run) => {
+      if (!run.live) return run;
+      run.shown = run.shown !== false;
+      const h = {...run.hyperparams};
+      for (const [name, read] of Object.entries(SLIDERS)) {
+        if (name in h && ui(name).dataset.touched) h[name] = read(ui(name).value);
+      }
+      const from = start || run.start;
+      const out = runPath(valueAndGrad, makeOptimizer(run.optimizer, h), from, steps,
+                          {tol: DATA.settings.tol || 0, lo: DATA.lo, hi: DATA.hi});
+      return {...run, hyperparams: h, points: out.points, losses: out.losses, grads: out.grads,
+              rates: null, quantities: transpose(out.quantities), status: out.status};
+    });
+    k = longest();
+    show();
+  }
+
+  function transpose(list) {  // [{m: [x, y]}, ...] per step -> {m: [[x, y], ...]} per name
+    const out = {};
+    list.forEach((q, i) => Object.entries(q).forEach(([name, v]) => {
+      (out[name] = out[name] || [null])[i + 1] = v;
+    }));
+    return out;
+  }
+
+  function sliders() {
+    const first = (name) => runs.map((r) => r.hyperparams[name]).find((v) => v !== undefined);
+    for (const name of Object.keys(SLIDERS)) {
+      const input = ui(name), value = first(name);
+      input.disabled = value === undefined;
+      if (value !== undefined) input.value = name === "lr" ? Math.log10(value) : value;
+      const label = () => { ui(name + "Value").textContent =
+        value === undefined && !input.dataset.touched ? "–" : fmt(SLIDERS[name](input.value)); };
+      label();
+      input.addEventListener("input", () => { input.dataset.touched = "1"; label(); rerun(); });
+    }
+  }
+
+  canvas.addEventListener("click", (event) => {
+    const rect = canvas.getBoundingClientRect();
+    const x = x0 + (event.clientX - rect.left) / rect.width * (x1 - x0);
+    const y = y0 + (1 - (event.clientY - rect.top) / rect.height) * (y1 - y0);
+    start = [x, y];
+    rerun();
+  });
+  ui("play").addEventListener("click", () => (playing ? pause() : play()));
+  ui("step").addEventListener("input", () => { pause(); k = Number(ui("step").value); show(); });
+  ui("arrows").addEventListener("change", draw);
+  document.addEventListener("keydown", (event) => {
+    if (event.target.tagName === "INPUT" && event.target.type === "range") return;
+    if (event.key === " ") { event.preventDefault(); playing ? pause() : play(); }
+    else if (event.key === "ArrowRight") { pause(); k = Math.min(k + 1, longest()); show(); }
+    else if (event.key === "ArrowLeft") { pause(); k = Math.max(k - 1, 0); show(); }
+  });
+  picture.addEventListener("load", draw);
+  rerun();  // the runs the browser can make, made here: the engine's paths
+  toggles(); sliders();
+  k = longest();
+  show();
+  window.adamvizPlayer = {state: () => ({k, playing, runs, start}), show, rerun};
+})();

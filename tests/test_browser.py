@@ -1,0 +1,109 @@
+"""The HTML player in a real browser (Debian's Chromium driven by playwright): it loads with no
+console error, plays, scrubs to the Python run's numbers, and a click starts every optimizer
+where the engine would. Without a browser these skip, saying why; ADAMVIZ_REQUIRE_BROWSER=1
+(CI) turns that into a failure."""
+
+import os
+import re
+import shutil
+
+import numpy as np
+import pytest
+
+from adamviz import api
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _browser_missing() -> str | None:
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install playwright)"
+    if not os.path.exists(CHROMIUM):
+        return "Chromium is not installed (apt-get install chromium)"
+    return None
+
+
+MISSING = _browser_missing()
+if MISSING and os.environ.get("ADAMVIZ_REQUIRE_BROWSER"):
+    raise RuntimeError(f"ADAMVIZ_REQUIRE_BROWSER is set but {MISSING}")
+pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
+
+OPTS = ["sgd:lr=0.01", "momentum:lr=0.01", "adam:lr=0.3"]
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory):
+    from playwright.sync_api import sync_playwright
+
+    path = tmp_path_factory.mktemp("player") / "paths.html"
+    api.player(api.run("hump", OPTS, [(-2, 1)], steps=300), path)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        tab = browser.new_page(viewport={"width": 820, "height": 1100})
+        errors = []
+        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        tab.on("pageerror", lambda e: errors.append(str(e)))
+        tab.goto(path.as_uri())
+        tab.wait_for_function("window.adamvizPlayer !== undefined")
+        tab.errors = errors
+        yield tab
+        tab.screenshot(path=str(path.with_suffix(".png")))
+        browser.close()
+
+
+def state(page):
+    return page.evaluate("() => { const s = window.adamvizPlayer.state(); return {k: s.k, "
+                         "playing: s.playing, start: s.start, points: s.runs.map(r => r.points),"
+                         " status: s.runs.map(r => r.status)}; }")
+
+
+def test_it_loads_without_errors_and_shows_the_engines_paths(page):
+    assert page.errors == []
+    python = api.run("hump", OPTS, [(-2, 1)], steps=300)
+    shown = state(page)
+    for points, run in zip(shown["points"], python.runs, strict=True):
+        np.testing.assert_allclose(np.array(points), run.points, rtol=1e-10, atol=1e-12)
+    assert shown["status"] == [r.status for r in python.runs]
+
+
+def test_play_moves_the_frames(page):
+    page.evaluate("() => { document.getElementById('step').value = 0; "
+                  "document.getElementById('step').dispatchEvent(new Event('input')); }")
+    before = page.evaluate("() => document.getElementById('view').toDataURL()")
+    page.keyboard.press("Space")
+    page.wait_for_timeout(400)
+    after = state(page)
+    assert after["k"] > 0 and page.evaluate("() => document.getElementById('view')"
+                                            ".toDataURL()") != before
+    page.keyboard.press("Space")
+    assert state(page)["playing"] is False
+
+
+def test_scrubbing_reads_out_the_python_runs_numbers(page):
+    page.evaluate("() => { const s = document.getElementById('step'); s.value = 50; "
+                  "s.dispatchEvent(new Event('input')); }")
+    page.keyboard.press("ArrowRight")  # and the keyboard steps once more
+    assert state(page)["k"] == 51
+    cells = page.evaluate("() => [...document.querySelectorAll('#readout tr')].slice(1)"
+                          ".map(r => [...r.cells].map(c => c.textContent))")
+    python = api.run("hump", OPTS, [(-2, 1)], steps=300)
+    for row, run in zip(cells, python.runs, strict=True):
+        assert row[0] == run.label
+        assert row[1] == f"{run.points[51][0]:.4f}" and row[3] == f"{run.losses[51]:.4f}"
+
+
+def test_a_click_starts_every_optimizer_there(page):
+    box = page.locator("#view").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.3)
+    shown = state(page)
+    start = shown["start"]
+    assert start is not None and re.match(r"-?\d", str(start[0]))
+    python = api.run("hump", OPTS, [tuple(start)], steps=300)
+    for points, run in zip(shown["points"], python.runs, strict=True):
+        np.testing.assert_allclose(np.array(points)[:20], run.points[:20], rtol=1e-10,
+                                   atol=1e-12)
+    assert page.errors == []

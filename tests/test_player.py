@@ -1,0 +1,108 @@
+"""The player's JavaScript, run under Node: the surfaces' derivative programs and the ported
+optimizers follow the same torch reference trajectories as the Python engine."""
+
+import json
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from adamviz.render.jsprogram import javascript
+from adamviz.studies.runs import load_surface
+from conftest import REPO
+
+NODE = shutil.which("node")
+pytestmark = pytest.mark.skipif(NODE is None, reason="Node.js runs the player's JavaScript")
+PLAYER = REPO / "adamviz" / "render" / "player"
+DATA = json.loads((REPO / "tests" / "data" / "torch_reference.json").read_text())
+# as in test_torch_reference: torch's fused multiply-adds cost an ulp a step, which Adamax's
+# bounces across Rosenbrock's valley grow to 6e-9
+LOOSER = {("adamax", "rosenbrock"): 1e-8}
+
+
+def node(script: str, payload) -> object:
+    """Run ``script`` (with the player's modules loaded) on ``payload`` (JSON on stdin)."""
+    source = "\n".join([(PLAYER / "optimizers.js").read_text(), (PLAYER / "engine.js").read_text(),
+                        script])
+    done = subprocess.run([NODE, "-e", source], input=json.dumps(payload), text=True,
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def programs(names) -> str:
+    return "\n".join(javascript(load_surface(n).derivatives.value_and_grad, f"surface_{n}")
+                     for n in names)
+
+
+DRIVER = """
+const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const out = input.cases.map((c) => c.starts.map((start) => runPath(
+  globalThis["surface_" + c.surface], makeOptimizer(c.optimizer, c.hyperparams), start,
+  c.steps).points));
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+def test_the_ported_optimizers_follow_torch():
+    cases = DATA["cases"] + DATA["long"]
+    surfaces = sorted({c["surface"] for c in cases})
+    script = programs(surfaces) + "\n" + "".join(
+        f"globalThis.surface_{n} = surface_{n};\n" for n in surfaces) + DRIVER
+    paths = node(script, {"cases": cases})
+    for case, runs in zip(cases, paths, strict=True):
+        got = np.transpose(np.array(runs), (1, 0, 2))  # (steps+1, N, 2) as the reference
+        rtol = LOOSER.get((case["optimizer"], case["surface"]), 1e-10)
+        np.testing.assert_allclose(got, np.array(case["points"]), rtol=rtol, atol=1e-12,
+                                   err_msg=f"{case['optimizer']} on {case['surface']}")
+
+
+def test_derivative_programs_match_the_engine():
+    names = [d["surface"] for d in DATA["derivatives"]]
+    script = programs(names) + """
+const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const fns = {%s};
+process.stdout.write(JSON.stringify(input.map((d) => d.points.map((p) => fns[d.surface](...p)))));
+""" % ", ".join(f"{n}: surface_{n}" for n in names)
+    got = node(script, [{"surface": d["surface"], "points": d["points"]}
+                        for d in DATA["derivatives"]])
+    for d, values in zip(DATA["derivatives"], got, strict=True):
+        surface = load_surface(d["surface"])
+        expected = surface.evaluator("value_and_grad")(np.array(d["points"])).T
+        # + - * / and the special powers (2, 3, -1, ...) give the same bits; Math.pow(y, 4) and
+        # the transcendental functions are V8's, an ulp from C's
+        exact = d["surface"] not in ("rastrigin", "saddle")
+        np.testing.assert_allclose(np.array(values, dtype=float), expected,
+                                   rtol=0 if exact else 1e-13, atol=0 if exact else 1e-12)
+
+
+def test_the_player_engine_stops_where_the_engine_does():
+    """Convergence (tol), divergence (the escape box) and the steps taken, as adamviz.engine."""
+    from adamviz import api, engine
+
+    cases = [("hump", "adam", {"lr": 0.3}, (-2, 1)), ("hump", "sgd", {"lr": 0.01}, (0.3, 1)),
+             ("rosenbrock", "sgd", {"lr": 0.003}, (-1.5, 2.5)),
+             ("valley", "momentum", {"lr": 0.05}, (-2, 1))]
+    payload = []
+    for name, opt, hyper, start in cases:
+        surface = load_surface(name)
+        lo, hi = engine.escape_box(surface)
+        from adamviz import optimizers
+        payload.append({"surface": name, "optimizer": opt, "start": list(start),
+                        "hyperparams": dict(optimizers.make(opt, **hyper).hyperparams),
+                        "lo": list(lo), "hi": list(hi)})
+    script = programs(sorted({c[0] for c in cases})) + """
+const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const fns = {%s};
+process.stdout.write(JSON.stringify(input.map((c) => {
+  const out = runPath(fns[c.surface], makeOptimizer(c.optimizer, c.hyperparams), c.start, 500,
+                      {tol: 1e-6, lo: c.lo, hi: c.hi});
+  return {status: out.status, steps: out.points.length - 1, end: out.points.at(-1)};
+})));
+""" % ", ".join(f"{n}: surface_{n}" for n in sorted({c[0] for c in cases}))
+    got = node(script, payload)
+    for (name, opt, hyper, start), js in zip(cases, got, strict=True):
+        run = api.run(name, [f"{opt}:lr={hyper['lr']}"], [start], steps=500).runs[0]
+        assert (js["status"], js["steps"]) == (run.status, run.steps), (name, opt)
+        np.testing.assert_allclose(js["end"], run.end, rtol=1e-10, atol=1e-12)
