@@ -32,14 +32,17 @@ def node(script: str, payload) -> object:
 
 
 def programs(names) -> str:
-    return "\n".join(javascript(load_surface(n).derivatives.value_and_grad, f"surface_{n}")
-                     for n in names)
+    """Each surface's value-and-gradient program, and ``fns``: name -> that function."""
+    names = sorted(set(names))
+    return "\n".join([*(javascript(load_surface(n).derivatives.value_and_grad, f"surface_{n}")
+                        for n in names),
+                      "const fns = {" + ", ".join(f"{n}: surface_{n}" for n in names) + "};"])
 
 
 DRIVER = """
 const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
 const out = input.cases.map((c) => c.starts.map((start) => runPath(
-  globalThis["surface_" + c.surface], makeOptimizer(c.optimizer, c.hyperparams), start,
+  fns[c.surface], makeOptimizer(c.optimizer, c.hyperparams), start,
   c.steps).points));
 process.stdout.write(JSON.stringify(out));
 """
@@ -48,8 +51,7 @@ process.stdout.write(JSON.stringify(out));
 def test_the_ported_optimizers_follow_torch():
     cases = DATA["cases"] + DATA["long"]
     surfaces = sorted({c["surface"] for c in cases})
-    script = programs(surfaces) + "\n" + "".join(
-        f"globalThis.surface_{n} = surface_{n};\n" for n in surfaces) + DRIVER
+    script = programs(surfaces) + "\n" + DRIVER
     paths = node(script, {"cases": cases})
     for case, runs in zip(cases, paths, strict=True):
         got = np.transpose(np.array(runs), (1, 0, 2))  # (steps+1, N, 2) as the reference
@@ -62,9 +64,8 @@ def test_derivative_programs_match_the_engine():
     names = [d["surface"] for d in DATA["derivatives"]]
     script = programs(names) + """
 const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
-const fns = {%s};
 process.stdout.write(JSON.stringify(input.map((d) => d.points.map((p) => fns[d.surface](...p)))));
-""" % ", ".join(f"{n}: surface_{n}" for n in names)
+"""
     got = node(script, [{"surface": d["surface"], "points": d["points"]}
                         for d in DATA["derivatives"]])
     for d, values in zip(DATA["derivatives"], got, strict=True):
@@ -92,15 +93,14 @@ def test_the_player_engine_stops_where_the_engine_does():
         payload.append({"surface": name, "optimizer": opt, "start": list(start),
                         "hyperparams": dict(optimizers.make(opt, **hyper).hyperparams),
                         "lo": list(lo), "hi": list(hi)})
-    script = programs(sorted({c[0] for c in cases})) + """
+    script = programs(c[0] for c in cases) + """
 const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
-const fns = {%s};
 process.stdout.write(JSON.stringify(input.map((c) => {
   const out = runPath(fns[c.surface], makeOptimizer(c.optimizer, c.hyperparams), c.start, 500,
                       {tol: 1e-6, lo: c.lo, hi: c.hi});
   return {status: out.status, steps: out.points.length - 1, end: out.points.at(-1)};
 })));
-""" % ", ".join(f"{n}: surface_{n}" for n in sorted({c[0] for c in cases}))
+"""
     got = node(script, payload)
     for (name, opt, hyper, start), js in zip(cases, got, strict=True):
         run = api.run(name, [f"{opt}:lr={hyper['lr']}"], [start], steps=500).runs[0]
