@@ -106,3 +106,47 @@ process.stdout.write(JSON.stringify(input.map((c) => {
         run = api.run(name, [f"{opt}:lr={hyper['lr']}"], [start], steps=500).runs[0]
         assert (js["status"], js["steps"]) == (run.status, run.steps), (name, opt)
         np.testing.assert_allclose(js["end"], run.end, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("spec", ["sgd:lr=0.01", "momentum:lr=0.01", "nesterov:lr=0.01",
+                                  "adagrad:lr=0.1", "rmsprop:lr=0.01,centered=true",
+                                  "adam:lr=0.1,amsgrad=true", "adamw:lr=0.1",
+                                  "adamax:lr=0.1", "nadam:lr=0.05", "radam:lr=0.05"])
+def test_the_readouts_rates_are_the_engines(spec):
+    from adamviz import api
+
+    run = api.run("hump", [spec], [(-2, 1)], steps=40, tol=None).runs[0]
+    script = programs(["hump"]) + """
+const c = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const out = runPath(fns.hump, makeOptimizer(c.optimizer, c.hyperparams), c.start, 40);
+process.stdout.write(JSON.stringify(out.rates.slice(1)));
+"""
+    rates = node(script, {"optimizer": run.optimizer, "hyperparams": dict(run.hyperparams),
+                          "start": [-2, 1]})
+    np.testing.assert_allclose(np.array(rates), run.effective_lr[1:], rtol=1e-12)
+
+
+@pytest.mark.parametrize("spec", ["lion:lr=0.03,weight_decay=0.1", "qhadam:lr=0.1",
+                                  "adam_rule:lr=0.1"])
+def test_optimizer_files_compile_to_the_player(spec, tmp_path, monkeypatch):
+    """A rule file runs in the browser as it runs in the engine (Adam written as a rule, too)."""
+    from adamviz import api
+    from adamviz.optimizers import files
+    from adamviz.render.jsprogram import rule_javascript
+
+    (tmp_path / "adam_rule.toml").write_text(
+        'rule = "m = lerp(m, g, 1 - beta1); v = v*beta2 + (1 - beta2)*g*g; '
+        'den = sqrt(v)/(1 - beta2**t)**0.5 + eps; p = p + (-(lr/(1 - beta1**t))*m)/den"\n'
+        '[hyperparameters]\nlr = 0.001\nbeta1 = 0.9\nbeta2 = 0.999\neps = 1e-8\n'
+        '[state]\nm = 0.0\nv = 0.0\n')
+    monkeypatch.setenv("ADAMVIZ_OPTIMIZERS", str(tmp_path))
+    run = api.run("hump", [spec], [(-2, 1)], steps=200, tol=None).runs[0]
+    definition = files.load(files.find(run.optimizer))
+    script = programs(["hump"]) + rule_javascript(definition) + """
+const c = JSON.parse(require("fs").readFileSync(0, "utf8"));
+const out = runPath(fns.hump, makeOptimizer(c.optimizer, c.hyperparams), c.start, 200);
+process.stdout.write(JSON.stringify(out.points));
+"""
+    points = node(script, {"optimizer": run.optimizer, "hyperparams": dict(run.hyperparams),
+                           "start": [-2, 1]})
+    np.testing.assert_allclose(np.array(points), run.points, rtol=1e-10, atol=1e-12)

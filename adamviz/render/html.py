@@ -19,13 +19,14 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ..core.errors import InputError
 from ..core.io import write_text_atomic
 from ..engine import escape_box as engine_box
 from . import style
 from .contour import draw_minima, draw_surface
 from .figure import new_figure
 from .grid import contour_levels, loss_grid, view_box
-from .jsprogram import javascript
+from .jsprogram import javascript, rule_javascript
 
 ASSETS = Path(__file__).resolve().parent / "player"
 WIDTH, HEIGHT = 720, 540  # the canvas, in CSS pixels (the picture is drawn at twice that)
@@ -68,9 +69,10 @@ def data(result, box) -> dict:
     surface, settings = result.surface, result.settings
     replayable = (not settings.get("noise") and not settings.get("patience")
                   and hasattr(surface.derivatives.value_and_grad, "ops"))  # a formula's program
+    ported = PORTED | set(rule_files(result))
     runs = []
     for i, run in enumerate(result.runs):
-        live = (replayable and run.optimizer in PORTED and "schedule" not in run.hyperparams
+        live = (replayable and run.optimizer in ported and "schedule" not in run.hyperparams
                 and not any(k.startswith("clip_") for k in run.hyperparams))
         entry = {"label": run.label, "color": style.run_color(i), "dash": i % 2 == 1,
                  "optimizer": run.optimizer, "live": live, "status": run.status,
@@ -94,18 +96,35 @@ def data(result, box) -> dict:
             "runs": runs, "width": WIDTH, "height": HEIGHT}
 
 
+def rule_files(result) -> dict:
+    """The optimizer files among ``result``'s runs (name -> definition): compiled into the
+    page, they run live like the built-in ones."""
+    from ..optimizers import files
+
+    found = {}
+    for run in result.runs:
+        if run.optimizer in PORTED or run.optimizer in found:
+            continue
+        try:
+            path = files.find(run.optimizer)
+        except InputError:
+            path = None
+        if path is not None:
+            found[run.optimizer] = files.load(path)
+    return found
+
+
 def page(result, title: str | None = None) -> str:
     """The whole HTML document."""
     surface = result.surface
     if surface.dims != 2:
-        from ..core.errors import InputError
-
         raise InputError("The player draws a surface in x and y; this one is a curve f(x).")
     box = view_box(surface.box, [r.points for r in result.runs])
     program = "" if not hasattr(surface.derivatives.value_and_grad, "ops") else \
         javascript(surface.derivatives.value_and_grad, "valueAndGrad")
-    scripts = "\n".join((ASSETS / name).read_text() for name in
-                        ("optimizers.js", "engine.js", "player.js"))
+    scripts = "\n".join([(ASSETS / "optimizers.js").read_text(),
+                         *(rule_javascript(d) for d in rule_files(result).values()),
+                         (ASSETS / "engine.js").read_text(), (ASSETS / "player.js").read_text()])
     payload = json.dumps(data(result, box), separators=(",", ":")).replace("</", "<\\/")
     template = (ASSETS / "template.html").read_text()
     return (template.replace("{{title}}", _escape(title or f"{surface.name}: adamviz player"))

@@ -61,3 +61,77 @@ def javascript(program: Program, name: str = "f") -> str:
     lines.append(f"  return [{', '.join(ref(o) for o in program.outputs)}];")
     lines.append("}")
     return "\n".join(lines)
+
+
+RULE_FUNCTIONS = {
+    "exp": "Math.exp", "log": "Math.log", "sqrt": "Math.sqrt", "abs": "Math.abs",
+    "sin": "Math.sin", "cos": "Math.cos", "tan": "Math.tan", "sinh": "Math.sinh",
+    "cosh": "Math.cosh", "tanh": "Math.tanh", "arcsin": "Math.asin", "arccos": "Math.acos",
+    "arctan": "Math.atan", "arctan2": "Math.atan2", "arcsinh": "Math.asinh",
+    "arccosh": "Math.acosh", "arctanh": "Math.atanh", "sign": "Math.sign", "max": "Math.max",
+    "min": "Math.min", "lerp": "lerp",
+}
+
+
+OPERATORS = {"Add": "+", "Sub": "-", "Mult": "*", "Div": "/"}
+
+
+def _rule_expression(node, constants) -> str:
+    """A rule's formula tree as JavaScript; its names are prefixed ``v_`` (a rule may name a
+    temporary ``new`` or ``this``, which JavaScript reserves)."""
+    import ast
+
+    from ..core.expressions import ALIASES, CONSTANTS
+
+    if id(node) in constants:
+        return f"({literal(constants[id(node)])})"
+    if isinstance(node, ast.Name):
+        return literal(CONSTANTS[node.id]) if node.id in CONSTANTS else f"v_{node.id}"
+    if isinstance(node, ast.UnaryOp):
+        inner = _rule_expression(node.operand, constants)
+        return f"(-{inner})" if isinstance(node.op, ast.USub) else inner
+    if isinstance(node, ast.BinOp):
+        a, b = (_rule_expression(n, constants) for n in (node.left, node.right))
+        if isinstance(node.op, ast.Pow):
+            return f"Math.pow({a},{b})"
+        return f"({a}{OPERATORS[type(node.op).__name__]}{b})"
+    name = ALIASES.get(node.func.id, node.func.id)
+    args = ",".join(_rule_expression(a, constants) for a in node.args)
+    return f"{RULE_FUNCTIONS[name]}({args})"
+
+
+def rule_javascript(definition) -> str:
+    """An optimizer file (``optimizers.files.OptimizerFile``) as a player optimizer: its rule
+    per coordinate, in order, with the landing of ``step_to`` (params + step is the rule's p)."""
+    state = list(definition.state)
+    hyper = ", ".join(f"{n}: v_{n}" for n in definition.defaults)
+    first = "".join(f", {n}: p.map(() => {literal(v)})" for n, v in definition.state.items())
+    names = ["v_p = p0[i]", *(f"v_{n} = s.{n}[i]" for n in state),
+             *(f"v_{n}" for n in definition.rule.temporaries)]
+    body = "\n".join(f"        v_{name} = {_rule_expression(f.tree.body, f.constants)};"
+                     for name, f in definition.rule.steps)
+    keep = "".join(f"        s.{n}[i] = v_{n};\n" for n in state)
+    quantities = ", ".join(f"{n}: s.{n}" for n in state)
+    return f"""OPTIMIZERS[{definition.name!r}] = function (h) {{
+  const {{{hyper}}} = h;
+  return {{
+    init: (p) => ({{t: 0, dims: p.length{first}}}),
+    update(g0, p0, s) {{
+      const v_t = s.t + 1, step = [];
+      for (let i = 0; i < p0.length; i++) {{
+        const v_g = g0[i];
+        let {", ".join(names)};
+{body}
+{keep}        let d = v_p - p0[i];
+        for (let k = 0; k < 4 && p0[i] + d !== v_p && Number.isFinite(v_p); k++) {{
+          d += v_p - (p0[i] + d);
+        }}
+        step.push(d);
+      }}
+      s.t = v_t;
+      return step;
+    }},
+    quantities: (s) => ({{{quantities}}}),
+    rate: (s) => ("lr" in h ? Array(s.dims).fill(h.lr) : null),
+  }};
+}};"""

@@ -1,7 +1,8 @@
 // The engine's loop for one run, in JavaScript: the gradient from the surface's derivative
 // program, the optimizer's step added to the point, stopping where adamviz.engine stops (a
 // point that is not finite or leaves the escape box: diverged; step and gradient below tol:
-// converged). Returns {points, losses, quantities, status}.
+// converged). Returns {points, losses, grads, quantities, rates, status}: rates[k] is the
+// per-coordinate learning rate step k applied (the engine's effective_lr).
 "use strict";
 
 function runPath(valueAndGrad, optimizer, start, steps, options = {}) {
@@ -10,7 +11,7 @@ function runPath(valueAndGrad, optimizer, start, steps, options = {}) {
   let p = start.slice();
   const state = optimizer.init(p);
   const first = valueAndGrad(...p);
-  const points = [p.slice()], losses = [first[0]], grads = [], quantities = [];
+  const points = [p.slice()], losses = [first[0]], grads = [], quantities = [], rates = [null];
   let status = "max steps";
   for (let k = 1; k <= steps; k++) {
     const out = valueAndGrad(...p);
@@ -28,12 +29,13 @@ function runPath(valueAndGrad, optimizer, start, steps, options = {}) {
     losses.push(valueAndGrad(...p)[0]);
     quantities.push(optimizer.quantities ? JSON.parse(JSON.stringify(optimizer.quantities(state)))
                                          : {});
+    rates.push(optimizer.rate ? optimizer.rate(state) : null);
     if (tol2) {
       const s2 = step.reduce((a, v) => a + v * v, 0), g2 = g.reduce((a, v) => a + v * v, 0);
       if (s2 < tol2 && g2 < tol2) { status = "converged"; break; }
     }
   }
-  return {points, losses, grads, quantities, status};
+  return {points, losses, grads, quantities, rates, status};
 }
 
 if (typeof module !== "undefined") module.exports = {runPath};

@@ -31,6 +31,7 @@ const OPTIMIZERS = {
         return step;
       },
       quantities: (s) => (momentum !== 0 ? {b: s.buf} : {}),
+      rate: (s) => s.buf.map(() => lr),
     };
   },
   momentum(h) { return OPTIMIZERS.sgd({nesterov: false, ...h}); },
@@ -50,6 +51,7 @@ const OPTIMIZERS = {
         return step;
       },
       quantities: (s) => ({s: s.sum}),
+      rate: (s) => s.sum.map((v) => lr / (1 + (s.t - 1) * lr_decay) / (Math.sqrt(v) + eps)),
     };
   },
   rmsprop(h) {
@@ -79,6 +81,8 @@ const OPTIMIZERS = {
         return step;
       },
       quantities: (s) => ({v: s.v}),
+      rate: (s) => s.v.map((v, i) => lr / (Math.sqrt(centered ? v - s.gAvg[i] * s.gAvg[i] : v)
+                                           + eps)),
     };
   },
   adam(h) { return adamFamily(h, false); },
@@ -99,6 +103,7 @@ const OPTIMIZERS = {
         return step;
       },
       quantities: (s) => ({m: s.m, u: s.u}),
+      rate: (s) => s.u.map((u) => lr / u),
     };
   },
   nadam(h) {
@@ -126,6 +131,7 @@ const OPTIMIZERS = {
         return step;
       },
       quantities: (s) => ({m: s.m, v: s.v}),
+      rate: (s) => s.v.map((v) => lr / (Math.sqrt(v / (1 - Math.pow(beta2, s.t))) + eps)),
     };
   },
   radam(h) {
@@ -153,6 +159,11 @@ const OPTIMIZERS = {
         return step;
       },
       quantities: (s) => ({m: s.m, v: s.v}),
+      rate(s) {
+        const rect = rectification(s.t, beta2);
+        return s.v.map((v) => (rect === null ? lr : lr * rect * Math.pow(1 - Math.pow(beta2, s.t),
+                                                                         0.5) / (Math.sqrt(v) + eps)));
+      },
     };
   },
 };
@@ -190,6 +201,11 @@ function adamFamily(h, decoupled) {
       return step;
     },
     quantities: (s) => ({m: s.m, v: s.v}),
+    rate(s) {
+      const bc2 = biasCorrection ? 1 - Math.pow(beta2, s.t) : 1.0;
+      return (amsgrad ? s.vMax : s.v).map((v) => (inside ? lr / Math.sqrt(v / bc2 + eps)
+                                                   : lr / (Math.sqrt(v) / Math.pow(bc2, 0.5) + eps)));
+    },
   };
 }
 

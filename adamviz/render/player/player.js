@@ -165,7 +165,7 @@
       const out = runPath(valueAndGrad, makeOptimizer(run.optimizer, h), from, steps,
                           {tol: DATA.settings.tol || 0, lo: DATA.lo, hi: DATA.hi});
       return {...run, hyperparams: h, points: out.points, losses: out.losses, grads: out.grads,
-              rates: null, quantities: transpose(out.quantities), status: out.status};
+              rates: out.rates, quantities: transpose(out.quantities), status: out.status};
     });
     k = longest();
     show();
