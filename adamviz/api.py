@@ -242,16 +242,19 @@ def batch(path, out_dir="outputs/batch", jobs: int = 1, progress=None, surfaces_
 
 
 def figures(names=None, out_dir="outputs/figures", fmt="png", gif=False, dpi=None,
-            progress=None, style="talk", font_scale=1.0, size=None, transparent=False):
+            progress=None, style="talk", font_scale=1.0, size=None, transparent=False,
+            html=False):
     """Regenerate the documents' figures (all, or ``names``), each claim checked; dressed for
-    a projector unless ``style`` says otherwise."""
+    a projector unless ``style`` says otherwise; with ``html`` a player for each and an
+    ``index.html`` gallery."""
     from . import outputs
     from .render.looks import parse_size
     from .studies import recipes
 
     look = {"style": style, "font_scale": font_scale, "size": parse_size(size)}
     return outputs.make_figures(names or list(recipes.available()), out_dir, fmt=fmt, gif=gif,
-                                dpi=dpi, progress=progress, look=look, transparent=transparent)
+                                dpi=dpi, progress=progress, look=look, transparent=transparent,
+                                html=html)
 
 
 __all__ = ["animate", "basins", "batch", "check_db", "check_export", "check_output",

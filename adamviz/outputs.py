@@ -98,14 +98,14 @@ def _grid(exp, result, path):
 SLIDE_SIZE = (1920, 720)  # pixels: the figures' default
 
 
-def figure_job(recipe, out_dir, fmt, gif, dpi, look, transparent, book):
+def figure_job(recipe, out_dir, fmt, gif, dpi, look, transparent, book, html=False):
     """Run, check and draw one recipe with ``book`` (the runs made so far: a claim may need
     another recipe's): its ``recipe_book.Figure``."""
     with task():
-        return _figure(recipe, out_dir, fmt, gif, dpi, look, transparent, book)
+        return _figure(recipe, out_dir, fmt, gif, dpi, look, transparent, book, html)
 
 
-def _figure(recipe, out_dir, fmt, gif, dpi, look, transparent, book):
+def _figure(recipe, out_dir, fmt, gif, dpi, look, transparent, book, html=False):
     from .render.animate import render
     from .render.figure import save_still
 
@@ -122,6 +122,10 @@ def _figure(recipe, out_dir, fmt, gif, dpi, look, transparent, book):
     if gif:
         files.append(render(result, Path(out_dir) / f"{recipe.name}.gif", recipe.views,
                             max_frames=150, **drawing, **{**look, "size": None}).path)
+    if html and result.surface.dims == 2:
+        from .render.html import save_player
+
+        files.append(save_player(result, Path(out_dir) / f"{recipe.name}.html", recipe.title))
     return recipe_book.Figure(recipe=recipe, result=result, checks=tuple(checks),
                               files=tuple(files))
 
@@ -148,7 +152,7 @@ def _figure_workers(count: int):
 
 
 def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None, look=None,
-                 transparent=False):
+                 transparent=False, html=False):
     """Run, check and draw the recipes ``specs`` into ``out_dir`` (in parallel, one process
     per core); write ``index.md``."""
     from .render.views import parse_views
@@ -167,7 +171,7 @@ def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None, 
     look = {**(look or {})}
     look["size"] = look.get("size") or SLIDE_SIZE
     # One book for the whole call; a forked worker gets its own copy of it.
-    job = partial(figure_job, out_dir=out_dir, fmt=fmt, gif=gif, dpi=dpi, look=look,
+    job = partial(figure_job, out_dir=out_dir, fmt=fmt, gif=gif, html=html, dpi=dpi, look=look,
                   transparent=transparent, book=recipe_book.Book())
     # The costliest first (tuning runs every rate on the grid), so no worker is left with a
     # long figure at the end; the index keeps the recipes' order.
@@ -186,4 +190,8 @@ def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None, 
     partial_run = not set(recipe_book.available()) <= {r.name for r in recipes}
     previous = index.read_text(encoding="utf-8") if partial_run and index.is_file() else ""
     write_text_atomic(index, recipe_book.index(figures, fmt, previous))
+    if html:  # the gallery: every figure's picture, caption and player
+        from .render.html import gallery
+
+        write_text_atomic(out_dir / "index.html", gallery(figures, fmt))
     return figures

@@ -36,23 +36,34 @@ OPTS = ["sgd:lr=0.01", "momentum:lr=0.01", "adam:lr=0.3"]
 
 
 @pytest.fixture(scope="module")
-def page(tmp_path_factory):
+def browser():
     from playwright.sync_api import sync_playwright
 
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def open_page(browser, path):
+    """``path`` in a new tab that collects console errors in ``tab.errors``."""
+    tab = browser.new_page(viewport={"width": 820, "height": 1100})
+    errors = []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.goto(path.as_uri())
+    tab.wait_for_function("window.adamvizPlayer !== undefined")
+    tab.errors = errors
+    return tab
+
+
+@pytest.fixture(scope="module")
+def page(browser, tmp_path_factory):
     path = tmp_path_factory.mktemp("player") / "paths.html"
     api.player(api.run("hump", OPTS, [(-2, 1)], steps=300), path)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        tab = browser.new_page(viewport={"width": 820, "height": 1100})
-        errors = []
-        tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        tab.on("pageerror", lambda e: errors.append(str(e)))
-        tab.goto(path.as_uri())
-        tab.wait_for_function("window.adamvizPlayer !== undefined")
-        tab.errors = errors
-        yield tab
-        tab.screenshot(path=str(path.with_suffix(".png")))
-        browser.close()
+    tab = open_page(browser, path)
+    yield tab
+    tab.screenshot(path=str(path.with_suffix(".png")))
 
 
 def state(page):
@@ -107,3 +118,14 @@ def test_a_click_starts_every_optimizer_there(page):
         np.testing.assert_allclose(np.array(points)[:20], run.points[:20], rtol=1e-10,
                                    atol=1e-12)
     assert page.errors == []
+
+
+def test_recorded_runs_play_back_and_say_they_cannot_rerun(browser, tmp_path):
+    path = tmp_path / "noisy.html"
+    api.player(api.run("hump", OPTS, [(-2, 1)], steps=100, noise=0.2, seed=3), path)
+    python = api.run("hump", OPTS, [(-2, 1)], steps=100, noise=0.2, seed=3)
+    tab = open_page(browser, path)
+    shown = state(tab)
+    assert tab.errors == [] and tab.evaluate("() => document.getElementById('live').disabled")
+    for points, run in zip(shown["points"], python.runs, strict=True):
+        np.testing.assert_allclose(np.array(points), run.points, rtol=1e-6)  # as float32

@@ -150,3 +150,44 @@ process.stdout.write(JSON.stringify(out.points));
     points = node(script, {"optimizer": run.optimizer, "hyperparams": dict(run.hyperparams),
                            "start": [-2, 1]})
     np.testing.assert_allclose(np.array(points), run.points, rtol=1e-10, atol=1e-12)
+
+
+def html_of(tmp_path, args) -> str:
+    from click.testing import CliRunner
+
+    from adamviz.cli import cli
+
+    path = tmp_path / "p.html"
+    result = CliRunner().invoke(cli, ["run", *args, "-o", str(path), "-q"])
+    assert result.exit_code == 0, result.output
+    return path.read_text()
+
+
+def test_the_page_is_one_file_that_fetches_nothing(tmp_path):
+    text = html_of(tmp_path, ["-s", "hump", "--opt", "sgd", "--opt", "lion:lr=0.02"])
+    assert "<script src" not in text and "<link" not in text and "fetch(" not in text
+    assert "http://" not in text and "https://" not in text
+    assert "function valueAndGrad(" in text and "OPTIMIZERS['lion']" in text
+
+
+@pytest.mark.parametrize("runs, steps, limit", [(3, 400, 400_000), (10, 1000, 1_000_000)])
+def test_the_page_stays_small_even_for_recorded_runs(tmp_path, runs, steps, limit):
+    """Noise makes every run recorded (the browser cannot replay its random stream)."""
+    opts = [a for i in range(runs) for a in ("--opt", f"adam:lr={0.01 * (i + 1):g}")]
+    text = html_of(tmp_path, ["-s", "hump", *opts, "--steps", str(steps), "--tol", "0",
+                              "--noise", "0.1"])
+    assert len(text.encode()) < limit
+
+
+def test_figures_html_writes_a_player_for_each_and_a_gallery(tmp_path):
+    from click.testing import CliRunner
+
+    from adamviz.cli import cli
+
+    result = CliRunner().invoke(cli, ["figures", "--html", "--only", "fig1-local-minimum",
+                                      "--only", "fig3-unlucky-start", "-o", str(tmp_path),
+                                      "--dpi", "40", "-q"])
+    assert result.exit_code == 0, result.output
+    gallery = (tmp_path / "index.html").read_text()
+    for name in ("fig1-local-minimum", "fig3-unlucky-start"):
+        assert f'href="{name}.html"' in gallery and (tmp_path / f"{name}.html").exists()

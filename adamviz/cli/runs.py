@@ -331,12 +331,16 @@ def trace(example, surface, surfaces_dir, opts, starts, steps, lr, fmt, out):
 @click.option("--format", "fmt", type=click.Choice(["png", "svg", "pdf"]), default="png",
               show_default=True, help="Picture format.")
 @click.option("--gif", is_flag=True, help="Also animate each figure (.gif).")
+@click.option("--html", is_flag=True,
+              help="Also an interactive player for each figure (.html) and an index.html "
+                   "gallery.")
 @dpi_option
 @click.option("--list", "list_only", is_flag=True, help="List the figures and stop.")
 @look_options(default_style="talk")
 @quiet_option
 @library_errors
-def figures(out, only, fmt, gif, dpi, list_only, style, font_scale, size, transparent, quiet):
+def figures(out, only, fmt, gif, html, dpi, list_only, style, font_scale, size, transparent,
+            quiet):
     """Regenerate the figures of the three documents, each from a recipe, with its claim
     checked on the numbers; writes the pictures and index.md (captions and checks).
 
@@ -347,6 +351,7 @@ def figures(out, only, fmt, gif, dpi, list_only, style, font_scale, size, transp
       adamviz figures
       adamviz figures --only fig1-local-minimum,fig3-unlucky-start --format svg
       adamviz figures --only my_recipe.toml -o my_figures/ --gif
+      adamviz figures --html -o outputs/gallery
       adamviz figures --style dark --size 1920x1080 --format svg
     """
     from .. import api
@@ -361,7 +366,7 @@ def figures(out, only, fmt, gif, dpi, list_only, style, font_scale, size, transp
             click.echo(f"{recipe.name}: {recipe.title}")
         return
     with progress_bar(quiet, "figures") as progress:
-        made = api.figures(names, out, fmt=fmt, gif=gif, dpi=dpi, progress=progress,
+        made = api.figures(names, out, fmt=fmt, gif=gif, html=html, dpi=dpi, progress=progress,
                            style=style, font_scale=font_scale, size=parse_size(size),
                            transparent=transparent)
     failed = [f for f in made if not f.ok]

@@ -11,7 +11,27 @@
   const [[x0, x1], [y0, y1]] = DATA.surface.box;
   const px = (x) => (x - x0) / (x1 - x0) * W, py = (y) => H - (y - y0) / (y1 - y0) * H;
   const ui = (id) => document.getElementById(id);
-  let runs = DATA.runs.map((r) => ({...r, shown: true})), k = 0, playing = false, last = 0;
+  // Recorded runs come packed (html.py's _pack): base64 of little-endian floats.
+  function unpack(p) {
+    if (!p) return null;
+    const bytes = Uint8Array.from(atob(p.data), (c) => c.charCodeAt(0));
+    const flat = p.dtype === "f8" ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer);
+    const values = Array.from(flat, (v) => (Number.isNaN(v) ? null : v));
+    if (p.shape.length === 1) return values;
+    const width = p.shape[1], rows = [];
+    for (let i = 0; i < p.shape[0]; i++) rows.push(values.slice(i * width, (i + 1) * width));
+    return rows;
+  }
+  function recorded(r) {
+    if (!r.packed) return r;
+    const q = {};
+    for (const [name, v] of Object.entries(r.packed.quantities)) q[name] = unpack(v);
+    return {...r, points: unpack(r.packed.points), losses: unpack(r.packed.losses),
+            grads: unpack(r.packed.grads), rates: unpack(r.packed.rates), quantities: q,
+            packed: undefined};
+  }
+  let runs = DATA.runs.map((r) => ({...recorded(r), shown: true}));
+  let k = 0, playing = false, last = 0;
   if (typeof valueAndGrad !== "function") runs = runs.map((r) => ({...r, live: false}));
   let carry = 0;
 
@@ -193,6 +213,7 @@
   }
 
   canvas.addEventListener("click", (event) => {
+    if (!runs.some((r) => r.live)) return;
     const rect = canvas.getBoundingClientRect();
     const x = x0 + (event.clientX - rect.left) / rect.width * (x1 - x0);
     const y = y0 + (1 - (event.clientY - rect.top) / rect.height) * (y1 - y0);
@@ -209,6 +230,12 @@
     else if (event.key === "ArrowLeft") { pause(); k = Math.max(k - 1, 0); show(); }
   });
   picture.addEventListener("load", draw);
+  if (!runs.some((r) => r.live)) {  // noise, early stopping or a loss in Python: play back only
+    ui("live").disabled = true;
+    ui("hint").textContent = "These runs are recorded (noise, early stopping, a schedule or "
+      + "a loss written in Python): they play back, but a click or a slider cannot run them "
+      + "again. Space plays and pauses, the arrow keys step.";
+  }
   rerun();  // the runs the browser can make, made here: the engine's paths
   toggles(); sliders();
   k = longest();
