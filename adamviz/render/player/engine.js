@@ -10,25 +10,22 @@ function runPath(valueAndGrad, optimizer, start, steps, options = {}) {
   const lo = options.lo || [-Infinity, -Infinity], hi = options.hi || [Infinity, Infinity];
   let p = start.slice();
   const state = optimizer.init(p);
-  const first = valueAndGrad(...p);
-  const points = [p.slice()], losses = [first[0]], grads = [], quantities = [], rates = [null];
+  let out = valueAndGrad(...p);  // the loss and gradient at p, one evaluation per step
+  const points = [p.slice()], losses = [out[0]], grads = [], quantities = [], rates = [null];
   let status = "max steps";
   for (let k = 1; k <= steps; k++) {
-    const out = valueAndGrad(...p);
     const g = out.slice(1);
     grads.push(g);
+    if (!Number.isFinite(out[0])) { status = "diverged"; break; }
     const step = optimizer.update(g, p, state);
     const next = p.map((v, i) => v + step[i]);
-    if (!next.every(Number.isFinite) || !Number.isFinite(out[0])) { status = "diverged"; break; }
-    if (next.some((v, i) => v < lo[i] || v > hi[i])) {
-      points.push(next); losses.push(valueAndGrad(...next)[0]);
-      status = "diverged"; break;
-    }
+    if (!next.every(Number.isFinite)) { status = "diverged"; break; }
+    out = valueAndGrad(...next);
+    points.push(next); losses.push(out[0]);
+    if (next.some((v, i) => v < lo[i] || v > hi[i])) { status = "diverged"; break; }
     p = next;
-    points.push(p.slice());
-    losses.push(valueAndGrad(...p)[0]);
-    quantities.push(optimizer.quantities ? JSON.parse(JSON.stringify(optimizer.quantities(state)))
-                                         : {});
+    const q = optimizer.quantities ? optimizer.quantities(state) : {};
+    quantities.push(Object.fromEntries(Object.entries(q).map(([n, v]) => [n, v.slice()])));
     rates.push(optimizer.rate ? optimizer.rate(state) : null);
     if (tol2) {
       const s2 = step.reduce((a, v) => a + v * v, 0), g2 = g.reduce((a, v) => a + v * v, 0);

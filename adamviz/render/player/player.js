@@ -240,5 +240,6 @@
   toggles(); sliders();
   k = longest();
   show();
-  window.adamvizPlayer = {state: () => ({k, playing, runs, start}), show, rerun};
+  window.adamvizPlayer = {state: () => ({k, playing, runs, start}), show, rerun,
+                          ready: performance.now()};  // when the first frame was drawn
 })();
