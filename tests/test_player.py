@@ -191,3 +191,30 @@ def test_figures_html_writes_a_player_for_each_and_a_gallery(tmp_path):
     gallery = (tmp_path / "index.html").read_text()
     for name in ("fig1-local-minimum", "fig3-unlucky-start"):
         assert f'href="{name}.html"' in gallery and (tmp_path / f"{name}.html").exists()
+
+
+@pytest.mark.parametrize("surface", ["hump", "rosenbrock", "beale"])
+def test_the_browser_paths_are_the_engines_to_1e_12(surface):
+    """Every ported optimizer from the surface's start, 300 steps, against the Python engine
+    (not torch): the same operations in the same order give the same numbers."""
+    from adamviz import api
+
+    specs = ["sgd:lr=0.001", "momentum:lr=0.001", "nesterov:lr=0.001", "adagrad:lr=0.05",
+             "rmsprop:lr=0.005", "adam:lr=0.05", "adamw:lr=0.05", "adamax:lr=0.05",
+             "nadam:lr=0.05", "radam:lr=0.05"]
+    result = api.run(surface, specs, steps=300, tol=None)
+    script = programs([surface]) + """
+const c = JSON.parse(require("fs").readFileSync(0, "utf8"));
+process.stdout.write(JSON.stringify(c.runs.map((r) => runPath(fns[c.surface],
+  makeOptimizer(r.optimizer, r.hyperparams), c.start, 300, {lo: c.lo, hi: c.hi}).points)));
+"""
+    from adamviz.engine import escape_box
+
+    lo, hi = escape_box(result.surface)
+    paths = node(script, {"surface": surface, "start": list(result.runs[0].start),
+                          "lo": list(lo), "hi": list(hi),
+                          "runs": [{"optimizer": r.optimizer,
+                                    "hyperparams": dict(r.hyperparams)} for r in result.runs]})
+    for points, run in zip(paths, result.runs, strict=True):
+        np.testing.assert_allclose(np.array(points), run.points, rtol=1e-12, atol=1e-14,
+                                   err_msg=run.label)
