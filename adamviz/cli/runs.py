@@ -59,7 +59,8 @@ PICTURE_FORMATS = ("png", "svg", "pdf", "gif", "mp4")
               help="Stop early when the loss has not improved for this many steps.")
 @schedule_option
 @out_option(help="Picture to write; the suffix picks the format (.png, .svg, .pdf; .gif or "
-                 ".mp4 animate). Default outputs/<surface>-<optimizers>.png.")
+                 ".mp4 animate; .html is the interactive player). Default "
+                 "outputs/<surface>-<optimizers>.png.")
 @click.option("--format", "fmt", type=click.Choice(PICTURE_FORMATS),
               help="The picture's format when -o is - (standard output; default png).")
 @click.option("--export", "export_path", type=click.Path(dir_okay=False, allow_dash=True),
@@ -105,7 +106,8 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
 
     Each --opt with each --start is one run, numbered in the order of the flags. Prints a table
     (label, start, end, final loss, steps, status, nearest minimum) and the files written.
-    A .gif or .mp4 output animates the runs; --view puts several panels side by side.
+    A .gif or .mp4 output animates the runs; an .html output is the interactive player; --view
+    puts several panels side by side.
 
     \b
     Example:
