@@ -11,7 +11,7 @@ and matplotlib load only when something needs them.
 
 from importlib import import_module
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 _EXPORTS = {
     "run": "api", "plot": "api", "save_plot": "api", "animate": "api", "export": "api",
