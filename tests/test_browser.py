@@ -81,6 +81,20 @@ def test_it_loads_without_errors_and_shows_the_engines_paths(page):
     assert shown["status"] == [r.status for r in python.runs]
 
 
+def test_the_loss_panel_follows_the_step(page):
+    """Below the view, loss - f* per step: drawn, and redrawn when the step moves."""
+    grab = "() => document.getElementById('loss').toDataURL()"
+    page.evaluate("() => { const s = document.getElementById('step'); s.value = 10; "
+                  "s.dispatchEvent(new Event('input')); }")
+    first = page.evaluate(grab)
+    page.keyboard.press("ArrowRight")
+    assert page.evaluate(grab) != first
+    blank = page.evaluate("() => { const c = document.createElement('canvas'); "
+                          "c.width = document.getElementById('loss').width; c.height = "
+                          "document.getElementById('loss').height; return c.toDataURL(); }")
+    assert first != blank
+
+
 def test_play_moves_the_frames(page):
     page.evaluate("() => { document.getElementById('step').value = 0; "
                   "document.getElementById('step').dispatchEvent(new Event('input')); }")

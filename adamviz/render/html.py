@@ -53,6 +53,15 @@ def background(surface, box) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
+def _global_loss(surface) -> float | None:
+    """The lowest listed minimum's loss: the loss panel draws loss - f* on a log scale."""
+    points = [m.point for m in surface.minima if m.kind == "global"]
+    if not points:
+        return None
+    value = float(np.min(surface.loss(np.array(points, dtype=float))))
+    return value if np.isfinite(value) else None
+
+
 def _pack(values, dtype: str) -> dict:
     """An array as base64 bytes (little-endian ``dtype``) and its shape: a tenth of the size
     of JSON numbers, which a recorded 10 runs x 1000 steps needs to stay under 1 MB."""
@@ -90,6 +99,7 @@ def data(result, box) -> dict:
                         "minima": [{"at": list(m.point), "kind": m.kind}
                                    for m in surface.minima]},
             "settings": {"steps": int(settings.get("steps", 200)), "tol": settings.get("tol")},
+            "fstar": _global_loss(surface),
             "lo": [float(v) for v in engine_box(surface)[0]],
             "hi": [float(v) for v in engine_box(surface)[1]],
             "runs": runs, "width": WIDTH, "height": HEIGHT}

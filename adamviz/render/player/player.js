@@ -123,7 +123,56 @@
     const max = longest();
     k = Math.min(k, max);
     ui("step").max = max; ui("step").value = k; ui("stepValue").textContent = k;
-    draw(); readout();
+    draw(); lossPanel(); readout();
+  }
+
+  // Loss per step below the view: loss - f* (the global minimum's) on a log scale, every
+  // run's whole curve faint, drawn strong up to the current step.
+  const lossCanvas = document.getElementById("loss"), lctx = lossCanvas.getContext("2d");
+  const LH = 170;
+  lossCanvas.width = W * ratio; lossCanvas.height = LH * ratio;
+  lossCanvas.style.width = W + "px"; lossCanvas.style.height = LH + "px";
+  lctx.scale(ratio, ratio);
+
+  function lossPanel() {
+    const shown = runs.filter((r) => r.shown);
+    const all = shown.flatMap((r) => r.losses).filter(Number.isFinite);
+    const f0 = DATA.fstar !== null && DATA.fstar !== undefined ? DATA.fstar : Math.min(...all);
+    const lv = (v) => Math.log10(Math.max(v - f0, 1e-16));
+    const logs = all.map(lv);
+    let top = Math.max(...logs), bottom = Math.min(...logs);
+    if (!(top > bottom)) { top = bottom + 1; }
+    const left = 46, right = W - 8, up = 8, down = LH - 22, n = longest();
+    const X = (i) => left + (right - left) * i / n;
+    const Y = (v) => down - (down - up) * (lv(v) - bottom) / (top - bottom);
+    lctx.clearRect(0, 0, W, LH);
+    lctx.fillStyle = "#111"; lctx.font = "11px system-ui, sans-serif";
+    for (let d = Math.ceil(bottom); d <= Math.floor(top); d += Math.max(1, Math.round((top - bottom) / 4))) {
+      const y = down - (down - up) * (d - bottom) / (top - bottom);
+      lctx.fillText("1e" + d, 4, y + 4);
+      lctx.strokeStyle = "#e4e4e4"; lctx.beginPath(); lctx.moveTo(left, y); lctx.lineTo(right, y);
+      lctx.stroke();
+    }
+    lctx.fillText("step " + k + " of " + n, left, LH - 6);
+    lctx.fillText("loss − f*", right - 60, LH - 6);
+    for (const run of shown) {
+      for (const [alpha, upto] of [[0.25, run.losses.length - 1], [1, Math.min(k, run.losses.length - 1)]]) {
+        lctx.globalAlpha = alpha; lctx.strokeStyle = run.color; lctx.lineWidth = 2;
+        lctx.setLineDash(run.dash ? [6, 4] : []);
+        lctx.beginPath();
+        let moved = false;
+        for (let i = 0; i <= upto; i++) {
+          const v = run.losses[i];
+          if (!Number.isFinite(v)) continue;
+          moved ? lctx.lineTo(X(i), Y(v)) : lctx.moveTo(X(i), Y(v));
+          moved = true;
+        }
+        lctx.stroke();
+      }
+      lctx.globalAlpha = 1; lctx.setLineDash([]);
+    }
+    lctx.strokeStyle = "#888"; lctx.beginPath(); lctx.moveTo(X(k), up); lctx.lineTo(X(k), down);
+    lctx.stroke();
   }
 
   function toggles() {
