@@ -82,16 +82,16 @@ def run_batch(experiments, out_dir, jobs: int = 1, progress=None, db=None,
 
 
 def _run(experiments, out_dir, jobs, progress, store, rerun, keep_paths) -> BatchRun:
-    hashes = {e.name: Experiment(command="batch", name=e.name, surface=e.surface.name,
+    records = {e.name: Experiment(command="batch", name=e.name, surface=e.surface.name,
                                  config=e.config()) for e in experiments}
     recorded = set() if store is None or rerun else store.completed(
-        h.config_hash for h in hashes.values())
-    skipped = [e for e in experiments if hashes[e.name].config_hash in recorded
+        r.config_hash for r in records.values())
+    skipped = [e for e in experiments if records[e.name].config_hash in recorded
                and all((out_dir / e.name / f).is_file() for f in e.files(OUTPUTS))]
     todo = [e for e in experiments if e not in skipped]
     outcomes: dict[str, Outcome] = {}
     for e in skipped:
-        outcomes[e.name] = Outcome(rows=store.summaries(hashes[e.name].config_hash),
+        outcomes[e.name] = Outcome(rows=store.summaries(records[e.name].config_hash),
                                    files=[out_dir / e.name / f for f in e.files(OUTPUTS)])
     total = batching.total_runs(experiments)
     done = batching.total_runs(skipped)
@@ -100,7 +100,7 @@ def _run(experiments, out_dir, jobs, progress, store, rerun, keep_paths) -> Batc
     notes = []
     for exp, outcome in _carry_out(todo, out_dir, jobs, keep_paths and store is not None):
         if store is not None and outcome.error is None:
-            store.record(hashes[exp.name], outcome.rows, outcome.paths, outcome.started)
+            store.record(records[exp.name], outcome.rows, outcome.paths, outcome.started)
         if keep_paths and store is not None and outcome.paths is None and not outcome.error:
             notes.append(f"{exp.name}: paths not recorded (more than {MAX_PATH_RUNS} runs; "
                          f"only their summaries are)")

@@ -64,7 +64,8 @@ def summary_sql_columns() -> dict[str, str]:
     return out
 
 
-SUMMARY_COLUMNS = tuple(summary_sql_columns())
+SUMMARY_TYPES = summary_sql_columns()
+SUMMARY_COLUMNS = tuple(SUMMARY_TYPES)
 
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -74,7 +75,7 @@ CREATE TABLE IF NOT EXISTS experiments (
   started TEXT NOT NULL, finished TEXT NOT NULL, config TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS experiments_by_hash ON experiments (config_hash);
 CREATE TABLE IF NOT EXISTS runs (
-  {", ".join(f'"{k}" {v}'.strip() for k, v in {**RUN_EXTRA, **summary_sql_columns()}.items())});
+  {", ".join(f'"{k}" {v}'.strip() for k, v in {**RUN_EXTRA, **SUMMARY_TYPES}.items())});
 CREATE INDEX IF NOT EXISTS runs_by_experiment ON runs (experiment_id, position);
 CREATE TABLE IF NOT EXISTS paths (
   run_id INTEGER NOT NULL REFERENCES runs(id), step INTEGER NOT NULL, x, y, loss,
@@ -139,6 +140,7 @@ class Database:
         if create:
             check_writable(self.path)
         self.conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
+        self._wal = False
         self.conn.row_factory = sqlite3.Row
         try:
             self._open(create)
@@ -192,7 +194,9 @@ class Database:
         writes; any exception (Ctrl-C included) rolls the whole transaction back."""
         for attempt in range(ATTEMPTS):
             try:
-                self.conn.execute("PRAGMA journal_mode = WAL")
+                if not self._wal:  # once per connection (it persists in the file)
+                    self.conn.execute("PRAGMA journal_mode = WAL")
+                    self._wal = True
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):

@@ -127,7 +127,7 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     from ..results import format_table
     from ..studies.sweep import parse_params
 
-    check_db_flags(db, db_paths)
+    check_db_flags(db)
     started = api.timestamp()
     where = Outputs(out, fmt, export_path, export_format, as_json, ("png", "svg", "pdf"))
     surface_obj = api.load_surface(surface, surfaces_dir)
@@ -189,7 +189,7 @@ def batch(file, out, jobs, dry_run, db, db_paths, rerun, surfaces_dir, quiet):
     from .. import batch_runs, outputs
     from ..studies import batch as batching
 
-    check_db_flags(db, db_paths, **{"--rerun": rerun})
+    check_db_flags(db)
     experiments = outputs.load_batch(file, surfaces_dir)
     if dry_run:
         for line in batching.plan(experiments):

@@ -151,11 +151,10 @@ def db_options(func):
                              "use); query it with 'adamviz results'.")(func)
 
 
-def check_db_flags(db, db_paths, **others) -> None:
-    """Flags that only mean something with --db are refused without it, never ignored."""
-    for name, given in {"--db-paths": db_paths, **others}.items():
-        if given and not db:
-            raise click.UsageError(f"{name} needs --db FILE.db (the database it applies to).")
+def check_db_flags(db) -> None:
+    """--db-paths and --rerun only mean something with --db: refused without it."""
+    refuse_unused([(("db_paths", "rerun"), bool(db),
+                    "needs --db FILE.db (the database it applies to).")])
 
 
 def given(*names: str) -> set[str]:

@@ -35,6 +35,7 @@ from .options import (
 from .streams import (
     check_target,
     destination,
+    export_format_of,
     is_stdout,
     json_option,
     one_owner,
@@ -128,7 +129,7 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
     # flags (helpers below) and calls the library.
     from .. import api
 
-    check_db_flags(db, db_paths)
+    check_db_flags(db)
     started = api.timestamp()
     if out is not None and no_plot:
         raise InputError("--out and --no-plot contradict each other; drop one.")
@@ -174,9 +175,7 @@ def _check_files(export_path, export_format, db, transparent, kind) -> str:
     an export to stdout (--export-format; a file's suffix picks its own)."""
     from .. import api
 
-    if export_format is not None and not is_stdout(export_path):
-        raise InputError("--export-format names the format of --export - (standard output); "
-                         "for a file, its suffix (.csv, .json) picks the format.")
+    export_format = export_format_of(export_path, export_format)
     if export_path is not None and not is_stdout(export_path):
         api.check_export(export_path)
     if db is not None:
@@ -184,7 +183,7 @@ def _check_files(export_path, export_format, db, transparent, kind) -> str:
     if transparent and kind == "animation":
         raise InputError("--transparent applies to .png, .svg and .pdf pictures; animation "
                          "frames are opaque.")
-    return export_format or "csv"
+    return export_format
 
 
 def _report(result, written, db, quiet, owner) -> None:

@@ -38,6 +38,15 @@ def one_owner(**claims) -> str | None:
     return owners[0] if owners else None
 
 
+def export_format_of(path, fmt: str | None) -> str:
+    """The format of an export to stdout: ``--export-format`` (default csv); for a file its
+    suffix decides, so the flag is refused there."""
+    if fmt is not None and not is_stdout(path):
+        raise InputError("--export-format names the format of --export - (standard output); "
+                         "for a file, its suffix (.csv, .json) picks the format.")
+    return fmt or "csv"
+
+
 def picture_format(out, fmt: str | None, formats) -> str | None:
     """The format of ``-o``: for stdout ``--format`` (default png); for a file its suffix, which
     a given ``--format`` must match."""
@@ -113,10 +122,7 @@ class Outputs:
                                   "--json": as_json})
         self.out, self.export_path, self.as_json = out, export_path, as_json
         self.fmt = picture_format(out, fmt, formats)
-        if export_format is not None and not is_stdout(export_path):
-            raise InputError("--export-format names the format of --export - (standard "
-                             "output); for a file, its suffix (.csv, .json) picks the format.")
-        self.export_format = export_format or "csv"
+        self.export_format = export_format_of(export_path, export_format)
         self.written: list[str] = []
 
     def check(self, default_out) -> None:
@@ -139,10 +145,10 @@ class Outputs:
         if self.export_path is None:
             return
         from ..core.io import write_text_atomic
-        from ..exports import summary_csv, summary_json
+        from ..exports import check_format, summary_csv, summary_json
 
         fmt = self.export_format if is_stdout(self.export_path) else \
-            Path(self.export_path).suffix.lower().lstrip(".")
+            check_format(self.export_path).lstrip(".")
         text = summary_json(rows) if fmt == "json" else summary_csv(rows)
         if is_stdout(self.export_path):
             click.echo(text, nl=False)

@@ -95,18 +95,18 @@ class _Parser:
         return self.take()
 
     def expr(self) -> str:
-        parts = [self.term()]
-        while self.word("or"):
-            self.take()
-            parts.append(self.term())
-        return parts[0] if len(parts) == 1 else "(" + " OR ".join(parts) + ")"
+        return self._chain("or", self.term)
 
     def term(self) -> str:
-        parts = [self.factor()]
-        while self.word("and"):
+        return self._chain("and", self.factor)
+
+    def _chain(self, word: str, part) -> str:
+        """``part (word part)*`` as SQL: and binds tighter than or, as in SQL itself."""
+        parts = [part()]
+        while self.word(word):
             self.take()
-            parts.append(self.factor())
-        return parts[0] if len(parts) == 1 else "(" + " AND ".join(parts) + ")"
+            parts.append(part())
+        return parts[0] if len(parts) == 1 else "(" + f" {word.upper()} ".join(parts) + ")"
 
     def factor(self) -> str:
         self.depth += 1

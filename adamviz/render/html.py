@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -76,8 +77,9 @@ def data(result, box) -> dict:
     there, the same path to 1e-10; any other run is sent as recorded."""
     surface, settings = result.surface, result.settings
     replayable = (not settings.get("noise") and not settings.get("patience")
-                  and hasattr(surface.derivatives.value_and_grad, "ops"))  # a formula's program
+                  and has_program(surface))
     ported = PORTED | set(rule_files(result))
+    lo, hi = engine_box(surface)  # where the engine calls a run diverged
     runs = []
     for i, run in enumerate(result.runs):
         live = (replayable and run.optimizer in ported and "schedule" not in run.hyperparams
@@ -100,9 +102,14 @@ def data(result, box) -> dict:
                                    for m in surface.minima]},
             "settings": {"steps": int(settings.get("steps", 200)), "tol": settings.get("tol")},
             "fstar": _global_loss(surface),
-            "lo": [float(v) for v in engine_box(surface)[0]],
-            "hi": [float(v) for v in engine_box(surface)[1]],
+            "lo": list(map(float, lo)), "hi": list(map(float, hi)),
             "runs": runs, "width": WIDTH, "height": HEIGHT}
+
+
+def has_program(surface) -> bool:
+    """Whether the surface's derivatives are a formula's programs (JavaScript can be made of
+    them), not a loss written in Python."""
+    return hasattr(surface.derivatives.value_and_grad, "ops")
 
 
 def rule_files(result) -> dict:
@@ -129,23 +136,18 @@ def page(result, title: str | None = None) -> str:
     if surface.dims != 2:
         raise InputError("The player draws a surface in x and y; this one is a curve f(x).")
     box = view_box(surface.box, [r.points for r in result.runs])
-    program = "" if not hasattr(surface.derivatives.value_and_grad, "ops") else \
-        javascript(surface.derivatives.value_and_grad, "valueAndGrad")
+    program = javascript(surface.derivatives.value_and_grad, "valueAndGrad") \
+        if has_program(surface) else ""
     scripts = "\n".join([(ASSETS / "optimizers.js").read_text(),
                          *(rule_javascript(d) for d in rule_files(result).values()),
                          (ASSETS / "engine.js").read_text(), (ASSETS / "player.js").read_text()])
     payload = json.dumps(data(result, box), separators=(",", ":")).replace("</", "<\\/")
     template = (ASSETS / "template.html").read_text()
-    return (template.replace("{{title}}", _escape(title or f"{surface.name}: adamviz player"))
+    return (template.replace("{{title}}", escape(title or f"{surface.name}: adamviz player"))
             .replace("{{style}}", (ASSETS / "player.css").read_text())
             .replace("{{background}}", background(surface, box))
             .replace("{{program}}", program or "const valueAndGrad = null;")
             .replace("{{data}}", payload).replace("{{scripts}}", scripts))
-
-
-def _escape(text: str) -> str:
-    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
 
 
 def save_player(result, path, title: str | None = None) -> Path:
@@ -162,10 +164,10 @@ def gallery(figures, fmt: str = "png") -> str:
         play = (f'<a href="{name}.html">open the player</a>'
                 if fig.result.surface.dims == 2 else "")
         verdict = "every claim holds" if fig.ok else "a claim does NOT hold"
-        title = _escape(fig.recipe.title)
+        title = escape(fig.recipe.title)
         items.append(f"<section><h2>{title}</h2><a href=\"{name}.html\"><img "
                      f"src=\"{name}.{fmt}\" alt=\"{title}\" width=\"960\"></a>"
-                     f"<p>{_escape(fig.recipe.caption)}</p><p>{play} · {verdict}</p></section>")
+                     f"<p>{escape(fig.recipe.caption)}</p><p>{play} · {verdict}</p></section>")
     return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
             "<title>adamviz figures</title><style>body{font-family:system-ui,sans-serif;"
             "max-width:1000px;margin:1rem auto;padding:0 1rem}img{max-width:100%;height:auto;"
