@@ -143,3 +143,6 @@ def test_the_readme_picture_lion_steps_lr_per_coordinate():
     moves = np.abs(np.diff(lion.points, axis=0))
     np.testing.assert_allclose(moves, 0.03, rtol=1e-9)
     assert result.reached(lion) == "global" and result.reached(adam) == "local"
+    # and the caption's caveat: at its own tuned rate Adam crosses the hump too
+    tuned = api.run("hump", ["adam:lr=0.3"], [(-2, 1)], steps=300)
+    assert tuned.reached(tuned.runs[0]) == "global"
