@@ -182,12 +182,17 @@ def basins(surface, opts=("sgd", "momentum", "adam"), grid: int = 100, *, steps:
     return _basins.basins(surface, opts, grid, settings, progress, surfaces_dir, keep_ends)
 
 
-def check_db(db) -> None:
-    """Check a results database before any work: writable, and a results database (made
-    now if there is none)."""
-    from .database import Database
+def check_db(db, surface=None, opts=(), settings: Settings | None = None) -> None:
+    """Check a results database before any work, touching nothing: an existing file must be
+    a whole, writable results database, a new one must be creatable there; given a surface
+    and optimizer specs, the runs' hyperparameters must fit its columns. The database is an
+    input of the command from here on: no output may replace it."""
+    from . import database
+    from .studies.runs import hyperparameter_names
 
-    Database(db).close()
+    names = hyperparameter_names(load_surface(surface), opts, settings or Settings()) \
+        if surface is not None else ()
+    database.check(db, names)
 
 
 def record(db, found, *, command: str = "run", name: str = "", paths: bool = False,

@@ -9,10 +9,11 @@ through. ``rerun`` runs everything again.
 
 from __future__ import annotations
 
-import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from . import database
+from .core.errors import AdamvizError, describe
 from .core.io import check_writable, write_text_atomic
 from .core.limits import MAX_PATH_RUNS
 from .core.workers import pool, task
@@ -55,7 +56,7 @@ def experiment_job(exp: batching.Experiment, out_dir: Path, keep_paths: bool = F
             found = batching.run_experiment(exp)
             files = write_experiment(found, Path(out_dir) / exp.name)
         except Exception as exc:  # one failing experiment must not stop the batch
-            detail = traceback.format_exception_only(type(exc), exc)[-1].strip()
+            detail = str(exc) if isinstance(exc, AdamvizError) else describe(exc)
             return Outcome(rows=[Summary.failed(exp.name, exp.surface.name, detail)], files=[],
                            error=detail, started=started)
     paths = None
@@ -70,6 +71,9 @@ def run_batch(experiments, out_dir, jobs: int = 1, progress=None, db=None,
     every experiment is recorded as it finishes and the ones already there are skipped unless
     ``rerun``; ``keep_paths`` records every step of every run too."""
     out_dir = Path(out_dir)
+    if db is not None:  # an input: checked first, so that no output may replace it
+        database.check(db, [k for e in experiments for _, hyper in e.config()["optimizers"]
+                            for k in hyper])
     for path in [out_dir / "summary.csv", out_dir / "summary.md",
                  *(out_dir / e.name / f for e in experiments for f in e.files(OUTPUTS))]:
         check_writable(path)  # every file the batch will write, before it starts

@@ -26,79 +26,29 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import re
+import os
 import sqlite3
 import time
-from dataclasses import dataclass, fields
+import urllib.parse
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from . import __version__
 from .core.errors import InputError, RunError
-from .core.io import check_writable
+from .core.io import note_input
+from .database_schema import (
+    EXPERIMENT_COLUMNS,
+    RUN_EXTRA,
+    SCHEMA,
+    SCHEMA_VERSION,
+    SUMMARY_COLUMNS,
+    check_columns,
+)
 from .results import Summary
 
-SCHEMA_VERSION = 1
 BUSY_SECONDS = 10  # how long one attempt waits for another writer's lock
 ATTEMPTS = 6  # attempts to take the write lock before giving up
-
-# Columns every run row has besides the summary's. Summary fields map to these SQL types:
-# text and whole numbers typed, floats (and points) untyped, to keep them exact.
-RUN_EXTRA = {"id": "INTEGER PRIMARY KEY", "experiment_id": "INTEGER NOT NULL REFERENCES "
-             "experiments(id)", "position": "INTEGER NOT NULL", "config_hash": "TEXT NOT NULL",
-             "adamviz_version": "TEXT NOT NULL", "time": "TEXT NOT NULL"}
-_TYPES = {"str": "TEXT", "int": "INTEGER", "int | None": "INTEGER", "dict": "TEXT"}
-EXPERIMENT_COLUMNS = ("id", "config_hash", "command", "name", "surface", "runs",
-                      "adamviz_version", "started", "finished", "config")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def summary_sql_columns() -> dict[str, str]:
-    """The summary's columns in the runs table, in order, with their SQL types."""
-    out = {}
-    for f in fields(Summary):
-        if f.name in ("start", "end"):
-            out.update({f"{f.name}_x": "", f"{f.name}_y": ""})
-        else:
-            out[f.name] = _TYPES.get(str(f.type), "")
-    return out
-
-
-SUMMARY_TYPES = summary_sql_columns()
-SUMMARY_COLUMNS = tuple(SUMMARY_TYPES)
-
-SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS experiments (
-  id INTEGER PRIMARY KEY, config_hash TEXT NOT NULL, command TEXT NOT NULL, name TEXT NOT NULL,
-  surface TEXT NOT NULL, runs INTEGER NOT NULL, adamviz_version TEXT NOT NULL,
-  started TEXT NOT NULL, finished TEXT NOT NULL, config TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS experiments_by_hash ON experiments (config_hash);
-CREATE TABLE IF NOT EXISTS runs (
-  {", ".join(f'"{k}" {v}'.strip() for k, v in {**RUN_EXTRA, **SUMMARY_TYPES}.items())});
-CREATE INDEX IF NOT EXISTS runs_by_experiment ON runs (experiment_id, position);
-CREATE TABLE IF NOT EXISTS paths (
-  run_id INTEGER NOT NULL REFERENCES runs(id), step INTEGER NOT NULL, x, y, loss,
-  PRIMARY KEY (run_id, step)) WITHOUT ROWID;
-"""
-
-
-TABLES = {
-    "meta": "`schema_version` (now 1) and the adamviz that made the file",
-    "experiments": "one row per experiment carried out: `id`, `config_hash`, `command` (batch, "
-                   "run, sweep, basins), `name`, `surface`, `runs`, `adamviz_version`, "
-                   "`started`, `finished`, and `config`, the canonical JSON that was hashed",
-    "runs": "one row per run: the summary's columns (below), each hyperparameter a column, "
-            "`hyperparams` as JSON, and `experiment_id`, `position`, `config_hash`, "
-            "`adamviz_version`, `time`",
-    "paths": "with `--db-paths`: every step of every run, `run_id, step, x, y, loss`",
-}
-
-
-def markdown_table() -> str:
-    lines = ["| table | holds |", "| --- | --- |"]
-    return "\n".join(lines + [f"| `{k}` | {v} |" for k, v in TABLES.items()])
-
 
 def canonical(config) -> str:
     """``config`` as JSON with sorted keys and exact floats: the text a config hash is of."""
@@ -127,29 +77,87 @@ def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
+def check(path, hyperparameters=()) -> None:
+    """Everything about a database to write, before any work, touching nothing: an existing
+    file must be a whole, writable results database whose columns take ``hyperparameters``;
+    a new one must be creatable. The path becomes an input of this command, so no output of
+    it may replace the database."""
+    path = Path(path)
+    note_input(path)
+    if os.path.lexists(path):
+        with Database(path, create=False) as db:
+            db.check_whole()
+            check_columns(hyperparameters, db.columns())
+        folder = path.parent if str(path.parent) else Path(".")
+        for what, place in (("file", path), ("folder", folder)):
+            if not os.access(place, os.W_OK | (os.X_OK if what == "folder" else 0)):
+                raise InputError(f"The results database {str(path)!r} cannot be written: its "
+                                 f"{what} is read-only (adamviz results can still read it).")
+        return
+    check_columns(hyperparameters)
+    folder = path.parent if str(path.parent) else Path(".")
+    while not folder.exists() and folder != folder.parent:  # made when the first row is
+        folder = folder.parent
+    if not folder.is_dir() or not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"Cannot make the results database {str(path)!r}: "
+                         f"{str(folder)!r} is not a writable folder.")
+    if len(path.name.encode()) + 8 > 255:  # room for -wal and -shm beside it
+        raise InputError(f"The results database's file name {path.name[:40]!r}... is too long.")
+
+
 class Database:
-    """An open results database (``with Database(path) as db: ...``)."""
+    """An open results database (``with Database(path) as db: ...``). ``create=True`` opens
+    it to write (made on first use); ``create=False`` only reads, and changes nothing in the
+    file or beside it (no journal mode switched, no -wal or -shm left)."""
 
     def __init__(self, path, create: bool = True):
         self.path = Path(path)
-        if not create and not self.path.is_file():
-            raise InputError(f"No results database at {str(path)!r}; write one with "
-                             f"'adamviz batch FILE --db {path}'.")
+        self.writing = create
         if self.path.is_dir():
             raise InputError(f"{str(path)!r} is a folder; --db takes a file such as results.db.")
-        if create:
-            check_writable(self.path)
-        self.conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None)
+        if not self.path.exists():
+            if not create:
+                raise InputError(f"No results database at {str(path)!r}; write one with "
+                                 f"'adamviz batch FILE --db {path}'.")
+            try:  # ``check`` made sure the folder can be made and written
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise RunError(f"Cannot make the folder of the results database "
+                               f"{str(path)!r}: {exc.strerror or exc}.") from None
+        elif not self.path.is_file():
+            raise InputError(f"{str(path)!r} is not a regular file (a pipe or a device); a "
+                             f"results database is a file such as results.db.")
+        note_input(self.path)  # from here on no output of this command may replace it
+        try:
+            self.conn = sqlite3.connect(self._address(), timeout=BUSY_SECONDS,
+                                        isolation_level=None, uri=True)
+        except sqlite3.Error as exc:
+            raise InputError(f"Cannot open the results database {str(path)!r} ({exc}).") \
+                from None
         self._wal = False
         self.conn.row_factory = sqlite3.Row
         try:
             self._open(create)
-        except sqlite3.DatabaseError as exc:  # not SQLite, or unreadable
+        except sqlite3.DatabaseError as exc:  # not SQLite, damaged, or unreadable
             self.conn.close()
             raise InputError(f"{str(path)!r} is not a results database ({exc}).") from None
         except BaseException:
             self.conn.close()
             raise
+
+    def _address(self) -> str:
+        """The URI to open: read and write; or to read a file this process may not write,
+        ``immutable`` (SQLite then needs no -shm beside it), or ``mode=ro`` when a -wal file
+        still holds rows that only a reader with the -shm can see."""
+        quoted = "file:" + urllib.parse.quote(str(self.path.absolute()))
+        if self.writing:
+            return quoted
+        folder = self.path.parent
+        if os.access(self.path, os.W_OK) and os.access(folder, os.W_OK | os.X_OK):
+            return quoted + "?mode=rw"  # a reader that may clean up its -wal and -shm
+        wal = Path(f"{self.path}-wal")
+        pending = wal.exists() and wal.stat().st_size > 0
+        return quoted + ("?mode=ro" if pending else "?immutable=1")
 
     def _open(self, create: bool) -> None:
         tables = {r[0] for r in self.conn.execute("SELECT name FROM sqlite_master "
@@ -160,9 +168,53 @@ class Database:
             raise InputError(f"{str(self.path)!r} is an SQLite file but not an adamviz results "
                              f"database (it has {', '.join(sorted(tables))}).")
         if "meta" in tables:
-            self._check_version()
+            try:
+                self._check_version()
+                self._check_tables(tables)
+            except InputError:  # damaged, or someone else's: say which
+                self.check_whole()
+                raise
             return
         self._write(self._create)
+
+    def _check_tables(self, tables) -> None:
+        """Another program's file may have a table named meta: every table and column this
+        adamviz writes must be there before anything is written."""
+        need = {"experiments": EXPERIMENT_COLUMNS, "runs": (*RUN_EXTRA, *SUMMARY_COLUMNS),
+                "paths": ("run_id", "step", "x", "y", "loss")}
+        for table, columns in need.items():
+            have = set(self.columns(table)) if table in tables else set()
+            missing = [c for c in columns if c not in have]
+            if missing:
+                what = f"no table {table}" if not have else \
+                    f"its {table} table lacks {', '.join(missing[:3])}"
+                raise InputError(f"{str(self.path)!r} says it is a results database but is "
+                                 f"not one this adamviz wrote ({what}); it was left as it "
+                                 f"was.")
+
+    def check_whole(self) -> None:
+        """Refuse a damaged file (a corrupted page) before any work is done for it."""
+        try:
+            verdict = self.conn.execute("PRAGMA quick_check").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            verdict = str(exc)
+        if verdict != "ok":
+            raise InputError(f"The results database {str(self.path)!r} is damaged ({verdict}); "
+                             f"restore it from a copy or give another --db.")
+
+    def execute(self, sql: str, params=()) -> list:
+        """The rows of one query; a damaged file is one line naming it, not a traceback."""
+        try:
+            return self.conn.execute(sql, params).fetchall()
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                raise RunError(f"{str(self.path)!r} stayed locked by another writer for "
+                               f"{BUSY_SECONDS} s; try again.") from None
+            raise InputError(f"Cannot read the results database {str(self.path)!r} "
+                             f"({exc}).") from None
+        except sqlite3.DatabaseError as exc:
+            raise InputError(f"The results database {str(self.path)!r} is damaged ({exc}); "
+                             f"restore it from a copy.") from None
 
     def _create(self) -> None:
         for statement in SCHEMA.split(";"):
@@ -192,6 +244,8 @@ class Database:
     def _write(self, work):
         """Run ``work()`` in one write transaction, waiting and retrying while another process
         writes; any exception (Ctrl-C included) rolls the whole transaction back."""
+        if not self.writing:
+            raise RunError(f"{self.path} was opened to read; nothing was written.")
         for attempt in range(ATTEMPTS):
             try:
                 if not self._wal:  # once per connection (it persists in the file)
@@ -200,21 +254,30 @@ class Database:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.OperationalError as exc:
                 if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
+                    raise RunError(f"Cannot write the results database {str(self.path)!r} "
+                                   f"({exc}); nothing was written.") from None
                 time.sleep(0.05 * 2 ** attempt)
                 continue
             try:
                 out = work()
                 self.conn.execute("COMMIT")
                 return out
+            except sqlite3.DatabaseError as exc:
+                self._rollback()
+                raise InputError(f"Cannot write the results database {str(self.path)!r} "
+                                 f"({exc}); nothing was written.") from None
             except BaseException:
-                self.conn.execute("ROLLBACK")
+                self._rollback()
                 raise
         raise RunError(f"{self.path} stayed locked by another writer for "
                        f"{ATTEMPTS * BUSY_SECONDS} s; nothing was written.")
 
+    def _rollback(self) -> None:
+        if self.conn.in_transaction:
+            self.conn.execute("ROLLBACK")
+
     def columns(self, table: str = "runs") -> list[str]:
-        return [r[1] for r in self.conn.execute(f"PRAGMA table_info({table})")]
+        return [r[1] for r in self.execute(f"PRAGMA table_info({table})")]
 
     def record(self, experiment: Experiment, summaries, paths=None, started: str | None = None
                ) -> int:
@@ -222,12 +285,7 @@ class Database:
         one transaction; its id."""
         summaries = list(summaries)
         hyper = list(dict.fromkeys(k for s in summaries for k in s.hyperparams))
-        fixed = set(RUN_EXTRA) | set(SUMMARY_COLUMNS)
-        for key in hyper:
-            if not _NAME.fullmatch(key) or key in fixed:
-                raise InputError(f"The hyperparameter {key!r} cannot be a column of the "
-                                 f"results database (it clashes with a column or is not a "
-                                 f"plain name).")
+        check_columns(hyper, self.columns())
 
         def work() -> int:
             have = set(self.columns())
@@ -263,16 +321,16 @@ class Database:
         found = set()
         for i in range(0, len(hashes), 500):  # SQLite's limit on bound values
             chunk = hashes[i:i + 500]
-            found |= {r[0] for r in self.conn.execute(
+            found |= {r[0] for r in self.execute(
                 f"SELECT DISTINCT config_hash FROM experiments WHERE config_hash IN "
                 f"({', '.join('?' * len(chunk))})", chunk)}
         return found
 
     def summaries(self, hash_: str) -> list[Summary]:
         """The summary rows of the latest experiment with config hash ``hash_``, in order."""
-        rows = self.conn.execute(
+        rows = self.execute(
             "SELECT * FROM runs WHERE experiment_id = (SELECT max(id) FROM experiments WHERE "
-            "config_hash = ?) ORDER BY position", (hash_,)).fetchall()
+            "config_hash = ?) ORDER BY position", (hash_,))
         return [summary_of(dict(r)) for r in rows]
 
 

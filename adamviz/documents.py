@@ -27,7 +27,8 @@ KINDS = {
     "surfaces": "`surfaces`: per surface `name`, `description`, `expression`, `box`, `minima` "
                 "(`at`, `kind`), `start`, `source`, or `name`, `source` and `error` for a file "
                 "that cannot be used",
-    "optimizers": "`optimizers`: per optimizer `name`, `update` (the rule) and `defaults`",
+    "optimizers": "`optimizers`: per optimizer `name`, `update` (the rule) and `defaults`; "
+                  "one that cannot be used has `name`, `source` and `error` instead",
 }
 
 
@@ -96,12 +97,13 @@ def surfaces(found: list) -> dict:
     return {**head("surfaces"), "surfaces": rows}
 
 
-def optimizers() -> dict:
+def optimizers(found: list | None = None) -> dict:
+    """``found``: ``registry.listing()`` (made now when not given): each optimizer's name,
+    update and defaults, or its name, source and what is wrong with it."""
     from .optimizers import registry
 
-    return {**head("optimizers"), "optimizers": [
-        {"name": name, "update": registry.rule(name), "defaults": registry.defaults(name)}
-        for name in registry.names()]}
+    return {**head("optimizers"), "optimizers": found if found is not None
+            else registry.listing()}
 
 
 def markdown_table() -> str:

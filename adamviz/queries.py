@@ -19,7 +19,8 @@ from dataclasses import dataclass, fields
 from .core.errors import InputError
 from .core.names import suggest
 from .core.where import parse_where
-from .database import EXPERIMENT_COLUMNS, RUN_EXTRA, Database
+from .database import Database
+from .database_schema import EXPERIMENT_COLUMNS, RUN_EXTRA
 from .exports import number
 from .results import Summary, format_table
 
@@ -101,7 +102,7 @@ def experiments(db: Database, limit: int | None = None) -> Table:
     sql = (f"SELECT {', '.join('e.' + c for c in shown)}, "
            f"(SELECT avg(r.reached = 'global') FROM runs r WHERE r.experiment_id = e.id) "
            f"FROM experiments e ORDER BY e.id" + (" LIMIT ?" if limit else ""))
-    rows = db.conn.execute(sql, [limit] if limit else []).fetchall()
+    rows = db.execute(sql, [limit] if limit else [])
     return Table((*shown, "global"), tuple(tuple(r) for r in rows), shares=("global",))
 
 
@@ -128,7 +129,7 @@ def runs(db: Database, where: str | None = None, columns=None, history: bool = F
     condition, params = _condition(db, where, history)
     sql = (f"SELECT {', '.join(chr(34) + c + chr(34) for c in shown)} FROM runs{condition} "
            f"ORDER BY id" + (" LIMIT ?" if limit else ""))
-    rows = db.conn.execute(sql, [*params, *([limit] if limit else [])]).fetchall()
+    rows = db.execute(sql, [*params, *([limit] if limit else [])])
     return Table(tuple(shown), tuple(tuple(r) for r in rows))
 
 
@@ -143,7 +144,7 @@ def groups(db: Database, by, where: str | None = None, history: bool = False,
     condition, params = _condition(db, where, history)
     keys = ", ".join(f'"{c}"' for c in by)
     found: dict[tuple, list] = {}
-    for row in db.conn.execute(f"SELECT {keys}, reached, status, steps, final_loss FROM runs"
+    for row in db.execute(f"SELECT {keys}, reached, status, steps, final_loss FROM runs"
                                f"{condition} ORDER BY id", params):
         found.setdefault(tuple(row[:len(by)]), []).append(tuple(row[len(by):]))
     rows = []

@@ -80,10 +80,9 @@ class FullPaths(Recorder):
         if watched is not None:
             a["monitor"][k, rows] = watched
         a["gradients"][k, rows] = grads.T
-        if optimizer.effective_lr is None:  # SGD-like: lr everywhere
-            a["effective_lr"][k, rows] = optimizer.hyperparams.get("lr", np.nan)
-        else:
-            a["effective_lr"][k, rows] = optimizer.effective_lr(state)[:, moved].T
+        rate = optimizer.hyperparams.get("lr", np.nan) if optimizer.effective_lr is None \
+            else optimizer.effective_lr(state)  # per coordinate, or one rate for every one
+        a["effective_lr"][k, rows] = rate if np.ndim(rate) == 0 else rate[:, moved].T
         for name, value in (optimizer.trace(state) if optimizer.trace else {}).items():
             key = "q:" + name
             if key not in a:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields
 
 import numpy as np
 
+from .core.errors import InputError
+from .core.names import count
 from .core.specs import format_value
 from .surfaces import Minimum, Surface
 
@@ -44,7 +46,8 @@ class Run:
 
     def __repr__(self) -> str:
         end = ", ".join(f"{float(v):.4g}" for v in self.end)
-        return (f"Run({self.index}, {self.label!r}: {self.status} after {self.steps} steps, "
+        return (f"Run({self.index}, {self.label!r}: {self.status} after "
+                f"{count(self.steps, 'step')}, "
                 f"end ({end}), loss {self.final_loss:.6g})")
 
     @property
@@ -160,9 +163,10 @@ class Result:
 
     def __repr__(self) -> str:
         """Short: the surface and how each run ended (``table()`` has the rest)."""
-        ends = "; ".join(f"{r.label}: {r.status} after {r.steps} steps" for r in self.runs[:4])
+        ends = "; ".join(f"{r.label}: {r.status} after {count(r.steps, 'step')}"
+                         for r in self.runs[:4])
         more = f"; and {len(self.runs) - 4} more" if len(self.runs) > 4 else ""
-        return f"Result({self.surface.name}, {len(self.runs)} runs: {ends}{more})"
+        return f"Result({self.surface.name}, {count(len(self.runs), 'run')}: {ends}{more})"
 
     def _repr_html_(self) -> str | None:
         return shown(self, "result", "html")
@@ -250,6 +254,8 @@ class Summary:
                                        "below tol), if it did")
     status: str = _column("converged, stopped early, diverged or max steps (failed for an "
                           "experiment that could not run)")
+    error: str = _column("what went wrong, for an experiment that could not run (a column "
+                         "only when one failed)", default="")
 
     @classmethod
     def of(cls, surface: Surface, run: Run, settings=None, experiment: str = "") -> Summary:
@@ -264,10 +270,11 @@ class Summary:
 
     @classmethod
     def failed(cls, experiment: str, surface: str, detail: str) -> Summary:
-        """The row of an experiment that failed while running: what went wrong, as its label."""
-        return cls(experiment=experiment, surface=surface, optimizer="", label=detail,
+        """The row of an experiment that failed while running: what went wrong in words."""
+        return cls(experiment=experiment, surface=surface, optimizer="", label="",
                    hyperparams={}, start=(), end=(), final_loss=math.nan,
-                   reached="", distance=None, steps=0, steps_to_tol=None, status="failed")
+                   reached="", distance=None, steps=0, steps_to_tol=None, status="failed",
+                   error=detail)
 
     def record(self) -> dict:
         """Columns for CSV and JSON: coordinates and hyperparameters in columns of their own."""
@@ -279,7 +286,7 @@ class Summary:
             elif f.name in ("start", "end"):
                 for axis, v in zip("xy", value, strict=False):
                     out[f"{f.name}_{axis}"] = v
-            else:
+            elif f.name != "error" or value:
                 out[f.name] = value
         return out
 
@@ -299,13 +306,24 @@ class Summary:
         return cls(**values)
 
 
+def check_hyperparameter_names(names, optimizer: str) -> None:
+    """A hyperparameter is a column of summaries and exports beside the summary's own: a name
+    that is one of those (``label``, ``steps``, ``start_x`` ...) would overwrite it."""
+    own = set(summary_columns([])) | {"hyperparams"}
+    for name in names:
+        if name in own:
+            raise InputError(f"{optimizer}: a hyperparameter may not be named {name!r}, a "
+                             f"column every summary has; rename it.")
+
+
 def summary_columns(summaries) -> list[str]:
     """Every column the rows have, in a stable order: the fixed ones, with every hyperparameter
     any row has (in the order first seen) after the label."""
     hyper: dict[str, None] = {}
     for s in summaries:
         hyper.update(dict.fromkeys(s.hyperparams))
-    fixed = [f.name for f in fields(Summary)]
+    fixed = [f.name for f in fields(Summary)
+             if f.name != "error" or any(s.error for s in summaries)]
     out = []
     for name in fixed:
         if name == "hyperparams":
@@ -358,10 +376,10 @@ def warnings(summaries, failed: bool = True) -> list[str]:
     for s in summaries:
         if s.status == "diverged":
             diverged[s.experiment, s.label] = diverged.get((s.experiment, s.label), 0) + 1
-    for (experiment, label), count in diverged.items():
-        lines.append(f"{experiment + ': ' if experiment else ''}{label}: {count} run"
-                     f"{'s' if count > 1 else ''} diverged")
+    for (experiment, label), n in diverged.items():
+        lines.append(f"{experiment + ': ' if experiment else ''}{label}: {count(n, 'run')} "
+                     f"diverged")
     if failed:
-        lines += [f"{s.experiment}: failed: {s.label}" for s in summaries
+        lines += [f"{s.experiment}: failed: {s.error}" for s in summaries
                   if s.status == "failed"]
     return lines

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from .core.differences import central
 from .core.errors import InputError
+from .core.names import count
 
 SAMPLES = 41  # per side of the grid the box is sampled on
 GRADIENT_TOL = 1e-4  # a minimum's gradient, relative to the median gradient over the box
@@ -94,3 +96,44 @@ def _nearest(surface, start: np.ndarray) -> str:
 
 def _text(p) -> str:
     return "(" + ", ".join(f"{float(v):.6g}" for v in np.ravel(p)) + ")"
+
+
+def check_gradient(surface) -> None:
+    """A gradient given with a loss in Python must have a component per coordinate and agree
+    with central differences of the loss at the start, the listed minima and nine points spread
+    over the box (off-centre, so not on a symmetry line or a kink), or the runs would go to a
+    wrong point and call it converged."""
+    if getattr(surface, "grad", None) is None:
+        return
+    box = np.array(surface.box, dtype=float)
+    spread = np.array([0.21, 0.5, 0.79])
+    grid = np.array(np.meshgrid(*[lo + (hi - lo) * spread for lo, hi in box]))
+    points = np.vstack([[surface.default_start], *([m.point] for m in surface.minima),
+                        grid.reshape(surface.dims, -1).T])
+    rows = np.ascontiguousarray(points.T)
+    with np.errstate(all="ignore"):
+        parts = surface.grad(*rows)
+    parts = [parts] if surface.dims == 1 and np.ndim(parts) <= 1 else list(parts)
+    want = "df/dx" if surface.dims == 1 else "(df/dx, df/dy)"
+    if len(parts) != surface.dims:
+        raise InputError(f"{surface.name}: grad returned {count(len(parts), 'component')}; it "
+                         f"must return {want}, one array per coordinate.")
+    try:
+        given = np.array([np.broadcast_to(np.asarray(p, dtype=float), rows.shape[1:])
+                          for p in parts])
+    except (TypeError, ValueError):
+        raise InputError(f"{surface.name}: grad must return {want} as numbers or arrays shaped "
+                         f"like its inputs.") from None
+    values = surface.loss(points)
+    numeric = central(lambda r: surface.loss(r.T), rows)
+    with np.errstate(all="ignore"):  # differences lose about eps*|f|/h to rounding
+        tol = 1e-4 * np.maximum(1.0, np.maximum(np.abs(given), np.abs(numeric))) + \
+            1e-9 * np.abs(values) / np.maximum(1.0, np.abs(rows))
+        bad = np.isfinite(values) & np.isfinite(numeric).all(axis=0) & \
+            ~(np.abs(given - numeric) <= tol).all(axis=0)
+    if bad.any():
+        j = int(np.argmax(bad))
+        raise InputError(
+            f"{surface.name}: grad disagrees with the function's own slope at "
+            f"{_text(points[j])}: it gives {_text(given[:, j])}, central differences give "
+            f"{_text(numeric[:, j])}; fix grad, or leave it out to use central differences.")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .core.differences import NUMERICAL, central
 from .core.errors import InputError
 from .core.expressions import Formula, parse
 from .core.io import read_toml
@@ -117,14 +118,15 @@ class Surface:
         surface = FunctionSurface(**{k: getattr(base, k) for k in base.__dataclass_fields__},
                                   function=f, grad=grad)
         surface.loss([surface.default_start])  # a function that fails, fails here
+        from .surface_checks import check_gradient
+
+        check_gradient(surface)  # a gradient that lies would send every run astray
         return surface
 
     def __getstate__(self):
         """Pickle without the compiled programs; they are rebuilt on first use."""
-        state = dict(self.__dict__)
-        for key in ("derivatives", "_evaluators", "checked"):
-            state.pop(key, None)
-        return state
+        skip = ("derivatives", "_evaluators", "checked")
+        return {k: v for k, v in self.__dict__.items() if k not in skip}
 
     @cached_property
     def derivatives(self):
@@ -329,11 +331,6 @@ def _minimum(entry, dims, where) -> Minimum:
     return Minimum(point=_point(entry["at"], dims, f"{where}.at"), kind=kind)
 
 
-# Central differences: the step that balances truncation (h^2) against rounding (eps/h).
-STEP = 2.0 ** (-52 / 3)  # eps^(1/3), about 6.1e-6, times max(1, |x|)
-NUMERICAL = f"central differences, h = {STEP:.2g}*max(1, |x|)"
-
-
 @dataclass(frozen=True, kw_only=True)
 class FunctionSurface(Surface):
     """A loss in Python: ``function`` on numpy arrays, ``grad`` or central differences (named
@@ -360,7 +357,7 @@ class FunctionSurface(Surface):
         import numpy as np
 
         if self.grad is None:
-            return _central(self._values, rows)
+            return central(self._values, rows)
         with np.errstate(all="ignore"):
             parts = self.grad(*rows)
         parts = [parts] if self.dims == 1 and np.ndim(parts) <= 1 else list(parts)
@@ -376,25 +373,10 @@ class FunctionSurface(Surface):
 
         d = self.dims
         hessian = lambda r: np.concatenate(  # noqa: E731  (row-major d2f/dxi dxj)
-            [_central(lambda q, i=i: self._gradient(q)[i], r) for i in range(d)])
+            [central(lambda q, i=i: self._gradient(q)[i], r) for i in range(d)])
         return Derivatives(
             value=FunctionProgram(d, 1, lambda r: self._values(r)[None]),
             gradient=FunctionProgram(d, d, self._gradient),
             value_and_grad=FunctionProgram(
                 d, 1 + d, lambda r: np.concatenate([self._values(r)[None], self._gradient(r)])),
             hessian=FunctionProgram(d, d * d, hessian), partial=True)
-
-
-def _central(f, rows):
-    """d f / d(each row) at ``rows`` (D, n) as a (D, n) array; ``f`` maps rows to (n,)."""
-    import numpy as np
-
-    out = np.empty(rows.shape)
-    for i in range(len(rows)):
-        up, down = np.array(rows, dtype=float), np.array(rows, dtype=float)
-        h = STEP * np.maximum(1.0, np.abs(rows[i]))
-        up[i] += h
-        down[i] -= h
-        with np.errstate(all="ignore"):
-            out[i] = (f(up) - f(down)) / (up[i] - down[i])
-    return out

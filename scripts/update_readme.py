@@ -34,7 +34,8 @@ def results_example() -> str:
 
 
 def tables() -> dict[str, str]:
-    from adamviz import arrows, database, documents, outputs, results
+    from adamviz import arrows, database_schema, documents, outputs, results
+    from adamviz.core import limits
     from adamviz.optimizers import registry
     from adamviz.render import looks, views
     from adamviz.studies import criteria, recipes
@@ -43,8 +44,8 @@ def tables() -> dict[str, str]:
             "outputs": outputs.markdown_table(), "criteria": criteria.markdown_table(),
             "summary": results.summary_markdown_table(), "styles": looks.markdown_table(),
             "overlays": arrows.markdown_table(), "recipe-keys": recipes.markdown_table(),
-            "figures": recipes.readme_section(), "database": database.markdown_table(),
-            "json": documents.markdown_table(),
+            "figures": recipes.readme_section(), "database": database_schema.markdown_table(),
+            "json": documents.markdown_table(), "limits": limits.markdown_table(),
             "results-example": results_example()}
 
 

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from adamviz import api, queries
 from adamviz.cli import cli
 from adamviz.core.errors import InputError
-from adamviz.database import SCHEMA_VERSION, Database, Experiment, summary_sql_columns
+from adamviz.database import Database, Experiment
+from adamviz.database_schema import SCHEMA_VERSION, summary_sql_columns
 from adamviz.exports import summary_csv
 from adamviz.results import Summary
 
@@ -226,7 +227,7 @@ def test_a_batch_interrupted_by_ctrl_c_resumes_to_the_same_summary(tmp_path):
     second = _batch("b.toml", "--db", "r.db", "-o", "out", cwd=tmp_path)
     out, err = second.communicate(timeout=120)
     assert second.returncode == 0, err
-    assert "1 experiment(s) already in r.db not run again (quick)" in err  # status: stderr
+    assert "1 experiment already in r.db not run again (quick)" in err  # status: stderr
     conn = sqlite3.connect(tmp_path / "r.db")
     assert [r[0] for r in conn.execute("SELECT name FROM experiments ORDER BY id")] == \
         ["quick", "slow", "last"]  # each once: nothing ran twice

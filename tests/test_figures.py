@@ -97,7 +97,7 @@ def test_a_copied_recipe_with_a_false_claim_fails_loudly(tmp_path):
     assert result.exit_code == 1
     assert "FAILED fig1-local-minimum" in result.stdout
     assert "warning: fig1-local-minimum: claim does not hold: " in result.stderr
-    assert "do not show what their caption claims" in result.stderr
+    assert "1 figure does not show what its caption claims" in result.stderr
 
 
 HEAD = 'name = "x"\ntitle = "t"\ncaption = "c"\nsurface = "hump"\nruns = ["sgd", "adam"]\n'

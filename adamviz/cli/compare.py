@@ -7,6 +7,7 @@ import math
 import click
 
 from ..core.errors import InputError, RunError
+from ..core.names import count
 from .group import cli
 from .options import (
     check_db_flags,
@@ -61,20 +62,20 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, fmt, export_p
       adamviz basins -s hump --grid 50 --json -o hump-basins.png
     """
     from .. import api, documents
-    from ..core.limits import check_pixels
+    from ..core.limits import check_pixels, check_starts
     from ..render.compare import basins_size, save_basins
     from ..render.figure import STILL_DPI
-    from ..studies.basins import check_size
 
     if grid < 1:
         raise InputError(f"Invalid --grid: {grid} (a whole number >= 1).")
-    check_size(grid * grid)
+    check_starts(grid * grid)
     started = api.timestamp()
     where = Outputs(out, fmt, export_path, export_format, as_json, ("png", "svg", "pdf"))
     surface_obj = api.load_surface(surface, surfaces_dir)
+    if db:  # an input: checked before the outputs, which may not replace it
+        api.check_db(db, surface_obj, opts or ("sgd", "momentum", "adam"),
+                     settings_from(steps, lr, tol=tol))
     where.check(f"outputs/{surface_obj.name}-basins.png")
-    if db:
-        api.check_db(db)
     check_pixels(*basins_size(len(opts or "abc")), dpi or STILL_DPI)
     with progress_bar(quiet, "optimizers") as progress:
         found = api.basins(surface_obj, opts or ("sgd", "momentum", "adam"), grid=grid,
@@ -86,7 +87,7 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, fmt, export_p
     if db:
         api.record(db, found, command="basins", started=started)
     where.report(found.table(), lambda files: documents.basins(found, steps, files), quiet,
-                 f"; recorded {found.categories.size:,} runs in {db}" if db else "")
+                 f"; recorded {count(found.categories.size, 'run')} in {db}" if db else "")
 
 
 @cli.command()
@@ -139,10 +140,10 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     ])
     check_panels(math.prod(len(v) for v in swept.values()))
     check_pixels(*sweep_size(*sweep_layout(list(swept.values()) or [[0]])), dpi or STILL_DPI)
-    where.check(f"outputs/{surface_obj.name}-{opts.split(':')[0]}-sweep.png")
-    if db:
-        api.check_db(db)
     settings = settings_from(steps, None, noise, seed, tol, schedule=schedule)
+    if db:  # an input: checked before the outputs, which may not replace it
+        api.check_db(db, surface_obj, [opts], settings)
+    where.check(f"outputs/{surface_obj.name}-{opts.split(':')[0]}-sweep.png")
     (spec,), _ = tuned_specs(surface_obj, [opts], starts, settings, tune, tune_grid, criterion,
                              quiet)
     result = api.sweep(surface_obj, spec, swept, starts or None, steps=steps, noise=noise,
@@ -156,7 +157,7 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
                          [[s.experiment, "(" + ", ".join(f"{v:.4g}" for v in s.end) + ")",
                            f"{s.final_loss:.6g}", s.reached, s.status] for s in rows])
     where.report(table, lambda files: documents.sweep(result, files), quiet,
-                 f"; recorded {len(rows)} runs in {db}" if db else "")
+                 f"; recorded {count(len(rows), 'run')} in {db}" if db else "")
 
 
 @cli.command()
@@ -194,18 +195,18 @@ def batch(file, out, jobs, dry_run, db, db_paths, rerun, surfaces_dir, quiet):
     if dry_run:
         for line in batching.plan(experiments):
             click.echo(line)
-        click.echo(f"{batching.total_runs(experiments):,} runs in {len(experiments)} "
-                   f"experiment(s)")
+        click.echo(f"{count(batching.total_runs(experiments), 'run')} in "
+                   f"{count(len(experiments), 'experiment')}")
         return
     with progress_bar(quiet, "runs") as progress:
         found = batch_runs.run_batch(experiments, out, jobs, progress, db=db, rerun=rerun,
                                      keep_paths=db_paths)
     if not quiet:
         if found.skipped:
-            status(f"{len(found.skipped)} experiment(s) already in {db} not run again "
+            status(f"{count(len(found.skipped), 'experiment')} already in {db} not run again "
                    f"({', '.join(found.skipped)}); --rerun runs them")
-        status(f"{len(found.rows)} runs; wrote {out}/summary.csv, {out}/summary.md and "
-               f"{len(found.files)} files" + (f"; recorded in {db}" if db else ""))
+        status(f"{count(len(found.rows), 'run')}; wrote {out}/summary.csv, {out}/summary.md and "
+               f"{count(len(found.files), 'file')}" + (f"; recorded in {db}" if db else ""))
     from ..results import warnings
 
     for line in [*found.notes, *warnings(found.rows, failed=False)]:  # failures: below

@@ -62,15 +62,19 @@ def optimizers_command(as_json):
       adamviz optimizers --json
       adamviz run --opt 'rmsprop:alpha=0.9,centered=true'
     """
-    from .. import optimizers
     from ..core.specs import format_value
+    from ..optimizers import registry
 
+    found = registry.listing()
     if as_json:
         from .. import documents
 
-        click.echo(documents.dumps(documents.optimizers()), nl=False)
+        click.echo(documents.dumps(documents.optimizers(found)), nl=False)
         return
-    for name in optimizers.names():
-        hyper = ", ".join(f"{k}={format_value(v)}" for k, v in optimizers.defaults(name).items())
-        click.echo(f"{name}: {optimizers.rule(name)}")
+    for entry in found:
+        if "error" in entry:
+            click.echo(f"{entry['name'] or entry['source']}: cannot be used: {entry['error']}")
+            continue
+        hyper = ", ".join(f"{k}={format_value(v)}" for k, v in entry["defaults"].items())
+        click.echo(f"{entry['name']}: {entry['update']}")
         click.echo(f"    defaults: {hyper}")

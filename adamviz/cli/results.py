@@ -74,9 +74,9 @@ def results(db, where, by, list_runs, columns, history, limit, fmt, out):
     if by is not None and (columns is not None or list_runs):
         raise InputError("--by lists groups; --columns and --runs list runs: use one or the "
                          "other.")
-    if out is not None:
-        check_writable(out)
-    with Database(db, create=False) as store:
+    with Database(db, create=False) as store:  # first: the database is an input
+        if out is not None:
+            check_writable(out)
         if by is not None:
             table = queries.groups(store, _columns(by), where, history, limit)
         elif where is not None or columns is not None or list_runs:

@@ -6,6 +6,7 @@ import click
 
 from ..arrows import OVERLAYS
 from ..core.errors import InputError, RunError
+from ..core.names import count
 from .group import cli
 from .options import (
     check_db_flags,
@@ -136,16 +137,19 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
     owner = one_owner(**{"-o -": is_stdout(out), "--export -": is_stdout(export_path),
                          "--json": as_json})
     fmt = picture_format(out, fmt, PICTURE_FORMATS)
+    # Inputs first (every file read, the database), so that no output can replace one of them.
+    surface_obj = api.load_surface(surface, surfaces_dir)
+    settings = settings_from(steps, None if tune else lr, noise, seed, tol, patience, schedule)
+    if db is not None:
+        api.check_db(db, surface_obj, opts or ("adam",), settings)
     kind = "still" if out is None else api.check_output(check_target(out, fmt), fps=fps,
                                                         frames=frames, hold=hold)
     _refuse_unused(kind, no_plot, views, title, overlays, tune, noise)
-    export_format = _check_files(export_path, export_format, db, transparent, kind)
+    export_format = _check_files(export_path, export_format, transparent, kind)
     look = _look(style, font_scale, size, overlays, overlay_at, views, kind)
-    surface_obj = api.load_surface(surface, surfaces_dir)
     view_list = api.check_views(surface_obj, views)
     if not no_plot:
         _check_drawing(len(view_list), dpi, kind, len(opts or ("adam",)) * max(1, len(starts)))
-    settings = settings_from(steps, None if tune else lr, noise, seed, tol, patience, schedule)
     specs, tunings = tuned_specs(surface_obj, opts or ("adam",), starts, settings, tune, tune_grid,
                             criterion, quiet)
     result = api.run(surface_obj, specs, starts, steps=settings.steps, lr=settings.lr,
@@ -170,16 +174,14 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
     _report(result, written, db, quiet, owner)
 
 
-def _check_files(export_path, export_format, db, transparent, kind) -> str:
-    """The export, the database and --transparent, checked before any work; the format of
-    an export to stdout (--export-format; a file's suffix picks its own)."""
+def _check_files(export_path, export_format, transparent, kind) -> str:
+    """The export and --transparent, checked before any work; the format of an export to
+    stdout (--export-format; a file's suffix picks its own)."""
     from .. import api
 
     export_format = export_format_of(export_path, export_format)
     if export_path is not None and not is_stdout(export_path):
         api.check_export(export_path)
-    if db is not None:
-        api.check_db(db)
     if transparent and kind == "animation":
         raise InputError("--transparent applies to .png, .svg and .pdf pictures; animation "
                          "frames are opaque.")
@@ -200,7 +202,7 @@ def _report(result, written, db, quiet, owner) -> None:
         for path in written:
             status(f"wrote {path}")
         if db is not None:
-            status(f"recorded {len(result.runs)} run(s) in {db}")
+            status(f"recorded {count(len(result.runs), 'run')} in {db}")
     for run in result.runs:
         if run.status == "diverged":
             click.echo(f"warning: {run.label} diverged at step {run.steps}", err=True)
@@ -382,7 +384,8 @@ def figures(out, only, fmt, gif, html, dpi, list_only, style, font_scale, size, 
                 click.echo(f"warning: {fig.recipe.name}: claim does not hold: "
                            f"{check.statement}", err=True)
     if failed:
-        raise RunError(f"{len(failed)} figure(s) do not show what their caption claims: "
+        raise RunError(f"{count(len(failed), 'figure')} {'does' if len(failed) == 1 else 'do'} "
+                       f"not show what {'its' if len(failed) == 1 else 'their'} caption claims: "
                        + ", ".join(f.recipe.name for f in failed) + ".")
 
 

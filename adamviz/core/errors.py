@@ -32,3 +32,16 @@ def on_sigterm() -> None:
         raise Terminated()
 
     signal.signal(signal.SIGTERM, handler)
+
+
+def describe(exc: BaseException) -> str:
+    """An unexpected exception in words for the user: its message, and its kind only when it
+    has no message (never a class path)."""
+    if isinstance(exc, SystemExit):
+        return f"it called sys.exit({exc.code!r})"
+    if isinstance(exc, MemoryError):
+        return "out of memory"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror + (f" ({exc.filename})" if exc.filename else "")
+    text = str(exc).strip().rstrip(".")
+    return text if text else type(exc).__name__

@@ -15,22 +15,30 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import InputError, RunError
+from .limits import MAX_INPUT_BYTES
 
-MAX_INPUT_BYTES = 1 << 20  # a definition file larger than 1 MiB is not one
-_inputs: dict[str, tuple[int, int]] = {}  # input path -> (device, inode) when read
+# input path (absolute, links resolved) -> (device, inode) when it was noted; None for a file
+# that does not exist yet (a results database made on first use is still this command's input)
+_inputs: dict[str, tuple[int, int] | None] = {}
 
 
 def note_input(path) -> None:
-    """Remember ``path`` as an input: no output of this command may replace it."""
+    """Remember ``path`` as an input of this command: no output of it may replace the file.
+
+    Every file a command reads or appends to is one: definitions (through ``read_toml``),
+    results databases, data files. A path that does not exist yet is remembered by name."""
+    key = None
     with contextlib.suppress(OSError):
         st = os.stat(path)
-        _inputs[os.path.abspath(path)] = (st.st_dev, st.st_ino)
+        key = (st.st_dev, st.st_ino)
+    _inputs[os.path.realpath(path)] = key
 
 
 @contextlib.contextmanager
@@ -46,7 +54,11 @@ def command_inputs() -> Iterator[None]:
 
 
 def _input_at(path) -> str | None:
-    """The input that ``path`` is (the same file now, through any link), if any."""
+    """The input that ``path`` is (the same file now, through any link, or the same name),
+    if any."""
+    real = os.path.realpath(path)
+    if real in _inputs:
+        return real
     try:
         st = os.stat(path)
     except OSError:
@@ -62,24 +74,49 @@ def _input_at(path) -> str | None:
 def _refuse_input(path) -> None:
     source = _input_at(path)
     if source is not None:
-        same = "" if os.path.abspath(path) == source else f" (it is {source!r})"
+        same = "" if os.path.realpath(path) == source and not os.path.islink(path) else \
+            f" (it is {source!r})"
         raise InputError(f"Output {str(path)!r} is an input of this command{same}; writing it "
                          f"would destroy it. Choose another output name.")
+
+
+def open_regular(path, what: str):
+    """``path`` opened for reading in binary, refused unless it is a regular file: a FIFO, a
+    device or a socket is never read (a read could block forever or never end). ``what``
+    names the file in messages ("Surface file")."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))  # a FIFO: no wait
+    except FileNotFoundError:
+        raise InputError(f"{what} {str(path)!r} does not exist.") from None
+    except IsADirectoryError:
+        raise InputError(f"{what} {str(path)!r} is a folder; give a file.") from None
+    except OSError as exc:
+        raise InputError(f"Cannot read {what.lower()} {str(path)!r}: "
+                         f"{exc.strerror or exc}.") from None
+    try:
+        mode = os.fstat(fd).st_mode
+        if stat.S_ISDIR(mode):
+            raise InputError(f"{what} {str(path)!r} is a folder; give a file.")
+        if not stat.S_ISREG(mode):
+            raise InputError(f"{what} {str(path)!r} is not a regular file (a pipe, device or "
+                             f"socket); give a file.")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def read_toml(path, what: str) -> dict:
     """A definition file as a dict; ``what`` names it in messages ("Surface file")."""
     path = Path(path)
-    try:
-        with open(path, "rb") as handle:
+    with open_regular(path, what) as handle:
+        try:
             raw = handle.read(MAX_INPUT_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(f"{what} {str(path)!r} does not exist.") from None
-    except IsADirectoryError:
-        raise InputError(f"{what} {str(path)!r} is a folder; give a .toml file.") from None
-    except OSError as exc:
-        raise InputError(f"Cannot read {what.lower()} {str(path)!r}: "
-                         f"{exc.strerror or exc}.") from None
+        except OSError as exc:
+            raise InputError(f"Cannot read {what.lower()} {str(path)!r}: "
+                             f"{exc.strerror or exc}.") from None
     note_input(path)
     if len(raw) > MAX_INPUT_BYTES:
         raise InputError(f"{path}: larger than {MAX_INPUT_BYTES // 1024} KiB; a {what.lower()} "

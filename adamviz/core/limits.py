@@ -17,6 +17,10 @@ MAX_SWEEP_PANELS = 64
 SECONDS_PER_PANEL, MB_PER_PANEL = 0.2, 1.5  # a sweep panel: runs, contours and drawing
 MAX_FRAMES = 3000
 MAX_PIXELS = 50_000_000  # a picture or frame (width x height); RGBA, 4 bytes a pixel
+MAX_STARTS = 4_000_000  # a basins grid (end points only)
+BYTES_PER_START = 8 * 2 * 12  # params, gradient, state and buffers: about 12 (N, 2) arrays
+MAX_INPUT_BYTES = 1 << 20  # a definition file (surface, optimizer, batch, recipe)
+MAX_RULE_NAMES = 64  # hyperparameters, and state variables, of one optimizer file
 
 
 def _size(nbytes: float) -> str:
@@ -39,6 +43,27 @@ def check_steps(steps: int) -> None:
             f"Invalid steps: {steps:,} is more than the {MAX_STEPS:,} a run may take (one run "
             f"using them all would keep {_size(steps * PATH_BYTES_PER_STEP)} of path and take "
             f"about {_duration(steps * SECONDS_PER_STEP)}).")
+
+
+MAX_PATH_BYTES = 2e9  # every step of every run kept at once, for pictures and exports
+
+
+def check_paths(runs: int, steps: int) -> None:
+    """Runs that keep every step (to be drawn or exported) must fit in memory together."""
+    need = runs * (steps + 1) * PATH_BYTES_PER_STEP
+    if need > MAX_PATH_BYTES:
+        raise InputError(
+            f"{runs:,} run{'s' * (runs != 1)} of {steps:,} steps would keep {_size(need)} of "
+            f"paths in memory (every step of every run) and take about "
+            f"{_duration(runs * steps * 2e-6)}; at most {_size(MAX_PATH_BYTES)}. Ask for fewer "
+            f"runs or steps, or for end points only (`adamviz basins`, or a batch with "
+            f"summary outputs).")
+
+
+def check_starts(count: int) -> None:
+    if count > MAX_STARTS:
+        raise InputError(f"A grid of {count:,} starts is too large: at most {MAX_STARTS:,} "
+                         f"(it would take about {count * BYTES_PER_START / 2**30:.1f} GiB).")
 
 
 def check_panels(count: int) -> None:
@@ -80,3 +105,22 @@ def check_pixels(width_in: float, height_in: float, dpi: float, what: str = "pic
             f"A {width:,}x{height:,} {what} ({width * height / 1e6:,.0f} megapixels, "
             f"{_size(width * height * 4)} to draw) is larger than {MAX_PIXELS / 1e6:.0f} "
             f"megapixels; lower --dpi or --size, or draw fewer views.")
+
+
+def markdown_table() -> str:
+    """Every limit, for the README."""
+    rows = [
+        ("steps of one run", f"{MAX_STEPS:,}"),
+        ("runs drawn in one picture or player", f"{MAX_PATH_RUNS}"),
+        ("paths kept in memory (every step of every run)", _size(MAX_PATH_BYTES)),
+        ("basin starts (end points only)", f"{MAX_STARTS:,}"),
+        ("sweep panels", f"{MAX_SWEEP_PANELS}"),
+        ("animation frames", f"{MAX_FRAMES:,}"),
+        ("pixels of a picture", f"{MAX_PIXELS / 1e6:.0f} megapixels"),
+        ("pixels of an animation frame", "3840x2160 (4K)"),
+        ("a definition file (surface, optimizer, batch, recipe)",
+         f"{MAX_INPUT_BYTES / 2**20:g} MiB"),
+        ("hyperparameters, or state variables, of an optimizer file", f"{MAX_RULE_NAMES}"),
+    ]
+    lines = ["| limit | at most |", "| --- | --- |"]
+    return "\n".join(lines + [f"| {what} | {value} |" for what, value in rows])

@@ -31,3 +31,8 @@ def _typos(a: str, b: str) -> int:
             if i > 1 and j > 1 and a[i - 1] == b[j - 2] and a[i - 2] == b[j - 1]:
                 d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1)
     return d[len(a)][len(b)]
+
+
+def count(n: int, noun: str, plural: str | None = None) -> str:
+    """``n`` and the noun in the right number: "1 run", "2 runs", "1,000 starts"."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"

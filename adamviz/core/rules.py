@@ -54,6 +54,7 @@ class Rule:
 
     steps: tuple[tuple[str, Formula], ...]
     state: tuple[str, ...]
+    source: str = "rule"  # where it was written, for messages
 
     @property
     def temporaries(self) -> tuple[str, ...]:
@@ -93,16 +94,33 @@ def parse_rule(text: object, source: str, hyperparameters, state) -> Rule:
         if name not in assigned:
             raise InputError(f"{source}: the state variable {name!r} is never assigned, so it "
                              f"would keep its first value; assign it or drop it from [state].")
-    return Rule(steps=tuple(steps), state=tuple(state))
+    return Rule(steps=tuple(steps), state=tuple(state), source=source)
 
 
 def run_rule(rule: Rule, env: dict) -> dict:
     """Evaluate the assignments in order over ``env`` (names to floats or arrays); the names
     afterwards."""
     env = dict(env)
-    for name, formula in rule.steps:
-        env[name] = _value(formula.tree.body, formula.constants, env)
+    for i, (name, formula) in enumerate(rule.steps):
+        try:
+            env[name] = _value(formula.tree.body, formula.constants, env)
+        except (ArithmeticError, ValueError) as exc:
+            # Numbers alone (hyperparameters, t) are Python floats, as in a torch optimizer,
+            # and Python refuses 1/0, log(0) and overflow where arrays would give inf or NaN.
+            numbers = ", ".join(f"{k} = {v!r}" for k, v in env.items()
+                                if isinstance(v, float | int) and k in formula.variables)
+            raise InputError(f"{rule.source}, assignment {i + 1} ({name} = {formula.text}): "
+                             f"{_arithmetic(exc)} with {numbers or 'these numbers'}; the rule "
+                             f"cannot run with these hyperparameters.") from None
     return env
+
+
+def _arithmetic(exc: Exception) -> str:
+    if isinstance(exc, ZeroDivisionError):
+        return "a division by zero"
+    if isinstance(exc, OverflowError):
+        return "a number too large for a float"
+    return "a value outside a function's domain"
 
 
 def _value(node, constants, env):

@@ -7,7 +7,8 @@
 ``update`` never modifies its inputs unless given in-place ``ops``, in which case it writes into
 the state's own arrays (the engine owns them). The step counter ``t`` lives in the state; state
 fields are named after the math. ``effective_lr(state)`` is the per-coordinate rate the last
-update applied to its direction (None for SGD-like methods, whose rate is lr everywhere);
+update applied to its direction (or one number for every coordinate; None for SGD-like methods,
+whose rate is lr everywhere);
 ``trace(state)`` names the update's quantities after a step, as ``adamviz trace`` prints them.
 """
 

@@ -18,7 +18,9 @@ names a file directly. The rule is parsed, never executed.
 
 from __future__ import annotations
 
+import keyword
 import os
+import re
 from collections import namedtuple
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,11 +30,13 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.io import read_toml
+from ..core.limits import MAX_RULE_NAMES
 from ..core.names import suggest
 from ..core.rules import Rule, check_number, parse_rule, run_rule
 from .base import Optimizer, step_to
 
 ENV_VAR = "ADAMVIZ_OPTIMIZERS"
+NAME = re.compile(r"[a-z][a-z0-9_]{0,63}")  # an optimizer's, a hyperparameter's, a state's
 KEYS = {
     "name": "the name used with --opt (the file's stem when omitted)",
     "description": "one line shown by `adamviz optimizers`",
@@ -59,21 +63,40 @@ def builtin_dir() -> Path:
     return packaged if packaged.is_dir() else here.parent / "optimizers"
 
 
-def search_dirs() -> list[Path]:
-    dirs = [Path(d) for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d]
-    for d in dirs:
-        if not d.is_dir():
-            raise InputError(f"Optimizers folder {str(d)!r} (${ENV_VAR}) does not exist.")
-    return [*dirs, builtin_dir()]
+def user_dirs() -> list[Path]:
+    """The folders in ``$ADAMVIZ_OPTIMIZERS``, as given (see ``folder_problems``)."""
+    return [Path(d) for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d]
+
+
+def folder_problems() -> list[str]:
+    """What is wrong with ``$ADAMVIZ_OPTIMIZERS``, one line a folder: said where it matters
+    (a listing, an unknown name), never a reason to refuse the built-ins."""
+    return [f"optimizers folder {str(d)!r} (${ENV_VAR}) does not exist or is not a folder"
+            for d in user_dirs() if not d.is_dir()]
 
 
 def available() -> dict[str, Path]:
-    """Every optimizer file by name (its stem), user folders first."""
-    found: dict[str, Path] = {}
-    for folder in search_dirs():
-        for path in sorted(folder.glob("*.toml")):
-            found.setdefault(path.stem, path)
+    """Every optimizer file by name (its stem): the built-in ones first, so that no user file
+    can pass for one of them (``user_files`` lists the user's, shadowed ones too)."""
+    found = {p.stem: p for p in sorted(builtin_dir().glob("*.toml"))}
+    for path in user_files():
+        found.setdefault(path.stem, path)
     return found
+
+
+def user_files() -> list[Path]:
+    """Every ``*.toml`` in the user's folders, in order (unreadable folders are skipped)."""
+    out = []
+    for folder in user_dirs():
+        try:
+            out += sorted(folder.glob("*.toml")) if folder.is_dir() else []
+        except OSError:
+            continue
+    return out
+
+
+def is_builtin(path) -> bool:
+    return Path(path).resolve().parent == builtin_dir().resolve()
 
 
 def is_path(name: str) -> bool:
@@ -84,7 +107,7 @@ def find(name: str) -> Path | None:
     """The file of optimizer ``name`` (a path, or a name in the folders), or None."""
     if is_path(name):
         path = Path(name)
-        if not path.is_file():
+        if not path.exists():
             raise InputError(f"Optimizer file {name!r} does not exist.")
         return path
     return available().get(name)
@@ -99,16 +122,22 @@ def _load(path: str, mtime: float) -> OptimizerFile:
     if "rule" not in data:
         raise InputError(f"{path}: missing required key 'rule'.")
     name = data.get("name", Path(path).stem)
-    if not isinstance(name, str) or not name.replace("_", "").replace("-", "").isalnum():
-        raise InputError(f"{path}: name: letters, digits, '-' and '_', got {name!r}.")
+    if not isinstance(name, str) or not NAME.fullmatch(name):
+        raise InputError(f"{path}: name {name!r} is what --opt calls it: lower-case letters, "
+                         f"digits and '_', starting with a letter (name = \"my_adam\"; the "
+                         f"file's stem when omitted).")
     tables = {}
     for key in ("hyperparameters", "state"):
         table = data.get(key, {})
         if not isinstance(table, dict):
             raise InputError(f"{path}: [{key}] is a table of names and numbers.")
+        if len(table) > MAX_RULE_NAMES:
+            raise InputError(f"{path}: [{key}] has {len(table):,} names; at most {MAX_RULE_NAMES}.")
         for k in table:
-            if not k.isidentifier():
-                raise InputError(f"{path}: [{key}] {k!r} is not a plain name.")
+            if not NAME.fullmatch(k) or keyword.iskeyword(k):
+                raise InputError(f"{path}: [{key}] {k!r} is not a plain name: lower-case "
+                                 f"letters, digits and '_', starting with a letter, and no "
+                                 f"Python keyword (e.g. beta1, m_hat).")
         tables[key] = {k: check_number(v, f"{path}: [{key}] {k}") for k, v in table.items()}
     clash = set(tables["hyperparameters"]) & {*tables["state"], "p", "g", "t"}
     if clash:
@@ -138,7 +167,12 @@ def build(definition: OptimizerFile, **hyperparams) -> Optimizer:
     values = {k: check_number(hyperparams.get(k, v), f"{definition.name}: {k}")
               for k, v in definition.defaults.items()}
     fields = ["t", *definition.state]
-    State = namedtuple(f"{definition.name.title().replace('-', '')}State", fields)  # noqa: N806
+    State = namedtuple("RuleState", fields)  # noqa: N806
+    with np.errstate(all="ignore"):  # one step on a dummy run: what fails for these numbers
+        one = np.ones((1, 1))        # alone fails here, before any work
+        run_rule(definition.rule, {**values, **{n: one * v for n, v in
+                                                  definition.state.items()},
+                                   "g": one, "p": one, "t": 1})
 
     def init(params):
         return State(0, *(np.full_like(params, v, dtype=float) for v in definition.state.values()))

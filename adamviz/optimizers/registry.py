@@ -13,12 +13,13 @@ import inspect
 import math
 import numbers
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ..core.errors import InputError
 from ..core.names import suggest
 from . import adam as _adam
-from . import files, foreign, torch_bridge
+from . import files, foreign, torch_bridge, user_code
 from . import sgd as _sgd
 from .base import Optimizer
 
@@ -48,6 +49,11 @@ def names() -> list[str]:
     return list(found)
 
 
+def builtin_names() -> set[str]:
+    """The names no user file or package may take: the built-in functions and files."""
+    return {*OPTIMIZERS, *(p.stem for p in files.builtin_dir().glob("*.toml"))}
+
+
 def known(name: str) -> bool:
     return (name in OPTIMIZERS or files.is_path(name) or torch_bridge.is_torch(name)
             or name in files.available() or name in plugins())
@@ -60,11 +66,7 @@ def _plugin(name: str):
     entry = plugins().get(name)
     if entry is None:
         return None
-    try:
-        return entry.load()
-    except Exception as exc:  # a broken package: say which
-        raise InputError(f"Optimizer {name!r} from {entry.value}: cannot be loaded ({exc}).") \
-            from None
+    return user_code.call(entry.load, f"Optimizer {name!r} from {entry.value}: loading it")
 
 
 def _file(name: str) -> files.OptimizerFile | None:
@@ -73,8 +75,46 @@ def _file(name: str) -> files.OptimizerFile | None:
         return None
     path = files.find(name)
     if path is None:
-        raise InputError(f"Unknown optimizer {name!r}{suggest(name, names())}")
-    return files.load(path)
+        problems = "".join(f" ({p})" for p in files.folder_problems())
+        raise InputError(f"Unknown optimizer {name!r}{suggest(name, names())}"[:-1]
+                         + f"{problems}.")
+    definition = files.load(path)
+    if not files.is_builtin(path) and definition.name in builtin_names():
+        raise InputError(f"{path}: name {definition.name!r} is a built-in optimizer's; a file "
+                         f"of yours may not pass for it: give it a name of its own.")
+    if not files.is_path(name) and definition.name != name:
+        raise InputError(f"{path}: name {definition.name!r} does not match the file name "
+                         f"{name!r}; rename one of them.")
+    return definition
+
+
+def listing() -> list[dict]:
+    """Every optimizer as ``{"name", "update", "defaults"}``, or ``{"name", "source",
+    "error"}`` for one that cannot be used (a broken file or package, a user file with a
+    built-in's name, a missing folder): one broken thing never hides the others."""
+    out = []
+    entries = [*((n, None) for n in OPTIMIZERS), *((p.stem, p) for p in
+                                                    sorted(files.builtin_dir().glob("*.toml"))),
+               *((p.stem, p) for p in files.user_files()),
+               *((n, e) for n, e in plugins().items())]
+    seen = set()
+    for name, source in entries:
+        where = "" if source is None else str(getattr(source, "value", source))
+        try:
+            if name in seen:
+                raise InputError(f"the name {name!r} is taken by another optimizer (built-ins "
+                                 f"first, then files, then packages)")
+            seen.add(name)
+            if isinstance(source, Path):
+                _file(str(source))  # by path: a clash with a built-in is said there
+            if source is not None:
+                make(name)  # a user's definition: it must build with its own defaults
+            out.append({"name": name, "update": rule(name), "defaults": defaults(name)})
+        except InputError as exc:
+            out.append({"name": name, "source": where, "error": str(exc)})
+    for problem in files.folder_problems():
+        out.append({"name": "", "source": files.ENV_VAR, "error": problem})
+    return out
 
 
 def factory(name: str) -> Callable[..., Optimizer]:
@@ -156,7 +196,9 @@ def _from_plugin(name: str, plugin, hyperparams: dict) -> Optimizer:
         raise InputError(f"Unknown hyperparameter {key!r} for {name}"
                          f"{suggest(key, signature.parameters)}") from None
     bound.apply_defaults()
-    made = foreign.wrap(plugin(**bound.arguments))
+    made = user_code.call(plugin, f"Optimizer {name!r} ({plugins()[name].value}): building it",
+                          **bound.arguments)
+    made = foreign.wrap(made)
     return dataclasses.replace(made, name=name, hyperparams=dict(bound.arguments))
 
 

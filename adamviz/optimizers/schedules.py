@@ -138,8 +138,7 @@ def scheduled(make, hyperparams: dict, schedule: Schedule) -> Optimizer:
         opt = at(max(state.t - 1, 0))
         if opt.effective_lr is not None:
             return opt.effective_lr(state)
-        shape = next(a for a in state if isinstance(a, np.ndarray)).shape
-        return np.full(shape, opt.hyperparams["lr"])
+        return opt.hyperparams["lr"]  # SGD-like: this step's rate for every coordinate
 
     return Optimizer(init=first.init, update=update, effective_lr=effective_lr,
                      trace=first.trace, name=first.name,

@@ -18,6 +18,8 @@ from typing import NamedTuple
 import numpy as np
 
 from ..core.errors import InputError
+from ..core.specs import format_value
+from . import user_code
 from .base import Optimizer, step_to
 
 PREFIX = "torch:"
@@ -41,9 +43,10 @@ def torch_class(path: str):
         raise InputError(f"{PREFIX}{path} needs PyTorch, which is not installed: "
                          f"pip install 'adamviz[torch]'.") from None
     module, _, name = path.rpartition(".")
-    try:
-        cls = getattr(importlib.import_module(module), name) if module else None
-    except (ImportError, AttributeError):
+    try:  # importing runs the module's code: silenced, and any failure is one line
+        cls = getattr(user_code.call(importlib.import_module, f"{PREFIX}{path}: importing "
+                                     f"{module}", module), name, None) if module else None
+    except InputError:
         cls = None
     if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
         raise InputError(f"{PREFIX}{path}: not an importable subclass of "
@@ -65,12 +68,12 @@ def build(name: str, **hyperparams) -> Optimizer:
     import torch
 
     kwargs = dict(hyperparams)
+    if kwargs.pop("torch", path) != path:  # the class, as its runs record it
+        raise InputError(f"{name}: torch={hyperparams['torch']!r} names another class.")
+    _check_types(name, cls, kwargs)
     if "beta1" in kwargs or "beta2" in kwargs:
         kwargs["betas"] = (kwargs.pop("beta1", 0.9), kwargs.pop("beta2", 0.999))
-    try:
-        cls([torch.zeros(1, dtype=torch.float64, requires_grad=True)], **kwargs)
-    except (TypeError, ValueError) as exc:  # unknown keyword, out-of-range value
-        raise InputError(f"{name}: {exc}") from None
+    _try_step(name, cls, kwargs)
 
     def init(params):
         tensors = [torch.tensor(params[:, j], dtype=torch.float64, requires_grad=True)
@@ -80,6 +83,9 @@ def build(name: str, **hyperparams) -> Optimizer:
 
     def update(grads, state, params, ops=None):
         opt, tensors = state.box
+        if "lr" in kwargs:  # a schedule builds one of these per rate, as torch's own do
+            for group in opt.param_groups:
+                group["lr"] = kwargs["lr"]
         for tensor in tensors:
             tensor.grad = None
         for column, slot in enumerate(state.slots):
@@ -97,6 +103,39 @@ def build(name: str, **hyperparams) -> Optimizer:
 
     return Optimizer(init=init, update=update, name="torch." + path.rpartition(".")[2],
                      hyperparams={"torch": path, **hyperparams})
+
+
+def _check_types(name: str, cls, kwargs: dict) -> None:
+    """A value must have the kind of its default: ``lr=true`` is not a rate of 1, and a
+    switch is true or false (torch itself takes True for 1 and 1 for True)."""
+    import inspect
+
+    params = inspect.signature(cls).parameters
+    for key, value in kwargs.items():
+        default = params[key].default if key in params else None
+        if isinstance(default, bool) and not isinstance(value, bool):
+            raise InputError(f"{name}: {key} must be true or false, got "
+                             f"{format_value(value)}.")
+        if not isinstance(default, bool) and isinstance(value, bool) and \
+                (key in ("lr", "beta1", "beta2") or isinstance(default, int | float)):
+            raise InputError(f"{name}: {key} must be a number, got {format_value(value)}.")
+
+
+def _try_step(name: str, cls, kwargs: dict) -> None:
+    """Build the optimizer on one float64 parameter and take one step with a dense gradient,
+    as every run will: a class that cannot (sparse gradients only, CUDA graphs, gradients that
+    need a graph) or a value it refuses is one line now, not a failure mid-run."""
+    import torch
+
+    param = torch.ones(2, dtype=torch.float64, requires_grad=True)
+    default = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        opt = user_code.call(cls, f"{name}: building it", [param], **kwargs)
+        param.grad = torch.full((2,), 0.5, dtype=torch.float64)
+        user_code.call(opt.step, f"{name}: one step with adamviz's dense float64 gradient")
+    finally:
+        torch.set_default_dtype(default)
 
 
 def defaults(name: str) -> dict:

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import base64
 import io
-import json
-from html import escape
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +25,7 @@ from .contour import draw_minima, draw_surface
 from .figure import new_figure
 from .grid import contour_levels, loss_grid, view_box
 from .jsprogram import javascript, rule_javascript
+from .pages import fill
 
 ASSETS = Path(__file__).resolve().parent / "player"
 WIDTH, HEIGHT = 720, 540  # the canvas, in CSS pixels (the picture is drawn at twice that)
@@ -141,13 +140,11 @@ def page(result, title: str | None = None) -> str:
     scripts = "\n".join([(ASSETS / "optimizers.js").read_text(),
                          *(rule_javascript(d) for d in rule_files(result).values()),
                          (ASSETS / "engine.js").read_text(), (ASSETS / "player.js").read_text()])
-    payload = json.dumps(data(result, box), separators=(",", ":")).replace("</", "<\\/")
-    template = (ASSETS / "template.html").read_text()
-    return (template.replace("{{title}}", escape(title or f"{surface.name}: adamviz player"))
-            .replace("{{style}}", (ASSETS / "player.css").read_text())
-            .replace("{{background}}", background(surface, box))
-            .replace("{{program}}", program or "const valueAndGrad = null;")
-            .replace("{{data}}", payload).replace("{{scripts}}", scripts))
+    return fill((ASSETS / "template.html").read_text(), title=title or f"{surface.name}: "
+                f"adamviz player", style=(ASSETS / "player.css").read_text(),
+                background=background(surface, box),
+                program=program or "const valueAndGrad = null;", data=data(result, box),
+                scripts=scripts)
 
 
 def save_player(result, path, title: str | None = None) -> Path:
@@ -157,19 +154,25 @@ def save_player(result, path, title: str | None = None) -> Path:
 
 def gallery(figures, fmt: str = "png") -> str:
     """``index.html`` for a folder of figures: each one's title, caption and picture, and a
-    link to its player (a file of its own beside it)."""
+    link to its player (a file of its own beside it). Every recipe's text is escaped for where
+    it lands; names are file names (``recipes`` refuses any other)."""
     items = []
     for fig in figures:
-        name = fig.recipe.name
-        play = (f'<a href="{name}.html">open the player</a>'
-                if fig.result.surface.dims == 2 else "")
-        verdict = "every claim holds" if fig.ok else "a claim does NOT hold"
-        title = escape(fig.recipe.title)
-        items.append(f"<section><h2>{title}</h2><a href=\"{name}.html\"><img "
-                     f"src=\"{name}.{fmt}\" alt=\"{title}\" width=\"960\"></a>"
-                     f"<p>{escape(fig.recipe.caption)}</p><p>{play} · {verdict}</p></section>")
-    return ("<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
-            "<title>adamviz figures</title><style>body{font-family:system-ui,sans-serif;"
-            "max-width:1000px;margin:1rem auto;padding:0 1rem}img{max-width:100%;height:auto;"
-            "border:1px solid #ccc}</style></head><body><h1>adamviz figures</h1>"
-            + "".join(items) + "</body></html>\n")
+        picture, playable = f"{fig.recipe.name}.{fmt}", fig.result.surface.dims == 2
+        items.append(fill(GALLERY_ITEM, title=fig.recipe.title, caption=fig.recipe.caption,
+                          player=f"{fig.recipe.name}.html" if playable else picture,
+                          picture=picture,
+                          play="open the player" if playable else "open the picture",
+                          verdict="every claim holds" if fig.ok else "a claim does NOT hold"))
+    return GALLERY.replace("<!--items-->", "".join(items))
+
+
+GALLERY_ITEM = ('<section><h2>{{title:text}}</h2><a href="{{player:url}}"><img '
+                'src="{{picture:url}}" alt="{{title:text}}" width="960"></a><p>{{caption:text}}'
+                '</p><p><a href="{{player:url}}">{{play:text}}</a> · {{verdict:text}}</p>'
+                '</section>')
+GALLERY = ('<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">'
+           '<title>adamviz figures</title><style>body{font-family:system-ui,sans-serif;'
+           'max-width:1000px;margin:1rem auto;padding:0 1rem}img{max-width:100%;height:auto;'
+           'border:1px solid #ccc}</style></head><body><h1>adamviz figures</h1><!--items-->'
+           '</body></html>\n')

@@ -9,20 +9,13 @@ import numpy as np
 
 from .. import engine
 from ..core.errors import InputError
+from ..core.limits import check_starts
 from ..optimizers import Optimizer
 from ..results import Summary, classify, format_table, shown
 from ..surfaces import Surface
 from .runs import Settings, load_surface, optimizer_list, resolve
 
-MAX_STARTS = 4_000_000  # a grid beyond this is refused before anything runs
-BYTES_PER_START = 8 * 2 * 12  # params, gradient, state and buffers: about 12 (N, 2) arrays
 BASINS_SETTINGS = Settings(steps=500)
-
-
-def check_size(count: int) -> None:
-    if count > MAX_STARTS:
-        raise InputError(f"A grid of {count:,} starts is too large: at most {MAX_STARTS:,} "
-                         f"(it would take about {count * BYTES_PER_START / 2**30:.1f} GiB).")
 
 
 def check_grid(x, y) -> None:
@@ -33,7 +26,7 @@ def check_grid(x, y) -> None:
                 or not float(spec[2]).is_integer() or spec[2] < 1):
             raise InputError(f"Grid {axis} must be [low, high, count] with a whole count >= 1, "
                              f"got {spec}.")
-    check_size(int(x[2]) * int(y[2]))
+    check_starts(int(x[2]) * int(y[2]))
 
 
 def grid_starts(surface: Surface, x=None, y=None, n: int | None = None) -> np.ndarray:
@@ -152,7 +145,7 @@ def basins(surface, opts, grid: int = 100, settings: Settings = BASINS_SETTINGS,
     """Run every optimizer from every start of a ``grid`` x ``grid`` over the box; with
     ``keep_ends`` keep how every run ended (for a row per run)."""
     surface = load_surface(surface, surfaces_dir)
-    check_size(grid * grid)
+    check_starts(grid * grid)
     starts = grid_starts(surface, n=grid)
     resolved = [resolve(o, surface, settings.lr, settings.schedule)
                 for o in optimizer_list(opts)]

@@ -16,8 +16,8 @@ import numpy as np
 from .. import engine
 from ..core.errors import InputError
 from ..core.io import read_toml
-from ..core.limits import MAX_PATH_RUNS
-from ..core.names import suggest
+from ..core.limits import MAX_PATH_RUNS, check_paths
+from ..core.names import count, suggest
 from ..core.specs import OptSpec, parse_opt
 from ..results import Result, Run, Summary
 from ..surfaces import Surface
@@ -139,6 +139,11 @@ def _experiment(table, where, outputs, path_outputs, surfaces_dir, planar_output
     if "seed" in table and not table.get("noise"):
         raise InputError(f"{where}.seed: the seed draws the gradient noise; set noise too "
                          f"(or drop seed).")
+    if runs <= MAX_PATH_RUNS:  # kept step by step (more: end points only)
+        try:
+            check_paths(runs, settings.steps_for(surface))
+        except InputError as exc:
+            raise InputError(f"{where}: {exc}") from None
     return Experiment(name=name, surface=surface, specs=tuple(specs), starts=starts, grid=grid,
                       settings=settings, tune=tune, outputs=tuple(outs), sweep=sweep)
 
@@ -222,8 +227,8 @@ def plan(experiments) -> list[str]:
         steps = exp.settings.steps_for(exp.surface)
         how = f", lr tuned by {exp.tune.get('criterion', 'final-loss')}" if exp.tune else ""
         for spec in exp.specs:
-            lines.append(f"{exp.name}: {spec} on {exp.surface.name} from {exp.n_starts():,} "
-                         f"start(s), {steps} steps{how}")
+            lines.append(f"{exp.name}: {spec} on {exp.surface.name} from "
+                         f"{count(exp.n_starts(), 'start')}, {count(steps, 'step')}{how}")
     return lines
 
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.errors import InputError
-from ..core.names import suggest
+from ..core.names import count, suggest
 from ..results import short
 from ..surfaces import from_dict
 from .criteria import DEFAULT_GRID
@@ -50,7 +50,9 @@ def highest_after_start(run) -> int:
 def _run(result, params, key="run"):
     index = params[key]
     if not 1 <= index <= len(result.runs):
-        raise InputError(f"claim refers to run {index}, but there are {len(result.runs)} runs")
+        raise InputError(f"claim refers to run {index}, but there "
+                         f"{'is' if len(result.runs) == 1 else 'are'} "
+                         f"{count(len(result.runs), 'run')}")
     return result.runs[index - 1]
 
 

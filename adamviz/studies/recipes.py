@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -112,8 +113,6 @@ def load(spec: str) -> Recipe:
     """A recipe by built-in name or from a ``.toml`` path."""
     if spec.endswith(".toml") or os.sep in spec:
         path = Path(spec)
-        if not path.is_file():
-            raise InputError(f"Recipe file {spec!r} does not exist.")
     else:
         names = available()
         if spec not in names:
@@ -131,6 +130,9 @@ def from_data(data: dict, path: Path, digest: str = "") -> Recipe:
     if missing:
         raise InputError(f"{path}: missing required key {missing[0]!r}.")
     _check_types(data, path)
+    if not _FILE_NAME.fullmatch(data["name"]):
+        raise InputError(f"{path}: name {data['name']!r} is the figure's file name: letters, "
+                         f"digits, '-' and '_' (at most 100), starting with a letter or digit.")
     surface = data["surface"]
     if isinstance(surface, dict):
         surface = from_dict(surface, source=f"{path}: surface")
@@ -186,6 +188,8 @@ def _check_tune_and_scale(recipe: Recipe, path) -> None:
     if scaled is not None and (isinstance(scaled, bool) or not 0 < scaled < 1e12):
         raise InputError(f"{path}: scaled must be a positive factor, got {scaled!r}.")
 
+
+_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 
 # The type each key must have (the values are checked further where they are used).
 _TYPES = {"name": str, "title": str, "source": str, "caption": str, "surface": (str, dict),

@@ -18,11 +18,11 @@ import numpy as np
 
 from .. import engine, optimizers, surfaces
 from ..core.errors import InputError
-from ..core.limits import check_steps
+from ..core.limits import check_paths, check_steps
 from ..core.names import suggest
 from ..core.specs import OptSpec, parse_opt, parse_point
 from ..optimizers import Optimizer, foreign, schedules
-from ..results import Result, Run, point_text, short
+from ..results import Result, Run, check_hyperparameter_names, point_text, short
 from ..surfaces import Surface
 
 DEFAULT_STEPS = 200
@@ -128,6 +128,7 @@ def resolve(item, surface: Surface, lr: float | None = None,
     """
     spec = spec_of(item)
     if isinstance(spec, Optimizer):
+        check_hyperparameter_names(spec.hyperparams, spec.name)
         return spec, label(spec)
     hyper = dict(spec.hyperparams)
     clip = {k: hyper.pop(k) for k in ("clip_norm", "clip_value") if k in hyper}
@@ -144,7 +145,16 @@ def resolve(item, surface: Surface, lr: float | None = None,
         opt = schedules.scheduled(partial(optimizers.make, spec.name), full, schedule)
     if clip:
         opt = schedules.clipped(opt, **clip)
+    check_hyperparameter_names(opt.hyperparams, opt.name)
     return opt, label(opt, set(spec.hyperparams))
+
+
+def hyperparameter_names(surface: Surface, opts, settings: Settings = DEFAULTS) -> list[str]:
+    """Every hyperparameter the runs of ``opts`` will have (the columns they add to exports and
+    results databases), known before anything runs."""
+    return list(dict.fromkeys(
+        k for item in optimizer_list(opts)
+        for k in resolve(item, surface, settings.lr, settings.schedule)[0].hyperparams))
 
 
 def label(opt: Optimizer, given=()) -> str:
@@ -231,6 +241,7 @@ def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULT
     # every spec is checked before anything runs
     resolved = [resolve(s, surface, settings.lr, settings.schedule) for s in specs]
     steps = settings.steps_for(surface)
+    check_paths(len(resolved) * len(points), steps)
     runs: list[Run] = []
     for i, (opt, name) in enumerate(resolved):
         out = engine.run(surface, opt, points, steps, noise=settings.noise, seed=settings.seed,

@@ -7,11 +7,11 @@ import math
 from dataclasses import dataclass
 
 from ..core.errors import InputError
-from ..core.limits import check_panels
+from ..core.limits import check_panels, check_paths
 from ..core.specs import OptSpec, format_value, parse_value
 from ..results import Result, Summary, shown
 from ..surfaces import Surface
-from .runs import DEFAULTS, Settings, load_surface, make_runs, resolve, spec_of
+from .runs import DEFAULTS, Settings, load_surface, make_runs, resolve, spec_of, starts_of
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -91,6 +91,7 @@ def sweep(surface, opt, params: dict[str, list], starts=None, settings: Settings
     specs = [OptSpec(name=spec.name, hyperparams={**spec.hyperparams, **c}) for c in combos]
     for s in specs:  # every combination is checked before any runs
         resolve(s, surface, settings.lr, settings.schedule)
+    check_paths(len(specs) * len(starts_of(surface, starts)), settings.steps_for(surface))
     cells = tuple(Cell(setting=c, result=make_runs(surface, [s], starts, settings))
                   for c, s in zip(combos, specs, strict=True))
     return Sweep(surface=surface, optimizer=spec.name, names=names,

@@ -126,10 +126,10 @@ def render(tr: Trace, fmt: str = "table") -> str:
         return "\n".join(lines) + "\n"
     if fmt == "latex":
         head = " & ".join(f"${_latex(c)}$" for c in tr.columns)
-        body = " \\\\\n".join(" & ".join(f"${v}$" for v in r) for r in cells)
+        body = "".join(" & ".join(f"${v}$" for v in r) + " \\\\\n" for r in cells)
         return ("% " + title + "\n\\begin{tabular}{" + "r" * len(header) + "}\n\\hline\n"
-                + head + " \\\\\n\\hline\n" + body + " \\\\\n\\hline\n\\end{tabular}\n")
-    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(header)]
+                + head + " \\\\\n\\hline\n" + body + "\\hline\n\\end{tabular}\n")
+    widths = [max([len(h), *(len(r[i]) for r in cells)]) for i, h in enumerate(header)]
     lines = [title, "  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True))]
     lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in cells]
     return "\n".join(lines) + "\n"

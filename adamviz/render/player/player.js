@@ -35,7 +35,17 @@
   if (typeof valueAndGrad !== "function") runs = runs.map((r) => ({...r, live: false}));
   let carry = 0;
 
-  function longest() { return Math.max(1, ...runs.map((r) => r.points.length - 1)); }
+  // Extremes by a loop: spreading an array into Math.max/min passes every element as an
+  // argument, which overflows the call stack for long paths of many runs.
+  function extreme(values, better, start) {
+    let out = start;
+    for (const v of values) if (better(v, out)) out = v;
+    return out;
+  }
+  const maxOf = (values, start = -Infinity) => extreme(values, (a, b) => a > b, start);
+  const minOf = (values, start = Infinity) => extreme(values, (a, b) => a < b, start);
+
+  function longest() { return maxOf(runs.map((r) => r.points.length - 1), 1); }
 
   function draw() {
     ctx.clearRect(0, 0, W, H);
@@ -136,11 +146,12 @@
 
   function lossPanel() {
     const shown = runs.filter((r) => r.shown);
-    const all = shown.flatMap((r) => r.losses).filter(Number.isFinite);
-    const f0 = DATA.fstar !== null && DATA.fstar !== undefined ? DATA.fstar : Math.min(...all);
+    const all = [];
+    for (const r of shown) for (const v of r.losses) if (Number.isFinite(v)) all.push(v);
+    const f0 = DATA.fstar !== null && DATA.fstar !== undefined ? DATA.fstar : minOf(all);
     const lv = (v) => Math.log10(Math.max(v - f0, 1e-16));
     const logs = all.map(lv);
-    let top = Math.max(...logs), bottom = Math.min(...logs);
+    let top = maxOf(logs), bottom = minOf(logs);
     if (!(top > bottom)) { top = bottom + 1; }
     const left = 46, right = W - 8, up = 8, down = LH - 22, n = longest();
     const X = (i) => left + (right - left) * i / n;
