@@ -179,13 +179,21 @@ def builtin_dir() -> Path:
 
 
 def search_dirs(extra: tuple[str | os.PathLike, ...] | list = ()) -> list[Path]:
-    """User folders (flags first, then ``$ADAMVIZ_SURFACES``), then the built-ins."""
+    """User folders (flags first, then ``$ADAMVIZ_SURFACES``), then the built-ins. A folder
+    given by flag must exist; one in the variable that does not is skipped (and said where it
+    matters: ``folder_problems``), so a stale setting never blocks the built-ins."""
     dirs = [Path(d) for d in extra]
-    dirs += [Path(d) for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d]
     for d in dirs:
         if not d.is_dir():
             raise InputError(f"Surfaces folder {str(d)!r} does not exist or is not a folder.")
-    return [*dirs, builtin_dir()]
+    env = [Path(d) for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d]
+    return [*dirs, *(d for d in env if d.is_dir()), builtin_dir()]
+
+
+def folder_problems() -> list[str]:
+    """What is wrong with ``$ADAMVIZ_SURFACES``, one line a folder."""
+    return [f"surfaces folder {d!r} (${ENV_VAR}) does not exist or is not a folder"
+            for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d and not Path(d).is_dir()]
 
 
 def available(extra_dirs=()) -> dict[str, Path]:
@@ -208,7 +216,8 @@ def load(spec: str | os.PathLike, extra_dirs=()) -> Surface:
         return load_file(Path(spec))
     names = available(extra_dirs)
     if spec not in names:
-        raise InputError(f"Unknown surface {spec!r}{suggest(spec, names)}")
+        problems = "".join(f" ({p})" for p in folder_problems())
+        raise InputError(f"Unknown surface {spec!r}{suggest(spec, names)}"[:-1] + f"{problems}.")
     return load_file(names[spec], expected_name=spec)
 
 

@@ -32,14 +32,15 @@ def surfaces_command(surfaces_dir, as_json):
             found.append((name, path, surfaces.load_file(path)))
         except InputError as exc:  # one broken file does not hide the others
             found.append((name, path, str(exc)))
+    found += [("", surfaces.ENV_VAR, problem) for problem in surfaces.folder_problems()]
     if as_json:
         from .. import documents
 
         click.echo(documents.dumps(documents.surfaces(found)), nl=False)
         return
-    for name, _, s in found:
+    for name, path, s in found:
         if isinstance(s, str):
-            click.echo(f"{name}: cannot be used: {s}")
+            click.echo(f"{name or path}: cannot be used: {s}")
             continue
         box = f"x in [{s.xlim[0]:g}, {s.xlim[1]:g}]"
         if s.ylim is not None:

@@ -1,0 +1,627 @@
+"""Hardening, by kind of failure (issue 19): no output replaces an input (the results database
+above all), no user text runs as script in a page, every page a command accepts works, bad
+input is found before any work and leaves nothing behind, one broken definition never takes a
+listing down, nothing passes for a built-in, and expected failures are one line, never "please
+report it". Each case runs the real command; pages are loaded in Chromium (test_browser.py's
+fixtures)."""
+
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from test_hostile import snapshot
+
+from adamviz import api
+from adamviz.cli import cli
+from adamviz.core.errors import InputError
+from adamviz.database import Database
+from adamviz.database_schema import check_columns
+from adamviz.surfaces import Surface
+
+B = '[[experiment]]\nname = "e1"\nsurface = "hump"\noptimizers = ["adam"]\n' \
+    'outputs = ["contour", "summary"]\nsteps = 20\n'
+RULE = 'rule = "p = p - lr*g"\n[hyperparameters]\nlr = 0.1\n'
+
+
+def invoke(args, **kwargs):
+    return CliRunner().invoke(cli, args, **kwargs)
+
+
+def refused(result, words: str) -> None:
+    """Exit 2 with one line on stderr that says ``words``; never 'please report it'."""
+    lines = result.stderr.strip().splitlines()
+    assert result.exit_code == 2, (result.exit_code, result.stderr, result.output)
+    assert len(lines) == 1 and lines[0].startswith("Error: "), result.stderr
+    assert words in lines[0], lines[0]
+    assert "please report it" not in result.stderr
+
+
+@pytest.fixture
+def here(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("ADAMVIZ_OPTIMIZERS", raising=False)
+    return tmp_path
+
+
+def make_db(name: str) -> bytes:
+    """A results database at ``name`` with one run in it; its bytes."""
+    assert invoke(["run", "--steps", "5", "--no-plot", "--db", name, "-q"]).exit_code == 0
+    return open(name, "rb").read()
+
+
+# -- 1. data loss: every file a command reads or appends to is an input ----------------------
+
+DB_AS_OUTPUT = [
+    (["results", "r.md", "-o", "r.md"], "r.md"),
+    (["run", "--db", "r.png", "-o", "r.png"], "r.png"),
+    (["run", "--db", "r.csv", "--export", "r.csv", "--no-plot"], "r.csv"),
+    (["run", "--db", "r.json", "--no-plot", "--export", "r.json"], "r.json"),
+    (["sweep", "--param", "lr=0.1,0.2", "--steps", "5", "--db", "s.png", "-o", "s.png"], "s.png"),
+    (["sweep", "--param", "lr=0.1", "--db", "s.csv", "--export", "s.csv"], "s.csv"),
+    (["basins", "--grid", "3", "--steps", "5", "--db", "b.svg", "-o", "b.svg"], "b.svg"),
+    (["batch", "b.toml", "-o", "out", "--db", "out/summary.csv"], "out/summary.csv"),
+    (["batch", "b.toml", "-o", "out", "--db", "out/summary.md"], "out/summary.md"),
+    (["batch", "b.toml", "-o", "out", "--db", "out/e1/runs.png"], "out/e1/runs.png"),
+]
+
+
+@pytest.mark.parametrize(("args", "db"), DB_AS_OUTPUT, ids=[" ".join(a) for a, _ in DB_AS_OUTPUT])
+def test_no_output_replaces_the_database(here, args, db):
+    (here / "b.toml").write_text(B)
+    os.makedirs(os.path.dirname(db) or ".", exist_ok=True)
+    make_db(db)
+    before = snapshot(here)
+    refused(invoke(args), "is an input of this command")
+    assert snapshot(here) == before
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "--db", "new.png", "-o", "new.png"],
+    ["run", "--db", "new.csv", "--export", "new.csv", "--no-plot"],
+    ["batch", "b.toml", "-o", "out", "--db", "out/summary.csv"],
+])
+def test_a_database_not_made_yet_is_an_input_too(here, args):
+    (here / "b.toml").write_text(B)
+    before = snapshot(here)
+    refused(invoke(args), "is an input of this command")
+    assert snapshot(here) == before
+
+
+def test_a_link_to_the_database_is_the_database(here):
+    make_db("r.db")
+    os.symlink("r.db", "link.png")
+    before = snapshot(here)
+    refused(invoke(["run", "--db", "r.db", "-o", "link.png"]), "(it is ")
+    assert snapshot(here) == before
+
+
+def test_rule_files_and_recipes_are_inputs(here):
+    (here / "mine.toml").write_text(RULE)
+    refused(invoke(["run", "--opt", "mine.toml", "--no-plot", "--export", "mine.toml"]),
+            "Unknown export format")  # (the suffix first) and as a picture:
+    os.symlink("mine.toml", "mine.png")
+    refused(invoke(["run", "--opt", "mine.toml", "-o", "mine.png"]), "is an input")
+    assert (here / "mine.toml").read_text() == RULE
+
+
+# -- 2. no user text runs as script in a page ---------------------------------------------
+
+PAYLOAD = '<img src=x onerror="window.pwned=1">'
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from test_browser import ARGS, CHROMIUM, MISSING
+
+    if MISSING:
+        pytest.skip(MISSING)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+def load(browser, path, player: bool = True):
+    """``path`` in Chromium: its console errors and every request it made."""
+    tab = browser.new_page()
+    errors, requests = [], []
+    tab.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    tab.on("pageerror", lambda e: errors.append(str(e)))
+    tab.on("request", lambda r: requests.append(r.url))
+    tab.goto(path.as_uri())
+    if player:
+        tab.wait_for_function("window.adamvizPlayer !== undefined", timeout=20000)
+    tab.wait_for_timeout(300)  # an onerror handler would have run by now
+    tab.errors, tab.requests = errors, requests
+    return tab
+
+
+def assert_safe(tab, path) -> None:
+    assert tab.evaluate("() => window.pwned") is None, "user text ran as script"
+    assert tab.errors == [], tab.errors
+    # nothing from the network: data: URIs and files beside the page only
+    assert all(u.startswith(("data:", path.parent.as_uri() + "/")) for u in tab.requests), \
+        tab.requests
+
+
+HOSTILE_SURFACE = textwrap.dedent(f"""\
+    name = "s"
+    description = '{PAYLOAD} <!--<script> {{{{scripts}}}} {{{{data:json}}}} </script>'
+    expr = "x**2 + 3*y**2"
+    xlim = [-2, 2]
+    ylim = [-2, 2]
+    """)
+
+
+@pytest.mark.parametrize("title", ["{{data}}", "{{data:json}}", f"{PAYLOAD}</title>",
+                                   "<!--<script>", "{{scripts:asset}}"])
+def test_a_title_and_a_description_are_text_in_the_player(here, browser, title):
+    (here / "s.toml").write_text(HOSTILE_SURFACE)
+    result = invoke(["run", "-s", "s.toml", "--opt", "sgd", "--opt", "adam", "-o", "p.html",
+                     "--title", title, "-q"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    tab = load(browser, here / "p.html")
+    assert_safe(tab, here / "p.html")
+    assert tab.inner_text("h1") == title and tab.title() == title
+    assert tab.evaluate("() => window.adamvizPlayer.state().runs.length") == 2
+    tab.close()
+
+
+def test_the_api_player_escapes_its_title(here, browser):
+    api.player(api.run("hump", ["adam"], steps=20), here / "p.html", title=PAYLOAD)
+    tab = load(browser, here / "p.html")
+    assert_safe(tab, here / "p.html")
+    assert tab.inner_text("h1") == PAYLOAD
+    tab.close()
+
+
+RECIPE = textwrap.dedent("""\
+    name = "{name}"
+    title = '{text}'
+    caption = '{text} caption'
+    surface = "hump"
+    runs = ["adam"]
+    steps = 20
+    """)
+
+
+def test_the_gallery_escapes_every_recipe_string(here, browser):
+    (here / "r.toml").write_text(RECIPE.format(name="r", text=PAYLOAD + '"><script>x</script>'))
+    result = invoke(["figures", "--only", "r.toml", "--html", "-o", "g", "-q"])
+    assert result.exit_code == 0, result.stderr
+    for page in ("index.html", "r.html"):
+        tab = load(browser, here / "g" / page, player=page != "index.html")
+        assert_safe(tab, here / "g" / page)
+        tab.close()
+    index = (here / "g" / "index.html").read_text()
+    assert "<script>x" not in index and 'href="r.html"' in index
+
+
+@pytest.mark.parametrize("name", ['"><img src=x onerror=alert(1)>', "../escaped", "a/b", "",
+                                  ".hidden", "x" * 101, "é"])
+def test_a_recipe_name_is_a_file_name_or_refused(here, name):
+    (here / "r.toml").write_text(RECIPE.format(name=name.replace('"', '\\"'), text="t"))
+    before = snapshot(here)
+    refused(invoke(["figures", "--only", "r.toml", "--html", "-o", "g"]), "file name")
+    assert snapshot(here) == before
+
+
+# -- 3. every size a command accepts gives a working page ---------------------------------
+
+def test_150_live_runs_of_1000_steps_play(here, browser):
+    starts = [f"{-2 + i / 100},{1 - i / 200}" for i in range(150)]
+    args = ["run", "--opt", "adam", "--steps", "1000", "--tol", "0", "-o", "p.html", "-q"]
+    result = invoke(args + [a for s in starts for a in ("--start", s)])
+    assert result.exit_code == 0, result.stderr
+    tab = load(browser, here / "p.html")
+    assert tab.errors == []
+    shown = tab.evaluate("() => { const s = window.adamvizPlayer.state(); return "
+                         "[s.runs.length, s.runs[149].points.length]; }")
+    assert shown == [150, 1001]
+    tab.close()
+
+
+def test_400_recorded_runs_play(here, browser):
+    starts = [f"{-2 + i / 200},{1 - i / 400}" for i in range(400)]
+    args = ["run", "--opt", "sgd", "--steps", "300", "--noise", "0.1", "-o", "p.html", "-q"]
+    assert invoke(args + [a for s in starts for a in ("--start", s)]).exit_code == 0
+    tab = load(browser, here / "p.html")
+    assert tab.errors == []
+    assert tab.evaluate("() => window.adamvizPlayer.state().runs.length") == 400
+    tab.close()
+
+
+# -- 4. bad input is found before any work, and leaves nothing -------------------------------
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["run", "--db", "new.db", "-s", "nope"], "Unknown surface"),
+    (["run", "--db", "new.db", "--opt", "adam:lr=-1"], "Invalid learning rate"),
+    (["run", "--db", "sub/new.db", "--opt", "nope"], "Unknown optimizer"),
+    (["sweep", "--db", "new.db", "--param", "lr=-1"], "Invalid learning rate"),
+    (["basins", "--db", "new.db", "--grid", "0"], "Invalid --grid"),
+    (["batch", "missing.toml", "--db", "new.db"], "does not exist"),
+])
+def test_a_refused_command_makes_no_database(here, args, words):
+    before = snapshot(here)
+    refused(invoke(args), words)
+    assert snapshot(here) == before
+
+
+@pytest.mark.parametrize(("name", "words"), [
+    ("λ", "not a plain name"), ("LR", "not a plain name"), ("id", "is one of the table"),
+    ("label", "a column every summary has"), ("steps", "a column every summary has"),
+    ("start_x", "a column every summary has"), ("class", "not a plain name"),
+])
+def test_a_hyperparameter_that_cannot_be_a_column_is_refused_before_the_picture(here, name,
+                                                                                 words):
+    (here / "o.toml").write_text(f'rule = "p = p - {name}*g"\n[hyperparameters]\n'
+                                 f'"{name}" = 0.1\n')
+    before = snapshot(here)
+    refused(invoke(["run", "--opt", "o.toml", "--db", "r.db", "-o", "r.png"]), words)
+    assert snapshot(here) == before
+
+
+def test_column_names_differing_in_case_or_too_many_are_refused():
+    with pytest.raises(InputError, match="differ only in case"):
+        check_columns(["lr", "LR"])
+    with pytest.raises(InputError, match="differ only in case"):
+        check_columns(["Beta1"], existing=["beta1"])
+    with pytest.raises(InputError, match="at most 2,000"):
+        check_columns([f"h{i}" for i in range(2500)])
+    check_columns(["lr", "beta1"], existing=["lr"])
+
+
+def test_2500_hyperparameters_are_refused_at_the_file(here):
+    table = "".join(f"h{i} = 0.1\n" for i in range(2500))
+    (here / "o.toml").write_text(f'rule = "p = p - h0*g"\n[hyperparameters]\n{table}')
+    refused(invoke(["run", "--opt", "o.toml", "--db", "r.db", "--no-plot"]), "at most 64")
+    assert not (here / "r.db").exists()
+
+
+def test_another_programs_database_is_left_alone(here):
+    conn = sqlite3.connect("theirs.db")
+    conn.executescript("CREATE TABLE meta (key TEXT, value TEXT); INSERT INTO meta VALUES "
+                       "('schema_version', '1'); CREATE TABLE experiments (id, what);")
+    conn.close()
+    before = snapshot(here)
+    for args in (["run", "--db", "theirs.db", "--no-plot"], ["results", "theirs.db"]):
+        refused(invoke(args), "not one this adamviz wrote")
+        assert snapshot(here) == before
+    assert sqlite3.connect("theirs.db").execute("PRAGMA journal_mode").fetchone()[0] == "delete"
+
+
+def test_a_damaged_database_is_one_line(here):
+    make_db("r.db")
+    data = bytearray(open("r.db", "rb").read())
+    page = 4096
+    data[2 * page + 8: 2 * page + 400] = os.urandom(392)  # a table page's cells
+    open("r.db", "wb").write(bytes(data))
+    before = snapshot(here)
+    refused(invoke(["run", "--db", "r.db", "-o", "r.png"]), "damaged")
+    assert snapshot(here) == before
+    result = invoke(["results", "r.db", "--runs"])
+    assert result.exit_code == 2 and "please report it" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+AS_NOBODY = (os.geteuid() == 0 and
+             subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
+                             sys.executable, "-c", "import adamviz"],
+                            capture_output=True).returncode == 0)
+
+
+def as_other_user(args, cwd):
+    """``adamviz args`` as a user who may not write what root made read-only (root may)."""
+    command = [sys.executable, "-m", "adamviz", *args]
+    if os.geteuid() == 0:
+        command = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", *command]
+    return subprocess.run(command, cwd=cwd, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "MPLCONFIGDIR": "/tmp"})
+
+
+@pytest.mark.skipif(os.geteuid() == 0 and not AS_NOBODY,
+                    reason="as root, read-only files are writable, and user nobody cannot run "
+                           "this Python (its folder is private)")
+def test_a_read_only_database_is_read_and_never_written(monkeypatch):
+    import pathlib
+    import tempfile
+
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="adamviz-ro-"))  # a folder others can enter
+    os.chmod(folder, 0o755)
+    monkeypatch.chdir(folder)
+    make_db("r.db")
+    os.chmod("r.db", 0o444)
+    os.chmod(folder, 0o555)
+    try:
+        before = snapshot(folder)
+        read = as_other_user(["results", "r.db", "--by", "optimizer"], folder)
+        assert read.returncode == 0, read.stderr
+        assert "adam" in read.stdout
+        wrote = as_other_user(["run", "--db", "r.db", "-o", "/tmp/adamviz-ro.png"], folder)
+        assert wrote.returncode == 2 and "read-only" in wrote.stderr, wrote.stderr
+        assert len(wrote.stderr.strip().splitlines()) == 1
+        assert not os.path.exists("/tmp/adamviz-ro.png")
+        assert snapshot(folder) == before  # no -wal, no -shm
+    finally:
+        os.chmod(folder, 0o755)
+        shutil.rmtree(folder)
+
+
+def test_reading_a_database_leaves_no_journal_files(here):
+    make_db("r.db")
+    before = snapshot(here)
+    assert invoke(["results", "r.db", "--by", "optimizer"]).exit_code == 0
+    with Database("r.db", create=False) as db:
+        assert db.columns()
+    assert snapshot(here) == before
+
+
+# -- 5. one broken thing never takes a listing down; never block on a special file -----------
+
+def test_the_optimizer_listing_names_the_broken_and_lists_the_good(here, monkeypatch):
+    folder = here / "mine"
+    folder.mkdir()
+    (folder / "good.toml").write_text(RULE)
+    (folder / "broken.toml").write_text('rule = "p = p -"\n')
+    (folder / "adam.toml").write_text(RULE)  # a built-in's name
+    (folder / "sneaky.toml").write_text('name = "adam"\n' + RULE)
+    (folder / "².toml").write_text(RULE)
+    os.mkfifo(folder / "fifo.toml")
+    monkeypatch.setenv("ADAMVIZ_OPTIMIZERS", f"{folder}{os.pathsep}{here / 'missing'}")
+    result = invoke(["optimizers"], catch_exceptions=False)
+    assert result.exit_code == 0, result.stderr
+    out = result.stdout
+    assert "good: p = p - lr*g" in out and "\nadam: m = b1*m" in out and "lion:" in out
+    for name, words in [("broken", "not a valid formula"), ("adam", "taken by"),
+                        ("sneaky", "built-in optimizer's"), ("²", "what --opt calls it"),
+                        ("fifo", "not a regular file"), ("ADAMVIZ_OPTIMIZERS", "missing")]:
+        assert any(line.startswith(f"{name}: cannot be used:") and words in line
+                   for line in out.splitlines()), (name, out)
+    document = json.loads(invoke(["optimizers", "--json"]).stdout)
+    errors = {e["name"] for e in document["optimizers"] if "error" in e}
+    assert {"broken", "sneaky", "fifo", "²"} <= errors and "good" not in errors
+
+
+def test_a_missing_surfaces_folder_is_named_and_blocks_nothing(here, monkeypatch):
+    (here / "mine").mkdir()
+    (here / "mine" / "bad.toml").write_text('name = "bad"\nexpr = "x^2"\nxlim = [-1, 1]\n')
+    os.mkfifo(here / "mine" / "fifo.toml")
+    monkeypatch.setenv("ADAMVIZ_SURFACES", f"{here / 'mine'}{os.pathsep}{here / 'gone'}")
+    listed = invoke(["surfaces"])
+    assert listed.exit_code == 0 and "hump: " in listed.stdout
+    for name, words in [("bad", "is not a power"), ("fifo", "not a regular file"),
+                        ("ADAMVIZ_SURFACES", "gone")]:
+        assert any(line.startswith(f"{name}: cannot be used:") and words in line
+                   for line in listed.stdout.splitlines()), (name, listed.stdout)
+    assert invoke(["run", "--no-plot", "-q"]).exit_code == 0
+    refused(invoke(["run", "-s", "humpp", "--no-plot"]), "gone")
+
+
+PLUGIN = """\
+import sys
+print("a plugin printing on import")
+{body}
+def make(lr=0.1):
+    {factory}
+"""
+
+
+@pytest.mark.parametrize(("body", "factory", "words"), [
+    ("sys.exit(3)", "pass", "sys.exit(3)"),
+    ("raise RuntimeError('broken package')", "pass", "broken package"),
+    ("", "raise ValueError('bad factory')", "bad factory"),
+    ("", "return 42", "An optimizer is"),
+])
+def test_a_broken_plugin_is_one_line_and_listed(tmp_path, body, factory, words):
+    (tmp_path / "plug.py").write_text(PLUGIN.format(body=body, factory=factory))
+    info = tmp_path / "plug-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: plug\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[adamviz.optimizers]\nplugged = plug:make\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "MPLBACKEND": "Agg"}
+
+    def adamviz(*args):
+        return subprocess.run([sys.executable, "-m", "adamviz", *args], capture_output=True,
+                              text=True, env=env, cwd=tmp_path, timeout=120)
+
+    ran = adamviz("run", "--opt", "plugged", "--no-plot", "--json")
+    assert ran.returncode == 2 and ran.stdout == "", (ran.returncode, ran.stdout, ran.stderr)
+    assert words in ran.stderr and len(ran.stderr.strip().splitlines()) == 1, ran.stderr
+    listed = adamviz("optimizers")
+    assert listed.returncode == 0, listed.stderr
+    assert "adam: m = b1*m" in listed.stdout and "a plugin printing" not in listed.stdout
+    assert "plugged: cannot be used:" in listed.stdout, listed.stdout
+    assert words in listed.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "-s", "./f.toml", "--no-plot"], ["run", "--opt", "f.toml", "--no-plot"],
+    ["batch", "f.toml"], ["figures", "--only", "f.toml"], ["results", "f.toml"],
+    ["run", "--db", "f.toml", "--no-plot"],
+])
+def test_a_fifo_is_refused_not_waited_on(tmp_path, args):
+    os.mkfifo(tmp_path / "f.toml")
+    ran = subprocess.run([sys.executable, "-m", "adamviz", *args], capture_output=True,
+                         text=True, cwd=tmp_path, timeout=60,
+                         env={**os.environ, "MPLBACKEND": "Agg"})
+    assert ran.returncode == 2, ran.stderr
+    assert "not a regular file" in ran.stderr and "please report" not in ran.stderr
+
+
+# -- 6. nothing passes for a built-in; a user's gradient is checked --------------------------
+
+def test_a_rule_file_may_not_pass_for_a_builtin(here):
+    (here / "adam.toml").write_text('name = "adam"\nrule = "p = p + lr*g"\n'
+                                    '[hyperparameters]\nlr = 0.1\n')
+    refused(invoke(["run", "--opt", "adam.toml", "--no-plot", "--db", "r.db"]),
+            "is a built-in optimizer's")
+    assert not (here / "r.db").exists()
+
+
+def bowl(x, y):
+    return (x - 1) ** 2 + 2 * (y + 0.5) ** 2
+
+
+@pytest.mark.parametrize(("grad", "words"), [
+    (lambda x, y: (2 * (x - 3), 4 * (y + 0.5)), "disagrees with the function's own slope"),
+    (lambda x, y: (2 * (x - 1),), "returned 1 component; it must return (df/dx, df/dy)"),
+    (lambda x, y: ("a", "b"), "as numbers or arrays"),
+    (lambda x, y: (0 * x, 0 * y), "disagrees"),  # zero everywhere: "converged" at the start
+])
+def test_a_gradient_that_lies_is_refused(grad, words):
+    with pytest.raises(InputError, match=words.replace("(", r"\(").replace(")", r"\)")):
+        Surface.from_function(bowl, (-3, 3), (-2, 2), grad=grad, minima=[(1, -0.5)])
+
+
+def test_a_zero_gradient_at_a_listed_point_that_is_no_minimum_is_refused():
+    def grad(x, y):  # true except at the listed "minimum" (0, 0), where it claims zero
+        zero = (x == 0) & (y == 0)
+        return np.where(zero, 0.0, 2 * (x - 1)), np.where(zero, 0.0, 4 * (y + 0.5))
+
+    with pytest.raises(InputError, match=r"at \(0, 0\)"):
+        Surface.from_function(bowl, (-3, 3), (-2, 2), grad=grad, minima=[(0, 0)])
+
+
+def test_a_true_gradient_is_taken():
+    surface = Surface.from_function(bowl, (-3, 3), (-2, 2),
+                                    grad=lambda x, y: (2 * (x - 1), 4 * (y + 0.5)),
+                                    minima=[(1, -0.5)])
+    np.testing.assert_allclose(api.run(surface, "adam:lr=0.1", steps=500).runs[0].end,
+                               [1, -0.5], atol=1e-3)
+
+
+# -- 7. what used to be "please report it" -------------------------------------------------
+
+@pytest.mark.parametrize(("file", "text", "words"), [
+    ("o.toml", 'rule = "p = p - lr*g*m; m = m"\n[hyperparameters]\nlr = 0.1\n[state]\n_m = 0\n',
+     "not a plain name"),
+    ("o.toml", RULE + "[state]\nclass = 0\n", "not a plain name"),
+    ("o.toml", RULE + '[state]\n"__proto__" = 0\n', "not a plain name"),
+    ("1abc.toml", RULE, "what --opt calls it"),
+    ("².toml", RULE, "what --opt calls it"),
+    ("o.toml", 'rule = "c = 1/(beta - 0.5); p = p - lr*c*g"\n[hyperparameters]\nlr = 0.1\n'
+     "beta = 0.5\n", "a division by zero with beta = 0.5"),
+    ("o.toml", 'rule = "c = exp(beta); p = p - lr*c*g"\n[hyperparameters]\nlr = 0.1\n'
+     "beta = 1000\n", "a number too large for a float"),
+    ("o.toml", 'rule = "c = beta**beta; p = p - lr*c*g"\n[hyperparameters]\nlr = 0.1\n'
+     "beta = 1000\n", "too large"),
+    ("o.toml", 'rule = "c = log(beta - 1); p = p - lr*c*g"\n[hyperparameters]\nlr = 0.1\n'
+     "beta = 1\n", "outside a function's domain"),
+])
+def test_a_rule_file_that_cannot_run_is_one_line(here, file, text, words):
+    (here / file).write_text(text)
+    before = snapshot(here)
+    refused(invoke(["run", "--opt", file, "-o", "x.png"]), words)
+    assert snapshot(here) == before
+
+
+def test_a_rule_that_fails_at_a_later_step_is_one_line(here):
+    (here / "o.toml").write_text('rule = "c = 1/(t - 3); p = p - lr*c*g"\n'
+                                 '[hyperparameters]\nlr = 0.01\n')
+    refused(invoke(["run", "--opt", "o.toml", "--no-plot"]), "t = 3")
+
+
+def test_a_run_that_diverges_at_once_is_traced(here):
+    result = invoke(["trace", "-s", "hump", "--opt", "adam:lr=1e308"])
+    assert result.exit_code == 0, result.stderr
+    assert "diverged" in result.stderr and "please report it" not in result.stderr
+    for fmt in ("latex", "markdown", "csv", "json"):
+        assert invoke(["trace", "-s", "hump", "--opt", "adam:lr=1e308", "--format", fmt]
+                      ).exit_code == 0
+
+
+def _torch_missing():
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        return "the bridge drives torch itself: pip install torch"
+    return None
+
+
+needs_torch = pytest.mark.skipif(_torch_missing() is not None, reason=_torch_missing() or "")
+
+
+@needs_torch
+@pytest.mark.parametrize(("spec", "words"), [
+    ("torch:torch.optim.SparseAdam", "does not support dense gradients"),
+    ("torch:torch.optim.Adam:differentiable=true", "one step with adamviz's dense"),
+    ("torch:torch.optim.Adam:capturable=true", "one step with adamviz's dense"),
+    ("torch:torch.optim.SGD:lr=true", "lr must be a number, got true"),
+    ("torch:torch.optim.Adam:amsgrad=1", "amsgrad must be true or false"),
+    ("torch:torch.optim.SGD:lr=0.1,foo=1", "unexpected keyword argument 'foo'"),
+    ("torch:this.Zen", "not an importable subclass"),
+])
+def test_torch_optimizers_that_cannot_run_are_one_line(here, spec, words):
+    result = invoke(["run", "--opt", spec, "--no-plot", "--json"])
+    refused(result, words)
+    assert result.stdout == ""  # import this prints the Zen: never on our stdout
+
+
+@needs_torch
+def test_a_schedule_moves_a_bridged_optimizers_rate(here):
+    result = api.run("hump", ["torch:torch.optim.SGD:lr=0.1", "sgd:lr=0.1"], steps=60,
+                     tol=None, schedule="step:step_size=20,gamma=0.1")
+    bridged, ours = result.runs
+    np.testing.assert_allclose(bridged.points, ours.points, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(bridged.effective_lr[1:, 0], ours.effective_lr[1:, 0])
+    assert bridged.effective_lr[45, 0] == pytest.approx(0.001)
+
+
+# -- 9. limits hold for what is asked, before any work ----------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ["run", *[a for i in range(400) for a in ("--start", f"{i / 1000},0")], "--steps",
+     "1000000", "--no-plot"],
+    ["sweep", "--param", "lr=" + ",".join(str(0.01 + i / 1000) for i in range(40)),
+     *[a for i in range(10) for a in ("--start", f"{i / 10},0")], "--steps", "1000000"],
+])
+def test_paths_that_would_not_fit_in_memory_are_refused_with_their_cost(here, args):
+    refused(invoke(args), "GB of paths in memory")
+
+
+def test_a_batch_experiment_too_large_to_keep_is_refused_at_load(here):
+    starts = ", ".join(f"[{i / 1000}, 0]" for i in range(300))
+    (here / "b.toml").write_text(B.replace("steps = 20", "steps = 1000000") +
+                                 f"starts = [{starts}]\n")
+    refused(invoke(["batch", "b.toml"]), "GB of paths in memory")
+
+
+# -- 10. messages in words --------------------------------------------------------------------
+
+def test_a_failed_experiment_says_what_happened_and_keeps_labels_for_labels(here, monkeypatch):
+    from adamviz import batch_runs
+    from adamviz.core.errors import RunError
+
+    def full(*args, **kwargs):
+        raise RunError("Cannot write 'out/e1/runs.png': No space left on device; nothing was "
+                       "changed.")
+
+    monkeypatch.setattr(batch_runs, "write_experiment", full)
+    (here / "b.toml").write_text(B)
+    result = invoke(["batch", "b.toml", "-o", "out"])
+    assert result.exit_code == 1
+    assert "Error: experiment e1 failed: Cannot write" in result.stderr
+    assert "adamviz.core" not in result.stderr and "RunError" not in result.stderr
+    summary = (here / "out" / "summary.csv").read_text().splitlines()
+    assert summary[0].endswith(",status,error")
+    row = dict(zip(summary[0].split(","), summary[1].split(","), strict=False))
+    assert row["label"] == "" and row["status"] == "failed"
+    assert row["error"].startswith("Cannot write")
+
+
+def test_one_is_singular(here):
+    (here / "b.toml").write_text(B)
+    result = invoke(["batch", "b.toml", "-o", "out", "--db", "r.db"])
+    assert "1 run;" in result.stderr and "1 runs" not in result.stderr
+    again = invoke(["batch", "b.toml", "-o", "out", "--db", "r.db"])
+    assert "1 experiment already in r.db" in again.stderr
+    assert "recorded 1 run in" in invoke(["run", "--db", "r.db", "--no-plot"]).stderr
