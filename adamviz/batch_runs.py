@@ -72,7 +72,7 @@ def run_batch(experiments, out_dir, jobs: int = 1, progress=None, db=None,
     ``rerun``; ``keep_paths`` records every step of every run too."""
     out_dir = Path(out_dir)
     if db is not None:  # an input: checked first, so that no output may replace it
-        database.check(db, [k for e in experiments for _, hyper in e.config()["optimizers"]
+        database.check(db, [k for e in experiments for _, hyper, *_ in e.config()["optimizers"]
                             for k in hyper])
     for path in [out_dir / "summary.csv", out_dir / "summary.md",
                  *(out_dir / e.name / f for e in experiments for f in e.files(OUTPUTS))]:

@@ -140,6 +140,9 @@ class Database:
             self._open(create)
         except sqlite3.DatabaseError as exc:  # not SQLite, damaged, or unreadable
             self.conn.close()
+            if "malformed" in str(exc):
+                raise InputError(f"The results database {str(path)!r} is damaged ({exc}); "
+                                 f"restore it from a copy or give another --db.") from None
             raise InputError(f"{str(path)!r} is not a results database ({exc}).") from None
         except BaseException:
             self.conn.close()

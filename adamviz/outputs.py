@@ -158,15 +158,23 @@ def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None, 
     from .render.views import parse_views
 
     out_dir = Path(out_dir)
-    recipes = [recipe_book.load(s) for s in specs]  # every file is checked before any work
-    for recipe in recipes:
+    by_name: dict[str, recipe_book.Recipe] = {}
+    for recipe in (recipe_book.load(s) for s in specs):  # all checked before any work
         try:
             parse_views(recipe.views, 2)
         except InputError as exc:
             raise InputError(f"{recipe.path}: views: {exc}") from None
-    check_writable(out_dir / "index.md")
-    for recipe in recipes:
-        check_writable(out_dir / f"{recipe.name}.{fmt}")
+        same = by_name.get(recipe.name)
+        if same is not None and same.path.resolve() != recipe.path.resolve():
+            raise InputError(f"{recipe.path} and {same.path} are both named {recipe.name!r}; "
+                             f"a figure's name is its file name: rename one.")
+        by_name[recipe.name] = recipe  # the same file twice is made once
+    recipes = list(by_name.values())
+    for name in ["index.md", *(["index.html"] if html else [])]:
+        check_writable(out_dir / name)
+    for recipe in recipes:  # every file each figure will write
+        for suffix in [fmt, *(["gif"] if gif else []), *(["html"] if html else [])]:
+            check_writable(out_dir / f"{recipe.name}.{suffix}")
     # By default every figure is 1920 px wide, the width of a projector, whatever its panels.
     look = {**(look or {})}
     look["size"] = look.get("size") or SLIDE_SIZE

@@ -18,9 +18,9 @@ from dataclasses import dataclass, fields
 
 from .core.errors import InputError
 from .core.names import suggest
-from .core.where import parse_where
+from .core.where import mismatch, parse_where
 from .database import Database
-from .database_schema import EXPERIMENT_COLUMNS, RUN_EXTRA
+from .database_schema import EXPERIMENT_COLUMNS, RUN_EXTRA, SUMMARY_COLUMNS
 from .exports import number
 from .results import Summary, format_table
 
@@ -117,9 +117,29 @@ def _known(db: Database, names, what: str) -> list[str]:
 def _condition(db: Database, where: str | None, history: bool) -> tuple[str, list]:
     parts, params = ([] if history else [LATEST]), []
     if where is not None:
-        sql, params = parse_where(where, db.columns("runs"))
+        sql, params, unsure = parse_where(where, db.columns("runs"), _kinds(db))
+        for column, kind, text in unsure:  # a hyperparameter: its values say what it holds
+            held = {r[0] for r in db.execute(f'SELECT typeof("{column}") FROM runs WHERE '
+                                             f'"{column}" IS NOT NULL GROUP BY 1')}
+            if held and held <= {"integer", "real"} and kind == "text":
+                raise mismatch(column, "number", text)
+            if held == {"text"} and kind == "number":
+                raise mismatch(column, "text", text)
         parts.append(sql)
     return (" WHERE " + " AND ".join(parts)) if parts else "", params
+
+
+def _kinds(db: Database) -> dict[str, str]:
+    """What each typed column of the runs table holds ("text" or "number"); the summary's
+    untyped columns hold numbers; a hyperparameter's kind is read from its values."""
+    kinds = {}
+    for row in db.execute("PRAGMA table_info(runs)"):
+        name, declared = row[1], row[2]
+        if declared == "TEXT":
+            kinds[name] = "text"
+        elif declared == "INTEGER" or name in SUMMARY_COLUMNS:
+            kinds[name] = "number"
+    return kinds
 
 
 def runs(db: Database, where: str | None = None, columns=None, history: bool = False,

@@ -228,7 +228,7 @@ BATCHES = [
     (EXP.replace('name = "a"\n', ""), "missing required key 'name'"),
     (EXP.replace('surface = "hump"\n', ""), "missing required key 'surface'"),
     (EXP.replace('optimizers = ["sgd"]\n', ""), "missing required key 'optimizers'"),
-    (EXP.replace('"a"', '"a b"'), "use letters, digits"), (EXP.replace('"a"', "5"), ".name:"),
+    (EXP.replace('"a"', '"a b"'), "the experiment's folder name: letters, digits"), (EXP.replace('"a"', "5"), ".name:"),
     (EXP.replace('"hump"', "5"), ".surface: a surface name"),
     (EXP.replace('"hump"', '"humpp"'), "did you mean 'hump'"),
     (EXP.replace('["sgd"]', "[]"), ".optimizers: a non-empty list"),

@@ -25,7 +25,7 @@ def table() -> sqlite3.Connection:
 
 
 def matching(text: str) -> list[str]:
-    sql, params = parse_where(text, COLUMNS)
+    sql, params, _ = parse_where(text, COLUMNS)
     rows = table().execute(f"SELECT optimizer, lr FROM runs WHERE {sql} ORDER BY rowid", params)
     return [f"{o}@{lr:g}" for o, lr in rows]
 
@@ -86,7 +86,7 @@ SAFE = re.compile(r'"(?:' + "|".join(COLUMNS) + r')"|\?|AND|OR|NOT|IS|NULL|IN|LI
                st.characters(), max_size=60))
 def test_no_text_becomes_more_than_a_filter(text):
     try:
-        sql, params = parse_where(text, COLUMNS)
+        sql, params, _ = parse_where(text, COLUMNS)
     except InputError:
         return
     assert SAFE.sub("", sql) == ""  # known columns, placeholders and the grammar's words only
@@ -111,5 +111,5 @@ tests_ = st.one_of(
     st.tuples(inner, st.sampled_from(["and", "or"]), inner).map(" ".join),
     inner.map(lambda t: f"not ({t})")), max_leaves=6))
 def test_every_well_formed_filter_parses_and_runs(text):
-    sql, params = parse_where(text, COLUMNS)
+    sql, params, _ = parse_where(text, COLUMNS)
     table().execute(f"SELECT count(*) FROM runs WHERE {sql}", params).fetchone()

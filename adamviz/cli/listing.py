@@ -28,8 +28,10 @@ def surfaces_command(surfaces_dir, as_json):
 
     found = []
     for name, path in surfaces.available(surfaces_dir).items():
-        try:
-            found.append((name, path, surfaces.load_file(path)))
+        try:  # as `run -s NAME` would take it: the name, then the numeric checks
+            surface = surfaces.load_file(path, expected_name=name)
+            surface.checked  # noqa: B018
+            found.append((name, path, surface))
         except InputError as exc:  # one broken file does not hide the others
             found.append((name, path, str(exc)))
     found += [("", surfaces.ENV_VAR, problem) for problem in surfaces.folder_problems()]

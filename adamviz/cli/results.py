@@ -7,12 +7,12 @@ import click
 
 from ..core.errors import InputError
 from .group import cli
-from .options import library_errors, out_option, pick_format
+from .options import OnceCommand, library_errors, out_option, pick_format
 
 FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".txt": "text"}
 
 
-class _ColumnsHelp(click.Command):
+class _ColumnsHelp(OnceCommand):
     """Its help ends with the columns a query can name, read from the database's schema (only
     when help is asked for, so that the command line starts fast)."""
 

@@ -131,15 +131,19 @@ def read_toml(path, what: str) -> dict:
         raise InputError(f"{path}: not valid TOML: nested too deeply.") from None
 
 
-def check_writable(path: str | os.PathLike, create_parent: bool = True) -> Path:
-    """Fail early (before any work) when ``path`` cannot be written or is an input.
-
-    Creates the parent folder when ``create_parent`` is true (as ``outputs/`` on first use).
-    """
+def check_writable(path: str | os.PathLike) -> Path:
+    """Fail early (before any work) when ``path`` cannot be written or is an input. Touches
+    nothing: a missing folder is made when the file is written, so a refused command leaves
+    no empty folder behind."""
     if not str(path).strip():
         raise InputError("The output path is empty; give a file name such as outputs/plot.png.")
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
+    for part in path.parent.parts:  # (the file's own name is checked below, with room)
+        if len(part.encode()) > 255:
+            raise InputError(f"{part[:40]!r}... in the output path {str(path)[:60]!r} is "
+                             f"{len(part.encode())} bytes long; a file or folder name may "
+                             f"have 255. Shorten it.")
     if len(path.name.encode()) + 24 > _name_max(parent):  # room for the temporary name
         raise InputError(f"Output file name {path.name[:40]!r}... is too long for its folder "
                          f"({len(path.name.encode())} bytes); shorten it.")
@@ -150,19 +154,20 @@ def check_writable(path: str | os.PathLike, create_parent: bool = True) -> Path:
         raise InputError(f"Output path {str(path)!r} is a folder; give a file name such as "
                          f"{str(path / 'plot.png')!r}.")
     _refuse_input(path)
-    if not parent.exists() and create_parent:
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise InputError(f"Cannot create output folder {str(parent)!r}: "
-                             f"{exc.strerror or exc}.") from None
-    if not parent.is_dir():
-        raise InputError(f"Output folder {str(parent)!r} does not exist.")
+    folder = parent
+    while not folder.exists() and folder != folder.parent:  # made when the file is written
+        folder = folder.parent
+    if not folder.is_dir():
+        raise InputError(f"Cannot make output folder {str(parent)!r}: {str(folder)!r} is a "
+                         f"file.")
     try:  # a real probe: permissions, read-only file systems and quotas all show up here
-        with tempfile.TemporaryFile(dir=parent):
+        with tempfile.TemporaryFile(dir=folder):
             pass
     except OSError as exc:
-        raise InputError(f"Output folder {str(parent)!r} is not writable: "
+        if folder != parent:
+            raise InputError(f"Cannot create output folder {str(parent)!r}: {str(folder)!r} "
+                             f"is not writable ({exc.strerror or exc}).") from None
+        raise InputError(f"Output folder {str(folder)!r} is not writable: "
                          f"{exc.strerror or exc}.") from None
     return path
 
@@ -197,6 +202,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     _refuse_input(path)
     parent = path.parent if str(path.parent) else Path(".")
     try:
+        parent.mkdir(parents=True, exist_ok=True)  # checked to be possible before the work
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}",
                                    dir=parent)
     except OSError as exc:

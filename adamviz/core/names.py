@@ -2,6 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
+# A name that becomes a file or folder name (a figure, a batch experiment): no path, no dot
+# file, no shell-hostile or invisible characters, and short enough for any file system.
+FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
+
+
+def is_file_name(name) -> bool:
+    return isinstance(name, str) and FILE_NAME.fullmatch(name) is not None
+
 
 def suggest(word: str, choices) -> str:
     """'; did you mean X? Known: ...' — the tail of an unknown-name message."""

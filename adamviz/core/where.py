@@ -67,9 +67,11 @@ def tokens(text: str) -> list[Token]:
 
 
 class _Parser:
-    def __init__(self, text: str, columns):
+    def __init__(self, text: str, columns, kinds=None):
         self.text, self.columns = text, list(columns)
+        self.kinds = kinds or {}  # column -> "text" or "number", where known
         self.tokens, self.i, self.params, self.depth = tokens(text), 0, [], 0
+        self.compared: list[tuple[str, str, str]] = []  # (column, kind, value as typed)
 
     @property
     def token(self) -> Token:
@@ -135,8 +137,12 @@ class _Parser:
         self.take()
         return '"' + token.text + '"'  # known names only: letters, digits and '_'
 
-    def value(self) -> str:
+    def value(self, column: str = "") -> str:
         token = self.take()
+        kind = "text" if token.kind == "string" else "number"
+        if column and (token.kind in ("string", "number")
+                       or token.text.lower() in ("true", "false")):
+            self._check_kind(column.strip('"'), kind, token)
         if token.kind == "string":
             self.params.append(token.text[1:-1].replace("''", "'"))
         elif token.kind == "number":
@@ -150,6 +156,16 @@ class _Parser:
             self.fail("a value ('text', a number, true or false)")
         return "?"
 
+    def _check_kind(self, column: str, kind: str, token: Token) -> None:
+        """SQLite compares a number with text without a word (every number is less than every
+        text), so ``lr < '0.01'`` would match every row: a value of the other kind is refused
+        where the column's kind is known, and noted for the caller to check otherwise."""
+        have = self.kinds.get(column)
+        if have is None:
+            self.compared.append((column, kind, token.text))
+        elif have != kind:
+            raise mismatch(column, have, token.text)
+
     def test(self) -> str:
         column = self.column()
         if self.word("is"):
@@ -161,10 +177,10 @@ class _Parser:
         if self.word("in"):
             self.take()
             self.expect("punct", "(", "'('")
-            values = [self.value()]
+            values = [self.value(column)]
             while self.token.kind == "punct" and self.token.text == ",":
                 self.take()
-                values.append(self.value())
+                values.append(self.value(column))
             self.expect("punct", ")", "')'")
             return f"{column} {'NOT ' if negated else ''}IN ({', '.join(values)})"
         if self.word("like"):
@@ -176,23 +192,36 @@ class _Parser:
             self.fail("'in' or 'like' after 'not'")
         if self.word("between"):
             self.take()
-            low = self.value()
+            low = self.value(column)
             self.expect("word", "and", "'and'")
-            return f"{column} BETWEEN {low} AND {self.value()}"
+            return f"{column} BETWEEN {low} AND {self.value(column)}"
         if self.token.kind != "op":
             self.fail("an operator (=, !=, <, <=, >, >=, is, in, like, between)")
-        return f"{column} {OPERATORS[self.take().text]} {self.value()}"
+        return f"{column} {OPERATORS[self.take().text]} {self.value(column)}"
 
 
-def parse_where(text: str, columns) -> tuple[str, list]:
-    """``text`` as an SQL condition over ``columns`` with ``?`` for every value, and the values.
-    Anything else raises ``InputError`` with one line saying what was wrong."""
+def mismatch(column: str, kind: str, text: str) -> InputError:
+    """The refusal of a value of the wrong kind for ``column``, with the right way to write it."""
+    if kind == "number":
+        bare = text.strip("'")
+        bare = bare.lower() if bare.lower() in ("true", "false") else bare
+        return InputError(f"--where: {column} holds numbers, and {text} is text; write "
+                          f"{bare} without quotes (true and false for switches).")
+    return InputError(f"--where: {column} holds text, and {text} is not; quote it: "
+                      f"{column} = '{text}'.")
+
+
+def parse_where(text: str, columns, kinds=None) -> tuple[str, list, list]:
+    """``text`` as an SQL condition over ``columns`` with ``?`` for every value, the values,
+    and the (column, kind of value, value) of each comparison whose column's kind (``kinds``:
+    "text" or "number") was not known, for the caller to check against the data. Anything else
+    raises ``InputError`` with one line saying what was wrong."""
     if not isinstance(text, str) or not text.strip():
         raise InputError("--where: an empty filter; e.g. \"optimizer = 'adam'\".")
     if len(text) > MAX_LENGTH:
         raise InputError(f"--where: at most {MAX_LENGTH} characters.")
-    parser = _Parser(text, columns)
+    parser = _Parser(text, columns, kinds)
     sql = parser.expr()
     if parser.token.kind != "end":
         parser.fail("'and', 'or' or the end")
-    return sql, parser.params
+    return sql, parser.params, parser.compared

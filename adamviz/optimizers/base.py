@@ -34,6 +34,9 @@ class Optimizer:
     # Filled in by ``registry.make`` from the factory's name and bound signature.
     name: str = ""
     hyperparams: Mapping[str, Any] = field(default_factory=dict)
+    # What defines it besides its hyperparameters, when a user can change it (a digest of an
+    # optimizer file's rule): a results database tells an edited file from the one it ran.
+    definition: str = ""
 
 
 def zeros(params: np.ndarray) -> np.ndarray:

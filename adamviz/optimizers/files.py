@@ -18,6 +18,8 @@ names a file directly. The rule is parsed, never executed.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import keyword
 import os
 import re
@@ -189,5 +191,6 @@ def build(definition: OptimizerFile, **hyperparams) -> Optimizer:
     def trace(state):
         return {n: getattr(state, n) for n in definition.state}
 
+    digest = hashlib.sha256(json.dumps([definition.text, definition.state]).encode())
     return Optimizer(init=init, update=update, trace=trace, name=definition.name,
-                     hyperparams=values)
+                     hyperparams=values, definition=digest.hexdigest()[:16])

@@ -141,7 +141,7 @@ def scheduled(make, hyperparams: dict, schedule: Schedule) -> Optimizer:
         return opt.hyperparams["lr"]  # SGD-like: this step's rate for every coordinate
 
     return Optimizer(init=first.init, update=update, effective_lr=effective_lr,
-                     trace=first.trace, name=first.name,
+                     trace=first.trace, name=first.name, definition=first.definition,
                      hyperparams={**first.hyperparams, "lr": hyperparams["lr"],
                                   "schedule": str(schedule)})
 
@@ -170,4 +170,5 @@ def clipped(opt: Optimizer, clip_norm: float | None = None,
     extra = {k: float(v) for k, v in (("clip_norm", clip_norm), ("clip_value", clip_value))
              if v is not None}
     return Optimizer(init=opt.init, update=update, effective_lr=opt.effective_lr,
-                     trace=opt.trace, name=opt.name, hyperparams={**opt.hyperparams, **extra})
+                     trace=opt.trace, name=opt.name, hyperparams={**opt.hyperparams, **extra},
+                     definition=opt.definition)

@@ -17,7 +17,7 @@ from .. import engine
 from ..core.errors import InputError
 from ..core.io import read_toml
 from ..core.limits import MAX_PATH_RUNS, check_paths
-from ..core.names import count, suggest
+from ..core.names import count, is_file_name, suggest
 from ..core.specs import OptSpec, parse_opt
 from ..results import Result, Run, Summary
 from ..surfaces import Surface
@@ -99,8 +99,10 @@ def _experiment(table, where, outputs, path_outputs, surfaces_dir, planar_output
         if key not in table:
             raise InputError(f"{where}: missing required key {key!r}.")
     name = table["name"]
-    if not isinstance(name, str) or not name.replace("-", "").replace("_", "").isalnum():
-        raise InputError(f"{where}.name: use letters, digits, '-' and '_', got {name!r}.")
+    if not is_file_name(name):
+        raise InputError(f"{where}.name: the experiment's folder name: letters, digits, '-' "
+                         f"and '_' (at most 100), starting with a letter or digit; got "
+                         f"{name!r}.")
     if not isinstance(table["surface"], str):
         raise InputError(f"{where}.surface: a surface name or a path to a .toml file.")
     try:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -21,7 +20,7 @@ import numpy as np
 from ..arrows import parse_overlays, parse_steps
 from ..core.errors import InputError
 from ..core.io import read_toml
-from ..core.names import suggest
+from ..core.names import is_file_name, suggest
 from ..surfaces import Surface, from_dict
 from . import claims
 from .criteria import DEFAULT_GRID
@@ -130,9 +129,10 @@ def from_data(data: dict, path: Path, digest: str = "") -> Recipe:
     if missing:
         raise InputError(f"{path}: missing required key {missing[0]!r}.")
     _check_types(data, path)
-    if not _FILE_NAME.fullmatch(data["name"]):
+    if not is_file_name(data["name"]) or data["name"] == "index":
         raise InputError(f"{path}: name {data['name']!r} is the figure's file name: letters, "
-                         f"digits, '-' and '_' (at most 100), starting with a letter or digit.")
+                         f"digits, '-' and '_' (at most 100), starting with a letter or digit, "
+                         f"and not 'index' (the gallery's).")
     surface = data["surface"]
     if isinstance(surface, dict):
         surface = from_dict(surface, source=f"{path}: surface")
@@ -188,8 +188,6 @@ def _check_tune_and_scale(recipe: Recipe, path) -> None:
     if scaled is not None and (isinstance(scaled, bool) or not 0 < scaled < 1e12):
         raise InputError(f"{path}: scaled must be a positive factor, got {scaled!r}.")
 
-
-_FILE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_-]{0,99}")
 
 # The type each key must have (the values are checked further where they are used).
 _TYPES = {"name": str, "title": str, "source": str, "caption": str, "surface": (str, dict),

@@ -220,7 +220,8 @@ def config(surface: Surface, opts, starts, settings: Settings, grid=None, **extr
     over the box) and the settings, and ``extra`` (the experiment's name, tuning)."""
     return {
         "surface": surface.identity(),
-        "optimizers": [[opt.name, dict(opt.hyperparams)]
+        "optimizers": [[opt.name, dict(opt.hyperparams), *([opt.definition] if opt.definition
+                                                            else [])]
                        for opt, _ in (resolve(o, surface, settings.lr, settings.schedule)
                                       for o in optimizer_list(opts))],
         "starts": {"grid": grid} if grid is not None else starts_of(surface, starts).tolist(),
