@@ -41,6 +41,26 @@ def run(surface, opts=("adam",), starts=None, *, steps: int | None = None,
                      surfaces_dir=surfaces_dir)
 
 
+def check_result(result, path=None) -> None:
+    """What is drawn or exported must be a ``Result`` (what ``run`` returns); a path to write
+    it to, a file name."""
+    from .core.errors import InputError
+
+    if not isinstance(result, Result):
+        raise InputError(f"Expected the Result of adamviz.run(...), got {result!r}.")
+    if path is not None and not isinstance(path, str | Path):
+        raise InputError(f"A path is a file name such as 'outputs/plot.png', got {path!r}.")
+
+
+def check_drawing(title=None, math: bool = False, dpi=None, elev: float = 35.0,
+                  azim: float = -60.0) -> None:
+    """Check a picture's title (one line; with ``math``, valid mathtext), dpi (10 to 1200)
+    and camera angles before any work."""
+    from .render.figure import check_drawing as check
+
+    check(title, math, dpi, elev, azim)
+
+
 def check_views(result_or_surface, views) -> list[str]:
     """Validate a view list (``"contour,loss"`` or a sequence) for a surface."""
     surface = getattr(result_or_surface, "surface", result_or_surface)
@@ -64,7 +84,7 @@ def check_output(path, *, fps: float = 20, frames: int = 200, hold: float = 1.0,
     else:
         from .render.figure import image_format
 
-        image_format(path)
+        image_format(path, also=(".gif", ".mp4", ".html") if animations else ())
         kind = "still"
     check_writable(path)
     return kind
@@ -94,6 +114,8 @@ def plot(result: Result, ax=None, view: str = "contour", title: str | None = Non
     not run into the next panel."""
     from .render.inline import draw
 
+    check_result(result)
+    check_drawing(title)
     (view,) = check_views(result, [view])
     _, fig = draw(result, ax, view, title=title, legend=legend)
     return fig if ax is None else ax
@@ -109,9 +131,11 @@ def save_plot(result: Result, path, views=("contour",), dpi: int | None = None,
     (width, height) in pixels. ``overlays`` ("grad", "momentum", "step") are arrows on the
     contour view at the steps ``overlay_at``."""
     from .arrows import parse_overlays, parse_steps
-    from .render.figure import save_still
+    from .render.figure import check_drawing, save_still
     from .render.looks import parse_size
 
+    check_result(result, path)
+    check_drawing(title, math, dpi, elev, azim)
     return save_still(result, path, check_views(result, views), dpi=dpi, title=title,
                       elev=elev, azim=azim, math=math, style=style, font_scale=font_scale,
                       size=parse_size(size), transparent=transparent,
@@ -132,8 +156,11 @@ def animate(result: Result, path=None, views=("contour",), fps: float = 20, fram
     """
     from .arrows import parse_overlays, parse_steps
     from .render.animate import render
+    from .render.figure import check_drawing
     from .render.looks import parse_size
 
+    check_result(result, path)
+    check_drawing(title, math, dpi, elev, azim)
     options = dict(fps=fps, max_frames=frames, hold=hold, loop=loop, title=title,
                    progress=progress, dpi=dpi, elev=elev, azim=azim, math=math, style=style,
                    font_scale=font_scale, size=parse_size(size),
@@ -155,6 +182,8 @@ def player(result: Result, path, title: str | None = None) -> Path:
     click to start the optimizers anywhere, drag their hyperparameters)."""
     from .render.html import save_player
 
+    check_result(result, path)
+    check_drawing(title)
     return save_player(result, path, title)
 
 
@@ -162,6 +191,7 @@ def export(result: Result, path) -> Path:
     """Write the trajectories as CSV or JSON, chosen by the suffix."""
     from . import exports
 
+    check_result(result, path)
     return exports.write(result, path)
 
 
@@ -262,6 +292,7 @@ def figures(names=None, out_dir="outputs/figures", fmt="png", gif=False, dpi=Non
                                 html=html)
 
 
-__all__ = ["animate", "basins", "batch", "check_db", "check_export", "check_output",
-           "check_views", "default_output", "export", "figures", "load_surface", "player", "plot",
-           "record", "run", "save_plot", "sweep", "timestamp", "trace", "tune"]
+__all__ = ["animate", "basins", "batch", "check_db", "check_drawing", "check_export",
+           "check_output", "check_result", "check_views", "default_output", "export", "figures",
+           "load_surface", "player", "plot", "record", "run", "save_plot", "sweep", "timestamp",
+           "trace", "tune"]

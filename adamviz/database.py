@@ -36,7 +36,7 @@ from pathlib import Path
 
 from . import __version__
 from .core.errors import InputError, RunError
-from .core.io import note_input
+from .core.io import check_folder_names, note_input
 from .database_schema import (
     EXPERIMENT_COLUMNS,
     RUN_EXTRA,
@@ -82,7 +82,10 @@ def check(path, hyperparameters=()) -> None:
     file must be a whole, writable results database whose columns take ``hyperparameters``;
     a new one must be creatable. The path becomes an input of this command, so no output of
     it may replace the database."""
+    if not str(path).strip():
+        raise InputError("The results database's path is empty; give a file such as results.db.")
     path = Path(path)
+    check_folder_names(path)
     note_input(path)
     if os.path.lexists(path):
         with Database(path, create=False) as db:
@@ -111,6 +114,9 @@ class Database:
     file or beside it (no journal mode switched, no -wal or -shm left)."""
 
     def __init__(self, path, create: bool = True):
+        if not str(path).strip():
+            raise InputError("The results database's path is empty; give a file such as "
+                             "results.db.")
         self.path = Path(path)
         self.writing = create
         if self.path.is_dir():

@@ -111,7 +111,10 @@ def _figure(recipe, out_dir, fmt, gif, dpi, look, transparent, book, html=False)
 
     result = book.result(str(recipe.path) if recipe.path.parent != recipe_book.builtin_dir()
                          else recipe.name)
-    checks = book.check(recipe, result)
+    try:
+        checks = book.check(recipe, result)
+    except InputError as exc:  # a claim that names no run of it: say which file
+        raise InputError(f"{recipe.path}: {exc}") from None
     drawing = {"title": recipe.title, "marks": recipe_book.marks(recipe, result),
                "extra": recipe_book.extra_panels(recipe, result, book),
                **recipe_book.overlays(recipe)}

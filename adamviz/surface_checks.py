@@ -98,6 +98,24 @@ def _text(p) -> str:
     return "(" + ", ".join(f"{float(v):.6g}" for v in np.ravel(p)) + ")"
 
 
+def check_function(surface) -> None:
+    """A loss in Python: ``function`` gives one real loss per point (at the start and three
+    points together), and a gradient given with it is right (``check_gradient``)."""
+    rows = np.array([surface.default_start, *([[lo + (hi - lo) * f for lo, hi in surface.box]
+                                               for f in (0.2, 0.5, 0.8)])]).T
+    try:
+        with np.errstate(all="ignore"):
+            out = np.asarray(surface.function(*rows))
+        if np.iscomplexobj(out) or out.dtype.kind not in "biuf":
+            raise TypeError("not real numbers")
+        if np.ndim(out) and np.shape(out) != rows.shape[1:]:
+            raise TypeError(f"shape {np.shape(out)} for {rows.shape[1]} points")
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{surface.name}: f must return one real loss per point, an array "
+                         f"shaped like its inputs ({exc}).") from None
+    check_gradient(surface)
+
+
 def check_gradient(surface) -> None:
     """A gradient given with a loss in Python must have a component per coordinate and agree
     with central differences of the loss at the start, the listed minima and nine points spread
@@ -113,6 +131,8 @@ def check_gradient(surface) -> None:
     rows = np.ascontiguousarray(points.T)
     with np.errstate(all="ignore"):
         parts = surface.grad(*rows)
+    if np.ndim(parts) == 0 and surface.dims > 1:
+        parts = [parts]  # one number for two coordinates: refused just below
     parts = [parts] if surface.dims == 1 and np.ndim(parts) <= 1 else list(parts)
     want = "df/dx" if surface.dims == 1 else "(df/dx, df/dy)"
     if len(parts) != surface.dims:

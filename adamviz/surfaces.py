@@ -29,6 +29,7 @@ from .core.names import suggest
 ENV_VAR = "ADAMVIZ_SURFACES"
 LEVEL_MODES = ("auto", "linear", "log")
 MINIMUM_KINDS = ("global", "local")
+MAX_DESCRIPTION = 300  # characters
 _REQUIRED = ("name", "expr", "xlim")
 _KEYS = {
     "name": "the name used on the command line (the file's stem)",
@@ -117,10 +118,9 @@ class Surface:
         base = cls.from_formula("x", xlim, ylim, name=name, **keys)
         surface = FunctionSurface(**{k: getattr(base, k) for k in base.__dataclass_fields__},
                                   function=f, grad=grad)
-        surface.loss([surface.default_start])  # a function that fails, fails here
-        from .surface_checks import check_gradient
+        from .surface_checks import check_function
 
-        check_gradient(surface)  # a gradient that lies would send every run astray
+        check_function(surface)  # a function that fails, or a gradient that lies, fails here
         return surface
 
     def __getstate__(self):
@@ -280,8 +280,12 @@ def from_dict(data: dict, source: str = "<memory>") -> Surface:
     if levels not in LEVEL_MODES:
         raise InputError(f"{source}: levels must be one of {', '.join(LEVEL_MODES)}, "
                          f"got {levels!r}.")
-    return Surface(name=name, formula=formula, xlim=xlim, ylim=ylim,
-                   description=_string(data, "description", source, default=""),
+    description = _string(data, "description", source, default="")
+    if len(description) > MAX_DESCRIPTION or "\n" in description:
+        raise InputError(f"{source}: description is one line of at most {MAX_DESCRIPTION} "
+                         f"characters (it titles the pictures); this one has "
+                         f"{len(description):,}.")
+    return Surface(name=name, formula=formula, xlim=xlim, ylim=ylim, description=description,
                    start=start, minima=minima, steps=steps,
                    lr={k: float(v) for k, v in lr.items()}, levels=levels, source=source)
 

@@ -67,7 +67,7 @@ BALANCED = _balanced(8)  # 256 leaves, 511 nodes, depth 9: refused for size alon
     ("", "empty"),
     ("x\n+ y", "one line"),
     ("+".join(["x"] * 400), "nested too deeply"),
-    ("exp(" * 50 + "x" + ")" * 50, "nested too deeply"),
+    ("exp(" * 120 + "x" + ")" * 120, "nested too deeply"),
     (BALANCED, "formula too large"),
     ("x" + " " * 3000, "characters long"),
 ])

@@ -24,6 +24,7 @@ from adamviz.core.errors import InputError
 from adamviz.database import Database
 from adamviz.database_schema import check_columns
 from adamviz.surfaces import Surface
+from conftest import REPO
 
 B = '[[experiment]]\nname = "e1"\nsurface = "hump"\noptimizers = ["adam"]\n' \
     'outputs = ["contour", "summary"]\nsteps = 20\n'
@@ -625,3 +626,267 @@ def test_one_is_singular(here):
     again = invoke(["batch", "b.toml", "-o", "out", "--db", "r.db"])
     assert "1 experiment already in r.db" in again.stderr
     assert "recorded 1 run in" in invoke(["run", "--db", "r.db", "--no-plot"]).stderr
+
+
+# -- what a second hostile probe found (other cases of the same kinds) -----------------------
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["trace", "-s", "hump", "--opt", "adam", "--opt", "sgd"], "--opt is given twice"),
+    (["trace", "-s", "hump", "--start", "1,1", "--start", "2,0"], "--start is given twice"),
+    (["sweep", "--opt", "adam", "--opt", "sgd", "--param", "lr=0.1"], "--opt is given twice"),
+    (["run", "--view", "contour", "--view", "loss", "-o", "b.png"], "--view is given twice"),
+    (["run", "--loop", "--no-loop", "-o", "a.gif"], "--loop and --no-loop contradict"),
+    (["run", "--steps=3", "--steps", "4", "--no-plot"], "--steps is given twice"),
+])
+def test_a_flag_that_takes_one_value_is_not_silently_overridden(here, args, words):
+    before = snapshot(here)
+    refused(invoke(args), words)
+    assert snapshot(here) == before
+
+
+def test_two_format_flags_contradict_and_one_twice_is_fine(here):
+    make_db("r.db")
+    refused(invoke(["results", "r.db", "--csv", "--json"]), "--csv and --json contradict")
+    assert invoke(["results", "r.db", "--csv", "--csv"]).exit_code == 0
+    assert invoke(["run", "--steps", "3", "--steps", "3", "--no-plot", "-q"]).exit_code == 0
+
+
+def shell(command: str, cwd) -> subprocess.CompletedProcess:
+    """``command`` in a real bash, ``adamviz`` being this Python's."""
+    return subprocess.run(["bash", "-c", f"adamviz() {{ {sys.executable} -m adamviz \"$@\"; }}; "
+                                         f"{command}"], cwd=cwd, capture_output=True, text=True,
+                          timeout=120, env={**os.environ, "MPLBACKEND": "Agg"})
+
+
+def test_bare_adamviz_prints_its_help(tmp_path):
+    done = shell("adamviz", tmp_path)
+    assert done.returncode == 0 and done.stdout.startswith("Usage: adamviz") and \
+        "Commands:" in done.stdout and done.stderr == ""
+
+
+@pytest.mark.parametrize("command", ["adamviz surfaces > /dev/full",
+                                     "adamviz run --no-plot --json > /dev/full",
+                                     "adamviz trace --example lecture > /dev/full"])
+def test_a_full_standard_output_is_one_line(tmp_path, command):
+    done = shell(command + "; echo rc=$?", tmp_path)
+    assert "rc=1" in done.stdout and done.stderr.strip() == \
+        "Error: Cannot write to standard output: No space left on device."
+
+
+@pytest.mark.parametrize("command", [
+    "adamviz surfaces | head -1", "adamviz run -o - --format png | head -c 10 | wc -c",
+    "adamviz run --no-plot --export - --steps 300 -q | head -2"])
+def test_a_reader_that_stops_early_is_no_error(tmp_path, command):
+    done = shell(command + "; echo rc=${PIPESTATUS[0]}", tmp_path)
+    assert done.stdout.rstrip().endswith("rc=0"), done.stdout
+    assert "Error" not in done.stderr
+
+
+LONG = "a" * 256
+
+
+@pytest.mark.parametrize("args", [
+    ["run", "--steps", "5", "-o", f"{LONG}/p.png"],
+    ["run", "--steps", "5", "--no-plot", "--db", f"{LONG}/x.db"],
+    ["batch", "b.toml", "-o", LONG],
+    ["figures", "--only", "fig1-local-minimum", "-o", LONG],
+    ["batch", "b.toml", "-o", "out", "--db", f"{LONG}.db"],
+    ["run", "-o", "new/sub/p.png", "--start", "100,100"],
+    ["run", "--no-plot", "--export", "new/x.csv", "--opt", "bogus"],
+])
+def test_a_path_that_cannot_be_is_refused_and_no_folder_is_left(here, args):
+    (here / "b.toml").write_text(B)
+    before = snapshot(here)
+    result = invoke(args)
+    assert result.exit_code == 2 and "please report it" not in result.stderr, result.stderr
+    assert snapshot(here) == before and sorted(os.listdir(here)) == ["b.toml"]
+
+
+def test_an_experiment_name_too_long_for_a_folder_is_refused_before_any_run(here):
+    (here / "b.toml").write_text(B + B.replace('"e1"', '"' + "x" * 300 + '"'))
+    refused(invoke(["batch", "b.toml", "-o", "out"]), "at most 100")
+    assert not (here / "out").exists()
+
+
+def test_figures_never_lose_one_figure_to_another(here):
+    (here / "a.toml").write_text(RECIPE.format(name="same", text="a"))
+    (here / "b.toml").write_text(RECIPE.format(name="same", text="b"))
+    refused(invoke(["figures", "--only", "./a.toml,./b.toml", "-o", "g"]), "both named 'same'")
+    (here / "i.toml").write_text(RECIPE.format(name="index", text="i"))
+    refused(invoke(["figures", "--only", "i.toml", "--html", "-o", "g"]), "not 'index'")
+    os.mkdir("out")
+    (here / "out" / "rec.gif").write_text(RECIPE.format(name="rec", text="r"))
+    before = snapshot(here)
+    refused(invoke(["figures", "--only", "./out/rec.gif", "-o", "out", "--gif"]), "is an input")
+    assert snapshot(here) == before  # checked before the still was drawn
+
+
+def test_an_edited_optimizer_file_is_run_again(here):
+    (here / "mine.toml").write_text(RULE)
+    (here / "b.toml").write_text(B.replace('["adam"]', '["mine.toml"]'))
+    assert invoke(["batch", "b.toml", "-o", "out", "--db", "r.db", "-q"]).exit_code == 0
+    (here / "mine.toml").write_text(RULE.replace("lr*g", "lr*g*2"))
+    again = invoke(["batch", "b.toml", "-o", "out", "--db", "r.db"])
+    assert again.exit_code == 0 and "already in" not in again.stderr
+
+
+def test_the_surface_listing_refuses_what_run_refuses(here):
+    (here / "s").mkdir()
+    (here / "s" / "mine.toml").write_text(HOSTILE_SURFACE.replace('"s"', '"other"'))
+    (here / "s" / "m2.toml").write_text(HOSTILE_SURFACE.replace('"s"', '"m2"') +
+                                        "[[minima]]\nat = [0.5, 0.5]\n")
+    listed = invoke(["surfaces", "--surfaces-dir", "s"]).stdout
+    assert "mine: cannot be used:" in listed and "does not match the file name" in listed
+    assert "m2: cannot be used:" in listed and "is not a minimum" in listed
+
+
+@pytest.mark.parametrize(("where", "words"), [
+    ("lr < '0.01'", "lr holds numbers, and '0.01' is text"),
+    ("lr = '0.3'", "write 0.3 without quotes"),
+    ("final_loss < '1'", "final_loss holds numbers"),
+    ("label = 5", "label holds text"),
+    ("steps > '3'", "steps holds numbers"),
+])
+def test_a_filter_value_of_the_wrong_kind_is_refused(here, where, words):
+    make_db("r.db")
+    refused(invoke(["results", "r.db", "--where", where]), words)
+
+
+def test_a_filter_value_of_the_right_kind_matches(here):
+    make_db("r.db")
+    assert "adam" in invoke(["results", "r.db", "--where", "lr > 0.1"]).stdout
+    assert "adam" not in invoke(["results", "r.db", "--where", "lr < 0.1"]).stdout
+
+
+@pytest.mark.parametrize("call", [
+    lambda r: api.save_plot(None, "x.png"), lambda r: api.plot(None),
+    lambda r: api.save_plot(r, 123), lambda r: api.save_plot(r, "x.png", title=5),
+    lambda r: api.save_plot(r, "x.png", dpi=-5), lambda r: api.save_plot(r, "x.png", dpi=0.5),
+    lambda r: api.save_plot(r, "x.png", dpi=float("nan")),
+    lambda r: api.animate(r, "a.gif", fps="20"), lambda r: api.sweep("hump", "adam", {"lr": 0.1}),
+    lambda r: api.sweep("hump", "adam", {"lr": "0.1,0.2"}),
+    lambda r: Surface.from_function(bowl, (-3, 3), (-2, 2), grad=lambda x, y: 3),
+    lambda r: Surface.from_function(lambda x, y: np.zeros(3), (-3, 3), (-2, 2)),
+    lambda r: Surface.from_function(lambda x, y: x + 1j * y, (-3, 3), (-2, 2)),
+    lambda r: api.save_plot(r, "x.png", views=["3d"], elev=float("inf")),
+])
+def test_the_library_refuses_wrong_values_in_its_own_words(here, call):
+    result = api.run("hump", "adam", steps=10)
+    with pytest.raises(InputError):
+        call(result)
+    assert not (here / "x.png").exists()
+
+
+STEEP = 'name = "steep"\nexpr = "exp(700*x) + y"\nxlim = [-1, 1]\nylim = [-1, 1]\n'
+
+
+@pytest.mark.parametrize("out", ["p.png", "p.html", "p.gif"])
+def test_a_steep_surface_draws(here, out):
+    (here / "steep.toml").write_text(STEEP)
+    result = invoke(["run", "-s", "steep.toml", "--view", "contour" if out != "p.png" else
+                     "contour,3d,loss", "-o", out, "--frames", "5"] if out == "p.gif" else
+                    ["run", "-s", "steep.toml", "-o", out])
+    assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["--math", "--title", "loss $x_$"], "'$x_$' is not valid mathtext"),
+    (["--title", "w " * 200], "at most 300 characters"),
+    (["--view", "3d", "--azim", "inf"], "Invalid azim"),
+    (["--view", "3d", "--elev", "nan"], "Invalid elev"),
+    (["--size", "100000x100000"], "each side must be 100 to 10000"),
+])
+def test_bad_drawing_options_are_refused_before_the_runs(here, args, words):
+    refused(invoke(["run", "-o", "p.png", *args]), words)
+    assert not (here / "p.png").exists()
+
+
+@pytest.mark.parametrize(("extra", "words"), [
+    ("starts = [1, 2]\n", "starts[0] must be a point"),
+    ("[[marks]]\nrun = 1\nat = 'best'\ncolor = 'notacolor'\n", "is not a colour"),
+    ("patience = 5\n[holdout]\nshift = ['a', 'b']\n", "holdout.shift must be"),
+    ("scaled = 1e-300\n", "scaled must be a factor"),
+])
+def test_a_malformed_recipe_is_refused_at_load(here, extra, words):
+    (here / "r.toml").write_text(RECIPE.format(name="r", text="t") + extra)
+    refused(invoke(["figures", "--only", "r.toml", "-o", "g"]), words)
+    assert not (here / "g").exists()
+
+
+def test_a_recipe_setting_names_its_file(here):
+    (here / "r.toml").write_text(RECIPE.format(name="r", text="t").replace("steps = 20",
+                                                                           'steps = "10"'))
+    refused(invoke(["figures", "--only", "r.toml", "-o", "g"]), "r.toml: Invalid steps: '10'")
+
+
+def test_a_huge_description_is_refused_at_once(here):
+    (here / "s.toml").write_text(HOSTILE_SURFACE.replace(PAYLOAD, "word " * 150_000))
+    refused(invoke(["run", "-s", "s.toml", "-o", "p.png"]), "at most 300 characters")
+
+
+@pytest.mark.parametrize(("args", "words"), [
+    (["sweep", "--param", "lr=0.1", "-o", "s.gif"], "use one of .png, .svg, .pdf."),
+    (["results", "/dev/null"], "not a regular file"),
+    (["run", "--no-plot", "--db", ""], "path is empty"),
+    (["run", "-o", ".png"], "hidden file's name"),
+])
+def test_messages_say_what_is_wrong(here, args, words):
+    refused(invoke(args), words)
+
+
+def test_minus_means_standard_output_everywhere(here):
+    make_db("r.db")
+    assert invoke(["results", "r.db", "-o", "-"]).stdout.startswith("id")
+    out = invoke(["trace", "--example", "lecture", "-o", "-", "--format", "csv"]).stdout
+    assert out.startswith("t,x,g,m,v")
+
+
+def test_a_file_saved_with_a_byte_order_mark_is_read(here):
+    (here / "s.toml").write_bytes(b"\xef\xbb\xbf" + HOSTILE_SURFACE.encode())
+    assert invoke(["run", "-s", "s.toml", "--no-plot", "-q"]).exit_code == 0
+
+
+def test_a_long_flat_sum_is_not_called_nested():
+    formula = " + ".join(["x*y"] * 60)
+    surface = Surface.from_formula(formula, (-1, 1), (-1, 1))
+    np.testing.assert_allclose(surface.gradient([[0.5, 0.25]]), [[15, 30]])
+
+
+@needs_torch
+def test_a_pair_in_a_torch_spec_says_how_to_write_it(here):
+    refused(invoke(["run", "--opt", "torch:torch.optim.Adam:betas=0.9", "--no-plot"]),
+            "give beta1= and beta2= instead")
+
+
+@pytest.mark.parametrize("sig", ["INT", "TERM"])
+def test_a_parallel_batch_stops_at_once_on_a_signal(tmp_path, sig):
+    """A stopped worker used to be able to hang the pool's clean-up (2 times in 10)."""
+    code = {"INT": 130, "TERM": 143}[sig]
+    for attempt in range(3):
+        out = tmp_path / f"res{attempt}"
+        process = subprocess.Popen(
+            [sys.executable, "-m", "adamviz", "batch", str(REPO / "examples" / "compare.toml"),
+             "--jobs", "2", "-o", str(out), "--db", str(tmp_path / f"r{attempt}.db"), "-q"],
+            stderr=subprocess.PIPE, text=True, env={**os.environ, "MPLBACKEND": "Agg"})
+        import time
+
+        time.sleep(1.5 + 0.3 * attempt)
+        process.send_signal(getattr(__import__("signal"), f"SIG{sig}"))
+        try:
+            _, err = process.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            pytest.fail("the batch hung after the signal")
+        if process.returncode == 0:
+            continue  # it had finished already
+        assert process.returncode == code and "Traceback" not in err, err
+        assert not list(out.rglob(".*.part*"))
+
+
+def test_one_long_live_run_plays(here, browser):
+    assert invoke(["run", "--opt", "sgd", "--steps", "300000", "--tol", "0", "-o", "p.html",
+                   "-q"]).exit_code == 0
+    tab = load(browser, here / "p.html")
+    assert tab.errors == []
+    assert tab.evaluate("() => window.adamvizPlayer.state().runs[0].points.length") == 300001
+    tab.close()

@@ -11,6 +11,7 @@ import functools
 import os
 import sys
 import time
+import warnings
 
 import click
 
@@ -75,7 +76,8 @@ class AdamvizGroup(click.Group):
                 return super().main(args, prog_name, complete_var, standalone_mode=False,
                                     **extra)
         try:
-            with command_inputs():
+            with command_inputs(), warnings.catch_warnings():
+                warnings.showwarning = _one_line_warning
                 code = super().main(args, prog_name, complete_var, standalone_mode=False,
                                     **extra)
         except NO_ARGS as exc:  # bare `adamviz`: the help, as asked for
@@ -98,6 +100,13 @@ class AdamvizGroup(click.Group):
         except Exception as exc:  # a bug: still one line, and how to see more
             _bug(exc)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _one_line_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A library's warning (matplotlib's, numpy's) as one line on stderr, without the source
+    file and line it came from, which mean nothing to a user."""
+    text = " ".join(str(message).split())
+    click.echo(f"warning: {text}", err=True)
 
 
 def _bug(exc: Exception):
@@ -251,8 +260,9 @@ def refuse_unused(rules) -> None:
 def pick_format(flag: str | None, out: str | None, suffixes: dict[str, str],
                 default: str) -> str:
     """The output format, as savefig picks it: the flag's, else the suffix of the --out file,
-    else ``default``. A flag and a suffix that disagree are refused; an unknown suffix too."""
-    if out is None:
+    else ``default`` (also for ``-o -``, standard output). A flag and a suffix that disagree
+    are refused; an unknown suffix too."""
+    if out is None or out in ("-", "/dev/stdout"):
         return flag or default
     from pathlib import Path
 

@@ -8,6 +8,7 @@ import click
 from ..core.errors import InputError
 from .group import cli
 from .options import OnceCommand, library_errors, out_option, pick_format
+from .streams import is_stdout
 
 FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".txt": "text"}
 
@@ -53,7 +54,7 @@ def _columns(text: str | None) -> list[str] | None:
 @click.option("--json", "fmt", flag_value="json", help="JSON with exact numbers.")
 @click.option("--markdown", "fmt", flag_value="markdown", help="A Markdown table.")
 @out_option(help="Write to this file instead; its suffix (.csv, .json, .md, .txt) picks the "
-                 "format.")
+                 "format (- for standard output).")
 @library_errors
 def results(db, where, by, list_runs, columns, history, limit, fmt, out):
     """List the experiments in a results database (written by --db on batch, run, sweep and
@@ -74,8 +75,9 @@ def results(db, where, by, list_runs, columns, history, limit, fmt, out):
     if by is not None and (columns is not None or list_runs):
         raise InputError("--by lists groups; --columns and --runs list runs: use one or the "
                          "other.")
+    to_file = out is not None and not is_stdout(out)
     with Database(db, create=False) as store:  # first: the database is an input
-        if out is not None:
+        if to_file:
             check_writable(out)
         if by is not None:
             table = queries.groups(store, _columns(by), where, history, limit)
@@ -87,7 +89,7 @@ def results(db, where, by, list_runs, columns, history, limit, fmt, out):
                                  "experiments list shows every record already.")
             table = queries.experiments(store, limit)
     text = table.formatted(fmt)
-    if out is None:
+    if not to_file:
         click.echo(text, nl=False)
     else:
         write_text_atomic(out, text)

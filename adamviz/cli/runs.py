@@ -145,6 +145,8 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
     kind = "still" if out is None else api.check_output(check_target(out, fmt), fps=fps,
                                                         frames=frames, hold=hold)
     _refuse_unused(kind, no_plot, views, title, overlays, tune, noise)
+    if not no_plot:
+        api.check_drawing(title, math, dpi, elev, azim)
     export_format = _check_files(export_path, export_format, transparent, kind)
     look = _look(style, font_scale, size, overlays, overlay_at, views, kind)
     view_list = api.check_views(surface_obj, views)
@@ -281,7 +283,7 @@ def _draw(result, path, kind, views, quiet, drawing, timing, transparent) -> str
                                                     "latex"]),
               help="How to print the steps (default table, or what -o's suffix says).")
 @out_option(help="Write to a file instead; its suffix (.txt, .csv, .json, .md, .tex) picks "
-                 "the format.")
+                 "the format (- for standard output).")
 @library_errors
 def trace(example, surface, surfaces_dir, opts, starts, steps, lr, fmt, out):
     """Print every quantity of an optimizer's update, step by step: t, parameters, g, m, v, m̂,
@@ -310,14 +312,15 @@ def trace(example, surface, surfaces_dir, opts, starts, steps, lr, fmt, out):
                                 lr=lr if "lr" in typed else None)
     else:
         table = tracing.trace(surface, opts, starts, steps, lr, surfaces_dir)
-    if out:
+    to_file = bool(out) and not is_stdout(out)
+    if to_file:
         check_writable(out)  # after reading: it may be an input of this very command
     fmt = pick_format(fmt, out, {".txt": "table", ".csv": "csv", ".json": "json",
                                  ".md": "markdown", ".tex": "latex"}, "table")
     text = tracing.render(table, fmt)
     if table.ending():
         click.echo(f"note: {table.ending()}.", err=True)
-    if out:
+    if to_file:
         from ..core.io import write_text_atomic
 
         write_text_atomic(out, text)

@@ -23,7 +23,7 @@ from .errors import InputError
 
 MAX_LENGTH = 2000  # characters of formula text
 MAX_NODES = 400  # syntax-tree nodes
-MAX_DEPTH = 40  # nesting depth of the syntax tree
+MAX_DEPTH = 100  # nesting depth of the syntax tree (a chain of + or * is one level a term)
 MAX_EXPONENT = 64  # |p| for a constant exponent in a ** p
 MAX_CONSTANT = 1e100  # |value| of any constant sub-expression
 
@@ -169,7 +169,8 @@ class _Checker:
         if self.nodes > self.limits.nodes:
             self.refuse(node, f"formula too large (more than {self.limits.nodes} parts)")
         if depth > self.limits.depth:
-            self.refuse(node, f"formula nested too deeply (more than {self.limits.depth} levels)")
+            self.refuse(node, f"formula nested too deeply (more than {self.limits.depth} levels; "
+                              f"a chain of + or * counts a level a term)")
 
         if isinstance(node, ast.Constant):
             value = node.value

@@ -122,7 +122,7 @@ def read_toml(path, what: str) -> dict:
         raise InputError(f"{path}: larger than {MAX_INPUT_BYTES // 1024} KiB; a {what.lower()} "
                          f"is a short TOML text.")
     try:
-        return tomllib.loads(raw.decode("utf-8"))
+        return tomllib.loads(raw.decode("utf-8-sig"))  # (a byte-order mark, as Notepad saves)
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a text file (not UTF-8); expected TOML.") from None
     except tomllib.TOMLDecodeError as exc:
@@ -139,11 +139,7 @@ def check_writable(path: str | os.PathLike) -> Path:
         raise InputError("The output path is empty; give a file name such as outputs/plot.png.")
     path = Path(path)
     parent = path.parent if str(path.parent) else Path(".")
-    for part in path.parent.parts:  # (the file's own name is checked below, with room)
-        if len(part.encode()) > 255:
-            raise InputError(f"{part[:40]!r}... in the output path {str(path)[:60]!r} is "
-                             f"{len(part.encode())} bytes long; a file or folder name may "
-                             f"have 255. Shorten it.")
+    check_folder_names(path)
     if len(path.name.encode()) + 24 > _name_max(parent):  # room for the temporary name
         raise InputError(f"Output file name {path.name[:40]!r}... is too long for its folder "
                          f"({len(path.name.encode())} bytes); shorten it.")
@@ -170,6 +166,15 @@ def check_writable(path: str | os.PathLike) -> Path:
         raise InputError(f"Output folder {str(folder)!r} is not writable: "
                          f"{exc.strerror or exc}.") from None
     return path
+
+
+def check_folder_names(path) -> None:
+    """Every folder name in ``path`` fits a file system (255 bytes)."""
+    for part in Path(path).parent.parts:
+        if len(part.encode()) > 255:
+            raise InputError(f"{part[:40]!r}... in the path {str(path)[:60]!r} is "
+                             f"{len(part.encode())} bytes long; a folder name may have 255. "
+                             f"Shorten it.")
 
 
 def _name_max(folder: Path) -> int:
@@ -208,6 +213,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     except OSError as exc:
         raise RunError(f"Cannot write into {str(parent)!r}: {exc.strerror or exc}.") from None
     os.close(fd)
+    _temporary.add(tmp)
     try:
         yield Path(tmp)
         umask = os.umask(0)
@@ -221,6 +227,18 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     except BaseException:
         _remove(tmp)
         raise
+    finally:
+        _temporary.discard(tmp)
+
+
+_temporary: set[str] = set()  # the temporary files being written now, in this process
+
+
+def remove_temporary_files() -> None:
+    """Remove every temporary file this process is writing (a worker told to stop leaves at
+    once, from its signal handler, and must leave no part file behind)."""
+    for tmp in list(_temporary):
+        _remove(tmp)
 
 
 def _remove(tmp) -> None:

@@ -97,8 +97,14 @@ def user_files() -> list[Path]:
     return out
 
 
-def is_builtin(path) -> bool:
-    return Path(path).resolve().parent == builtin_dir().resolve()
+def is_builtin(path, name: str) -> bool:
+    """Whether ``path`` is the built-in optimizer file ``name``, or a copy of it to the byte."""
+    shipped = builtin_dir() / f"{name}.toml"
+    try:
+        return Path(path).resolve() == shipped.resolve() or \
+            Path(path).read_bytes() == shipped.read_bytes()
+    except OSError:
+        return False
 
 
 def is_path(name: str) -> bool:

@@ -79,7 +79,7 @@ def _file(name: str) -> files.OptimizerFile | None:
         raise InputError(f"Unknown optimizer {name!r}{suggest(name, names())}"[:-1]
                          + f"{problems}.")
     definition = files.load(path)
-    if not files.is_builtin(path) and definition.name in builtin_names():
+    if definition.name in builtin_names() and not files.is_builtin(path, definition.name):
         raise InputError(f"{path}: name {definition.name!r} is a built-in optimizer's; a file "
                          f"of yours may not pass for it: give it a name of its own.")
     if not files.is_path(name) and definition.name != name:

@@ -13,6 +13,7 @@ the engine's points follow.
 from __future__ import annotations
 
 import importlib
+import inspect
 from typing import NamedTuple
 
 import numpy as np
@@ -70,6 +71,14 @@ def build(name: str, **hyperparams) -> Optimizer:
     kwargs = dict(hyperparams)
     if kwargs.pop("torch", path) != path:  # the class, as its runs record it
         raise InputError(f"{name}: torch={hyperparams['torch']!r} names another class.")
+    if "betas" in kwargs:  # a spec's values are numbers: the pair is two of them
+        raise InputError(f"{name}: betas is a pair; give beta1= and beta2= instead, e.g. "
+                         f"{name}:beta1=0.8,beta2=0.99.")
+    pairs = [k for k, p in inspect.signature(cls).parameters.items()
+             if k in kwargs and isinstance(p.default, tuple)]
+    if pairs:
+        raise InputError(f"{name}: {pairs[0]} is a pair, which a spec cannot write; leave it "
+                         f"out to use torch's default.")
     _check_types(name, cls, kwargs)
     if "beta1" in kwargs or "beta2" in kwargs:
         kwargs["betas"] = (kwargs.pop("beta1", 0.9), kwargs.pop("beta2", 0.999))

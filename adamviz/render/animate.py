@@ -92,6 +92,9 @@ def check_settings(path, fps: float, max_frames: int, hold: float) -> str:
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
         raise InputError(f"Not an animation format: {suffix!r}; use .gif or .mp4.")
+    for name, value in (("fps", fps), ("hold", hold)):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(f"Invalid --{name}: {value!r} (a number).")
     if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
         raise InputError(f"Invalid --frames: {max_frames} (must be a whole number >= 1).")
     check_frames(max_frames)

@@ -21,9 +21,18 @@ def background_cmap() -> ListedColormap:
 def draw_surface(ax, X, Y, Z, levels):
     """Filled contours and thin contour lines; returns (filled, lines)."""
     cmap = background_cmap()
-    norm = BoundaryNorm(levels, cmap.N, extend="max")
+    extend = "max"
+    top = float(np.nanmax(Z, initial=-np.inf))
+    if max(levels[-1], top) >= 2.0**52:
+        # matplotlib puts the "higher" band's upper edge at max(levels, Z) + 1, which rounds
+        # to its lower edge past 2**52 (exp(700*x) reaches 1e304): close the band at the top
+        # value instead, a last level of its own
+        extend = "neither"
+        if top > levels[-1]:
+            levels = np.append(levels, np.nextafter(top, np.inf))
+    norm = BoundaryNorm(levels, cmap.N, extend=extend)
     with np.errstate(invalid="ignore"):
-        filled = ax.contourf(X, Y, Z, levels=levels, cmap=cmap, norm=norm, extend="max")
+        filled = ax.contourf(X, Y, Z, levels=levels, cmap=cmap, norm=norm, extend=extend)
         lines = ax.contour(X, Y, Z, levels=levels, colors="black", linewidths=0.4, alpha=0.35)
     return filled, lines
 

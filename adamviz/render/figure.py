@@ -5,6 +5,8 @@ Figures are made without pyplot (``Figure`` + ``FigureCanvasAgg``), so nothing k
 
 from __future__ import annotations
 
+import math as math_
+import re
 import textwrap
 from pathlib import Path
 
@@ -38,11 +40,16 @@ def new_figure(width: float = 9.0, height: float = 6.0, dpi: float = 100,
     return fig
 
 
-def image_format(path: str | Path) -> str:
-    """The image format for ``path`` by its suffix; ``InputError`` for anything else."""
-    suffix = Path(path).suffix.lower()
+def image_format(path: str | Path, also=(".gif", ".mp4", ".html")) -> str:
+    """The image format for ``path`` by its suffix; ``InputError`` for anything else, naming
+    what the command could write (``also``: the formats besides stills it takes)."""
+    path = Path(path)
+    suffix = path.suffix.lower()
     if suffix not in FORMATS:
-        known = ", ".join([*FORMATS, ".gif", ".mp4"])
+        known = ", ".join([*FORMATS, *also])
+        if not suffix and path.name.startswith("."):
+            raise InputError(f"{str(path)!r} is a hidden file's name with no suffix; name the "
+                             f"picture, e.g. plot{path.name}.")
         raise InputError(f"Unknown output format {suffix or '(no suffix)'!r} for {str(path)!r}; "
                          f"use one of {known}.")
     return FORMATS[suffix]
@@ -92,6 +99,37 @@ def check_size(views: int, dpi=None, animated: bool = False) -> None:
     width, height = FRAME_PANEL if animated else STILL_PANEL
     check_pixels(width * views, height, dpi or (FRAME_DPI if animated else STILL_DPI),
                  "animation frame" if animated else "picture")
+
+
+MAX_TITLE = 300  # characters: a title is one line over the panels
+
+
+def check_drawing(title=None, math: bool = False, dpi=None, elev: float = 35.0,
+                  azim: float = -60.0) -> None:
+    """The drawing options that are not sizes, before any work: a title is text of one line
+    (with ``math``, valid mathtext), a dpi 10 to 1200, camera angles finite numbers."""
+    if title is not None:
+        if not isinstance(title, str):
+            raise InputError(f"A title is text, got {title!r}.")
+        if len(title) > MAX_TITLE or "\n" in title:
+            raise InputError(f"A title is one line of at most {MAX_TITLE} characters; this one "
+                             f"has {len(title):,} characters.")
+        if math:
+            from matplotlib.mathtext import MathTextParser
+
+            for part in re.findall(r"\$[^$]*\$", title) or [title]:
+                try:
+                    MathTextParser("path").parse(part, dpi=72)
+                except ValueError:  # (pyparsing's grammar dump says nothing to a user)
+                    raise InputError(f"The title's math {part!r} is not valid mathtext; "
+                                     f"write it as in LaTeX, e.g. 'loss $x_t$'.") from None
+    if dpi is not None and (isinstance(dpi, bool) or not isinstance(dpi, int | float)
+                            or not 10 <= dpi <= 1200):
+        raise InputError(f"Invalid dpi: {dpi!r} (a number from 10 to 1200).")
+    for name, angle in (("elev", elev), ("azim", azim)):
+        if isinstance(angle, bool) or not isinstance(angle, int | float) or \
+                not math_.isfinite(angle):
+            raise InputError(f"Invalid {name}: {angle!r} (an angle in degrees).")
 
 
 def compose(result, views=("contour",), animated=False, title=None, panel_size=STILL_PANEL,

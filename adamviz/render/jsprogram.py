@@ -102,7 +102,8 @@ def _rule_expression(node, constants) -> str:
 
 def rule_javascript(definition) -> str:
     """An optimizer file (``optimizers.files.OptimizerFile``) as a player optimizer: its rule
-    per coordinate, in order, with the landing of ``step_to`` (params + step is the rule's p)."""
+    per coordinate, in order, with the landing of ``step_to`` (params + step is the rule's p).
+    The player's own entries of the state start with ``_``, which no name in a file may."""
     state = list(definition.state)
     hyper = ", ".join(f"{n}: v_{n}" for n in definition.defaults)
     first = "".join(f", {n}: p.map(() => {literal(v)})" for n, v in definition.state.items())
@@ -115,9 +116,9 @@ def rule_javascript(definition) -> str:
     return f"""OPTIMIZERS[{definition.name!r}] = function (h) {{
   const {{{hyper}}} = h;
   return {{
-    init: (p) => ({{t: 0, dims: p.length{first}}}),
+    init: (p) => ({{_t: 0, _dims: p.length{first}}}),
     update(g0, p0, s) {{
-      const v_t = s.t + 1, step = [];
+      const v_t = s._t + 1, step = [];
       for (let i = 0; i < p0.length; i++) {{
         const v_g = g0[i];
         let {", ".join(names)};
@@ -128,10 +129,10 @@ def rule_javascript(definition) -> str:
         }}
         step.push(d);
       }}
-      s.t = v_t;
+      s._t = v_t;
       return step;
     }},
     quantities: (s) => ({{{quantities}}}),
-    rate: (s) => ("lr" in h ? Array(s.dims).fill(h.lr) : null),
+    rate: (s) => ("lr" in h ? Array(s._dims).fill(h.lr) : null),
   }};
 }};"""

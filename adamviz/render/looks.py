@@ -59,7 +59,7 @@ def parse_size(text) -> tuple[int, int] | None:
         return None
     if isinstance(text, tuple | list) and len(text) == 2:
         text = "x".join(str(v) for v in text)
-    match = re.fullmatch(r"\s*(\d{2,5})\s*[xX×]\s*(\d{2,5})\s*", str(text))
+    match = re.fullmatch(r"\s*(\d+)\s*[xX×]\s*(\d+)\s*", str(text))
     if not match:
         raise InputError(f"Bad size {text!r}: expected WIDTHxHEIGHT in pixels, e.g. 1920x1080.")
     width, height = int(match[1]), int(match[2])

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -159,7 +160,25 @@ def from_data(data: dict, path: Path, digest: str = "") -> Recipe:
             or len(recipe.holdout["shift"]) != 2):
         raise InputError(f"{path}: holdout must be a table with shift = [dx, dy].")
     _check_tune_and_scale(recipe, path)
+    try:  # the run settings, named by the file, before any work
+        Settings(steps=recipe.steps, noise=recipe.noise, seed=recipe.seed, tol=recipe.tol,
+                 patience=recipe.patience)
+    except InputError as exc:
+        raise InputError(f"{path}: {exc}") from None
     return recipe
+
+
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?|#[0-9a-fA-F]{3}|C[0-9]|[a-z]+|"
+                     r"0(\.\d+)?|1(\.0+)?")  # names are checked by name below
+_COLOUR_NAMES = {"white", "black", "red", "green", "blue", "orange", "yellow", "purple",
+                 "grey", "gray", "cyan", "magenta", "brown", "pink", "none"}
+
+
+def _is_colour(value) -> bool:
+    """A colour as matplotlib reads one, checked without importing it: hex, Cn, a grey level
+    or a common name."""
+    return (isinstance(value, str) and _COLOUR.fullmatch(value) is not None
+            and (not value.isalpha() or value in _COLOUR_NAMES))
 
 
 def _is_point(at) -> bool:
@@ -185,8 +204,9 @@ def _check_tune_and_scale(recipe: Recipe, path) -> None:
         except InputError as exc:
             raise InputError(f"{path}: overlay: {exc}") from None
     scaled = recipe.scaled
-    if scaled is not None and (isinstance(scaled, bool) or not 0 < scaled < 1e12):
-        raise InputError(f"{path}: scaled must be a positive factor, got {scaled!r}.")
+    if scaled is not None and (isinstance(scaled, bool) or not 1e-12 <= scaled <= 1e12):
+        raise InputError(f"{path}: scaled must be a factor from 1e-12 to 1e12, got "
+                         f"{scaled!r}.")
 
 
 # The type each key must have (the values are checked further where they are used).
@@ -205,6 +225,20 @@ def _check_types(data: dict, path) -> None:
     for key in ("runs", "views"):
         if key in data and not all(isinstance(v, str) for v in data[key]):
             raise InputError(f"{path}: {key} must be a list of strings, got {data[key]!r}.")
+    for key, most in (("title", 300), ("source", 300), ("caption", 3000)):
+        if len(data.get(key, "")) > most:
+            raise InputError(f"{path}: {key} has {len(data[key]):,} characters; at most {most}.")
+    for i, start in enumerate(data.get("starts") or []):
+        if not _is_point(start):
+            raise InputError(f"{path}: starts[{i}] must be a point [x, y], got {start!r}.")
+    shift = (data.get("holdout") or {}).get("shift")
+    if shift is not None and not _is_point(shift):
+        raise InputError(f"{path}: holdout.shift must be [dx, dy] numbers, got {shift!r}.")
+    for i, mark in enumerate(data.get("marks") or []):
+        color = mark.get("color", "white") if isinstance(mark, dict) else "white"
+        if not _is_colour(color):
+            raise InputError(f"{path}: marks[{i}].color {color!r} is not a colour; e.g. "
+                             f"\"white\", \"#d55e00\" or \"C1\".")
 
 
 def run(recipe: Recipe):

@@ -43,7 +43,7 @@ class Settings:
 
     def __post_init__(self):
         if self.steps is not None and (not _whole(self.steps) or self.steps < 1):
-            raise InputError(f"Invalid steps: {self.steps} (must be a whole number >= 1)")
+            raise InputError(f"Invalid steps: {self.steps!r} (must be a whole number >= 1)")
         if self.steps is not None:
             check_steps(self.steps)
         if self.lr is not None and not (_real(self.lr) and self.lr > 0):
@@ -51,12 +51,12 @@ class Settings:
         if not (_real(self.noise) and self.noise >= 0):
             raise InputError(f"Invalid noise: {self.noise} (must be >= 0)")
         if not _whole(self.seed) or self.seed < 0:
-            raise InputError(f"Invalid seed: {self.seed} (must be a whole number >= 0)")
+            raise InputError(f"Invalid seed: {self.seed!r} (must be a whole number >= 0)")
         if self.tol is not None and not (_real(self.tol) and self.tol >= 0):
             raise InputError(f"Invalid tol: {self.tol} (must be >= 0; 0 turns convergence "
                              f"checks off)")
         if self.patience is not None and (not _whole(self.patience) or self.patience < 1):
-            raise InputError(f"Invalid patience: {self.patience} (must be a whole number >= 1)")
+            raise InputError(f"Invalid patience: {self.patience!r} (must be a whole number >= 1)")
         if self.schedule is not None:
             object.__setattr__(self, "schedule", str(schedules.parse_schedule(self.schedule)))
 

@@ -83,6 +83,9 @@ def sweep(surface, opt, params: dict[str, list], starts=None, settings: Settings
     if not params:
         raise InputError("Nothing to sweep: give at least one --param NAME=V1,V2,...")
     for name, values in params.items():
+        if not isinstance(values, list | tuple):
+            raise InputError(f"The values of {name!r} to sweep are a list, e.g. "
+                             f"{{{name!r}: [0.01, 0.1]}}, got {values!r}.")
         if not values:
             raise InputError(f"The sweep list of {name!r} is empty.")
     names = tuple(params)
