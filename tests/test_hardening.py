@@ -890,3 +890,27 @@ def test_one_long_live_run_plays(here, browser):
     assert tab.errors == []
     assert tab.evaluate("() => window.adamvizPlayer.state().runs[0].points.length") == 300001
     tab.close()
+
+
+class Evil:
+    """A Python optimizer whose name is markup."""
+
+    name = PAYLOAD
+    hyperparams = {"lr": 0.1}
+
+    def init(self, params):
+        return ()
+
+    def update(self, grads, state, params=None):
+        return -0.1 * grads, state
+
+
+def test_a_python_optimizers_name_is_text_in_the_notebook_and_the_player(here, browser):
+    result = api.run("hump", [Evil(), "adam"], steps=20)
+    html = result._repr_html_()
+    assert "<img src=x" not in html and "&lt;img src=x onerror" in html
+    api.player(result, here / "p.html")
+    tab = load(browser, here / "p.html")
+    assert_safe(tab, here / "p.html")
+    assert PAYLOAD in tab.inner_text("body")
+    tab.close()
