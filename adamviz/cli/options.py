@@ -78,6 +78,9 @@ class AdamvizGroup(click.Group):
         try:
             with command_inputs(), warnings.catch_warnings():
                 warnings.showwarning = _one_line_warning
+                # a library's notice to its own developers is nothing for a user to act on
+                warnings.simplefilter("ignore", DeprecationWarning)
+                warnings.simplefilter("ignore", PendingDeprecationWarning)
                 code = super().main(args, prog_name, complete_var, standalone_mode=False,
                                     **extra)
         except NO_ARGS as exc:  # bare `adamviz`: the help, as asked for
