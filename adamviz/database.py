@@ -87,12 +87,13 @@ def check(path, hyperparameters=()) -> None:
     path = Path(path)
     check_folder_names(path)
     note_input(path)
+    _check_link(path)
     if os.path.lexists(path):
         with Database(path, create=False) as db:
             db.check_whole()
             check_columns(hyperparameters, db.columns())
-        folder = path.parent if str(path.parent) else Path(".")
-        for what, place in (("file", path), ("folder", folder)):
+        real = Path(os.path.realpath(path))  # through a link: the file's own folder
+        for what, place in (("file", real), ("folder", real.parent)):
             if not os.access(place, os.W_OK | (os.X_OK if what == "folder" else 0)):
                 raise InputError(f"The results database {str(path)!r} cannot be written: its "
                                  f"{what} is read-only (adamviz results can still read it).")
@@ -108,6 +109,12 @@ def check(path, hyperparameters=()) -> None:
         raise InputError(f"The results database's file name {path.name[:40]!r}... is too long.")
 
 
+def _check_link(path: Path) -> None:
+    if os.path.islink(path) and not path.exists():
+        raise InputError(f"{str(path)!r} is a link to {os.readlink(path)!r}, which does not "
+                         f"exist (or a loop of links); give the results database itself.")
+
+
 class Database:
     """An open results database (``with Database(path) as db: ...``). ``create=True`` opens
     it to write (made on first use); ``create=False`` only reads, and changes nothing in the
@@ -119,6 +126,7 @@ class Database:
                              "results.db.")
         self.path = Path(path)
         self.writing = create
+        _check_link(self.path)
         if self.path.is_dir():
             raise InputError(f"{str(path)!r} is a folder; --db takes a file such as results.db.")
         if not self.path.exists():
@@ -146,6 +154,11 @@ class Database:
             self._open(create)
         except sqlite3.DatabaseError as exc:  # not SQLite, damaged, or unreadable
             self.conn.close()
+            if "unable to open" in str(exc) and not create:
+                raise InputError(f"Cannot read {str(path)!r} here: its -wal file holds rows "
+                                 f"that SQLite shows only to a reader that may write in its "
+                                 f"folder; read it once where you can write, or copy it.") \
+                    from None
             if "malformed" in str(exc):
                 raise InputError(f"The results database {str(path)!r} is damaged ({exc}); "
                                  f"restore it from a copy or give another --db.") from None
@@ -158,13 +171,13 @@ class Database:
         """The URI to open: read and write; or to read a file this process may not write,
         ``immutable`` (SQLite then needs no -shm beside it), or ``mode=ro`` when a -wal file
         still holds rows that only a reader with the -shm can see."""
-        quoted = "file:" + urllib.parse.quote(str(self.path.absolute()))
+        real = Path(os.path.realpath(self.path))  # the file itself: its -wal lies beside it
+        quoted = "file:" + urllib.parse.quote(str(real))
         if self.writing:
             return quoted
-        folder = self.path.parent
-        if os.access(self.path, os.W_OK) and os.access(folder, os.W_OK | os.X_OK):
+        if os.access(real, os.W_OK) and os.access(real.parent, os.W_OK | os.X_OK):
             return quoted + "?mode=rw"  # a reader that may clean up its -wal and -shm
-        wal = Path(f"{self.path}-wal")
+        wal = Path(f"{real}-wal")
         pending = wal.exists() and wal.stat().st_size > 0
         return quoted + ("?mode=ro" if pending else "?immutable=1")
 

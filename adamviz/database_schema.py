@@ -12,6 +12,7 @@ import re
 from dataclasses import fields
 
 from .core.errors import InputError
+from .core.where import KEYWORDS
 from .results import Summary
 
 SCHEMA_VERSION = 1
@@ -87,9 +88,10 @@ def check_columns(names, existing=()) -> None:
     have = {c.lower(): c for c in existing}
     seen: dict[str, str] = {}
     for key in names:
-        if not _NAME.fullmatch(key) or key.lower() in fixed:
-            why = ("is one of the table's own columns" if _NAME.fullmatch(key) else
-                   "is not a plain name (ASCII letters, digits and _)")
+        if not _NAME.fullmatch(key) or key.lower() in fixed | KEYWORDS:
+            why = ("is not a plain name (ASCII letters, digits and _)" if not _NAME.fullmatch(key)
+                   else "is a word of --where's language" if key.lower() in KEYWORDS
+                   else "is one of the table's own columns")
             raise InputError(f"The hyperparameter {key!r} cannot be a column of the results "
                              f"database: it {why}; rename it in its optimizer.")
         low = key.lower()

@@ -36,7 +36,7 @@ OUTPUTS = {
        for v in VIEWS.values()},
     "gif": Output(name="gif", every_step=True, file="runs.gif",
                   writes="`runs.gif`: the runs animated (the views asked for, else contour)"),
-    "grid": Output(name="grid", every_step=True, file="grid.png",
+    "grid": Output(name="grid", every_step=True, file="grid.png", needs_2d=True,
                    writes="`grid.png`: small multiples, one contour panel per optimizer setting"),
     "basins": Output(name="basins", every_step=False, file="basins.png", needs_2d=True,
                      writes="`basins.png`: every start of a 100 x 100 grid coloured by where it "

@@ -89,7 +89,8 @@ class Table:
 
 def columns_help() -> str:
     """The run columns a query can name, for --help and the README."""
-    summary = [f.name for f in fields(Summary) if f.name not in ("start", "end", "hyperparams")]
+    summary = [f.name for f in fields(Summary)
+               if f.name not in ("start", "end", "hyperparams", "error")]
     return (", ".join(summary[:4]) + ", start_x, start_y, end_x, end_y, " +
             ", ".join(summary[4:]) + ", every hyperparameter (lr, beta1, ...), " +
             ", ".join(c for c in RUN_EXTRA if c != "id"))

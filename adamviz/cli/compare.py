@@ -81,11 +81,11 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, fmt, export_p
         found = api.basins(surface_obj, opts or ("sgd", "momentum", "adam"), grid=grid,
                            steps=steps, lr=lr, tol=tol or None, progress=progress,
                            keep_ends=bool(export_path or db))
+    if db:  # first: a database that cannot take the runs leaves no file changed
+        api.record(db, found, command="basins", started=started)
     where.draw(lambda path, fmt: save_basins(found, path, dpi=dpi, fmt=fmt))
     if export_path:
         where.export(found.summaries())
-    if db:
-        api.record(db, found, command="basins", started=started)
     where.report(found.table(), lambda files: documents.basins(found, steps, files), quiet,
                  f"; recorded {count(found.categories.size, 'run')} in {db}" if db else "")
 
@@ -132,6 +132,10 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     started = api.timestamp()
     where = Outputs(out, fmt, export_path, export_format, as_json, ("png", "svg", "pdf"))
     surface_obj = api.load_surface(surface, surfaces_dir)
+    if surface_obj.dims == 1:
+        raise InputError(f"sweep draws a contour panel per setting, which needs a surface in x "
+                         f"and y; {surface_obj.name} is a curve f(x). Run the settings with "
+                         f"`adamviz run` (one --opt each), or in a batch with a sweep.")
     swept = parse_params(params)
     refuse_unused([
         (("tune",), "lr" not in swept, "and --param lr=... contradict: the sweep sets each lr."),
@@ -149,10 +153,10 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     result = api.sweep(surface_obj, spec, swept, starts or None, steps=steps, noise=noise,
                        seed=seed, tol=settings.tol, schedule=settings.schedule)
     rows = result.summaries()
+    if db:  # first: a database that cannot take the runs leaves no file changed
+        api.record(db, result, command="sweep", paths=db_paths, started=started)
     where.draw(lambda path, fmt: save_sweep_grid(result, path, dpi=dpi, fmt=fmt))
     where.export(rows)
-    if db:
-        api.record(db, result, command="sweep", paths=db_paths, started=started)
     table = format_table(["setting", "end", "final loss", "reached", "status"],
                          [[s.experiment, "(" + ", ".join(f"{v:.4g}" for v in s.end) + ")",
                            f"{s.final_loss:.6g}", s.reached, s.status] for s in rows])

@@ -81,6 +81,7 @@ class AdamvizGroup(click.Group):
                 # a library's notice to its own developers is nothing for a user to act on
                 warnings.simplefilter("ignore", DeprecationWarning)
                 warnings.simplefilter("ignore", PendingDeprecationWarning)
+                warnings.simplefilter("ignore", RuntimeWarning)  # overflow in ..., no place
                 code = super().main(args, prog_name, complete_var, standalone_mode=False,
                                     **extra)
         except NO_ARGS as exc:  # bare `adamviz`: the help, as asked for
@@ -142,8 +143,14 @@ def _unexpected(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}".strip().rstrip(":")
 
 
+MAX_MESSAGE = 600  # characters: a message quotes what was typed, which may be 40 kB
+
+
 def _fail(line: str, code: int):
-    click.echo(line.replace("\n", " "), err=True)
+    line = line.replace("\n", " ")
+    if len(line) > MAX_MESSAGE:
+        line = line[:MAX_MESSAGE - 40] + f" ... ({len(line):,} characters in all)"
+    click.echo(line, err=True)
     sys.exit(code)
 
 
@@ -167,7 +174,10 @@ def completer(kind: str):
     def complete(ctx, param, incomplete):
         from . import completion
 
-        return getattr(completion, kind)(ctx, param, incomplete)
+        try:
+            return getattr(completion, kind)(ctx, param, incomplete)
+        except Exception:  # a broken file or folder on the line: offer nothing, say nothing
+            return []       # (a message would land in the middle of the user's command line)
     return complete
 
 
@@ -222,7 +232,15 @@ def noise_options(func):
 def out_option(help: str, default=None, folder: bool = False):
     kind = click.Path(file_okay=False) if folder else click.Path(dir_okay=False)
     return click.option("--out", "-o", type=kind, default=default,
-                        show_default=default is not None, help=help)
+                        show_default=default is not None, help=help,
+                        callback=_no_stdout_folder if folder else None)
+
+
+def _no_stdout_folder(ctx, param, value):
+    if value in ("-", "/dev/stdout"):
+        raise click.BadParameter("writes a folder of files; '-' (standard output) cannot hold "
+                                 "them. Name a folder.", ctx, param)
+    return value
 
 
 def db_options(func):

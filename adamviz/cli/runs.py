@@ -157,6 +157,8 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
     result = api.run(surface_obj, specs, starts, steps=settings.steps, lr=settings.lr,
                      noise=noise, seed=seed, tol=settings.tol, patience=patience, tuned=tunings,
                      schedule=settings.schedule)
+    if db is not None:  # first: a database that cannot take the runs leaves no file changed
+        api.record(db, result, command="run", paths=db_paths, started=started)
     written = []
     if not no_plot:
         with destination(out or api.default_output(result), fmt) as path:
@@ -171,8 +173,6 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
         click.echo(text(result, export_format), nl=False)
     elif export_path is not None:
         written.append(api.export(result, export_path))
-    if db is not None:
-        api.record(db, result, command="run", paths=db_paths, started=started)
     _report(result, written, db, quiet, owner)
 
 

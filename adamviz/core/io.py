@@ -206,6 +206,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
     path = Path(path)
     _refuse_input(path)
     parent = path.parent if str(path.parent) else Path(".")
+    made = [f for f in (parent, *parent.parents) if not f.exists()]  # removed if we fail
     try:
         parent.mkdir(parents=True, exist_ok=True)  # checked to be possible before the work
         fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}",
@@ -221,11 +222,11 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         os.chmod(tmp, 0o666 & ~umask)
         os.replace(tmp, path)
     except OSError as exc:
-        _remove(tmp)
+        _remove(tmp, made)
         raise RunError(f"Cannot write {str(path)!r}: {exc.strerror or exc}; nothing was "
                        f"changed.") from None
     except BaseException:
-        _remove(tmp)
+        _remove(tmp, made)
         raise
     finally:
         _temporary.discard(tmp)
@@ -241,6 +242,10 @@ def remove_temporary_files() -> None:
         _remove(tmp)
 
 
-def _remove(tmp) -> None:
+def _remove(tmp, folders=()) -> None:
+    """Remove a temporary file, and the folders made for it (innermost first) while empty."""
     with contextlib.suppress(OSError):
         os.unlink(tmp)
+    for folder in folders:
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # (fails, harmlessly, once another file is in it)

@@ -43,6 +43,7 @@ ARRAY_FUNCTIONS = {
     "min": np.minimum, "lerp": _lerp,
 }
 BUILT_IN = ("p", "g", "t")
+GRAMMAR_NAMES = {*CONSTANTS, *RULE_FUNCTIONS, *ALIASES}  # no file may name its own values so
 _BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
            ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
            ast.Pow: lambda a, b: a ** b}
@@ -109,10 +110,15 @@ def run_rule(rule: Rule, env: dict) -> dict:
             # and Python refuses 1/0, log(0) and overflow where arrays would give inf or NaN.
             numbers = ", ".join(f"{k} = {v!r}" for k, v in env.items()
                                 if isinstance(v, float | int) and k in formula.variables)
-            raise InputError(f"{rule.source}, assignment {i + 1} ({name} = {formula.text}): "
+            raise RuleArithmetic(f"{rule.source}, assignment {i + 1} ({name} = {formula.text}): "
                              f"{_arithmetic(exc)} with {numbers or 'these numbers'}; the rule "
                              f"cannot run with these hyperparameters.") from None
     return env
+
+
+class RuleArithmetic(InputError):
+    """A rule's arithmetic on numbers alone failed (1/0, overflow): refused when its
+    hyperparameters alone cause it; a run that reaches it later has diverged."""
 
 
 def _arithmetic(exc: Exception) -> str:

@@ -34,7 +34,14 @@ from ..core.errors import InputError
 from ..core.io import read_toml
 from ..core.limits import MAX_RULE_NAMES
 from ..core.names import suggest
-from ..core.rules import Rule, check_number, parse_rule, run_rule
+from ..core.rules import (
+    GRAMMAR_NAMES,
+    Rule,
+    RuleArithmetic,
+    check_number,
+    parse_rule,
+    run_rule,
+)
 from .base import Optimizer, step_to
 
 ENV_VAR = "ADAMVIZ_OPTIMIZERS"
@@ -82,7 +89,8 @@ def available() -> dict[str, Path]:
     can pass for one of them (``user_files`` lists the user's, shadowed ones too)."""
     found = {p.stem: p for p in sorted(builtin_dir().glob("*.toml"))}
     for path in user_files():
-        found.setdefault(path.stem, path)
+        if NAME.fullmatch(path.stem):  # others cannot be named (`optimizers` says why)
+            found.setdefault(path.stem, path)
     return found
 
 
@@ -146,6 +154,9 @@ def _load(path: str, mtime: float) -> OptimizerFile:
                 raise InputError(f"{path}: [{key}] {k!r} is not a plain name: lower-case "
                                  f"letters, digits and '_', starting with a letter, and no "
                                  f"Python keyword (e.g. beta1, m_hat).")
+            if k in GRAMMAR_NAMES:
+                raise InputError(f"{path}: [{key}] {k!r} is a constant or function of the "
+                                 f"rule grammar; choose another name.")
         tables[key] = {k: check_number(v, f"{path}: [{key}] {k}") for k, v in table.items()}
     clash = set(tables["hyperparameters"]) & {*tables["state"], "p", "g", "t"}
     if clash:
@@ -187,8 +198,11 @@ def build(definition: OptimizerFile, **hyperparams) -> Optimizer:
 
     def update(grads, state, params, ops=None):
         t = state.t + 1
-        env = run_rule(definition.rule, {**values, **state._asdict(), "g": grads,
-                                         "p": params, "t": t})
+        try:
+            env = run_rule(definition.rule, {**values, **state._asdict(), "g": grads,
+                                             "p": params, "t": t})
+        except RuleArithmetic:  # (its hyperparameters passed the trial step below): at this
+            env = {"p": np.full_like(params, np.nan), **state._asdict()}  # t, it diverges
         new = np.broadcast_to(env["p"], params.shape)
         arrays = [np.array(np.broadcast_to(env[n], params.shape), dtype=float)
                   for n in definition.state]

@@ -199,7 +199,12 @@ def _from_plugin(name: str, plugin, hyperparams: dict) -> Optimizer:
     made = user_code.call(plugin, f"Optimizer {name!r} ({plugins()[name].value}): building it",
                           **bound.arguments)
     made = foreign.wrap(made)
-    return dataclasses.replace(made, name=name, hyperparams=dict(bound.arguments))
+    what = f"Optimizer {name!r} ({plugins()[name].value})"
+    return dataclasses.replace(  # a package's code: its output kept off ours, its failures named
+        made, name=name, hyperparams=dict(bound.arguments),
+        init=lambda params: user_code.call(made.init, f"{what}: init", params),
+        update=lambda grads, state, params, ops=None: user_code.call(
+            made.update, f"{what}: a step", grads, state, params))
 
 
 def markdown_table() -> str:

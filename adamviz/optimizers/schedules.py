@@ -88,7 +88,11 @@ def parse_schedule(text) -> Schedule | None:
     """``cosine:T_max=200,eta_min=0`` (or a ``Schedule``, or None) checked as torch checks."""
     if text is None or isinstance(text, Schedule):
         return text
-    spec = parse_opt(text) if isinstance(text, str) else None
+    try:
+        spec = parse_opt(text) if isinstance(text, str) else None
+    except InputError as exc:  # the same small grammar as an optimizer spec: said as a schedule
+        raise InputError(str(exc).replace("Bad optimizer spec", "Bad schedule").replace(
+            "optimizer spec", "schedule")) from None
     if spec is None or spec.name not in SCHEDULES:
         name = getattr(spec, "name", text)
         raise InputError(f"Unknown schedule {name!r}{suggest(str(name), SCHEDULES)}; e.g. "
@@ -104,6 +108,9 @@ def parse_schedule(text) -> Schedule | None:
             raise InputError(f"{spec.name} schedule: {key} must be a whole number >= 1.")
     params = {k: int(v) if k in WHOLE else float(v) for k, v in spec.hyperparams.items()}
     full = {**known, **params}
+    if "gamma" in full and not full["gamma"] > 0:  # a rate that turns negative is no rate
+        raise InputError(f"{spec.name} schedule: gamma must be > 0 (it multiplies the rate), "
+                         f"got {full['gamma']:g}.")
     if spec.name == "linear" and not (0 < full["start_factor"] <= 1
                                       and 0 <= full["end_factor"] <= 1):
         raise InputError("linear schedule: start_factor must be in (0, 1] and end_factor in "

@@ -104,9 +104,12 @@ def build(name: str, **hyperparams) -> Optimizer:
         default = torch.get_default_dtype()
         torch.set_default_dtype(torch.float64)
         try:
-            opt.step()
+            user_code.call(opt.step, f"{name}: a step")
         finally:
             torch.set_default_dtype(default)
+        if any(tensors[s].shape != (len(params),) for s in state.slots):
+            raise InputError(f"{name}: a step changed the shape of the parameters; adamviz "
+                             f"runs optimizers that update them in place.")
         new = np.stack([tensors[s].detach().numpy() for s in state.slots], axis=1)
         return step_to(new, params), state._replace(t=state.t + 1)
 

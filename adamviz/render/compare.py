@@ -72,7 +72,8 @@ def save_basins(basins, path, dpi: int | None = None, fmt: str | None = None):
     handles = [Patch(color=c, label=f"{m.kind} minimum ({', '.join(f'{v:.3g}' for v in m.point)})")
                for c, m in zip(colors, basins.surface.minima, strict=False)]
     handles += [Patch(color=DIVERGED_COLOR, label="diverged"),
-                Patch(facecolor=UNSETTLED_COLOR, edgecolor="0.6", label="not converged")]
+                Patch(facecolor=UNSETTLED_COLOR, edgecolor="0.6",
+                      label="elsewhere (no listed minimum)")]
     style.literal_legend(fig.legend(handles=handles, loc="outside lower center",
                                     ncols=legend_columns(handles, basins_size(n)[0]),
                                     frameon=False, fontsize="medium"))

@@ -119,14 +119,15 @@ class Basins:
 
     def table_rows(self) -> tuple[list[str], list[list[str]]]:
         """Per optimizer, the shares of starts ending at the global and at a local minimum,
-        diverging, or neither."""
+        diverging, or elsewhere (at no listed minimum: still moving, or settled at a point the
+        surface file does not list)."""
         rows = []
         for i, label in enumerate(self.labels):
             c = self.categories[i]
             rows.append([label, f"{self.share(i, 'global'):.1%}", f"{self.share(i, 'local'):.1%}",
                          f"{(c == self.diverged_code).mean():.1%}",
                          f"{(c == self.unsettled_code).mean():.1%}"])
-        return ["optimizer", "global", "local", "diverged", "not converged"], rows
+        return ["optimizer", "global", "local", "diverged", "elsewhere"], rows
 
     def __repr__(self) -> str:
         shares = ", ".join(f"{label}: {self.share(i):.1%}" for i, label in enumerate(self.labels))

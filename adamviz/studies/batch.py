@@ -112,7 +112,7 @@ def _experiment(table, where, outputs, path_outputs, surfaces_dir, planar_output
     specs, sweep = _specs(table, where, surface)
     starts, grid = _starts(table.get("starts"), where, surface)
     outs = table.get("outputs", ["contour", "summary"])
-    if not isinstance(outs, list) or not all(isinstance(o, str) for o in outs):
+    if not isinstance(outs, list) or not outs or not all(isinstance(o, str) for o in outs):
         raise InputError(f"{where}.outputs: a list of names, e.g. [\"contour\", \"summary\"].")
     for out in outs:
         if out not in outputs:
@@ -127,6 +127,8 @@ def _experiment(table, where, outputs, path_outputs, surfaces_dir, planar_output
                          f"for at most {MAX_PATH_RUNS} runs; this experiment has {runs:,} "
                          f"(use basins and summary for large grids).")
     tune = _tune(table.get("tune"), where)
+    if tune and "lr" in sweep:
+        raise InputError(f"{where}: sweep.lr and tune both set every lr; drop one.")
     if tune:
         try:
             check_tunable(specs)
@@ -160,7 +162,8 @@ def _specs(table, where, surface) -> tuple[list[OptSpec], dict]:
         try:
             if isinstance(item, dict):
                 item = dict(item)
-                base.append(OptSpec(name=str(item.pop("name", "")).lower(), hyperparams=item))
+                name = str(item.pop("name", ""))  # as the text form: parsed alone
+                base.append(OptSpec(name=parse_opt(name).name, hyperparams=item))
             else:
                 base.append(parse_opt(item))
         except InputError as exc:
@@ -171,6 +174,10 @@ def _specs(table, where, surface) -> tuple[list[OptSpec], dict]:
     for key, values in sweep.items():
         if not isinstance(values, list) or not values:
             raise InputError(f"{where}.sweep.{key}: a non-empty list of values.")
+        for b in base:
+            if key in b.hyperparams:
+                raise InputError(f"{where}.sweep.{key}: {b} sets {key} itself, and the sweep "
+                                 f"sets every {key}; drop one.")
     combos = [dict(zip(sweep, c, strict=True)) for c in itertools.product(*sweep.values())]
     specs = [OptSpec(name=b.name, hyperparams={**b.hyperparams, **c}) for b in base for c in combos]
     for spec in specs:  # unknown optimizers, hyperparameters and out-of-range values, now
@@ -183,6 +190,10 @@ def _specs(table, where, surface) -> tuple[list[OptSpec], dict]:
 
 def _starts(starts, where, surface):
     if isinstance(starts, dict):
+        if surface.dims == 1:
+            raise InputError(f"{where}.starts: a grid of starts needs a surface in x and y; "
+                             f"{surface.name} is a curve f(x): list the starts, e.g. "
+                             f"[[-1], [0.5]].")
         if set(starts) != {"x", "y"}:
             raise InputError(f"{where}.starts: a grid is {{ x = [a, b, n], y = [c, d, n] }}.")
         try:

@@ -341,6 +341,34 @@ CHECKS: dict[str, tuple[Callable, tuple[str, ...]]] = {
 }
 
 
+def _number(v) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool) and np.isfinite(v)
+
+
+def _whole(v) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+
+# What each parameter a check reads must be, and how to say it.
+PARAMS = {
+    **dict.fromkeys(("run", "other_run", "adaptive_run", "plain_run", "breaks"),
+                    (_whole, "a run's number, 1, 2, ...")),
+    **dict.fromkeys(("runs", "not_runs"),
+                    (lambda v: isinstance(v, list) and all(map(_whole, v)),
+                     "a list of run numbers, e.g. [1, 2]")),
+    "at": (lambda v: isinstance(v, list) and all(map(_whole, v)), "a list of steps, e.g. [5]"),
+    **dict.fromkeys(("between", "between_x"),
+                    (lambda v: isinstance(v, list) and len(v) == 2 and all(map(_number, v))
+                     and v[0] <= v[1], "[low, high] numbers")),
+    **dict.fromkeys(("below", "distance", "tol", "rtol", "lr", "by"), (_number, "a number")),
+    **dict.fromkeys(("ratio", "factor", "shrink", "adaptive", "plain"),
+                    (lambda v: _number(v) and v > 0, "a number > 0")),
+    **dict.fromkeys(("steps", "show"), (_whole, "a whole number >= 1")),
+    "kind": (lambda v: v in ("global", "local"), "'global' or 'local'"),
+    "other": (lambda v: isinstance(v, str), "a figure's name"),
+}
+
+
 def validate(claim: dict, where: str) -> None:
     check = claim.get("check")
     if check not in CHECKS:
@@ -348,8 +376,16 @@ def validate(claim: dict, where: str) -> None:
     missing = [k for k in CHECKS[check][1] if k not in claim]
     if missing:
         raise InputError(f"{where}: check {check!r} needs {', '.join(missing)}.")
+    for key, value in claim.items():
+        if key in PARAMS and not PARAMS[key][0](value):
+            raise InputError(f"{where}: {key} must be {PARAMS[key][1]}, got {value!r}.")
 
 
 def evaluate(claim: dict, result, context) -> ClaimResult:
     fn, _ = CHECKS[claim["check"]]
-    return fn(result, claim, context)
+    try:
+        return fn(result, claim, context)
+    except (KeyError, TypeError, IndexError):  # e.g. early-stopped without patience, moments
+        raise InputError(f"check {claim['check']!r} does not apply to these runs (it needs "
+                         f"what they do not keep, e.g. early stopping or Adam's moments)."
+                         ) from None

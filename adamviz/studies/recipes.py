@@ -160,6 +160,12 @@ def from_data(data: dict, path: Path, digest: str = "") -> Recipe:
             or len(recipe.holdout["shift"]) != 2):
         raise InputError(f"{path}: holdout must be a table with shift = [dx, dy].")
     _check_tune_and_scale(recipe, path)
+    if recipe.scaled is not None or recipe.holdout:
+        surface = recipe.surface if isinstance(recipe.surface, Surface) else \
+            load_surface(recipe.surface)
+        if surface.dims == 1:
+            raise InputError(f"{path}: {'scaled' if recipe.scaled is not None else 'holdout'} "
+                             f"draws or shifts a surface in x and y; {surface.name} is a curve.")
     try:  # the run settings, named by the file, before any work
         Settings(steps=recipe.steps, noise=recipe.noise, seed=recipe.seed, tol=recipe.tol,
                  patience=recipe.patience)

@@ -113,7 +113,13 @@ def spec_of(item) -> OptSpec | Optimizer:
     if isinstance(item, OptSpec | Optimizer):
         return item
     if foreign.is_foreign(item):
-        return foreign.wrap(item)
+        opt = foreign.wrap(item)
+        if optimizers.known(opt.name) or opt.name.endswith(".toml") or "/" in opt.name:
+            # a label must say which optimizer ran: never a built-in's, a file's or a path
+            raise InputError(f"A Python optimizer named {opt.name!r} would pass for another "
+                             f"optimizer or a file; give it a name of its own (its name "
+                             f"attribute), e.g. 'my_sign'.")
+        return opt
     return parse_opt(item)
 
 
