@@ -919,3 +919,132 @@ def test_a_python_optimizers_name_is_text_in_the_notebook_and_the_player(here, b
     assert_safe(tab, here / "p.html")
     assert PAYLOAD in tab.inner_text("body")
     tab.close()
+
+
+# -- what a third hostile probe found ----------------------------------------------------------
+
+CURVE = 'name = "c"\nexpr = "(x**2 - 1)**2 - 0.3*x"\nxlim = [-2, 2]\n'
+
+
+@pytest.mark.parametrize(("files", "args", "words"), [
+    ({"c.toml": CURVE}, ["sweep", "-s", "c.toml", "--param", "lr=0.01,0.1"], "is a curve f(x)"),
+    ({"c.toml": CURVE, "b.toml": B.replace('"hump"', '"c.toml"').replace(
+        '["contour", "summary"]', '["grid", "summary"]')}, ["batch", "b.toml"], "needs a surface"),
+    ({"c.toml": CURVE, "b.toml": B.replace('"hump"', '"c.toml"') +
+      "starts = { x = [-1, 1, 5], y = [0, 0, 1] }\n"}, ["batch", "b.toml"], "grid of starts"),
+    ({"b.toml": B.replace('["contour", "summary"]', "[]")}, ["batch", "b.toml"], ".outputs"),
+    ({"b.toml": B.replace('["adam"]', '["adam:lr=0.1"]') + "sweep = { lr = [0.1, 0.2] }\n"},
+     ["batch", "b.toml"], "sets lr itself"),
+    ({"b.toml": B + 'sweep = { lr = [0.1, 0.2] }\ntune = { param = "lr" }\n'},
+     ["batch", "b.toml"], "sweep.lr and tune both set every lr"),
+    ({"o/kw.toml": 'rule = "p = p - e*g"\n[hyperparameters]\ne = 0.01\n'},
+     ["run", "--opt", "o/kw.toml", "--no-plot"], "a constant or function of the rule grammar"),
+    ({}, ["run", "--schedule", "step:step_size=5,gamma=-0.5", "--no-plot"], "gamma must be > 0"),
+    ({}, ["run", "--schedule", "cosine:T_max=10,T_max=20", "--no-plot"], "Bad schedule"),
+    ({}, ["batch", "b.toml", "-o", "-"], "cannot hold them"),
+    ({}, ["figures", "-o", "-"], "cannot hold them"),
+])
+def test_more_bad_input_is_one_line(here, files, args, words):
+    for name, text in files.items():
+        os.makedirs(os.path.dirname(name) or ".", exist_ok=True)
+        (here / name).write_text(text)
+    before = snapshot(here)
+    refused(invoke(args), words)
+    assert snapshot(here) == before
+
+
+@pytest.mark.parametrize(("claim", "words"), [
+    ("check = 'reaches'\nrun = 'a'\nkind = 'global'", "run must be a run's number"),
+    ("check = 'mean-step'\nrun = 1\nbetween = 5", "between must be [low, high]"),
+    ("check = 'highest-point'\nrun = 1\nbetween_x = 'ab'\nbelow = 1", "between_x must be"),
+    ("check = 'diagonal-start'\nruns = '12'", "runs must be a list of run numbers"),
+    ("check = 'reaches'\nrun = 1\nkind = 'best'", "kind must be 'global' or 'local'"),
+])
+def test_a_claims_parameters_are_typed_at_load(here, claim, words):
+    (here / "r.toml").write_text(RECIPE.format(name="r", text="t") + f"[[claims]]\n{claim}\n")
+    refused(invoke(["figures", "--only", "r.toml", "-o", "g"]), words)
+
+
+def test_a_claim_that_cannot_apply_is_one_line(here):
+    (here / "r.toml").write_text(RECIPE.format(name="r", text="t") +
+                                 "[[claims]]\ncheck = 'early-stopped'\nrun = 1\n")
+    refused(invoke(["figures", "--only", "r.toml", "-o", "g"]), "does not apply to these runs")
+
+
+def test_a_python_optimizer_may_not_pass_for_another():
+    for name in ("adam", "lion", "my/opt", "x.toml"):
+        Evil.name = name
+        try:
+            with pytest.raises(InputError, match="would pass for another optimizer"):
+                api.run("hump", [Evil()], steps=5)
+        finally:
+            Evil.name = PAYLOAD
+
+
+def test_basins_call_ends_at_no_listed_minimum_elsewhere(here):
+    (here / "s.toml").write_text('name = "s"\nexpr = "(x**2 - 1)**2 + y**2"\nxlim = [-2, 2]\n'
+                                 'ylim = [-1, 1]\n[[minima]]\nat = [1, 0]\n')
+    result = invoke(["basins", "-s", "s.toml", "--opt", "adam:lr=0.05", "--grid", "6",
+                     "--steps", "2000", "-o", "b.png", "--export", "e.csv"])
+    assert result.exit_code == 0 and "elsewhere" in result.stdout
+    assert "not converged" not in result.stdout
+    rows = (here / "e.csv").read_text().splitlines()
+    assert any(",none," in r and ",converged" in r for r in rows)  # converged, unlisted
+
+
+WRITES = """\
+import os
+import torch
+os.write(1, b"RAW AT IMPORT\\n")
+
+
+class Loud(torch.optim.SGD):
+    def step(self, closure=None):
+        print("PRINT IN STEP")
+        os.write(1, b"RAW IN STEP\\n")
+        return super().step(closure)
+
+
+class Reshape(torch.optim.SGD):
+    def step(self, closure=None):
+        for group in self.param_groups:
+            for p in group["params"]:
+                p.data = p.data.new_zeros(5)
+"""
+
+
+@needs_torch
+def test_torch_code_cannot_write_to_our_standard_output(tmp_path):
+    (tmp_path / "myopt.py").write_text(WRITES)
+    env = {**os.environ, "PYTHONPATH": str(tmp_path), "MPLBACKEND": "Agg"}
+    ran = subprocess.run([sys.executable, "-m", "adamviz", "run", "--opt",
+                          "torch:myopt.Loud:lr=0.01", "--steps", "3", "--no-plot", "--json"],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    assert json.loads(ran.stdout)["runs"][0]["steps"] == 3
+    bad = subprocess.run([sys.executable, "-m", "adamviz", "run", "--opt",
+                          "torch:myopt.Reshape:lr=0.01", "--steps", "3", "--no-plot"],
+                         capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert bad.returncode == 2 and "changed the shape" in bad.stderr
+
+
+def test_a_run_is_recorded_before_its_files_are_written(here):
+    make_db("r.db")
+    conn = sqlite3.connect("r.db")
+    conn.execute("CREATE TRIGGER nope BEFORE INSERT ON runs BEGIN SELECT raise(abort, 'no'); "
+                 "END")
+    conn.commit()
+    conn.close()
+    result = invoke(["run", "--steps", "5", "-o", "p.png", "--export", "e.csv", "--db", "r.db"])
+    assert result.exit_code == 2 and "nothing was written" in result.stderr
+    assert not (here / "p.png").exists() and not (here / "e.csv").exists()
+
+
+def test_a_dangling_link_as_database_says_so(here):
+    os.symlink("missing.db", "link.db")
+    refused(invoke(["run", "--no-plot", "--db", "link.db"]), "which does not exist")
+
+
+def test_a_long_echo_is_cut(here):
+    result = invoke(["run", "--opt", "adam:lr=0.1" + ",x" * 20000, "--no-plot"])
+    assert result.exit_code == 2 and len(result.stderr) < 700
