@@ -116,6 +116,10 @@ def plot(result: Result, ax=None, view: str = "contour", title: str | None = Non
 
     check_result(result)
     check_drawing(title)
+    if ax is not None and not (hasattr(ax, "figure") and hasattr(ax, "plot")):
+        from .core.errors import InputError
+
+        raise InputError(f"ax is a matplotlib Axes to draw on, got {ax!r}.")
     (view,) = check_views(result, [view])
     _, fig = draw(result, ax, view, title=title, legend=legend)
     return fig if ax is None else ax

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .core.differences import central
-from .core.errors import InputError
+from .core.errors import InputError, describe
 from .core.names import count
 
 SAMPLES = 41  # per side of the grid the box is sampled on
@@ -113,6 +113,9 @@ def check_function(surface) -> None:
     except (TypeError, ValueError) as exc:
         raise InputError(f"{surface.name}: f must return one real loss per point, an array "
                          f"shaped like its inputs ({exc}).") from None
+    except Exception as exc:  # the user's function failed: say so, in its words
+        raise InputError(f"{surface.name}: f failed on the start and three points of the "
+                         f"box: {describe(exc)}.") from None
     check_gradient(surface)
 
 
@@ -129,11 +132,17 @@ def check_gradient(surface) -> None:
     points = np.vstack([[surface.default_start], *([m.point] for m in surface.minima),
                         grid.reshape(surface.dims, -1).T])
     rows = np.ascontiguousarray(points.T)
-    with np.errstate(all="ignore"):
-        parts = surface.grad(*rows)
-    if np.ndim(parts) == 0 and surface.dims > 1:
-        parts = [parts]  # one number for two coordinates: refused just below
-    parts = [parts] if surface.dims == 1 and np.ndim(parts) <= 1 else list(parts)
+    try:
+        with np.errstate(all="ignore"):
+            parts = surface.grad(*rows)
+    except Exception as exc:  # the user's function failed: say so, in its words
+        raise InputError(f"{surface.name}: grad failed: {describe(exc)}.") from None
+    if isinstance(parts, list | tuple):
+        parts = list(parts)
+    elif np.ndim(parts) == 0 or surface.dims == 1 and np.ndim(parts) == 1:
+        parts = [parts]  # one value (a curve's derivative; for two coordinates: refused)
+    else:
+        parts = list(parts)
     want = "df/dx" if surface.dims == 1 else "(df/dx, df/dy)"
     if len(parts) != surface.dims:
         raise InputError(f"{surface.name}: grad returned {count(len(parts), 'component')}; it "

@@ -97,6 +97,10 @@ class Surface:
     def from_formula(cls, expr: str, xlim, ylim=None, *, name: str = "formula",
                      description: str = "", start=None, minima=(), steps=None) -> Surface:
         """A formula, checked as a file is; minima: points, or (point, "global"|"local")."""
+        if not isinstance(minima, list | tuple) or not all(isinstance(m, list | tuple)
+                                                           for m in minima):
+            raise InputError(f"minima are points, or (point, 'global' or 'local'); got "
+                             f"{minima!r}.")
         data = {"name": name, "expr": expr, "xlim": list(xlim), "description": description,
                 "minima": [{"at": list(m[0]), "kind": m[1]} if isinstance(m[-1], str)
                            else {"at": list(m)} for m in minima],

@@ -774,6 +774,13 @@ def test_a_filter_value_of_the_right_kind_matches(here):
     lambda r: Surface.from_function(lambda x, y: np.zeros(3), (-3, 3), (-2, 2)),
     lambda r: Surface.from_function(lambda x, y: x + 1j * y, (-3, 3), (-2, 2)),
     lambda r: api.save_plot(r, "x.png", views=["3d"], elev=float("inf")),
+    lambda r: api.run("hump", "adam", steps=5, tuned="x"),
+    lambda r: api.basins("hump", grid="10"), lambda r: api.sweep("hump", "adam", {1: [0.1]}),
+    lambda r: api.batch(5), lambda r: api.save_plot(r, "x.png", views=[1]),
+    lambda r: api.plot(r, ax=5), lambda r: __import__("adamviz").make_optimizer(5),
+    lambda r: Surface.from_formula("x**2 + y**2", (-1, 1), (-1, 1), minima=5),
+    lambda r: Surface.from_function(bowl, (-3, 3), (-2, 2), grad=lambda x, y: (x, y, 0)),
+    lambda r: Surface.from_function(lambda x, y: 1 / 0, (-3, 3), (-2, 2)),
 ])
 def test_the_library_refuses_wrong_values_in_its_own_words(here, call):
     result = api.run("hump", "adam", steps=10)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from .. import __version__
-from .options import AdamvizGroup
+from .commands import AdamvizGroup
 
 
 @click.group(name="adamviz", cls=AdamvizGroup,

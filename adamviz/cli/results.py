@@ -6,8 +6,9 @@ from __future__ import annotations
 import click
 
 from ..core.errors import InputError
+from .commands import OnceCommand
 from .group import cli
-from .options import OnceCommand, library_errors, out_option, pick_format
+from .options import library_errors, out_option, pick_format
 from .streams import is_stdout
 
 FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".txt": "text"}

@@ -110,6 +110,8 @@ def open_regular(path, what: str):
 
 def read_toml(path, what: str) -> dict:
     """A definition file as a dict; ``what`` names it in messages ("Surface file")."""
+    if not isinstance(path, str | os.PathLike):
+        raise InputError(f"A {what.lower()} is a path to a .toml file, got {path!r}.")
     path = Path(path)
     with open_regular(path, what) as handle:
         try:

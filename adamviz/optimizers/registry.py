@@ -154,6 +154,8 @@ def rule(name: str) -> str:
 
 def make(name: str, **hyperparams) -> Optimizer:
     """Build optimizer ``name``; unknown or ill-typed hyperparameters raise ``InputError``."""
+    if not isinstance(name, str):
+        raise InputError(f"An optimizer's name is text such as 'adam', got {name!r}.")
     if torch_bridge.is_torch(name):
         return torch_bridge.build(name, **hyperparams)
     if (plugin := _plugin(name)) is not None:

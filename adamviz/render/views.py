@@ -53,6 +53,10 @@ VIEWS = {v.name: v for v in (
 def parse_views(views, dims: int) -> list[str]:
     """``"contour,loss"`` (or a sequence) -> ["contour", "loss"], checked for a surface of
     ``dims`` variables; ``InputError`` names the valid views otherwise."""
+    if not isinstance(views, str) and not (isinstance(views, list | tuple)
+                                           and all(isinstance(v, str) for v in views)):
+        raise InputError(f"Views are names such as \"contour,loss\" or [\"contour\", "
+                         f"\"loss\"], got {views!r}.")
     text = views if isinstance(views, str) else ",".join(views)
     names = [v.strip().lower() for v in text.split(",") if v.strip()]
     if not names:

@@ -146,6 +146,8 @@ def basins(surface, opts, grid: int = 100, settings: Settings = BASINS_SETTINGS,
     """Run every optimizer from every start of a ``grid`` x ``grid`` over the box; with
     ``keep_ends`` keep how every run ended (for a row per run)."""
     surface = load_surface(surface, surfaces_dir)
+    if isinstance(grid, bool) or not isinstance(grid, int) or grid < 1:
+        raise InputError(f"Invalid grid: {grid!r} (starts per side, a whole number >= 1).")
     check_starts(grid * grid)
     starts = grid_starts(surface, n=grid)
     resolved = [resolve(o, surface, settings.lr, settings.schedule)

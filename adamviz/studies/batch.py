@@ -68,8 +68,8 @@ def load(path, outputs, path_outputs, surfaces_dir=(), planar_outputs=()) -> lis
     """Read and check a batch file; ``outputs`` are the output names allowed, ``path_outputs``
     those that draw every step, ``planar_outputs`` those that need a surface in x and y.
     ``InputError`` names the file, table and key."""
-    path = Path(path)
     data = read_toml(path, "Batch file")
+    path = Path(path)
     unknown = sorted(set(data) - {"experiment"})
     if unknown:
         raise InputError(f"{path}: unknown top-level key {unknown[0]!r}; the file holds "
@@ -111,15 +111,7 @@ def _experiment(table, where, outputs, path_outputs, surfaces_dir, planar_output
         raise InputError(f"{where}.surface: {exc}") from None
     specs, sweep = _specs(table, where, surface)
     starts, grid = _starts(table.get("starts"), where, surface)
-    outs = table.get("outputs", ["contour", "summary"])
-    if not isinstance(outs, list) or not outs or not all(isinstance(o, str) for o in outs):
-        raise InputError(f"{where}.outputs: a list of names, e.g. [\"contour\", \"summary\"].")
-    for out in outs:
-        if out not in outputs:
-            raise InputError(f"{where}.outputs: unknown output {out!r}{suggest(out, outputs)}")
-        if out in planar_outputs and surface.dims == 1:
-            raise InputError(f"{where}.outputs: {out} needs a surface in x and y; "
-                             f"{surface.name} is a curve f(x).")
+    outs = _outputs(table, where, surface, outputs, planar_outputs)
     runs = len(specs) * (int(grid["x"][2]) * int(grid["y"][2]) if grid else len(starts or [1]))
     heavy = set(path_outputs) & set(outs)
     if heavy and runs > MAX_PATH_RUNS:
@@ -150,6 +142,19 @@ def _experiment(table, where, outputs, path_outputs, surfaces_dir, planar_output
             raise InputError(f"{where}: {exc}") from None
     return Experiment(name=name, surface=surface, specs=tuple(specs), starts=starts, grid=grid,
                       settings=settings, tune=tune, outputs=tuple(outs), sweep=sweep)
+
+
+def _outputs(table, where, surface, outputs, planar_outputs) -> list[str]:
+    outs = table.get("outputs", ["contour", "summary"])
+    if not isinstance(outs, list) or not outs or not all(isinstance(o, str) for o in outs):
+        raise InputError(f"{where}.outputs: a list of names, e.g. [\"contour\", \"summary\"].")
+    for out in outs:
+        if out not in outputs:
+            raise InputError(f"{where}.outputs: unknown output {out!r}{suggest(out, outputs)}")
+        if out in planar_outputs and surface.dims == 1:
+            raise InputError(f"{where}.outputs: {out} needs a surface in x and y; "
+                             f"{surface.name} is a curve f(x).")
+    return outs
 
 
 def _specs(table, where, surface) -> tuple[list[OptSpec], dict]:

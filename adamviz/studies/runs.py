@@ -240,6 +240,9 @@ def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULT
               monitor=None, tuned=None, surfaces_dir=()) -> Result:
     """Run every optimizer spec from every start; ``tuned`` maps an optimizer's position to the
     ``Tuning`` that chose its learning rate (its label says so)."""
+    if tuned is not None and not isinstance(tuned, dict):
+        raise InputError(f"tuned maps an optimizer's position to its Tuning (what tune() "
+                         f"returns), got {tuned!r}.")
     surface = load_surface(surface, surfaces_dir)
     points = starts_of(surface, starts)
     specs = [spec_of(o) for o in optimizer_list(opts)]

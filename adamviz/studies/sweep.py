@@ -83,6 +83,8 @@ def sweep(surface, opt, params: dict[str, list], starts=None, settings: Settings
     if not params:
         raise InputError("Nothing to sweep: give at least one --param NAME=V1,V2,...")
     for name, values in params.items():
+        if not isinstance(name, str):
+            raise InputError(f"Swept names are hyperparameters' names, e.g. 'lr'; got {name!r}.")
         if not isinstance(values, list | tuple):
             raise InputError(f"The values of {name!r} to sweep are a list, e.g. "
                              f"{{{name!r}: [0.01, 0.1]}}, got {values!r}.")
