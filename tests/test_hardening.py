@@ -1055,3 +1055,19 @@ def test_a_dangling_link_as_database_says_so(here):
 def test_a_long_echo_is_cut(here):
     result = invoke(["run", "--opt", "adam:lr=0.1" + ",x" * 20000, "--no-plot"])
     assert result.exit_code == 2 and len(result.stderr) < 700
+
+
+def test_trace_says_its_gradient_is_before_clipping(here):
+    result = invoke(["trace", "-s", "hump", "--opt", "adam:clip_norm=0.1", "--steps", "1",
+                     "--format", "csv"])
+    assert result.exit_code == 0 and "g is the gradient before clipping (clip_norm)" in \
+        result.stderr
+
+
+def test_a_figure_on_a_curve_says_it_has_no_player(here):
+    (here / "r.toml").write_text('name = "r"\ntitle = "t"\ncaption = "c"\nruns = ["adam"]\n'
+                                 'steps = 20\n[surface]\n' + CURVE)
+    result = invoke(["figures", "--only", "./r.toml", "-o", "g", "--html", "-q"])
+    assert result.exit_code == 0 and "r: no player" in result.stderr
+    assert not (here / "g" / "r.html").exists() and 'href="r.png"' in \
+        (here / "g" / "index.html").read_text()

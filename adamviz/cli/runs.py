@@ -318,8 +318,8 @@ def trace(example, surface, surfaces_dir, opts, starts, steps, lr, fmt, out):
     fmt = pick_format(fmt, out, {".txt": "table", ".csv": "csv", ".json": "json",
                                  ".md": "markdown", ".tex": "latex"}, "table")
     text = tracing.render(table, fmt)
-    if table.ending():
-        click.echo(f"note: {table.ending()}.", err=True)
+    for note in table.notes():
+        click.echo(f"note: {note}.", err=True)
     if to_file:
         from ..core.io import write_text_atomic
 
@@ -376,6 +376,10 @@ def figures(out, only, fmt, gif, html, dpi, list_only, style, font_scale, size, 
                            style=style, font_scale=font_scale, size=parse_size(size),
                            transparent=transparent)
     failed = [f for f in made if not f.ok]
+    for fig in made:  # a figure asked for with --html but given no player: say why
+        if html and fig.result.surface.dims != 2:
+            click.echo(f"note: {fig.recipe.name}: no player; the player draws a surface in x "
+                       f"and y, and {fig.result.surface.name} is a curve f(x).", err=True)
     if not quiet:
         for fig in made:
             click.echo(f"{'ok    ' if fig.ok else 'FAILED'} {fig.recipe.name}: "

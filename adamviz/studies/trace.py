@@ -68,6 +68,15 @@ class Trace:
         """The aligned table, as ``adamviz trace`` prints it."""
         return render(self, "table").rstrip("\n")
 
+    def notes(self) -> list[str]:
+        """What a reader of the table must know to check it by hand."""
+        notes = [self.ending()] if self.ending() else []
+        clipped = [k for k in ("clip_norm", "clip_value") if k in self.hyperparams]
+        if clipped:
+            notes.append(f"g is the gradient before clipping ({', '.join(clipped)}); the "
+                         f"update used the clipped gradient")
+        return notes
+
     def ending(self) -> str:
         """'' when the run took every step asked for; else how and when it ended."""
         if len(self.rows) == self.asked:
