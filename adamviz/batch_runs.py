@@ -16,7 +16,7 @@ from . import database
 from .core.errors import AdamvizError, describe
 from .core.io import check_writable, write_text_atomic
 from .core.limits import MAX_PATH_RUNS
-from .core.workers import pool, task
+from .core.workers import pool
 from .database import Database, Experiment, now
 from .exports import summary_csv, summary_markdown
 from .outputs import OUTPUTS, write_experiment
@@ -51,14 +51,13 @@ def experiment_job(exp: batching.Experiment, out_dir: Path, keep_paths: bool = F
                    ) -> Outcome:
     """Run and write one experiment. One that fails is reported, and the others go on."""
     started = now()
-    with task():
-        try:
-            found = batching.run_experiment(exp)
-            files = write_experiment(found, Path(out_dir) / exp.name)
-        except Exception as exc:  # one failing experiment must not stop the batch
-            detail = str(exc) if isinstance(exc, AdamvizError) else describe(exc)
-            return Outcome(rows=[Summary.failed(exp.name, exp.surface.name, detail)], files=[],
-                           error=detail, started=started)
+    try:
+        found = batching.run_experiment(exp)
+        files = write_experiment(found, Path(out_dir) / exp.name)
+    except Exception as exc:  # one failing experiment must not stop the batch
+        detail = str(exc) if isinstance(exc, AdamvizError) else describe(exc)
+        return Outcome(rows=[Summary.failed(exp.name, exp.surface.name, detail)], files=[],
+                       error=detail, started=started)
     paths = None
     if keep_paths and found.result is not None:
         paths = [(run.points, run.losses) for run in found.result.runs]

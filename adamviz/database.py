@@ -82,9 +82,7 @@ def check(path, hyperparameters=()) -> None:
     file must be a whole, writable results database whose columns take ``hyperparameters``;
     a new one must be creatable. The path becomes an input of this command, so no output of
     it may replace the database."""
-    if not str(path).strip():
-        raise InputError("The results database's path is empty; give a file such as results.db.")
-    path = Path(path)
+    path = _path(path)
     check_folder_names(path)
     note_input(path)
     _check_link(path)
@@ -109,6 +107,12 @@ def check(path, hyperparameters=()) -> None:
         raise InputError(f"The results database's file name {path.name[:40]!r}... is too long.")
 
 
+def _path(path) -> Path:
+    if not str(path).strip():
+        raise InputError("The results database's path is empty; give a file such as results.db.")
+    return Path(path)
+
+
 def _check_link(path: Path) -> None:
     if os.path.islink(path) and not path.exists():
         raise InputError(f"{str(path)!r} is a link to {os.readlink(path)!r}, which does not "
@@ -121,10 +125,7 @@ class Database:
     file or beside it (no journal mode switched, no -wal or -shm left)."""
 
     def __init__(self, path, create: bool = True):
-        if not str(path).strip():
-            raise InputError("The results database's path is empty; give a file such as "
-                             "results.db.")
-        self.path = Path(path)
+        self.path = _path(path)
         self.writing = create
         _check_link(self.path)
         if self.path.is_dir():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .core.errors import InputError
 from .core.io import check_writable, write_text_atomic
-from .core.workers import pool, task
+from .core.workers import pool
 from .exports import summary_csv
 from .render.views import VIEWS
 from .studies import batch as batching
@@ -101,11 +101,6 @@ SLIDE_SIZE = (1920, 720)  # pixels: the figures' default
 def figure_job(recipe, out_dir, fmt, gif, dpi, look, transparent, book, html=False):
     """Run, check and draw one recipe with ``book`` (the runs made so far: a claim may need
     another recipe's): its ``recipe_book.Figure``."""
-    with task():
-        return _figure(recipe, out_dir, fmt, gif, dpi, look, transparent, book, html)
-
-
-def _figure(recipe, out_dir, fmt, gif, dpi, look, transparent, book, html=False):
     from .render.animate import render
     from .render.figure import save_still
 

@@ -31,12 +31,6 @@ def worker_signals() -> None:
 
 
 @contextmanager
-def task() -> Iterator[None]:
-    """The work of one task in a worker (kept as a marker of where tasks begin and end)."""
-    yield
-
-
-@contextmanager
 def pool(context, processes: int) -> Iterator:
     """A worker pool that ends cleanly: after its work, closed and joined (each worker takes
     the sentinel and leaves). Left by an exception (Ctrl-C, SIGTERM, a failure, a consumer that

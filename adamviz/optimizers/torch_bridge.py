@@ -52,8 +52,6 @@ def torch_class(path: str):
     if not (isinstance(cls, type) and issubclass(cls, torch.optim.Optimizer)):
         raise InputError(f"{PREFIX}{path}: not an importable subclass of "
                          f"torch.optim.Optimizer; e.g. torch:torch.optim.SGD:lr=0.1.")
-    import inspect
-
     closure = inspect.signature(cls.step).parameters.get("closure")
     if closure is not None and closure.default is inspect.Parameter.empty:
         raise InputError(f"{PREFIX}{path} steps only with a closure that evaluates the loss "
@@ -120,8 +118,6 @@ def build(name: str, **hyperparams) -> Optimizer:
 def _check_types(name: str, cls, kwargs: dict) -> None:
     """A value must have the kind of its default: ``lr=true`` is not a rate of 1, and a
     switch is true or false (torch itself takes True for 1 and 1 for True)."""
-    import inspect
-
     params = inspect.signature(cls).parameters
     for key, value in kwargs.items():
         default = params[key].default if key in params else None
@@ -152,8 +148,6 @@ def _try_step(name: str, cls, kwargs: dict) -> None:
 
 def defaults(name: str) -> dict:
     """The class's keyword defaults (torch's names)."""
-    import inspect
-
     params = inspect.signature(torch_class(name.removeprefix(PREFIX))).parameters
     return {k: p.default for k, p in params.items()
             if k != "params" and p.default is not inspect.Parameter.empty}
