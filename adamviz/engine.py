@@ -1,8 +1,9 @@
 """The engine: one stepping loop for N starts of one optimizer, whatever is recorded.
 
 Each step evaluates the exact loss and gradient at every active point in one call (the
-surface's value-and-gradient program), adds each run's own noise when asked, lets the optimizer
-update its state in place and moves the points. A run ends when:
+surface's value-and-gradient program), adds each run's own noise when asked, and lets the
+optimizer update its state in place and hand back the new points, which are taken as they are
+(never rebuilt from a step). A run ends when:
 
 - it has **diverged**: the loss at its point is not defined (``log(x)`` at x < 0: it stays
   there), its new point is not finite (a non-finite gradient makes a non-finite step; the step
@@ -189,8 +190,10 @@ class _Loop:
             np.einsum("dn,dn->n", grads, grads, out=self.g2)
         if self.noise is not None:
             self.noise.add(grads, self.scratch)
-        step, self.state = self.optimizer.update(grads, self.state, self.P, self.ops)
-        np.add(self.P, step, out=self.P_new)
+        self.ops.target = self.P_new  # the optimizer's new point, taken as it is
+        new, self.state = self.optimizer.update(grads, self.state, self.P, self.ops)
+        if new is not self.P_new:
+            np.copyto(self.P_new, new)
         new = self.P_new
         rejected = None
         # NaN propagates through min and max, so two reductions test finiteness and the box
@@ -207,6 +210,7 @@ class _Loop:
         self.P, self.P_new = new, self.P
         watched = self._watch(k, moved, grads)
         if self.tol2:
+            step = np.subtract(self.P, self.P_new, out=self.scratch)  # P_new: the old point
             np.einsum("dn,dn->n", step, step, out=self.s2)
             self.stop(self.alive & (self.s2 < self.tol2) & (self.g2 < self.tol2), CONVERGED)
         if self.patience:

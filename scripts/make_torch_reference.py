@@ -1,19 +1,26 @@
-"""Generate tests/data/torch_reference.json: trajectories recorded from torch.optim (float64).
+"""Generate the torch reference data in tests/data/torch/: one file per optimizer (its
+trajectories recorded from torch.optim, float64) and one of derivatives.
 
     pip install torch==2.13.0   # CPU build; see the project's env notes
-    python scripts/make_torch_reference.py
+    python scripts/make_torch_reference.py                    # every optimizer torch has
+    python scripts/make_torch_reference.py --only adadelta    # that file alone, nothing else
+    python scripts/make_torch_reference.py --only derivatives
 
 torch is needed only here, never to run adamviz or its tests. Everything torch records here is
 torch's own: each surface's formula is evaluated on torch tensors, operator by operator in
 Python's order (the same checked syntax tree adamviz parses, with Python's ``+ - * / **`` on
 tensors, so ``c / x`` is ``x.__rtruediv__(c)`` exactly as a script would run it), and its
-gradients come from torch autograd. The optimizer is a ``torch.optim`` class fed those
+gradients come from torch autograd. The optimizer is the torch class its file names
+(``[torch]``), its arguments mapped by the declared torch names (``betas[0]``), fed those
 gradients. So a test that matches these trajectories checks adamviz's derivatives and its
-update rules together. The file also holds autograd gradients and Hessians at spread-out points.
+update rules together. Each file records torch's version and the platform; the long runs also
+keep adamviz's own path, which the tests hold exactly (a long chaotic run amplifies the last
+bit, so against torch it is checked at a looser, stated tolerance).
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
 import json
 import math
@@ -24,17 +31,20 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from adamviz import engine, optimizers, surfaces
-from adamviz.core.expressions import ALIASES
+from adamviz import engine, optimizers
+from adamviz.core import grammar
+from adamviz.optimizers import registry
+from adamviz.studies.runs import load_surface
 
-OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "torch_reference.json"
+OUT = Path(__file__).resolve().parent.parent / "tests" / "data" / "torch"
 STEPS = 60
 SURFACES = ("hump", "rosenbrock", "beale", "himmelblau", "valley", "saddle", "rastrigin")
-# Long runs where rounding differences would grow: the issue's RMSProp on Rosenbrock.
-LONG = [("rosenbrock", "rmsprop", {}, 2000), ("rosenbrock", "rmsprop", {"centered": True}, 2000),
-        ("beale", "adam", {}, 1000)]
+# Long runs where rounding differences grow: the issue's RMSProp on Rosenbrock.
+LONG = {"rmsprop": [("rosenbrock", {}, 2000), ("rosenbrock", {"centered": True}, 2000)],
+        "adam": [("beale", {}, 1000)]}
 
-# Variants beyond the defaults: every hyperparameter torch has is exercised at least once.
+# Variants beyond the defaults, chosen by hand where the defaults' neighbours say little; an
+# optimizer not listed gets one variant per hyperparameter from its declarations (``auto``).
 VARIANTS = {
     "sgd": [{"weight_decay": 0.1, "dampening": 0.3, "momentum": 0.5},
             {"momentum": 0.6, "nesterov": True, "lr": 0.0005}],
@@ -52,14 +62,7 @@ VARIANTS = {
     "radam": [{"decoupled_weight_decay": True, "weight_decay": 0.1, "beta1": 0.7},
               {"beta2": 0.9, "eps": 1e-4}],
 }
-
-TORCH_FUNCTIONS = {
-    "exp": torch.exp, "log": torch.log, "sqrt": torch.sqrt, "abs": torch.abs,
-    "sign": torch.sign, "sin": torch.sin, "cos": torch.cos, "tan": torch.tan,
-    "sinh": torch.sinh, "cosh": torch.cosh, "tanh": torch.tanh, "arcsin": torch.asin,
-    "arccos": torch.acos, "arctan": torch.atan, "arctan2": torch.atan2,
-    "arcsinh": torch.asinh, "arccosh": torch.acosh, "arctanh": torch.atanh,
-}
+TORCH_FUNCTIONS = {f.name: getattr(torch, f.torch) for f in grammar.FUNCTIONS if f.op}
 OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
              ast.Div: operator.truediv, ast.Pow: operator.pow}
 
@@ -79,7 +82,7 @@ def torch_formula(node, env):
     args = [torch_formula(a, env) for a in node.args]
     if all(isinstance(a, int | float) for a in args):
         args = [torch.tensor(float(a)) for a in args]
-    return TORCH_FUNCTIONS[ALIASES.get(node.func.id, node.func.id)](*args)
+    return TORCH_FUNCTIONS[grammar.ALIASES.get(node.func.id, node.func.id)](*args)
 
 
 def torch_gradient(surface, points: np.ndarray, hessian: bool = False):
@@ -96,28 +99,37 @@ def torch_gradient(surface, points: np.ndarray, hessian: bool = False):
     return grad, hess
 
 
-def torch_optimizer(name: str, hyper: dict, params):
-    """The torch.optim object equivalent to adamviz optimizer ``name`` with ``hyper``."""
-    h = dict(hyper)
-    betas = {"betas": (h.pop("beta1"), h.pop("beta2"))} if "beta1" in h else {}
-    if name in ("sgd", "momentum", "nesterov"):
-        h["nesterov"] = h.get("nesterov", False) or name == "nesterov"
-        return torch.optim.SGD(params, **h)
-    if name == "adam":
-        assert h.pop("bias_correction") and not h.pop("eps_inside_sqrt")  # torch has neither
-    cls = {"adagrad": torch.optim.Adagrad, "rmsprop": torch.optim.RMSprop,
-           "adam": torch.optim.Adam, "adamw": torch.optim.AdamW, "adamax": torch.optim.Adamax,
-           "nadam": torch.optim.NAdam, "radam": torch.optim.RAdam}[name]
-    return cls(params, **h, **betas)
+def torch_arguments(name: str, hyper: dict) -> tuple[type, dict]:
+    """The torch class of optimizer ``name`` and its arguments for ``hyper``, from the file's
+    declarations: torch names (``betas[0]`` fills a pair), fixed arguments from ``[torch]``."""
+    found = registry.definition(name)
+    fixed = {k: v for k, v in found.torch.items() if k != "class"}
+    module, _, cls = found.torch["class"].rpartition(".")
+    kwargs, pairs = dict(fixed), {}
+    for key, value in hyper.items():
+        h = found.hyperparameters[key]
+        if h.torch is None:
+            assert value == h.default, f"{name}: {key} is not in torch"
+            continue
+        if "[" in h.torch:
+            pair, index = h.torch[:-1].split("[")
+            pairs.setdefault(pair, {})[int(index)] = value
+        else:
+            kwargs[h.torch] = value
+    for pair, items in pairs.items():
+        kwargs[pair] = (items[0], items[1])
+    return getattr(__import__(module, fromlist=[cls]), cls), kwargs
 
 
-def record(surface, name: str, variant: dict, starts: np.ndarray, steps: int) -> dict:
+def record(surface, name: str, variant: dict, starts: np.ndarray, steps: int) -> dict | None:
+    """torch's path of ``name`` with ``variant`` from ``starts``; None where it diverges."""
     hyper = dict(variant)
     if "lr" not in hyper and name in surface.lr:
         hyper["lr"] = surface.lr[name]
     hyper = dict(optimizers.make(name, **hyper).hyperparams)  # validated, defaults filled
+    cls, kwargs = torch_arguments(name, hyper)
     p = torch.tensor(starts, dtype=torch.float64, requires_grad=True)
-    topt = torch_optimizer(name, hyper, [p])
+    topt = cls([p], **kwargs)
     path = [p.detach().numpy().copy()]
     for _ in range(steps):
         p.grad = torch.tensor(torch_gradient(surface, p.detach().numpy()))
@@ -126,7 +138,7 @@ def record(surface, name: str, variant: dict, starts: np.ndarray, steps: int) ->
     path = np.array(path)  # (steps+1, N, 2)
     lo, hi = engine.escape_box(surface)
     if not np.isfinite(path).all() or (path < lo).any() or (path > hi).any():
-        raise SystemExit(f"{name} {hyper} on {surface.name} diverged; pick another case")
+        return None
     return {"surface": surface.name, "optimizer": name, "hyperparams": hyper,
             "starts": starts.tolist(), "steps": steps, "points": path.tolist()}
 
@@ -140,33 +152,80 @@ def starts_for(surface) -> np.ndarray:
     return np.array([(sx, sy), (sx + 0.05 * w, sy - 0.04 * h), (sx - 0.03 * w, sy + 0.06 * h)])
 
 
-def main() -> None:
-    torch.set_default_dtype(torch.float64)  # torch keeps step counters/mu_product in this dtype
-    cases, derivatives = [], []
-    for surface_name in SURFACES:
-        surface = surfaces.load(surface_name)
-        visited = []
-        for name in optimizers.OPTIMIZERS:
-            for variant in [{}] + VARIANTS[name]:
-                case = record(surface, name, variant, starts_for(surface), STEPS)
-                cases.append(case)
-                visited.append(np.array(case["points"]).reshape(-1, 2))
-        points = np.unique(np.concatenate(visited), axis=0)[::7]  # a spread-out subset
-        rng = np.random.default_rng(len(derivatives))
+def auto(name: str) -> list[dict]:
+    """One variant per hyperparameter torch has but lr: a switch turned, a number moved
+    within its range (half its default, or a tenth of its control's top)."""
+    out = []
+    for h in registry.definition(name).hyperparameters.values():
+        if h.name == "lr" or h.torch is None or h.name in (registry.definition(name).fixed
+                                                         or {}):
+            continue
+        if h.switch:
+            out.append({h.name: not h.default})
+            continue
+        value = h.default * 0.5 if h.default else h.slider[1] * 0.1
+        if not h.range.holds(value):
+            value = h.default * 1.5
+        out.append({h.name: value})
+    return out
+
+
+def optimizer_file(name: str) -> dict:
+    variants = [{}] + VARIANTS.get(name, auto(name))
+    if name in VARIANTS:  # every torch switch the hand-picked list leaves out
+        variants += [v for v in auto(name) if list(v) == ["maximize"]]
+    cases = []
+    for variant in variants:
+        found = [record(load_surface(s), name, variant, starts_for(load_surface(s)), STEPS)
+                 for s in SURFACES]
+        found = [c for c in found if c is not None]
+        if not found:
+            raise SystemExit(f"{name} {variant} diverges on every surface; pick another case")
+        cases += found
+    long = []
+    for surface_name, variant, steps in LONG.get(name, []):
+        surface = load_surface(surface_name)
+        case = record(surface, name, variant, starts_for(surface)[:1], steps)
+        opt = optimizers.make(name, **case["hyperparams"])
+        ours = engine.run(surface, opt, np.array(case["starts"]), steps).paths.points
+        long.append({**case, "ours": ours.tolist()})
+    return {**head(), "optimizer": name, "cases": cases, "long": long}
+
+
+def derivatives_file() -> dict:
+    out = []
+    for i, surface_name in enumerate(SURFACES):
+        surface = load_surface(surface_name)
+        rng = np.random.default_rng(i)
         box = np.array(surface.box)
-        points = np.concatenate([points, rng.uniform(box[:, 0], box[:, 1], (200, 2))])
+        points = np.concatenate([starts_for(surface), rng.uniform(box[:, 0], box[:, 1],
+                                                                  (300, 2))])
         grad, hess = torch_gradient(surface, points, hessian=True)
-        derivatives.append({"surface": surface_name, "points": points.tolist(),
-                            "gradient": grad.tolist(), "hessian": hess.tolist()})
-    long = [record(surfaces.load(s), o, v, starts_for(surfaces.load(s))[:1], n)
-            for s, o, v, n in LONG]
-    data = {"generated_by": "scripts/make_torch_reference.py", "torch": torch.__version__,
-            "python": platform.python_version(), "dtype": "float64", "cases": cases,
-            "long": long, "derivatives": derivatives}
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(data, separators=(",", ":")) + "\n")
-    print(f"wrote {OUT}: {len(cases)} trajectories of {STEPS} steps, {len(long)} long ones, "
-          f"{sum(len(d['points']) for d in derivatives)} derivative points")
+        out.append({"surface": surface_name, "points": points.tolist(),
+                    "gradient": grad.tolist(), "hessian": hess.tolist()})
+    return {**head(), "derivatives": out}
+
+
+def head() -> dict:
+    return {"generated_by": "scripts/make_torch_reference.py", "torch": torch.__version__,
+            "python": platform.python_version(), "platform": platform.platform(),
+            "machine": platform.machine(), "dtype": "float64"}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help="an optimizer (or 'derivatives'): write its file alone")
+    args = parser.parse_args()
+    torch.set_default_dtype(torch.float64)  # torch keeps step counters/mu_product in this dtype
+    names = args.only or [*(n for n in optimizers.OPTIMIZERS
+                            if registry.definition(n).torch), "derivatives"]
+    OUT.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        data = derivatives_file() if name == "derivatives" else optimizer_file(name)
+        (OUT / f"{name}.json").write_text(json.dumps(data, separators=(",", ":")) + "\n")
+        print(f"wrote {OUT / name}.json: {len(data.get('cases', data.get('derivatives')))} "
+              f"entries")
 
 
 if __name__ == "__main__":

@@ -35,7 +35,7 @@ def results_example() -> str:
 
 def tables() -> dict[str, str]:
     from adamviz import arrows, database_schema, documents, outputs, results
-    from adamviz.core import limits
+    from adamviz.core import grammar, limits
     from adamviz.optimizers import registry
     from adamviz.render import looks, views
     from adamviz.studies import criteria, recipes
@@ -46,6 +46,8 @@ def tables() -> dict[str, str]:
             "overlays": arrows.markdown_table(), "recipe-keys": recipes.markdown_table(),
             "figures": recipes.readme_section(), "database": database_schema.markdown_table(),
             "json": documents.markdown_table(), "limits": limits.markdown_table(),
+            "hyperparameters": registry.hyperparameter_table(),
+            "functions": grammar.markdown_table(),
             "results-example": results_example()}
 
 

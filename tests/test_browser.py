@@ -143,3 +143,41 @@ def test_recorded_runs_play_back_and_say_they_cannot_rerun(browser, tmp_path):
     assert tab.errors == [] and tab.evaluate("() => document.getElementById('live').disabled")
     for points, run in zip(shown["points"], python.runs, strict=True):
         np.testing.assert_allclose(np.array(points), run.points, rtol=1e-6)  # as float32
+
+
+def test_a_control_per_declared_hyperparameter_and_a_drag_reruns_at_its_value(browser,
+                                                                              tmp_path):
+    """The controls come from the optimizers' files: one per hyperparameter (slider or box),
+    labelled with its symbol. A real mouse drag of β₁ and a click on amsgrad run Adam again,
+    and the path is the engine's with those values."""
+    path = tmp_path / "adam.html"
+    api.player(api.run("hump", ["adam:lr=0.3", "rmsprop:lr=0.01"], [(-2, 1)], steps=200),
+               path)
+    tab = open_page(browser, path)
+    names = tab.evaluate("() => [...document.querySelectorAll('#knobs input')]"
+                         ".map(i => i.dataset.name)")
+    assert set(names) == {"lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad",
+                          "bias_correction", "eps_inside_sqrt", "maximize", "alpha",
+                          "momentum", "centered"}
+    assert "β₁" in tab.locator("label[for=knob-beta1]").inner_text()
+    box = tab.locator("#knob-beta1").bounding_box()
+    y = box["y"] + box["height"] / 2
+    tab.mouse.move(box["x"] + box["width"] * 0.9, y)
+    tab.mouse.down()
+    tab.mouse.move(box["x"] + box["width"] * 0.55, y, steps=5)
+    tab.mouse.up()
+    tab.locator("#knob-amsgrad").click()
+    runs = tab.evaluate("() => window.adamvizPlayer.state().runs.map(r => ({points: r.points,"
+                        " h: r.hyperparams}))")
+    adam = runs[0]
+    assert adam["h"]["amsgrad"] is True and 0.3 < adam["h"]["beta1"] < 0.8
+    assert "beta1" not in runs[1]["h"] and runs[1]["h"].get("amsgrad") is None
+    python = api.run("hump", [api_spec("adam", adam["h"])], [(-2, 1)], steps=200).runs[0]
+    np.testing.assert_allclose(np.array(adam["points"]), python.points, rtol=1e-10,
+                               atol=1e-12)
+    assert tab.errors == []
+
+
+def api_spec(name, hyper) -> str:
+    return name + ":" + ",".join(f"{k}={str(v).lower() if isinstance(v, bool) else repr(v)}"
+                                 for k, v in hyper.items())

@@ -75,7 +75,7 @@ def test_json_export(runner, tmp_path):
     assert {m["kind"] for m in data["surface"]["minima"]} == {"global", "local"}
     run = data["runs"][0]
     assert run["hyperparameters"] == {"lr": 0.01, "momentum": 0.9, "dampening": 0.0,
-                                      "weight_decay": 0.0}
+                                      "weight_decay": 0.0, "maximize": False}
     assert run["start"] == [-2.0, 1.0] and len(run["points"]) == 21 == len(run["losses"])
     assert run["status"] == "max steps"
 
@@ -193,7 +193,7 @@ def test_surfaces_and_optimizers_listings():
     assert "hump: a hump hides a local minimum" in out
     assert "minima: global at (1.047, 0); local at (-0.9456, 0)" in out
     out = CliRunner().invoke(cli, ["optimizers"]).stdout
-    assert "adam: m = b1*m + (1-b1)*g" in out
+    assert "adam: m = β₁·m + (1−β₁)·g" in out
     assert "defaults: lr=0.001, beta1=0.9, beta2=0.999, eps=1e-08" in out
 
 

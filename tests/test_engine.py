@@ -5,16 +5,15 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from reference import CASES
 
 from adamviz import engine, optimizers
 from adamviz.optimizers import ALLOCATE, InPlace
 from adamviz.studies.runs import load_surface
 from adamviz.surfaces import from_dict
-from conftest import REPO
 
 VARIANTS = sorted({(c["optimizer"], json.dumps(c["hyperparams"], sort_keys=True))
-                   for c in json.loads((REPO / "tests" / "data" / "torch_reference.json")
-                                       .read_text())["cases"]})
+                   for c in CASES})
 EXTRA = [("adam", {"lr": 0.05, "bias_correction": False}),
          ("adam", {"lr": 0.05, "eps_inside_sqrt": True}), ("sgd", {"lr": 0.01})]
 
@@ -169,19 +168,22 @@ def test_in_place_update_equals_the_pure_update_bit_for_bit(name, hyper):
     rng = np.random.default_rng(0)
     params = rng.uniform(-2, 2, (2, 50))
     pure_p, pure_s = params.copy(), opt.init(params)
-    fast_p, fast_s, ops = params.copy(), opt.init(params), InPlace(params.shape)
-    for _ in range(30):
+    points = [params.copy(), np.empty_like(params)]  # the engine's two point buffers
+    fast_p, fast_s, ops = points[0], opt.init(params), InPlace(params.shape)
+    for k in range(30):
         grads = rng.standard_normal(params.shape)
         before = [np.array(a, copy=True) for a in pure_s if isinstance(a, np.ndarray)]
-        g_copy = grads.copy()
-        step, pure_s2 = opt.update(grads, pure_s, pure_p, ALLOCATE)
-        for old, new in zip(before, [a for a in pure_s if isinstance(a, np.ndarray)],
-                            strict=True):
-            np.testing.assert_array_equal(old, new)  # inputs untouched
+        g_copy, p_copy = grads.copy(), pure_p.copy()
+        new, pure_s2 = opt.update(grads, pure_s, pure_p, ALLOCATE)
+        for old, kept in zip(before, [a for a in pure_s if isinstance(a, np.ndarray)],
+                             strict=True):
+            np.testing.assert_array_equal(old, kept)  # inputs untouched
         np.testing.assert_array_equal(grads, g_copy)
-        pure_p, pure_s = pure_p + step, pure_s2
-        fast_step, fast_s = opt.update(grads, fast_s, fast_p, ops)
-        fast_p = fast_p + fast_step
+        np.testing.assert_array_equal(pure_p, p_copy)
+        pure_p, pure_s = new, pure_s2
+        ops.target = points[(k + 1) % 2]
+        fast_p, fast_s = opt.update(grads, fast_s, fast_p, ops)
+        assert fast_p is ops.target  # the new point written where the engine asked
         np.testing.assert_array_equal(fast_p, pure_p)
     assert ops.buffers, "the in-place path made no buffers: it was not used"
 

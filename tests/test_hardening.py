@@ -381,7 +381,7 @@ def test_the_optimizer_listing_names_the_broken_and_lists_the_good(here, monkeyp
     result = invoke(["optimizers"], catch_exceptions=False)
     assert result.exit_code == 0, result.stderr
     out = result.stdout
-    assert "good: p = p - lr*g" in out and "\nadam: m = b1*m" in out and "lion:" in out
+    assert "good: p = p - lr*g" in out and "\nadam: m = β₁·m" in out and "lion:" in out
     for name, words in [("broken", "not a valid formula"), ("adam", "taken by"),
                         ("sneaky", "built-in optimizer's"), ("²", "what --opt calls it"),
                         ("fifo", "not a regular file"), ("ADAMVIZ_OPTIMIZERS", "missing")]:
@@ -439,7 +439,7 @@ def test_a_broken_plugin_is_one_line_and_listed(tmp_path, body, factory, words):
     assert words in ran.stderr and len(ran.stderr.strip().splitlines()) == 1, ran.stderr
     listed = adamviz("optimizers")
     assert listed.returncode == 0, listed.stderr
-    assert "adam: m = b1*m" in listed.stdout and "a plugin printing" not in listed.stdout
+    assert "adam: m = β₁·m" in listed.stdout and "a plugin printing" not in listed.stdout
     assert "plugged: cannot be used:" in listed.stdout, listed.stdout
     assert words in listed.stdout
 

@@ -69,7 +69,7 @@ def test_shipped_files_are_listed_and_run_everywhere(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     runner = CliRunner()
     listed = runner.invoke(cli, ["optimizers"]).stdout
-    assert "lion: c = beta1*m + (1 - beta1)*g" in listed
+    assert "lion: c = β₁·m + (1−β₁)·g" in listed
     for args in (["run", "--opt", "lion:lr=0.02", "--opt", "adam", "-o", "a.gif",
                   "--frames", "5", "--steps", "40"],
                  ["sweep", "--opt", "lion", "--param", "lr=0.01,0.03", "--steps", "40",
@@ -93,7 +93,10 @@ BASE = 'name = "x"\n[hyperparameters]\nlr = 0.1\n[state]\nm = 0.0\n'
     ("p = p - lr*q", "assignment 1: unknown name"),
     ("m = g; q = p", "never updates p"),
     ("p = p - lr*g", "the state variable 'm' is never assigned"),
-    ("g = 2*g; p = p - lr*g; m = g", "'g' cannot be assigned"),
+    ("t = 2*t; p = p - lr*g; m = g", "'t' cannot be assigned"),
+    ("if g > 0: m = g; p = p - lr*g", "depends on g, p or a state variable"),
+    ("m = g; if q: p = p - lr*g", "unknown name"),
+    ("m = g; p = p - lr*g if m < 0", "not a valid formula"),
     ("lr = 1; p = p - lr*g; m = g", "'lr' cannot be assigned"),
     ("m = g; p = p - lr*hypot(m, g)", "assignment 2: unknown function"),
     ("m = g; p = p - lr*m; c = __import__('os')", "assignment 3"),

@@ -1,27 +1,31 @@
 """Every optimizer, step by step, against torch (float64): torch evaluated each surface's formula
-itself, took gradients with autograd and stepped with torch.optim (scripts/make_torch_reference.py).
-So these trajectories check adamviz's derivatives and update rules together. torch is not needed.
+itself, took gradients with autograd and stepped with the torch class its file names
+(scripts/make_torch_reference.py writes tests/data/torch/NAME.json, one file per optimizer). So
+these trajectories check adamviz's derivatives and update rules together. torch is not needed.
 """
-
-import json
 
 import numpy as np
 import pytest
+from reference import CASES, DERIVATIVES, FILES, LONG
 
 from adamviz import engine, optimizers
+from adamviz.optimizers import registry
 from adamviz.studies.runs import load_surface
-from conftest import REPO
 
-DATA = json.loads((REPO / "tests" / "data" / "torch_reference.json").read_text())
-CASES = DATA["cases"]
 # Formulas of + - * / and integer powers: the same IEEE operations in the same order as torch,
 # so value, gradient and Hessian agree bit for bit. Transcendental functions differ by an ulp
 # (torch uses SLEEF, numpy its own).
 EXACT = {"hump", "rosenbrock", "beale", "himmelblau", "valley", "saddle"}
 # torch's CPU kernels fuse a multiply and an add where numpy rounds twice (grad + wd*param,
-# lerp): an ulp per step. Adamax with lr 0.2 bounces across Rosenbrock's valley, where that ulp
-# grows to 6e-9 over 60 steps; everywhere else it stays under 3e-12.
+# lerp), and its float64 sqrt is not always correctly rounded (1.3 % of values on the
+# reference machine): an ulp per step. Adamax with lr 0.2 bounces across Rosenbrock's valley,
+# where that ulp grows to 6e-9 over 60 steps; everywhere else it stays under 3e-12.
 LOOSER = {("adamax", "rosenbrock"): 1e-8}
+# A long chaotic run amplifies those ulps, and torch's own: on the reference machine 2,000
+# RMSProp steps on Rosenbrock stay within 1e-11 of torch, but torch 2.13 on another machine
+# moved that path by 7.4e-5. Held to torch at this tolerance, and to adamviz's own committed
+# path exactly (a change in adamviz's arithmetic shows there).
+LONG_TOLERANCE = 1e-4
 
 
 def case_id(case):
@@ -39,35 +43,43 @@ def trajectory(case):
     return out.paths.points
 
 
-def test_reference_covers_every_optimizer_and_hyperparameter():
-    for name in optimizers.OPTIMIZERS:
-        surfaces = {c["surface"] for c in CASES if c["optimizer"] == name}
-        assert len(surfaces) >= 6, (name, surfaces)
-        varied = {k for c in CASES if c["optimizer"] == name
-                  for k, v in c["hyperparams"].items() if v != optimizers.defaults(name)[k]}
-        torch_only = {"bias_correction", "eps_inside_sqrt"}  # not in torch: hand-checked
-        assert set(optimizers.defaults(name)) - torch_only - {"lr"} <= varied, name
+@pytest.mark.parametrize("name", [n for n in optimizers.OPTIMIZERS
+                                  if registry.definition(n).torch])
+def test_reference_covers_every_optimizer_and_hyperparameter(name):
+    assert name in FILES, f"no reference: python scripts/make_torch_reference.py --only {name}"
+    data = FILES[name]
+    assert data["torch"].startswith("2.13") and data["dtype"] == "float64"
+    cases = data["cases"]
+    assert len({c["surface"] for c in cases}) >= 6, name
+    declared = registry.definition(name).hyperparameters
+    varied = {k for c in cases for k, v in c["hyperparams"].items()
+              if v != optimizers.defaults(name)[k]}
+    torch_has = {k for k, h in declared.items() if h.torch} & set(optimizers.defaults(name))
+    assert torch_has - {"lr"} <= varied, name
+
+
+def test_every_reference_file_is_an_optimizer_with_a_torch_class():
+    for name in FILES:
+        assert name == "derivatives" or registry.definition(name).torch, name
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case_id(c) for c in CASES])
 def test_trajectory_matches_torch(case):
     # relative error under 1e-10 at every step (atol for coordinates passing through 0); what
-    # is left comes from torch's fused multiply-adds inside its optimizer kernels (lerp, add
-    # with alpha), not from the derivatives
+    # is left comes from torch's fused multiply-adds and its sqrt, not from the derivatives
     rtol = LOOSER.get((case["optimizer"], case["surface"]), 1e-10)
     np.testing.assert_allclose(trajectory(case), np.array(case["points"]), rtol=rtol,
                                atol=1e-12)
 
 
-@pytest.mark.parametrize("case", DATA["long"], ids=[case_id(c) for c in DATA["long"]])
-def test_long_runs_stay_on_torchs_path(case):
-    """RMSProp on Rosenbrock for 2,000 steps amplifies any difference in the gradient; with
-    derivatives that follow torch's operation order it stays on torch's path."""
-    np.testing.assert_allclose(trajectory(case), np.array(case["points"]), rtol=1e-9, atol=0)
+@pytest.mark.parametrize("case", LONG, ids=[case_id(c) for c in LONG])
+def test_long_runs_stay_on_our_own_path_and_near_torchs(case):
+    ours = trajectory(case)
+    np.testing.assert_array_equal(ours, np.array(case["ours"]))
+    np.testing.assert_allclose(ours, np.array(case["points"]), rtol=LONG_TOLERANCE, atol=0)
 
 
-@pytest.mark.parametrize("entry", DATA["derivatives"],
-                         ids=[d["surface"] for d in DATA["derivatives"]])
+@pytest.mark.parametrize("entry", DERIVATIVES, ids=[d["surface"] for d in DERIVATIVES])
 def test_derivatives_match_torch_autograd(entry):
     surface = load_surface(entry["surface"])
     points = np.array(entry["points"])

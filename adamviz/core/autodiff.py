@@ -23,6 +23,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from . import grammar
 from .expressions import ALIASES, CONSTANTS, Formula
 
 
@@ -171,10 +172,8 @@ def value_key(ref) -> tuple:
 
 # --- the formula on the tape -------------------------------------------------------------------
 
-_UNARY = {"exp": "exp", "log": "log", "sqrt": "sqrt", "abs": "abs", "sign": "sign", "sin": "sin",
-          "cos": "cos", "tan": "tan", "sinh": "sinh", "cosh": "cosh", "tanh": "tanh",
-          "arcsin": "asin", "arccos": "acos", "arctan": "atan", "arcsinh": "asinh",
-          "arccosh": "acosh", "arctanh": "atanh"}
+# grammar name -> program operation (arctan -> atan ...), from grammar.py's one table
+_OPS = {f.name: f.op for f in grammar.FUNCTIONS if f.op}
 
 
 def record(formula: Formula, tape: Tape, variables=("x", "y")) -> Var:
@@ -210,7 +209,7 @@ def _record(node, constants, env, tape) -> Var:
     if isinstance(node, ast.Call):
         name = ALIASES.get(node.func.id, node.func.id)
         args = [_record(a, constants, env, tape) for a in node.args]
-        return tape.emit("atan2" if name == "arctan2" else _UNARY[name], *args)
+        return tape.emit(_OPS[name], *args)
     raise AssertionError(f"unchecked node {type(node).__name__}")  # parse() refused it
 
 
@@ -276,58 +275,21 @@ RULES = {
     "recip": lambda t, g, a, p, y: [_e(t, "mul", _e(t, "neg", g), _e(t, "mul", y, y))],
     "powc": _pow_rule,
     "pow": _pow_tensor_rule,
-    "exp": lambda t, g, a, p, y: [_e(t, "mul", g, y)],
-    "log": lambda t, g, a, p, y: [_e(t, "div", g, a[0])],
-    "sqrt": lambda t, g, a, p, y: [_e(t, "div", g, _e(t, "mul", y, _c(2.0)))],
     "rsqrt": lambda t, g, a, p, y: [  # -0.5 * grad * result.pow(3)
         _e(t, "mul", _e(t, "mul", g, _c(-0.5)), _e(t, "powc", y, params=(3.0,)))],
-    "sin": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "cos", a[0]))],
-    "cos": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "neg", _e(t, "sin", a[0])))],
-    "tan": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "add", _e(t, "mul", y, y), _c(1.0)))],
-    "sinh": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "cosh", a[0]))],
-    "cosh": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "sinh", a[0]))],
-    # 1 - y^2 as (1 - y)(1 + y): no cancellation where tanh is close to +-1 (torch fuses it)
-    "tanh": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "mul", _e(t, "sub", _c(1.0), y),
-                                                      _e(t, "add", y, _c(1.0))))],
-    "asin": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "rsqrt", _e(
-        t, "add", _e(t, "mul", _e(t, "neg", a[0]), a[0]), _c(1.0))))],
-    "acos": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "neg", _e(t, "rsqrt", _e(
-        t, "add", _e(t, "mul", _e(t, "neg", a[0]), a[0]), _c(1.0)))))],
-    "atan": lambda t, g, a, p, y: [_e(t, "div", g, _e(t, "add", _e(t, "mul", a[0], a[0]),
-                                                      _c(1.0)))],
-    "asinh": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "rsqrt", _e(
-        t, "add", _e(t, "powc", a[0], params=(2.0,)), _c(1.0))))],
-    "acosh": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "rsqrt", _e(
-        t, "sub", _e(t, "powc", a[0], params=(2.0,)), _c(1.0))))],
-    "atanh": lambda t, g, a, p, y: [_e(t, "div", g, _e(
-        t, "sub", _c(1.0), _e(t, "powc", a[0], params=(2.0,))))],
-    "abs": lambda t, g, a, p, y: [_e(t, "mul", g, _e(t, "sign", a[0]))],
-    "sign": lambda t, g, a, p, y: [_c(0.0)],
-    "atan2": lambda t, g, a, p, y: _atan2_rule(t, g, a),
     "where": lambda t, g, a, p, y: [None, _e(t, "where", a[0], g, _c(0.0)),
                                     _e(t, "where", a[0], _c(0.0), g)],
-    "eq": lambda t, g, a, p, y: [None, None],
-    "ge": lambda t, g, a, p, y: [None, None],
-    "max": lambda t, g, a, p, y: _pick_rule(t, g, _e(t, "ge", a[0], a[1])),
-    "min": lambda t, g, a, p, y: _pick_rule(t, g, _e(t, "ge", a[1], a[0])),
 }
 
+RULES.update({f.op: (lambda t, g, a, p, y, f=f: f.derivative(
+    lambda op, *args, params=(): _e(t, op, *args, params=params), _c, g, a, y))
+    for f in grammar.FUNCTIONS if f.op})
+COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "and", "or")
+RULES.update({op: (lambda t, g, a, p, y: [None, None]) for op in COMPARISONS})
+RULES["not"] = lambda t, g, a, p, y: [None]
 
-def _atan2_rule(t, g, args):
-    # torch atan2_backward: recip = (self^2 + other^2)^-1; grad*other*recip, grad*-self*recip
-    a, b = args
-    recip = _e(t, "recip", _e(t, "add", _e(t, "mul", a, a), _e(t, "mul", b, b)))
-    return [_e(t, "mul", _e(t, "mul", g, b), recip),
-            _e(t, "mul", _e(t, "mul", g, _e(t, "neg", a)), recip)]
-
-
-def _pick_rule(t, g, first):
-    # max/min: the chosen argument takes the whole gradient (the first one on ties)
-    return [_e(t, "where", first, g, _c(0.0)), _e(t, "where", first, _c(0.0), g)]
-
-
-ARITY = {name: 2 for name in ("add", "sub", "mul", "div", "pow", "atan2", "eq", "ge", "max",
-                              "min")}
+ARITY = {name: 2 for name in ("add", "sub", "mul", "div", "pow", "spow", *COMPARISONS)}
+ARITY.update({f.op: f.arity for f in grammar.FUNCTIONS if f.op})
 ARITY["where"] = 3
 
 

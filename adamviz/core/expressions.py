@@ -19,7 +19,9 @@ import math
 import warnings
 from dataclasses import dataclass, field
 
+from . import grammar
 from .errors import InputError
+from .grammar import ALIASES, CONSTANTS  # noqa: F401 (re-exported)
 
 MAX_LENGTH = 2000  # characters of formula text
 MAX_NODES = 400  # syntax-tree nodes
@@ -28,31 +30,8 @@ MAX_EXPONENT = 64  # |p| for a constant exponent in a ** p
 MAX_CONSTANT = 1e100  # |value| of any constant sub-expression
 
 VARIABLES = ("x", "y")
-CONSTANTS = {"pi": math.pi, "e": math.e}
-
-# name -> (number of arguments, float function used to fold constants)
-FUNCTIONS = {
-    "exp": (1, math.exp),
-    "log": (1, math.log),
-    "sqrt": (1, math.sqrt),
-    "abs": (1, abs),
-    "sin": (1, math.sin),
-    "cos": (1, math.cos),
-    "tan": (1, math.tan),
-    "sinh": (1, math.sinh),
-    "cosh": (1, math.cosh),
-    "tanh": (1, math.tanh),
-    "arcsin": (1, math.asin),
-    "arccos": (1, math.acos),
-    "arctan": (1, math.atan),
-    "arctan2": (2, math.atan2),
-    "arcsinh": (1, math.asinh),
-    "arccosh": (1, math.acosh),
-    "arctanh": (1, math.atanh),
-    "sign": (1, lambda v: float((v > 0) - (v < 0))),
-}
-ALIASES = {"asin": "arcsin", "acos": "arccos", "atan": "arctan", "atan2": "arctan2", "ln": "log",
-           "asinh": "arcsinh", "acosh": "arccosh", "atanh": "arctanh"}
+# name -> (number of arguments, float function used to fold constants): grammar.py's table
+FUNCTIONS = grammar.table()
 
 _BINARY = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _HINTS = {
@@ -102,13 +81,14 @@ class Limits:
 
 def parse(text: object, source: str = "expression", names: tuple[str, ...] = (),
           limits: Limits = Limits(), variables: tuple[str, ...] = VARIABLES,
-          functions: dict | None = None) -> Formula:
+          functions: dict | None = None, conditions: bool = False) -> Formula:
     """Validate formula text and return a ``Formula``; raise ``ExpressionError`` if refused.
 
     ``source`` names where the text came from (e.g. ``"surfaces/hump.toml: expr"``) so the
     message can point at it. ``names`` are extra variables allowed besides ``variables`` (x and
     y; the temporaries of a derived formula); ``functions`` replaces ``FUNCTIONS`` (an
-    optimizer's rule adds max, min and lerp).
+    optimizer's rule adds max, min, lerp and where); ``conditions`` allows comparisons,
+    ``and``/``or``/``not`` and ``a if c else b`` (an optimizer's rule).
     """
     if not isinstance(text, str):
         raise ExpressionError(f"{source}: the formula must be a string, got {type(text).__name__}")
@@ -131,6 +111,7 @@ def parse(text: object, source: str = "expression", names: tuple[str, ...] = (),
     except (ValueError, MemoryError, RecursionError) as exc:
         raise ExpressionError(f"{source}: not a valid formula ({exc})") from None
     checker = _Checker(text.strip(), source, names, limits, variables, functions or FUNCTIONS)
+    checker.conditions = conditions
     checker.check(tree.body, depth=1)
     used = tuple(v for v in (*variables, *names) if v in checker.names)
     return Formula(text=text.strip(), variables=used, tree=tree, constants=checker.constants)
@@ -148,6 +129,7 @@ class _Checker:
         self.nodes = 0
         self.names: set[str] = set()
         self.constants: dict[int, float] = {}  # id(node) -> folded value
+        self.conditions = False  # comparisons, and/or/not, if/else (optimizer rules)
 
     def check(self, node: ast.AST, depth: int) -> float | None:
         """Return the constant value of ``node`` (None if it depends on a variable)."""
@@ -187,6 +169,9 @@ class _Checker:
                 self.refuse(node, f"function {node.id!r} must be called, e.g. {node.id}(x)")
             known = ", ".join(self.variables)
             self.refuse(node, f"unknown name (use {known}, pi, e or a function such as exp(x))")
+        if self.conditions and isinstance(node, ast.Compare | ast.BoolOp | ast.IfExp) or \
+                self.conditions and isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not):
+            return self._condition(node, depth)
         if isinstance(node, ast.UnaryOp):
             if not isinstance(node.op, ast.USub | ast.UAdd):
                 self.refuse(node, "only unary + and - are allowed")
@@ -230,6 +215,31 @@ class _Checker:
         }.get(type(node), "not allowed in a formula")
         self.refuse(node, hint)
 
+    def _condition(self, node, depth: int) -> float | None:
+        """A comparison, and/or/not, or ``a if c else b``: 1.0 for true, 0.0 for false."""
+        if isinstance(node, ast.IfExp):
+            test, yes, no = (self.check(n, depth + 1) for n in (node.test, node.body,
+                                                                  node.orelse))
+            if test is None:
+                return None
+            return yes if test else no
+        if isinstance(node, ast.UnaryOp):
+            value = self.check(node.operand, depth + 1)
+            return None if value is None else float(not value)
+        if isinstance(node, ast.BoolOp):
+            values = [self.check(v, depth + 1) for v in node.values]
+            if any(v is None for v in values):
+                return None
+            pick = all if isinstance(node.op, ast.And) else any
+            return float(pick(values))
+        if not all(type(op) in COMPARE for op in node.ops):
+            self.refuse(node, "only < <= > >= == != compare numbers")
+        values = [self.check(v, depth + 1) for v in (node.left, *node.comparators)]
+        if any(v is None for v in values):
+            return None
+        return float(all(COMPARE[type(op)](a, b) for op, a, b in
+                         zip(node.ops, values, values[1:], strict=False)))
+
     def fold(self, node, fn, *args) -> float:
         try:
             value = fn(*args)
@@ -245,6 +255,9 @@ class _Checker:
         return value
 
 
+COMPARE = {ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,
+           ast.Gt: lambda a, b: a > b, ast.GtE: lambda a, b: a >= b,
+           ast.Eq: lambda a, b: a == b, ast.NotEq: lambda a, b: a != b}
 _FOLD = {
     ast.Add: lambda a, b: a + b,
     ast.Sub: lambda a, b: a - b,

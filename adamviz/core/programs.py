@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import grammar
 from .autodiff import ARITY, Program, value_key
 
 
@@ -69,12 +70,10 @@ def _power(p: float):
 
 UFUNCS = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide, "neg": np.negative,
-    "recip": _recip, "rsqrt": _rsqrt, "pow": np.power, "exp": np.exp, "log": np.log,
-    "sqrt": np.sqrt, "sin": np.sin, "cos": np.cos, "tan": np.tan, "sinh": np.sinh,
-    "cosh": np.cosh, "tanh": np.tanh, "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan,
-    "asinh": np.arcsinh, "acosh": np.arccosh, "atanh": np.arctanh, "abs": np.abs,
-    "sign": np.sign, "atan2": np.arctan2, "eq": np.equal, "ge": np.greater_equal,
-    "where": _where, "max": np.maximum, "min": np.minimum,
+    "recip": _recip, "rsqrt": _rsqrt, "pow": np.power, "where": _where,
+    "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
+    "ge": np.greater_equal, "and": np.logical_and, "or": np.logical_or, "not": np.logical_not,
+    **{f.op: f.numpy for f in grammar.FUNCTIONS if f.op},  # the functions: grammar.py's table
 }
 
 

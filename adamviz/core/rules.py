@@ -1,17 +1,22 @@
 """An optimizer's update rule as data: assignments in the formula grammar, parsed (never
-executed) and evaluated on numpy arrays, per coordinate and vectorized over runs.
+executed), compiled by ``rule_programs.py`` to numpy and JavaScript.
 
     c = beta1*m + (1 - beta1)*g;  p = p - lr*sign(c);  m = beta2*m + (1 - beta2)*g
+    if amsgrad: v_max = max(v_max, v)
+    buf = g if t == 1 else momentum*buf + (1 - dampening)*g
 
 ``g`` is the gradient, ``p`` the parameter, ``t`` the step (1, 2, ...); the hyperparameters
 and state variables are named by the file; any other name assigned is a temporary, usable
 after its assignment. Assignments run in order. The grammar is the surfaces' (numbers,
-+ - * / **, the functions there) with ``max(a, b)``, ``min(a, b)`` and ``lerp(a, b, w)``
-(torch's, two branches) added.
++ - * / **, the functions of ``grammar.py``) with ``max``, ``min``, ``lerp`` (torch's, two
+branches) and ``where(c, a, b)`` (per coordinate), comparisons, ``and``/``or``/``not``, and two
+forms of condition on numbers alone (hyperparameters, switches, ``t``, scalar state):
+``a if c else b`` and a whole assignment ``if c: name = formula``. A condition on
+hyperparameters is resolved when the rule is compiled; one on ``t`` at each step.
 
-Arithmetic on numbers alone (hyperparameters, ``t``) is done with Python floats and arithmetic
-on arrays with numpy, as a torch optimizer written in Python computes its scalars and tensors;
-so a rule written in torch's order reproduces its optimizer to the last bit.
+Arithmetic on numbers alone is done with Python floats and arithmetic on arrays as torch does
+on tensors, as a torch optimizer written in Python computes its scalars and tensors; so a rule
+written in torch's order reproduces its optimizer to the last bit.
 """
 
 from __future__ import annotations
@@ -20,100 +25,94 @@ import ast
 import math
 from dataclasses import dataclass
 
-import numpy as np
-
+from . import grammar
 from .errors import InputError
-from .expressions import ALIASES, CONSTANTS, FUNCTIONS, Formula, parse
+from .expressions import Formula, parse
 
-
-def _lerp(a, b, w):
-    """torch.lerp: a + w*(b - a) for |w| < 0.5, else b - (b - a)*(1 - w)."""
-    if isinstance(w, float | int):
-        return a + (b - a) * w if abs(w) < 0.5 else b - (b - a) * (1 - w)
-    return np.where(np.abs(w) < 0.5, a + (b - a) * w, b - (b - a) * (1 - w))
-
-
-RULE_FUNCTIONS = {**FUNCTIONS, "max": (2, max), "min": (2, min),
-                  "lerp": (3, lambda a, b, w: _lerp(a, b, w))}
-ARRAY_FUNCTIONS = {
-    "exp": np.exp, "log": np.log, "sqrt": np.sqrt, "abs": np.abs, "sin": np.sin, "cos": np.cos,
-    "tan": np.tan, "sinh": np.sinh, "cosh": np.cosh, "tanh": np.tanh, "arcsin": np.arcsin,
-    "arccos": np.arccos, "arctan": np.arctan, "arctan2": np.arctan2, "arcsinh": np.arcsinh,
-    "arccosh": np.arccosh, "arctanh": np.arctanh, "sign": np.sign, "max": np.maximum,
-    "min": np.minimum, "lerp": _lerp,
-}
+RULE_FUNCTIONS = grammar.table(rules=True)
 BUILT_IN = ("p", "g", "t")
-GRAMMAR_NAMES = {*CONSTANTS, *RULE_FUNCTIONS, *ALIASES}  # no file may name its own values so
-_BINARY = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b,
-           ast.Mult: lambda a, b: a * b, ast.Div: lambda a, b: a / b,
-           ast.Pow: lambda a, b: a ** b}
+GRAMMAR_NAMES = {*grammar.CONSTANTS, *RULE_FUNCTIONS, *grammar.ALIASES}  # no file may take them
+
+
+@dataclass(frozen=True)
+class Step:
+    """``name = formula``, only where ``condition`` holds when it is given."""
+
+    name: str
+    formula: Formula
+    condition: Formula | None = None
 
 
 @dataclass(frozen=True)
 class Rule:
-    """Checked assignments, ``(name, formula)`` in order."""
+    """Checked assignments in order; ``state`` the names kept from step to step."""
 
-    steps: tuple[tuple[str, Formula], ...]
+    steps: tuple[Step, ...]
     state: tuple[str, ...]
     source: str = "rule"  # where it was written, for messages
 
     @property
     def temporaries(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(n for n, _ in self.steps if n not in (*self.state, "p")))
+        return tuple(dict.fromkeys(s.name for s in self.steps
+                                   if s.name not in (*self.state, *BUILT_IN)))
+
+    def then(self, other: Rule) -> Rule:
+        """This rule's steps followed by ``other``'s (a transform around a rule)."""
+        return Rule(steps=self.steps + other.steps, state=self.state, source=self.source)
 
 
-def parse_rule(text: object, source: str, hyperparameters, state) -> Rule:
-    """Check ``text``: every assignment's target and formula, every name used, that ``p`` and
-    every state variable are assigned. ``InputError`` names ``source`` and the part."""
+def split(text: str) -> list[str]:
+    """The assignments of a rule's text: separated by ';' or new lines."""
+    return [part.strip() for part in text.replace("\n", ";").split(";") if part.strip()]
+
+
+def parse_rule(text: object, source: str, hyperparameters, state, *, given=(),
+               complete: bool = True) -> Rule:
+    """Check ``text``: every assignment's target, condition and formula, every name used,
+    that ``p`` and every state variable are assigned (``complete``). ``given`` are names
+    known before the first assignment (a transform's temporaries). ``InputError`` names
+    ``source`` and the part."""
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{source}: the rule must be text such as \"p = p - lr*g\".")
-    reserved = {*BUILT_IN[1:], *hyperparameters}
-    known = [*BUILT_IN, *hyperparameters, *state]
+    fixed = {"t", *hyperparameters}
+    known = [*BUILT_IN, *hyperparameters, *state, *given]
     steps = []
-    for i, part in enumerate(p for p in text.replace("\n", ";").split(";") if p.strip()):
+    for i, part in enumerate(split(text)):
         where = f"{source}, assignment {i + 1}"
+        condition = None
+        if part.startswith("if ") and ":" in part:
+            head, _, part = part[3:].partition(":")
+            condition = parse(head, f"{where} (its condition)", variables=tuple(known),
+                              functions=RULE_FUNCTIONS, conditions=True)
         name, eq, formula = part.partition("=")
         name = name.strip()
         if not eq or not name.isidentifier() or formula.lstrip().startswith("="):
-            raise InputError(f"{where}: expected NAME = formula, got {part.strip()!r}.")
-        if name in reserved:
-            raise InputError(f"{where}: {name!r} cannot be assigned (g and t are given, "
-                             f"hyperparameters are fixed); assign p, a state variable or a "
+            raise InputError(f"{where}: expected NAME = formula (or if CONDITION: NAME = "
+                             f"formula), got {part.strip()!r}.")
+        if name in fixed:
+            raise InputError(f"{where}: {name!r} cannot be assigned (t counts the steps, "
+                             f"hyperparameters are fixed); assign p, g, a state variable or a "
                              f"temporary.")
-        if name in CONSTANTS or name in RULE_FUNCTIONS or name in ALIASES:
+        if name in GRAMMAR_NAMES:
             raise InputError(f"{where}: {name!r} is a constant or function name; choose "
                              f"another name.")
-        steps.append((name, parse(formula, where, variables=tuple(known),
-                                  functions=RULE_FUNCTIONS)))
+        if condition is not None and name not in known:
+            raise InputError(f"{where}: {name!r} has no value yet where the condition fails; "
+                             f"a conditional assignment changes p, a state variable or an "
+                             f"earlier temporary.")
+        steps.append(Step(name, parse(formula, where, variables=tuple(known),
+                                      functions=RULE_FUNCTIONS, conditions=True), condition))
         if name not in known:
             known.append(name)  # a temporary, from here on
-    assigned = {n for n, _ in steps}
-    if "p" not in assigned:
+    assigned = {s.name for s in steps}
+    if complete and "p" not in assigned:
         raise InputError(f"{source}: the rule never updates p (the parameter); e.g. "
                          f"\"p = p - lr*g\".")
-    for name in state:
+    for name in state if complete else ():
         if name not in assigned:
             raise InputError(f"{source}: the state variable {name!r} is never assigned, so it "
                              f"would keep its first value; assign it or drop it from [state].")
     return Rule(steps=tuple(steps), state=tuple(state), source=source)
-
-
-def run_rule(rule: Rule, env: dict) -> dict:
-    """Evaluate the assignments in order over ``env`` (names to floats or arrays); the names
-    afterwards."""
-    env = dict(env)
-    for i, (name, formula) in enumerate(rule.steps):
-        try:
-            env[name] = _value(formula.tree.body, formula.constants, env)
-        except (ArithmeticError, ValueError) as exc:
-            # Numbers alone (hyperparameters, t) are Python floats, as in a torch optimizer,
-            # and Python refuses 1/0, log(0) and overflow where arrays would give inf or NaN.
-            numbers = ", ".join(f"{k} = {v!r}" for k, v in env.items()
-                                if isinstance(v, float | int) and k in formula.variables)
-            raise RuleArithmetic(f"{rule.source}, assignment {i + 1} ({name} = {formula.text}): "
-                             f"{_arithmetic(exc)} with {numbers or 'these numbers'}; the rule "
-                             f"cannot run with these hyperparameters.") from None
-    return env
 
 
 class RuleArithmetic(InputError):
@@ -121,7 +120,7 @@ class RuleArithmetic(InputError):
     hyperparameters alone cause it; a run that reaches it later has diverged."""
 
 
-def _arithmetic(exc: Exception) -> str:
+def arithmetic(exc: Exception) -> str:
     if isinstance(exc, ZeroDivisionError):
         return "a division by zero"
     if isinstance(exc, OverflowError):
@@ -129,27 +128,11 @@ def _arithmetic(exc: Exception) -> str:
     return "a value outside a function's domain"
 
 
-def _value(node, constants, env):
-    if id(node) in constants:
-        return constants[id(node)]
-    if isinstance(node, ast.Name):
-        return env[node.id] if node.id in env else CONSTANTS[node.id]
-    if isinstance(node, ast.UnaryOp):
-        value = _value(node.operand, constants, env)
-        return -value if isinstance(node.op, ast.USub) else value
-    if isinstance(node, ast.BinOp):
-        value = _BINARY[type(node.op)](_value(node.left, constants, env),
-                                       _value(node.right, constants, env))
-        return math.nan if isinstance(value, complex) else value  # (-1.0)**0.5 in Python
-    name = ALIASES.get(node.func.id, node.func.id)
-    args = [_value(a, constants, env) for a in node.args]
-    if all(isinstance(a, float | int) for a in args):  # numbers alone: Python's arithmetic
-        value = RULE_FUNCTIONS[name][1](*args)
-        return float(value) if not isinstance(value, float) else value
-    return ARRAY_FUNCTIONS[name](*args)
-
-
 def check_number(value, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise InputError(f"{where}: a finite number, got {value!r}.")
     return float(value)
+
+
+def names_in(formula: Formula) -> set[str]:
+    return {n.id for n in ast.walk(formula.tree) if isinstance(n, ast.Name)}

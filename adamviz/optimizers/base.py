@@ -1,15 +1,17 @@
 """What an optimizer is: a pair of pure functions over explicit state, in the style of optax.
 
     state = opt.init(params)                              # params: N runs at once
-    step, state = opt.update(grads, state, params)        # new params = params + step
-    step, state = opt.update(grads, state, params, ops)   # the same, into buffers (ops.py)
+    new, state = opt.update(grads, state, params)         # the new parameters
+    new, state = opt.update(grads, state, params, ops)    # the same, into buffers (ops.py)
 
-``update`` never modifies its inputs unless given in-place ``ops``, in which case it writes into
-the state's own arrays (the engine owns them). The step counter ``t`` lives in the state; state
-fields are named after the math. ``effective_lr(state)`` is the per-coordinate rate the last
-update applied to its direction (or one number for every coordinate; None for SGD-like methods,
-whose rate is lr everywhere);
-``trace(state)`` names the update's quantities after a step, as ``adamviz trace`` prints them.
+``update`` hands back the optimizer's own new point, which the engine takes as it is (an
+optimizer that computes a step and lets the engine add it could not always be landed on
+exactly). It never modifies its inputs; given in-place ``ops`` it writes the new point into
+``ops.target`` and its state into buffers of ``ops`` (the engine owns them). The step counter
+``t`` lives in the state; state fields are named after the math. ``effective_lr(state)`` is
+the per-coordinate rate the last update applied to its direction (or one number for every
+coordinate; None for SGD-like methods, whose rate is lr everywhere); ``trace(state)`` names
+the update's quantities after a step, as ``adamviz trace`` prints them.
 """
 
 from __future__ import annotations
@@ -22,8 +24,6 @@ from typing import Any
 
 import numpy as np
 
-from ..core.errors import InputError
-
 
 @dataclass(frozen=True, kw_only=True)
 class Optimizer:
@@ -34,13 +34,12 @@ class Optimizer:
     # Filled in by ``registry.make`` from the factory's name and bound signature.
     name: str = ""
     hyperparams: Mapping[str, Any] = field(default_factory=dict)
+    # A schedule's way in: the same optimizer with lr read per step, ``with_rates(rate_of_t)``
+    # (None where the optimizer must be built again for each rate).
+    with_rates: Callable[[Callable[[int], float]], Any] | None = None
     # What defines it besides its hyperparameters, when a user can change it (a digest of an
     # optimizer file's rule): a results database tells an edited file from the one it ran.
     definition: str = ""
-
-
-def zeros(params: np.ndarray) -> np.ndarray:
-    return np.zeros_like(params, dtype=float)
 
 
 # A schedule may bring the rate down to 0 (cosine to eta_min = 0), which torch allows for a
@@ -57,38 +56,5 @@ def scheduled_rates():
         _scheduled.reset(token)
 
 
-def check(lr=None, eps=None, weight_decay=None, momentum=None, **betas) -> None:
-    """Reject out-of-range hyperparameters with torch-style messages."""
-    if lr is not None and not (lr > 0 or (lr == 0 and _scheduled.get())):
-        raise InputError(f"Invalid learning rate: {lr} (must be > 0)")
-    if eps is not None and not eps > 0:
-        raise InputError(f"Invalid epsilon value: {eps} (must be > 0)")
-    if weight_decay is not None and not weight_decay >= 0:
-        raise InputError(f"Invalid weight_decay value: {weight_decay} (must be >= 0)")
-    if momentum is not None and not momentum >= 0:
-        raise InputError(f"Invalid momentum value: {momentum} (must be >= 0)")
-    for name, beta in betas.items():
-        if not 0 <= beta < 1:
-            raise InputError(f"Invalid {name} value: {beta} (must be in [0, 1))")
-
-
-def l2(grads, params, weight_decay: float, ops, out):
-    """Coupled (L2) weight decay, torch's ``grad.add(param, alpha=weight_decay)``."""
-    if weight_decay == 0:
-        return grads
-    return ops.add(grads, ops.mul(weight_decay, params, out=out), out=out)
-
-
-def step_to(new: np.ndarray, params: np.ndarray) -> np.ndarray:
-    """The step that lands ``params + step`` exactly on ``new``, for an optimizer that computes
-    its new parameters rather than a step (a torch optimizer, a rule that assigns p): the
-    difference, corrected where rounding would miss (rarely more than once)."""
-    step = new - params
-    with np.errstate(all="ignore"):
-        for _ in range(4):
-            landed = params + step
-            miss = (landed != new) & np.isfinite(new)
-            if not miss.any():
-                break
-            step = np.where(miss, step + (new - landed), step)
-    return step
+def scheduled_rates_active() -> bool:
+    return _scheduled.get()

@@ -10,13 +10,16 @@
     adamviz.run("hump", [Sign(), "adam"])
 
 Arrays are float64 of shape (D, N): a row per coordinate, a column per run (N runs at once).
-``update`` returns the step that is added to the parameters and the new state; the state may be
+``update`` returns the step that is added to the parameters (optax's convention; adamviz takes
+the sum as the new point) and the new state; the state may be
 any nest of tuples, lists, dicts and arrays (columns are kept per run). The name in labels is
 the object's ``name`` attribute, else its class's name in lower case; its ``hyperparams``
 (a dict), when it has one, show in labels and exports.
 """
 
 from __future__ import annotations
+
+import numpy as np
 
 from ..core.errors import InputError
 from .base import Optimizer
@@ -40,6 +43,10 @@ def wrap(item) -> Optimizer:
     hyperparams = dict(hyperparams) if isinstance(hyperparams, dict) else {}
 
     def update(grads, state, params, ops=None):
-        return item.update(grads, state, params)
+        step, state = item.update(grads, state, params)
+        target = getattr(ops, "target", None)
+        if target is not None and np.shape(step) == target.shape:
+            return np.add(params, step, out=target), state
+        return params + step, state
 
     return Optimizer(init=item.init, update=update, name=str(name), hyperparams=hyperparams)

@@ -1,32 +1,45 @@
-"""The optimizer registry: name -> factory. Everything else is read from the factory itself.
+"""The optimizer registry: every built-in optimizer is a file of data (``files.py``), read
+by everything that lists, checks, documents or runs optimizers.
 
-Defaults come from the factory's signature (``inspect.signature``), the hyperparameters a user
-gives are bound to it (``Signature.bind``: an unknown name is refused before anything runs), and
-the one-line update rule is the first line of its docstring. ``adamviz optimizers``, the README
-table and the parametrized tests all read this registry.
+Defaults, ranges, symbols and torch names come from each file's declared hyperparameters
+(``hyperparameters.py``); the update is the file's ``summary`` (else its rule). ``adamviz
+optimizers``, completion, the README tables, the torch bridge and the parametrized tests all
+read this registry; nothing keeps a list of optimizers by hand.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import inspect
-import math
-import numbers
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
 from ..core.errors import InputError
 from ..core.names import suggest
-from . import adam as _adam
-from . import files, foreign, torch_bridge, user_code
-from . import sgd as _sgd
+from . import compiled, files, foreign, torch_bridge, user_code
 from .base import Optimizer
 
-OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
-    f.__name__: f for f in (_sgd.sgd, _sgd.momentum, _sgd.nesterov, _sgd.adagrad, _sgd.rmsprop,
-                            _adam.adam, _adam.adamw, _adam.adamax, _adam.nadam, _adam.radam)
-}
+
+class _BuiltIns(Mapping):
+    """name -> factory of every built-in optimizer (a file each), read when asked."""
+
+    def _names(self) -> list[str]:
+        return [p.stem for p in sorted(files.builtin_dir().glob("*.toml"))]
+
+    def __getitem__(self, name: str) -> Callable[..., Optimizer]:
+        if name not in self._names():
+            raise KeyError(name)
+        return lambda **hyperparams: make(name, **hyperparams)
+
+    def __iter__(self):
+        return iter(self._names())
+
+    def __len__(self) -> int:
+        return len(self._names())
+
+
+OPTIMIZERS: Mapping[str, Callable[..., Optimizer]] = _BuiltIns()
 
 
 GROUP = "adamviz.optimizers"  # the entry-point group packages register optimizers under
@@ -45,23 +58,23 @@ def names() -> list[str]:
     """Every optimizer ``--opt`` knows by name: the built-in functions, then the files
     (``files.py``: the ``optimizers/`` folder and ``$ADAMVIZ_OPTIMIZERS``), then the ones
     installed packages register."""
-    found = dict.fromkeys([*OPTIMIZERS, *files.available(), *plugins()])
+    found = dict.fromkeys([*files.available(), *plugins()])
     return list(found)
 
 
 def builtin_names() -> set[str]:
-    """The names no user file or package may take: the built-in functions and files."""
-    return {*OPTIMIZERS, *(p.stem for p in files.builtin_dir().glob("*.toml"))}
+    """The names no user file or package may take: the built-in files'."""
+    return set(OPTIMIZERS)
 
 
 def known(name: str) -> bool:
-    return (name in OPTIMIZERS or files.is_path(name) or torch_bridge.is_torch(name)
+    return (files.is_path(name) or torch_bridge.is_torch(name)
             or name in files.available() or name in plugins())
 
 
 def _plugin(name: str):
     """The factory a package registered as ``name``, or None."""
-    if name in OPTIMIZERS or files.is_path(name) or name in files.available():
+    if files.is_path(name) or name in files.available():
         return None
     entry = plugins().get(name)
     if entry is None:
@@ -69,10 +82,8 @@ def _plugin(name: str):
     return user_code.call(entry.load, f"Optimizer {name!r} from {entry.value}: loading it")
 
 
-def _file(name: str) -> files.OptimizerFile | None:
-    """The definition of a file optimizer (by name or path), or None for a built-in one."""
-    if name in OPTIMIZERS:
-        return None
+def definition(name: str) -> files.OptimizerFile:
+    """The file of optimizer ``name`` (by name or path), checked."""
     path = files.find(name)
     if path is None:
         problems = "".join(f" ({p})" for p in files.folder_problems())
@@ -93,8 +104,7 @@ def listing() -> list[dict]:
     "error"}`` for one that cannot be used (a broken file or package, a user file with a
     built-in's name, a missing folder): one broken thing never hides the others."""
     out = []
-    entries = [*((n, None) for n in OPTIMIZERS), *((p.stem, p) for p in
-                                                    sorted(files.builtin_dir().glob("*.toml"))),
+    entries = [*((p.stem, p) for p in sorted(files.builtin_dir().glob("*.toml"))),
                *((p.stem, p) for p in files.user_files()),
                *((n, e) for n, e in plugins().items())]
     seen = set()
@@ -106,10 +116,10 @@ def listing() -> list[dict]:
                                  f"first, then files, then packages)")
             seen.add(name)
             if isinstance(source, Path):
-                _file(str(source))  # by path: a clash with a built-in is said there
-            if source is not None:
-                make(name)  # a user's definition: it must build with its own defaults
-            out.append({"name": name, "update": rule(name), "defaults": defaults(name)})
+                definition(str(source))  # by path: a clash with a built-in is said there
+            make(name)  # it must build with its own defaults
+            out.append({"name": name, "update": rule(name), "defaults": defaults(name),
+                        **declared(name)})
         except InputError as exc:
             out.append({"name": name, "source": where, "error": str(exc)})
     for problem in files.folder_problems():
@@ -123,33 +133,41 @@ def factory(name: str) -> Callable[..., Optimizer]:
     return OPTIMIZERS[name]
 
 
+def declared(name: str) -> dict:
+    """What a file declares beyond its defaults: each hyperparameter's range, symbol, torch
+    name and control, its description and trace (``optimizers --json``)."""
+    if torch_bridge.is_torch(name) or _plugin(name) is not None:
+        return {}
+    found = definition(name)
+    out = {"hyperparameters": {n: h.describe(found.torch is not None)
+                               for n, h in found.hyperparameters.items()
+                               if n not in (found.fixed or {})},
+           "description": found.description, "rule": found.text,
+           "trace": list(found.program.trace)}
+    if found.torch:
+        out["torch"] = found.torch
+    return out
+
+
 def defaults(name: str) -> dict[str, Any]:
-    """The default hyperparameters of optimizer ``name`` (its factory's signature, or its
-    file's [hyperparameters])."""
+    """The default hyperparameters of optimizer ``name`` (its file's declarations)."""
     if torch_bridge.is_torch(name):
         return torch_bridge.defaults(name)
     if (plugin := _plugin(name)) is not None:
         return {k: p.default for k, p in inspect.signature(plugin).parameters.items()
                 if p.default is not inspect.Parameter.empty}
-    definition = _file(name)
-    if definition is not None:
-        return dict(definition.defaults)
-    params = inspect.signature(factory(name)).parameters
-    return {k: p.default for k, p in params.items()}
+    return dict(definition(name).defaults)
 
 
 def rule(name: str) -> str:
-    """The one-line update rule (first line of the factory's docstring, after 'Name: '; or
-    the file's rule)."""
+    """The update in one line: the file's summary, else its rule."""
     if torch_bridge.is_torch(name):
         return torch_bridge.rule(name)
     if (plugin := _plugin(name)) is not None:
         return ((inspect.getdoc(plugin) or name).splitlines()[0].split(": ", 1)[-1]
                 + f" ({plugins()[name].value})")
-    definition = _file(name)
-    if definition is not None:
-        return definition.text
-    return inspect.getdoc(factory(name)).splitlines()[0].split(": ", 1)[1]
+    found = definition(name)
+    return found.summary or found.text
 
 
 def make(name: str, **hyperparams) -> Optimizer:
@@ -160,33 +178,12 @@ def make(name: str, **hyperparams) -> Optimizer:
         return torch_bridge.build(name, **hyperparams)
     if (plugin := _plugin(name)) is not None:
         return _from_plugin(name, plugin, hyperparams)
-    definition = _file(name)
-    if definition is not None:
-        return files.build(definition, **hyperparams)
-    build = factory(name)
-    signature = inspect.signature(build)
-    try:
-        bound = signature.bind(**hyperparams)
-    except TypeError:
-        known = signature.parameters
-        key = next(k for k in hyperparams if k not in known)
-        raise InputError(f"Unknown hyperparameter {key!r} for {name}{suggest(key, known)}") \
-            from None
-    values = {}
-    for key, value in bound.arguments.items():
-        default = signature.parameters[key].default
-        if isinstance(default, bool):
-            if not isinstance(value, bool):
-                raise InputError(f"{name}: {key} must be true or false, got {value!r}")
-        elif isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise InputError(f"{name}: {key} must be a number, got {value!r}")
-        elif not math.isfinite(value):
-            raise InputError(f"{name}: {key} must be finite, got {value!r}")
-        values[key] = value if isinstance(default, bool) else float(value)
-    bound = signature.bind(**values)
-    bound.apply_defaults()
-    opt = build(**bound.arguments)
-    return dataclasses.replace(opt, name=name, hyperparams=dict(dict(bound.arguments)))
+    found = definition(name)
+    opt = compiled.build(found, **hyperparams)
+    return dataclasses.replace(opt, name=name if not files.is_path(name) else found.name,
+                               with_rates=lambda rates: dataclasses.replace(
+                                   compiled.build(found, rates=rates, **hyperparams),
+                                   name=opt.name))
 
 
 def _from_plugin(name: str, plugin, hyperparams: dict) -> Optimizer:
@@ -206,7 +203,26 @@ def _from_plugin(name: str, plugin, hyperparams: dict) -> Optimizer:
         made, name=name, hyperparams=dict(bound.arguments),
         init=lambda params: user_code.call(made.init, f"{what}: init", params),
         update=lambda grads, state, params, ops=None: user_code.call(
-            made.update, f"{what}: a step", grads, state, params))
+            made.update, f"{what}: a step", grads, state, params, ops))
+
+
+def hyperparameter_table() -> str:
+    """Every built-in optimizer's hyperparameters as declared: symbol, default, valid range
+    and torch's argument, for the README."""
+    from ..core.specs import format_value
+
+    lines = ["| optimizer | hyperparameter | symbol | default | valid | torch |",
+             "| --- | --- | --- | --- | --- | --- |"]
+    for name in OPTIMIZERS:
+        found = definition(name)
+        for h in found.hyperparameters.values():
+            if h.name in (found.fixed or {}):
+                continue
+            valid = "true or false" if h.switch else h.range.text
+            torch = f"`{h.torch}`" if h.torch and found.torch else "(not in torch)"
+            lines.append(f"| `{name}` | `{h.name}` | {h.symbol or h.name} | "
+                         f"{format_value(h.default)} | {valid} | {torch} |")
+    return "\n".join(lines)
 
 
 def markdown_table() -> str:

@@ -13,6 +13,7 @@ coordinate to [-clip_value, clip_value], then the gradient scaled to at most cli
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import math
 from dataclasses import dataclass
@@ -125,6 +126,19 @@ def scheduled(make, hyperparams: dict, schedule: Schedule) -> Optimizer:
         raise InputError("A schedule changes the learning rate; this optimizer has no lr.")
     rates, seen = schedule.rates(hyperparams["lr"]), []
     built: dict[float, Optimizer] = {}
+
+    def rate(t: int) -> float:  # step t's rate (t = 1, 2, ...)
+        while len(seen) < t:
+            seen.append(next(rates))
+        return seen[t - 1]
+
+    plain = make(**hyperparams)
+    if plain.with_rates is not None:  # lr read at each step: one compiled optimizer
+        with scheduled_rates():
+            opt = plain.with_rates(rate)
+        return dataclasses.replace(opt, hyperparams={**plain.hyperparams,
+                                                     "lr": hyperparams["lr"],
+                                                     "schedule": str(schedule)})
 
     def at(k: int) -> Optimizer:  # the optimizer of step k + 1
         while len(seen) <= k:

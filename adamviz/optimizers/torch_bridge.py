@@ -7,7 +7,7 @@ Each run is a parameter tensor of its own (shape (D,), float64) in one torch opt
 per-parameter rule (a norm, a trust ratio) sees one run, as it would see one layer. Every step
 the engine's gradient goes into ``.grad`` of the runs still going (the others' stay None, so
 torch leaves them alone) and ``optimizer.step()`` moves them; torch keeps the parameters, and
-the engine's points follow.
+the engine takes torch's parameters as its new points, bit for bit.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import numpy as np
 from ..core.errors import InputError
 from ..core.specs import format_value
 from . import user_code
-from .base import Optimizer, step_to
+from .base import Optimizer
 
 PREFIX = "torch:"
 
@@ -61,7 +61,8 @@ def torch_class(path: str):
 
 def build(name: str, **hyperparams) -> Optimizer:
     """The adamviz ``Optimizer`` for ``torch:<class path>`` with ``hyperparams``: torch's own
-    names, ``beta1``/``beta2`` joined into ``betas``."""
+    names, the halves of a pair joined (``beta1``/``beta2`` into ``betas``, as the built-in
+    files declare them)."""
     path = name.removeprefix(PREFIX)
     cls = torch_class(path)  # first: it says how to install torch when it is missing
     import torch
@@ -69,17 +70,21 @@ def build(name: str, **hyperparams) -> Optimizer:
     kwargs = dict(hyperparams)
     if kwargs.pop("torch", path) != path:  # the class, as its runs record it
         raise InputError(f"{name}: torch={hyperparams['torch']!r} names another class.")
-    if "betas" in kwargs:  # a spec's values are numbers: the pair is two of them
-        raise InputError(f"{name}: betas is a pair; give beta1= and beta2= instead, e.g. "
-                         f"{name}:beta1=0.8,beta2=0.99.")
-    pairs = [k for k, p in inspect.signature(cls).parameters.items()
-             if k in kwargs and isinstance(p.default, tuple)]
-    if pairs:
-        raise InputError(f"{name}: {pairs[0]} is a pair, which a spec cannot write; leave it "
+    pairs = pair_names()
+    for pair, (first, second) in pairs.items():
+        if pair in kwargs:  # a spec's values are numbers: the pair is two of them
+            raise InputError(f"{name}: {pair} is a pair; give {first}= and {second}= instead, "
+                             f"e.g. {name}:{first}=...,{second}=....")
+    signature = inspect.signature(cls).parameters
+    unnamed = [k for k, p in signature.items() if k in kwargs and isinstance(p.default, tuple)]
+    if unnamed:
+        raise InputError(f"{name}: {unnamed[0]} is a pair, which a spec cannot write; leave it "
                          f"out to use torch's default.")
     _check_types(name, cls, kwargs)
-    if "beta1" in kwargs or "beta2" in kwargs:
-        kwargs["betas"] = (kwargs.pop("beta1", 0.9), kwargs.pop("beta2", 0.999))
+    for pair, (first, second) in pairs.items():
+        if (first in kwargs or second in kwargs) and pair in signature:
+            default = signature[pair].default
+            kwargs[pair] = (kwargs.pop(first, default[0]), kwargs.pop(second, default[1]))
     _try_step(name, cls, kwargs)
 
     def init(params):
@@ -109,10 +114,24 @@ def build(name: str, **hyperparams) -> Optimizer:
             raise InputError(f"{name}: a step changed the shape of the parameters; adamviz "
                              f"runs optimizers that update them in place.")
         new = np.stack([tensors[s].detach().numpy() for s in state.slots], axis=1)
-        return step_to(new, params), state._replace(t=state.t + 1)
+        return new, state._replace(t=state.t + 1)  # torch's own parameters, as they are
 
     return Optimizer(init=init, update=update, name="torch." + path.rpartition(".")[2],
                      hyperparams={"torch": path, **hyperparams})
+
+
+def pair_names() -> dict[str, tuple[str, str]]:
+    """torch's pair arguments and the names adamviz gives their halves, as the built-in
+    optimizers declare them (``beta1`` is ``betas[0]``): {"betas": ("beta1", "beta2"), ...}."""
+    from . import files
+
+    halves: dict[str, dict[int, str]] = {}
+    for path in sorted(files.builtin_dir().glob("*.toml")):
+        for h in files.load(path).hyperparameters.values():
+            if h.torch and h.torch.endswith("]") and "[" in h.torch:
+                pair, index = h.torch[:-1].split("[")
+                halves.setdefault(pair, {})[int(index)] = h.name
+    return {pair: (i[0], i[1]) for pair, i in halves.items() if set(i) == {0, 1}}
 
 
 def _check_types(name: str, cls, kwargs: dict) -> None:
@@ -125,7 +144,8 @@ def _check_types(name: str, cls, kwargs: dict) -> None:
             raise InputError(f"{name}: {key} must be true or false, got "
                              f"{format_value(value)}.")
         if not isinstance(default, bool) and isinstance(value, bool) and \
-                (key in ("lr", "beta1", "beta2") or isinstance(default, int | float)):
+                (key == "lr" or key in {n for pair in pair_names().values() for n in pair}
+                 or isinstance(default, int | float)):
             raise InputError(f"{name}: {key} must be a number, got {format_value(value)}.")
 
 

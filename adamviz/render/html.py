@@ -4,8 +4,10 @@ keyboard, a toggle per run, a readout of the current step, overlay arrows; and l
 click anywhere to start every optimizer there, drag lr, β1, β2 and momentum to run them again.
 
 Nothing is fetched: the picture, the data, the surface's derivative program (emitted as
-JavaScript by ``jsprogram.py``) and the ported optimizers (``player/optimizers.js``, tested under
-Node against the torch reference) are all inside the file.
+JavaScript by ``jsprogram.py``) and every optimizer file among the runs (its rule compiled to
+JavaScript by the same emitter, run by ``player/optimizers.js``; tested under Node against the
+torch reference) are all inside the file. The live controls are made from the optimizers'
+declared hyperparameters: one per hyperparameter, with its symbol and range.
 """
 
 from __future__ import annotations
@@ -29,8 +31,6 @@ from .pages import fill
 
 ASSETS = Path(__file__).resolve().parent / "player"
 WIDTH, HEIGHT = 720, 540  # the canvas, in CSS pixels (the picture is drawn at twice that)
-PORTED = {"sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "adamax",
-          "nadam", "radam"}  # optimizers.js; others play back but are not re-run live
 
 
 def background(surface, box) -> str:
@@ -77,7 +77,7 @@ def data(result, box) -> dict:
     surface, settings = result.surface, result.settings
     replayable = (not settings.get("noise") and not settings.get("patience")
                   and has_program(surface))
-    ported = PORTED | set(rule_files(result))
+    ported = rule_files(result)
     lo, hi = engine_box(surface)  # where the engine calls a run diverged
     runs = []
     for i, run in enumerate(result.runs):
@@ -102,7 +102,25 @@ def data(result, box) -> dict:
             "settings": {"steps": int(settings.get("steps", 200)), "tol": settings.get("tol")},
             "fstar": _global_loss(surface),
             "lo": list(map(float, lo)), "hi": list(map(float, hi)),
-            "runs": runs, "width": WIDTH, "height": HEIGHT}
+            "runs": runs, "width": WIDTH, "height": HEIGHT, "controls": controls(ported)}
+
+
+def controls(found: dict) -> list[dict]:
+    """One control per hyperparameter of the live optimizers, from their declarations: a
+    slider (range, log or linear) or a switch; the first declaration of a name wins."""
+    out = {}
+    for definition in found.values():
+        for h in definition.hyperparameters.values():
+            if h.name in out or h.name in (definition.fixed or {}):
+                continue
+            entry = {"name": h.name, "symbol": h.symbol or h.name, "about": h.about}
+            if h.switch:
+                entry["switch"] = True
+            else:
+                low, high, scale = h.slider
+                entry.update(min=low, max=high, scale=scale)
+            out[h.name] = entry
+    return list(out.values())
 
 
 def has_program(surface) -> bool:
@@ -118,7 +136,7 @@ def rule_files(result) -> dict:
 
     found = {}
     for run in result.runs:
-        if run.optimizer in PORTED or run.optimizer in found:
+        if run.optimizer in found:
             continue
         try:
             path = files.find(run.optimizer)

@@ -1,5 +1,5 @@
 // The engine's loop for one run, in JavaScript: the gradient from the surface's derivative
-// program, the optimizer's step added to the point, stopping where adamviz.engine stops (a
+// program, the optimizer's new point taken as it is, stopping where adamviz.engine stops (a
 // point that is not finite or leaves the escape box: diverged; step and gradient below tol:
 // converged). Returns {points, losses, grads, quantities, rates, status}: rates[k] is the
 // per-coordinate learning rate step k applied (the engine's effective_lr).
@@ -17,8 +17,8 @@ function runPath(valueAndGrad, optimizer, start, steps, options = {}) {
     const g = out.slice(1);
     grads.push(g);
     if (!Number.isFinite(out[0])) { status = "diverged"; break; }
-    const step = optimizer.update(g, p, state);
-    const next = p.map((v, i) => v + step[i]);
+    const next = optimizer.update(g, p, state);  // the optimizer's own new point
+    const step = next.map((v, i) => v - p[i]);
     if (!next.every(Number.isFinite)) { status = "diverged"; break; }
     out = valueAndGrad(...next);
     points.push(next); losses.push(out[0]);

@@ -227,8 +227,18 @@
     ui("play").textContent = "▶ play"; ui("play").setAttribute("aria-label", "play");
   }
 
-  // Live: the ported optimizers from a start, with the sliders' hyperparameters.
-  const SLIDERS = {lr: (v) => Math.pow(10, v), beta1: Number, beta2: Number, momentum: Number};
+  // Live: every run made again from a start, with the controls' hyperparameters. The controls
+  // come from the optimizers' declared hyperparameters (DATA.controls): a slider per number
+  // (its declared range, log or linear), a box per switch.
+  const CONTROLS = Object.fromEntries(DATA.controls.map((c) => [c.name, c]));
+  const STEPS = 1000;  // positions of a slider
+  const toValue = (c, pos) => (c.scale === "log"
+    ? Math.exp(Math.log(c.min) + (Math.log(c.max) - Math.log(c.min)) * pos / STEPS)
+    : c.min + (c.max - c.min) * pos / STEPS);
+  const toPosition = (c, v) => Math.round(STEPS * (c.scale === "log"
+    ? (Math.log(v) - Math.log(c.min)) / (Math.log(c.max) - Math.log(c.min))
+    : (v - c.min) / (c.max - c.min)));
+  const touched = {};  // name -> value the user set
   let start = null;
 
   function rerun() {
@@ -238,9 +248,7 @@
       if (!run.live) return run;
       run.shown = run.shown !== false;
       const h = {...run.hyperparams};
-      for (const [name, read] of Object.entries(SLIDERS)) {
-        if (name in h && ui(name).dataset.touched) h[name] = read(ui(name).value);
-      }
+      for (const [name, value] of Object.entries(touched)) if (name in h) h[name] = value;
       const from = start || run.start;
       const out = runPath(valueAndGrad, makeOptimizer(run.optimizer, h), from, steps,
                           {tol: DATA.settings.tol || 0, lo: DATA.lo, hi: DATA.hi});
@@ -261,14 +269,36 @@
 
   function sliders() {
     const first = (name) => runs.map((r) => r.hyperparams[name]).find((v) => v !== undefined);
-    for (const name of Object.keys(SLIDERS)) {
-      const input = ui(name), value = first(name);
+    const box = ui("knobs");
+    for (const c of DATA.controls) {
+      const value = first(c.name), id = "knob-" + c.name;
+      const label = document.createElement("label"), out = document.createElement("output");
+      const input = document.createElement("input");
+      label.htmlFor = id; label.title = c.about || c.name;
+      label.append(c.switch ? c.name : c.symbol + " ", out);
+      input.id = id; input.dataset.name = c.name;
+      if (c.switch) {
+        input.type = "checkbox"; input.checked = value === true;
+        out.textContent = "";
+        input.addEventListener("change", () => { touched[c.name] = input.checked; rerun(); });
+      } else {
+        input.type = "range"; input.min = 0; input.max = STEPS; input.step = 1;
+        input.value = value === undefined ? 0 : toPosition(c, value);
+        const say = () => {
+          const v = touched[c.name] ?? value;
+          out.textContent = v === undefined ? "–" : fmt(v);
+          input.setAttribute("aria-valuetext", `${c.name} ${out.textContent}`);
+        };
+        say();
+        input.addEventListener("input", () => {
+          touched[c.name] = toValue(c, Number(input.value)); say(); rerun();
+        });
+      }
       input.disabled = value === undefined;
-      if (value !== undefined) input.value = name === "lr" ? Math.log10(value) : value;
-      const label = () => { ui(name + "Value").textContent =
-        value === undefined && !input.dataset.touched ? "–" : fmt(SLIDERS[name](input.value)); };
-      label();
-      input.addEventListener("input", () => { input.dataset.touched = "1"; label(); rerun(); });
+      const knob = document.createElement("div");
+      knob.className = "knob";
+      if (c.switch) knob.append(input, label); else knob.append(label, input);
+      box.append(knob);
     }
   }
 

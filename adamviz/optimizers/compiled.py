@@ -1,0 +1,173 @@
+"""An optimizer file as an ``Optimizer``: its hyperparameters checked against their
+declarations, its rule compiled (``core/rule_compiled.py``) for those values.
+
+The update hands back the new point the rule computes (its ``p``), which the engine takes as it
+is. In the engine's in-place mode (``ops.inplace``) the new point goes into ``ops.target`` and
+each array state variable into one of two buffers of its own, never the one it is read from, so
+a step allocates nothing; in the pure mode every output is a new array.
+"""
+
+from __future__ import annotations
+
+from collections import namedtuple
+
+import numpy as np
+
+from ..core import grammar
+from ..core.errors import InputError
+from ..core.names import suggest
+from ..core.rule_compiled import Compiled, failing, scalar_value
+from ..core.rules import RuleArithmetic, arithmetic, names_in
+from .base import Optimizer, scheduled_rates_active
+from .files import OptimizerFile, digest, is_builtin
+from .ops import ALLOCATE
+
+
+def values(definition: OptimizerFile, hyperparams: dict) -> dict:
+    """Every hyperparameter's value: given ones checked, fixed ones put in, the others'
+    defaults; then the file's ``requires``."""
+    declared, fixed = definition.hyperparameters, definition.fixed or {}
+    for key in hyperparams:
+        if key not in declared:
+            raise InputError(f"Unknown hyperparameter {key!r} for {definition.name}"
+                             f"{suggest(key, definition.defaults)}")
+        if key in fixed:
+            raise InputError(f"{definition.name}: {key} is fixed at {fixed[key]} (that is what "
+                             f"makes it {definition.name}).")
+    scheduled = scheduled_rates_active()
+    out = {n: h.check(hyperparams[n], definition.name, scheduled) if n in hyperparams
+           else fixed.get(n, h.default) for n, h in declared.items()}
+    for condition, then, message in definition.requires:
+        if scalar_value(condition, out) and not scalar_value(then, out):
+            raise InputError(message)
+    return out
+
+
+class _Rule:
+    """The compiled programs of one file for one set of values, and how to call them."""
+
+    def __init__(self, definition: OptimizerFile, hyper: dict, rates):
+        program = self.program = definition.program
+        self.rates = rates
+        fixed = {n: v for n, v in hyper.items() if not (rates is not None and n == "lr")}
+        self.update = Compiled(program, program.update, fixed)
+        self.report = Compiled(program, program.report, fixed)
+        self.first = Compiled(program, program.first, hyper).run({}, {}, shape=())
+        self.State = namedtuple("RuleState", ["t", *program.state])
+        self.scalars, self.arrays = program.scalar_state, program.array_state
+        shown = Compiled(program, program.shown, hyper).run({}, {}, shape=())
+        self.shown = [n for n, keep in zip(program.trace, shown, strict=True) if keep]
+
+    def numbers(self, t, state) -> dict:
+        out = {"t": float(t), **{n: getattr(state, n) for n in self.scalars}}
+        if self.rates is not None:
+            out["lr"] = self.rates(t)
+        return out
+
+    def init(self, params):
+        return self.State(0, *(float(v) if n in self.scalars else
+                               np.full_like(params, v, dtype=float)
+                               for n, v in zip(self.program.state, self.first, strict=True)))
+
+    def step(self, grads, state, params, ops):
+        t = state.t + 1
+        given = {"g": grads, "p": params, **{n: getattr(state, n) for n in self.arrays}}
+        targets = None
+        if ops.inplace:
+            targets = [ops.target] + [_other(ops, n, getattr(state, n)) if n in self.arrays
+                                      else None for n in self.program.state]
+        try:
+            out = self.update.run(self.numbers(t, state), given, targets, grads.shape)
+        except (ArithmeticError, ValueError) as exc:  # the numbers of this step (t): it
+            if getattr(ops, "trial", False):  # diverges, unless this is the trial step
+                raise failing(exc, f"step {t}") from None
+            out = [np.full(grads.shape, np.nan), *(getattr(state, n)
+                                                    for n in self.program.state)]
+        return out[0], self.State(t, *(float(v) if n in self.scalars else v for n, v in
+                                       zip(self.program.state, out[1:], strict=True)))
+
+    def reported(self, state) -> list:
+        given = {n: getattr(state, n) for n in self.arrays}
+        shape = next(iter(given.values())).shape if given else (1, 1)
+        try:
+            out = self.report.run(self.numbers(state.t, state), given, None, shape)
+        except (ArithmeticError, ValueError):
+            out = [np.nan] * len(self.report.outputs)
+        return [np.broadcast_to(np.asarray(v, dtype=float), shape) for v in out]
+
+    def effective_lr(self, state):
+        if not self.program.has_rate:  # SGD-like: this step's rate everywhere (scheduled)
+            return self.rates(max(state.t, 1))
+        return self.reported(state)[0]
+
+    def trace(self, state) -> dict:
+        out = dict(zip(self.program.trace,
+                       self.reported(state)[1 if self.program.has_rate else 0:], strict=True))
+        return {n: out[n] for n in self.shown}
+
+
+def build(definition: OptimizerFile, rates=None, **hyperparams) -> Optimizer:
+    """The ``Optimizer`` of a file. ``rates(t)``, when given, is the learning rate of step t
+    (a schedule): lr is then an input of each step rather than a constant of the program."""
+    hyper = values(definition, hyperparams)
+    rule = _Rule(definition, hyper, rates)
+
+    def update(grads, state, params, ops=ALLOCATE):
+        return rule.step(grads, state, params, ops)
+
+    _trial(definition, hyper, rule)
+    program, fixed = definition.program, definition.fixed or {}
+    return Optimizer(init=rule.init, update=update, trace=rule.trace if program.trace else None,
+                     effective_lr=rule.effective_lr if program.has_rate or
+                     (rates is not None and "lr" in hyper) else None,
+                     name=definition.name,
+                     hyperparams={n: v for n, v in hyper.items() if n not in fixed},
+                     definition="" if is_builtin(definition.source, definition.name)
+                     else digest(definition))
+
+
+class _Trial:
+    inplace, trial, target = False, True, None
+
+
+def _trial(definition: OptimizerFile, hyper: dict, rule: _Rule) -> None:
+    """One step on a dummy run: what fails for these numbers alone fails here, before any
+    work, in one line that names the assignment and its numbers."""
+    one = np.ones((1, 1))
+    with np.errstate(all="ignore"):
+        try:
+            rule.step(one, rule.init(one), one, _Trial())
+        except RuleArithmetic as exc:
+            raise RuleArithmetic(explain(definition, hyper) or
+                                 f"{definition.source}: rule, {exc}") from None
+
+
+def explain(definition: OptimizerFile, hyper: dict) -> str | None:
+    """The first assignment whose arithmetic on numbers alone fails at step 1, with its
+    numbers (as Python computes them: 1/0, overflow, a domain)."""
+    program = definition.program
+    env = {**hyper, "t": 1.0, **dict(zip(program.state, (
+        scalar_value(definition.state[n], hyper) for n in program.state), strict=True))}
+    env = {n: v for n, v in env.items() if n in hyper or n == "t" or n in program.scalar_state}
+    for i, step in enumerate(definition.rule.steps):
+        used = names_in(step.formula) - set(grammar.CONSTANTS)
+        if step.condition is not None:
+            used |= names_in(step.condition) - set(grammar.CONSTANTS)
+        if not used <= env.keys():
+            env.pop(step.name, None)  # per coordinate from here on
+            continue
+        try:
+            if step.condition is None or scalar_value(step.condition, env):
+                env[step.name] = scalar_value(step.formula, env)
+        except (ArithmeticError, ValueError) as exc:
+            numbers = ", ".join(f"{k} = {env[k]!r}" for k in sorted(used & env.keys()))
+            return (f"{definition.rule.source}, assignment {i + 1} ({step.name} = "
+                    f"{step.formula.text}): {arithmetic(exc)} with {numbers}; the rule "
+                    f"cannot run with these hyperparameters.")
+    return None
+
+
+def _other(ops, name: str, current: np.ndarray) -> np.ndarray:
+    """The buffer of state ``name`` that ``current`` is not."""
+    a, b = ops.buffer(f"state:{name}:a"), ops.buffer(f"state:{name}:b")
+    return b if current is a else a

@@ -1,0 +1,163 @@
+"""A hyperparameter declared as data, in an optimizer file's ``[hyperparameters]`` table:
+
+    lr = 1e-3                                               # a number: its default, any value
+    beta1 = {default = 0.9, range = "[0, 1)", symbol = "β₁", torch = "betas[0]",
+             slider = {min = 0.0, max = 0.999}}
+    lr = {default = 1e-3, range = "> 0", symbol = "η",
+          slider = {min = 1e-4, max = 10, scale = "log"}}
+    amsgrad = {default = false, torch = "amsgrad"}          # a switch: true or false
+
+``range`` gives the check and its message (torch's words); ``torch`` the argument of the torch
+class (``betas[0]`` is the first of the pair ``betas``; ``false`` when torch has no such
+argument and behaves as the default); ``slider`` the player's control (``scale`` "log" or
+"linear"; made from the range and default when not given). The checks, ``adamviz optimizers
+--json``, the README tables, the torch bridge, the reference script and the player read them.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from ..core.errors import InputError
+from ..core.names import suggest
+
+KEYS = {"default": "the value used when none is given", "range": "valid values, e.g. \"> 0\" "
+        "or \"[0, 1)\"", "symbol": "the symbol in formulas and labels", "torch": "the torch "
+        "argument, e.g. \"betas[0]\", or false", "slider": "{min, max, scale} of the player's "
+        "control", "about": "one line on what it does"}
+# torch's words for its checks ("Invalid learning rate: -1.0 (must be > 0)")
+TORCH_WORDS = {"lr": "learning rate", "eps": "epsilon value"}
+_COMPARISON = re.compile(r"\s*(>=|>|<=|<)\s*(\S+)\s*$")
+_INTERVAL = re.compile(r"\s*([\[(])\s*(\S+)\s*,\s*(\S+)\s*([\])])\s*$")
+
+
+@dataclass(frozen=True)
+class Range:
+    low: float = -math.inf
+    high: float = math.inf
+    low_open: bool = True
+    high_open: bool = True
+    text: str = "any"
+
+    def holds(self, value: float) -> bool:
+        above = value > self.low if self.low_open else value >= self.low
+        below = value < self.high if self.high_open else value <= self.high
+        return above and below
+
+
+def parse_range(text, where: str) -> Range:
+    if not isinstance(text, str):
+        raise InputError(f"{where}: range is text such as \"> 0\" or \"[0, 1)\".")
+    try:
+        if m := _COMPARISON.match(text):
+            op, value = m.group(1), float(m.group(2))
+            if op.startswith(">"):
+                return Range(low=value, low_open=op == ">", text=f"{op} {m.group(2)}")
+            return Range(high=value, high_open=op == "<", text=f"{op} {m.group(2)}")
+        if m := _INTERVAL.match(text):
+            return Range(float(m.group(2)), float(m.group(3)), m.group(1) == "(",
+                         m.group(4) == ")", text=f"in {m.group(1)}{m.group(2)}, "
+                                                 f"{m.group(3)}{m.group(4)}")
+    except ValueError:
+        pass
+    raise InputError(f"{where}: range {text!r} is not one of \"> A\", \">= A\", \"< B\", "
+                     f"\"<= B\" or an interval such as \"[0, 1)\".")
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    name: str
+    default: float | bool
+    range: Range = Range()
+    symbol: str = ""
+    torch: str | None = None  # None: torch has no such argument
+    slider: tuple[float, float, str] | None = None  # min, max, scale (None for a switch)
+    about: str = ""
+
+    @property
+    def switch(self) -> bool:
+        return isinstance(self.default, bool)
+
+    def check(self, value, owner: str, scheduled: bool = False):
+        """``value`` as this hyperparameter takes it, or ``InputError`` in torch's words."""
+        if self.switch:
+            if not isinstance(value, bool):
+                raise InputError(f"{owner}: {self.name} must be true or false, got {value!r}")
+            return value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InputError(f"{owner}: {self.name} must be a number, got {value!r}")
+        if not math.isfinite(value):
+            raise InputError(f"{owner}: {self.name} must be finite, got {value!r}")
+        value = float(value)
+        if not self.range.holds(value) and not (scheduled and self.name == "lr" and value == 0):
+            words = TORCH_WORDS.get(self.name, f"{self.name} value")
+            raise InputError(f"Invalid {words}: {value} (must be {self.range.text})")
+        return value
+
+    def describe(self, in_torch: bool = True) -> dict:
+        """As ``adamviz optimizers --json`` gives it."""
+        out = {"default": self.default, "symbol": self.symbol or self.name}
+        if self.switch:
+            out["kind"] = "switch"
+        else:
+            out.update(kind="number", range=self.range.text)
+            if self.slider:
+                out["slider"] = {"min": self.slider[0], "max": self.slider[1],
+                                 "scale": self.slider[2]}
+        if self.torch and in_torch:
+            out["torch"] = self.torch
+        if self.about:
+            out["about"] = self.about
+        return out
+
+
+def declare(name: str, value, where: str) -> Hyperparameter:
+    """A hyperparameter from its entry: a number, true/false, or a table of ``KEYS``."""
+    if not isinstance(value, dict):
+        value = {"default": value}
+    for key in value:
+        if key not in KEYS:
+            raise InputError(f"{where}: unknown key {key!r}{suggest(key, KEYS)}")
+    if "default" not in value:
+        raise InputError(f"{where}: a default value is needed (default = 0.9).")
+    default = value["default"]
+    if not isinstance(default, bool):
+        if not isinstance(default, int | float) or not math.isfinite(default):
+            raise InputError(f"{where}: a finite number, got {default!r}.")
+        default = float(default)
+    rng = parse_range(value["range"], where) if "range" in value else Range()
+    torch = value.get("torch", name)
+    if torch is not False and (not isinstance(torch, str) or not torch):
+        raise InputError(f"{where}: torch is the torch argument's name, or false.")
+    made = Hyperparameter(name=name, default=default, range=rng,
+                          symbol=str(value.get("symbol", "")), torch=torch or None,
+                          slider=None if isinstance(default, bool) else
+                          _slider(value.get("slider"), rng, default, where),
+                          about=str(value.get("about", "")))
+    if not made.switch and not rng.holds(default):
+        raise InputError(f"{where}: the default {default} is outside its range "
+                         f"({rng.text}).")
+    return made
+
+
+def _slider(spec, rng: Range, default: float, where: str) -> tuple[float, float, str]:
+    if spec is None:  # from the range and the default: two decades around a positive one
+        if rng.low >= 0 and rng.high <= 1:
+            return (rng.low, rng.high if not rng.high_open else 0.999, "linear")
+        if default > 0 and rng.low >= 0:
+            return (default / 100, default * 100, "log")
+        span = max(abs(default), 1.0)
+        return (max(rng.low, default - span), min(rng.high, default + span), "linear")
+    if not isinstance(spec, dict) or set(spec) - {"min", "max", "scale"}:
+        raise InputError(f"{where}: slider is {{min = A, max = B, scale = \"log\" or "
+                         f"\"linear\"}}.")
+    low, high = spec.get("min"), spec.get("max")
+    scale = spec.get("scale", "linear")
+    if not all(isinstance(v, int | float) and not isinstance(v, bool) for v in (low, high)) \
+            or not low < high or scale not in ("log", "linear") or \
+            (scale == "log" and low <= 0):
+        raise InputError(f"{where}: slider needs numbers min < max (min > 0 on a log scale) "
+                         f"and scale \"log\" or \"linear\".")
+    return (float(low), float(high), scale)
