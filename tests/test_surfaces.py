@@ -56,6 +56,15 @@ def test_builtin_surface_is_consistent(name):
 
 
 @pytest.mark.parametrize("name", BUILTINS)
+def test_every_surface_has_a_tuned_rate_for_every_built_in_optimizer(name):
+    """A new optimizer file is not done until each surface says its rate
+    (python scripts/tune_rates.py NAME writes them)."""
+    missing = set(adamviz.OPTIMIZERS) - set(api.load_surface(name).lr)
+    assert not missing, f"{name}.toml has no lr for {sorted(missing)}: run " \
+                        f"python scripts/tune_rates.py {' '.join(sorted(missing))}"
+
+
+@pytest.mark.parametrize("name", BUILTINS)
 def test_builtin_defaults_do_not_diverge_for_any_optimizer(name):
     result = api.run(name, list(adamviz.OPTIMIZERS))
     assert [r.status for r in result.runs if r.status == "diverged"] == []
