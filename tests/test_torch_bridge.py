@@ -59,6 +59,7 @@ def test_torch_classes_through_the_bridge_follow_the_reference(case):
     ("torch:torch.optim.SGD", {"lr": 0.05, "momentum": 0.9, "nesterov": True}),
     ("torch:torch.optim.RAdam", {"lr": 0.1, "decoupled_weight_decay": True,
                                  "weight_decay": 0.3}),
+    ("torch:torch.optim.Rprop", {"lr": 0.05, "eta_minus": 0.4}),
 ])
 def test_a_bridged_torch_optimizer_is_torch_run_directly_bit_for_bit(name, spec):
     """The engine takes torch's parameters as its points: the path is torch's own, to the
