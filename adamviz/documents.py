@@ -27,8 +27,11 @@ KINDS = {
     "surfaces": "`surfaces`: per surface `name`, `description`, `expression`, `box`, `minima` "
                 "(`at`, `kind`), `start`, `source`, or `name`, `source` and `error` for a file "
                 "that cannot be used",
-    "optimizers": "`optimizers`: per optimizer `name`, `update` (the rule) and `defaults`; "
-                  "one that cannot be used has `name`, `source` and `error` instead",
+    "optimizers": "`optimizers`: per optimizer `name`, `update` (one line), `defaults`, "
+                  "`description`, `rule`, `trace` and `hyperparameters` (each one's `default`, "
+                  "`kind`, `symbol`, `range`, `slider`, `torch`, `about`), and `torch` (the "
+                  "class it reproduces) when it has one; one that cannot be used has `name`, "
+                  "`source` and `error` instead",
 }
 
 

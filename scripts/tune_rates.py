@@ -39,7 +39,8 @@ def write(path: Path, name: str, rate: float) -> bool:
         raise SystemExit(f"{path}: no one-line lr = {{...}} table")
     if re.search(rf"(^|[\s,]){name}\s*=", match.group("body")):
         return False
-    body = match.group("body").rstrip() + f", {name} = {rate:g} "
+    before = match.group("body").strip()
+    body = f" {before + ', ' if before else ''}{name} = {rate:g} "
     path.write_text(text[:match.start()] + f"lr = {{{body}}}" + text[match.end():],
                     encoding="utf-8")
     return True

@@ -181,3 +181,32 @@ def test_a_control_per_declared_hyperparameter_and_a_drag_reruns_at_its_value(br
 def api_spec(name, hyper) -> str:
     return name + ":" + ",".join(f"{k}={str(v).lower() if isinstance(v, bool) else repr(v)}"
                                  for k, v in hyper.items())
+
+
+def test_a_new_optimizer_file_runs_live_with_its_own_controls(browser, tmp_path, monkeypatch):
+    """An optimizer file in a folder of the user's, nothing else edited: its page runs it
+    live, with a control per declared hyperparameter, and a drag runs it again as the
+    engine would."""
+    from test_optimizer_files import SIGNUM
+
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "signum.toml").write_text(SIGNUM)
+    monkeypatch.setenv("ADAMVIZ_OPTIMIZERS", str(folder))
+    path = tmp_path / "signum.html"
+    api.player(api.run("hump", ["signum:lr=0.05"], [(-2, 1)], steps=150), path)
+    tab = open_page(browser, path)
+    assert tab.evaluate("() => [...document.querySelectorAll('#knobs input')]"
+                        ".map(i => i.dataset.name)") == ["lr", "momentum"]
+    box = tab.locator("#knob-momentum").bounding_box()
+    y = box["y"] + box["height"] / 2
+    tab.mouse.move(box["x"] + box["width"] * 0.95, y)
+    tab.mouse.down()
+    tab.mouse.move(box["x"] + box["width"] * 0.4, y, steps=4)
+    tab.mouse.up()
+    run = tab.evaluate("() => window.adamvizPlayer.state().runs[0]")
+    assert 0.2 < run["hyperparams"]["momentum"] < 0.6
+    python = api.run("hump", [api_spec("signum", run["hyperparams"])], [(-2, 1)],
+                     steps=150).runs[0]
+    np.testing.assert_allclose(np.array(run["points"]), python.points, rtol=1e-10, atol=1e-12)
+    assert tab.errors == []

@@ -31,6 +31,7 @@ LOOSER = {("adamax", "rosenbrock"): 1e-8}
 
 def node(script: str, payload) -> object:
     """Run ``script`` (with the player's modules loaded) on ``payload`` (JSON on stdin)."""
+    assert NODE, "Node.js is needed here (ADAMVIZ_REQUIRE_NODE is set): apt-get install nodejs"
     source = "\n".join([(PLAYER / "optimizers.js").read_text(), *BUILT_IN_JS,
                         (PLAYER / "engine.js").read_text(), script])
     done = subprocess.run([NODE, "-e", source], input=json.dumps(payload), text=True,

@@ -111,38 +111,43 @@ class Compiled:
     def run(self, values: dict, arrays: dict, targets=None, shape=None) -> list:
         """One evaluation; ``targets`` (by output position, None to allocate) take the array
         outputs; an output that is its own input (state left as it is) is that input."""
-        known = {self.slot[n]: float(v) for n, v in values.items()}
-        key = tuple(bool(self.scalar(c, known)) for c in self.conditions)
+        known = {self.slot[n]: v for n, v in values.items()}
+        key = tuple(bool(scalar_of(self.kept, c, known)) for c in self.conditions) \
+            if self.conditions else ()
         variant = self.variants.get(key) or self._variant(key)
-        shape = next(iter(arrays.values())).shape if shape is None else shape
+        try:  # the numbers this variant needs, in order (both sides of a choice on t)
+            for slot, step in variant.steps:
+                known[slot] = step(known)
+        except (ArithmeticError, ValueError):  # one side failed: only what is taken, lazily
+            known = {self.slot[n]: v for n, v in values.items()}
+            for slot, _, _ in variant.plan:
+                scalar_of(self.kept, slot, known)
         for slot, box in variant.scalars:
-            box[()] = self.scalar(slot, known)
+            box[()] = known[slot]
+        if shape is None:
+            shape = next(iter(arrays.values())).shape
         out = [None] * len(self.outputs)
-        wanted = []
-        for pos in variant.computed:
-            target = targets[pos] if targets is not None else None
-            out[pos] = np.empty(shape) if target is None else target
-            wanted.append(out[pos])
         if variant.computed:
-            inputs = [arrays.get(n) for n in variant.array_names] + [b for _, b in
-                                                                       variant.scalars]
-            variant.executor(shape).run(inputs, wanted)
-        own = self.state_inputs
-        for pos, ref in enumerate(self.outputs):
-            if pos in variant.computed:
-                continue
-            ref = variant.resolve(ref)
-            if not self.is_array(ref):
-                out[pos] = self.scalar(ref, known)
-                continue
-            source = arrays[self.names[ref]]
-            if own.get(pos) == ref:  # left as it is: the same array, nothing copied
-                out[pos] = source
-                continue
-            target = targets[pos] if targets is not None else None
-            out[pos] = np.array(source, copy=True) if target is None else target
-            if target is not None:
-                np.copyto(target, source)
+            executor = variant.executor(shape)
+            inputs = [arrays[n] for n in variant.array_names] + variant.boxes
+            if targets is None:  # its own outputs (bound once), copied: new arrays
+                executor.run(inputs, executor.placeholders)
+                for pos, made in zip(variant.computed, executor.placeholders, strict=True):
+                    out[pos] = made.copy()
+            else:
+                for pos in variant.computed:
+                    out[pos] = np.empty(shape) if targets[pos] is None else targets[pos]
+                executor.run(inputs, [out[p] for p in variant.computed])
+        for pos, how, ref in variant.others:
+            if how == "number":
+                out[pos] = known[ref] if type(ref) is int else ref
+            elif how == "same":  # left as it is: the same array, nothing copied
+                out[pos] = arrays[ref]
+            else:
+                target = targets[pos] if targets is not None else None
+                out[pos] = np.array(arrays[ref], copy=True) if target is None else target
+                if target is not None:
+                    np.copyto(target, arrays[ref])
         return out
 
     def _variant(self, key) -> _Variant:
@@ -159,9 +164,64 @@ class Compiled:
         computed = [pos for pos, ref in enumerate(self.outputs)
                     if self.is_array(resolve(ref)) and resolve(ref) >= self.inputs]
         variant = _Variant(self, resolve, computed)
-        variant.resolve = resolve
+        others = []
+        for pos, ref in enumerate(self.outputs):
+            ref = resolve(ref)
+            if pos in computed:
+                continue
+            if not self.is_array(ref):
+                others.append((pos, "number", ref))
+            else:
+                same = self.state_inputs.get(pos) == ref
+                others.append((pos, "same" if same else "copy", self.names[ref]))
+        variant.others = others
+        numbers = [r for _, how, r in others if how == "number"] + \
+            [slot for slot, _ in variant.scalars]
+        variant.plan = _plan(self.kept, numbers, self.inputs)
+        variant.steps = [(slot, _step(fn, args)) for slot, fn, args in variant.plan]
         self.variants[key] = variant
         return variant
+
+
+def _plan(kept: dict, refs, inputs: int) -> list:
+    """The number-only operations ``refs`` need, in order, as (slot, function, arguments)."""
+    order, seen = [], set()
+
+    def visit(ref):
+        if type(ref) is not int or ref < inputs or ref in seen:
+            return
+        seen.add(ref)
+        op, args, params = kept[ref]
+        for a in args:
+            visit(a)
+        fn = _choose if op == "where" else SCALAR_OPS[op]
+        if params:
+            fn = (lambda f, extra: lambda *a: f(*a, *extra))(fn, params)
+        order.append((ref, fn, args))
+
+    for ref in refs:
+        visit(ref)
+    return order
+
+
+def _step(fn, args):
+    """One number-only operation as a call on the step's values (slots looked up, constants
+    in place): the common arities without a list per call."""
+    a = args
+    slot = [type(v) is int for v in a]
+    if len(a) == 1 and slot[0]:
+        return lambda k: fn(k[a[0]])
+    if len(a) == 2 and slot == [True, True]:
+        return lambda k: fn(k[a[0]], k[a[1]])
+    if len(a) == 2 and slot == [True, False]:
+        return lambda k: fn(k[a[0]], a[1])
+    if len(a) == 2 and slot == [False, True]:
+        return lambda k: fn(a[0], k[a[1]])
+    return lambda k: fn(*[k[v] if type(v) is int else v for v in a])
+
+
+def _choose(condition, yes, no):
+    return yes if condition else no
 
 
 class _Variant:
@@ -186,6 +246,7 @@ class _Variant:
         arrays_in = sorted(r for r in needed if r < c.inputs)
         self.array_names = [c.names[r] for r in arrays_in]
         self.scalars = [(r, np.zeros(())) for r in sorted(scalar_refs)]
+        self.boxes = [b for _, b in self.scalars]
         number = {r: i for i, r in enumerate(arrays_in)}
         number.update({r: len(arrays_in) + i for i, (r, _) in enumerate(self.scalars)})
         base = len(number)
@@ -199,6 +260,9 @@ class _Variant:
                                outputs=tuple(number[o] for o in outs))
         self.computed = computed
         self.executors: dict = {}
+        self.others: list = []
+        self.plan: list = []
+        self.steps: list = []
 
     def executor(self, shape) -> RuleExecutor:
         ex = self.executors.get(shape)
@@ -222,15 +286,13 @@ class RuleExecutor:
 
     def run(self, inputs, targets) -> None:
         key = (*map(id, inputs), *map(id, targets))
-        entry = self.bound.get(key)
-        if entry is None or any(a is not b for a, b in zip(entry[0], (*inputs, *targets),
-                                                             strict=True)):
+        entry = self.bound.get(key)  # (it holds the arrays: an id cannot be taken again)
+        if entry is None:
             entry = self._bind(key, inputs, targets)
-        with np.errstate(all="ignore"):
-            for fn, args in entry[1]:
-                fn(*args)
-            for out, source in entry[2]:
-                out[...] = source
+        for fn, args in entry[1]:  # (the caller says how numpy reports inf and NaN)
+            fn(*args)
+        for out, source in entry[2]:
+            out[...] = source
 
     def _bind(self, key, inputs, targets):
         swap = {id(p): t for p, t in zip(self.placeholders, targets, strict=True)}

@@ -9,6 +9,7 @@ a step allocates nothing; in the pure mode every output is a new array.
 
 from __future__ import annotations
 
+import dataclasses
 from collections import namedtuple
 
 import numpy as np
@@ -51,15 +52,24 @@ class _Rule:
         self.rates = rates
         fixed = {n: v for n, v in hyper.items() if not (rates is not None and n == "lr")}
         self.update = Compiled(program, program.update, fixed)
-        self.report = Compiled(program, program.report, fixed)
         self.first = Compiled(program, program.first, hyper).run({}, {}, shape=())
         self.State = namedtuple("RuleState", ["t", *program.state])
         self.scalars, self.arrays = program.scalar_state, program.array_state
         shown = Compiled(program, program.shown, hyper).run({}, {}, shape=())
         self.shown = [n for n, keep in zip(program.trace, shown, strict=True) if keep]
+        # the rate and the trace values shown, nothing else (a hidden one costs nothing)
+        skip = 1 if program.has_rate else 0
+        wanted = program.report.outputs[:skip] + tuple(
+            ref for n, ref in zip(program.trace, program.report.outputs[skip:], strict=True)
+            if n in self.shown)
+        self.report = Compiled(program, dataclasses.replace(program.report, outputs=wanted),
+                               fixed)
+        self.last = None  # (state, what ``reported`` gave for it)
 
     def numbers(self, t, state) -> dict:
-        out = {"t": float(t), **{n: getattr(state, n) for n in self.scalars}}
+        out = {"t": float(t)}
+        for n in self.scalars:
+            out[n] = getattr(state, n)
         if self.rates is not None:
             out["lr"] = self.rates(t)
         return out
@@ -71,29 +81,47 @@ class _Rule:
 
     def step(self, grads, state, params, ops):
         t = state.t + 1
-        given = {"g": grads, "p": params, **{n: getattr(state, n) for n in self.arrays}}
+        given = {"g": grads, "p": params}
+        for n in self.arrays:
+            given[n] = getattr(state, n)
         targets = None
         if ops.inplace:
-            targets = [ops.target] + [_other(ops, n, getattr(state, n)) if n in self.arrays
-                                      else None for n in self.program.state]
+            pairs = _pairs(ops, self.arrays)
+            targets = [ops.target] + [(b if given[n] is a else a) if n in pairs else None
+                                      for n in self.program.state
+                                      for a, b in [pairs.get(n, (None, None))]]
         try:
-            out = self.update.run(self.numbers(t, state), given, targets, grads.shape)
+            if ops.inplace:  # (the engine has numpy quiet about inf and NaN already)
+                out = self.update.run(self.numbers(t, state), given, targets, grads.shape)
+            else:
+                with np.errstate(all="ignore"):
+                    out = self.update.run(self.numbers(t, state), given, None, grads.shape)
         except (ArithmeticError, ValueError) as exc:  # the numbers of this step (t): it
             if getattr(ops, "trial", False):  # diverges, unless this is the trial step
                 raise failing(exc, f"step {t}") from None
             out = [np.full(grads.shape, np.nan), *(getattr(state, n)
                                                     for n in self.program.state)]
-        return out[0], self.State(t, *(float(v) if n in self.scalars else v for n, v in
-                                       zip(self.program.state, out[1:], strict=True)))
+        if self.scalars:
+            return out[0], self.State(t, *[float(v) if n in self.scalars else v for n, v in
+                                           zip(self.program.state, out[1:], strict=True)])
+        return out[0], self.State(t, *out[1:])
 
     def reported(self, state) -> list:
+        """The rate and the trace after a step (computed once for both: the recorder asks
+        for each)."""
+        if self.last is not None and self.last[0] is state:
+            return self.last[1]
         given = {n: getattr(state, n) for n in self.arrays}
         shape = next(iter(given.values())).shape if given else (1, 1)
-        try:
-            out = self.report.run(self.numbers(state.t, state), given, None, shape)
+        try:  # (inf and NaN are results here: numpy says nothing of them)
+            with np.errstate(all="ignore"):
+                out = self.report.run(self.numbers(state.t, state), given, None, shape)
         except (ArithmeticError, ValueError):
             out = [np.nan] * len(self.report.outputs)
-        return [np.broadcast_to(np.asarray(v, dtype=float), shape) for v in out]
+        out = [v if isinstance(v, np.ndarray) and v.shape == shape else
+               np.broadcast_to(np.asarray(v, dtype=float), shape) for v in out]
+        self.last = (state, out)
+        return out
 
     def effective_lr(self, state):
         if not self.program.has_rate:  # SGD-like: this step's rate everywhere (scheduled)
@@ -101,9 +129,8 @@ class _Rule:
         return self.reported(state)[0]
 
     def trace(self, state) -> dict:
-        out = dict(zip(self.program.trace,
-                       self.reported(state)[1 if self.program.has_rate else 0:], strict=True))
-        return {n: out[n] for n in self.shown}
+        return dict(zip(self.shown, self.reported(state)[1 if self.program.has_rate else 0:],
+                        strict=True))
 
 
 def build(definition: OptimizerFile, rates=None, **hyperparams) -> Optimizer:
@@ -117,7 +144,7 @@ def build(definition: OptimizerFile, rates=None, **hyperparams) -> Optimizer:
 
     _trial(definition, hyper, rule)
     program, fixed = definition.program, definition.fixed or {}
-    return Optimizer(init=rule.init, update=update, trace=rule.trace if program.trace else None,
+    return Optimizer(init=rule.init, update=update, trace=rule.trace if rule.shown else None,
                      effective_lr=rule.effective_lr if program.has_rate or
                      (rates is not None and "lr" in hyper) else None,
                      name=definition.name,
@@ -167,7 +194,11 @@ def explain(definition: OptimizerFile, hyper: dict) -> str | None:
     return None
 
 
-def _other(ops, name: str, current: np.ndarray) -> np.ndarray:
-    """The buffer of state ``name`` that ``current`` is not."""
-    a, b = ops.buffer(f"state:{name}:a"), ops.buffer(f"state:{name}:b")
-    return b if current is a else a
+def _pairs(ops, names) -> dict:
+    """Two buffers for each array state variable (kept on ``ops``, the engine's): a step
+    writes into the one its input is not."""
+    pairs = ops.buffers.get("state pairs")
+    if pairs is None:
+        pairs = {n: (ops.buffer(f"state:{n}:a"), ops.buffer(f"state:{n}:b")) for n in names}
+        ops.buffers["state pairs"] = pairs
+    return pairs

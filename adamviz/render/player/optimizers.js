@@ -24,23 +24,38 @@ function tpow(x, e) {
 }
 
 // Every program takes the same inputs: the hyperparameters, t, the scalar state, then g, p and
-// the state kept per coordinate.
+// the state kept per coordinate. One argument list is filled in place for every call (no
+// spreading, no copies: a live run of 300,000 steps stays quick).
 function ruleOptimizer(spec, update, first, report, shown) {
   return function (h) {
     const value = (n) => {
       const v = n in spec.fixed ? spec.fixed[n] : (n in h ? h[n] : spec.defaults[n]);
       return v === true ? 1 : v === false ? 0 : v;
     };
-    const hv = spec.hyperparameters.map(value);
-    const scalar = new Set(spec.scalarState);
+    const nh = spec.hyperparameters.length, scalars = spec.scalarState;
+    const scalar = new Set(scalars);
     const arrays = spec.state.filter((n) => !scalar.has(n));
-    const call = (fn, t, s, g, p, i) => fn(...hv, t, ...spec.scalarState.map((n) => s[n]),
-                                          g, p, ...arrays.map((n) => s[n][i]));
-    const none = [0, ...spec.scalarState.map(() => 0), 0, 0, ...arrays.map(() => 0)];
-    const firsts = first(...hv, ...none), keep = shown(...hv, ...none);
-    function reported(s) {
+    const at = nh + 1 + scalars.length;  // where g goes; p after it, then the arrays
+    const args = spec.hyperparameters.map(value).concat(Array(1 + scalars.length + 2
+                                                              + arrays.length).fill(0));
+    const call = (fn, t, s, g, p, i) => {
+      args[nh] = t;
+      for (let j = 0; j < scalars.length; j++) args[nh + 1 + j] = s[scalars[j]];
+      args[at] = g; args[at + 1] = p;
+      for (let j = 0; j < arrays.length; j++) args[at + 2 + j] = s[arrays[j]][i];
+      return fn.apply(null, args);
+    };
+    const none = {_t: 0};
+    for (const n of scalars) none[n] = 0;
+    for (const n of arrays) none[n] = [0];
+    const firsts = call(first, 0, none, 0, 0, 0), keep = call(shown, 0, none, 0, 0, 0);
+    const slot = spec.state.map((n) => spec.state.indexOf(n) + 1);  // position in an output
+    let last = null, lastT = -1, lastS = null;
+    function reported(s) {  // rate and trace after a step: computed once for both
+      if (s === lastS && s._t === lastT) return last;
       const rows = [];
       for (let i = 0; i < s._dims; i++) rows.push(call(report, s._t, s, 0, 0, i));
+      last = rows; lastT = s._t; lastS = s;
       return rows;
     }
     return {
@@ -50,13 +65,19 @@ function ruleOptimizer(spec, update, first, report, shown) {
         return s;
       },
       update(g, p, s) {
-        const t = s._t + 1, outs = [];
-        for (let i = 0; i < p.length; i++) outs.push(call(update, t, s, g[i], p[i], i));
+        const t = s._t + 1, d = p.length, next = new Array(d), outs = new Array(d);
+        for (let i = 0; i < d; i++) {
+          outs[i] = call(update, t, s, g[i], p[i], i);
+          next[i] = outs[i][0];
+        }
         spec.state.forEach((n, j) => {
-          s[n] = scalar.has(n) ? outs[0][j + 1] : outs.map((o) => o[j + 1]);
+          if (scalar.has(n)) { s[n] = outs[0][slot[j]]; return; }
+          const column = new Array(d);
+          for (let i = 0; i < d; i++) column[i] = outs[i][slot[j]];
+          s[n] = column;
         });
         s._t = t;
-        return outs.map((o) => o[0]);
+        return next;
       },
       quantities(s) {
         const rows = reported(s), skip = spec.hasRate ? 1 : 0, out = {};
