@@ -39,6 +39,7 @@ class Run:
     gradients: np.ndarray | None = None  # (steps+1, D): the gradient step k used; row 0 NaN
     quantities: Mapping = field(default_factory=dict)
     tuned: str = ""  # how the learning rate was chosen, when it was tuned
+    source: str = ""  # the optimizer file the run used, when it was one
 
     @property
     def start(self) -> np.ndarray:

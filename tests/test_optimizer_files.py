@@ -219,3 +219,86 @@ def test_a_new_optimizer_file_reaches_everything_with_no_other_edit(tmp_path, mo
     data = html.data(result, [[-2.5, 2.5], [-1.5, 1.5]])
     assert data["runs"][0]["live"] is True
     assert {c["name"]: c["symbol"] for c in data["controls"]} == {"lr": "η", "momentum": "μ"}
+
+
+TOP = 'name = "x"\nrule = """m = 0.9*m + g\np = p - lr*m"""\n'
+LR = '[hyperparameters]\nlr = {default = 0.01, range = "> 0"}\n'
+PLAIN = TOP + LR
+
+
+@pytest.mark.parametrize("text, spec, words", [
+    (PLAIN + '[state]\nm = "1/(lr - 0.01)"\n', "", "[state] first values: a division by zero"),
+    (PLAIN + '[state]\nm = "exp(lr*1000)"\n', ":lr=5", "a number too large for a float"),
+    (TOP + 'requires = [{then = "1/(lr - 0.5) > 0", message = "x"}]\n' + LR
+     + '[state]\nm = 0.0\n', ":lr=0.5",
+     "requires (1/(lr - 0.5) > 0): a division by zero with lr = 0.5"),
+    (PLAIN + '[state]\nm = 0.0\n[trace]\nq = {value = "m", if = "1/(lr - 0.5) > 0"}\n',
+     ":lr=0.5", "[trace] conditions: a division by zero"),
+    (PLAIN + '[state]\nm = 0.0\np = 0.0\n', "", "'p' is given to the rule"),
+    ('name = "x"\nrule = "g = g + 1; p = p - lr*g"\n[hyperparameters]\nlr = 0.1\n'
+     '[state]\ng = 0.0\n', "", "'g' is given to the rule"),
+    ('name = "x"\nbased_on = "sgd"\n[hyperparameters]\nmomentun = 0.9\n', "",
+     "'momentun' is not a hyperparameter of sgd; did you mean 'momentum'?"),
+    ('name = "x"\nbased_on = "sgd"\nfixed = {momentum = 0.5}\n[hyperparameters]\n'
+     'momentum = 0.9\n', "", "'momentum' is both fixed and given a default"),
+    ('name = "x"\nbased_on = "sgd"\n[state]\nbuf = "lr"\n', "", "'state' belongs to the base"),
+    ('name = "x"\nbased_on = "x"\n', "", "is this file itself"),
+    (TOP + 'transforms = ["maximize"]\n' + LR + '[state]\nm = 0.0\n', ":maximize=0.5",
+     "maximize must be true or false"),
+    (TOP + 'transforms = ["maximize"]\n' + LR + 'maximize = 1.0\n[state]\nm = 0.0\n', "",
+     "maximize belongs to a transform and is true or false there"),
+    (PLAIN + 'beta = 2\n[state]\nm = 0.0\n', "", "'beta' is not used by the rule"),
+    (PLAIN.replace('range = "> 0"}', 'range = "> 0", symbol = 3}') + '[state]\nm = 0.0\n',
+     "", "symbol is text"),
+    (PLAIN.replace('{default = 0.01, range = "> 0"}',
+                   '{default = 0.1, range = "> 0", slider = {min = -1, max = 1}}')
+     + '[state]\nm = 0.0\n', "", "leaves the range"),
+    (TOP + 'description = 3\n' + LR + '[state]\nm = 0.0\n', "", "description is text"),
+    (PLAIN + '[state]\nm = 0.0\n[trace]\nq = 3\n', "", "a formula such as"),
+    (PLAIN + '[state]\nm = 0.0\n[trace]\nq = {value = "m", when = "lr > 0"}\n', "",
+     "[trace] q: a formula, or {value"),
+    (TOP + 'requires = [{then = "lr > 0", message = 3}]\n' + LR + '[state]\nm = 0.0\n', "",
+     "(text each)"),
+    ('name = "x"\nrule = "c = (lr - 1)**0.5; p = p - c*g"\n[hyperparameters]\nlr = 0.1\n', "",
+     "outside a function's domain with lr = 0.1"),
+    ('name = "x"\nrule = "' + "; ".join(f"q{i} = g*{i}" for i in range(300)) +
+     '; p = p - lr*q1"\n[hyperparameters]\nlr = 0.1\n', "", "301 assignments; at most 200"),
+    ('name = "x"\ntransforms = ["nope"]\nrule = "p = p - lr*g"\n[hyperparameters]\nlr = 0.1\n',
+     "", "unknown transform 'nope'"),
+])
+def test_a_bad_optimizer_file_is_one_line(tmp_path, monkeypatch, text, spec, words):
+    """What a probe of hostile files found: each is one line naming the file and the part,
+    exit 2, in the listing too (the good files still listed)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.toml").write_text(text)
+    result = CliRunner().invoke(cli, ["run", "--opt", f"x.toml{spec}", "--no-plot"])
+    assert result.exit_code == 2, result.output
+    assert words in result.stderr and "Traceback" not in result.output
+    assert len(result.stderr.strip().splitlines()) == 1
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    (folder / "x.toml").write_text(text)
+    (folder / "fine.toml").write_text('rule = "p = p - lr*g"\n[hyperparameters]\nlr = 0.1\n')
+    monkeypatch.setenv("ADAMVIZ_OPTIMIZERS", str(folder))
+    listed = CliRunner().invoke(cli, ["optimizers"])
+    assert listed.exit_code == 0 and "fine: p = p - lr*g" in listed.stdout
+
+
+def test_the_player_runs_the_file_a_run_used_not_another_of_its_name(tmp_path, monkeypatch):
+    """A file given by path is live in the player; a file of the same name elsewhere (in the
+    folders) is not taken for it."""
+    from adamviz.render import html
+
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "signum.toml").write_text(SIGNUM)
+    other = tmp_path / "other" / "signum.toml"
+    other.parent.mkdir()
+    other.write_text('rule = "p = p - lr*g"\n[hyperparameters]\nlr = 0.1\n')
+    monkeypatch.setenv("ADAMVIZ_OPTIMIZERS", str(tmp_path / "folder"))
+    by_path = api.run("hump", [f"{other}:lr=0.05"], steps=10)
+    page = html.page(by_path)
+    assert '"state": []' in page and '"momentum"' not in page.split("const DATA")[1][:4000]
+    assert html.data(by_path, [[-2.5, 2.5], [-1.5, 1.5]])["runs"][0]["live"] is True
+    both = api.run("hump", ["signum:lr=0.05", f"{other}:lr=0.05"], steps=10)
+    lives = [r["live"] for r in html.data(both, [[-2.5, 2.5], [-1.5, 1.5]])["runs"]]
+    assert lives == [True, False]  # the second is another file of the same name

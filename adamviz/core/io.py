@@ -121,8 +121,9 @@ def read_toml(path, what: str) -> dict:
                              f"{exc.strerror or exc}.") from None
     note_input(path)
     if len(raw) > MAX_INPUT_BYTES:
-        raise InputError(f"{path}: larger than {MAX_INPUT_BYTES // 1024} KiB; a {what.lower()} "
-                         f"is a short TOML text.")
+        article = "an" if what.lower()[:1] in "aeiou" else "a"
+        raise InputError(f"{path}: larger than {MAX_INPUT_BYTES // 1024} KiB; {article} "
+                         f"{what.lower()} is a short TOML text.")
     try:
         return tomllib.loads(raw.decode("utf-8-sig"))  # (a byte-order mark, as Notepad saves)
     except UnicodeDecodeError:

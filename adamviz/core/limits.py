@@ -21,6 +21,7 @@ MAX_STARTS = 4_000_000  # a basins grid (end points only)
 BYTES_PER_START = 8 * 2 * 12  # params, gradient, state and buffers: about 12 (N, 2) arrays
 MAX_INPUT_BYTES = 1 << 20  # a definition file (surface, optimizer, batch, recipe)
 MAX_RULE_NAMES = 64  # hyperparameters, and state variables, of one optimizer file
+MAX_RULE_STEPS = 200  # assignments in one optimizer's rule (torch's longest needs about 12)
 
 
 def _size(nbytes: float) -> str:
@@ -121,6 +122,7 @@ def markdown_table() -> str:
         ("a definition file (surface, optimizer, batch, recipe)",
          f"{MAX_INPUT_BYTES / 2**20:g} MiB"),
         ("hyperparameters, or state variables, of an optimizer file", f"{MAX_RULE_NAMES}"),
+        ("assignments in an optimizer's rule", f"{MAX_RULE_STEPS}"),
     ]
     lines = ["| limit | at most |", "| --- | --- |"]
     return "\n".join(lines + [f"| {what} | {value} |" for what, value in rows])

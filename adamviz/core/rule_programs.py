@@ -13,7 +13,6 @@ JavaScript (hyperparameters stay inputs there: the player's controls change them
 from __future__ import annotations
 
 import ast
-import math
 import operator
 from dataclasses import dataclass
 
@@ -32,7 +31,9 @@ _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div"}
 
 def _spow(a, b):
     value = a ** b
-    return math.nan if isinstance(value, complex) else float(value)  # (-1.0)**0.5 in Python
+    if isinstance(value, complex):  # (-1.0)**0.5 in Python: torch could not use it either
+        raise ValueError("math domain error")
+    return float(value)
 
 
 # Python float semantics of every operation: how the scalars are computed (and folded)

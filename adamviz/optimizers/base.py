@@ -37,6 +37,9 @@ class Optimizer:
     # A schedule's way in: the same optimizer with lr read per step, ``with_rates(rate_of_t)``
     # (None where the optimizer must be built again for each rate).
     with_rates: Callable[[Callable[[int], float]], Any] | None = None
+    # The optimizer file it was made from (the player compiles that one, not another of the
+    # same name); "" for one made otherwise.
+    source: str = ""
     # What defines it besides its hyperparameters, when a user can change it (a digest of an
     # optimizer file's rule): a results database tells an edited file from the one it ran.
     definition: str = ""

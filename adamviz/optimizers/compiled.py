@@ -32,16 +32,30 @@ def values(definition: OptimizerFile, hyperparams: dict) -> dict:
         if key not in declared:
             raise InputError(f"Unknown hyperparameter {key!r} for {definition.name}"
                              f"{suggest(key, definition.defaults)}")
-        if key in fixed:
+        if key in fixed and hyperparams[key] != fixed[key]:
             raise InputError(f"{definition.name}: {key} is fixed at {fixed[key]} (that is what "
                              f"makes it {definition.name}).")
     scheduled = scheduled_rates_active()
     out = {n: h.check(hyperparams[n], definition.name, scheduled) if n in hyperparams
            else fixed.get(n, h.default) for n, h in declared.items()}
     for condition, then, message in definition.requires:
-        if scalar_value(condition, out) and not scalar_value(then, out):
+        holds = numbers_only(lambda c=condition, t=then: not scalar_value(c, out) or
+                             scalar_value(t, out), f"{definition.source}: requires "
+                             f"({then.text})", out)
+        if not holds:
             raise InputError(message)
     return out
+
+
+def numbers_only(compute, where: str, hyper: dict):
+    """``compute()``, or the one line that says which numbers Python refused (1/0, overflow,
+    a domain) for these hyperparameters."""
+    try:
+        return compute()
+    except (ArithmeticError, ValueError) as exc:
+        numbers = ", ".join(f"{k} = {v!r}" for k, v in hyper.items())
+        raise RuleArithmetic(f"{where}: {arithmetic(exc)} with {numbers}; the file cannot "
+                             f"be used with these hyperparameters.") from None
 
 
 class _Rule:
@@ -52,10 +66,12 @@ class _Rule:
         self.rates = rates
         fixed = {n: v for n, v in hyper.items() if not (rates is not None and n == "lr")}
         self.update = Compiled(program, program.update, fixed)
-        self.first = Compiled(program, program.first, hyper).run({}, {}, shape=())
+        self.first = numbers_only(lambda: Compiled(program, program.first, hyper).run(
+            {}, {}, shape=()), f"{definition.source}: [state] first values", hyper)
         self.State = namedtuple("RuleState", ["t", *program.state])
         self.scalars, self.arrays = program.scalar_state, program.array_state
-        shown = Compiled(program, program.shown, hyper).run({}, {}, shape=())
+        shown = numbers_only(lambda: Compiled(program, program.shown, hyper).run(
+            {}, {}, shape=()), f"{definition.source}: [trace] conditions", hyper)
         self.shown = [n for n, keep in zip(program.trace, shown, strict=True) if keep]
         # the rate and the trace values shown, nothing else (a hidden one costs nothing)
         skip = 1 if program.has_rate else 0
@@ -147,7 +163,7 @@ def build(definition: OptimizerFile, rates=None, **hyperparams) -> Optimizer:
     return Optimizer(init=rule.init, update=update, trace=rule.trace if rule.shown else None,
                      effective_lr=rule.effective_lr if program.has_rate or
                      (rates is not None and "lr" in hyper) else None,
-                     name=definition.name,
+                     name=definition.name, source=definition.source,
                      hyperparams={n: v for n, v in hyper.items() if n not in fixed},
                      definition="" if is_builtin(definition.source, definition.name)
                      else digest(definition))

@@ -131,25 +131,30 @@ def declare(name: str, value, where: str) -> Hyperparameter:
     torch = value.get("torch", name)
     if torch is not False and (not isinstance(torch, str) or not torch):
         raise InputError(f"{where}: torch is the torch argument's name, or false.")
+    for key in ("symbol", "about"):
+        if key in value and not isinstance(value[key], str):
+            raise InputError(f"{where}: {key} is text, got {value[key]!r}.")
+    if isinstance(default, bool) and set(value) & {"range", "slider"}:
+        raise InputError(f"{where}: a switch (true or false) has no range or slider.")
+    if rng.low == rng.high:
+        raise InputError(f"{where}: range {rng.text} allows one value: write it in the rule.")
+    if not isinstance(default, bool) and not rng.holds(default):
+        raise InputError(f"{where}: the default {default} is outside its range "
+                         f"({rng.text}).")
     made = Hyperparameter(name=name, default=default, range=rng,
                           symbol=str(value.get("symbol", "")), torch=torch or None,
                           slider=None if isinstance(default, bool) else
                           _slider(value.get("slider"), rng, default, where),
                           about=str(value.get("about", "")))
-    if not made.switch and not rng.holds(default):
-        raise InputError(f"{where}: the default {default} is outside its range "
-                         f"({rng.text}).")
     return made
 
 
 def _slider(spec, rng: Range, default: float, where: str) -> tuple[float, float, str]:
-    if spec is None:  # from the range and the default: two decades around a positive one
-        if rng.low >= 0 and rng.high <= 1:
-            return (rng.low, rng.high if not rng.high_open else 0.999, "linear")
-        if default > 0 and rng.low >= 0:
-            return (default / 100, default * 100, "log")
-        span = max(abs(default), 1.0)
-        return (max(rng.low, default - span), min(rng.high, default + span), "linear")
+    """The player's control: given, or made from the range and the default (the range when it
+    is bounded, else two decades around a positive default); always inside the range and
+    around the default, so the player never runs a value the command line refuses."""
+    if spec is None:
+        return _made_slider(rng, default)
     if not isinstance(spec, dict) or set(spec) - {"min", "max", "scale"}:
         raise InputError(f"{where}: slider is {{min = A, max = B, scale = \"log\" or "
                          f"\"linear\"}}.")
@@ -160,4 +165,25 @@ def _slider(spec, rng: Range, default: float, where: str) -> tuple[float, float,
             (scale == "log" and low <= 0):
         raise InputError(f"{where}: slider needs numbers min < max (min > 0 on a log scale) "
                          f"and scale \"log\" or \"linear\".")
+    if not (rng.holds(low) and rng.holds(high)):
+        raise InputError(f"{where}: slider from {low:g} to {high:g} leaves the range "
+                         f"({rng.text}); the player must not run a value that is refused.")
+    if not low <= default <= high:
+        raise InputError(f"{where}: slider from {low:g} to {high:g} does not reach the "
+                         f"default {default:g}.")
     return (float(low), float(high), scale)
+
+
+def _made_slider(rng: Range, default: float) -> tuple[float, float, str]:
+    def inside(v: float, toward: float) -> float:  # an open end, nudged in by a thousandth
+        return v if rng.holds(v) else v + (toward - v) * 1e-3
+
+    if math.isfinite(rng.low) and math.isfinite(rng.high):
+        return (inside(rng.low, rng.high), inside(rng.high, rng.low), "linear")
+    if default > 0 and rng.low >= 0:
+        low = max(default / 100, rng.low)
+        return (inside(low, default) if low < default else low, min(default * 100, rng.high),
+                "log")
+    span = max(abs(default), 1.0)
+    low, high = max(rng.low, default - span), min(rng.high, default + span)
+    return (inside(low, default), inside(high, default), "linear")

@@ -192,4 +192,4 @@ def clipped(opt: Optimizer, clip_norm: float | None = None,
              if v is not None}
     return Optimizer(init=opt.init, update=update, effective_lr=opt.effective_lr,
                      trace=opt.trace, name=opt.name, hyperparams={**opt.hyperparams, **extra},
-                     definition=opt.definition)
+                     definition=opt.definition, source=opt.source)

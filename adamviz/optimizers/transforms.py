@@ -34,8 +34,7 @@ def check(names, path) -> list[str]:
                          f"\"weight_decay\"].")
     for name in names:
         if name not in TRANSFORMS:
-            raise InputError(f"{path}: unknown transform {name!r}{suggest(name, TRANSFORMS)} "
-                             f"(known: {', '.join(TRANSFORMS)}).")
+            raise InputError(f"{path}: unknown transform {name!r}{suggest(name, TRANSFORMS)}")
     return list(dict.fromkeys(names))
 
 

@@ -81,7 +81,9 @@ def data(result, box) -> dict:
     lo, hi = engine_box(surface)  # where the engine calls a run diverged
     runs = []
     for i, run in enumerate(result.runs):
-        live = (replayable and run.optimizer in ported and "schedule" not in run.hyperparams
+        live = (replayable and run.optimizer in ported
+                and ported[run.optimizer].source == run.source  # (another file of that name)
+                and "schedule" not in run.hyperparams
                 and not any(k.startswith("clip_") for k in run.hyperparams))
         entry = {"label": run.label, "color": style.run_color(i), "dash": i % 2 == 1,
                  "optimizer": run.optimizer, "live": live, "status": run.status,
@@ -136,14 +138,14 @@ def rule_files(result) -> dict:
 
     found = {}
     for run in result.runs:
-        if run.optimizer in found:
+        if run.optimizer in found or not getattr(run, "source", ""):
+            continue  # (a run made otherwise: a torch class, a package's, Python's)
+        try:  # the very file the run used, as it is now
+            definition = files.load(run.source)
+        except (InputError, OSError):
             continue
-        try:
-            path = files.find(run.optimizer)
-        except InputError:
-            path = None
-        if path is not None:
-            found[run.optimizer] = files.load(path)
+        if definition.name == run.optimizer:
+            found[run.optimizer] = definition
     return found
 
 

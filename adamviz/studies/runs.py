@@ -292,4 +292,4 @@ def _run(out: engine.Outcome, j: int, *, index: int, optimizer: Optimizer, label
                gradients=paths.gradients[:n, j].copy(),
                quantities=dict({k: v[:n, j].copy()
                                             for k, v in paths.quantities.items()}),
-               tuned=tuned)
+               tuned=tuned, source=optimizer.source)
