@@ -1,7 +1,8 @@
-"""Optimizers written as data: a TOML file with an update rule in the formula grammar
-(``core/rules.py``), its hyperparameters declared (``hyperparameters.py``), and its state with
-first values. Every built-in optimizer is such a file (the checkout's top-level ``optimizers/``
-folder; in the wheel, ``adamviz/builtin_optimizers``).
+"""Where optimizer files are found, and loading one (its format is ``file_format.py``): a
+TOML file with an update rule in the formula grammar (``core/rules.py``), its hyperparameters
+declared (``hyperparameters.py``), and its state with first values. Every built-in optimizer is
+such a file (the checkout's top-level ``optimizers/`` folder; in the wheel,
+``adamviz/builtin_optimizers``).
 
     name = "lion"
     description = "Lion: the sign of an interpolated momentum"
