@@ -247,7 +247,6 @@ PLAIN = TOP + LR
      "maximize must be true or false"),
     (TOP + 'transforms = ["maximize"]\n' + LR + 'maximize = 1.0\n[state]\nm = 0.0\n', "",
      "maximize belongs to a transform and is true or false there"),
-    (PLAIN + 'beta = 2\n[state]\nm = 0.0\n', "", "'beta' is not used by the rule"),
     (PLAIN.replace('range = "> 0"}', 'range = "> 0", symbol = 3}') + '[state]\nm = 0.0\n',
      "", "symbol is text"),
     (PLAIN.replace('{default = 0.01, range = "> 0"}',
@@ -282,6 +281,17 @@ def test_a_bad_optimizer_file_is_one_line(tmp_path, monkeypatch, text, spec, wor
     monkeypatch.setenv("ADAMVIZ_OPTIMIZERS", str(folder))
     listed = CliRunner().invoke(cli, ["optimizers"])
     assert listed.exit_code == 0 and "fine: p = p - lr*g" in listed.stdout
+
+
+def test_an_unused_hyperparameter_is_said_in_one_line_and_the_file_still_runs(tmp_path,
+                                                                             monkeypatch):
+    """A typo such as `bta1 = 0.9` is said; a file written for 0.2 with a spare value runs."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x.toml").write_text(PLAIN + 'beta = 2\n[state]\nm = 0.0\n')
+    result = CliRunner().invoke(cli, ["run", "--opt", "x.toml", "--no-plot"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.count("warning: ") == 1
+    assert "[hyperparameters] 'beta' is not used by the rule" in result.stderr
 
 
 def test_the_player_runs_the_file_a_run_used_not_another_of_its_name(tmp_path, monkeypatch):

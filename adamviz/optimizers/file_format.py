@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import keyword
 import re
+import warnings
 from dataclasses import dataclass
 
 from ..core.errors import InputError
@@ -263,7 +264,9 @@ def _requires(data, path, hyper) -> tuple:
 
 
 def _all_used(hyper, fixed, rule, first, trace, trace_if, rate, requires, path) -> None:
-    """Every declared hyperparameter is used somewhere: a typo is not a silent no-op."""
+    """A declared hyperparameter that nothing uses is said (a typo is not a silent no-op); a
+    warning, not a refusal, so that a file written for 0.2 still runs (in a file based on
+    another, a name the base lacks is refused: ``_based``)."""
     used = set()
     for step in rule.steps:
         used |= names_in(step.formula) | (names_in(step.condition) if step.condition else set())
@@ -272,5 +275,5 @@ def _all_used(hyper, fixed, rule, first, trace, trace_if, rate, requires, path) 
         used |= names_in(formula)
     for n in hyper:
         if n not in used:
-            raise InputError(f"{path}: [hyperparameters] {n!r} is not used by the rule (nor "
-                             f"its trace, rate or requires); use it or drop it.")
+            warnings.warn(f"{path}: [hyperparameters] {n!r} is not used by the rule (nor its "
+                          f"trace, rate or requires); use it or drop it.", stacklevel=2)
