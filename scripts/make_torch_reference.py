@@ -111,9 +111,9 @@ def torch_arguments(name: str, hyper: dict) -> tuple[type, dict]:
         if h.torch is None:
             assert value == h.default, f"{name}: {key} is not in torch"
             continue
-        if "[" in h.torch:
-            pair, index = h.torch[:-1].split("[")
-            pairs.setdefault(pair, {})[int(index)] = value
+        if h.torch_pair:
+            pair, index = h.torch_pair
+            pairs.setdefault(pair, {})[index] = value
         else:
             kwargs[h.torch] = value
     for pair, items in pairs.items():

@@ -160,12 +160,7 @@ def test_a_control_per_declared_hyperparameter_and_a_drag_reruns_at_its_value(br
                           "bias_correction", "eps_inside_sqrt", "maximize", "alpha",
                           "momentum", "centered"}
     assert "β₁" in tab.locator("label[for=knob-beta1]").inner_text()
-    box = tab.locator("#knob-beta1").bounding_box()
-    y = box["y"] + box["height"] / 2
-    tab.mouse.move(box["x"] + box["width"] * 0.9, y)
-    tab.mouse.down()
-    tab.mouse.move(box["x"] + box["width"] * 0.55, y, steps=5)
-    tab.mouse.up()
+    drag(tab, "#knob-beta1", 0.9, 0.55)
     tab.locator("#knob-amsgrad").click()
     runs = tab.evaluate("() => window.adamvizPlayer.state().runs.map(r => ({points: r.points,"
                         " h: r.hyperparams}))")
@@ -176,6 +171,16 @@ def test_a_control_per_declared_hyperparameter_and_a_drag_reruns_at_its_value(br
     np.testing.assert_allclose(np.array(adam["points"]), python.points, rtol=1e-10,
                                atol=1e-12)
     assert tab.errors == []
+
+
+def drag(tab, selector: str, start: float, end: float) -> None:
+    """A real mouse drag along a slider, from and to fractions of its width."""
+    box = tab.locator(selector).bounding_box()
+    y = box["y"] + box["height"] / 2
+    tab.mouse.move(box["x"] + box["width"] * start, y)
+    tab.mouse.down()
+    tab.mouse.move(box["x"] + box["width"] * end, y, steps=5)
+    tab.mouse.up()
 
 
 def api_spec(name, hyper) -> str:
@@ -198,12 +203,7 @@ def test_a_new_optimizer_file_runs_live_with_its_own_controls(browser, tmp_path,
     tab = open_page(browser, path)
     assert tab.evaluate("() => [...document.querySelectorAll('#knobs input')]"
                         ".map(i => i.dataset.name)") == ["lr", "momentum"]
-    box = tab.locator("#knob-momentum").bounding_box()
-    y = box["y"] + box["height"] / 2
-    tab.mouse.move(box["x"] + box["width"] * 0.95, y)
-    tab.mouse.down()
-    tab.mouse.move(box["x"] + box["width"] * 0.4, y, steps=4)
-    tab.mouse.up()
+    drag(tab, "#knob-momentum", 0.95, 0.4)
     run = tab.evaluate("() => window.adamvizPlayer.state().runs[0]")
     assert 0.2 < run["hyperparams"]["momentum"] < 0.6
     python = api.run("hump", [api_spec("signum", run["hyperparams"])], [(-2, 1)],

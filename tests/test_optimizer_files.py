@@ -312,3 +312,25 @@ def test_the_player_runs_the_file_a_run_used_not_another_of_its_name(tmp_path, m
     both = api.run("hump", ["signum:lr=0.05", f"{other}:lr=0.05"], steps=10)
     lives = [r["live"] for r in html.data(both, [[-2.5, 2.5], [-1.5, 1.5]])["runs"]]
     assert lives == [True, False]  # the second is another file of the same name
+
+
+def test_an_array_to_a_hyperparameters_power_is_torchs_pow():
+    """``abs(g)**k`` with k a hyperparameter: the exponent is known when the rule is compiled,
+    so k = 2 is g*g (torch's special case) and k = 1.5 numpy's power, bit for bit."""
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "pw.toml"
+        path.write_text('rule = "p = p - lr*abs(g)**k*sign(g)"\n'
+                        '[hyperparameters]\nlr = 0.001\nk = 2.0\n')
+        s = api.load_surface("hump")
+        for k in (2.0, 1.5):
+            out = engine.run(s, optimizers.make(str(path), k=k), [(-2.0, 1.0)], 20, tol=None)
+            x = np.array([[-2.0, 1.0]])
+            for step in range(1, 21):
+                g = s.gradient(x)
+                a = np.abs(g)
+                power = a * a if k == 2.0 else np.power(a, k)
+                x = x - (power * 0.001) * np.sign(g)
+                np.testing.assert_array_equal(out.paths.points[step, 0], x[0])

@@ -288,7 +288,8 @@ COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "and", "or")
 RULES.update({op: (lambda t, g, a, p, y: [None, None]) for op in COMPARISONS})
 RULES["not"] = lambda t, g, a, p, y: [None]
 
-ARITY = {name: 2 for name in ("add", "sub", "mul", "div", "pow", "spow", *COMPARISONS)}
+ARITY = {name: 2 for name in ("add", "sub", "mul", "div", "pow", "spow", "powt",
+                              *COMPARISONS)}
 ARITY.update({f.op: f.arity for f in grammar.FUNCTIONS if f.op})
 ARITY["where"] = 3
 

@@ -68,9 +68,14 @@ def _power(p: float):
     return lambda a, out: np.power(a, p, out)
 
 
+def _powt(a, e, out):
+    """An array to a power that is a number at run time: the same specialisations."""
+    return _power(float(e))(a, out)
+
+
 UFUNCS = {
     "add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.divide, "neg": np.negative,
-    "recip": _recip, "rsqrt": _rsqrt, "pow": np.power, "where": _where,
+    "recip": _recip, "rsqrt": _rsqrt, "pow": np.power, "powt": _powt, "where": _where,
     "eq": np.equal, "ne": np.not_equal, "lt": np.less, "le": np.less_equal, "gt": np.greater,
     "ge": np.greater_equal, "and": np.logical_and, "or": np.logical_or, "not": np.logical_not,
     **{f.op: f.numpy for f in grammar.FUNCTIONS if f.op},  # the functions: grammar.py's table

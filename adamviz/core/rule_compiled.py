@@ -72,7 +72,7 @@ class Compiled:
     """
 
     def __init__(self, rule: RuleProgram, program: Program, hyperparameters: dict):
-        self.rule, self.names = rule, rule.names
+        self.names = rule.names
         self.slot = {n: i for i, n in enumerate(rule.names)}
         known = {self.slot[n]: float(v) for n, v in hyperparameters.items() if n in self.slot}
         self.kept, self.outputs = fold(program, known)
@@ -103,10 +103,6 @@ class Compiled:
             else:
                 stack += [a for a in args if self.is_array(a)]
         return sorted(found)
-
-    def scalar(self, ref, values: dict):
-        """The value of a number-only ``ref`` at this step (memoized in ``values``)."""
-        return scalar_of(self.kept, ref, values)
 
     def run(self, values: dict, arrays: dict, targets=None, shape=None) -> list:
         """One evaluation; ``targets`` (by output position, None to allocate) take the array
@@ -161,25 +157,7 @@ class Compiled:
                 ref = args[1] if chosen[args[0]] else args[2]
             return ref
 
-        computed = [pos for pos, ref in enumerate(self.outputs)
-                    if self.is_array(resolve(ref)) and resolve(ref) >= self.inputs]
-        variant = _Variant(self, resolve, computed)
-        others = []
-        for pos, ref in enumerate(self.outputs):
-            ref = resolve(ref)
-            if pos in computed:
-                continue
-            if not self.is_array(ref):
-                others.append((pos, "number", ref))
-            else:
-                same = self.state_inputs.get(pos) == ref
-                others.append((pos, "same" if same else "copy", self.names[ref]))
-        variant.others = others
-        numbers = [r for _, how, r in others if how == "number"] + \
-            [slot for slot, _ in variant.scalars]
-        variant.plan = _plan(self.kept, numbers, self.inputs)
-        variant.steps = [(slot, _step(fn, args)) for slot, fn, args in variant.plan]
-        self.variants[key] = variant
+        self.variants[key] = variant = _Variant(self, resolve)
         return variant
 
 
@@ -225,14 +203,15 @@ def _choose(condition, yes, no):
 
 
 class _Variant:
-    """The array program of one choice of the step's conditions."""
+    """One choice of the step's conditions: its array program (``computed`` outputs), the
+    outputs that are a number or an input (``others``), and the number-only operations both
+    need, in order (``steps``)."""
 
-    def __init__(self, compiled: Compiled, resolve, computed: list[int]):
-        c = compiled
-        outs = [resolve(c.outputs[pos]) for pos in computed]
-        needed = set()
-        stack = list(outs)
-        scalar_refs = set()
+    def __init__(self, c: Compiled, resolve):
+        outputs = [resolve(ref) for ref in c.outputs]
+        self.computed = [pos for pos, ref in enumerate(outputs)
+                         if c.is_array(ref) and ref >= c.inputs]
+        needed, scalar_refs, stack = set(), set(), [outputs[pos] for pos in self.computed]
         while stack:
             ref = resolve(stack.pop())
             if not isinstance(ref, int) or ref in needed:
@@ -253,16 +232,20 @@ class _Variant:
         ops = []
         for slot in sorted(r for r in needed if r >= c.inputs):
             op, args, params = c.kept[slot]
-            ops.append((op, tuple(number[resolve(a)] if isinstance(resolve(a), int)
-                                  else resolve(a) for a in args) + tuple(params)))
+            args = [resolve(a) for a in args]
+            ops.append((op, tuple(number[a] if isinstance(a, int) else a for a in args)
+                        + tuple(params)))
             number[slot] = base + len(ops) - 1
         self.program = Program(inputs=base, ops=tuple(ops),
-                               outputs=tuple(number[o] for o in outs))
-        self.computed = computed
+                               outputs=tuple(number[outputs[pos]] for pos in self.computed))
         self.executors: dict = {}
-        self.others: list = []
-        self.plan: list = []
-        self.steps: list = []
+        self.others = [(pos, "number", ref) if not c.is_array(ref) else
+                       (pos, "same" if c.state_inputs.get(pos) == ref else "copy",
+                        c.names[ref])
+                       for pos, ref in enumerate(outputs) if pos not in self.computed]
+        self.plan = _plan(c.kept, [r for _, how, r in self.others if how == "number"]
+                          + [slot for slot, _ in self.scalars], c.inputs)
+        self.steps = [(slot, _step(fn, args)) for slot, fn, args in self.plan]
 
     def executor(self, shape) -> RuleExecutor:
         ex = self.executors.get(shape)

@@ -20,7 +20,6 @@ from . import grammar
 from .autodiff import ARITY, Program, Tape, Var, const
 from .errors import InputError
 from .expressions import Formula
-from .programs import UFUNCS, _power
 from .rules import Rule
 
 CONSTANT, SCALAR, ARRAY = 0, 1, 2
@@ -49,14 +48,6 @@ SCALAR_OPS = {
     "not": lambda a: float(not a),
     **{f.op: f.fold for f in grammar.FUNCTIONS if f.op},
 }
-
-
-def _powt(a, e, out):
-    """An array to a scalar power: torch's specialisations by the exponent's value."""
-    return _power(float(e))(a, out)
-
-
-UFUNCS.setdefault("powt", _powt)
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -51,11 +51,6 @@ class Rule:
     state: tuple[str, ...]
     source: str = "rule"  # where it was written, for messages
 
-    @property
-    def temporaries(self) -> tuple[str, ...]:
-        return tuple(dict.fromkeys(s.name for s in self.steps
-                                   if s.name not in (*self.state, *BUILT_IN)))
-
     def then(self, other: Rule) -> Rule:
         """This rule's steps followed by ``other``'s (a transform around a rule)."""
         return Rule(steps=self.steps + other.steps, state=self.state, source=self.source)
@@ -66,16 +61,15 @@ def split(text: str) -> list[str]:
     return [part.strip() for part in text.replace("\n", ";").split(";") if part.strip()]
 
 
-def parse_rule(text: object, source: str, hyperparameters, state, *, given=(),
+def parse_rule(text: object, source: str, hyperparameters, state, *,
                complete: bool = True) -> Rule:
     """Check ``text``: every assignment's target, condition and formula, every name used,
-    that ``p`` and every state variable are assigned (``complete``). ``given`` are names
-    known before the first assignment (a transform's temporaries). ``InputError`` names
-    ``source`` and the part."""
+    that ``p`` and every state variable are assigned (``complete``; a transform's steps are
+    not). ``InputError`` names ``source`` and the part."""
     if not isinstance(text, str) or not text.strip():
         raise InputError(f"{source}: the rule must be text such as \"p = p - lr*g\".")
     fixed = {"t", *hyperparameters}
-    known = [*BUILT_IN, *hyperparameters, *state, *given]
+    known = [*BUILT_IN, *hyperparameters, *state]
     steps = []
     for i, part in enumerate(split(text)):
         where = f"{source}, assignment {i + 1}"

@@ -64,8 +64,9 @@ class _Rule:
     def __init__(self, definition: OptimizerFile, hyper: dict, rates):
         program = self.program = definition.program
         self.rates = rates
-        fixed = {n: v for n, v in hyper.items() if not (rates is not None and n == "lr")}
-        self.update = Compiled(program, program.update, fixed)
+        # folded into the programs: every value but a scheduled lr (read at each step)
+        folded = {n: v for n, v in hyper.items() if not (rates is not None and n == "lr")}
+        self.update = Compiled(program, program.update, folded)
         self.first = numbers_only(lambda: Compiled(program, program.first, hyper).run(
             {}, {}, shape=()), f"{definition.source}: [state] first values", hyper)
         self.State = namedtuple("RuleState", ["t", *program.state])
@@ -79,7 +80,7 @@ class _Rule:
             ref for n, ref in zip(program.trace, program.report.outputs[skip:], strict=True)
             if n in self.shown)
         self.report = Compiled(program, dataclasses.replace(program.report, outputs=wanted),
-                               fixed)
+                               folded)
         self.last = None  # (state, what ``reported`` gave for it)
 
     def numbers(self, t, state) -> dict:
@@ -181,17 +182,17 @@ def _trial(definition: OptimizerFile, hyper: dict, rule: _Rule) -> None:
         try:
             rule.step(one, rule.init(one), one, _Trial())
         except RuleArithmetic as exc:
-            raise RuleArithmetic(explain(definition, hyper) or
+            raise RuleArithmetic(explain(definition, hyper, rule.first) or
                                  f"{definition.source}: rule, {exc}") from None
 
 
-def explain(definition: OptimizerFile, hyper: dict) -> str | None:
+def explain(definition: OptimizerFile, hyper: dict, first: list) -> str | None:
     """The first assignment whose arithmetic on numbers alone fails at step 1, with its
-    numbers (as Python computes them: 1/0, overflow, a domain)."""
+    numbers (as Python computes them: 1/0, overflow, a domain); ``first``: the state's first
+    values."""
     program = definition.program
-    env = {**hyper, "t": 1.0, **dict(zip(program.state, (
-        scalar_value(definition.state[n], hyper) for n in program.state), strict=True))}
-    env = {n: v for n, v in env.items() if n in hyper or n == "t" or n in program.scalar_state}
+    env = {**hyper, "t": 1.0, **{n: v for n, v in zip(program.state, first, strict=True)
+                                 if n in program.scalar_state}}
     for i, step in enumerate(definition.rule.steps):
         used = names_in(step.formula) - set(grammar.CONSTANTS)
         if step.condition is not None:

@@ -32,9 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..core.errors import InputError
-from ..core.expressions import Formula
 from ..core.io import read_toml
-from ..core.rules import names_in
 from .file_format import KEYS, NAME, OptimizerFile, parse_file  # noqa: F401 (re-exported)
 
 ENV_VAR = "ADAMVIZ_OPTIMIZERS"
@@ -44,6 +42,13 @@ def builtin_dir() -> Path:
     here = Path(__file__).resolve().parent.parent
     packaged = here / "builtin_optimizers"
     return packaged if packaged.is_dir() else here.parent / "optimizers"
+
+
+@lru_cache(maxsize=1)
+def builtin_files() -> dict[str, Path]:
+    """The built-in optimizer files by name, in order (read once: they ship with the
+    package)."""
+    return {p.stem: p for p in sorted(builtin_dir().glob("*.toml"))}
 
 
 def user_dirs() -> list[Path]:
@@ -61,7 +66,7 @@ def folder_problems() -> list[str]:
 def available() -> dict[str, Path]:
     """Every optimizer file by name (its stem): the built-in ones first, so that no user file
     can pass for one of them (``user_files`` lists the user's, shadowed ones too)."""
-    found = {p.stem: p for p in sorted(builtin_dir().glob("*.toml"))}
+    found = dict(builtin_files())
     for path in user_files():
         if NAME.fullmatch(path.stem):  # others cannot be named (`optimizers` says why)
             found.setdefault(path.stem, path)
@@ -126,6 +131,3 @@ def digest(definition: OptimizerFile) -> str:
                        list(definition.transforms)])
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-
-def uses(formula: Formula) -> set[str]:
-    return names_in(formula)

@@ -80,6 +80,14 @@ class Hyperparameter:
     def switch(self) -> bool:
         return isinstance(self.default, bool)
 
+    @property
+    def torch_pair(self) -> tuple[str, int] | None:
+        """("betas", 0) for torch = "betas[0]": the half of a pair argument it is, or None."""
+        if not (self.torch and self.torch.endswith("]") and "[" in self.torch):
+            return None
+        pair, index = self.torch[:-1].split("[")
+        return pair, int(index)
+
     def check(self, value, owner: str, scheduled: bool = False):
         """``value`` as this hyperparameter takes it, or ``InputError`` in torch's words."""
         if self.switch:

@@ -24,19 +24,16 @@ from .base import Optimizer
 class _BuiltIns(Mapping):
     """name -> factory of every built-in optimizer (a file each), read when asked."""
 
-    def _names(self) -> list[str]:
-        return [p.stem for p in sorted(files.builtin_dir().glob("*.toml"))]
-
     def __getitem__(self, name: str) -> Callable[..., Optimizer]:
-        if name not in self._names():
+        if name not in files.builtin_files():
             raise KeyError(name)
         return lambda **hyperparams: make(name, **hyperparams)
 
     def __iter__(self):
-        return iter(self._names())
+        return iter(files.builtin_files())
 
     def __len__(self) -> int:
-        return len(self._names())
+        return len(files.builtin_files())
 
 
 OPTIMIZERS: Mapping[str, Callable[..., Optimizer]] = _BuiltIns()
@@ -104,7 +101,7 @@ def listing() -> list[dict]:
     "error"}`` for one that cannot be used (a broken file or package, a user file with a
     built-in's name, a missing folder): one broken thing never hides the others."""
     out = []
-    entries = [*((p.stem, p) for p in sorted(files.builtin_dir().glob("*.toml"))),
+    entries = [*files.builtin_files().items(),
                *((p.stem, p) for p in files.user_files()),
                *((n, e) for n, e in plugins().items())]
     seen = set()

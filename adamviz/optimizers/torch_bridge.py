@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from functools import lru_cache
 from typing import NamedTuple
 
 import numpy as np
 
 from ..core.errors import InputError
 from ..core.specs import format_value
-from . import user_code
+from . import files, user_code
 from .base import Optimizer
 
 PREFIX = "torch:"
@@ -120,17 +121,17 @@ def build(name: str, **hyperparams) -> Optimizer:
                      hyperparams={"torch": path, **hyperparams})
 
 
+@lru_cache(maxsize=1)
 def pair_names() -> dict[str, tuple[str, str]]:
     """torch's pair arguments and the names adamviz gives their halves, as the built-in
-    optimizers declare them (``beta1`` is ``betas[0]``): {"betas": ("beta1", "beta2"), ...}."""
-    from . import files
-
+    optimizers declare them (``beta1`` is ``betas[0]``): {"betas": ("beta1", "beta2"), ...}.
+    Read once: the built-in files ship with the package."""
     halves: dict[str, dict[int, str]] = {}
-    for path in sorted(files.builtin_dir().glob("*.toml")):
+    for path in files.builtin_files().values():
         for h in files.load(path).hyperparameters.values():
-            if h.torch and h.torch.endswith("]") and "[" in h.torch:
-                pair, index = h.torch[:-1].split("[")
-                halves.setdefault(pair, {})[int(index)] = h.name
+            if h.torch_pair:
+                pair, index = h.torch_pair
+                halves.setdefault(pair, {})[index] = h.name
     return {pair: (i[0], i[1]) for pair, i in halves.items() if set(i) == {0, 1}}
 
 
@@ -138,14 +139,14 @@ def _check_types(name: str, cls, kwargs: dict) -> None:
     """A value must have the kind of its default: ``lr=true`` is not a rate of 1, and a
     switch is true or false (torch itself takes True for 1 and 1 for True)."""
     params = inspect.signature(cls).parameters
+    halves = {n for pair in pair_names().values() for n in pair}
     for key, value in kwargs.items():
         default = params[key].default if key in params else None
         if isinstance(default, bool) and not isinstance(value, bool):
             raise InputError(f"{name}: {key} must be true or false, got "
                              f"{format_value(value)}.")
         if not isinstance(default, bool) and isinstance(value, bool) and \
-                (key == "lr" or key in {n for pair in pair_names().values() for n in pair}
-                 or isinstance(default, int | float)):
+                (key == "lr" or key in halves or isinstance(default, int | float)):
             raise InputError(f"{name}: {key} must be a number, got {format_value(value)}.")
 
 

@@ -108,20 +108,14 @@ def data(result, box) -> dict:
 
 
 def controls(found: dict) -> list[dict]:
-    """One control per hyperparameter of the live optimizers, from their declarations: a
-    slider (range, log or linear) or a switch; the first declaration of a name wins."""
+    """One control per hyperparameter of the live optimizers: its declaration, as
+    ``optimizers --json`` describes it (a slider, log or linear, or a switch); the first
+    declaration of a name wins."""
     out = {}
     for definition in found.values():
         for h in definition.hyperparameters.values():
-            if h.name in out or h.name in (definition.fixed or {}):
-                continue
-            entry = {"name": h.name, "symbol": h.symbol or h.name, "about": h.about}
-            if h.switch:
-                entry["switch"] = True
-            else:
-                low, high, scale = h.slider
-                entry.update(min=low, max=high, scale=scale)
-            out[h.name] = entry
+            if h.name not in out and h.name not in (definition.fixed or {}):
+                out[h.name] = {"name": h.name, **h.describe()}
     return list(out.values())
 
 
@@ -138,7 +132,7 @@ def rule_files(result) -> dict:
 
     found = {}
     for run in result.runs:
-        if run.optimizer in found or not getattr(run, "source", ""):
+        if run.optimizer in found or not run.source:
             continue  # (a run made otherwise: a torch class, a package's, Python's)
         try:  # the very file the run used, as it is now
             definition = files.load(run.source)

@@ -49,7 +49,6 @@ function ruleOptimizer(spec, update, first, report, shown) {
     for (const n of scalars) none[n] = 0;
     for (const n of arrays) none[n] = [0];
     const firsts = call(first, 0, none, 0, 0, 0), keep = call(shown, 0, none, 0, 0, 0);
-    const slot = spec.state.map((n) => spec.state.indexOf(n) + 1);  // position in an output
     let last = null, lastT = -1, lastS = null;
     function reported(s) {  // rate and trace after a step: computed once for both
       if (s === lastS && s._t === lastT) return last;
@@ -71,9 +70,10 @@ function ruleOptimizer(spec, update, first, report, shown) {
           next[i] = outs[i][0];
         }
         spec.state.forEach((n, j) => {
-          if (scalar.has(n)) { s[n] = outs[0][slot[j]]; return; }
+          // (an update's outputs: the new point, then the state in its order)
+          if (scalar.has(n)) { s[n] = outs[0][j + 1]; return; }
           const column = new Array(d);
-          for (let i = 0; i < d; i++) column[i] = outs[i][slot[j]];
+          for (let i = 0; i < d; i++) column[i] = outs[i][j + 1];
           s[n] = column;
         });
         s._t = t;

@@ -233,12 +233,13 @@
   // (its declared range, log or linear), a box per switch.
   const CONTROLS = Object.fromEntries(DATA.controls.map((c) => [c.name, c]));
   const STEPS = 1000;  // positions of a slider
-  const toValue = (c, pos) => (c.scale === "log"
-    ? Math.exp(Math.log(c.min) + (Math.log(c.max) - Math.log(c.min)) * pos / STEPS)
-    : c.min + (c.max - c.min) * pos / STEPS);
-  const toPosition = (c, v) => Math.round(STEPS * (c.scale === "log"
-    ? (Math.log(v) - Math.log(c.min)) / (Math.log(c.max) - Math.log(c.min))
-    : (v - c.min) / (c.max - c.min)));
+  // (a control is the hyperparameter as `adamviz optimizers --json` describes it)
+  const toValue = ({slider: {min, max, scale}}, pos) => (scale === "log"
+    ? Math.exp(Math.log(min) + (Math.log(max) - Math.log(min)) * pos / STEPS)
+    : min + (max - min) * pos / STEPS);
+  const toPosition = ({slider: {min, max, scale}}, v) => Math.round(STEPS * (scale === "log"
+    ? (Math.log(v) - Math.log(min)) / (Math.log(max) - Math.log(min))
+    : (v - min) / (max - min)));
   const touched = {};  // name -> value the user set
   let start = null;
 
@@ -276,9 +277,10 @@
       const label = document.createElement("label"), out = document.createElement("output");
       const input = document.createElement("input");
       label.htmlFor = id; label.title = c.about || c.name;
-      label.append(c.switch ? c.name : c.symbol + " ", out);
+      const isSwitch = c.kind === "switch";
+      label.append(isSwitch ? c.name : c.symbol + " ", out);
       input.id = id; input.dataset.name = c.name;
-      if (c.switch) {
+      if (isSwitch) {
         input.type = "checkbox"; input.checked = value === true;
         out.textContent = "";
         input.addEventListener("change", () => { touched[c.name] = input.checked; rerun(); });
@@ -298,7 +300,7 @@
       input.disabled = value === undefined;
       const knob = document.createElement("div");
       knob.className = "knob";
-      if (c.switch) knob.append(input, label); else knob.append(label, input);
+      if (isSwitch) knob.append(input, label); else knob.append(label, input);
       box.append(knob);
     }
   }
