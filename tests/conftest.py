@@ -26,3 +26,16 @@ def minimal_surface(tmp_path):
 def _private_cache(tmp_path_factory):
     """Derivative cache in a fresh folder: the suite exercises the cold and the warm path."""
     os.environ["ADAMVIZ_CACHE_DIR"] = str(tmp_path_factory.mktemp("cache"))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, driven by playwright, for the player's tests (test_browser.py says
+    when they skip)."""
+    from playwright.sync_api import sync_playwright
+    from test_browser import ARGS, CHROMIUM
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield chromium
+        chromium.close()

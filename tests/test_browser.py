@@ -35,16 +35,6 @@ pytestmark = pytest.mark.skipif(MISSING is not None, reason=MISSING or "")
 OPTS = ["sgd:lr=0.01", "momentum:lr=0.01", "adam:lr=0.3"]
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield chromium
-        chromium.close()
-
-
 def open_page(browser, path):
     """``path`` in a new tab that collects console errors in ``tab.errors``."""
     tab = browser.new_page(viewport={"width": 820, "height": 1100})
@@ -113,7 +103,7 @@ def test_scrubbing_reads_out_the_python_runs_numbers(page):
                   "s.dispatchEvent(new Event('input')); }")
     page.keyboard.press("ArrowRight")  # and the keyboard steps once more
     assert state(page)["k"] == 51
-    cells = page.evaluate("() => [...document.querySelectorAll('#readout tr')].slice(1)"
+    cells = page.evaluate("() => [...document.querySelectorAll('#readout tbody tr')]"
                           ".map(r => [...r.cells].map(c => c.textContent))")
     python = api.run("hump", OPTS, [(-2, 1)], steps=300)
     for row, run in zip(cells, python.runs, strict=True):
@@ -140,7 +130,9 @@ def test_recorded_runs_play_back_and_say_they_cannot_rerun(browser, tmp_path):
     python = api.run("hump", OPTS, [(-2, 1)], steps=100, noise=0.2, seed=3)
     tab = open_page(browser, path)
     shown = state(tab)
-    assert tab.errors == [] and tab.evaluate("() => document.getElementById('live').disabled")
+    live = tab.evaluate("() => window.adamvizPlayer.state()")
+    assert tab.errors == [] and live["live"] is False and "noise" in live["reason"]
+    assert tab.evaluate("() => document.getElementById('start-x').disabled")
     for points, run in zip(shown["points"], python.runs, strict=True):
         np.testing.assert_allclose(np.array(points), run.points, rtol=1e-6)  # as float32
 
@@ -154,16 +146,17 @@ def test_a_control_per_declared_hyperparameter_and_a_drag_reruns_at_its_value(br
     api.player(api.run("hump", ["adam:lr=0.3", "rmsprop:lr=0.01"], [(-2, 1)], steps=200),
                path)
     tab = open_page(browser, path)
-    names = tab.evaluate("() => [...document.querySelectorAll('#knobs input')]"
-                         ".map(i => i.dataset.name)")
-    assert set(names) == {"lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad",
-                          "bias_correction", "eps_inside_sqrt", "maximize", "alpha",
-                          "momentum", "centered"}
-    assert "β₁" in tab.locator("label[for=knob-beta1]").inner_text()
-    drag(tab, "#knob-beta1", 0.9, 0.55)
-    tab.locator("#knob-amsgrad").click()
+    names = tab.evaluate("() => [...document.querySelectorAll('#runs section.run')].map(s => "
+                         "[...s.querySelectorAll('.knob')].map(k => k.dataset.name))")
+    assert names == [["lr", "beta1", "beta2", "eps", "weight_decay", "amsgrad",
+                      "bias_correction", "eps_inside_sqrt", "maximize"],
+                     ["lr", "alpha", "eps", "weight_decay", "momentum", "centered",
+                      "maximize"]]
+    assert "β₁" in tab.locator("label[for=knob-0-beta1]").inner_text()
+    drag(tab, "#knob-0-beta1", 0.9, 0.55)
+    tab.locator("#knob-0-amsgrad").click()
     runs = tab.evaluate("() => window.adamvizPlayer.state().runs.map(r => ({points: r.points,"
-                        " h: r.hyperparams}))")
+                        " h: r.hyperparameters}))")
     adam = runs[0]
     assert adam["h"]["amsgrad"] is True and 0.3 < adam["h"]["beta1"] < 0.8
     assert "beta1" not in runs[1]["h"] and runs[1]["h"].get("amsgrad") is None
@@ -174,7 +167,9 @@ def test_a_control_per_declared_hyperparameter_and_a_drag_reruns_at_its_value(br
 
 
 def drag(tab, selector: str, start: float, end: float) -> None:
-    """A real mouse drag along a slider, from and to fractions of its width."""
+    """A real mouse drag along a slider, from and to fractions of its width (scrolled into
+    view first, as a person would)."""
+    tab.locator(selector).scroll_into_view_if_needed()
     box = tab.locator(selector).bounding_box()
     y = box["y"] + box["height"] / 2
     tab.mouse.move(box["x"] + box["width"] * start, y)
@@ -201,12 +196,12 @@ def test_a_new_optimizer_file_runs_live_with_its_own_controls(browser, tmp_path,
     path = tmp_path / "signum.html"
     api.player(api.run("hump", ["signum:lr=0.05"], [(-2, 1)], steps=150), path)
     tab = open_page(browser, path)
-    assert tab.evaluate("() => [...document.querySelectorAll('#knobs input')]"
-                        ".map(i => i.dataset.name)") == ["lr", "momentum"]
-    drag(tab, "#knob-momentum", 0.95, 0.4)
+    assert tab.evaluate("() => [...document.querySelectorAll('#runs .knob')]"
+                        ".map(k => k.dataset.name)") == ["lr", "momentum"]
+    drag(tab, "#knob-0-momentum", 0.95, 0.4)
     run = tab.evaluate("() => window.adamvizPlayer.state().runs[0]")
-    assert 0.2 < run["hyperparams"]["momentum"] < 0.6
-    python = api.run("hump", [api_spec("signum", run["hyperparams"])], [(-2, 1)],
+    assert 0.2 < run["hyperparameters"]["momentum"] < 0.6
+    python = api.run("hump", [api_spec("signum", run["hyperparameters"])], [(-2, 1)],
                      steps=150).runs[0]
     np.testing.assert_allclose(np.array(run["points"]), python.points, rtol=1e-10, atol=1e-12)
     assert tab.errors == []

@@ -218,7 +218,8 @@ def test_a_new_optimizer_file_reaches_everything_with_no_other_edit(tmp_path, mo
     result = api.run("hump", ["signum:lr=0.05"], steps=20)
     data = html.data(result, [[-2.5, 2.5], [-1.5, 1.5]])
     assert data["runs"][0]["live"] is True
-    assert {c["name"]: c["symbol"] for c in data["controls"]} == {"lr": "η", "momentum": "μ"}
+    assert {c["name"]: c["symbol"] for c in data["optimizers"]["signum"]["controls"]} == {
+        "lr": "η", "momentum": "μ"}
 
 
 TOP = 'name = "x"\nrule = """m = 0.9*m + g\np = p - lr*m"""\n'

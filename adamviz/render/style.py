@@ -21,6 +21,13 @@ BACKGROUND_RANGE = (0.42, 1.0)
 # On a dark slide the surface is dark too (low loss darkest) and the halos are light.
 DARK_BACKGROUND_RANGE = (0.0, 0.5)
 DARK_HALO = "#e8e8e8"
+# The player's runs: six colours per theme, each at least 3:1 against the page and the halo drawn
+# under every path (WCAG AA for graphics), pairwise Delta E >= 15 with any colour vision
+# (tests/test_player_page.py); with four dash patterns, 24 runs all differ.
+# None is close to the ink, so a run never looks like the downhill arrows (drawn in ink).
+PLAYER_COLORS_LIGHT = ("#0072B2", "#D55E00", "#AA3377", "#9900FF", "#AA8866", "#335522")
+PLAYER_COLORS_DARK = ("#56B4E9", "#E69F00", "#CC79A7", "#8844FF", "#CC0033", "#2266BB")
+PLAYER_DASHES = ((), (9, 5), (2, 4), (10, 4, 2, 4))  # solid, dashed, dotted, dash-dot
 MARKERS_UP_TO = 60  # draw a dot at every step when a run has at most this many steps
 
 

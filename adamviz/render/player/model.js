@@ -1,0 +1,224 @@
+// The player's state and every rule about it, with no page in sight (tests run it under Node):
+// runs as objects that live as long as the page (a toggle or a control holds its run, never a
+// copy), each run's path made by the engine's loop (engine.js) from its own hyperparameters,
+// its label and status in words, its colour, the link that reopens a view and the
+// `adamviz run` line that makes the same paths.
+"use strict";
+
+const Model = (function () {
+  // Python's f"{v:.3g}" (results.short): what a label shows of a number.
+  function g3(v) {
+    if (!Number.isFinite(v)) return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
+    if (v === 0) return Object.is(v, -0) ? "-0" : "0";
+    const [mantissa, power] = v.toExponential(2).split("e"), e = Number(power);
+    if (e < -4 || e >= 3) {
+      return mantissa.replace(/\.?0+$/, "") + "e" + (e < 0 ? "-" : "+")
+        + String(Math.abs(e)).padStart(2, "0");
+    }
+    return v.toFixed(Math.max(0, 2 - e)).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+  }
+  // (a JSON number keeps no int/float difference; Python's label of an int 1000 would say
+  // "1000", of a float "1e+03": no built-in hyperparameter is an int that large)
+  const short = (v) => (typeof v === "boolean" ? String(v) : g3(v));
+
+  // studies.runs.label: the name, lr, what the spec gave, and what differs from torch's defaults
+  function label(run, data) {
+    const entry = data.optimizers[run.optimizer] || {labelDefaults: {}};
+    const defaults = entry.labelDefaults, given = run.given;
+    const shown = Object.entries(run.hyperparameters).filter(([k, v]) => k === "lr"
+      || given.has(k) || (k in defaults && v !== defaults[k]));
+    const body = shown.map(([k, v]) => `${k}=${short(v)}`).join(", ");
+    return body ? `${run.optimizer} (${body})` : run.optimizer;
+  }
+
+  function controlsOf(data, optimizer) {
+    const entry = data.optimizers[optimizer];
+    return entry ? entry.controls : [];
+  }
+
+  // Whether `value` may be `name` of `optimizer`: the declared range, as Python checks it
+  function problem(data, optimizer, name, value) {
+    const control = controlsOf(data, optimizer).find((c) => c.name === name);
+    if (!control) {
+      const names = controlsOf(data, optimizer).map((c) => c.name).join(", ");
+      return `${optimizer} has no hyperparameter ${JSON.stringify(name)} to set (it has: ${names})`;
+    }
+    if (control.kind === "switch") {
+      return typeof value === "boolean" ? null : `${name} is true or false, got ${JSON.stringify(value)}`;
+    }
+    if (typeof value !== "number" || !Number.isFinite(value)) {
+      return `${name} is a finite number, got ${JSON.stringify(value)}`;
+    }
+    const b = control.bounds;
+    const above = b.low === null || (b.lowOpen ? value > b.low : value >= b.low);
+    const below = b.high === null || (b.highOpen ? value < b.high : value <= b.high);
+    return above && below ? null : `${name} must be ${control.range}, got ${value}`;
+  }
+
+  const UNDEFINED = "undefined start";
+  // A run's path from its start, as the engine makes it (or as recorded).
+  function compute(run, data) {
+    run.version = (run.version || 0) + 1;  // (what a control shows may have changed)
+    if (!run.live) return;
+    const at = valueAndGrad(...run.start);
+    if (!Number.isFinite(at[0])) {  // the engine refuses such a start; say why, draw the dot
+      Object.assign(run, {points: [run.start.slice()], losses: [at[0]], grads: [], rates: [null],
+                          quantities: {}, status: UNDEFINED, why: `the loss is not defined at `
+                          + `(${run.start.map(g3).join(", ")}): outside the formula's domain`});
+      return;
+    }
+    const out = runPath(valueAndGrad, makeOptimizer(run.optimizer, run.hyperparameters),
+                        run.start, data.settings.steps,
+                        {tol: data.settings.tol || 0, lo: data.lo, hi: data.hi});
+    Object.assign(run, {points: out.points, losses: out.losses, grads: out.grads,
+                        rates: out.rates, quantities: transpose(out.quantities),
+                        status: out.status, why: out.why || ""});
+  }
+
+  function transpose(list) {  // [{m: [x, y]}, ...] per step -> {m: [[x, y], ...]} per name
+    const out = {};
+    list.forEach((q, i) => Object.entries(q).forEach(([name, v]) => {
+      (out[name] = out[name] || [null])[i + 1] = v;
+    }));
+    return out;
+  }
+
+  // What a run's badge says at step k: running until its last step, then how it ended and why
+  function badge(run, k, data) {
+    const last = run.points.length - 1;
+    if (run.status === UNDEFINED) return {word: UNDEFINED, why: run.why};
+    if (k < last) return {word: "running", why: `step ${k} of ${last}`};
+    const why = {
+      converged: `step and gradient below tol ${g3(data.settings.tol)} at step ${last}`,
+      diverged: run.why || `left the surface at step ${last}`,
+      "stopped early": `no better held-out loss for its patience; stopped at step ${last}`,
+      "max steps": `ran all ${last} steps`}[run.status] || "";
+    return {word: run.status === "max steps" ? "finished" : run.status, why};
+  }
+
+  // Colours by optimizer (one optimizer alone: by run); runs sharing a colour take the next
+  // dash, and a fifth run of one colour spills to the next colour, so the first 24 runs are
+  // 24 different lines.
+  function paint(runs, colours = 6, dashes = 4) {
+    const order = [...new Set(runs.map((r) => r.optimizer))];
+    const byRun = order.length === 1, taken = new Set();
+    runs.forEach((run, i) => {
+      const wanted = (byRun ? i : order.indexOf(run.optimizer)) % colours;
+      for (let j = 0; j < colours * dashes; j++) {
+        const colour = (wanted + Math.floor(j / dashes)) % colours, dash = j % dashes;
+        if (!taken.has(colour + "/" + dash) || j === colours * dashes - 1) {
+          taken.add(colour + "/" + dash);
+          run.colorIndex = colour; run.dash = dash;
+          break;
+        }
+      }
+    });
+  }
+
+  // --- links ------------------------------------------------------------------------------
+  // The fragment holds what differs from the page as made: runs (optimizer, changed values,
+  // names the label shows, shown or not), the start, the step and the lr lock.
+  function encode(st, data) {
+    const runs = st.runs.map((r) => {
+      if (!r.live) return {rec: r.recorded, v: r.visible ? 1 : 0};
+      const base = data.optimizers[r.optimizer].values, h = {};
+      for (const [k, v] of Object.entries(r.hyperparameters)) if (v !== base[k]) h[k] = v;
+      return {o: r.optimizer, h, g: [...r.given], v: r.visible ? 1 : 0, s: r.start};
+    });
+    return encodeURIComponent(JSON.stringify({surface: data.surface.name, runs, k: st.k,
+                                              lock: st.lock ? 1 : 0}));
+  }
+
+  // The state a fragment asks for, checked piece by piece: {state} or {problem} in words.
+  function decode(text, data) {
+    let asked;
+    try { asked = JSON.parse(decodeURIComponent(text)); } catch (e) {
+      return {problem: "the link's view is not readable (cut short when it was copied?)"};
+    }
+    if (!asked || typeof asked !== "object" || !Array.isArray(asked.runs)) {
+      return {problem: "the link's view has no runs"};
+    }
+    if (asked.surface !== data.surface.name) {
+      return {problem: `the link is a view of ${JSON.stringify(String(asked.surface))}, this `
+              + `page is ${data.surface.name}`};
+    }
+    if (asked.runs.length > 48) return {problem: "the link asks for more than 48 runs"};
+    const runs = [];
+    for (const [i, r] of asked.runs.entries()) {
+      const made = r && typeof r === "object" ? decodeRun(r, data) : {problem: "not a run"};
+      if (made.problem) return {problem: `run ${i + 1} of the link: ${made.problem}`};
+      runs.push(made.run);
+    }
+    const k = Number.isInteger(asked.k) && asked.k >= 0 ? asked.k : null;
+    return {state: {runs, k, lock: asked.lock === 1}};
+  }
+
+  function decodeRun(r, data) {
+    const visible = r.v !== 0;
+    if ("rec" in r) {
+      const made = Number.isInteger(r.rec) ? data.runs[r.rec] : null;
+      if (!made || made.live) return {problem: "no such recorded run"};
+      return {run: {recorded: r.rec, visible}};
+    }
+    if (typeof r.o !== "string" || !Object.hasOwn(data.optimizers, r.o)) {
+      return {problem: `this page has no optimizer ${JSON.stringify(String(r.o))}`};
+    }
+    const h = {...data.optimizers[r.o].values};
+    for (const [k, v] of Object.entries(r.h || {})) {
+      const why = problem(data, r.o, k, v);
+      if (why) return {problem: why};
+      h[k] = v;
+    }
+    const start = r.s;
+    if (!Array.isArray(start) || start.length !== 2 || !start.every(Number.isFinite)
+        || start.some((v, i) => v < data.lo[i] || v > data.hi[i])) {
+      return {problem: "its start is not a point within the surface's reach"};
+    }
+    const given = (Array.isArray(r.g) ? r.g : []).filter(
+      (n) => typeof n === "string" && Object.hasOwn(h, n));
+    return {run: {optimizer: r.o, hyperparameters: h, given: new Set(given), visible, start}};
+  }
+
+  // --- the command --------------------------------------------------------------------------
+  const quote = (a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : "'" + a.replace(/'/g, "'\"'\"'") + "'");
+  const number = String;  // true/false, and a number's shortest text that reads back exactly
+
+  function optSpec(run, data) {
+    const entry = data.optimizers[run.optimizer], base = entry.values;
+    const parts = Object.entries(run.hyperparameters)
+      .filter(([k, v]) => k === "lr" || run.given.has(k) || v !== base[k])
+      .map(([k, v]) => `${k}=${number(v)}`);
+    return entry.spec + (parts.length ? ":" + parts.join(",") : "");
+  }
+
+  // The `adamviz run` line whose --export holds these very paths; throws, saying why, when
+  // no such line exists (a surface made in Python, a recorded run).
+  function command(runs, data, file = "paths.json") {
+    if (!data.surface.argument) {
+      throw new Error("this surface was made in Python: save it as a .toml file to run it "
+                      + "from the shell");
+    }
+    const recorded = runs.find((r) => !r.live);
+    if (recorded) throw new Error(`run ${recorded.label} is recorded: ${recorded.reason}`);
+    if (!runs.length) throw new Error("there are no runs");
+    // one line when the runs are every optimizer from every start, optimizer-major (the
+    // order `run` numbers them in); else one line per run
+    const specs = [...new Set(runs.map((r) => optSpec(r, data)))];
+    const starts = [...new Set(runs.map((r) => r.start.map(number).join(",")))];
+    const product = specs.flatMap((s) => starts.map((p) => s + " " + p));
+    const whole = product.length === runs.length && runs.every(
+      (r, i) => product[i] === optSpec(r, data) + " " + r.start.map(number).join(","));
+    const line = (ss, ps, out) => ["adamviz", "run", "-s", data.surface.argument,
+      ...ss.flatMap((s) => ["--opt", s]), ...ps.flatMap((p) => ["--start", p]),
+      "--steps", String(data.settings.steps), "--tol", number(data.settings.tol || 0),
+      "--export", out, "--no-plot"].map(quote).join(" ");
+    if (whole) return line(specs, starts, file);
+    return runs.map((r, i) => line([optSpec(r, data)], [r.start.map(number).join(",")],
+                                   file.replace(/\.json$/, `-${i + 1}.json`))).join("\n");
+  }
+
+  return {g3, short, label, controlsOf, problem, compute, badge, paint, encode, decode,
+          command, quote, UNDEFINED};
+})();
+
+if (typeof module !== "undefined") module.exports = {Model};

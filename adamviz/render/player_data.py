@@ -1,0 +1,229 @@
+"""What the player draws and runs, as plain data for the page (``DATA`` in its script).
+
+Every number the page shows or runs with is made here, by the library: the runs (a run the
+browser can make again exactly is sent as its start and hyperparameters; any other as recorded,
+with the reason it is), the optimizers a lecturer can add (every built-in and every file among
+the runs, each with its declared hyperparameters and its values on this surface, as ``--opt
+NAME`` would give them), the axes' ticks, the side view's curve, the colours of both themes and
+what ``command()`` needs to write the ``adamviz run`` line that makes the same paths.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import numpy as np
+
+from ..core.errors import InputError
+from ..engine import escape_box as engine_box
+from . import style
+from .grid import nice_ticks
+from .viewdata import side_view
+
+
+def _pack(values, dtype: str) -> dict:
+    """An array as base64 bytes (little-endian ``dtype``) and its shape: a tenth of the size
+    of JSON numbers, which a recorded 10 runs x 1000 steps needs to stay under 1 MB."""
+    import base64
+
+    array = np.ascontiguousarray(values, dtype=dtype)
+    return {"dtype": dtype[1:], "shape": list(array.shape),
+            "data": base64.b64encode(array.tobytes()).decode()}
+
+
+def has_program(surface) -> bool:
+    """Whether the surface's derivatives are a formula's programs (JavaScript can be made of
+    them), not a loss written in Python."""
+    return hasattr(surface.derivatives.value_and_grad, "ops")
+
+
+def optimizer_files(result) -> dict:
+    """The optimizer files the page carries (name -> definition): the very file each run used
+    (as it is now), then every built-in not already among them, so any can be added."""
+    from ..optimizers import files
+
+    found = {}
+    for run in result.runs:
+        if run.optimizer in found or not run.source:
+            continue  # (a run made otherwise: a torch class, a package's, Python's)
+        try:
+            definition = files.load(run.source)
+        except (InputError, OSError):
+            continue
+        if definition.name == run.optimizer:
+            found[run.optimizer] = definition
+    for name, path in files.builtin_files().items():
+        if name not in found:
+            found[name] = files.load(path)
+    return found
+
+
+def carried_files(result) -> dict:
+    """The optimizer files the page needs: none when no run can be live (a recorded page plays
+    back; adding a live run beside noisy ones would compare unlike things)."""
+    if not has_program(result.surface):
+        return {}
+    found = optimizer_files(result)
+    if any(recorded_because(run, result, found) is None for run in result.runs):
+        return found
+    return {}
+
+
+def _spec_name(definition) -> str:
+    """How ``--opt`` names this file in any shell: its name when it is the built-in of that
+    name and no user folder shadows it, else its absolute path (a name found through
+    $ADAMVIZ_OPTIMIZERS would need that variable where the command runs)."""
+    from ..optimizers import files
+
+    source = str(Path(definition.source).resolve())
+    builtin = files.builtin_files().get(definition.name)
+    found = files.find(definition.name)
+    same = builtin is not None and found is not None and \
+        str(Path(builtin).resolve()) == source == str(Path(found).resolve())
+    return definition.name if same else source
+
+
+def optimizer_entry(definition, surface) -> dict | None:
+    """One optimizer as the page needs it: its controls (the declarations, as ``optimizers
+    --json`` describes them), its values on this surface as ``--opt NAME`` gives them (the
+    surface file's lr for it, else the default), the defaults labels compare with."""
+    from .. import optimizers
+    from ..optimizers import registry
+
+    spec = _spec_name(definition)
+    lr = {"lr": surface.lr[definition.name]} if definition.name in surface.lr else {}
+    try:
+        opt = optimizers.make(spec, **lr)
+    except InputError:
+        return None
+    fixed = definition.fixed or {}
+    return {"spec": spec, "summary": definition.summary or "",
+            "controls": [control(h) for h in definition.hyperparameters.values()
+                         if h.name not in fixed],
+            "values": _plain(opt.hyperparams),
+            "labelDefaults": _plain(registry.defaults(opt.name))
+            if registry.known(opt.name) else {}}
+
+
+def control(h) -> dict:
+    """A hyperparameter's control: its declaration as ``optimizers --json`` describes it, and
+    its range as numbers (None: unbounded) for the page's checks."""
+    r = h.range
+    bounds = {"low": r.low if np.isfinite(r.low) else None, "lowOpen": r.low_open,
+              "high": r.high if np.isfinite(r.high) else None, "highOpen": r.high_open}
+    return {"name": h.name, **h.describe(), "bounds": bounds}
+
+
+def _plain(hyperparams: dict) -> dict:
+    return {k: v for k, v in hyperparams.items() if isinstance(v, bool | int | float)}
+
+
+def recorded_because(run, result, carried: dict) -> str | None:
+    """Why the browser cannot make ``run`` again, every reason that holds, in words a student
+    reads (None: it can)."""
+    settings, surface = result.settings, result.surface
+    reasons = []
+    if not has_program(surface):
+        reasons.append("its loss is written in Python, which a browser cannot run")
+    if settings.get("noise"):
+        reasons.append(f"its gradients carry random noise (σ = {settings['noise']:g}, seed "
+                       f"{settings.get('seed', 0)}) drawn by numpy")
+    if settings.get("patience"):
+        reasons.append(f"it stops early on a held-out loss (patience {settings['patience']}),"
+                       f" which the player does not compute")
+    if "schedule" in run.hyperparams:
+        reasons.append(f"its learning rate follows a schedule ({run.hyperparams['schedule']})")
+    clip = [k for k in run.hyperparams if k.startswith("clip_")]
+    if clip:
+        reasons.append(f"its gradient is clipped ({clip[0]}), which the player does not do")
+    definition = carried.get(run.optimizer)
+    if not run.source:
+        reasons.append("its optimizer is not a rule file (a torch class or Python code)")
+    elif reasons == [] and (definition is None or str(definition.source) != str(run.source)):
+        reasons.append("its optimizer file is not one the page carries")
+    return "; ".join(reasons) or None
+
+
+def _shown_keys(label: str) -> list[str]:
+    """The hyperparameters a label names (``adam (lr=0.3, beta1=0.9)``): a swept value shows
+    even when it equals the default, and must go on showing when it moves."""
+    inside = label[label.find("(") + 1:] if "(" in label else ""
+    return re.findall(r"(?:^|, )(\w+)=", inside)
+
+
+def run_entry(i: int, run, result, carried: dict) -> dict:
+    reason = recorded_because(run, result, carried)
+    entry = {"label": run.label, "optimizer": run.optimizer, "live": reason is None,
+             "reason": reason, "status": run.status, "given": _shown_keys(run.label),
+             "hyperparameters": _plain(run.hyperparams),
+             "start": [float(v) for v in run.points[0]]}
+    if reason is not None:  # as recorded, packed as float32: 7 digits, more than a screen shows
+        entry["packed"] = {
+            "points": _pack(run.points, "<f4"), "losses": _pack(run.losses, "<f4"),
+            "grads": None if run.gradients is None else _pack(run.gradients, "<f4"),
+            "rates": None if run.effective_lr is None else _pack(run.effective_lr, "<f4"),
+            "quantities": {k: _pack(v, "<f4") for k, v in run.quantities.items()}}
+    return entry
+
+
+def surface_argument(surface) -> str | None:
+    """What ``--surface`` takes to load this surface in any shell: its name when it is the
+    built-in of that name and no user folder shadows it, else its absolute path; None for a
+    surface made in Python (no file to name)."""
+    from .. import surfaces
+
+    if not surface.source or surface.source.startswith("<"):
+        return None
+    source = str(Path(surface.source).resolve())
+    builtin = surfaces.builtin_dir() / f"{surface.name}.toml"
+    try:
+        found = surfaces.available().get(surface.name)
+    except InputError:
+        found = None
+    same = found is not None and str(builtin.resolve()) == source == str(Path(found).resolve())
+    return surface.name if same else source
+
+
+def _global_loss(surface) -> float | None:
+    """The lowest listed minimum's loss: the loss panel draws loss - f* on a log scale."""
+    points = [m.point for m in surface.minima if m.kind == "global"]
+    if not points:
+        return None
+    value = float(np.min(surface.loss(np.array(points, dtype=float))))
+    return value if np.isfinite(value) else None
+
+
+def surface_entry(surface, box) -> dict:
+    xs, lowest = side_view(surface, box, resolution=300)
+    return {"name": surface.name, "description": surface.description, "formula": surface.expr,
+            "argument": surface_argument(surface),
+            "start": [float(v) for v in surface.default_start],
+            "box": [list(map(float, b)) for b in box],
+            "ticks": [nice_ticks(*map(float, b)).tolist() for b in box],
+            "minima": [{"at": list(map(float, m.point)), "kind": m.kind}
+                       for m in surface.minima],
+            "side": {"x": xs.tolist(), "loss": [float(v) if np.isfinite(v) else None
+                                                for v in lowest]}}
+
+
+def data(result, box) -> dict:
+    """Everything the page draws and runs (see the module's docstring)."""
+    surface, settings = result.surface, result.settings
+    carried = carried_files(result)
+    entries = {name: optimizer_entry(d, surface) for name, d in carried.items()}
+    runs = [run_entry(i, run, result, carried) for i, run in enumerate(result.runs)]
+    live = [r for r in runs if r["live"]]
+    reasons = list(dict.fromkeys(r["reason"] for r in runs if r["reason"]))
+    lo, hi = engine_box(surface)  # where the engine calls a run diverged
+    return {"surface": surface_entry(surface, box),
+            "settings": {"steps": int(settings.get("steps", 200)),
+                         "tol": settings.get("tol") or 0},
+            "fstar": _global_loss(surface), "lo": list(map(float, lo)),
+            "hi": list(map(float, hi)), "runs": runs,
+            "live": bool(live) or (not runs and bool(carried)),
+            "reason": None if live else "; ".join(reasons) or None,
+            "optimizers": {k: v for k, v in entries.items() if v is not None},
+            "palette": {"light": list(style.PLAYER_COLORS_LIGHT),
+                        "dark": list(style.PLAYER_COLORS_DARK)},
+            "dashes": [list(d) for d in style.PLAYER_DASHES]}

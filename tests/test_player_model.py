@@ -1,0 +1,198 @@
+"""The player's state rules (render/player/model.js) under Node, and the data the page is made
+of (render/player_data.py): labels as Python writes them, links that refuse what they cannot
+honour, the command line quoted for a shell, colours that survive colour blindness and meet
+WCAG contrast in both themes, and a recorded run's actual reason."""
+
+import itertools
+import json
+import random
+import re
+import shlex
+
+import numpy as np
+import pytest
+from test_player import NODE, PLAYER, node  # noqa: F401 (NODE: the skip)
+from test_render import MACHADO, _lab
+
+from adamviz import api
+from adamviz.render import style
+from adamviz.render.grid import view_box
+from adamviz.render.player_data import data
+from adamviz.results import short
+
+pytestmark = pytest.mark.skipif(NODE is None and not __import__("os").environ.get(
+    "ADAMVIZ_REQUIRE_NODE"), reason="Node.js runs the player's JavaScript")
+
+
+def model(script: str, payload) -> object:
+    return node((PLAYER / "model.js").read_text() + "\n" + script, payload)
+
+
+def page_data(*args, **kwargs) -> dict:
+    result = api.run(*args, **kwargs)
+    return data(result, view_box(result.surface.box, [r.points for r in result.runs]))
+
+
+def test_labels_format_numbers_as_python_does():
+    rng = random.Random(4)
+    values = [0.3, 1e-8, 0.001, 1234.5, 0.1 + 0.2, 2.5e-5, 999.5, 0.0001, 0.00015, 7.0, 100.0,
+              *(10 ** rng.uniform(-9, 6) for _ in range(300))]
+    out = model("const v = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+                "console.log(JSON.stringify(v.map(Model.g3)));", values)
+    assert out == [short(float(v)) for v in values]
+
+
+def test_a_pages_labels_are_the_engines_labels():
+    """model.label, from the values and the names the spec gave, says what Python says."""
+    d = page_data("hump", ["adam:beta1=0.9", "sgd:lr=0.02,momentum=0.5", "radam",
+                           "rmsprop:centered=true", "nadam:lr=0.004"], steps=3)
+    out = model("const d = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+                "console.log(JSON.stringify(d.runs.map((r) => Model.label("
+                "{...r, given: new Set(r.given)}, d))));", d)
+    assert out == [r["label"] for r in d["runs"]]
+
+
+DECODE = ("const [d, text] = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+          "console.log(JSON.stringify(Model.decode(text, d), (k, v) => v instanceof Set ? "
+          "[...v] : v));")
+
+
+@pytest.mark.parametrize("fragment, words", [
+    ("%7B", "not readable"), ("null", "no runs"), ('{"runs": 3}', "no runs"),
+    ('{"surface": "beale", "runs": []}', "view of"),
+    ('{"surface": "hump", "runs": [{"o": "evil"}]}', "no optimizer"),
+    ('{"surface": "hump", "runs": [{"o": "__proto__"}]}', "no optimizer"),
+    ('{"surface": "hump", "runs": [{"o": "adam", "h": {"lr": -1}, "s": [0, 0]}]}',
+     "lr must be > 0"),
+    ('{"surface": "hump", "runs": [{"o": "adam", "h": {"beta1": 1}, "s": [0, 0]}]}',
+     "beta1 must be in [0, 1)"),
+    ('{"surface": "hump", "runs": [{"o": "adam", "h": {"amsgrad": "yes"}, "s": [0, 0]}]}',
+     "true or false"),
+    ('{"surface": "hump", "runs": [{"o": "adam", "h": {"x": 1}, "s": [0, 0]}]}',
+     "no hyperparameter"),
+    ('{"surface": "hump", "runs": [{"o": "adam", "s": [1e300, 0]}]}', "start"),
+    ('{"surface": "hump", "runs": [{"o": "adam", "s": ["0", 0]}]}', "start"),
+    ('{"surface": "hump", "runs": [{"rec": 0}]}', "no such recorded run"),
+    ('{"surface": "hump", "runs": [' + ",".join(['{"o": "sgd", "s": [0, 0]}'] * 49) + "]}",
+     "more than 48"),
+])
+def test_a_link_that_cannot_be_honoured_says_why(fragment, words):
+    d = page_data("hump", ["adam", "sgd"], steps=3)
+    out = model(DECODE, [d, fragment])
+    assert "problem" in out and words in out["problem"], out
+
+
+def test_a_link_round_trips_the_runs():
+    d = page_data("hump", ["adam", "sgd"], steps=3)
+    script = ("const [d] = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+              "const runs = d.runs.map((r, i) => ({...r, live: true, visible: i === 0, "
+              "given: new Set([...r.given, 'beta2']), start: [0.25, -0.5]}));"
+              "runs[0].hyperparameters.beta2 = 0.95;"
+              "const text = Model.encode({runs, k: 7, lock: true}, d);"
+              "console.log(JSON.stringify(Model.decode(text, d), (k, v) => v instanceof Set ? "
+              "[...v].sort() : v));")
+    out = model(script, [d])["state"]
+    assert out["k"] == 7 and out["lock"] is True
+    assert [r["visible"] for r in out["runs"]] == [True, False]
+    assert out["runs"][0]["hyperparameters"]["beta2"] == 0.95
+    assert out["runs"][0]["start"] == [0.25, -0.5] and "beta2" in out["runs"][0]["given"]
+
+
+def test_the_command_is_quoted_for_a_shell(tmp_path):
+    """A surface file in a folder with a space and a quote in its name: shlex reads the line
+    back into the same arguments."""
+    folder = tmp_path / "it's mine"
+    folder.mkdir()
+    (folder / "bowl2.toml").write_text('name = "bowl2"\nexpr = "x**2 + y**2"\nxlim = [-2, 2]\n'
+                                       'ylim = [-2, 2]\n')
+    d = page_data(str(folder / "bowl2.toml"), ["adam:lr=0.1"], [(1, 1)], steps=3)
+    line = model("const [d] = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+                 "const runs = d.runs.map((r) => ({...r, given: new Set(r.given)}));"
+                 "console.log(JSON.stringify(Model.command(runs, d, 'out put.json')));", [d])
+    args = shlex.split(line)
+    assert args[:4] == ["adamviz", "run", "-s", str(folder / "bowl2.toml")]
+    assert args[args.index("--export") + 1] == "out put.json" and "--no-plot" in args
+
+
+def test_recorded_runs_give_their_actual_reason():
+    noisy = page_data("hump", ["adam"], steps=3, noise=0.2, seed=3)
+    assert noisy["live"] is False and "noise (σ = 0.2, seed 3)" in noisy["reason"]
+    scheduled = page_data("hump", ["adam"], steps=3, schedule="cosine:T_max=10")
+    assert "schedule" in scheduled["runs"][0]["reason"]
+    clipped = page_data("hump", ["sgd:clip_norm=1"], steps=3)
+    assert "clipped" in clipped["runs"][0]["reason"]
+    assert noisy["optimizers"] == {} and "packed" in noisy["runs"][0]
+
+
+def test_a_live_page_carries_every_built_in_with_its_values_on_the_surface():
+    d = page_data("hump", ["adam"], steps=3)
+    from adamviz.optimizers import OPTIMIZERS
+
+    assert set(d["optimizers"]) == set(OPTIMIZERS)
+    for name, entry in d["optimizers"].items():
+        python = api.run("hump", [name], steps=1).runs[0]
+        assert entry["values"] == {k: v for k, v in python.hyperparams.items()
+                                   if isinstance(v, bool | int | float)}, name
+
+
+def _luminance(hex_color: str) -> float:
+    c = np.array([int(hex_color[i:i + 2], 16) / 255 for i in (1, 3, 5)])
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(lin @ [0.2126, 0.7152, 0.0722])
+
+
+def contrast(a: str, b: str) -> float:
+    hi, lo = sorted([_luminance(a), _luminance(b)], reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def theme_colours() -> dict:
+    """The CSS custom properties of each theme, read from player.css."""
+    css = (PLAYER / "player.css").read_text()
+    blocks = {"light": css[css.index(":root {"):], "dark": css[css.index("[data-theme=dark]"):]}
+    return {name: dict(re.findall(r"--([\w-]+):\s*(#[0-9a-fA-F]{6})", text[:text.index("}")]))
+            for name, text in blocks.items()}
+
+
+@pytest.mark.parametrize("theme", ["light", "dark"])
+def test_text_and_runs_meet_wcag_aa_in_each_theme(theme):
+    """Text (ink, muted, accent, the badges' colours) 4.5:1 against the page; every run's
+    colour 3:1 (graphics) against the page and the halo drawn under it (the page's colour)."""
+    colours = theme_colours()[theme]
+    for name in ("ink", "muted", "accent", "bad", "good"):
+        assert contrast(colours[name], colours["bg"]) >= 4.5, (theme, name)
+    palette = style.PLAYER_COLORS_LIGHT if theme == "light" else style.PLAYER_COLORS_DARK
+    for colour in palette:
+        assert contrast(colour, colours["bg"]) >= 3, (theme, colour)
+        assert contrast(colour, colours["ink"]) >= 2, (theme, colour)  # not the arrows' ink
+
+
+@pytest.mark.parametrize("vision", list(MACHADO))
+@pytest.mark.parametrize("palette", [style.PLAYER_COLORS_LIGHT, style.PLAYER_COLORS_DARK])
+def test_the_players_colours_stay_apart_with_any_colour_vision(vision, palette):
+    for a, b in itertools.combinations(palette, 2):
+        assert np.linalg.norm(_lab(a, MACHADO[vision]) - _lab(b, MACHADO[vision])) >= 15
+
+
+def test_twelve_runs_differ_in_colour_or_dash():
+    """Colours by optimizer (one optimizer alone: by run), a new dash for each run that shares
+    a colour: 12 runs of 12 optimizers, or of one, are 12 different lines."""
+    script = ("const runs = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+              "Model.paint(runs); console.log(JSON.stringify(runs.map((r) => "
+              "[r.colorIndex, r.dash])));")
+    names = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "adamax",
+             "nadam", "radam", "lion", "qhadam"]
+    for runs in ([{"optimizer": n} for n in names], [{"optimizer": "adam"}] * 12,
+                 [{"optimizer": n} for n in ["adam", "sgd", "lion"] * 4]):
+        looks = [tuple(x) for x in model(script, runs)]
+        assert len(set(looks)) == 12 and all(d < len(style.PLAYER_DASHES) for _, d in looks)
+        by = {}
+        for run, (colour, _) in zip(runs, looks, strict=True):
+            by.setdefault(run["optimizer"], set()).add(colour)
+        if len(by) > 1:  # colours by optimizer: one colour each
+            assert all(len(c) == 1 for c in by.values())
+
+
+def test_json_data_has_no_nan_or_infinity():
+    d = page_data("hump", ["adam"], steps=3)
+    json.dumps(d, allow_nan=False)
