@@ -901,6 +901,7 @@ def test_one_long_live_run_plays(here, browser):
     tab = load(browser, here / "p.html")
     assert tab.errors == []
     assert tab.evaluate("() => window.adamvizPlayer.state().runs[0].points.length") == 300001
+    assert tab.evaluate("() => window.adamvizPlayer.state().live") is True
     tab.close()
 
 

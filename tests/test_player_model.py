@@ -74,12 +74,76 @@ DECODE = ("const [d, text] = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
     ('{"surface": "hump", "runs": [{"o": "adam", "s": ["0", 0]}]}', "start"),
     ('{"surface": "hump", "runs": [{"rec": 0}]}', "no such recorded run"),
     ('{"surface": "hump", "runs": [' + ",".join(['{"o": "sgd", "s": [0, 0]}'] * 49) + "]}",
-     "more than 48"),
+     "holds 48"),
+    ('{"surface": {"toString": 1}, "runs": []}', "a object"),
+    ('{"surface": "hump", "runs": [{"o": {"toString": 1}}]}', "no optimizer a object"),
+    ('{"surface": "hump", "runs": [], "k": "5"}', "whole number"),
+    ('{"surface": "hump", "runs": [], "k": 1.5}', "whole number"),
+    ('{"surface": "hump", "runs": [], "lock": 2}', "0 or 1"),
+    ('{"surface": "hump", "runs": [{"o": "sgd", "s": [0, 0], "v": "0"}]}', "0 or 1"),
+    ('{"surface": "hump", "runs": [{"o": "sgd", "s": [0, 0], "g": "lr"}]}', "list of names"),
+    ('{"surface": "hump", "runs": [{"o": "sgd", "s": [0, 0], "h": [1]}]}', "table"),
+    ('{"surface": "hump", "runs": [{"o": "sgd", "s": [0, 0], "h": {"nesterov": true}}]}',
+     "Nesterov momentum requires a momentum > 0"),
 ])
 def test_a_link_that_cannot_be_honoured_says_why(fragment, words):
     d = page_data("hump", ["adam", "sgd"], steps=3)
     out = model(DECODE, [d, fragment])
     assert "problem" in out and words in out["problem"], out
+
+
+def test_a_files_requires_are_checked_as_python_checks_them():
+    """sgd's nesterov needs momentum > 0 and no dampening: the page refuses what
+    optimizers.make refuses, with the file's message."""
+    from adamviz import optimizers
+    from adamviz.core.errors import InputError
+
+    d = page_data("hump", ["sgd"], steps=3)
+    cases = [({"nesterov": True}, "momentum", 0.0), ({"nesterov": True}, "momentum", 0.5),
+             ({"nesterov": True, "momentum": 0.5}, "dampening", 0.1),
+             ({"momentum": 0.5}, "nesterov", True)]
+    out = model("const [d, cases] = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+                "console.log(JSON.stringify(cases.map(([h, n, v]) => Model.problem("
+                "d, 'sgd', n, v, {...d.optimizers.sgd.values, ...h}))));", [d, cases])
+    for (given, name, value), said in zip(cases, out, strict=True):
+        try:
+            optimizers.make("sgd", **{**given, name: value})
+            python = None
+        except InputError as e:
+            python = str(e)
+        assert said == python, (given, name, value)
+
+
+def test_the_command_refuses_what_no_line_can_say():
+    d = page_data("hump", ["adam"], steps=3)
+    out = model("const [d] = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+                "const runs = d.runs.map((r) => ({...r, given: new Set(r.given)}));"
+                "const said = (f) => { try { return Model.command(runs, d, f); } "
+                "catch (e) { return 'refused: ' + e.message; } };"
+                "console.log(JSON.stringify([said('-o.json'), said(5), said('x.csv'), "
+                "said('ok.json')]));", [d])
+    assert all(o.startswith("refused: the export is a .json file") for o in out[:3]), out
+    assert out[3].startswith("adamviz run -s hump")
+
+
+def test_a_surface_made_in_python_has_no_command_and_no_runs_no_page(tmp_path):
+    from adamviz.core.errors import InputError
+    from adamviz.surfaces import Surface
+
+    mine = Surface.from_formula("(x-1)**2 + 2*(y+0.5)**2", [-3, 3], [-2, 2], name="mine")
+    assert page_data(mine, ["adam"], steps=3)["surface"]["argument"] is None
+    result = api.run("hump", ["adam"], steps=3)
+    with pytest.raises(InputError, match="at least one run"):
+        api.player(__import__("dataclasses").replace(result, runs=[]), tmp_path / "p.html")
+
+
+def test_runs_too_long_for_a_browser_are_recorded_and_say_so(monkeypatch):
+    from adamviz.render import player_data
+
+    monkeypatch.setattr(player_data, "LIVE_WORK", 200)  # (a browser: 200 steps in all)
+    d = page_data("hump", ["adam", "sgd"], steps=101, tol=None)
+    assert d["live"] is False and "2 runs of 101 steps are more than the 200" in d["reason"]
+    assert page_data("hump", ["adam", "sgd"], steps=100, tol=None)["live"] is True
 
 
 def test_a_link_round_trips_the_runs():
@@ -196,3 +260,29 @@ def test_twelve_runs_differ_in_colour_or_dash():
 def test_json_data_has_no_nan_or_infinity():
     d = page_data("hump", ["adam"], steps=3)
     json.dumps(d, allow_nan=False)
+
+
+def test_a_hyperparameter_may_be_called_constructor(tmp_path):
+    """Names are looked up as the page's own: 'constructor' is a hyperparameter like any
+    other, not JavaScript's Object.prototype.constructor."""
+    from test_player import programs
+
+    from adamviz.optimizers import files
+    from adamviz.render.jsprogram import rule_javascript
+
+    path = tmp_path / "ctor.toml"
+    path.write_text('name = "ctor"\nrule = "p = p - lr*constructor*g"\n[hyperparameters]\n'
+                    'lr = {default = 0.01, range = "> 0"}\n'
+                    'constructor = {default = 1.0, range = "> 0"}\n')
+    run = api.run("hump", [f"{path}:lr=0.02"], [(-2, 1)], steps=50, tol=None).runs[0]
+    assert run.label == "ctor (lr=0.02)"
+    points = node(programs(["hump"]) + rule_javascript(files.load(path)) + """
+const c = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+console.log(JSON.stringify(runPath(fns.hump, makeOptimizer('ctor', c.h), [-2, 1], 50).points));
+""", {"h": {"lr": 0.02}})
+    np.testing.assert_array_equal(np.array(points), run.points)
+    d = page_data("hump", [f"{path}:lr=0.02"], [(-2, 1)], steps=5)
+    label = model("const d = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+                  "const r = d.runs[0]; console.log(JSON.stringify(Model.label("
+                  "{...r, given: new Set(r.given)}, d)));", d)
+    assert label == "ctor (lr=0.02)"

@@ -34,7 +34,37 @@ ASSETS = Path(__file__).resolve().parent / "player"
 # player's parts (each a file with one job) and the page that wires them together.
 SCRIPTS = ("optimizers.js", "engine.js", "model.js", "drawing.js", "panels.js",
            "controls.js", "events.js", "player.js")
-WIDTH, HEIGHT = 960, 720  # the contour picture's pixels: a 4:3 view, sharp up to 1.3x that
+WIDTH, HEIGHT = 880, 660  # the contour picture's pixels: a 4:3 view, sharp at 1.2x a 720-px canvas
+
+
+def compact(script: str) -> str:
+    """Our JavaScript without its comment lines and indentation: a recorded page of 10 runs x
+    1000 steps stays under 1 MB. (Indentation means nothing to JavaScript outside a template
+    string, and no template string of ours spans lines: checked here.)"""
+    lines = []
+    for line in script.splitlines():
+        text = line.strip()
+        if text.count("`") % 2:
+            raise ValueError(f"a template string spans lines: {text!r}")
+        if text and not text.startswith("//"):
+            lines.append(text)
+    return "\n".join(lines)
+
+
+def equal_scale(box, aspect: float = WIDTH / HEIGHT) -> tuple:
+    """``box`` grown about its centre to the picture's shape, so a unit of x and of y are as
+    long on screen (the gradient looks perpendicular to the contours, as it is) — unless the
+    box is more than 3 times as tall as wide or wide as tall, where the contour view also
+    stretches (panels.ContourPanel)."""
+    (x0, x1), (y0, y1) = box
+    w, h = x1 - x0, y1 - y0
+    if not 1 / 3 <= h / w <= 3:
+        return box
+    if w / h < aspect:
+        grow = (aspect * h - w) / 2
+        return ((x0 - grow, x1 + grow), (y0, y1))
+    grow = (w / aspect - h) / 2
+    return ((x0, x1), (y0 - grow, y1 + grow))
 
 
 def background(surface, box, look: str) -> str:
@@ -67,17 +97,21 @@ def page(result, title: str | None = None) -> str:
     surface = result.surface
     if surface.dims != 2:
         raise InputError("The player draws a surface in x and y; this one is a curve f(x).")
-    box = view_box(surface.box, [r.points for r in result.runs])
+    if not result.runs:
+        raise InputError("The player needs at least one run to show.")
+    box = equal_scale(view_box(surface.box, [r.points for r in result.runs]))
     program = javascript(surface.derivatives.value_and_grad, "valueAndGrad") \
         if has_program(surface) else ""
-    rules = [rule_javascript(d) for d in carried_files(result).values()]
-    parts = [(ASSETS / SCRIPTS[0]).read_text(), *rules,
-             *((ASSETS / name).read_text() for name in SCRIPTS[1:])]
+    made = data(result, box)
+    rules = [rule_javascript(d) for name, d in carried_files(result).items()
+             if name in made["optimizers"]]
+    parts = [compact((ASSETS / SCRIPTS[0]).read_text()), *rules,
+             *(compact((ASSETS / name).read_text()) for name in SCRIPTS[1:])]
     return fill((ASSETS / "template.html").read_text(), title=title or f"{surface.name}: "
                 f"adamviz player", style=(ASSETS / "player.css").read_text(),
                 light=background(surface, box, "paper"),
                 dark=background(surface, box, "dark"),
-                program=program or "const valueAndGrad = null;", data=data(result, box),
+                program=program or "const valueAndGrad = null;", data=made,
                 scripts="\n".join(parts))
 
 

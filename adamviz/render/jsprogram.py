@@ -62,6 +62,16 @@ def javascript(program: Program, name: str = "f") -> str:
     return "\n".join(lines)
 
 
+def requirement(names, condition, then) -> Program:
+    """A file's ``requires`` entry as a program of the hyperparameters (``names``, in order):
+    outputs [condition, then], computed with Python's float arithmetic as
+    ``optimizers.compiled.values`` checks them."""
+    from ..core.rule_programs import CONSTANT, Recorder
+
+    rec = Recorder(tuple(names), (CONSTANT,) * len(names), "formula")
+    return rec.tape.program([rec.formula(condition), rec.formula(then)])
+
+
 def rule_javascript(definition) -> str:
     """An optimizer file (``optimizers.files.OptimizerFile``) for the player: its recorded rule
     programs (``core/rule_programs.py``) written by ``javascript`` like a surface's, and the
@@ -71,8 +81,12 @@ def rule_javascript(definition) -> str:
     spec = {"hyperparameters": list(program.hyperparameters), "state": list(program.state),
             "scalarState": list(program.scalar_state), "trace": list(program.trace),
             "hasRate": program.has_rate, "fixed": definition.fixed or {},
-            "defaults": definition.defaults}
+            "defaults": definition.defaults,
+            "requires": [message for *_, message in definition.requires]}
+    checks = [requirement(program.hyperparameters, condition, then)
+              for condition, then, _ in definition.requires]
     functions = ",\n".join(javascript(p, "") for p in (program.update, program.first,
-                                                         program.report, program.shown))
+                                                         program.report, program.shown,
+                                                         *checks))
     return f"OPTIMIZERS[{json.dumps(definition.name)}] = ruleOptimizer({json.dumps(spec)},\n" \
            f"{functions});"

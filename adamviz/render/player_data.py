@@ -21,6 +21,9 @@ from . import style
 from .grid import nice_ticks
 from .viewdata import side_view
 
+MAX_RUNS = 48  # runs a page holds at most (added, or asked for by a link)
+LIVE_WORK = 1_200_000  # steps the browser makes at once, over every live run (about 3 s)
+
 
 def _pack(values, dtype: str) -> dict:
     """An array as base64 bytes (little-endian ``dtype``) and its shape: a tenth of the size
@@ -93,10 +96,13 @@ def optimizer_entry(definition, surface) -> dict | None:
 
     spec = _spec_name(definition)
     lr = {"lr": surface.lr[definition.name]} if definition.name in surface.lr else {}
-    try:
+    try:  # (a surface's lr outside the file's range: the file's own default then)
         opt = optimizers.make(spec, **lr)
     except InputError:
-        return None
+        try:
+            opt = optimizers.make(spec)
+        except InputError:
+            return None
     fixed = definition.fixed or {}
     return {"spec": spec, "summary": definition.summary or "",
             "controls": [control(h) for h in definition.hyperparameters.values()
@@ -124,24 +130,29 @@ def recorded_because(run, result, carried: dict) -> str | None:
     reads (None: it can)."""
     settings, surface = result.settings, result.surface
     reasons = []
+    steps, count = int(settings.get("steps") or 0), len(result.runs)
+    if steps * count > LIVE_WORK:
+        reasons.append(f"{count} run{'s' * (count > 1)} of {steps:,} steps are more than the "
+                       f"{LIVE_WORK:,} steps a browser makes live at once")
     if not has_program(surface):
-        reasons.append("its loss is written in Python, which a browser cannot run")
+        reasons.append("the loss is written in Python, which a browser cannot run")
     if settings.get("noise"):
-        reasons.append(f"its gradients carry random noise (σ = {settings['noise']:g}, seed "
+        reasons.append(f"the gradients carry random noise (σ = {settings['noise']:g}, seed "
                        f"{settings.get('seed', 0)}) drawn by numpy")
     if settings.get("patience"):
-        reasons.append(f"it stops early on a held-out loss (patience {settings['patience']}),"
+        watched = "a held-out loss" if run.monitor is not None else "the loss"
+        reasons.append(f"the run stops early on {watched} (patience {settings['patience']}),"
                        f" which the player does not compute")
     if "schedule" in run.hyperparams:
-        reasons.append(f"its learning rate follows a schedule ({run.hyperparams['schedule']})")
+        reasons.append(f"the learning rate follows a schedule ({run.hyperparams['schedule']})")
     clip = [k for k in run.hyperparams if k.startswith("clip_")]
     if clip:
-        reasons.append(f"its gradient is clipped ({clip[0]}), which the player does not do")
+        reasons.append(f"the gradient is clipped ({clip[0]}), which the player does not do")
     definition = carried.get(run.optimizer)
     if not run.source:
-        reasons.append("its optimizer is not a rule file (a torch class or Python code)")
+        reasons.append("the optimizer is not a rule file (a torch class or Python code)")
     elif reasons == [] and (definition is None or str(definition.source) != str(run.source)):
-        reasons.append("its optimizer file is not one the page carries")
+        reasons.append("the optimizer file is not one the page carries")
     return "; ".join(reasons) or None
 
 
@@ -157,7 +168,12 @@ def run_entry(i: int, run, result, carried: dict) -> dict:
     entry = {"label": run.label, "optimizer": run.optimizer, "live": reason is None,
              "reason": reason, "status": run.status, "given": _shown_keys(run.label),
              "hyperparameters": _plain(run.hyperparams),
-             "start": [float(v) for v in run.points[0]]}
+             "start": [float(v) for v in run.points[0]],
+             # what the engine made: the page compares its own path with it (a browser's
+             # cos or exp may differ from numpy's in the last bit, and chaos grows that)
+             "engine": {"steps": len(run.points) - 1,
+                        "end": [float(v) if np.isfinite(v) else None for v in run.points[-1]]},
+             "spec": _run_spec(run), "heldOut": run.monitor is not None}
     if reason is not None:  # as recorded, packed as float32: 7 digits, more than a screen shows
         entry["packed"] = {
             "points": _pack(run.points, "<f4"), "losses": _pack(run.losses, "<f4"),
@@ -167,13 +183,26 @@ def run_entry(i: int, run, result, carried: dict) -> dict:
     return entry
 
 
+def _run_spec(run) -> str | None:
+    """What ``--opt`` takes for a recorded run's optimizer (None: no file makes it)."""
+    from ..optimizers import files
+
+    if not run.source:
+        return None
+    try:
+        return _spec_name(files.load(run.source))
+    except (InputError, OSError):
+        return None
+
+
 def surface_argument(surface) -> str | None:
     """What ``--surface`` takes to load this surface in any shell: its name when it is the
     built-in of that name and no user folder shadows it, else its absolute path; None for a
     surface made in Python (no file to name)."""
     from .. import surfaces
 
-    if not surface.source or surface.source.startswith("<"):
+    if not surface.source or not Path(surface.source).is_file() \
+            or any(ord(c) < 32 for c in surface.source):  # (a newline would split the line)
         return None
     source = str(Path(surface.source).resolve())
     builtin = surfaces.builtin_dir() / f"{surface.name}.toml"
@@ -203,8 +232,9 @@ def surface_entry(surface, box) -> dict:
             "ticks": [nice_ticks(*map(float, b)).tolist() for b in box],
             "minima": [{"at": list(map(float, m.point)), "kind": m.kind}
                        for m in surface.minima],
-            "side": {"x": xs.tolist(), "loss": [float(v) if np.isfinite(v) else None
-                                                for v in lowest]}}
+            # (a curve to draw: 7 digits are more than a screen shows, half the bytes)
+            "side": {"x": [float(f"{v:.7g}") for v in xs],
+                     "loss": [float(f"{v:.7g}") if np.isfinite(v) else None for v in lowest]}}
 
 
 def data(result, box) -> dict:
@@ -212,18 +242,23 @@ def data(result, box) -> dict:
     surface, settings = result.surface, result.settings
     carried = carried_files(result)
     entries = {name: optimizer_entry(d, surface) for name, d in carried.items()}
+    carried = {name: d for name, d in carried.items() if entries[name] is not None}
     runs = [run_entry(i, run, result, carried) for i, run in enumerate(result.runs)]
     live = [r for r in runs if r["live"]]
     reasons = list(dict.fromkeys(r["reason"] for r in runs if r["reason"]))
     lo, hi = engine_box(surface)  # where the engine calls a run diverged
     return {"surface": surface_entry(surface, box),
             "settings": {"steps": int(settings.get("steps", 200)),
-                         "tol": settings.get("tol") or 0},
+                         "tol": settings.get("tol") or 0, "noise": settings.get("noise") or 0,
+                         "seed": int(settings.get("seed") or 0),
+                         "patience": settings.get("patience"),
+                         "schedule": settings.get("schedule")},
             "fstar": _global_loss(surface), "lo": list(map(float, lo)),
             "hi": list(map(float, hi)), "runs": runs,
             "live": bool(live) or (not runs and bool(carried)),
             "reason": None if live else "; ".join(reasons) or None,
             "optimizers": {k: v for k, v in entries.items() if v is not None},
+            "limits": {"runs": MAX_RUNS, "work": LIVE_WORK},
             "palette": {"light": list(style.PLAYER_COLORS_LIGHT),
                         "dark": list(style.PLAYER_COLORS_DARK)},
             "dashes": [list(d) for d in style.PLAYER_DASHES]}

@@ -78,16 +78,11 @@ const Controls = (function () {
       runIndex(run), c.name, Number(toValue(slider.range, Number(slider.value))
         .toPrecision(6)))));
     exact.addEventListener("change", () => act(() => {
-      try {  // a refused value stays in the box, marked, for the hand to correct
+      try {  // a refused value: the notice says why, the box shows the value in effect
         window.adamvizPlayer.set(runIndex(run), c.name,
                                  exact.value.trim() === "" ? NaN : Number(exact.value));
-      } catch (e) { exact.setAttribute("aria-invalid", "true"); throw e; }
-      exact.removeAttribute("aria-invalid");
+      } catch (e) { exact.value = String(run.hyperparameters[c.name]); throw e; }
     }));
-    exact.addEventListener("blur", () => {  // leaving it: back to the run's value
-      exact.removeAttribute("aria-invalid");
-      exact.value = String(run.hyperparameters[c.name]);
-    });
     row.append(name, slider, exact);
     return row;
   }
@@ -112,8 +107,13 @@ const Controls = (function () {
                                   hidden: !run.live});
       reset.addEventListener("click", () => act(() => window.adamvizPlayer.reset(runIndex(run))));
       const remove = el("button", {type: "button", className: "remove", textContent: "✕"});
-      remove.addEventListener("click", () => act(() => window.adamvizPlayer.remove(
-        runIndex(run))));
+      remove.addEventListener("click", () => act(() => {
+        const at = runIndex(run);
+        window.adamvizPlayer.remove(at);
+        // the focus stays in the list: the next run's ✕, else the last one's, else "add"
+        const left = box.querySelectorAll("section.run .remove");
+        (left[Math.min(at, left.length - 1)] || document.getElementById("add")).focus();
+      }));
       tools.append(reset, remove);
       head.append(tools);
       const section = el("section", {className: "run", ariaLabel: `run ${i + 1}`}, head,

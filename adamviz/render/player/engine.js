@@ -28,7 +28,7 @@ function runPath(valueAndGrad, optimizer, start, steps, options = {}) {
     out = valueAndGrad(...next);
     points.push(next); losses.push(out[0]);
     if (next.some((v, i) => v < lo[i] || v > hi[i])) {
-      status = "diverged"; why = `step ${k} flew beyond the box the engine watches`; break;
+      status = "diverged"; why = `step ${k} flew more than 10 box sizes away`; break;
     }
     p = next;
     const q = optimizer.quantities ? optimizer.quantities(state) : {};

@@ -15,10 +15,9 @@ function PageWiring(w) {
       + "arrow keys step; with the surface focused they move the start."
     : `These runs are recorded, not live: ${DATA.reason}. They play back; a click or a `
       + "control cannot run them again. Space plays and pauses, the arrow keys step.";
-  for (const id of ["start-x", "start-y", "lock", "add-optimizer", "add", "reset-all"]) {
-    ui(id).disabled = !w.live;
-  }
-  ui("live").hidden = !w.live;  // (a recorded page has no start to move and no run to add)
+  // a recorded page has no start to move and no run to add; "reset all" brings back a
+  // removed run
+  for (const id of ["starts", "lr-lock", "adding"]) ui(id).hidden = !w.live;
   for (const name of Object.keys(DATA.optimizers)) {
     ui("add-optimizer").append(new Option(name, name));
   }
@@ -26,17 +25,27 @@ function PageWiring(w) {
 
   ui("play").addEventListener("click", () => (w.isPlaying() ? w.pause() : w.play()));
   ui("step").addEventListener("input", () => w.stepTo(Number(ui("step").value)));
-  for (const id of ["arrows", "speed", "slow"]) ui(id).addEventListener("change", w.later);
-  ui("sideShown").addEventListener("change", w.layout);
+  for (const id of ["speed", "slow"]) ui(id).addEventListener("change", w.remember);
+  ui("arrows").addEventListener("change", () => {  // (and its legend goes with it)
+    ui("arrow-legend").hidden = !ui("arrows").checked;
+    w.remember(); w.render();
+  });
+  ui("sideShown").addEventListener("change", () => { w.remember(); w.layout(); });
   ui("lock").addEventListener("change", () => w.setLock(ui("lock").checked));
   ui("add").addEventListener("click", () => act(() => api.add(ui("add-optimizer").value)));
   ui("reset-all").addEventListener("click", () => act(() => api.resetAll()));
+  const showStart = () => {  // the boxes show the start in effect
+    const s = api.state().start;
+    if (s) { ui("start-x").value = String(s[0]); ui("start-y").value = String(s[1]); }
+  };
   for (const id of ["start-x", "start-y"]) {
-    ui(id).addEventListener("change", () => act(() => api.startAt(
-      parseNumber(ui("start-x").value), parseNumber(ui("start-y").value))));
+    ui(id).addEventListener("change", () => act(() => {
+      try {
+        api.startAt(parseNumber(ui("start-x").value), parseNumber(ui("start-y").value));
+      } catch (e) { showStart(); throw e; }
+    }));
   }
-  const first = api.state().runs.find((r) => r.live);
-  if (first) { ui("start-x").value = String(first.start[0]); ui("start-y").value = String(first.start[1]); }
+  showStart();
 
   // Keys: a control with the focus keeps its own keys; the page's are Space, ←/→, Home, End.
   const OWN = new Set(["INPUT", "SELECT", "TEXTAREA", "BUTTON", "SUMMARY", "A", "OPTION"]);
@@ -58,21 +67,34 @@ function PageWiring(w) {
     const d = event.shiftKey ? 0.1 : 0.01;
     const dx = {ArrowLeft: -1, ArrowRight: 1}[event.key] || 0;
     const dy = {ArrowDown: -1, ArrowUp: 1}[event.key] || 0;
-    act(() => api.startAt(round(s[0] + dx * d * (x1 - x0)), round(s[1] + dy * d * (y1 - y0))));
+    const clamp = (v, lo, hi) => Math.min(Math.max(v, lo), hi);  // (within the view)
+    act(() => api.startAt(round(clamp(s[0] + dx * d * (x1 - x0), x0, x1), 0),
+                          round(clamp(s[1] + dy * d * (y1 - y0), y0, y1), 1)));
+    showStart();
   }
-  const round = (v) => Number(v.toPrecision(10));
+  // a start to a thousandth of the view: what a pixel can say, and a command people can read
+  const digits = [x1 - x0, y1 - y0].map((d) => Math.max(0, 3 - Math.floor(Math.log10(d))));
+  const round = (v, j = 0) => Number(v.toFixed(digits[j]));
 
   // The start: pressed, dragged (every path follows, a frame at a time), released
   const at = (event) => {
     const rect = view.getBoundingClientRect();
     const f = Drawing.frame(w.box, rect.width, rect.height);
-    return [round(f.x(event.clientX - rect.left)), round(f.y(event.clientY - rect.top))];
+    const u = Math.min(Math.max(event.clientX - rect.left, f.left), f.right);
+    const v = Math.min(Math.max(event.clientY - rect.top, f.top), f.bottom);
+    return [round(f.x(u), 0), round(f.y(v), 1)];
+  };
+  const inPlot = (event) => {
+    const rect = view.getBoundingClientRect(), f = Drawing.frame(w.box, rect.width, rect.height);
+    const u = event.clientX - rect.left, v = event.clientY - rect.top;
+    return u >= f.left && u <= f.right && v >= f.top && v <= f.bottom;
   };
   let dragging = false, pending = null;
   view.addEventListener("pointerdown", (event) => {
-    if (!w.live || event.button !== 0) return;
+    if (!w.live || event.button !== 0 || !inPlot(event)) return;
     dragging = true; view.setPointerCapture(event.pointerId); view.focus();
     act(() => api.startAt(...at(event)));
+    showStart();
   });
   view.addEventListener("pointermove", (event) => {
     hover(at(event));
@@ -80,7 +102,7 @@ function PageWiring(w) {
     const first = pending === null;
     pending = at(event);
     if (first) requestAnimationFrame(() => { const p = pending; pending = null;
-                                             if (p) act(() => api.startAt(...p)); });
+                                             if (p) act(() => api.startAt(...p)); showStart(); });
   });
   const release = () => { dragging = false; };
   view.addEventListener("pointerup", release);
@@ -109,26 +131,39 @@ function PageWiring(w) {
   };
   ui("theme").addEventListener("click", () => {
     mode = THEMES[(THEMES.indexOf(mode) + 1) % THEMES.length];
-    apply();
+    apply(); w.remember();
   });
   system.addEventListener("change", () => { if (mode === "auto") apply(); });
+  w.themeMode = (asked) => {  // read, or set from a link
+    if (THEMES.includes(asked)) { mode = asked; apply(); }
+    return mode;
+  };
   apply();
   ui("fullscreen").addEventListener("click", () => {
     if (document.fullscreenElement) document.exitFullscreen();
     else ui("app").requestFullscreen().catch((e) => w.notice(`Full screen was refused: ${e.message}`));
+  });
+  document.addEventListener("fullscreenchange", () => {
+    const on = Boolean(document.fullscreenElement);
+    ui("fullscreen").textContent = on ? "leave full screen" : "full screen";
+    ui("fullscreen").setAttribute("aria-pressed", String(on));
   });
   ui("link").addEventListener("click", () => share(api.link(), "link"));
   ui("command").addEventListener("click", () => act(() => share(api.command(), "command")));
 
   function share(text, what) {
     const box = ui("shared");
-    box.hidden = false; box.value = text; box.rows = Math.min(6, text.split("\n").length + 1);
+    ui("sharing").hidden = false; box.value = text;
+    box.rows = Math.min(6, text.split("\n").length + 1);
     box.focus(); box.select();
     const done = () => w.say(`${what} copied`);
     if (navigator.clipboard && window.isSecureContext) {
       navigator.clipboard.writeText(text).then(done, () => w.say(`${what} selected: copy it`));
     } else { w.say(`${what} selected: press Ctrl+C to copy it`); }
   }
+  const unshare = () => { ui("sharing").hidden = true; };
+  ui("close-shared").addEventListener("click", unshare);
+  ui("shared").addEventListener("keydown", (e) => { if (e.key === "Escape") unshare(); });
 
   new ResizeObserver(() => w.layout()).observe(ui("figure"));
 
@@ -145,6 +180,7 @@ function PageWiring(w) {
       if (paint) { const c = document.createElement("canvas"); c.width = 18; c.height = 18;
                    c.setAttribute("aria-hidden", "true"); c.draw = paint; li.append(c); }
       li.append(text);
+      if (text.startsWith("arrows")) li.id = "arrow-legend";
       return li;
     }));
   }

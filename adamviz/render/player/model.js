@@ -26,7 +26,7 @@ const Model = (function () {
     const entry = data.optimizers[run.optimizer] || {labelDefaults: {}};
     const defaults = entry.labelDefaults, given = run.given;
     const shown = Object.entries(run.hyperparameters).filter(([k, v]) => k === "lr"
-      || given.has(k) || (k in defaults && v !== defaults[k]));
+      || given.has(k) || (Object.hasOwn(defaults, k) && v !== defaults[k]));
     const body = shown.map(([k, v]) => `${k}=${short(v)}`).join(", ");
     return body ? `${run.optimizer} (${body})` : run.optimizer;
   }
@@ -36,23 +36,37 @@ const Model = (function () {
     return entry ? entry.controls : [];
   }
 
-  // Whether `value` may be `name` of `optimizer`: the declared range, as Python checks it
-  function problem(data, optimizer, name, value) {
+  // A value in a message: what it is, briefly (a link's or a script's text may be anything)
+  function describe(v) {
+    if (typeof v === "string") return JSON.stringify(v.length > 40 ? v.slice(0, 40) + "…" : v);
+    if (typeof v === "number" || typeof v === "boolean") return String(v);
+    if (typeof v === "bigint") return `${v}n (a BigInt)`;
+    if (v === null || v === undefined) return String(v);
+    return Array.isArray(v) ? "a list" : `a ${typeof v}`;
+  }
+
+  // Whether `value` may be `name` of `optimizer` (its other values `values`): the declared
+  // range and the file's requires, as Python checks them; null when it may
+  function problem(data, optimizer, name, value, values = {}) {
     const control = controlsOf(data, optimizer).find((c) => c.name === name);
     if (!control) {
       const names = controlsOf(data, optimizer).map((c) => c.name).join(", ");
-      return `${optimizer} has no hyperparameter ${JSON.stringify(name)} to set (it has: ${names})`;
+      return `${optimizer} has no hyperparameter ${describe(name)} to set (it has: ${names})`;
     }
     if (control.kind === "switch") {
-      return typeof value === "boolean" ? null : `${name} is true or false, got ${JSON.stringify(value)}`;
+      if (typeof value !== "boolean") return `${name} is true or false, got ${describe(value)}`;
+    } else {
+      if (typeof value !== "number" || !Number.isFinite(value)) {
+        return `${name} is a finite number, got ${describe(value)}`;
+      }
+      const b = control.bounds;
+      const above = b.low === null || (b.lowOpen ? value > b.low : value >= b.low);
+      const below = b.high === null || (b.highOpen ? value < b.high : value <= b.high);
+      if (!(above && below)) return `${name} must be ${control.range}, got ${value}`;
     }
-    if (typeof value !== "number" || !Number.isFinite(value)) {
-      return `${name} is a finite number, got ${JSON.stringify(value)}`;
-    }
-    const b = control.bounds;
-    const above = b.low === null || (b.lowOpen ? value > b.low : value >= b.low);
-    const below = b.high === null || (b.highOpen ? value < b.high : value <= b.high);
-    return above && below ? null : `${name} must be ${control.range}, got ${value}`;
+    const rule = typeof OPTIMIZERS !== "undefined" && Object.hasOwn(OPTIMIZERS, optimizer)
+      ? OPTIMIZERS[optimizer].requires : null;
+    return rule ? rule({...values, [name]: value}) : null;
   }
 
   const UNDEFINED = "undefined start";
@@ -90,10 +104,11 @@ const Model = (function () {
     if (k < last) return {word: "running", why: `step ${k} of ${last}`};
     const why = {
       converged: `step and gradient below tol ${g3(data.settings.tol)} at step ${last}`,
-      diverged: run.why || `left the surface at step ${last}`,
+      diverged: run.why || `diverged at step ${last}`,
       "stopped early": `no better held-out loss for its patience; stopped at step ${last}`,
       "max steps": `ran all ${last} steps`}[run.status] || "";
-    return {word: run.status === "max steps" ? "finished" : run.status, why};
+    return {word: run.status === "max steps" ? "finished" : run.status,
+            why: run.note ? `${why}. ${run.note}` : why};
   }
 
   // Colours by optimizer (one optimizer alone: by run); runs sharing a colour take the next
@@ -126,7 +141,7 @@ const Model = (function () {
       return {o: r.optimizer, h, g: [...r.given], v: r.visible ? 1 : 0, s: r.start};
     });
     return encodeURIComponent(JSON.stringify({surface: data.surface.name, runs, k: st.k,
-                                              lock: st.lock ? 1 : 0}));
+                                              lock: st.lock ? 1 : 0, view: st.view}));
   }
 
   // The state a fragment asks for, checked piece by piece: {state} or {problem} in words.
@@ -139,21 +154,49 @@ const Model = (function () {
       return {problem: "the link's view has no runs"};
     }
     if (asked.surface !== data.surface.name) {
-      return {problem: `the link is a view of ${JSON.stringify(String(asked.surface))}, this `
-              + `page is ${data.surface.name}`};
+      return {problem: `the link is a view of ${describe(asked.surface)}, this page is `
+              + data.surface.name};
     }
-    if (asked.runs.length > 48) return {problem: "the link asks for more than 48 runs"};
+    const most = maxRuns(data);
+    if (asked.runs.length > most) {
+      return {problem: `the link asks for ${asked.runs.length} runs; this page holds ${most}`};
+    }
     const runs = [];
     for (const [i, r] of asked.runs.entries()) {
       const made = r && typeof r === "object" ? decodeRun(r, data) : {problem: "not a run"};
       if (made.problem) return {problem: `run ${i + 1} of the link: ${made.problem}`};
       runs.push(made.run);
     }
-    const k = Number.isInteger(asked.k) && asked.k >= 0 ? asked.k : null;
-    return {state: {runs, k, lock: asked.lock === 1}};
+    if (asked.k !== undefined && !(Number.isInteger(asked.k) && asked.k >= 0)) {
+      return {problem: `its step is a whole number from 0, got ${describe(asked.k)}`};
+    }
+    if (asked.lock !== undefined && asked.lock !== 0 && asked.lock !== 1) {
+      return {problem: `its lr lock is 0 or 1, got ${describe(asked.lock)}`};
+    }
+    return {state: {runs, k: asked.k ?? null, lock: asked.lock === 1, view: viewOf(asked.view)}};
   }
 
+  // The view's switches a link keeps (arrows, side view, speed, slow start, theme): what is
+  // not one of them is left as the page makes it
+  const SPEEDS = ["0.25", "1", "4", "16"], THEMES = ["auto", "light", "dark"];
+  function viewOf(v) {
+    const out = {};
+    if (!v || typeof v !== "object") return out;
+    for (const name of ["arrows", "side", "slow"]) if (typeof v[name] === "boolean") out[name] = v[name];
+    if (SPEEDS.includes(v.speed)) out.speed = v.speed;
+    if (THEMES.includes(v.theme)) out.theme = v.theme;
+    return out;
+  }
+
+  // How many runs a page holds: MAX_RUNS, fewer when its runs are long (the browser makes
+  // every live step again at once, and LIVE_WORK of them take about 3 s)
+  const maxRuns = (data) => Math.max(1, Math.min(data.limits.runs,
+                                                 Math.floor(data.limits.work / data.settings.steps)));
+
   function decodeRun(r, data) {
+    if (r.v !== undefined && r.v !== 0 && r.v !== 1) {
+      return {problem: `shown is 0 or 1, got ${describe(r.v)}`};
+    }
     const visible = r.v !== 0;
     if ("rec" in r) {
       const made = Number.isInteger(r.rec) ? data.runs[r.rec] : null;
@@ -161,11 +204,17 @@ const Model = (function () {
       return {run: {recorded: r.rec, visible}};
     }
     if (typeof r.o !== "string" || !Object.hasOwn(data.optimizers, r.o)) {
-      return {problem: `this page has no optimizer ${JSON.stringify(String(r.o))}`};
+      return {problem: `this page has no optimizer ${describe(r.o)}`};
+    }
+    if (r.h !== undefined && (typeof r.h !== "object" || r.h === null || Array.isArray(r.h))) {
+      return {problem: `its hyperparameters are a table of names and values, got ${describe(r.h)}`};
+    }
+    if (r.g !== undefined && !(Array.isArray(r.g) && r.g.every((n) => typeof n === "string"))) {
+      return {problem: `the names its label shows are a list of names, got ${describe(r.g)}`};
     }
     const h = {...data.optimizers[r.o].values};
     for (const [k, v] of Object.entries(r.h || {})) {
-      const why = problem(data, r.o, k, v);
+      const why = problem(data, r.o, k, v, h);
       if (why) return {problem: why};
       h[k] = v;
     }
@@ -174,8 +223,7 @@ const Model = (function () {
         || start.some((v, i) => v < data.lo[i] || v > data.hi[i])) {
       return {problem: "its start is not a point within the surface's reach"};
     }
-    const given = (Array.isArray(r.g) ? r.g : []).filter(
-      (n) => typeof n === "string" && Object.hasOwn(h, n));
+    const given = (r.g || []).filter((n) => Object.hasOwn(h, n));
     return {run: {optimizer: r.o, hyperparameters: h, given: new Set(given), visible, start}};
   }
 
@@ -184,41 +232,59 @@ const Model = (function () {
   const number = String;  // true/false, and a number's shortest text that reads back exactly
 
   function optSpec(run, data) {
-    const entry = data.optimizers[run.optimizer], base = entry.values;
+    const entry = data.optimizers[run.optimizer];
+    const base = entry ? entry.values : {};  // (a recorded run: every value, as it ran)
     const parts = Object.entries(run.hyperparameters)
       .filter(([k, v]) => k === "lr" || run.given.has(k) || v !== base[k])
       .map(([k, v]) => `${k}=${number(v)}`);
-    return entry.spec + (parts.length ? ":" + parts.join(",") : "");
+    return run.spec + (parts.length ? ":" + parts.join(",") : "");
   }
 
-  // The `adamviz run` line whose --export holds these very paths; throws, saying why, when
-  // no such line exists (a surface made in Python, a recorded run).
-  function command(runs, data, file = "paths.json") {
-    if (!data.surface.argument) {
-      throw new Error("this surface was made in Python: save it as a .toml file to run it "
-                      + "from the shell");
+  // Why no `adamviz run` line makes this run (null: one does)
+  function unmakeable(run) {
+    if (run.status === UNDEFINED) return `${run.label} starts where the loss is undefined`;
+    if (run.heldOut) {
+      return `${run.label} stopped early on a held-out loss, which only a figure recipe's `
+        + "[holdout] makes (adamviz figures)";
     }
-    const recorded = runs.find((r) => !r.live);
-    if (recorded) throw new Error(`run ${recorded.label} is recorded: ${recorded.reason}`);
+    if (!run.spec) return `${run.label}'s optimizer is not a rule file`;
+    return null;
+  }
+
+  // The `adamviz run` line whose --export holds these very paths (a recorded run's as it was
+  // recorded: with its noise, schedule or patience); throws, saying why, when no line can.
+  function command(runs, data, file = "paths.json") {
+    if (typeof file !== "string" || !/\.json$/.test(file) || file.startsWith("-")) {
+      throw new Error(`the export is a .json file name not starting with "-", got ${describe(file)}`);
+    }
+    if (!data.surface.argument) {
+      throw new Error("this surface has no file a shell can name (it was made in Python): "
+                      + "save it as a .toml file to run it from the shell");
+    }
     if (!runs.length) throw new Error("there are no runs");
+    for (const run of runs) { const why = unmakeable(run); if (why) throw new Error(why); }
+    const s = data.settings, extra = [
+      ...(s.noise ? ["--noise", number(s.noise), "--seed", number(s.seed)] : []),
+      ...(s.patience ? ["--patience", number(s.patience)] : []),
+      ...(s.schedule ? ["--schedule", s.schedule] : [])];
     // one line when the runs are every optimizer from every start, optimizer-major (the
     // order `run` numbers them in); else one line per run
     const specs = [...new Set(runs.map((r) => optSpec(r, data)))];
     const starts = [...new Set(runs.map((r) => r.start.map(number).join(",")))];
-    const product = specs.flatMap((s) => starts.map((p) => s + " " + p));
+    const product = specs.flatMap((sp) => starts.map((p) => sp + " " + p));
     const whole = product.length === runs.length && runs.every(
       (r, i) => product[i] === optSpec(r, data) + " " + r.start.map(number).join(","));
     const line = (ss, ps, out) => ["adamviz", "run", "-s", data.surface.argument,
-      ...ss.flatMap((s) => ["--opt", s]), ...ps.flatMap((p) => ["--start", p]),
-      "--steps", String(data.settings.steps), "--tol", number(data.settings.tol || 0),
+      ...ss.flatMap((sp) => ["--opt", sp]), ...ps.flatMap((p) => ["--start", p]),
+      "--steps", String(s.steps), "--tol", number(s.tol || 0), ...extra,
       "--export", out, "--no-plot"].map(quote).join(" ");
     if (whole) return line(specs, starts, file);
     return runs.map((r, i) => line([optSpec(r, data)], [r.start.map(number).join(",")],
                                    file.replace(/\.json$/, `-${i + 1}.json`))).join("\n");
   }
 
-  return {g3, short, label, controlsOf, problem, compute, badge, paint, encode, decode,
-          command, quote, UNDEFINED};
+  return {g3, short, label, controlsOf, problem, describe, maxRuns, compute, badge, paint,
+          encode, decode, command, quote, UNDEFINED};
 })();
 
 if (typeof module !== "undefined") module.exports = {Model};

@@ -23,15 +23,22 @@ function tpow(x, e) {
   }
 }
 
+// A hyperparameter's value as the programs take it: fixed, given, else the default; a switch
+// as 1 or 0. (Own properties only: a hyperparameter may be called "constructor".)
+function hyperValue(spec, h, n) {
+  const own = (o) => Object.prototype.hasOwnProperty.call(o, n);
+  const v = own(spec.fixed) ? spec.fixed[n] : (own(h) ? h[n] : spec.defaults[n]);
+  return v === true ? 1 : v === false ? 0 : v;
+}
+
 // Every program takes the same inputs: the hyperparameters, t, the scalar state, then g, p and
 // the state kept per coordinate. One argument list is filled in place for every call (no
-// spreading, no copies: a live run of 300,000 steps stays quick).
-function ruleOptimizer(spec, update, first, report, shown) {
-  return function (h) {
-    const value = (n) => {
-      const v = n in spec.fixed ? spec.fixed[n] : (n in h ? h[n] : spec.defaults[n]);
-      return v === true ? 1 : v === false ? 0 : v;
-    };
+// spreading, no copies: a live run of 300,000 steps stays quick). `checks` are the file's
+// requires, each a program of the hyperparameters giving [condition, then]; make.requires(h)
+// is the message of the first that fails (as optimizers/compiled.py refuses them), else null.
+function ruleOptimizer(spec, update, first, report, shown, ...checks) {
+  const make = function (h) {
+    const value = (n) => hyperValue(spec, h, n);
     const nh = spec.hyperparameters.length, scalars = spec.scalarState;
     const scalar = new Set(scalars);
     const arrays = spec.state.filter((n) => !scalar.has(n));
@@ -86,14 +93,26 @@ function ruleOptimizer(spec, update, first, report, shown) {
       },
       rate(s) {
         if (spec.hasRate) return reported(s).map((r) => r[0]);
-        return "lr" in h || "lr" in spec.defaults ? Array(s._dims).fill(value("lr")) : null;
+        const own = (o) => Object.prototype.hasOwnProperty.call(o, "lr");
+        return own(h) || own(spec.defaults) ? Array(s._dims).fill(value("lr")) : null;
       },
     };
   };
+  make.requires = (h) => {
+    const args = spec.hyperparameters.map((n) => hyperValue(spec, h, n));
+    for (let i = 0; i < checks.length; i++) {
+      const [condition, then] = checks[i](...args);
+      if (condition !== 0 && then === 0) return spec.requires[i];
+    }
+    return null;
+  };
+  return make;
 }
 
 function makeOptimizer(name, hyperparams) {
-  if (!(name in OPTIMIZERS)) throw new Error(`no JavaScript of ${name}`);
+  if (!Object.prototype.hasOwnProperty.call(OPTIMIZERS, name)) {
+    throw new Error(`no JavaScript of ${name}`);
+  }
   return OPTIMIZERS[name](hyperparams);
 }
 

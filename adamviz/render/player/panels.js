@@ -1,4 +1,5 @@
-// The panels beside the contour view: the loss per step (loss - f* on a log scale; every run's
+// The panels beside the contour view: the loss per step (loss - f* on a log scale, f* the global
+// minimum's loss, or the lowest loss seen where the surface lists none; every run's
 // whole curve faint, drawn once into a layer kept until the runs change, and strong up to the
 // current step), the side view (the lowest loss over y along x, each run a ball on it) and the
 // readout table (its cells rewritten in place, never rebuilt while playing).
@@ -12,15 +13,38 @@ const Panels = (function () {
     return [lo, hi];
   }
 
+  // The log axis: from the lowest (loss - f*) up to the highest, but never more than two
+  // decades above the highest start (a diverged run leaves through the top instead of
+  // flattening every other curve)
   function lossScale(runs, fstar, f, n) {
-    const all = [];
-    for (const r of runs) for (const v of r.losses) if (Number.isFinite(v)) all.push(v);
-    const f0 = fstar !== null && fstar !== undefined ? fstar : range(all)[0];
+    const all = [], firsts = [];
+    for (const r of runs) {
+      for (const v of r.losses) if (Number.isFinite(v)) all.push(v);
+      if (Number.isFinite(r.losses[0])) firsts.push(r.losses[0]);
+    }
+    const known = fstar !== null && fstar !== undefined;
+    const f0 = known ? fstar : range(all)[0];
     const lv = (v) => Math.log10(Math.max(v - f0, 1e-16));
     let [bottom, top] = range(all.map(lv));
+    if (firsts.length) top = Math.min(top, range(firsts.map(lv))[1] + 2);
     if (!(top > bottom)) top = (Number.isFinite(bottom) ? bottom : (bottom = 0)) + 1;
-    return {lv, bottom, top, X: (i) => f.left + (f.right - f.left) * i / Math.max(n, 1),
+    return {lv, bottom, top, known, n, X: (i) => f.left + (f.right - f.left) * i / Math.max(n, 1),
             Y: (v) => f.bottom - (f.bottom - f.top) * (lv(v) - bottom) / (top - bottom)};
+  }
+
+  // Labels on the log axis: every decade, or 1, 2 and 5 times each when few decades show
+  function logTicks(s) {
+    const marks = [], span = s.top - s.bottom;
+    const every = Math.max(1, Math.round(span / 4));
+    for (let d = Math.floor(s.bottom); d <= Math.ceil(s.top); d++) {
+      for (const m of span < 2.5 ? [1, 2, 5] : [1]) {
+        const at = d + Math.log10(m);
+        if (at >= s.bottom && at <= s.top && (m > 1 || d % every === 0)) {
+          marks.push([at, m === 1 ? `1e${d}` : `${m}e${d}`]);
+        }
+      }
+    }
+    return marks;
   }
 
   function curve(ctx, run, s, upto) {
@@ -39,23 +63,28 @@ const Panels = (function () {
 
   let layer = null;  // {key, canvas}: the faint whole curves
   function loss(ctx, size, runs, k, n, fstar, colors, dashes, version) {
-    const [w, h] = size, f = {left: 52, right: w - 10, top: 8, bottom: h - 26};
+    const [w, h] = size, f = {left: 52, right: w - 10, top: 8, bottom: h - 40};
     const s = lossScale(runs, fstar, f, n);
     const key = [version, w, h, n, colors.bg, runs.map((r) => r.id).join()].join("/");
     if (!layer || layer.key !== key) layer = {key, canvas: faint(runs, s, f, size, colors, dashes)};
     ctx.clearRect(0, 0, w, h);
     ctx.drawImage(layer.canvas, 0, 0, w, h);
+    ctx.save();
+    ctx.beginPath(); ctx.rect(f.left, f.top - 2, f.right - f.left, f.bottom - f.top + 4);
+    ctx.clip();
     for (const run of runs) {
       ctx.strokeStyle = colors.runs[run.colorIndex]; ctx.lineWidth = 2.5;
       ctx.setLineDash(dashes[run.dash % dashes.length]);
       curve(ctx, run, s, Math.min(k, run.losses.length - 1));
     }
-    ctx.setLineDash([]);
+    ctx.restore();
     ctx.strokeStyle = colors.ink; ctx.lineWidth = 1;
     ctx.beginPath(); ctx.moveTo(s.X(k), f.top); ctx.lineTo(s.X(k), f.bottom); ctx.stroke();
     ctx.fillStyle = colors.ink; ctx.font = colors.font; ctx.textBaseline = "alphabetic";
-    ctx.textAlign = "left"; ctx.fillText(`step ${k} of ${n}`, f.left, h - 6);
-    ctx.textAlign = "right"; ctx.fillText("loss − f* (log scale)", f.right, h - 6);
+    ctx.textAlign = "left"; ctx.fillText(`step ${k} of ${n}`, f.left, h - 4);
+    ctx.textAlign = "right";
+    ctx.fillText(s.known ? "loss − f* (log scale)" : "loss − lowest seen (log scale)",
+                 f.right, h - 4);
   }
 
   function faint(runs, s, f, [w, h], colors, dashes) {
@@ -65,19 +94,28 @@ const Panels = (function () {
     ctx.scale(ratio, ratio);
     ctx.font = colors.font; ctx.fillStyle = colors.ink; ctx.textAlign = "right";
     ctx.textBaseline = "middle";
-    const every = Math.max(1, Math.round((s.top - s.bottom) / 4));
-    for (let d = Math.ceil(s.bottom); d <= Math.floor(s.top); d += every) {
+    for (const [d, text] of logTicks(s)) {
       const at = f.bottom - (f.bottom - f.top) * (d - s.bottom) / (s.top - s.bottom);
-      ctx.fillText("1e" + d, f.left - 6, at);
+      ctx.fillText(text, f.left - 6, at);
       ctx.strokeStyle = colors.grid; ctx.lineWidth = 1;
       ctx.beginPath(); ctx.moveTo(f.left, at); ctx.lineTo(f.right, at); ctx.stroke();
     }
+    ctx.textAlign = "center"; ctx.textBaseline = "top";  // steps along the bottom
+    for (const t of niceTicks(0, Math.max(s.n, 1))) {  // (kept inside the canvas)
+      if (!Number.isInteger(t)) continue;
+      const half = ctx.measureText(String(t)).width / 2;
+      ctx.fillText(String(t), Math.min(Math.max(s.X(t), half), w - half), f.bottom + 4);
+    }
+    ctx.save();
+    ctx.beginPath(); ctx.rect(f.left, f.top - 2, f.right - f.left, f.bottom - f.top + 4);
+    ctx.clip();
     ctx.globalAlpha = 0.35;
     for (const run of runs) {
       ctx.strokeStyle = colors.runs[run.colorIndex]; ctx.lineWidth = 2;
       ctx.setLineDash(dashes[run.dash % dashes.length]);
       curve(ctx, run, s, run.losses.length - 1);
     }
+    ctx.restore();
     return c;
   }
 

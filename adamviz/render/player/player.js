@@ -24,7 +24,8 @@
     const run = {id: nextId++, optimizer: entry.optimizer, hyperparameters: {...entry.hyperparameters},
                  given: new Set(entry.given), visible: true, start: entry.start.slice(),
                  live: live && entry.live, reason: entry.reason || DATA.reason, recorded: index,
-                 label: entry.label, status: entry.status, why: ""};
+                 label: entry.label, status: entry.status, why: "", spec: entry.spec,
+                 heldOut: entry.heldOut, engine: entry.engine};
     if (!run.live) {
       const p = entry.packed, q = {};
       for (const [name, v] of Object.entries(p.quantities)) q[name] = unpack(v);
@@ -40,7 +41,8 @@
     const entry = DATA.optimizers[optimizer];
     const run = {id: nextId++, optimizer, hyperparameters: {...entry.values, ...(values || {})},
                  given, visible: true, start: start.slice(), live: true, reason: null,
-                 recorded: null, label: optimizer, status: "", why: ""};
+                 recorded: null, label: optimizer, status: "", why: "", spec: entry.spec,
+                 heldOut: false, engine: null};
     run.initial = {hyperparameters: {...entry.values}, given: new Set()};
     return run;
   }
@@ -48,12 +50,29 @@
   // Paths, labels, colours and arrow scales after runs changed; only `changed` are run again
   function recompute(changed = runs) {
     for (const run of changed) {
+      run.note = "";  // (a comparison with the engine holds for the page's own values only)
       Model.compute(run, DATA);
       if (run.live) run.label = Model.label(run, DATA);
     }
     Model.paint(runs);
     version++;
     scales = Drawing.arrowScales(runs.filter((r) => r.visible), box);
+  }
+
+  // A live run as the page made it, beside the engine's: where the browser's cos or exp
+  // differs from numpy's in the last bit and the surface grows that, say so on the run
+  function compareWithEngine(run) {
+    const e = run.engine;
+    if (!run.live || !e || run.status === Model.UNDEFINED) return;
+    const end = run.points[run.points.length - 1], [[x0, x1], [y0, y1]] = box;
+    const far = e.end.some((v, j) => v === null || Math.abs(v - end[j])
+                             > 1e-9 * (j ? y1 - y0 : x1 - x0));
+    if (e.steps !== run.points.length - 1 || far) {
+      const where = e.end.map((v) => Model.g3(v)).join(", ");
+      run.note = `The engine's run parts from this one (it ends at (${where}) after `
+        + `${e.steps} steps): the browser's cos, exp or `
+        + "log differ from numpy's in the last bit, and this surface grows the difference";
+    }
   }
 
   const longest = () => runs.reduce((m, r) => Math.max(m, r.points.length - 1), 0);
@@ -79,29 +98,28 @@
     c.getContext("2d").setTransform(ratio, 0, 0, ratio, 0, 0);
   }
 
-  // Fill the space: the contour view (4:3) and the side view beside or under it, whichever
-  // leaves the contour bigger; the loss panel below. Beside, the side view is SIDE times as
+  // Fill the space: the contour view and the side view beside or under it, whichever leaves
+  // the contour bigger; the loss panel below. The view's plot area is 4:3, the box's shape
+  // (html.equal_scale), so x and y keep one scale. Beside, the side view is SIDE times as
   // wide as it is tall: enough for a valley's profile, and the contour keeps the room.
-  const SIDE = 0.6;
+  const SIDE = 0.6, UNDER = 0.45, A = 4 / 3, GAP = 8;
+  const M = Drawing.MARGIN, MW = M.left + M.right, MH = M.top + M.bottom;
+  const widthOf = (vh) => A * (vh - MH) + MW;  // a view vh tall is this wide
   function layout() {
     const plots = ui("plots"), wide = matchMedia("(min-width: 901px)").matches;
-    const sideOn = ui("sideShown").checked, W = plots.parentElement.clientWidth;
-    const lossH = Math.round(Math.min(260, Math.max(110, (wide ? innerHeight : W) * 0.18)));
+    const sideOn = ui("sideShown").checked, W = plots.parentElement.clientWidth - 8;
+    const lossH = Math.round(Math.min(260, Math.max(120, (wide ? innerHeight : W) * 0.18)));
     size("loss", W, lossH);
-    const H = wide ? plots.clientHeight : Math.min(W * (sideOn ? 1.15 : 0.75), innerHeight * 0.9);
-    const gap = 8, row = Math.min(H, (W - gap) / (4 / 3 + (sideOn ? SIDE : 0)));
-    const column = Math.min(W * 0.75, (H - gap) / (sideOn ? 1.45 : 1)) / 0.75;
-    const stacked = sideOn && column * 0.75 > row;
+    const H = wide ? plots.clientHeight - 8 : innerHeight * 0.85;
+    const row = Math.min(H, (W - GAP * sideOn - MW + A * MH) / (A + (sideOn ? SIDE : 0)));
+    const column = Math.min((W - MW) / A + MH, (H - GAP) / (1 + UNDER));
+    const stacked = sideOn && column > row;
+    const vh = Math.max(120, stacked ? column : row);
     plots.classList.toggle("stacked", stacked);
-    if (stacked) {
-      size("view", column, column * 0.75);
-      size("side", column, column * 0.75 * 0.45);
-    } else {
-      size("view", row * 4 / 3, row);
-      size("side", sideOn ? row * SIDE : 0, sideOn ? row : 0);
-    }
-    if (!wide) plots.style.height = (stacked ? column * 0.75 * 1.45 + gap : row) + "px";
-    else plots.style.height = "";
+    size("view", widthOf(vh), vh);
+    if (stacked) size("side", widthOf(vh), vh * UNDER);
+    else size("side", sideOn ? vh * SIDE : 0, sideOn ? vh : 0);
+    plots.style.height = wide ? "" : (stacked ? vh * (1 + UNDER) + GAP : vh) + 8 + "px";
     canvases.side.hidden = !sideOn;
     render();
   }
@@ -164,7 +182,8 @@
   // --- the API ----------------------------------------------------------------------------
   function runAt(i) {
     if (!Number.isInteger(i) || i < 0 || i >= runs.length) {
-      throw new Error(`run ${JSON.stringify(i)} does not exist: runs are 0 to ${runs.length - 1}`);
+      throw new Error(`run ${Model.describe(i)} does not exist: runs are numbered 0 to `
+                      + `${runs.length - 1}`);
     }
     return runs[i];
   }
@@ -174,7 +193,7 @@
   function set(i, name, value) {
     const run = runAt(i);
     if (!run.live) throw new Error(`${run.label} is recorded, not live: ${run.reason}`);
-    const why = Model.problem(DATA, run.optimizer, name, value);
+    const why = Model.problem(DATA, run.optimizer, name, value, run.hyperparameters);
     if (why) throw new Error(why);
     let moved = [run];
     if (lock && name === "lr" && run.hyperparameters.lr > 0) {  // every lr by the same factor
@@ -182,7 +201,7 @@
       moved = runs.filter((r) => r.live && "lr" in r.hyperparameters);
       for (const r of moved) {
         const v = r === run ? value : r.hyperparameters.lr * factor;
-        const bad = Model.problem(DATA, r.optimizer, "lr", v);
+        const bad = Model.problem(DATA, r.optimizer, "lr", v, r.hyperparameters);
         if (bad) throw new Error(`${r.label}: ${bad}`);
       }
       for (const r of moved) if (r !== run) { r.hyperparameters.lr *= factor; r.given.add("lr"); }
@@ -212,16 +231,21 @@
 
   function show(i, visible) {
     const run = runAt(i);
-    run.visible = Boolean(visible);
+    if (typeof visible !== "boolean") throw new Error(`shown is true or false, got ${Model.describe(visible)}`);
+    run.visible = visible;
     scales = Drawing.arrowScales(runs.filter((r) => r.visible), box);
     changed(`${run.label} ${run.visible ? "shown" : "hidden"}`);
   }
 
   function add(optimizer) {
     if (!live) throw new Error(`runs cannot be added: ${DATA.reason}`);
-    if (!Object.hasOwn(DATA.optimizers, optimizer)) {
-      throw new Error(`this page has no optimizer ${JSON.stringify(optimizer)}; it has `
+    if (typeof optimizer !== "string" || !Object.hasOwn(DATA.optimizers, optimizer)) {
+      throw new Error(`this page has no optimizer ${Model.describe(optimizer)}; it has `
                       + Object.keys(DATA.optimizers).join(", "));
+    }
+    if (runs.length >= Model.maxRuns(DATA)) {
+      throw new Error(`this page holds ${Model.maxRuns(DATA)} runs of ${DATA.settings.steps} `
+                      + "steps at most: remove one first");
     }
     const start = userStart || (runs.find((r) => r.live) || {}).start || DATA.surface.start;
     runs.push(fresh(optimizer, start));
@@ -257,8 +281,10 @@
   }
 
   function state() {
+    const starts = new Set(runs.filter((r) => r.live).map((r) => r.start.join()));
+    const common = starts.size === 1 ? runs.find((r) => r.live).start.slice() : null;
     return {live, reason: live ? null : DATA.reason, k, steps: longest(), playing, lock,
-            start: userStart, runs: runs.map((r) => ({
+            start: userStart || common, runs: runs.map((r) => ({
               label: r.label, optimizer: r.optimizer, hyperparameters: {...r.hyperparameters},
               visible: r.visible, status: r.status, badge: Model.badge(r, k, DATA).word,
               why: Model.badge(r, k, DATA).why, live: r.live, reason: r.live ? null : r.reason,
@@ -269,24 +295,43 @@
   let remembering = null;
   function remember() {  // the view in the URL's fragment, a moment after the last change
     clearTimeout(remembering);
-    remembering = setTimeout(() => history.replaceState(null, "", "#" + Model.encode(
-      {runs, k, lock}, DATA)), playing ? 1000 : 150);
+    remembering = setTimeout(() => history.replaceState(null, "", "#" + here()),
+                             playing ? 1000 : 150);
+  }
+
+  const here = () => Model.encode({runs, k, lock, view: {
+    arrows: ui("arrows").checked, side: ui("sideShown").checked, slow: ui("slow").checked,
+    speed: ui("speed").value, theme: wiring.themeMode ? wiring.themeMode() : "auto"}}, DATA);
+
+  let askedView = {};
+  function applyView(v) {  // a link's switches, once the page's controls exist
+    if ("arrows" in v) ui("arrows").checked = v.arrows;
+    if ("side" in v) ui("sideShown").checked = v.side;
+    if ("slow" in v) ui("slow").checked = v.slow;
+    if ("speed" in v) ui("speed").value = v.speed;
+    ui("arrow-legend").hidden = !ui("arrows").checked;
+    if ("theme" in v) wiring.themeMode(v.theme);
   }
 
   function restore() {
-    if (location.hash.length < 2) return;
-    const {state: asked, problem} = Model.decode(location.hash.slice(1), DATA);
-    if (problem) { notice(`This link's view was not opened: ${problem}.`); return; }
+    if (location.hash.length < 2) return false;
+    let asked, problem;
+    try {
+      ({state: asked, problem} = Model.decode(location.hash.slice(1), DATA));
+    } catch (e) {  // (a link is anything someone typed: it never stops the page)
+      problem = `the link's view is not readable (${e.message})`;
+    }
+    if (problem) { notice(`This link's view was not opened: ${problem}.`); return false; }
     const made = [];
     for (const r of asked.runs) {
       if ("recorded" in r) { const run = fromPage(DATA.runs[r.recorded], r.recorded);
                              run.visible = r.visible; made.push(run); continue; }
-      if (!live) { notice(`This link's view was not opened: ${DATA.reason}.`); return; }
+      if (!live) { notice(`This link's view was not opened: ${DATA.reason}.`); return false; }
       const run = fresh(r.optimizer, r.start, r.hyperparameters, r.given);
       run.visible = r.visible;
       made.push(run);
     }
-    runs = made; lock = asked.lock; ui("lock").checked = lock;
+    runs = made; lock = asked.lock; ui("lock").checked = lock; askedView = asked.view;
     const starts = new Set(runs.filter((r) => r.live).map((r) => r.start.join()));
     userStart = starts.size === 1 && runs.some((r) => r.live) ? runs.find((r) => r.live).start.slice() : null;
     recompute();
@@ -303,7 +348,8 @@
     const dt = last ? Math.min(0.25, (time - last) / 1000) : 0;
     last = time;
     let rate = 60 * Number(ui("speed").value);  // steps a second
-    if (ui("slow").checked && k < 10) rate = Math.min(rate, 4);  // watch the first steps
+    // the first ten steps in slow motion: 4 a second at 1x, so a class sees each one
+    if (ui("slow").checked && k < 10) rate = Math.min(rate, 4 * Number(ui("speed").value));
     carry += dt * rate;
     const whole = Math.floor(carry);
     carry -= whole;
@@ -324,7 +370,12 @@
     ui("play").textContent = "▶ play"; ui("play").setAttribute("aria-pressed", "false");
     changed(`paused at step ${k}. ${outcome()}`);
   }
-  function stepTo(to) { pause(); k = Math.max(0, Math.min(to, longest())); remember(); render(); }
+  function stepTo(to) {
+    if (typeof to !== "number" || !Number.isFinite(to)) {
+      throw new Error(`a step is a number from 0 to ${longest()}, got ${Model.describe(to)}`);
+    }
+    pause(); k = Math.max(0, Math.min(Math.round(to), longest())); remember(); render();
+  }
 
   function rebuild() { Controls.build(ui("runs"), runs, DATA, act); later(); }
 
@@ -344,14 +395,21 @@
   window.adamvizPlayer = {state, set, startAt, show, add, remove, reset, resetAll,
                           command: (file) => Model.command(runs, DATA, file),
                           play, pause, stepTo, frameTimes: () => times.slice(),
-                          link: () => location.href.split("#")[0] + "#" + Model.encode({runs, k, lock}, DATA)};
+                          link: () => location.href.split("#")[0] + "#" + here()};
   const wiring = {ui, act, layout, later, render, say, notice, stepTo, play, pause,
                   isPlaying: () => playing, step: () => k, longest,
-                  setLock: (v) => { lock = v; remember(); }, box, live};
+                  setLock: (v) => { lock = v; remember(); }, box, live, remember};
   runs = DATA.runs.map(fromPage);
-  if (!restore()) { recompute(); k = longest(); }
+  if (!restore()) { recompute(); runs.forEach(compareWithEngine); k = longest(); }
   rebuild();
   PageWiring(wiring);
+  applyView(askedView);
   layout();
+  // a new fragment on the open page (a pasted link, a course page switching its iframe's
+  // view) opens that view; our own replaceState does not fire this
+  addEventListener("hashchange", () => {
+    pause();
+    if (restore()) { rebuild(); applyView(askedView); layout(); notice(""); }
+  });
   window.adamvizPlayer.ready = performance.now();
 })();
