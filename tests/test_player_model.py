@@ -59,7 +59,7 @@ DECODE = ("const [d, text] = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
 
 @pytest.mark.parametrize("fragment, words", [
     ("%7B", "not readable"), ("null", "no runs"), ('{"runs": 3}', "no runs"),
-    ('{"surface": "beale", "runs": []}', "view of"),
+    ('{"surface": "beale", "runs": [{"o": "sgd", "s": [0, 0]}]}', "view of"),
     ('{"surface": "hump", "runs": [{"o": "evil"}]}', "no optimizer"),
     ('{"surface": "hump", "runs": [{"o": "__proto__"}]}', "no optimizer"),
     ('{"surface": "hump", "runs": [{"o": "adam", "h": {"lr": -1}, "s": [0, 0]}]}',
@@ -75,21 +75,31 @@ DECODE = ("const [d, text] = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
     ('{"surface": "hump", "runs": [{"rec": 0}]}', "no such recorded run"),
     ('{"surface": "hump", "runs": [' + ",".join(['{"o": "sgd", "s": [0, 0]}'] * 49) + "]}",
      "holds 48"),
-    ('{"surface": {"toString": 1}, "runs": []}', "a object"),
+    ('{"surface": {"toString": 1}, "runs": [{"o": "sgd", "s": [0, 0]}]}', "a object"),
     ('{"surface": "hump", "runs": [{"o": {"toString": 1}}]}', "no optimizer a object"),
-    ('{"surface": "hump", "runs": [], "k": "5"}', "whole number"),
-    ('{"surface": "hump", "runs": [], "k": 1.5}', "whole number"),
-    ('{"surface": "hump", "runs": [], "lock": 2}', "0 or 1"),
+    ('{"surface": "hump", "runs": [{"o": "sgd", "s": [0, 0]}], "k": "5"}', "whole number"),
+    ('{"surface": "hump", "runs": [{"o": "sgd", "s": [0, 0]}], "k": 1.5}', "whole number"),
+    ('{"surface": "hump", "runs": [{"o": "sgd", "s": [0, 0]}], "lock": 2}', "0 or 1"),
     ('{"surface": "hump", "runs": [{"o": "sgd", "s": [0, 0], "v": "0"}]}', "0 or 1"),
     ('{"surface": "hump", "runs": [{"o": "sgd", "s": [0, 0], "g": "lr"}]}', "list of names"),
     ('{"surface": "hump", "runs": [{"o": "sgd", "s": [0, 0], "h": [1]}]}', "table"),
     ('{"surface": "hump", "runs": [{"o": "sgd", "s": [0, 0], "h": {"nesterov": true}}]}',
      "Nesterov momentum requires a momentum > 0"),
+    ('{"surface": "hump", "runs": []}', "no runs"),
 ])
 def test_a_link_that_cannot_be_honoured_says_why(fragment, words):
     d = page_data("hump", ["adam", "sgd"], steps=3)
     out = model(DECODE, [d, fragment])
     assert "problem" in out and words in out["problem"], out
+
+
+def test_a_links_values_are_checked_together_in_any_order():
+    d = page_data("hump", ["sgd"], steps=3)
+    for h in ('{"nesterov": true, "momentum": 0.9}', '{"momentum": 0.9, "nesterov": true}'):
+        fragment = '{"surface": "hump", "runs": [{"o": "sgd", "s": [0, 0], "h": ' + h + "}]}"
+        out = model(DECODE, [d, fragment])
+        assert "state" in out, out
+        assert out["state"]["runs"][0]["hyperparameters"]["nesterov"] is True
 
 
 def test_a_files_requires_are_checked_as_python_checks_them():

@@ -150,7 +150,7 @@ const Model = (function () {
     try { asked = JSON.parse(decodeURIComponent(text)); } catch (e) {
       return {problem: "the link's view is not readable (cut short when it was copied?)"};
     }
-    if (!asked || typeof asked !== "object" || !Array.isArray(asked.runs)) {
+    if (!asked || typeof asked !== "object" || !Array.isArray(asked.runs) || !asked.runs.length) {
       return {problem: "the link's view has no runs"};
     }
     if (asked.surface !== data.surface.name) {
@@ -212,11 +212,12 @@ const Model = (function () {
     if (r.g !== undefined && !(Array.isArray(r.g) && r.g.every((n) => typeof n === "string"))) {
       return {problem: `the names its label shows are a list of names, got ${describe(r.g)}`};
     }
-    const h = {...data.optimizers[r.o].values};
+    // each value checked with the link's others in place: the file's requires hold between
+    // the final values, whatever order the link lists them in
+    const h = {...data.optimizers[r.o].values, ...(r.h || {})};
     for (const [k, v] of Object.entries(r.h || {})) {
       const why = problem(data, r.o, k, v, h);
       if (why) return {problem: why};
-      h[k] = v;
     }
     const start = r.s;
     if (!Array.isArray(start) || start.length !== 2 || !start.every(Number.isFinite)

@@ -24,7 +24,11 @@ const Panels = (function () {
     }
     const known = fstar !== null && fstar !== undefined;
     const f0 = known ? fstar : range(all)[0];
-    const lv = (v) => Math.log10(Math.max(v - f0, 1e-16));
+    // the run that reached the lowest loss seen is 0 above it there: draw that a decade
+    // below the smallest gap above it, not at 1e-16 (which would squash every curve)
+    const gaps = all.map((v) => v - f0).filter((g) => g > 0);
+    const floor = known || !gaps.length ? 1e-16 : Math.max(range(gaps)[0] / 10, 1e-16);
+    const lv = (v) => Math.log10(Math.max(v - f0, floor));
     let [bottom, top] = range(all.map(lv));
     if (firsts.length) top = Math.min(top, range(firsts.map(lv))[1] + 2);
     if (!(top > bottom)) top = (Number.isFinite(bottom) ? bottom : (bottom = 0)) + 1;

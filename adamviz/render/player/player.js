@@ -268,6 +268,9 @@
     run.hyperparameters = {...run.initial.hyperparameters};
     run.given = new Set(run.initial.given);
     recompute([run]);
+    if (run.engine && run.start.join() === DATA.runs[run.recorded].start.join()) {
+      compareWithEngine(run);  // (the page's own values and start again)
+    }
     changed(`${run.label} reset`);
   }
 
@@ -275,6 +278,7 @@
     runs = DATA.runs.map(fromPage);
     userStart = null; lock = false; ui("lock").checked = false;
     recompute();
+    runs.forEach(compareWithEngine);
     k = longest();
     rebuild();
     changed("every run back to the page's values");
