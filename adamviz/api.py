@@ -13,7 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .render import inline as _inline  # noqa: F401  (how a Result shows in a notebook)
-from .render.views import parse_views
+from .render.views import VIEWS, parse_views
 from .results import Result
 from .studies import basins as _basins
 from .studies import sweep as _sweep
@@ -109,9 +109,9 @@ def plot(result: Result, ax=None, view: str = "contour", title: str | None = Non
          legend: bool = True):
     """Draw one view of ``result`` at its last step, the way matplotlib's own functions do:
     on ``ax`` when given (returned), else on a new Figure (returned, shown inline in a
-    notebook). rcParams and style contexts apply; the legend sits above the Axes. A figure of
-    subplots without a layout engine gets constrained layout, so colour bars and legends do
-    not run into the next panel."""
+    notebook). rcParams and style contexts apply; the legend sits above the Axes. A new
+    figure gets constrained layout; a user's figure is left as its owner set it up (only the
+    Axes given is drawn on)."""
     from .render.inline import draw
 
     check_result(result)
@@ -121,6 +121,12 @@ def plot(result: Result, ax=None, view: str = "contour", title: str | None = Non
 
         raise InputError(f"ax is a matplotlib Axes to draw on, got {ax!r}.")
     (view,) = check_views(result, [view])
+    if ax is not None and (getattr(ax, "name", "") == "3d") != (VIEWS[view].axes == "3d"):
+        from .core.errors import InputError
+
+        raise InputError(f"view {view!r} draws on "
+                         + ("a 3D Axes: fig.add_subplot(projection='3d')"
+                            if VIEWS[view].axes == "3d" else "a flat Axes, not a 3D one") + ".")
     _, fig = draw(result, ax, view, title=title, legend=legend)
     return fig if ax is None else ax
 

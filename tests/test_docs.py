@@ -50,3 +50,27 @@ def test_readme_python_section_runs(tmp_path, monkeypatch):
     assert sorted(p.name for p in (tmp_path / "outputs").iterdir()) == [
         "axes.png", "batch", "hump-signsgd-adam.png", "hump.gif", "hump.json", "hump.png",
         "results.db", "slide.png"]
+
+
+def _jq_lines() -> list[str]:
+    return [line.split("#")[0].strip() for line in (REPO / "README.md").read_text().splitlines()
+            if "| jq " in line and line.startswith("adamviz ")]
+
+
+def test_the_readmes_jq_programs_run_on_jq_1_6(tmp_path):
+    """jq 1.6 (Debian's, Ubuntu 22.04's) reads `label` as a keyword, so `{label}` does not
+    parse there: the README spells such keys out. With jq installed, each line runs."""
+    import re
+    import subprocess
+
+    lines = _jq_lines()
+    assert lines
+    for line in lines:
+        program = line.split("| jq ", 1)[1]
+        assert not re.search(r"[{,]\s*label\s*[,}]", program), line
+    if shutil.which("jq") is None:
+        return  # (the spelling is checked above; running needs jq)
+    for line in lines:
+        done = subprocess.run(["bash", "-o", "pipefail", "-c", line], cwd=tmp_path,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0 and done.stdout.strip(), (line, done.stderr)

@@ -246,11 +246,24 @@ def test_trace_reproduces_the_lecture_notes():
     ("csv", lambda s: s.splitlines()[0] == "t,x,g,m,v,m_hat,v_hat,step,x_new"),
     ("json", lambda s: json.loads(s)["steps"][0]["v_hat"] == pytest.approx(225)),
     ("markdown", lambda s: "| t | x | g | m | v | m̂ | v̂ | step | x_new |" in s),
-    ("latex", lambda s: r"\hat{m}_t" in s and r"\begin{tabular}" in s),
+    ("latex", lambda s: r"\hat{m}_{t}" in s and r"\begin{tabular}" in s),
 ])
 def test_trace_formats(fmt, check):
     result = CliRunner().invoke(cli, ["trace", "--example", "lecture", "--format", fmt])
     assert result.exit_code == 0 and check(result.stdout)
+
+
+def test_trace_latex_headers_on_a_surface_are_math_not_escaped_names():
+    """On f(x, y) the coordinate is a subscript (g_{t,x}), positions are x_{t-1} and y_{t}:
+    no literal underscore of a name we know; an optimizer file's own name in roman type."""
+    text = tracing.render(tracing.trace("hump", "rmsprop:centered=true", steps=1),
+                                "latex")
+    head = text.splitlines()[3]
+    assert "\\_" not in head, head
+    for cell in ("$g_{t,x}$", "$y_{t-1}$", "$y_{t}$", r"$\bar{g}_{y}$", r"$\Delta y$"):
+        assert cell in head, (cell, head)
+    nadam = tracing.render(tracing.trace("hump", "nadam", steps=1), "latex")
+    assert r"\mathrm{mu\_product}" in nadam or "mu_product" not in nadam
 
 
 def test_trace_of_other_optimizers_shows_their_quantities():

@@ -12,17 +12,21 @@ nbclient = pytest.importorskip("nbclient", reason="the test extra installs nbcli
 pytest.importorskip("ipykernel", reason="the test extra installs ipykernel")
 
 
-@pytest.fixture(scope="module")
-def executed(tmp_path_factory):
-    notebook = nbformat.read(REPO / "examples" / "notebook.ipynb", as_version=4)
-    folder = tmp_path_factory.mktemp("notebook")
+def execute(notebook, folder, timeout: int = 300):
+    """Run ``notebook`` in a fresh kernel in ``folder``, as Jupyter would."""
     saved = os.environ.pop("MPLBACKEND", None)  # the kernel picks Jupyter's inline backend
     try:
-        nbclient.NotebookClient(notebook, timeout=300, kernel_name="python3",
+        nbclient.NotebookClient(notebook, timeout=timeout, kernel_name="python3",
                                 resources={"metadata": {"path": str(folder)}}).execute()
     finally:
         if saved is not None:
             os.environ["MPLBACKEND"] = saved
+
+
+@pytest.fixture(scope="module")
+def executed(tmp_path_factory):
+    notebook = nbformat.read(REPO / "examples" / "notebook.ipynb", as_version=4)
+    execute(notebook, tmp_path_factory.mktemp("notebook"))
     return [c for c in notebook.cells if c.cell_type == "code"]
 
 
@@ -75,3 +79,16 @@ def test_a_python_optimizer_and_a_python_loss_work_in_a_notebook(executed):
     loss = data(executed[13])
     assert "image/png" in loss and "clip_norm=1" in loss["text/html"]
     assert "schedule=cosine:T_max=200" in loss["text/html"]
+
+
+def test_plot_shows_its_picture_in_a_fresh_kernel_without_pyplot(tmp_path):
+    """No `import matplotlib.pyplot` first: the returned Figure still shows as one picture,
+    and adamviz has not imported pyplot for it."""
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        'import adamviz\nr = adamviz.run("hump", ["sgd", "adam"], steps=20)\nadamviz.plot(r)'),
+        nbformat.v4.new_code_cell("import sys; 'matplotlib.pyplot' in sys.modules")])
+    execute(notebook, tmp_path, timeout=120)
+    shown, pyplot = notebook.cells[0].outputs, notebook.cells[1].outputs
+    pictures = [o for o in shown if "image/png" in o.get("data", {})]
+    assert len(pictures) == 1, shown
+    assert pyplot[0]["data"]["text/plain"] == "False"

@@ -208,6 +208,39 @@ def test_a_still_is_laid_out_once_and_drawn_once(tmp_path, monkeypatch):
         assert len(draws) == 1, suffix
 
 
+def test_plot_on_a_users_axes_leaves_the_users_figure_as_it_was():
+    """Only the Axes given is drawn on: no layout engine is switched on behind the user's back
+    (with font.size 20, constrained layout collapsed with a warning)."""
+    import warnings
+
+    import matplotlib
+    import matplotlib.figure
+
+    result = api.run("hump", ["sgd", "adam"], steps=30)
+    with matplotlib.rc_context({"font.size": 20}), warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = matplotlib.figure.Figure(figsize=(6, 4))
+        left, right = fig.subplots(1, 2)
+        api.plot(result, ax=left)
+        fig.canvas.draw()
+    assert fig.get_layout_engine() is None and len(fig.axes) == 3  # the two, and a colour bar
+    assert api.plot(result).get_layout_engine() is not None  # a figure of our own has one
+
+
+def test_a_view_on_the_wrong_kind_of_axes_is_one_clear_line():
+    import matplotlib.figure
+
+    from adamviz.core.errors import InputError
+
+    result = api.run("hump", ["adam"], steps=5)
+    fig = matplotlib.figure.Figure()
+    with pytest.raises(InputError, match="projection='3d'"):
+        api.plot(result, ax=fig.add_subplot(), view="3d")
+    with pytest.raises(InputError, match="a flat Axes"):
+        api.plot(result, ax=fig.add_subplot(projection="3d"), view="contour")
+    assert api.plot(result, ax=fig.add_subplot(projection="3d"), view="3d").name == "3d"
+
+
 def test_plot_returns_the_figure_or_the_axes_like_matplotlib():
     import matplotlib.figure
 

@@ -32,17 +32,42 @@ def draw(result, ax=None, view: str = "contour", title: str | None = None,
     if ax is None:
         fig = new_figure(*_size(view))
         ax = fig.add_subplot(projection="3d" if VIEWS[view].axes == "3d" else None)
+        shown_in_ipython()
+        if fig.get_layout_engine() is None:
+            # the colour bar and the legend above need room that only a layout engine makes;
+            # a user's own figure keeps the layout its owner chose
+            fig.set_layout_engine("constrained")
     fig = ax.figure
-    if fig.get_layout_engine() is None and all(a.get_subplotspec() is not None
-                                               for a in fig.axes):
-        # Colour bars, twin axes and the legend above need room that only a layout engine
-        # makes; on a figure of subplots that has none, matplotlib's constrained layout.
-        fig.set_layout_engine("constrained")
     panel = make_panel(view, ax, result, title=title)
     panel.show([run.steps for run in result.runs])
     if legend:
         panel.legend = _legend(ax, result, view)
     return panel, fig
+
+
+def shown_in_ipython() -> None:
+    """In IPython, a Figure returned by ``plot`` shows as a picture. Our figures are made
+    without pyplot (importing it would pick a GUI backend in a script), so the inline
+    backend's formatter, which pyplot's import registers, may not be there yet; register the
+    same kind here, once, unless a Figure formatter already is (no picture twice)."""
+    import sys
+
+    if "IPython" not in sys.modules:
+        return
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None or not hasattr(shell, "display_formatter"):
+        return
+    from matplotlib.figure import Figure
+
+    png = shell.display_formatter.formatters["image/png"]
+    try:
+        png.lookup_by_type(Figure)
+    except KeyError:
+        from IPython.core.pylabtools import print_figure
+
+        png.for_type(Figure, lambda fig: print_figure(fig, "png", dpi=INLINE_DPI))
 
 
 def _legend(ax, result, view: str):

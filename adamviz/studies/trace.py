@@ -51,7 +51,9 @@ def example(name: str, opt=None, start=None, steps=None, lr=None) -> Trace:
 
 _PRETTY = {"m_hat": "m̂", "v_hat": "v̂", "v_max": "v_max", "g_avg": "ḡ"}
 _LATEX = {"m_hat": r"\hat{m}", "v_hat": r"\hat{v}", "v_max": r"v_{\max}", "g_avg": r"\bar{g}",
-          "x_new": r"x_{t}", "x": r"x_{t-1}", "g": "g", "step": r"\Delta x"}
+          "g": "g"}
+# where the step starts and ends, for a curve f(x) and a surface f(x, y)
+_POSITION = {"x": r"x_{t-1}", "y": r"y_{t-1}", "x_new": r"x_{t}", "y_new": r"y_{t}"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -161,9 +163,19 @@ def _pretty(column: str) -> str:
 
 
 def _latex(column: str) -> str:
-    if column in _LATEX:
-        return _LATEX[column] + ("_t" if column in ("m_hat", "v_hat", "g") else "")
-    return column.replace("_", r"\_")
+    """A column's header in LaTeX math: m_hat -> \\hat{m}_t, g_x -> g_{t,x}, y_new -> y_{t};
+    a name of the optimizer file's own in roman type (mu_product -> \\mathrm{mu\\_product})."""
+    if column in _POSITION:
+        return _POSITION[column]
+    base, coord = column, ""
+    if column.endswith(("_x", "_y")) and column not in _LATEX:
+        base, coord = column[:-2], column[-1]
+    if base == "step":
+        return rf"\Delta {coord or 'x'}"
+    symbol = _LATEX.get(base, base if len(base) == 1  # a letter is a variable: italic
+                        else r"\mathrm{" + base.replace("_", r"\_") + "}")
+    sub = ",".join(p for p in ("t" if base in ("m_hat", "v_hat", "g") else "", coord) if p)
+    return symbol + (f"_{{{sub}}}" if sub else "")
 
 
 def steps_of(tr: Trace, column: str) -> np.ndarray:
