@@ -66,25 +66,41 @@ class Table:
                  "|" + "|".join("---" for _ in self.columns) + "|"]
         return "\n".join(lines + ["| " + " | ".join(r) + " |" for r in cells]) + "\n"
 
-    def csv(self) -> str:
-        """Exact: floats as ``repr``."""
+    def csv(self, headers: bool = True, dialect: str = "excel") -> str:
+        """Exact: floats as ``repr``; ``dialect`` "excel-tab" for TSV."""
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(self.columns)
+        writer = csv.writer(buffer, dialect=dialect, lineterminator="\n")
+        if headers:
+            writer.writerow(self.columns)
         writer.writerows([number(v) for v in row] for row in self.rows)
         return buffer.getvalue()
 
-    def json(self) -> str:
-        """Exact; NaN and infinity (which JSON lacks) as null."""
+    def _objects(self) -> list[dict]:
+        """A dict per row, exact; NaN and infinity (which JSON lacks) as null."""
         def clean(v):
             return None if isinstance(v, float) and not math.isfinite(v) else v
 
-        return json.dumps([{c: clean(v) for c, v in zip(self.columns, row, strict=True)}
-                           for row in self.rows], indent=1) + "\n"
+        return [{c: clean(v) for c, v in zip(self.columns, row, strict=True)}
+                for row in self.rows]
 
-    def formatted(self, fmt: str) -> str:
-        return {"text": lambda: self.text() + "\n", "csv": self.csv, "json": self.json,
-                "markdown": self.markdown}[fmt]()
+    def json(self) -> str:
+        return json.dumps(self._objects(), indent=1) + "\n"
+
+    def nl(self) -> str:
+        """Newline-delimited JSON: an object a line (sqlite-utils' --nl, jq's -c)."""
+        return "".join(json.dumps(o) + "\n" for o in self._objects())
+
+    def formatted(self, fmt: str, headers: bool = True) -> str:
+        """In ``fmt`` (one of FORMATS); ``headers`` False drops the header line of a text,
+        CSV or TSV table (the others carry their names in every row or need them)."""
+        if fmt == "text":
+            text = self.text()
+            return (text.split("\n", 1)[1] if not headers and "\n" in text else
+                    "" if not headers else text) + "\n"
+        if fmt in ("csv", "tsv"):
+            return self.csv(headers, "excel-tab" if fmt == "tsv" else "excel")
+        return {"json": self.json, "nl": self.nl, "markdown": self.markdown}[fmt]()
+
 
 
 def columns_help() -> str:

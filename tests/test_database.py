@@ -353,7 +353,30 @@ def test_results_csv_is_exact(filled, tmp_path):
     assert len(rows) == 1 + 3 + 1
 
 
+def test_results_speak_tsv_nl_and_no_headers_exactly(filled, tmp_path):
+    """sqlite-utils' idioms: --tsv, --nl (an object a line), --no-headers; numbers exact."""
+    import json
+
+    args = ["results", str(filled), "--where", "surface = 'hump' and optimizer = 'adam'",
+            "--columns", "label,final_loss"]
+    hump = api.run("hump", ["adam:lr=0.3"], [(-2, 1), (0, 1), (-1.55, 0)], steps=300)
+    losses = [r.final_loss for r in hump.runs]
+    tsv = CliRunner().invoke(cli, [*args, "--tsv", "--no-headers"]).stdout.splitlines()
+    cells = [line.split("\t") for line in tsv]
+    assert [c[1] for c in cells] == [repr(v) for v in losses]
+    assert all(c[0].startswith("adam (lr=0.3)") and len(c) == 2 for c in cells)
+    nl = CliRunner().invoke(cli, [*args, "--nl"]).stdout.splitlines()
+    assert [json.loads(line) for line in nl] == [{"label": c[0], "final_loss": v}
+                                                 for c, v in zip(cells, losses, strict=True)]
+    text = CliRunner().invoke(cli, [*args, "--no-headers"]).stdout.splitlines()
+    assert len(text) == 3 and not text[0].startswith("label")
+    out = tmp_path / "runs.jsonl"
+    assert CliRunner().invoke(cli, [*args, "-o", str(out)]).exit_code == 0
+    assert out.read_text().splitlines() == nl
+
+
 @pytest.mark.parametrize("args, message", [
+    (["--json", "--no-headers"], "--no-headers drops a table's header line"),
     (["--where", "optimizer = 'adam'; drop table runs"], "cannot read ';'"),
     (["--where", "optimzer = 'adam'"], "did you mean 'optimizer'"),
     (["--where", "1 = 1"], "expected a column name"),

@@ -11,7 +11,8 @@ from .group import cli
 from .options import library_errors, out_option, pick_format
 from .streams import is_stdout
 
-FORMATS = {".csv": "csv", ".json": "json", ".md": "markdown", ".txt": "text"}
+FORMATS = {".csv": "csv", ".tsv": "tsv", ".json": "json", ".jsonl": "nl", ".ndjson": "nl",
+           ".md": "markdown", ".txt": "text"}
 
 
 class _ColumnsHelp(OnceCommand):
@@ -52,12 +53,17 @@ def _columns(text: str | None) -> list[str] | None:
               help="Count every record; by default only the latest of each config counts.")
 @click.option("--limit", type=click.IntRange(min=1), help="At most this many rows.")
 @click.option("--csv", "fmt", flag_value="csv", help="CSV with exact numbers.")
+@click.option("--tsv", "fmt", flag_value="tsv", help="Tab-separated, exact numbers.")
 @click.option("--json", "fmt", flag_value="json", help="JSON with exact numbers.")
+@click.option("--nl", "fmt", flag_value="nl",
+              help="Newline-delimited JSON: one object a line, exact numbers.")
 @click.option("--markdown", "fmt", flag_value="markdown", help="A Markdown table.")
-@out_option(help="Write to this file instead; its suffix (.csv, .json, .md, .txt) picks the "
-                 "format (- for standard output).")
+@click.option("--no-headers", is_flag=True,
+              help="No header line (text, --csv, --tsv): rows only, for scripts.")
+@out_option(help="Write to this file instead; its suffix (.csv, .tsv, .json, .jsonl, .md, "
+                 ".txt) picks the format (- for standard output).")
 @library_errors
-def results(db, where, by, list_runs, columns, history, limit, fmt, out):
+def results(db, where, by, list_runs, columns, history, limit, fmt, no_headers, out):
     """List the experiments in a results database (written by --db on batch, run, sweep and
     basins), or its runs filtered and grouped.
 
@@ -67,6 +73,8 @@ def results(db, where, by, list_runs, columns, history, limit, fmt, out):
       adamviz results outputs/results.db --where "surface = 'hump'" --by optimizer
       adamviz results outputs/results.db --where "optimizer = 'adam' and lr >= 0.1" --csv
       adamviz results outputs/results.db --by optimizer,surface -o by-optimizer.md
+      adamviz results outputs/results.db --columns label,final_loss --tsv --no-headers
+      adamviz results outputs/results.db --runs --nl | jq -c 'select(.steps > 100)'
     """
     from .. import queries
     from ..core.io import check_writable, write_text_atomic
@@ -89,7 +97,10 @@ def results(db, where, by, list_runs, columns, history, limit, fmt, out):
                 raise InputError("--history applies to runs (--runs, --where, --by); the "
                                  "experiments list shows every record already.")
             table = queries.experiments(store, limit)
-    text = table.formatted(fmt)
+    if no_headers and fmt not in ("text", "csv", "tsv"):
+        raise InputError(f"--no-headers drops a table's header line (text, --csv, --tsv); "
+                         f"{fmt} carries the names in every row or needs them.")
+    text = table.formatted(fmt, headers=not no_headers)
     if not to_file:
         click.echo(text, nl=False)
     else:
