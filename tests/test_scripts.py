@@ -118,3 +118,33 @@ def test_the_shell_gets_completions(tmp_path, monkeypatch):
     monkeypatch.setenv("COMP_CWORD", "3")
     result = CliRunner().invoke(cli, [], prog_name="adamviz")
     assert "plain,nadam" in result.stdout
+
+
+def test_bash_completes_hyperparameters_after_the_colon(tmp_path):
+    """In a real bash, whose COMP_WORDBREAKS splits `adam:lr=0.1,be` into adam : lr = 0.1,be:
+    the script joins the words back, and hands bash what follows the last ':' or '='."""
+    import os
+    import shutil
+    import subprocess
+    import sys
+
+    bash = shutil.which("bash")
+    assert bash, "bash is needed"
+    script = tmp_path / "complete.sh"
+    script.write_text(
+        'source <(_ADAMVIZ_COMPLETE=bash_source adamviz)\n'
+        'ask() { COMP_WORDS=("$@"); COMP_CWORD=$(( $# - 1 )); COMPREPLY=();'
+        ' _adamviz_completion adamviz; printf "%s|" "${COMPREPLY[@]}"; echo; }\n'
+        'ask adamviz run --opt adam : ""\n'
+        'ask adamviz run --opt adam : lr = 0.1,be\n'
+        'ask adamviz run --opt nad\n')
+    env = {**os.environ, "PATH": os.path.dirname(sys.executable) + os.pathsep
+           + os.environ.get("PATH", "")}
+    env.pop("_ADAMVIZ_COMPLETE", None)
+    done = subprocess.run([bash, str(script)], capture_output=True, text=True, env=env,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    after_colon, after_equals, name = done.stdout.splitlines()
+    assert after_colon.startswith("lr=|beta1=|beta2=|")
+    assert after_equals == "0.1,beta1=|0.1,beta2=|"
+    assert name == "nadam|"

@@ -7,9 +7,16 @@ commands are decorators defined once (``options.py``); heavy modules (numpy, mat
 imported inside the commands, so ``adamviz --help`` stays fast.
 """
 
+import os
+
 from ..core.errors import on_sigterm
 from . import compare, listing, results, runs  # noqa: F401  (each registers its commands)
 from .group import cli
+
+if "_ADAMVIZ_COMPLETE" in os.environ:  # the shell asks: bash's words split at ':' joined back
+    from .completion import use_colon_bash
+
+    use_colon_bash()
 
 
 def main():
