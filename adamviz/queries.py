@@ -94,9 +94,8 @@ class Table:
         """In ``fmt`` (one of FORMATS); ``headers`` False drops the header line of a text,
         CSV or TSV table (the others carry their names in every row or need them)."""
         if fmt == "text":
-            text = self.text()
-            return (text.split("\n", 1)[1] if not headers and "\n" in text else
-                    "" if not headers else text) + "\n"
+            lines = self.text().split("\n")
+            return "\n".join(lines if headers else lines[1:]) + "\n"
         if fmt in ("csv", "tsv"):
             return self.csv(headers, "excel-tab" if fmt == "tsv" else "excel")
         return {"json": self.json, "nl": self.nl, "markdown": self.markdown}[fmt]()

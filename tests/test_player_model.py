@@ -42,14 +42,18 @@ def test_labels_format_numbers_as_python_does():
     assert out == [short(float(v)) for v in values]
 
 
-def test_a_pages_labels_are_the_engines_labels():
-    """model.label, from the values and the names the spec gave, says what Python says."""
+@pytest.mark.parametrize("starts", [[(-2, 1)], [(-2, 1), (0.25, -1.125)]])
+def test_a_pages_labels_are_the_engines_labels(starts):
+    """model.relabel, from the values and the names the spec gave (and the start, when runs
+    start from several points), says what Python says."""
     d = page_data("hump", ["adam:beta1=0.9", "sgd:lr=0.02,momentum=0.5", "radam",
-                           "rmsprop:centered=true", "nadam:lr=0.004"], steps=3)
+                           "rmsprop:centered=true", "nadam:lr=0.004"], starts, steps=3)
     out = model("const d = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
-                "console.log(JSON.stringify(d.runs.map((r) => Model.label("
-                "{...r, given: new Set(r.given)}, d))));", d)
+                "const runs = d.runs.map((r) => ({...r, given: new Set(r.given)}));"
+                "Model.relabel(runs, d); console.log(JSON.stringify(runs.map((r) => r.label)));",
+                d)
     assert out == [r["label"] for r in d["runs"]]
+    assert all(("from (" in label) == (len(starts) > 1) for label in out)
 
 
 DECODE = ("const [d, text] = JSON.parse(require('fs').readFileSync(0, 'utf8'));"

@@ -102,9 +102,9 @@ def page(result, title: str | None = None) -> str:
     box = equal_scale(view_box(surface.box, [r.points for r in result.runs]))
     program = javascript(surface.derivatives.value_and_grad, "valueAndGrad") \
         if has_program(surface) else ""
-    made = data(result, box)
-    rules = [rule_javascript(d) for name, d in carried_files(result).items()
-             if name in made["optimizers"]]
+    carried = carried_files(result)
+    made = data(result, box, carried)
+    rules = [rule_javascript(d) for name, d in carried.items() if name in made["optimizers"]]
     parts = [compact((ASSETS / SCRIPTS[0]).read_text()), *rules,
              *(compact((ASSETS / name).read_text()) for name in SCRIPTS[1:])]
     return fill((ASSETS / "template.html").read_text(), title=title or f"{surface.name}: "

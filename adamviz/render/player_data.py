@@ -237,10 +237,11 @@ def surface_entry(surface, box) -> dict:
                      "loss": [float(f"{v:.7g}") if np.isfinite(v) else None for v in lowest]}}
 
 
-def data(result, box) -> dict:
-    """Everything the page draws and runs (see the module's docstring)."""
+def data(result, box, carried: dict | None = None) -> dict:
+    """Everything the page draws and runs (see the module's docstring); ``carried`` the
+    optimizer files the page carries (``carried_files``, made once by the page)."""
     surface, settings = result.surface, result.settings
-    carried = carried_files(result)
+    carried = carried_files(result) if carried is None else carried
     entries = {name: optimizer_entry(d, surface) for name, d in carried.items()}
     carried = {name: d for name, d in carried.items() if entries[name] is not None}
     runs = [run_entry(i, run, result, carried) for i, run in enumerate(result.runs)]

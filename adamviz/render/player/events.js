@@ -63,14 +63,13 @@ function PageWiring(w) {
   function nudge(event) {  // the start, moved by a hundredth of the view (Shift: a tenth)
     event.preventDefault();
     if (!w.live) return;
-    const s = api.state().start || (api.state().runs.find((r) => r.live) || {}).start;
+    const now = api.state(), s = now.start || now.runs.find((r) => r.live).start;
     const d = event.shiftKey ? 0.1 : 0.01;
     const dx = {ArrowLeft: -1, ArrowRight: 1}[event.key] || 0;
     const dy = {ArrowDown: -1, ArrowUp: 1}[event.key] || 0;
     const clamp = (v, lo, hi) => Math.min(Math.max(v, lo), hi);  // (within the view)
     act(() => api.startAt(round(clamp(s[0] + dx * d * (x1 - x0), x0, x1), 0),
                           round(clamp(s[1] + dy * d * (y1 - y0), y0, y1), 1)));
-    showStart();
   }
   // a start to a thousandth of the view: what a pixel can say, and a command people can read
   const digits = [x1 - x0, y1 - y0].map((d) => Math.max(0, 3 - Math.floor(Math.log10(d))));
@@ -94,7 +93,6 @@ function PageWiring(w) {
     if (!w.live || event.button !== 0 || !inPlot(event)) return;
     dragging = true; view.setPointerCapture(event.pointerId); view.focus();
     act(() => api.startAt(...at(event)));
-    showStart();
   });
   view.addEventListener("pointermove", (event) => {
     hover(at(event));
@@ -102,7 +100,7 @@ function PageWiring(w) {
     const first = pending === null;
     pending = at(event);
     if (first) requestAnimationFrame(() => { const p = pending; pending = null;
-                                             if (p) act(() => api.startAt(...p)); showStart(); });
+                                             if (p) act(() => api.startAt(...p)); });
   });
   const release = () => { dragging = false; };
   view.addEventListener("pointerup", release);
@@ -127,7 +125,7 @@ function PageWiring(w) {
     document.documentElement.dataset.theme = mode === "auto"
       ? (system.matches ? "dark" : "light") : mode;
     ui("theme").textContent = `theme: ${mode}`;
-    w.render();
+    w.restyle();
   };
   ui("theme").addEventListener("click", () => {
     mode = THEMES[(THEMES.indexOf(mode) + 1) % THEMES.length];

@@ -6,29 +6,40 @@
 "use strict";
 
 const Model = (function () {
-  // Python's f"{v:.3g}" (results.short): what a label shows of a number.
-  function g3(v) {
+  // Python's f"{v:.{p}g}": .3g is what a label shows of a number (results.short), .4g of a
+  // start (results.point_text)
+  function g(v, p = 3) {
     if (!Number.isFinite(v)) return Number.isNaN(v) ? "nan" : v > 0 ? "inf" : "-inf";
     if (v === 0) return Object.is(v, -0) ? "-0" : "0";
-    const [mantissa, power] = v.toExponential(2).split("e"), e = Number(power);
-    if (e < -4 || e >= 3) {
+    const [mantissa, power] = v.toExponential(p - 1).split("e"), e = Number(power);
+    if (e < -4 || e >= p) {
       return mantissa.replace(/\.?0+$/, "") + "e" + (e < 0 ? "-" : "+")
         + String(Math.abs(e)).padStart(2, "0");
     }
-    return v.toFixed(Math.max(0, 2 - e)).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
+    return v.toFixed(Math.max(0, p - 1 - e)).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "");
   }
+  const g3 = (v) => g(v, 3);
   // (a JSON number keeps no int/float difference; Python's label of an int 1000 would say
   // "1000", of a float "1e+03": no built-in hyperparameter is an int that large)
   const short = (v) => (typeof v === "boolean" ? String(v) : g3(v));
 
   // studies.runs.label: the name, lr, what the spec gave, and what differs from torch's defaults
-  function label(run, data) {
+  function label(run, data, several = false) {
     const entry = data.optimizers[run.optimizer] || {labelDefaults: {}};
     const defaults = entry.labelDefaults, given = run.given;
     const shown = Object.entries(run.hyperparameters).filter(([k, v]) => k === "lr"
       || given.has(k) || (Object.hasOwn(defaults, k) && v !== defaults[k]));
     const body = shown.map(([k, v]) => `${k}=${short(v)}`).join(", ");
-    return body ? `${run.optimizer} (${body})` : run.optimizer;
+    const name = body ? `${run.optimizer} (${body})` : run.optimizer;
+    return several ? `${name} from (${run.start.map((v) => g(v, 4)).join(", ")})` : name;
+  }
+
+  // Every live run's label; as studies.runs.make_runs names them, "from (x, y)" when the
+  // live runs start from more than one point
+  function relabel(runs, data) {
+    const live = runs.filter((r) => r.live);
+    const several = new Set(live.map((r) => r.start.join())).size > 1;
+    for (const run of live) run.label = label(run, data, several);
   }
 
   function controlsOf(data, optimizer) {
@@ -284,7 +295,7 @@ const Model = (function () {
                                    file.replace(/\.json$/, `-${i + 1}.json`))).join("\n");
   }
 
-  return {g3, short, label, controlsOf, problem, describe, maxRuns, compute, badge, paint,
+  return {g, g3, short, label, relabel, controlsOf, problem, describe, maxRuns, compute, badge, paint,
           encode, decode, command, quote, UNDEFINED};
 })();
 

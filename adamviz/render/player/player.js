@@ -52,8 +52,8 @@
     for (const run of changed) {
       run.note = "";  // (a comparison with the engine holds for the page's own values only)
       Model.compute(run, DATA);
-      if (run.live) run.label = Model.label(run, DATA);
     }
+    Model.relabel(runs, DATA);
     Model.paint(runs);
     version++;
     scales = Drawing.arrowScales(runs.filter((r) => r.visible), box);
@@ -63,7 +63,8 @@
   // differs from numpy's in the last bit and the surface grows that, say so on the run
   function compareWithEngine(run) {
     const e = run.engine;
-    if (!run.live || !e || run.status === Model.UNDEFINED) return;
+    if (!run.live || !e || run.status === Model.UNDEFINED
+        || run.start.join() !== DATA.runs[run.recorded].start.join()) return;
     const end = run.points[run.points.length - 1], [[x0, x1], [y0, y1]] = box;
     const far = e.end.some((v, j) => v === null || Math.abs(v - end[j])
                              > 1e-9 * (j ? y1 - y0 : x1 - x0));
@@ -82,13 +83,19 @@
   const sizes = {view: [720, 540], side: [0, 0], loss: [720, 170]};
   const pictures = {light: ui("bg-light"), dark: ui("bg-dark")};
 
+  // The theme's colours and the canvas font, read from the CSS once per theme or layout
+  // change (not each frame: getComputedStyle is not free while playing)
+  let themed = null;
   function colors() {
+    if (themed) return themed;
     const css = getComputedStyle(document.documentElement), dark = theme() === "dark";
     const size = parseFloat(getComputedStyle(document.body).fontSize) * 0.8;
-    return {bg: css.getPropertyValue("--bg").trim(), ink: css.getPropertyValue("--ink").trim(),
-            grid: css.getPropertyValue("--grid").trim(), dark,
-            runs: DATA.palette[dark ? "dark" : "light"], font: `${size}px system-ui, sans-serif`};
+    themed = {bg: css.getPropertyValue("--bg").trim(), ink: css.getPropertyValue("--ink").trim(),
+              grid: css.getPropertyValue("--grid").trim(), dark,
+              runs: DATA.palette[dark ? "dark" : "light"], font: `${size}px system-ui, sans-serif`};
+    return themed;
   }
+  const restyle = () => { themed = null; render(); };
 
   function size(name, w, h) {
     const c = canvases[name], ratio = window.devicePixelRatio || 1;
@@ -121,7 +128,7 @@
     else size("side", sideOn ? vh * SIDE : 0, sideOn ? vh : 0);
     plots.style.height = wide ? "" : (stacked ? vh * (1 + UNDER) + GAP : vh) + 8 + "px";
     canvases.side.hidden = !sideOn;
-    render();
+    restyle();  // (the font follows the window's size)
   }
 
   let frame = null, times = [];
@@ -167,6 +174,8 @@
     }
   }
   const later = () => { if (!frame) frame = requestAnimationFrame(() => { frame = null; render(); }); };
+  // a picture decoded after the first frame: draw again (a data URL decodes asynchronously)
+  for (const pic of Object.values(pictures)) pic.addEventListener("load", later);
 
   // --- what a person hears -----------------------------------------------------------------
   let spoken = "";
@@ -268,9 +277,7 @@
     run.hyperparameters = {...run.initial.hyperparameters};
     run.given = new Set(run.initial.given);
     recompute([run]);
-    if (run.engine && run.start.join() === DATA.runs[run.recorded].start.join()) {
-      compareWithEngine(run);  // (the page's own values and start again)
-    }
+    compareWithEngine(run);  // (the page's own values again)
     changed(`${run.label} reset`);
   }
 
@@ -284,15 +291,21 @@
     changed("every run back to the page's values");
   }
 
+  function commonStart() {  // the start every live run shares, if they share one
+    const alive = runs.filter((r) => r.live);
+    return new Set(alive.map((r) => r.start.join())).size === 1 ? alive[0].start.slice() : null;
+  }
+
   function state() {
-    const starts = new Set(runs.filter((r) => r.live).map((r) => r.start.join()));
-    const common = starts.size === 1 ? runs.find((r) => r.live).start.slice() : null;
     return {live, reason: live ? null : DATA.reason, k, steps: longest(), playing, lock,
-            start: userStart || common, runs: runs.map((r) => ({
-              label: r.label, optimizer: r.optimizer, hyperparameters: {...r.hyperparameters},
-              visible: r.visible, status: r.status, badge: Model.badge(r, k, DATA).word,
-              why: Model.badge(r, k, DATA).why, live: r.live, reason: r.live ? null : r.reason,
-              start: r.start.slice(), points: r.points, losses: r.losses}))};
+            start: userStart || commonStart(), runs: runs.map((r) => {
+              const {word, why} = Model.badge(r, k, DATA);
+              return {label: r.label, optimizer: r.optimizer,
+                      hyperparameters: {...r.hyperparameters}, visible: r.visible,
+                      status: r.status, badge: word, why, live: r.live,
+                      reason: r.live ? null : r.reason, start: r.start.slice(),
+                      points: r.points, losses: r.losses};
+            })};
   }
 
   // --- the link -----------------------------------------------------------------------------
@@ -336,8 +349,7 @@
       made.push(run);
     }
     runs = made; lock = asked.lock; ui("lock").checked = lock; askedView = asked.view;
-    const starts = new Set(runs.filter((r) => r.live).map((r) => r.start.join()));
-    userStart = starts.size === 1 && runs.some((r) => r.live) ? runs.find((r) => r.live).start.slice() : null;
+    userStart = commonStart();
     recompute();
     k = asked.k === null ? longest() : Math.min(asked.k, longest());
     return true;
@@ -400,7 +412,7 @@
                           command: (file) => Model.command(runs, DATA, file),
                           play, pause, stepTo, frameTimes: () => times.slice(),
                           link: () => location.href.split("#")[0] + "#" + here()};
-  const wiring = {ui, act, layout, later, render, say, notice, stepTo, play, pause,
+  const wiring = {ui, act, layout, later, render, restyle, say, notice, stepTo, play, pause,
                   isPlaying: () => playing, step: () => k, longest,
                   setLock: (v) => { lock = v; remember(); }, box, live, remember};
   runs = DATA.runs.map(fromPage);
