@@ -25,7 +25,7 @@ from .studies.runs import DEFAULT_TOL, Settings, load_surface, make_runs
 def run(surface, opts=("adam",), starts=None, *, steps: int | None = None,
         lr: float | None = None, noise: float = 0.0, seed: int = 0,
         tol: float | None = DEFAULT_TOL, patience: int | None = None, surfaces_dir=(),
-        monitor=None, tuned=None, schedule=None) -> Result:
+        monitor=None, tuned=None, schedule=None, labels=(), colors=()) -> Result:
     """Run every optimizer spec from every start on a surface.
 
     ``opts`` are specs like ``"adam"`` or ``"adam:lr=0.05,beta1=0.8"`` (or ``OptSpec``/
@@ -34,11 +34,30 @@ def run(surface, opts=("adam",), starts=None, *, steps: int | None = None,
     order given; all starts of one optimizer run together as one vectorized batch.
     ``schedule`` (e.g. ``"cosine:T_max=200"``) moves every optimizer's lr as torch's
     scheduler would; ``clip_norm=`` or ``clip_value=`` in a spec clips its gradient.
+    ``labels`` and ``colors`` (one per optimizer, in order; None keeps the default) name and
+    colour its runs in pictures, tables and the player: ``colors=["crimson", None, "#0072B2"]``.
     """
     settings = Settings(steps=steps, lr=lr, noise=noise, seed=seed, tol=tol, patience=patience,
                         schedule=schedule)
     return make_runs(surface, opts, starts, settings, monitor=monitor, tuned=tuned,
-                     surfaces_dir=surfaces_dir)
+                     surfaces_dir=surfaces_dir, labels=labels, colors=check_colors(colors))
+
+
+def check_colors(colors):
+    """Each named colour as the hex code every renderer draws (None stays None)."""
+    if not isinstance(colors, list | tuple):
+        return colors  # make_runs says what a list of colours is
+    from .render.style import check_color
+
+    return [None if c is None else check_color(c) for c in colors]
+
+
+def check_labels(labels, colors, optimizers: int) -> tuple[list, list]:
+    """Labels and colours for ``optimizers`` optimizers, checked before any work (one each at
+    most, in order; a label one line of text, a colour one the renderers know)."""
+    from .studies.runs import own_looks
+
+    return own_looks(list(labels), check_colors(list(colors)), optimizers)
 
 
 def check_result(result, path=None) -> None:

@@ -57,13 +57,15 @@ def surface_fields(surface) -> dict:
     return {"name": surface.name, "description": surface.description,
             "expression": surface.expr, "box": [list(b) for b in surface.box],
             "minima": [{"at": list(m.point), "kind": m.kind} for m in surface.minima],
-            "start": list(surface.default_start), "source": str(surface.source)}
+            "start": list(surface.default_start), "source": str(surface.source),
+            "lr": dict(surface.lr)}
 
 
 def run(result, files=()) -> dict:
     return {**head("run"), "surface": surface_fields(result.surface),
             "settings": dict(result.settings),
-            "runs": [s.record() for s in result.summaries()], "files": list(map(str, files))}
+            "runs": [s.record() for s in result.summaries()], "notes": result.notes(),
+            "files": list(map(str, files))}
 
 
 def sweep(found, files=()) -> dict:

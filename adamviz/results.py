@@ -16,6 +16,7 @@ import numpy as np
 from .core.errors import InputError
 from .core.names import count
 from .core.specs import format_value
+from .fair_rates import note as rate_note
 from .surfaces import Minimum, Surface
 
 REACH_FRACTION = 0.05  # a run "reaches" a minimum when it ends within 5% of the box's larger side
@@ -40,6 +41,8 @@ class Run:
     quantities: Mapping = field(default_factory=dict)
     tuned: str = ""  # how the learning rate was chosen, when it was tuned
     source: str = ""  # the optimizer file the run used, when it was one
+    color: str | None = None  # its own colour, when given one; else its optimizer's
+    own_label: str | None = None  # the name given to its optimizer's runs, when one was
 
     @property
     def start(self) -> np.ndarray:
@@ -128,6 +131,7 @@ class Result:
             "settings": dict(self.settings),
             "runs": [{
                 "run": run.index, "optimizer": run.optimizer, "label": run.label,
+                "color": run.color,
                 "hyperparameters": dict(run.hyperparams),
                 "start": list(map(float, run.points[0])), "end": list(map(float, run.points[-1])),
                 "status": run.status, "steps": run.steps, "best_step": run.best_step,
@@ -176,8 +180,14 @@ class Result:
         return shown(self, "result", "png")
 
     def table(self) -> str:
-        """A plain-text table: label, start, end, final loss, steps, status, nearest minimum."""
-        return format_table(*self.table_rows())
+        """A plain-text table: label, start, end, final loss, steps, status, nearest minimum;
+        then its notes (``notes``)."""
+        return "\n".join([format_table(*self.table_rows()), *self.notes()])
+
+    def notes(self) -> list[str]:
+        """What a reader must know to read the runs fairly: that the optimizers ran at
+        different learning rates (``fair_rates``)."""
+        return [text for text in [rate_note(self.surface, self.runs)] if text]
 
     def table_rows(self) -> tuple[list[str], list[list[str]]]:
         """The table's header and rows of text, for any rendering of it."""

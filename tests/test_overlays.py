@@ -1,6 +1,8 @@
 """--overlay grad,momentum,step: the arrows are the run's own numbers, on stills and in
 animations; bad overlay input is one clear line."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from click.testing import CliRunner
@@ -101,3 +103,46 @@ def test_momentum_claim_refuses_a_run_without_momentum(result):
 
     check = momentum_against_gradient(result, {"run": 1, "at": [5]}, None)
     assert not check.ok and "keeps no momentum" in check.statement
+
+
+def test_a_stills_arrows_stand_where_the_run_moves_not_in_the_knot_at_its_end():
+    """Default steps are spread along the path: on the hump, momentum's first half of the way
+    takes half the arrows, though it is a tenth of its steps; spread over the steps, they sat
+    at the minimum."""
+    momentum = api.run("hump", ["momentum"]).runs[0]
+    steps = overlays.default_steps(momentum)
+    moved = np.concatenate([[0], np.cumsum(momentum.step_lengths())])
+    half = int(np.searchsorted(moved, moved[-1] / 2))
+    assert half < momentum.steps / 10
+    assert len(steps) == overlays.DEFAULT_ARROWS and steps[0] == 1
+    assert (steps <= half).sum() >= overlays.DEFAULT_ARROWS // 2
+    still = replace(momentum, points=np.repeat(momentum.points[:1], 6, axis=0), steps=5)
+    assert list(overlays.default_steps(still)) == [1, 2, 3, 4, 5]  # it did not move
+
+
+def test_arrows_at_convergence_look_small_beside_the_first_ones():
+    """The scale is the kind's long arrows (90th percentile), not its median: near the
+    minimum, where most of a converging run's steps are, a gradient arrow is short."""
+    adam = api.run("hump", ["adam"]).runs[0]
+    view = ((-2.5, 2.5), (-1.5, 1.5))
+    grad = [OVERLAYS["grad"].vector(adam)]
+    factor = overlays.scale(grad, view)
+    _, vectors, _ = overlays.arrows([adam], grad, [[1, adam.steps]], factor, view)
+    first, last = np.linalg.norm(vectors, axis=1)
+    assert first >= 0.05 * overlays.side(view) and last < 0.01 * overlays.side(view)
+
+
+def test_on_a_dark_look_the_arrows_and_contour_lines_turn_light():
+    import matplotlib
+
+    from adamviz.render.looks import wearing
+
+    result = api.run("hump", ["momentum"], steps=30)
+    for look, grad, lines in (("paper", "#000000", "#000000"), ("dark", "#e8e8e8", "#ffffff")):
+        with wearing(look):
+            fig, (panel,) = compose(result, ["contour"], overlays=("grad", "momentum"))
+            face = panel.arrows.quivers["grad"].get_facecolor()[0]
+            assert matplotlib.colors.to_hex(face) == grad
+            contour_lines = [c for c in panel.ax.collections
+                             if hasattr(c, "levels") and not c.filled]
+            assert matplotlib.colors.to_hex(contour_lines[0].get_edgecolor()[0]) == lines

@@ -256,8 +256,8 @@ def test_twelve_runs_differ_in_colour_or_dash():
     """Colours by optimizer (one optimizer alone: by run), a new dash for each run that shares
     a colour: 12 runs of 12 optimizers, or of one, are 12 different lines."""
     script = ("const runs = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
-              "Model.paint(runs); console.log(JSON.stringify(runs.map((r) => "
-              "[r.colorIndex, r.dash])));")
+              f"Model.paint(runs, {json.dumps(style.OPTIMIZER_SLOTS)});"
+              "console.log(JSON.stringify(runs.map((r) => [r.colorIndex, r.dash])));")
     names = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "adamax",
              "nadam", "radam", "lion", "qhadam"]
     for runs in ([{"optimizer": n} for n in names], [{"optimizer": "adam"}] * 12,
@@ -269,6 +269,34 @@ def test_twelve_runs_differ_in_colour_or_dash():
             by.setdefault(run["optimizer"], set()).add(colour)
         if len(by) > 1:  # colours by optimizer: one colour each
             assert all(len(c) == 1 for c in by.values())
+
+
+def test_the_player_paints_runs_as_the_pictures_do():
+    """Model.paint is style.paint: the same optimizer takes the same place (colour, dash) in
+    the player as in every picture, for any mix of optimizers and runs."""
+    rng = random.Random(7)
+    names = [*style.OPTIMIZER_SLOTS, "mine.toml", "other"]
+    cases = [["sgd", "momentum", "adam"], ["adam", "sgd"], ["adam"] * 5, ["lion", "adamw"],
+             *([rng.choice(names) for _ in range(rng.randint(1, 30))] for _ in range(60))]
+    script = ("const cases = JSON.parse(require('fs').readFileSync(0, 'utf8')); const out = [];"
+              "for (const names of cases) { const runs = names.map((o) => ({optimizer: o}));"
+              f"  Model.paint(runs, {json.dumps(style.OPTIMIZER_SLOTS)}, 6, 4);"
+              "  out.push(runs.map((r) => [r.colorIndex, r.dash])); }"
+              "console.log(JSON.stringify(out));")
+    for names_, places in zip(cases, model(script, cases), strict=True):
+        assert [tuple(p) for p in places] == style.paint(names_, 6, 4), names_
+    # the documents' optimizers keep their places, whatever the order
+    assert style.paint(["adam", "momentum", "sgd"]) == [(2, 0), (1, 0), (0, 0)]
+
+
+def test_a_runs_own_label_and_colour_reach_the_page():
+    d = page_data("hump", ["sgd", "adam"], steps=5, labels=["plain SGD"], colors=["crimson"])
+    assert [(r["named"], r["color"], r["label"]) for r in d["runs"]] == [
+        ("plain SGD", "#dc143c", "plain SGD"), (None, None, "adam (lr=0.3)")]
+    script = ("const d = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+              "const runs = d.runs.map((e) => ({...e, given: new Set(e.given)}));"
+              "Model.relabel(runs, d); console.log(JSON.stringify(runs.map((r) => r.label)));")
+    assert model(script, d) == ["plain SGD", "adam (lr=0.3)"]
 
 
 def test_json_data_has_no_nan_or_infinity():

@@ -35,7 +35,7 @@ def test_lines_are_the_trajectories(drawn):
     colors = panel.lines.get_colors()
     for seg, i, color in zip(segments, panel.order, colors, strict=True):
         np.testing.assert_array_equal(seg, result.runs[i].points)
-        assert matplotlib.colors.to_hex(color) == style.run_color(i).lower()
+        assert matplotlib.colors.to_hex(color) == style.run_styles(result.runs)[i][0].lower()
 
 
 def test_start_green_ends_in_each_runs_colour_at_the_right_places(drawn):
@@ -44,7 +44,7 @@ def test_start_green_ends_in_each_runs_colour_at_the_right_places(drawn):
     np.testing.assert_array_equal(panel.end.get_offsets(), [r.end for r in result.runs])
     assert panel.start.get_facecolor()[0][:3] == pytest.approx((0, 0x9E / 255, 0x73 / 255))
     for i, face in enumerate(panel.end.get_facecolors()):
-        assert matplotlib.colors.to_hex(face) == style.run_color(i).lower()
+        assert matplotlib.colors.to_hex(face) == style.run_styles(result.runs)[i][0].lower()
     assert len(panel.heads.get_offsets()) == 0  # a still picture marks ends, not heads
 
 
@@ -136,8 +136,11 @@ def _lab(hex_color: str, vision) -> np.ndarray:
 def test_twelve_runs_stay_apart_with_any_colour_vision(vision):
     """Two of the first 12 runs either differ in line style, or their colours differ by
     Delta E >= 15 as seen with normal vision and each kind of colour blindness."""
-    runs = [(style.run_color(i), style.run_linestyle(i)) for i in range(12)]
-    assert len(set(runs)) == 12
+    one = style.paint(["adam"] * 12)  # one optimizer: a colour per run
+    many = style.paint([f"opt{i}" for i in range(6) for _ in range(2)])  # six, two runs each
+    for places in (one, many):
+        assert len(set(places)) == 12
+    runs = {(style.RUN_COLORS[c], style.RUN_LINESTYLES[d]) for c, d in one + many}
     for (c1, ls1), (c2, ls2) in itertools.combinations(runs, 2):
         if ls1 == ls2:
             gap = np.linalg.norm(_lab(c1, MACHADO[vision]) - _lab(c2, MACHADO[vision]))
@@ -149,8 +152,8 @@ def test_run_lines_have_a_halo_and_ends_take_the_runs_colour():
     panel = panel_of(result)
     assert len(panel.lines.get_path_effects()) == 2  # the dark edge, then the line
     faces = panel.end.get_facecolors()
-    assert [matplotlib.colors.to_hex(f) for f in faces] == [style.run_color(i).lower()
-                                                             for i in range(3)]
+    assert [matplotlib.colors.to_hex(f) for f in faces] == [
+        style.OPTIMIZER_COLORS[name].lower() for name in ("sgd", "adam", "momentum")]
 
 
 @pytest.mark.parametrize("lo,hi,mode,expected", [

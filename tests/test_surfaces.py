@@ -78,6 +78,24 @@ def test_hump_tells_the_essays_story_with_no_flags():
     assert result.reached(adam) == "global"
 
 
+def test_the_readme_says_at_which_rates_the_hump_tells_its_story_and_what_one_rate_does():
+    """The README's first claim holds as stated: at the rates it names (the hump file's, which
+    differ), and at the one rate for all it names, where Adam stays beside SGD."""
+    readme = " ".join((REPO / "README.md").read_text().split())
+    hump = api.load_surface("hump")
+    assert hump.lr["sgd"] == hump.lr["momentum"] == 0.01 and hump.lr["adam"] == 0.3
+    assert "At the learning rates the hump file gives each optimizer (SGD and momentum 0.01, " \
+           "Adam 0.3" in readme
+    result = api.run("hump", ["sgd", "momentum", "adam"])
+    assert [r.hyperparams["lr"] for r in result.runs] == [0.01, 0.01, 0.3]
+    assert "learning rates differ (sgd 0.01, momentum 0.01, adam 0.3: hump's" in result.table()
+    assert "at one rate for all, `--lr 0.01`, momentum still carries over but Adam stays " \
+           "beside SGD in the local minimum" in readme
+    equal = api.run("hump", ["sgd", "momentum", "adam"], lr=0.01)
+    assert [equal.reached(r) for r in equal.runs] == ["local", "global", "local"]
+    assert equal.notes() == []  # one rate: nothing to say
+
+
 def test_user_file_with_only_required_keys_works(minimal_surface):
     result = api.run(str(minimal_surface), ["adam:lr=0.1"], steps=300)
     assert result.surface.default_start == (0.0, 0.0)  # the box's centre

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from ..core.errors import InputError
+from ..fair_rates import surface_rates
 from .group import cli
 from .options import library_errors, surface_options
 from .streams import json_option
@@ -52,6 +53,8 @@ def surfaces_command(surfaces_dir, as_json):
         click.echo(f"{name}: {s.description or s.expr}")
         click.echo(f"    f = {s.expr}")
         click.echo(f"    {box}; minima: {minima}")
+        if surface_rates(s):
+            click.echo(f"    {surface_rates(s)}")
 
 
 @cli.command(name="optimizers")

@@ -1,4 +1,4 @@
-"""Commands that make runs and show them: ``run``, ``trace`` and ``figures``."""
+"""Commands that make runs and show them: ``run`` and ``figures``."""
 
 from __future__ import annotations
 
@@ -13,13 +13,11 @@ from .options import (
     completer,
     db_options,
     dpi_option,
-    given,
     library_errors,
     look_options,
     noise_options,
     opt_option,
     out_option,
-    pick_format,
     progress_bar,
     quiet_option,
     refuse_unused,
@@ -55,6 +53,13 @@ PICTURE_FORMATS = ("png", "svg", "pdf", "gif", "mp4")
 @steps_option()
 @click.option("--lr", type=float, help="Learning rate for every optimizer that does not set "
                                        "its own in --opt.")
+@click.option("--label", "labels", multiple=True, metavar="TEXT",
+              help="Name the runs of each --opt, in order, in the legend and table "
+                   "(repeatable; default: the optimizer and its hyperparameters).")
+@click.option("--color", "colors", multiple=True, metavar="COLOR",
+              help="Colour the runs of each --opt, in order: a name (crimson), a hex code "
+                   "(#0072B2) or C0 to C9 (repeatable; default: one colour per optimizer, the "
+                   "same in every picture).")
 @noise_options
 @tol_option
 @click.option("--patience", type=int,
@@ -99,8 +104,8 @@ PICTURE_FORMATS = ("png", "svg", "pdf", "gif", "mp4")
 @tune_options
 @quiet_option
 @library_errors
-def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patience, schedule,
-        out, fmt,
+def run(surface, surfaces_dir, opts, starts, steps, lr, labels, colors, noise, seed, tol,
+        patience, schedule, out, fmt,
         export_path, export_format, as_json, no_plot, db, db_paths, views, fps, frames, hold,
         loop, elev, azim, dpi, title, math, overlays, overlay_at, style, font_scale, size,
         transparent, tune, tune_grid, criterion, quiet):
@@ -119,6 +124,7 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
       adamviz run -s beale --opt adam --view 3d --elev 50 --azim -30 -o beale.png
       adamviz run -s valley --opt sgd --noise 0.5 --seed 1 --export runs.csv --no-plot
       adamviz run -s hump --opt sgd --opt adam --style dark --size 1920x1080 -o slide.png
+      adamviz run -s hump --opt sgd --opt adam --label SGD --label Adam --color C3
       adamviz run -s hump --opt momentum --overlay grad,momentum --overlay-at 5,13,21
       adamviz run -s hump --opt sgd:lr=0.1,clip_norm=1 --schedule cosine:T_max=200
       adamviz run -s hump --opt sgd --opt adam --start -2,1 --no-plot --db results.db
@@ -137,6 +143,7 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
     owner = one_owner(**{"-o -": is_stdout(out), "--export -": is_stdout(export_path),
                          "--json": as_json})
     fmt = picture_format(out, fmt, PICTURE_FORMATS)
+    labels, colors = api.check_labels(labels, colors, len(opts or ("adam",)))
     # Inputs first (every file read, the database), so that no output can replace one of them.
     surface_obj = api.load_surface(surface, surfaces_dir)
     settings = settings_from(steps, None if tune else lr, noise, seed, tol, patience, schedule)
@@ -156,7 +163,7 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, noise, seed, tol, patien
                             criterion, quiet)
     result = api.run(surface_obj, specs, starts, steps=settings.steps, lr=settings.lr,
                      noise=noise, seed=seed, tol=settings.tol, patience=patience, tuned=tunings,
-                     schedule=settings.schedule)
+                     schedule=settings.schedule, labels=labels, colors=colors)
     if db is not None:  # first: a database that cannot take the runs leaves no file changed
         api.record(db, result, command="run", paths=db_paths, started=started)
     written = []
@@ -269,64 +276,6 @@ def _draw(result, path, kind, views, quiet, drawing, timing, transparent) -> str
             info = api.animate(result, path, views, progress=progress, **timing, **drawing)
         return f"{path} ({info.describe()})"
     return str(api.save_plot(result, path, views, transparent=transparent, **drawing))
-
-
-@cli.command()
-@click.option("--example", type=click.Choice(["lecture"]),
-              help="A worked example: 'lecture' is the lecture notes' Adam step.")
-@surface_options
-@opt_option(default="adam", help="The optimizer to trace.")
-@start_option()
-@steps_option(default=3)
-@click.option("--lr", type=float, help="Learning rate (unless the --opt spec sets one).")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "markdown",
-                                                    "latex"]),
-              help="How to print the steps (default table, or what -o's suffix says).")
-@out_option(help="Write to a file instead; its suffix (.txt, .csv, .json, .md, .tex) picks "
-                 "the format (- for standard output).")
-@library_errors
-def trace(example, surface, surfaces_dir, opts, starts, steps, lr, fmt, out):
-    """Print every quantity of an optimizer's update, step by step: t, parameters, g, m, v, m̂,
-    v̂, the step and the new parameters for Adam (the matching quantities for the others).
-
-    \b
-    Example:
-      adamviz trace --example lecture
-      adamviz trace --example lecture --opt adam:bias_correction=false --steps 1
-      adamviz trace --surface hump --opt adam:lr=0.1 --start -2,1 --steps 5 --format markdown
-      adamviz trace --surface valley --opt rmsprop -o rmsprop.tex
-    """
-    from ..core.io import check_writable
-    from ..studies import trace as tracing
-
-
-    if example:
-        # The example sets the surface; --opt, --start, --steps and --lr change it.
-        typed = given("surface", "surfaces_dir", "opts", "starts", "steps", "lr")
-        if typed & {"surface", "surfaces_dir"}:
-            raise InputError(f"--example {example} sets its own surface; drop --surface and "
-                             f"--surfaces-dir, or trace without --example.")
-        table = tracing.example(example, opt=opts if "opts" in typed else None,
-                                start=starts if "starts" in typed else None,
-                                steps=steps if "steps" in typed else None,
-                                lr=lr if "lr" in typed else None)
-    else:
-        table = tracing.trace(surface, opts, starts, steps, lr, surfaces_dir)
-    to_file = bool(out) and not is_stdout(out)
-    if to_file:
-        check_writable(out)  # after reading: it may be an input of this very command
-    fmt = pick_format(fmt, out, {".txt": "table", ".csv": "csv", ".json": "json",
-                                 ".md": "markdown", ".tex": "latex"}, "table")
-    text = tracing.render(table, fmt)
-    for note in table.notes():
-        click.echo(f"note: {note}.", err=True)
-    if to_file:
-        from ..core.io import write_text_atomic
-
-        write_text_atomic(out, text)
-        status(f"wrote {out}")
-    else:
-        click.echo(text, nl=False)
 
 
 @cli.command()

@@ -33,7 +33,8 @@ def draw_surface(ax, X, Y, Z, levels):
     norm = BoundaryNorm(levels, cmap.N, extend=extend)
     with np.errstate(invalid="ignore"):
         filled = ax.contourf(X, Y, Z, levels=levels, cmap=cmap, norm=norm, extend=extend)
-        lines = ax.contour(X, Y, Z, levels=levels, colors="black", linewidths=0.4, alpha=0.35)
+        lines = ax.contour(X, Y, Z, levels=levels, colors=style.contour_line(), linewidths=0.4,
+                           alpha=0.35)
     return filled, lines
 
 

@@ -18,6 +18,7 @@ from matplotlib.text import Annotation
 from ..core.errors import InputError
 from ..core.io import atomic_open
 from ..core.limits import check_pixels
+from ..fair_rates import note as rate_note
 from .looks import wearing
 from .panels import legend_handles
 from .style import literal_legend
@@ -174,8 +175,11 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=S
                              minima=any(VIEWS[v].shows_minima for v in views),
                              marks=marks if any(VIEWS[v].marks for v in views) else (),
                              overlays=overlays if "contour" in views else ())
+    # Labels give each run's lr; when the optimizers' rates differ, the legend says so first.
     literal_legend(fig.legend(handles=handles, loc="outside lower center", fontsize="medium",
-                              frameon=False, ncols=legend_columns(handles, len(cells) * width)))
+                              frameon=False, ncols=legend_columns(handles, len(cells) * width),
+                              title=rate_note(result.surface, result.runs, short_form=True),
+                              title_fontsize="medium"))
     return fig, panels
 
 

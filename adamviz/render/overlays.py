@@ -1,9 +1,14 @@
 """Overlay arrows on a contour panel; what they are and where they point is ``arrows.py``.
 
 Arrows of one kind share one scale across runs and steps, so their lengths compare: the kind's
-median length is a fixed share of the view (gradients span decades, so scaling by the longest
-would shrink all but the first to nothing), and an arrow longer than ``LONGEST`` is shortened to
-it, keeping its direction, which is the lesson.
+long arrows (its 90th percentile over every run and step) are ``SHARE`` of the view, and an
+arrow longer than ``LONGEST`` is shortened to it, keeping its direction, which is the lesson.
+Scaled by the median, most steps of a converging run are near the minimum, so the median is
+small and every arrow at convergence looked as strong as the first; by the longest, the one
+first gradient would shrink all others to nothing.
+
+A still's arrows stand at steps spread evenly along each run's path (``default_steps``), where
+it moves, not evenly in step number, which put most of them in the knot at its end.
 """
 
 from __future__ import annotations
@@ -11,17 +16,27 @@ from __future__ import annotations
 import numpy as np
 
 from ..arrows import OVERLAYS
+from . import style
 
-SHARE = 0.08  # a kind's median arrow, as a share of the view's shorter side
+SHARE = 0.12  # a kind's long arrows (90th percentile), as a share of the view's shorter side
 LONGEST = 0.2  # no arrow is longer than this share of the view's shorter side
-DEFAULT_ARROWS = 6  # arrows per run in a still picture when no steps are given
+DEFAULT_ARROWS = 5  # arrows per run in a still picture when no steps are given
 
 
 def default_steps(run, count: int = DEFAULT_ARROWS) -> np.ndarray:
-    """``count`` steps spread evenly over ``run`` (never step 0: no gradient there yet)."""
+    """``count`` steps spread evenly along ``run``'s path (never step 0: no gradient there
+    yet); evenly over the steps when it did not move."""
     if run.steps < 1:
         return np.empty(0, dtype=int)
-    return np.unique(np.linspace(1, run.steps, min(count, run.steps)).round().astype(int))
+    count = min(count, run.steps)
+    moved = np.concatenate([[0.0], np.cumsum(np.nan_to_num(run.step_lengths()))])
+    if not moved[-1] > 0:
+        return np.unique(np.linspace(1, run.steps, count).round().astype(int))
+    # the first step at which the run has come each share of its way (a share from 0 to 1,
+    # the first arrow at step 1)
+    marks = np.linspace(0, moved[-1], count + 1)[:-1]
+    steps = np.searchsorted(moved, marks, side="right")
+    return np.unique(np.clip(steps, 1, run.steps))
 
 
 def side(view) -> float:
@@ -30,12 +45,12 @@ def side(view) -> float:
 
 
 def scale(vectors, view) -> float:
-    """The factor that makes the median of ``vectors`` (one array per run, or None; over
-    every run and step) ``SHARE`` of the view's shorter side."""
+    """The factor that makes the 90th percentile of ``vectors`` (one array per run, or None;
+    over every run and step) ``SHARE`` of the view's shorter side."""
     norms = [np.linalg.norm(v[1:], axis=1) for v in vectors if v is not None]
     norms = np.concatenate(norms) if norms else np.empty(0)
     norms = norms[np.isfinite(norms) & (norms > 0)]
-    return SHARE * side(view) / float(np.median(norms)) if norms.size else 0.0
+    return SHARE * side(view) / float(np.percentile(norms, 90)) if norms.size else 0.0
 
 
 def clip(vectors: np.ndarray, view) -> np.ndarray:
@@ -90,14 +105,14 @@ class Arrows:
             else:
                 tails, vectors, owners = arrows(runs, self.vectors[kind], picks,
                                                 self.scale[kind], view)
-            color = OVERLAYS[kind].color
+            color = style.overlay_color(OVERLAYS[kind].color)
             face = [color or colors[i] for i in owners] or "none"
             # Where two kinds point alike (a momentum run's step is its momentum), the wider
             # one lies underneath and shows as a border.
             width, zorder = LAYERING[kind]
             self.quivers[kind] = ax.quiver(
                 tails[:, 0], tails[:, 1], vectors[:, 0], vectors[:, 1], angles="xy",
-                scale_units="xy", scale=1, color=face, edgecolor="#1a1a1a", linewidth=0.7,
+                scale_units="xy", scale=1, color=face, edgecolor=style.edge(), linewidth=0.7,
                 width=width, headwidth=4, headlength=5, zorder=zorder)
 
     @property

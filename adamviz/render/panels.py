@@ -31,8 +31,9 @@ class Panel:
         self.result = result
         self.runs = result.runs
         self.animated = animated
-        self.colors = [style.run_color(i) for i in range(len(result.runs))]
-        self.linestyles = [style.run_linestyle(i) for i in range(len(result.runs))]
+        self.colors, self.linestyles = (list(v) for v in zip(*style.run_styles(result.runs),
+                                                              strict=True)) \
+            if result.runs else ([], [])
 
     def dynamic(self, artist):
         self.artists.append(artist)
@@ -325,9 +326,9 @@ def legend_handles(result, labels, minima: bool = True, marks=(), overlays=()):
     """Figure legend entries: one per run, then start, end, the marks, the overlay arrows
     and the minima."""
     width = style.lw(2.2)
-    handles = [Line2D([], [], color=style.run_color(i), ls=style.run_linestyle(i), lw=width,
-                      path_effects=style.halo(width), label=lab)
-               for i, lab in enumerate(labels)]
+    handles = [Line2D([], [], color=color, ls=dash, lw=width, path_effects=style.halo(width),
+                      label=lab)
+               for (color, dash), lab in zip(style.run_styles(result.runs), labels, strict=True)]
     handles.append(Line2D([], [], ls="none", label="start", marker=style.START["marker"],
                           markerfacecolor=style.START["color"], markeredgecolor=style.ink(),
                           markersize=9))
@@ -341,8 +342,9 @@ def legend_handles(result, labels, minima: bool = True, marks=(), overlays=()):
                               markersize=10))
     for name in overlays:
         spec = OVERLAYS[name]
-        handles.append(Line2D([0, 1], [0, 0], color=spec.color or "0.55", lw=2.5, marker=">",
-                              markevery=[1], markersize=9, markeredgecolor=style.ink(),
+        handles.append(Line2D([0, 1], [0, 0], color=style.overlay_color(spec.color) or "0.55",
+                              lw=2.5, marker=">", markevery=[1], markersize=9,
+                              markeredgecolor=style.edge(),
                               path_effects=style.halo(2.5), label=spec.label
                               + (" (run's colour)" if spec.color is None else "")))
     kinds = {m.kind for m in result.surface.minima} if minima else set()

@@ -173,7 +173,10 @@ def run_entry(i: int, run, result, carried: dict) -> dict:
              # cos or exp may differ from numpy's in the last bit, and chaos grows that)
              "engine": {"steps": len(run.points) - 1,
                         "end": [float(v) if np.isfinite(v) else None for v in run.points[-1]]},
-             "spec": _run_spec(run), "heldOut": run.monitor is not None}
+             "spec": _run_spec(run), "heldOut": run.monitor is not None,
+             # a name and colour given to the run's optimizer (--label, --color) stay its own
+             "named": run.own_label,
+             "color": style.check_color(run.color) if run.color else None}
     if reason is not None:  # as recorded, packed as float32: 7 digits, more than a screen shows
         entry["packed"] = {
             "points": _pack(run.points, "<f4"), "losses": _pack(run.losses, "<f4"),
@@ -262,4 +265,4 @@ def data(result, box, carried: dict | None = None) -> dict:
             "limits": {"runs": MAX_RUNS, "work": LIVE_WORK},
             "palette": {"light": list(style.PLAYER_COLORS_LIGHT),
                         "dark": list(style.PLAYER_COLORS_DARK)},
-            "dashes": [list(d) for d in style.PLAYER_DASHES]}
+            "dashes": [list(d) for d in style.PLAYER_DASHES], "slots": style.OPTIMIZER_SLOTS}

@@ -1,14 +1,26 @@
 """Colours, line styles and markers, chosen to survive colour blindness and a projector.
 
-Runs take the Okabe-Ito palette (colour-blind safe) without its green, which is the start marker's,
-and cycle through three line styles once the seven colours are used, so the first 21 runs all
-differ (a test checks 12 under simulated colour blindness). Every run line has a dark halo, so
+Runs take the Okabe-Ito palette (colour-blind safe) without its green, which is the start marker's.
+A colour belongs to an optimizer (``paint``): SGD is blue, momentum orange and Adam pink in every
+picture and in the player, and an optimizer's several runs (starts, swept values) differ by line
+style; with a single optimizer the colours tell its runs apart. The first 28 runs all differ (a
+test checks 12 under simulated colour blindness). Every run line has a dark halo, so
 yellow stays visible on white and the light colours on the grey surface. A run's end marker is a
 cross in its own colour; the start is a green circle: shape tells them apart without colour.
 """
 
 RUN_COLORS = ("#0072B2", "#E69F00", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
-RUN_LINESTYLES = ("-", (0, (5, 2)), (0, (1.2, 1.6)))  # solid, dashed, dotted
+RUN_LINESTYLES = ("-", (0, (5, 2)), (0, (1.2, 1.6)), (0, (6, 2, 1.2, 2)))  # solid, dashed,
+# dotted, dash-dot
+# The palette place each built-in optimizer takes when it is free (the player's palettes are in the
+# same order of hues), so the documents' optimizers keep their colours from figure to figure: the
+# ones shown together most (SGD, momentum, Adam, RMSProp, Nesterov) differ. Any other optimizer,
+# or one whose place is taken, takes the first free place.
+OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "adam": 2, "rmsprop": 3, "nesterov": 4,
+                   "adagrad": 5, "adamw": 4, "adamax": 3, "nadam": 5, "radam": 3, "qhadam": 5,
+                   "lion": 4, "adadelta": 5, "rprop": 4}
+# What a built-in optimizer looks like when it is free to take its place (tests, the docs).
+OPTIMIZER_COLORS = {name: RUN_COLORS[slot] for name, slot in OPTIMIZER_SLOTS.items()}
 HALO = {"color": "#1a1a1a", "extra": 1.6, "alpha": 0.75}  # a dark edge under every run line
 START = {"marker": "o", "color": "#009E73", "edgecolor": "black", "size": 90}
 END = {"marker": "X", "edgecolor": "black", "size": 120}  # face: the run's own colour
@@ -19,7 +31,8 @@ LOCAL_MIN = {"marker": "D", "color": "none", "edgecolor": "black", "size": 200}
 BACKGROUND_CMAP = "Greys_r"
 BACKGROUND_RANGE = (0.42, 1.0)
 # On a dark slide the surface is dark too (low loss darkest) and the halos are light.
-DARK_BACKGROUND_RANGE = (0.0, 0.5)
+# Not from black: greys near black are hard to tell apart, and the hump's low valleys vanished.
+DARK_BACKGROUND_RANGE = (0.1, 0.55)
 DARK_HALO = "#e8e8e8"
 # The player's runs: six colours per theme, each at least 3:1 against the page and the halo drawn
 # under every path (WCAG AA for graphics), pairwise Delta E >= 15 with any colour vision
@@ -43,12 +56,55 @@ def literal_legend(legend):
     return legend
 
 
-def run_color(i: int) -> str:
-    return RUN_COLORS[i % len(RUN_COLORS)]
+def paint(optimizers, colours: int = len(RUN_COLORS),
+          dashes: int = len(RUN_LINESTYLES)) -> list[tuple[int, int]]:
+    """(colour, dash) places for runs of ``optimizers`` (one name per run, in order): one colour
+    per optimizer (``OPTIMIZER_SLOTS``), its runs told apart by dash; with one optimizer, one
+    colour per run. No two runs share both while ``colours * dashes`` places last. The player's
+    ``Model.paint`` is this function in JavaScript (a test runs both on the same runs)."""
+    order = list(dict.fromkeys(optimizers))
+    slots: dict[str, int] = {}
+    for name in order:
+        want = OPTIMIZER_SLOTS.get(name, -1)
+        if not 0 <= want < colours or want in slots.values():
+            free = [c for c in range(colours) if c not in slots.values()]
+            want = free[0] if free else len(slots) % colours
+        slots[name] = want
+    taken: set[tuple[int, int]] = set()
+    places = []
+    for i, name in enumerate(optimizers):
+        wanted = (slots[name] + i) % colours if len(order) == 1 else slots[name]
+        for j in range(colours * dashes):
+            place = ((wanted + j // dashes) % colours, j % dashes)
+            if place not in taken or j == colours * dashes - 1:
+                break
+        taken.add(place)
+        places.append(place)
+    return places
 
 
-def run_linestyle(i: int):
-    return RUN_LINESTYLES[(i // len(RUN_COLORS)) % len(RUN_LINESTYLES)]
+def check_color(text) -> str:
+    """A colour a user named (``'crimson'``, ``'#0072B2'``, matplotlib's ``'C0'``) as a hex
+    code, which the pictures and the player both draw; ``InputError`` for anything else."""
+    from matplotlib.colors import to_hex, to_rgba
+
+    from ..core.errors import InputError
+
+    try:
+        if isinstance(text, str) and to_rgba(text)[3] > 0:
+            return to_hex(text)
+    except ValueError:
+        pass
+    raise InputError(f"Unknown colour {text!r}: use a name such as 'crimson', a hex code such "
+                     f"as '#0072B2', or 'C0' to 'C9'.")
+
+
+def run_styles(runs) -> list[tuple[str, object]]:
+    """(colour, line style) of each run: its own colour when it was given one (``Run.color``),
+    else its optimizer's (``paint``)."""
+    places = paint([run.optimizer for run in runs])
+    return [(getattr(run, "color", None) or RUN_COLORS[c], RUN_LINESTYLES[d])
+            for run, (c, d) in zip(runs, places, strict=True)]
 
 
 def dark() -> bool:
@@ -72,6 +128,24 @@ def lw(width: float) -> float:
     from matplotlib import rcParams
 
     return width * rcParams["lines.linewidth"] / 1.5
+
+
+def edge() -> str:
+    """The thin edge around arrows and markers: dark, or light on a dark look."""
+    return DARK_HALO if dark() else HALO["color"]
+
+
+def contour_line() -> str:
+    """The colour of the contour lines: dark lines on a light surface, light on a dark one."""
+    return "#ffffff" if dark() else "#000000"
+
+
+def overlay_color(color: str | None) -> str | None:
+    """An overlay's colour in the current look: on a dark look black and white swap, so the
+    downhill arrow stays the ink and the momentum arrow its opposite (None: the run's)."""
+    if color is None or not dark():
+        return color
+    return {"#000000": DARK_HALO, "#ffffff": "#000000"}.get(color.lower(), color)
 
 
 def background_range() -> tuple[float, float]:

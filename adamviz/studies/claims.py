@@ -14,6 +14,7 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.names import count, suggest
+from ..fair_rates import unequal_rates
 from ..results import short
 from ..surfaces import from_dict
 from .criteria import DEFAULT_GRID
@@ -261,8 +262,8 @@ def fairness(result, tune: dict | None) -> ClaimResult | None:
         criterion = tune.get("criterion", "final-loss")
         return ClaimResult.of(True, f"fair: every lr tuned by {criterion} over the same grid "
                                     f"{tune.get('grid', DEFAULT_GRID)} ({listed}).")
-    return ClaimResult.of(len(set(lrs)) == 1, f"fair: the rules compared share one lr "
-                                              f"({listed}).")
+    return ClaimResult.of(unequal_rates(result.runs) is None,
+                          f"fair: the rules compared share one lr ({listed}).")
 
 
 def ordered_by_distance(result, params, context) -> ClaimResult:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +24,8 @@ from ..core.names import is_file_name, suggest
 from ..surfaces import Surface, from_dict
 from . import claims
 from .criteria import DEFAULT_GRID
-from .runs import Settings, load_surface, make_runs, rerun
+from .recipe_marks import MARK_AT, SHAPES, Mark, is_colour, is_point, marks  # noqa: F401
+from .runs import Settings, load_surface, make_runs, own_looks, rerun
 from .tuning import check_criterion, log_grid, tune_specs
 
 KEYS = {
@@ -35,6 +35,8 @@ KEYS = {
     "source": "where in the documents the figure comes from",
     "surface": "a surface name, or a table defining one inline (as in `surfaces/`)",
     "runs": "optimizer specs, as `--opt` takes them (`adam:lr=0.05`)",
+    "labels": "the runs' names in the legend, one per entry of `runs` (default: made up)",
+    "colors": "the runs' colours, one per entry of `runs` (default: one per optimizer)",
     "starts": "start points (default: the surface's start)",
     "views": "the panels side by side (default `[\"contour\"]`)",
     "steps": "steps per run (default: the surface's)",
@@ -51,18 +53,6 @@ KEYS = {
     "claims": "what the picture claims, checked on the numbers (`studies/claims.py`)",
 }
 REQUIRED = ("name", "title", "caption", "surface", "runs")
-MARK_AT = ("highest-after-start", "best", "end")
-SHAPES = ("o", "P", "X", "s", "D", "^", "v")  # matplotlib marker names a mark may take
-
-
-@dataclass(frozen=True, kw_only=True)
-class Mark:
-    run: int  # 0-based; -1 for a fixed point
-    step: int
-    color: str
-    label: str
-    point: tuple[float, float] | None = None  # a fixed point (e.g. the held-out minimum)
-    shape: str = "o"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -72,6 +62,8 @@ class Recipe:
     caption: str
     surface: Surface | str
     runs: list[str]
+    labels: list[str] = field(default_factory=list)
+    colors: list[str] = field(default_factory=list)
     source: str = ""
     views: list[str] = field(default_factory=lambda: ["contour"])
     steps: int | None = None
@@ -144,7 +136,7 @@ def from_data(data: dict, path: Path, digest: str = "") -> Recipe:
     for i, mark in enumerate(recipe.marks):
         if isinstance(mark, dict) and mark.get("shape", "o") not in SHAPES:
             raise InputError(f"{path}: marks[{i}].shape must be one of {', '.join(SHAPES)}.")
-        if isinstance(mark, dict) and _is_point(mark.get("at")):
+        if isinstance(mark, dict) and is_point(mark.get("at")):
             continue  # a fixed point: no run to name
         if not isinstance(mark, dict) or not isinstance(mark.get("run"), int) \
                 or not 1 <= mark["run"] <= len(recipe.runs) * len(recipe.starts or [1]):
@@ -169,27 +161,10 @@ def from_data(data: dict, path: Path, digest: str = "") -> Recipe:
     try:  # the run settings, named by the file, before any work
         Settings(steps=recipe.steps, noise=recipe.noise, seed=recipe.seed, tol=recipe.tol,
                  patience=recipe.patience)
+        own_looks(recipe.labels, recipe.colors, len(recipe.runs))
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None
     return recipe
-
-
-_COLOUR = re.compile(r"#[0-9a-fA-F]{6}([0-9a-fA-F]{2})?|#[0-9a-fA-F]{3}|C[0-9]|[a-z]+|"
-                     r"0(\.\d+)?|1(\.0+)?")  # names are checked by name below
-_COLOUR_NAMES = {"white", "black", "red", "green", "blue", "orange", "yellow", "purple",
-                 "grey", "gray", "cyan", "magenta", "brown", "pink", "none"}
-
-
-def _is_colour(value) -> bool:
-    """A colour as matplotlib reads one, checked without importing it: hex, Cn, a grey level
-    or a common name."""
-    return (isinstance(value, str) and _COLOUR.fullmatch(value) is not None
-            and (not value.isalpha() or value in _COLOUR_NAMES))
-
-
-def _is_point(at) -> bool:
-    return (isinstance(at, list) and len(at) == 2
-            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in at))
 
 
 def _check_tune_and_scale(recipe: Recipe, path) -> None:
@@ -218,6 +193,7 @@ def _check_tune_and_scale(recipe: Recipe, path) -> None:
 # The type each key must have (the values are checked further where they are used).
 _TYPES = {"name": str, "title": str, "source": str, "caption": str, "surface": (str, dict),
           "views": list, "starts": list, "runs": list, "marks": list, "claims": list,
+          "labels": list, "colors": list,
           "holdout": dict, "tune": dict, "overlay": dict, "scaled": (int, float)}
 
 
@@ -228,22 +204,24 @@ def _check_types(data: dict, path) -> None:
             kinds = dict.fromkeys(map(words.get, kind if isinstance(kind, tuple) else (kind,)))
             raise InputError(f"{path}: {key} must be a {' or a '.join(kinds)}, "
                              f"got {data[key]!r}.")
-    for key in ("runs", "views"):
+    for key in ("runs", "views", "labels"):
         if key in data and not all(isinstance(v, str) for v in data[key]):
             raise InputError(f"{path}: {key} must be a list of strings, got {data[key]!r}.")
     for key, most in (("title", 300), ("source", 300), ("caption", 3000)):
         if len(data.get(key, "")) > most:
             raise InputError(f"{path}: {key} has {len(data[key]):,} characters; at most {most}.")
     for i, start in enumerate(data.get("starts") or []):
-        if not _is_point(start):
+        if not is_point(start):
             raise InputError(f"{path}: starts[{i}] must be a point [x, y], got {start!r}.")
     shift = (data.get("holdout") or {}).get("shift")
-    if shift is not None and not _is_point(shift):
+    if shift is not None and not is_point(shift):
         raise InputError(f"{path}: holdout.shift must be [dx, dy] numbers, got {shift!r}.")
-    for i, mark in enumerate(data.get("marks") or []):
-        color = mark.get("color", "white") if isinstance(mark, dict) else "white"
-        if not _is_colour(color):
-            raise InputError(f"{path}: marks[{i}].color {color!r} is not a colour; e.g. "
+    colours = [(f"marks[{i}].color", m.get("color", "white") if isinstance(m, dict) else "white")
+               for i, m in enumerate(data.get("marks") or [])]
+    colours += [(f"colors[{i}]", c) for i, c in enumerate(data.get("colors") or [])]
+    for where, color in colours:
+        if not is_colour(color) or (where.startswith("colors") and color == "none"):
+            raise InputError(f"{path}: {where} {color!r} is not a colour; e.g. "
                              f"\"white\", \"#d55e00\" or \"C1\".")
 
 
@@ -266,25 +244,8 @@ def run(recipe: Recipe):
         specs, tunings = tune_specs(surface, recipe.runs, starts, settings,
                                     recipe.tune.get("grid", DEFAULT_GRID),
                                     recipe.tune.get("criterion", "final-loss"))
-    return make_runs(surface, specs, starts, settings, monitor=monitor, tuned=tunings)
-
-
-def marks(recipe: Recipe, result) -> list[Mark]:
-    out = []
-    for mark in recipe.marks:
-        if _is_point(mark["at"]):
-            out.append(Mark(run=-1, step=0, color=mark.get("color", "white"),
-                            label=mark.get("label", "point"), shape=mark.get("shape", "o"),
-                            point=tuple(map(float, mark["at"]))))
-            continue
-        run = result.runs[mark["run"] - 1]
-        at = mark["at"]
-        step = (claims.highest_after_start(run) if at == "highest-after-start"
-                else run.best_step if at == "best" else run.steps if at == "end" else int(at))
-        out.append(Mark(run=mark["run"] - 1, step=min(step, run.steps),
-                        color=mark.get("color", "white"),
-                        label=mark.get("label", at if isinstance(at, str) else f"step {at}")))
-    return out
+    return make_runs(surface, specs, starts, settings, monitor=monitor, tuned=tunings,
+                     labels=recipe.labels, colors=recipe.colors)
 
 
 def overlays(recipe: Recipe) -> dict:

@@ -19,7 +19,7 @@ import numpy as np
 from .. import engine, optimizers, surfaces
 from ..core.errors import InputError
 from ..core.limits import check_paths, check_steps
-from ..core.names import suggest
+from ..core.names import count, suggest
 from ..core.specs import OptSpec, parse_opt, parse_point
 from ..optimizers import Optimizer, foreign, schedules
 from ..results import Result, Run, check_hyperparameter_names, point_text, short
@@ -237,9 +237,11 @@ def config(surface: Surface, opts, starts, settings: Settings, grid=None, **extr
 
 
 def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULTS, *,
-              monitor=None, tuned=None, surfaces_dir=()) -> Result:
+              monitor=None, tuned=None, surfaces_dir=(), labels=(), colors=()) -> Result:
     """Run every optimizer spec from every start; ``tuned`` maps an optimizer's position to the
-    ``Tuning`` that chose its learning rate (its label says so)."""
+    ``Tuning`` that chose its learning rate (its label says so). ``labels`` and ``colors``
+    name and colour the optimizers' runs, in the order of ``opts`` (None or missing: the
+    made-up label, the optimizer's colour)."""
     if tuned is not None and not isinstance(tuned, dict):
         raise InputError(f"tuned maps an optimizer's position to its Tuning (what tune() "
                          f"returns), got {tuned!r}.")
@@ -250,6 +252,7 @@ def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULT
         raise InputError("No optimizer given; name at least one, e.g. --opt adam.")
     # every spec is checked before anything runs
     resolved = [resolve(s, surface, settings.lr, settings.schedule) for s in specs]
+    labels, colors = own_looks(labels, colors, len(specs))
     steps = settings.steps_for(surface)
     check_paths(len(resolved) * len(points), steps)
     runs: list[Run] = []
@@ -259,11 +262,13 @@ def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULT
                          patience=settings.patience, monitor=monitor)
         tuning = (tuned or {}).get(i)
         for j in range(len(points)):
-            text = name + (f" from {point_text(points[j])}" if len(points) > 1 else "")
+            text = (labels[i] or name) + (f" from {point_text(points[j])}"
+                                          if len(points) > 1 else "")
             if tuning is not None:
                 text += f" tuned by {tuning.criterion}"
             runs.append(_run(out, j, index=len(runs) + 1, optimizer=opt, label=text,
-                             tuned="" if tuning is None else tuning.describe()))
+                             tuned="" if tuning is None else tuning.describe(),
+                             color=colors[i], own_label=labels[i]))
     return Result(surface=surface, runs=tuple(runs),
                   settings=dict({**settings.as_dict(), "steps": steps}))
 
@@ -277,12 +282,36 @@ def rerun(result: Result, surface: Surface) -> Result:
     specs = [OptSpec(name=r.optimizer, hyperparams=dict(r.hyperparams))
              for r in result.runs[::len(unique)]]
     again = make_runs(surface, specs, unique, settings)
-    return replace(again, runs=tuple(replace(new, label=old.label) for new, old
-                                     in zip(again.runs, result.runs, strict=True)))
+    return replace(again, runs=tuple(replace(new, label=old.label, color=old.color,
+                                             own_label=old.own_label)
+                                     for new, old in zip(again.runs, result.runs, strict=True)))
+
+
+MAX_LABEL = 120  # characters: a label is one line of a legend
+
+
+def own_looks(labels, colors, optimizers: int) -> tuple[list, list]:
+    """``labels`` and ``colors`` checked against ``optimizers`` and padded with None: a label
+    is one line of text; a colour is text too (the renderer checks that it names one)."""
+    for what, values in (("label", labels), ("color", colors)):
+        if isinstance(values, str) or not isinstance(values, list | tuple):
+            raise InputError(f"{what}s are a list, one per optimizer in order, got {values!r}.")
+        if len(values) > optimizers:
+            raise InputError(f"{count(len(values), what)} for {count(optimizers, 'optimizer')}: "
+                             f"give at most one {what} per optimizer, in their order.")
+        for value in values:
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise InputError(f"A {what} is text, got {value!r}.")
+    for label in labels:
+        if label is not None and (len(label) > MAX_LABEL or "\n" in label):
+            raise InputError(f"A label is one line of at most {MAX_LABEL} characters; "
+                             f"{label[:40]!r}... has {len(label):,}.")
+    pad = [None] * optimizers
+    return [*labels, *pad][:optimizers], [*colors, *pad][:optimizers]
 
 
 def _run(out: engine.Outcome, j: int, *, index: int, optimizer: Optimizer, label: str,
-         tuned: str) -> Run:
+         tuned: str, color=None, own_label=None) -> Run:
     paths, n = out.paths, int(out.steps[j]) + 1
     return Run(index=index, optimizer=optimizer.name, hyperparams=optimizer.hyperparams,
                label=label, points=paths.points[:n, j].copy(), losses=paths.losses[:n, j].copy(),
@@ -292,4 +321,4 @@ def _run(out: engine.Outcome, j: int, *, index: int, optimizer: Optimizer, label
                gradients=paths.gradients[:n, j].copy(),
                quantities=dict({k: v[:n, j].copy()
                                             for k, v in paths.quantities.items()}),
-               tuned=tuned, source=optimizer.source)
+               tuned=tuned, source=optimizer.source, color=color, own_label=own_label)

@@ -158,10 +158,10 @@ const Controls = (function () {
   }
 
   function swatchOf(section, run, colors, data) {
-    const key = run.colorIndex + "/" + run.dash + "/" + colors.runs[run.colorIndex];
+    const key = run.colorIndex + "/" + run.dash + "/" + (run.color || colors.runs[run.colorIndex]);
     const sw = section.querySelector(".sw");
     if (sw.dataset.key === key) return;
-    sw.replaceChildren(swatch(colors.runs[run.colorIndex],
+    sw.replaceChildren(swatch((run.color || colors.runs[run.colorIndex]),
                               data.dashes[run.dash % data.dashes.length]));
     sw.dataset.key = key;
   }

@@ -130,13 +130,13 @@ const Drawing = (function () {
     ctx.lineJoin = "round"; ctx.lineCap = "round";
     ctx.strokeStyle = colors.bg; ctx.lineWidth = 6; ctx.stroke(path);  // the halo
     ctx.setLineDash(dashes[run.dash % dashes.length]);
-    ctx.strokeStyle = colors.runs[run.colorIndex]; ctx.lineWidth = 3; ctx.stroke(path);
+    ctx.strokeStyle = (run.color || colors.runs[run.colorIndex]); ctx.lineWidth = 3; ctx.stroke(path);
     ctx.restore();
     return escaped;
   }
 
   function drawMarks(ctx, f, run, n, colors, escaped) {
-    const {xs, ys} = pixels(run, f), color = colors.runs[run.colorIndex];
+    const {xs, ys} = pixels(run, f), color = (run.color || colors.runs[run.colorIndex]);
     const inView = (i) => xs[i] >= f.left && xs[i] <= f.right && ys[i] >= f.top
       && ys[i] <= f.bottom;
     if (inView(0)) marker(ctx, "circle", xs[0], ys[0], 6, colors.bg, colors.ink);
@@ -157,7 +157,7 @@ const Drawing = (function () {
   // a minimum is short, as the vector is.
   function arrows(ctx, f, run, n, scales, colors) {
     if (n < 1 || n >= run.points.length) return;
-    const [x, y] = run.points[n - 1], color = colors.runs[run.colorIndex];
+    const [x, y] = run.points[n - 1], color = (run.color || colors.runs[run.colorIndex]);
     for (const [kind, vec] of vectors(run, n)) {
       if (!vec || !vec.every(Number.isFinite) || !scales[kind]) continue;
       let ex = f.px(x + vec[0] * scales[kind]) - f.px(x);

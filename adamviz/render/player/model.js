@@ -30,7 +30,7 @@ const Model = (function () {
     const shown = Object.entries(run.hyperparameters).filter(([k, v]) => k === "lr"
       || given.has(k) || (Object.hasOwn(defaults, k) && v !== defaults[k]));
     const body = shown.map(([k, v]) => `${k}=${short(v)}`).join(", ");
-    const name = body ? `${run.optimizer} (${body})` : run.optimizer;
+    const name = run.named || (body ? `${run.optimizer} (${body})` : run.optimizer);
     return several ? `${name} from (${run.start.map((v) => g(v, 4)).join(", ")})` : name;
   }
 
@@ -125,19 +125,31 @@ const Model = (function () {
   // Colours by optimizer (one optimizer alone: by run); runs sharing a colour take the next
   // dash, and a fifth run of one colour spills to the next colour, so the first 24 runs are
   // 24 different lines.
-  function paint(runs, colours = 6, dashes = 4) {
-    const order = [...new Set(runs.map((r) => r.optimizer))];
-    const byRun = order.length === 1, taken = new Set();
-    runs.forEach((run, i) => {
-      const wanted = (byRun ? i : order.indexOf(run.optimizer)) % colours;
-      for (let j = 0; j < colours * dashes; j++) {
-        const colour = (wanted + Math.floor(j / dashes)) % colours, dash = j % dashes;
-        if (!taken.has(colour + "/" + dash) || j === colours * dashes - 1) {
-          taken.add(colour + "/" + dash);
-          run.colorIndex = colour; run.dash = dash;
-          break;
-        }
+  // One colour per optimizer (its place in data.slots when free), its runs told apart by
+  // dash; one colour per run when there is one optimizer: style.paint, in JavaScript (a test
+  // runs both on the same runs). A run's own colour (--color) is drawn instead of its place's.
+  function paint(runs, slots = {}, colours = 6, dashes = 4) {
+    const order = [...new Set(runs.map((r) => r.optimizer))], place = new Map();
+    for (const name of order) {
+      let want = Object.hasOwn(slots, name) ? slots[name] : -1;
+      const used = [...place.values()];
+      if (!(want >= 0 && want < colours) || used.includes(want)) {
+        const free = [...Array(colours).keys()].filter((c) => !used.includes(c));
+        want = free.length ? free[0] : place.size % colours;
       }
+      place.set(name, want);
+    }
+    const taken = new Set();
+    runs.forEach((run, i) => {
+      const own = place.get(run.optimizer);
+      const wanted = order.length === 1 ? (own + i) % colours : own;
+      let colour = 0, dash = 0;
+      for (let j = 0; j < colours * dashes; j++) {
+        colour = (wanted + Math.floor(j / dashes)) % colours; dash = j % dashes;
+        if (!taken.has(colour + "/" + dash)) break;
+      }
+      taken.add(colour + "/" + dash);
+      run.colorIndex = colour; run.dash = dash;
     });
   }
 

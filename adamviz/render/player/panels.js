@@ -77,7 +77,7 @@ const Panels = (function () {
     ctx.beginPath(); ctx.rect(f.left, f.top - 2, f.right - f.left, f.bottom - f.top + 4);
     ctx.clip();
     for (const run of runs) {
-      ctx.strokeStyle = colors.runs[run.colorIndex]; ctx.lineWidth = 2.5;
+      ctx.strokeStyle = (run.color || colors.runs[run.colorIndex]); ctx.lineWidth = 2.5;
       ctx.setLineDash(dashes[run.dash % dashes.length]);
       curve(ctx, run, s, Math.min(k, run.losses.length - 1));
     }
@@ -115,7 +115,7 @@ const Panels = (function () {
     ctx.clip();
     ctx.globalAlpha = 0.35;
     for (const run of runs) {
-      ctx.strokeStyle = colors.runs[run.colorIndex]; ctx.lineWidth = 2;
+      ctx.strokeStyle = (run.color || colors.runs[run.colorIndex]); ctx.lineWidth = 2;
       ctx.setLineDash(dashes[run.dash % dashes.length]);
       curve(ctx, run, s, run.losses.length - 1);
     }
@@ -151,7 +151,7 @@ const Panels = (function () {
       const p = run.points[Math.min(k, run.points.length - 1)], v = lows[i];
       if (!Number.isFinite(v)) return;
       Drawing.marker(ctx, "circle", f.px(p[0]), f.py(Math.min(v, hi + pad)), 7,
-                     colors.runs[run.colorIndex], colors.bg);
+                     (run.color || colors.runs[run.colorIndex]), colors.bg);
     });
     ctx.restore();
     const ticks = [data.surface.ticks[0], niceTicks(lo - pad, hi + pad)];

@@ -25,7 +25,8 @@
                  given: new Set(entry.given), visible: true, start: entry.start.slice(),
                  live: live && entry.live, reason: entry.reason || DATA.reason, recorded: index,
                  label: entry.label, status: entry.status, why: "", spec: entry.spec,
-                 heldOut: entry.heldOut, engine: entry.engine};
+                 heldOut: entry.heldOut, engine: entry.engine, named: entry.named,
+                 color: entry.color};
     if (!run.live) {
       const p = entry.packed, q = {};
       for (const [name, v] of Object.entries(p.quantities)) q[name] = unpack(v);
@@ -54,7 +55,7 @@
       Model.compute(run, DATA);
     }
     Model.relabel(runs, DATA);
-    Model.paint(runs);
+    Model.paint(runs, DATA.slots);
     version++;
     scales = Drawing.arrowScales(runs.filter((r) => r.visible), box);
   }
