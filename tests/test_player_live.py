@@ -556,3 +556,18 @@ def test_a_path_that_parts_from_the_engines_says_so(browser, tmp_path):
         assert ("parts from" in shown["why"]) == (not same), shown["why"]
     assert tab.errors == []
     tab.close()
+
+
+def test_the_page_says_when_the_learning_rates_differ_and_stops_when_they_do_not(tab):
+    """As the pictures' legends do: SGD and momentum at 0.01 beside Adam at 0.3 is said; typing
+    Adam's lr to 0.01 makes it a comparison at one rate, and the note goes."""
+    note = tab.locator("#rates-note")
+    assert note.is_visible()
+    assert note.inner_text() == ("note: the learning rates differ between optimizers (sgd 0.01, "
+                                 "momentum 0.01, adam 0.3); one rate for all compares the update "
+                                 "rules alone")
+    type_exact(tab, 2, "lr", "0.01")
+    assert not note.is_visible()
+    type_exact(tab, 0, "lr", "0.02")
+    assert "(sgd 0.02, momentum 0.01, adam 0.01)" in note.inner_text()
+    assert tab.errors == []

@@ -289,6 +289,27 @@ def test_the_player_paints_runs_as_the_pictures_do():
     assert style.paint(["adam", "momentum", "sgd"]) == [(2, 0), (1, 0), (0, 0)]
 
 
+def test_the_player_finds_unequal_rates_as_python_does():
+    from types import SimpleNamespace
+
+    from adamviz.fair_rates import unequal_rates
+
+    rng = random.Random(3)
+    cases = [[("sgd", 0.01, False), ("adam", 0.3, False)], [("sgd", 0.1, False)] * 2,
+             [("sgd", 0.1, False), ("adam", 0.3, True)],
+             [("sgd", 0.1, False), ("adam", 0.1, False)],
+             *([(rng.choice(["sgd", "adam", "lion"]), rng.choice([0.01, 0.1, 0.3]),
+                 rng.random() < 0.1) for _ in range(rng.randint(1, 6))] for _ in range(80))]
+    runs = [[{"optimizer": o, "hyperparameters": {"lr": lr}, "tuned": t} for o, lr, t in case]
+            for case in cases]
+    script = ("const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+              "console.log(JSON.stringify(cases.map((c) => Model.unequalRates(c))));")
+    for case, found in zip(cases, model(script, runs), strict=True):
+        python = unequal_rates([SimpleNamespace(optimizer=o, hyperparams={"lr": lr},
+                                                tuned="tuned" if t else "") for o, lr, t in case])
+        assert found == python, case
+
+
 def test_a_runs_own_label_and_colour_reach_the_page():
     d = page_data("hump", ["sgd", "adam"], steps=5, labels=["plain SGD"], colors=["crimson"])
     assert [(r["named"], r["color"], r["label"]) for r in d["runs"]] == [

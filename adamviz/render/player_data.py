@@ -175,7 +175,7 @@ def run_entry(i: int, run, result, carried: dict) -> dict:
                         "end": [float(v) if np.isfinite(v) else None for v in run.points[-1]]},
              "spec": _run_spec(run), "heldOut": run.monitor is not None,
              # a name and colour given to the run's optimizer (--label, --color) stay its own
-             "named": run.own_label,
+             "named": run.own_label, "tuned": bool(run.tuned),
              "color": style.check_color(run.color) if run.color else None}
     if reason is not None:  # as recorded, packed as float32: 7 digits, more than a screen shows
         entry["packed"] = {

@@ -153,6 +153,30 @@ const Model = (function () {
     });
   }
 
+  // Each optimizer's learning rates when the runs compare optimizers at different ones, else
+  // null: fair_rates.unequal_rates in JavaScript (a test runs both on the same runs)
+  function unequalRates(runs) {
+    const rates = new Map();
+    for (const run of runs) {
+      const lr = run.hyperparameters.lr;
+      if (run.tuned || typeof lr !== "number") continue;
+      if (!rates.has(run.optimizer)) rates.set(run.optimizer, new Set());
+      rates.get(run.optimizer).add(lr);
+    }
+    const sorted = (set) => [...set].sort((a, b) => a - b);
+    const kinds = new Set([...rates.values()].map((set) => sorted(set).join()));
+    if (rates.size < 2 || kinds.size < 2) return null;
+    return Object.fromEntries([...rates].map(([name, set]) => [name, sorted(set)]));
+  }
+
+  function ratesNote(runs) {
+    const rates = unequalRates(runs);
+    if (!rates) return "";
+    const listed = Object.entries(rates).map(([k, v]) => `${k} ${v.map(g3).join("/")}`);
+    return `note: the learning rates differ between optimizers (${listed.join(", ")}); `
+      + "one rate for all compares the update rules alone";
+  }
+
   // --- links ------------------------------------------------------------------------------
   // The fragment holds what differs from the page as made: runs (optimizer, changed values,
   // names the label shows, shown or not), the start, the step and the lr lock.
@@ -308,7 +332,7 @@ const Model = (function () {
   }
 
   return {g, g3, short, label, relabel, controlsOf, problem, describe, maxRuns, compute, badge, paint,
-          encode, decode, command, quote, UNDEFINED};
+          unequalRates, ratesNote, encode, decode, command, quote, UNDEFINED};
 })();
 
 if (typeof module !== "undefined") module.exports = {Model};

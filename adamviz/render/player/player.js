@@ -26,7 +26,7 @@
                  live: live && entry.live, reason: entry.reason || DATA.reason, recorded: index,
                  label: entry.label, status: entry.status, why: "", spec: entry.spec,
                  heldOut: entry.heldOut, engine: entry.engine, named: entry.named,
-                 color: entry.color};
+                 color: entry.color, tuned: entry.tuned};
     if (!run.live) {
       const p = entry.packed, q = {};
       for (const [name, v] of Object.entries(p.quantities)) q[name] = unpack(v);
@@ -56,6 +56,8 @@
     }
     Model.relabel(runs, DATA);
     Model.paint(runs, DATA.slots);
+    const note = Model.ratesNote(runs);  // said whenever the rates differ, as the PNGs do
+    ui("rates-note").textContent = note; ui("rates-note").hidden = !note;
     version++;
     scales = Drawing.arrowScales(runs.filter((r) => r.visible), box);
   }
