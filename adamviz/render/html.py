@@ -85,8 +85,9 @@ def background(surface, box, look: str) -> str:
         ax.set_axis_off()
         fig.canvas.draw()
         pixels = np.asarray(fig.canvas.buffer_rgba())[..., :3]
-    # a palette of 32 colours is all contours need (20 bands and their lines): a fifth of the bytes
-    picture = Image.fromarray(pixels).quantize(32)
+    # a palette of 24 colours is all contours need (20 bands, their lines drawn faint): a
+    # sixth of the bytes
+    picture = Image.fromarray(pixels).quantize(24)
     buffer = io.BytesIO()
     picture.save(buffer, format="png", optimize=True)
     return base64.b64encode(buffer.getvalue()).decode()
