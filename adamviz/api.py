@@ -12,14 +12,28 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .render import inline as _inline  # noqa: F401  (how a Result shows in a notebook)
 from .render.views import VIEWS, parse_views
-from .results import Result
+from .results import DISPLAY, Result
 from .studies import basins as _basins
 from .studies import sweep as _sweep
 from .studies import trace as _trace
 from .studies import tuning as _tuning
 from .studies.runs import DEFAULT_TOL, Settings, load_surface, make_runs
+
+
+def _shown_by(name: str):
+    """How an object shows in a notebook: ``render.inline``'s function ``name``, imported (and
+    matplotlib with it) only when something is shown; computing imports no matplotlib."""
+    def show(obj):
+        from .render import inline
+
+        return getattr(inline, name)(obj)
+    return show
+
+
+DISPLAY.update({("result", "html"): _shown_by("result_html"),
+                ("basins", "html"): _shown_by("basins_html"),
+                ("sweep", "png"): _shown_by("sweep_png")})
 
 
 def run(surface, opts=("adam",), starts=None, *, steps: int | None = None,

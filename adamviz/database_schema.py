@@ -25,6 +25,9 @@ RUN_EXTRA = {"id": "INTEGER PRIMARY KEY", "experiment_id": "INTEGER NOT NULL REF
 _TYPES = {"str": "TEXT", "int": "INTEGER", "int | None": "INTEGER", "dict": "TEXT"}
 EXPERIMENT_COLUMNS = ("id", "config_hash", "command", "name", "surface", "runs",
                       "adamviz_version", "started", "finished", "config")
+# The experiment's columns a query reads beside each run's (``queries``): which command made
+# the run (run, sweep, basins or batch) and, for a batch, which of its experiments.
+RUN_FROM_EXPERIMENT = ("command", "name")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -84,7 +87,7 @@ def check_columns(names, existing=()) -> None:
     """Refuse hyperparameter names that cannot be columns of the runs table: not a plain ASCII
     name, one of its own columns, two names that differ only in case (SQLite ignores case in
     column names, so ``LR`` would land in ``lr``), or more than a table can have."""
-    fixed = {c.lower() for c in (*RUN_EXTRA, *SUMMARY_COLUMNS, "error")}
+    fixed = {c.lower() for c in (*RUN_EXTRA, *SUMMARY_COLUMNS, *RUN_FROM_EXPERIMENT, "error")}
     have = {c.lower(): c for c in existing}
     seen: dict[str, str] = {}
     for key in names:

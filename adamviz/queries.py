@@ -5,6 +5,10 @@ writes as CSV, JSON or Markdown.
 Filters go through ``core.where``: known columns only, every value a bound parameter. By
 default only the latest record of each config counts, so an experiment run twice is not
 counted twice (``history=True`` counts every record).
+
+Beside its own columns a run has its experiment's ``command`` and ``name``; groups are always
+of one command (and one batch experiment), so single runs, sweeps and basin starts are never
+averaged together unless asked for (``--by command`` pools each command's runs).
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ from .core.errors import InputError
 from .core.names import suggest
 from .core.where import mismatch, parse_where
 from .database import Database
-from .database_schema import EXPERIMENT_COLUMNS, RUN_EXTRA, SUMMARY_COLUMNS
+from .database_schema import EXPERIMENT_COLUMNS, RUN_EXTRA, RUN_FROM_EXPERIMENT, SUMMARY_COLUMNS
 from .exports import number
 from .results import Summary, format_table
 
@@ -35,6 +39,8 @@ GROUP_COLUMNS = {
     "median_final_loss": "median final loss",
 }
 LATEST = "experiment_id IN (SELECT max(id) FROM experiments GROUP BY config_hash)"
+RUNS = (f"(SELECT runs.*, {', '.join('e.' + c for c in RUN_FROM_EXPERIMENT)} FROM runs "
+        f"JOIN experiments e ON e.id = runs.experiment_id) AS runs")
 SHARES = ("global", "local", "diverged")
 
 
@@ -108,7 +114,9 @@ def columns_help() -> str:
                if f.name not in ("start", "end", "hyperparams", "error")]
     return (", ".join(summary[:4]) + ", start_x, start_y, end_x, end_y, " +
             ", ".join(summary[4:]) + ", every hyperparameter (lr, beta1, ...), " +
-            ", ".join(c for c in RUN_EXTRA if c != "id"))
+            ", ".join(c for c in RUN_EXTRA if c != "id") + "; and the experiment's " +
+            " and ".join(RUN_FROM_EXPERIMENT) + " (which command made the run, a batch "
+            "experiment's name)")
 
 
 def experiments(db: Database, limit: int | None = None) -> Table:
@@ -122,8 +130,13 @@ def experiments(db: Database, limit: int | None = None) -> Table:
     return Table((*shown, "global"), tuple(tuple(r) for r in rows), shares=("global",))
 
 
+def _columns(db: Database) -> list[str]:
+    """What a query can name: the runs table's columns and its experiment's."""
+    return [*db.columns("runs"), *RUN_FROM_EXPERIMENT]
+
+
 def _known(db: Database, names, what: str) -> list[str]:
-    known = db.columns("runs")
+    known = _columns(db)
     for name in names:
         if name not in known:
             raise InputError(f"{what}: unknown column {name!r}{suggest(name, known)}")
@@ -133,7 +146,7 @@ def _known(db: Database, names, what: str) -> list[str]:
 def _condition(db: Database, where: str | None, history: bool) -> tuple[str, list]:
     parts, params = ([] if history else [LATEST]), []
     if where is not None:
-        sql, params, unsure = parse_where(where, db.columns("runs"), _kinds(db))
+        sql, params, unsure = parse_where(where, _columns(db), _kinds(db))
         for column, kind, text in unsure:  # a hyperparameter: its values say what it holds
             held = {r[0] for r in db.execute(f'SELECT typeof("{column}") FROM runs WHERE '
                                              f'"{column}" IS NOT NULL GROUP BY 1')}
@@ -148,7 +161,7 @@ def _condition(db: Database, where: str | None, history: bool) -> tuple[str, lis
 def _kinds(db: Database) -> dict[str, str]:
     """What each typed column of the runs table holds ("text" or "number"); the summary's
     untyped columns hold numbers; a hyperparameter's kind is read from its values."""
-    kinds = {}
+    kinds = dict.fromkeys(RUN_FROM_EXPERIMENT, "text")
     for row in db.execute("PRAGMA table_info(runs)"):
         name, declared = row[1], row[2]
         if declared == "TEXT":
@@ -163,7 +176,7 @@ def runs(db: Database, where: str | None = None, columns=None, history: bool = F
     """The runs that match ``where``, in the order they were recorded."""
     shown = _known(db, columns or RUN_COLUMNS, "--columns")
     condition, params = _condition(db, where, history)
-    sql = (f"SELECT {', '.join(chr(34) + c + chr(34) for c in shown)} FROM runs{condition} "
+    sql = (f"SELECT {', '.join(chr(34) + c + chr(34) for c in shown)} FROM {RUNS}{condition} "
            f"ORDER BY id" + (" LIMIT ?" if limit else ""))
     rows = db.execute(sql, [*params, *([limit] if limit else [])])
     return Table(tuple(shown), tuple(tuple(r) for r in rows))
@@ -171,16 +184,19 @@ def runs(db: Database, where: str | None = None, columns=None, history: bool = F
 
 def groups(db: Database, by, where: str | None = None, history: bool = False,
            limit: int | None = None) -> Table:
-    """The matching runs grouped by the columns ``by``: per group how many, the shares that
-    reached the global or a local minimum or diverged, and the median steps and final loss;
-    the groups that most often reach the global minimum first."""
+    """The matching runs grouped by the columns ``by``, and by their experiment's command and
+    name unless ``by`` names either: per group how many, the shares that reached the global or
+    a local minimum or diverged, and the median steps and final loss; one experiment's groups
+    together, those that most often reach the global minimum first."""
     by = _known(db, by, "--by")
     if not by:
         raise InputError("--by: name at least one column, e.g. --by optimizer,surface.")
+    kind = [] if set(by) & set(RUN_FROM_EXPERIMENT) else list(RUN_FROM_EXPERIMENT)
+    by = kind + by
     condition, params = _condition(db, where, history)
     keys = ", ".join(f'"{c}"' for c in by)
     found: dict[tuple, list] = {}
-    for row in db.execute(f"SELECT {keys}, reached, status, steps, final_loss FROM runs"
+    for row in db.execute(f"SELECT {keys}, reached, status, steps, final_loss FROM {RUNS}"
                                f"{condition} ORDER BY id", params):
         found.setdefault(tuple(row[:len(by)]), []).append(tuple(row[len(by):]))
     rows = []
@@ -191,7 +207,7 @@ def groups(db: Database, by, where: str | None = None, history: bool = False,
                      sum(m[0] == "local" for m in members) / n,
                      sum(m[1] == "diverged" for m in members) / n,
                      statistics.median(m[2] for m in members), _median(losses)))
-    rows.sort(key=lambda r: (-r[len(by) + 1], -r[len(by)]))
+    rows.sort(key=lambda r: (r[:len(kind)], -r[len(by) + 1], -r[len(by)]))
     return Table((*by, *GROUP_COLUMNS), tuple(rows[:limit] if limit else rows), shares=SHARES)
 
 

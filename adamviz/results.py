@@ -72,8 +72,8 @@ def step_lengths(points: np.ndarray) -> np.ndarray:
 
 
 # How results show themselves in a notebook: (kind, "html" or "png") -> function. Drawing lives
-# in a layer above this one, so the renderer fills this in when it is imported
-# (``render.inline``, which the api imports); until then objects show their repr.
+# in a layer above this one, so the api fills this in (importing the renderer only when
+# something is shown); until then objects show their repr. Each picture is one mime type.
 DISPLAY: dict = {}
 
 
@@ -174,10 +174,8 @@ class Result:
         return f"Result({self.surface.name}, {count(len(self.runs), 'run')}: {ends}{more})"
 
     def _repr_html_(self) -> str | None:
+        """The table and the picture (the picture only here, not again as PNG)."""
         return shown(self, "result", "html")
-
-    def _repr_png_(self) -> bytes | None:
-        return shown(self, "result", "png")
 
     def table(self) -> str:
         """A plain-text table: label, start, end, final loss, steps, status, nearest minimum;

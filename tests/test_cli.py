@@ -90,6 +90,31 @@ def test_quiet_prints_nothing(runner):
     assert invoke(runner, "run", "--opt", "adam", "--no-plot", "-q").stdout == ""
 
 
+DRAWING_COMMANDS = {  # every command that draws a picture unless told not to
+    "run": ["run", "-s", "hump", "--opt", "adam", "--steps", "20"],
+    "sweep": ["sweep", "-s", "hump", "--opt", "adam", "--param", "lr=0.01,0.1", "--steps", "20"],
+    "basins": ["basins", "-s", "hump", "--opt", "sgd", "--grid", "4", "--steps", "20"],
+}
+
+
+@pytest.mark.parametrize("command", list(DRAWING_COMMANDS))
+def test_no_plot_records_and_exports_without_drawing(runner, tmp_path, command):
+    """A script records to --db or exports without drawing: no picture is written (not even
+    the default one), and asking for one too is a contradiction, refused in one line."""
+    args = DRAWING_COMMANDS[command]
+    done = invoke(runner, *args, "--no-plot", "--db", "r.db", "--export", "rows.csv")
+    assert not [p for p in tmp_path.rglob("*") if p.suffix in (".png", ".svg", ".pdf")]
+    assert len((tmp_path / "rows.csv").read_text().splitlines()) > 1
+    assert "recorded" in done.stderr and "wrote rows.csv" in done.stderr
+    assert invoke(runner, "results", "r.db", "--json").stdout.count('"command"') == 1
+    for extra in (["-o", "x.png"], ["--dpi", "50"]):
+        refused = runner.invoke(cli, [*args, "--no-plot", *extra])
+        assert refused.exit_code == 2, refused.output
+        assert len(refused.stderr.strip().splitlines()) == 1, refused.stderr
+        assert "--no-plot" in refused.stderr
+    assert not (tmp_path / "x.png").exists()
+
+
 ERROR_CASES = [
     (["run", "--surface", "humpp"], "Unknown surface 'humpp'; did you mean 'hump'?"),
     (["run", "--opt", "adma"], "Unknown optimizer 'adma'; did you mean 'adam'?"),

@@ -340,6 +340,58 @@ def test_results_groups_answer_which_optimizer_reaches_the_global_minimum(filled
     assert shares == sorted(shares, reverse=True)  # the answer comes first
 
 
+@pytest.fixture(scope="module")
+def kinds(tmp_path_factory):
+    """A run, a sweep, basins and two batch experiments, all with sgd or adam on the hump."""
+    path = tmp_path_factory.mktemp("kinds") / "k.db"
+    api.record(path, api.run("hump", ["sgd", "adam:lr=0.3"], steps=100))
+    api.record(path, api.sweep("hump", "adam", {"lr": [0.01, 0.3]}, steps=100), command="sweep")
+    api.record(path, api.basins("hump", ["sgd", "adam:lr=0.3"], grid=4, steps=100,
+                                keep_ends=True), command="basins")
+    for name, start in (("left", (-2, 1)), ("right", (2, 1))):
+        api.record(path, api.run("hump", ["adam:lr=0.3"], [start], steps=100), command="batch",
+                   name=name)
+    return path
+
+
+def test_results_groups_never_mix_runs_sweeps_and_basins(kinds):
+    """`--by optimizer` on a database of a run, a sweep, basins and a batch: each group is one
+    experiment's command (and a batch experiment's name), in columns of its own, so numbers of
+    different kinds are never averaged together."""
+    import json
+
+    def results(*args):
+        done = CliRunner().invoke(cli, ["results", str(kinds), *args])
+        assert done.exit_code == 0, done.output
+        return done.stdout
+
+    groups = json.loads(results("--by", "optimizer", "--json"))
+    assert sorted((g["command"], g["name"], g["optimizer"], g["runs"]) for g in groups) == [
+        ("basins", "", "adam", 16), ("basins", "", "sgd", 16), ("batch", "left", "adam", 1),
+        ("batch", "right", "adam", 1), ("run", "", "adam", 1), ("run", "", "sgd", 1),
+        ("sweep", "", "adam", 2)]
+    kinds_in_order = [(g["command"], g["name"]) for g in groups]
+    assert kinds_in_order == sorted(kinds_in_order)  # each experiment's groups together
+    run = [g["global"] for g in groups if g["command"] == "run"]
+    assert run == [1.0, 0.0]  # and within it the best first
+    assert results("--by", "optimizer").splitlines()[0].split()[:3] == \
+        ["command", "name", "optimizer"]
+    # the kind can be filtered, listed and grouped by as any column
+    only = json.loads(results("--where", "command = 'basins'", "--by", "optimizer", "--json"))
+    assert {(g["command"], g["runs"]) for g in only} == {("basins", 16)}
+    pooled = json.loads(results("--by", "command", "--json"))
+    assert sorted((g["command"], g["runs"]) for g in pooled) == [
+        ("basins", 32), ("batch", 2), ("run", 2), ("sweep", 2)]
+    listed = results("--where", "name = 'right'", "--columns", "command,name,label", "--csv")
+    assert listed.splitlines() == ["command,name,label", "batch,right,adam (lr=0.3)"]
+    from adamviz.core.errors import InputError
+    from adamviz.database_schema import check_columns
+
+    for taken in ("command", "name"):  # a query reads these from the experiment
+        with pytest.raises(InputError, match="one of the table's own columns"):
+            check_columns([taken])
+
+
 def test_results_csv_is_exact(filled, tmp_path):
     out = tmp_path / "adam.csv"
     result = CliRunner().invoke(cli, ["results", str(filled), "--where",

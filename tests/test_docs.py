@@ -74,3 +74,22 @@ def test_the_readmes_jq_programs_run_on_jq_1_6(tmp_path):
         done = subprocess.run(["bash", "-o", "pipefail", "-c", line], cwd=tmp_path,
                               capture_output=True, text=True, timeout=120)
         assert done.returncode == 0 and done.stdout.strip(), (line, done.stderr)
+
+
+def test_the_readmes_make_optimizer_example_runs_on_columns_as_the_engine_does():
+    """The README's optimizer arrays are (D, N), a column per run, as the engine passes them:
+    its example, run as written, lands where `run` does from the same starts."""
+    import numpy as np
+
+    import adamviz
+
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    (block,) = [part.split("```", 1)[0] for part in text.split("```python\n")[1:]
+                if "make_optimizer(" in part.split("```", 1)[0]]
+    found: dict = {}
+    exec(compile(block, "README.md", "exec"), found)
+    params, starts, steps = found["params"], found["starts"], found["steps"]
+    assert params.shape == (2, len(starts)) and len(starts) > 2  # D != N: the shape says which
+    result = adamviz.run("hump", ["adam:lr=0.3"], starts=starts, steps=steps, tol=None)
+    np.testing.assert_allclose(params, np.array([run.points[-1] for run in result.runs]).T,
+                               rtol=1e-12)

@@ -4,6 +4,7 @@ table reaches the notebook, and nothing lands on stderr."""
 import os
 
 import pytest
+from test_render import NOTEBOOK_OBJECTS, pictures_in
 
 from conftest import REPO
 
@@ -48,8 +49,14 @@ def test_nothing_fails_or_warns(executed):
 def test_a_result_shows_its_table_and_picture(executed):
     shown = data(executed[0])
     assert "<table>" in shown["text/html"] and "sgd (lr=0.01)" in shown["text/html"]
-    assert "data:image/png;base64," in shown["text/html"]
-    assert "image/png" in shown and shown["text/plain"].startswith("Result(hump, 3 runs")
+    assert len(pictures_in(shown)) == 1
+    assert shown["text/plain"].startswith("Result(hump, 3 runs")
+
+
+def test_every_picture_of_the_tour_is_stored_once(executed):
+    for i, cell in enumerate(executed):
+        for output in cell.outputs:
+            assert len(pictures_in(output.get("data", {}))) <= 1, i
 
 
 def test_plots_reach_the_notebook_once(executed):
@@ -66,8 +73,8 @@ def test_data_frames_and_studies_show_as_tables_and_pictures(executed):
     assert "<table" in data(executed[5])["text/html"]  # the loss per run
     assert "end_x" in data(executed[6])["text/html"]
     basins = data(executed[7])
-    assert "image/png" in basins and "global" in basins["text/html"]
-    assert "image/png" in data(executed[8])  # the sweep's small multiples
+    assert len(pictures_in(basins)) == 1 and "global" in basins["text/html"]
+    assert len(pictures_in(data(executed[8]))) == 1  # the sweep's small multiples
     assert "tuned by distance" in data(executed[9])["text/html"]
     assert "m̂" in data(executed[10])["text/plain"]  # the trace's table
     assert data(executed[11])["text/plain"] == "array([[0.6]])"
@@ -75,9 +82,9 @@ def test_data_frames_and_studies_show_as_tables_and_pictures(executed):
 
 def test_a_python_optimizer_and_a_python_loss_work_in_a_notebook(executed):
     mine = data(executed[12])
-    assert "signsgd (lr=0.05)" in mine["text/html"] and "image/png" in mine
+    assert "signsgd (lr=0.05)" in mine["text/html"] and len(pictures_in(mine)) == 1
     loss = data(executed[13])
-    assert "image/png" in loss and "clip_norm=1" in loss["text/html"]
+    assert len(pictures_in(loss)) == 1 and "clip_norm=1" in loss["text/html"]
     assert "schedule=cosine:T_max=200" in loss["text/html"]
 
 
@@ -92,3 +99,20 @@ def test_plot_shows_its_picture_in_a_fresh_kernel_without_pyplot(tmp_path):
     pictures = [o for o in shown if "image/png" in o.get("data", {})]
     assert len(pictures) == 1, shown
     assert pyplot[0]["data"]["text/plain"] == "False"
+
+
+def test_results_studies_and_sweeps_show_one_picture_at_the_notebooks_width(tmp_path):
+    """In a fresh kernel without pyplot: each object's output carries its picture once (not in
+    the HTML and again as PNG), drawn about as wide as a notebook shows it (~960 px at 1:1;
+    wider, it is shrunk and its text with it)."""
+    import io
+
+    from PIL import Image
+
+    cells = ["import adamviz", *NOTEBOOK_OBJECTS.values()]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    execute(notebook, tmp_path, timeout=120)
+    for cell in notebook.cells[1:]:
+        assert [o.output_type for o in cell.outputs] == ["execute_result"], cell.outputs
+        (picture,) = pictures_in(data(cell))
+        assert 900 <= Image.open(io.BytesIO(picture)).width <= 1000, cell.source

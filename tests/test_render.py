@@ -108,6 +108,27 @@ def test_library_never_imports_pyplot():
     assert out.stdout.strip() == "False"
 
 
+def test_computing_imports_no_matplotlib(tmp_path):
+    """Only drawing needs matplotlib (0.35 s to import): running, studies, records and exports
+    leave it unimported, in a notebook too (its display is imported when something shows)."""
+    steps = [
+        "import adamviz",
+        'r = adamviz.run("hump", ["sgd", "adam"], steps=20); r.table()',
+        'adamviz.basins("hump", grid=5, steps=20).table()',
+        'adamviz.sweep("hump", "adam", {"lr": [0.01, 0.1]}, steps=20)',
+        'adamviz.tune("valley", ["sgd"], steps=20)',
+        'adamviz.trace("lecture", "adam:lr=0.1", steps=3)',
+        f'adamviz.record({str(tmp_path / "r.db")!r}, r); '
+        f'adamviz.export(r, {str(tmp_path / "r.json")!r})',
+    ]
+    code = "import sys\n" + "".join(
+        f"{step}\nprint({step!r}, 'matplotlib' in sys.modules)\n" for step in steps)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=tmp_path)
+    assert [line.rsplit(" ", 1)[1] for line in out.stdout.splitlines()] == ["False"] * len(steps), \
+        out.stdout
+
+
 # --- runs stay distinguishable ------------------------------------------------------------------
 
 MACHADO = {  # colour-blindness simulation, severity 1 (Machado, Oliveira & Fernandes 2009)
@@ -273,3 +294,69 @@ def test_plot_follows_a_style_context():
         edge = matplotlib.colors.to_rgb(panel.minima[0].get_edgecolors()[0])
         assert sum(edge) > 2.4
     plt.close(fig)
+
+
+# --- pictures in a notebook ---------------------------------------------------------------------
+
+def pictures_in(data: dict) -> list[bytes]:
+    """Every picture a notebook output carries: as an image/* type or as a data: URL inside
+    its HTML (a picture stored twice is counted twice)."""
+    import base64
+    import re
+
+    found = [base64.b64decode(v) if isinstance(v, str) else v
+             for mime, v in data.items() if mime.startswith("image/")]
+    html = data.get("text/html", "")
+    return found + [base64.b64decode(m) for m in
+                    re.findall(r'src="data:image/[a-z]+;base64,([^"]+)"', html)]
+
+
+NOTEBOOK_OBJECTS = {  # what a notebook cell shows, as its code (a sweep three panels across)
+    "result": 'adamviz.run("hump", ["sgd", "momentum", "adam:lr=0.3"], steps=100)',
+    "basins": 'adamviz.basins("hump", ["sgd", "momentum", "adam"], grid=6, steps=50)',
+    "sweep": 'adamviz.sweep("valley", "momentum", {"lr": [1e-3, 1e-2], '
+             '"momentum": [0.5, 0.8, 0.9]}, steps=50)',
+}
+
+
+@pytest.mark.parametrize("kind", list(NOTEBOOK_OBJECTS))
+def test_a_notebook_picture_is_stored_once_at_the_notebooks_width_with_readable_text(
+        kind, monkeypatch):
+    """A notebook shows a picture at most about 960 px wide: one drawn wider is shrunk, and its
+    text with it (16 in at 100 dpi: 7-8 px). Drawn at that width and shown at 1:1, every text
+    is at least 11 px tall, inside the picture, clear of the others; and the notebook stores
+    the picture once (not in the HTML and again as PNG)."""
+    import io
+
+    from IPython.core.formatters import DisplayFormatter
+    from matplotlib.text import Text
+    from PIL import Image
+
+    import adamviz.render.compare as compare_module
+    import adamviz.render.figure as figure_module
+
+    made = []
+    for module in (figure_module, compare_module):
+        monkeypatch.setattr(module, "new_figure", lambda *a, real=module.new_figure, **k:
+                            made.append(real(*a, **k)) or made[-1])
+    data, _ = DisplayFormatter().format(eval(NOTEBOOK_OBJECTS[kind], {"adamviz": api}))
+    (picture,) = pictures_in(data)
+    width, height = Image.open(io.BytesIO(picture)).size
+    assert 900 <= width <= 1000, width
+    (fig,) = made
+    dpi = width / fig.get_figwidth()  # the picture's pixels per inch
+    drawn = []  # the texts drawn (a tick label beyond the axis' limits is not)
+    real_draw = Text.draw
+    monkeypatch.setattr(Text, "draw", lambda self, r: (drawn.append(self), real_draw(self, r)))
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    texts = [t for t in dict.fromkeys(drawn) if t.get_visible() and t.get_text().strip()]
+    boxes = []
+    for text in texts:
+        assert text.get_fontsize() * dpi / 72 >= 11, (text.get_text(), text.get_fontsize())
+        box = text.get_window_extent(renderer)
+        assert fig.bbox.x0 - 1 <= box.x0 and box.x1 <= fig.bbox.x1 + 1, text.get_text()
+        assert fig.bbox.y0 - 1 <= box.y0 and box.y1 <= fig.bbox.y1 + 1, text.get_text()
+        boxes.append((text.get_text(), box))
+    for (a, box_a), (b, box_b) in itertools.combinations(boxes, 2):
+        assert not box_a.overlaps(box_b), (a, b)

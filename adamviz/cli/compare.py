@@ -11,9 +11,11 @@ from ..core.names import count
 from .group import cli
 from .options import (
     check_db_flags,
+    check_no_plot,
     db_options,
     dpi_option,
     library_errors,
+    no_plot_option,
     noise_options,
     opt_option,
     out_option,
@@ -43,6 +45,7 @@ from .streams import Outputs, outputs_options, status
 @out_option(help="Picture (default outputs/<surface>-basins.png; - for standard output).")
 @outputs_options("A row per start and optimizer (where it ended, its loss, steps and status) as "
                  ".csv or .json")
+@no_plot_option
 @click.option("--db", "db", type=click.Path(dir_okay=False), metavar="FILE.db",
               help="Append a row per start and optimizer to this SQLite results database; "
                    "query it with 'adamviz results'.")
@@ -50,7 +53,7 @@ from .streams import Outputs, outputs_options, status
 @quiet_option
 @library_errors
 def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, fmt, export_path,
-           export_format, as_json, db, dpi, quiet):
+           export_format, as_json, no_plot, db, dpi, quiet):
     """Colour every start of a grid by where it ended, one panel per optimizer, and print the
     share of starts that reach the global minimum.
 
@@ -60,12 +63,12 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, fmt, export_p
       adamviz basins -s himmelblau --opt adam:lr=0.05 --grid 100 -o himmelblau-basins.svg
       adamviz basins -s hump --grid 50 --export hump-starts.csv --db results.db
       adamviz basins -s hump --grid 50 --json -o hump-basins.png
+      adamviz basins -s hump --grid 50 --no-plot --db results.db
     """
     from .. import api, documents
-    from ..core.limits import check_pixels, check_starts
-    from ..render.compare import basins_size, save_basins
-    from ..render.figure import STILL_DPI
+    from ..core.limits import check_starts
 
+    check_no_plot(out, no_plot)
     if grid < 1:
         raise InputError(f"Invalid --grid: {grid} (a whole number >= 1).")
     check_starts(grid * grid)
@@ -75,19 +78,28 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, fmt, export_p
     if db:  # an input: checked before the outputs, which may not replace it
         api.check_db(db, surface_obj, opts or ("sgd", "momentum", "adam"),
                      settings_from(steps, lr, tol=tol))
-    where.check(f"outputs/{surface_obj.name}-basins.png")
-    check_pixels(*basins_size(len(opts or "abc")), dpi or STILL_DPI)
+    if not no_plot:
+        from ..core.limits import check_pixels
+        from ..render.compare import basins_size
+        from ..render.figure import STILL_DPI
+
+        where.check(f"outputs/{surface_obj.name}-basins.png")
+        check_pixels(*basins_size(len(opts or "abc")), dpi or STILL_DPI)
+    where.check_export()
     with progress_bar(quiet, "optimizers") as progress:
         found = api.basins(surface_obj, opts or ("sgd", "momentum", "adam"), grid=grid,
                            steps=steps, lr=lr, tol=tol or None, progress=progress,
                            keep_ends=bool(export_path or db))
     if db:  # first: a database that cannot take the runs leaves no file changed
         api.record(db, found, command="basins", started=started)
-    where.draw(lambda path, fmt: save_basins(found, path, dpi=dpi, fmt=fmt))
+    if not no_plot:
+        from ..render.compare import save_basins
+
+        where.draw(lambda path, fmt: save_basins(found, path, dpi=dpi, fmt=fmt))
     if export_path:
         where.export(found.summaries())
     where.report(found.table(), lambda files: documents.basins(found, steps, files), quiet,
-                 f"; recorded {count(found.categories.size, 'run')} in {db}" if db else "")
+                 f"recorded {count(found.categories.size, 'run')} in {db}" if db else "")
 
 
 @cli.command()
@@ -103,14 +115,15 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, fmt, export_p
 @out_option(help="Small-multiples picture (default outputs/<surface>-<opt>-sweep.png; - for "
                  "standard output).")
 @outputs_options("The summary as .csv or .json")
+@no_plot_option
 @db_options
 @dpi_option
 @tune_options
 @quiet_option
 @library_errors
 def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, schedule, out, fmt,
-          export_path, export_format, as_json, db, db_paths, dpi, tune, tune_grid, criterion,
-          quiet):
+          export_path, export_format, as_json, no_plot, db, db_paths, dpi, tune, tune_grid,
+          criterion, quiet):
     """Run one optimizer over the cartesian product of hyperparameter lists; draw small
     multiples (one panel per setting, one colour scale) and print the summary.
 
@@ -120,21 +133,55 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
       adamviz sweep -s valley --opt momentum --param lr=0.001,0.01 --param momentum=0.5,0.9
       adamviz sweep -s hump --opt adam --param beta1=0.5,0.9,0.99 --db results.db
       adamviz sweep -s hump --param lr=0.01,0.1 --export - --export-format json
+      adamviz sweep -s hump --param lr=0.01,0.1 --no-plot --db results.db
     """
     from .. import api, documents
-    from ..core.limits import check_panels, check_pixels
-    from ..render.compare import save_sweep_grid, sweep_layout, sweep_size
-    from ..render.figure import STILL_DPI
     from ..results import format_table
-    from ..studies.sweep import parse_params
 
     check_db_flags(db)
+    check_no_plot(out, no_plot)
     started = api.timestamp()
     where = Outputs(out, fmt, export_path, export_format, as_json, ("png", "svg", "pdf"))
     surface_obj = api.load_surface(surface, surfaces_dir)
-    if surface_obj.dims == 1:
+    swept = _swept(surface_obj, params, tune, noise)
+    settings = settings_from(steps, None, noise, seed, tol, schedule=schedule)
+    if db:  # an input: checked before the outputs, which may not replace it
+        api.check_db(db, surface_obj, [opts], settings)
+    if not no_plot:
+        from ..core.limits import check_pixels
+        from ..render.compare import sweep_layout, sweep_size
+        from ..render.figure import STILL_DPI
+
+        where.check(f"outputs/{surface_obj.name}-{opts.split(':')[0]}-sweep.png")
+        check_pixels(*sweep_size(*sweep_layout(list(swept.values()) or [[0]])), dpi or STILL_DPI)
+    where.check_export()
+    (spec,), _ = tuned_specs(surface_obj, [opts], starts, settings, tune, tune_grid, criterion,
+                             quiet)
+    result = api.sweep(surface_obj, spec, swept, starts or None, steps=steps, noise=noise,
+                       seed=seed, tol=settings.tol, schedule=settings.schedule)
+    rows = result.summaries()
+    if db:  # first: a database that cannot take the runs leaves no file changed
+        api.record(db, result, command="sweep", paths=db_paths, started=started)
+    if not no_plot:
+        from ..render.compare import save_sweep_grid
+
+        where.draw(lambda path, fmt: save_sweep_grid(result, path, dpi=dpi, fmt=fmt))
+    where.export(rows)
+    table = format_table(["setting", "end", "final loss", "reached", "status"],
+                         [[s.experiment, "(" + ", ".join(f"{v:.4g}" for v in s.end) + ")",
+                           f"{s.final_loss:.6g}", s.reached, s.status] for s in rows])
+    where.report(table, lambda files: documents.sweep(result, files), quiet,
+                 f"recorded {count(len(rows), 'run')} in {db}" if db else "")
+
+
+def _swept(surface, params, tune, noise) -> dict:
+    """The swept lists of ``--param``, checked with the flags they bear on."""
+    from ..core.limits import check_panels
+    from ..studies.sweep import parse_params
+
+    if surface.dims == 1:
         raise InputError(f"sweep draws a contour panel per setting, which needs a surface in x "
-                         f"and y; {surface_obj.name} is a curve f(x). Run the settings with "
+                         f"and y; {surface.name} is a curve f(x). Run the settings with "
                          f"`adamviz run` (one --opt each), or in a batch with a sweep.")
     swept = parse_params(params)
     refuse_unused([
@@ -143,25 +190,7 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
         (("seed",), bool(noise), "seeds the gradient noise; add --noise."),
     ])
     check_panels(math.prod(len(v) for v in swept.values()))
-    check_pixels(*sweep_size(*sweep_layout(list(swept.values()) or [[0]])), dpi or STILL_DPI)
-    settings = settings_from(steps, None, noise, seed, tol, schedule=schedule)
-    if db:  # an input: checked before the outputs, which may not replace it
-        api.check_db(db, surface_obj, [opts], settings)
-    where.check(f"outputs/{surface_obj.name}-{opts.split(':')[0]}-sweep.png")
-    (spec,), _ = tuned_specs(surface_obj, [opts], starts, settings, tune, tune_grid, criterion,
-                             quiet)
-    result = api.sweep(surface_obj, spec, swept, starts or None, steps=steps, noise=noise,
-                       seed=seed, tol=settings.tol, schedule=settings.schedule)
-    rows = result.summaries()
-    if db:  # first: a database that cannot take the runs leaves no file changed
-        api.record(db, result, command="sweep", paths=db_paths, started=started)
-    where.draw(lambda path, fmt: save_sweep_grid(result, path, dpi=dpi, fmt=fmt))
-    where.export(rows)
-    table = format_table(["setting", "end", "final loss", "reached", "status"],
-                         [[s.experiment, "(" + ", ".join(f"{v:.4g}" for v in s.end) + ")",
-                           f"{s.final_loss:.6g}", s.reached, s.status] for s in rows])
-    where.report(table, lambda files: documents.sweep(result, files), quiet,
-                 f"; recorded {count(len(rows), 'run')} in {db}" if db else "")
+    return swept
 
 
 @cli.command()

@@ -120,6 +120,18 @@ def check_db_flags(db) -> None:
                     "needs --db FILE.db (the database it applies to).")])
 
 
+def no_plot_option(func):
+    return click.option("--no-plot", is_flag=True, help="Do not draw a picture.")(func)
+
+
+def check_no_plot(out, no_plot: bool, drawing=("dpi", "fmt")) -> None:
+    """--no-plot asks for no picture: -o or a flag that dresses the picture (``drawing``, the
+    parameters' names) contradicts it and is refused, never ignored."""
+    if out is not None and no_plot:
+        raise InputError("--out and --no-plot contradict each other; drop one.")
+    refuse_unused([(drawing, not no_plot, "draws the picture, and --no-plot asks for none.")])
+
+
 def given(*names: str) -> set[str]:
     """Which of the current command's parameters ``names`` were typed on the command line."""
     from click.core import ParameterSource

@@ -42,9 +42,11 @@ def _columns(text: str | None) -> list[str] | None:
               help="Only the runs that match, e.g. \"optimizer = 'adam' and final_loss < 0.01\" "
                    "(=, !=, <, <=, >, >=, in (...), like, between, is null, and, or, not).")
 @click.option("--by", metavar="COLUMNS",
-              help="Group the runs by these columns: per group the runs, the shares reaching "
-                   "the global or a local minimum or diverging, the median steps and loss; "
-                   "the groups reaching the global minimum most often first.")
+              help="Group the runs by these columns, and by the command and name of their "
+                   "experiment unless named (runs, sweeps, basins and each batch experiment "
+                   "apart): per group the runs, the shares reaching the global or a local "
+                   "minimum or diverging, the median steps and loss; an experiment's groups "
+                   "reaching the global minimum most often first.")
 @click.option("--runs", "list_runs", is_flag=True, help="List the runs (the default with "
                                                          "--where or --columns).")
 @click.option("--columns", metavar="COLUMNS", help="The run columns to list, e.g. "

@@ -10,11 +10,13 @@ from ..core.names import count
 from .group import cli
 from .options import (
     check_db_flags,
+    check_no_plot,
     completer,
     db_options,
     dpi_option,
     library_errors,
     look_options,
+    no_plot_option,
     noise_options,
     opt_option,
     out_option,
@@ -75,7 +77,7 @@ PICTURE_FORMATS = ("png", "svg", "pdf", "gif", "mp4")
 @click.option("--export-format", type=click.Choice(["csv", "json"]),
               help="The export's format when --export is - (default csv).")
 @json_option
-@click.option("--no-plot", is_flag=True, help="Do not draw a picture.")
+@no_plot_option
 @db_options
 @view_option
 @click.option("--fps", type=float, default=20, show_default=True,
@@ -138,8 +140,7 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, labels, colors, noise, s
 
     check_db_flags(db)
     started = api.timestamp()
-    if out is not None and no_plot:
-        raise InputError("--out and --no-plot contradict each other; drop one.")
+    check_no_plot(out, no_plot, drawing=())  # run's drawing flags: _refuse_unused
     owner = one_owner(**{"-o -": is_stdout(out), "--export -": is_stdout(export_path),
                          "--json": as_json})
     fmt = picture_format(out, fmt, PICTURE_FORMATS)

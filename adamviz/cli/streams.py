@@ -126,10 +126,15 @@ class Outputs:
         self.written: list[str] = []
 
     def check(self, default_out) -> None:
+        """The picture's path (``default_out`` unless -o gave one), before any work."""
         from .. import api
 
         self.out = self.out or default_out
         api.check_output(check_target(self.out, self.fmt), animations=False)
+
+    def check_export(self) -> None:
+        from .. import api
+
         if self.export_path is not None and not is_stdout(self.export_path):
             api.check_export(self.export_path)
 
@@ -158,12 +163,14 @@ class Outputs:
 
     def report(self, table: str, document, quiet: bool, recorded: str = "") -> None:
         """The table on stdout (on stderr when stdout carries data), or the JSON document
-        (``document(files)``); what was written on stderr."""
+        (``document(files)``); what was written and ``recorded`` on stderr."""
         if self.as_json:
             from .. import documents
 
             click.echo(documents.dumps(document(self.written)), nl=False)
         elif not quiet:
             click.echo(table, err=self.owner is not None)
-        if not quiet:
-            status(f"wrote {' and '.join(self.written)}" + recorded)
+        done = ([f"wrote {' and '.join(self.written)}"] if self.written else []) + \
+            ([recorded] if recorded else [])
+        if done and not quiet:
+            status("; ".join(done))

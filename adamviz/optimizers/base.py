@@ -1,6 +1,6 @@
 """What an optimizer is: a pair of pure functions over explicit state, in the style of optax.
 
-    state = opt.init(params)                              # params: N runs at once
+    state = opt.init(params)                              # params: (D, N), a column per run
     new, state = opt.update(grads, state, params)         # the new parameters
     new, state = opt.update(grads, state, params, ops)    # the same, into buffers (ops.py)
 

@@ -44,12 +44,23 @@ def draw_basins(axes, basins):
     return images
 
 
-def basins_size(panels: int) -> tuple[float, float]:
-    return 4.6 * panels, 5.0
+def basins_size(panels: int, most: float | None = None) -> tuple[float, float]:
+    return at_most((4.6 * panels, 5.0), most)
 
 
-def sweep_size(rows: int, cols: int) -> tuple[float, float]:
-    return 4.2 * cols + 1.2, 3.6 * rows + 0.8
+def sweep_size(rows: int, cols: int, most: float | None = None) -> tuple[float, float]:
+    # the panels keep the view's aspect, so narrower panels are lower too
+    return at_most((4.2 * cols + 1.2, 3.6 * rows + 0.8), most, scale_height=True)
+
+
+def at_most(size: tuple[float, float], width: float | None,
+            scale_height: bool = False) -> tuple[float, float]:
+    """``size`` (inches) no wider than ``width`` (and with ``scale_height`` as much lower): the
+    panels get smaller and the text keeps its size, where a picture scaled down to fit (as a
+    notebook does) shrinks its text too."""
+    if width is None or size[0] <= width:
+        return size
+    return width, size[1] * (width / size[0] if scale_height else 1)
 
 
 def sweep_layout(values) -> tuple[int, int]:
@@ -60,12 +71,14 @@ def sweep_layout(values) -> tuple[int, int]:
     return len(values[0]), len(values[1]) if len(values) > 1 else 1
 
 
-def save_basins(basins, path, dpi: int | None = None, fmt: str | None = None):
+def save_basins(basins, path, dpi: int | None = None, fmt: str | None = None,
+                width: float | None = None):
     """Each optimizer's basins side by side; ``path`` a file (its suffix picks the format) or a
-    binary stream with ``fmt``."""
+    binary stream with ``fmt``; ``width``: the most inches wide it may be."""
     fmt = fmt or image_format(path)
     n = len(basins.labels)
-    fig = new_figure(*basins_size(n), out_dpi=dpi or STILL_DPI)
+    size = basins_size(n, width)
+    fig = new_figure(*size, out_dpi=dpi or STILL_DPI)
     axes = [fig.add_subplot(1, n, i + 1) for i in range(n)]
     draw_basins(axes, basins)
     colors = basin_colors(len(basins.surface.minima))
@@ -75,27 +88,31 @@ def save_basins(basins, path, dpi: int | None = None, fmt: str | None = None):
                 Patch(facecolor=UNSETTLED_COLOR, edgecolor="0.6",
                       label="elsewhere (no listed minimum)")]
     style.literal_legend(fig.legend(handles=handles, loc="outside lower center",
-                                    ncols=legend_columns(handles, basins_size(n)[0]),
+                                    ncols=legend_columns(handles, size[0]),
                                     frameon=False, fontsize="medium"))
     fig.suptitle(f"Where each start ends: {basins.surface.name}", fontsize="x-large",
                  **style.LITERAL)
     return save(fig, path, dpi=dpi or STILL_DPI, fmt=fmt)
 
 
-def save_sweep_grid(sweep, path, dpi: int | None = None, fmt: str | None = None):
-    """Small multiples: one contour panel per swept setting, one shared view and colour scale."""
+def save_sweep_grid(sweep, path, dpi: int | None = None, fmt: str | None = None,
+                    width: float | None = None):
+    """Small multiples: one contour panel per swept setting, one shared view and colour scale;
+    ``width``: the most inches wide it may be."""
     fmt = fmt or image_format(path)
     names, values = sweep.names, sweep.values
     rows, cols = sweep_layout(values)
     return save_small_multiples(sweep.surface, [(c.title, c.result) for c in sweep.cells],
                                 rows, cols, f"{sweep.optimizer} on {sweep.surface.name}: "
-                                + " x ".join(names), path, dpi, fmt)
+                                + " x ".join(names), path, dpi, fmt, width)
 
 
 def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int | None = None,
-                         fmt: str | None = None):
-    """One contour panel per (title, result), one shared view and colour scale."""
-    fig = new_figure(*sweep_size(rows, cols), out_dpi=dpi or STILL_DPI)
+                         fmt: str | None = None, width: float | None = None):
+    """One contour panel per (title, result), one shared view and colour scale; ``width``: the
+    most inches wide it may be."""
+    size = sweep_size(rows, cols, width)
+    fig = new_figure(*size, out_dpi=dpi or STILL_DPI)
     view = view_box(surface.box, [r.points for _, res in panels for r in res.runs])
     drawn = []
     for k, (name, result) in enumerate(panels):
@@ -115,7 +132,7 @@ def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int | No
     first = panels[0][1]
     handles = legend_handles(first, [first.runs[0].optimizer], minima=True)
     style.literal_legend(fig.legend(handles=handles[1:], loc="outside lower center",
-                                    ncols=legend_columns(handles[1:], sweep_size(rows, cols)[0]),
+                                    ncols=legend_columns(handles[1:], size[0]),
                                     frameon=False, fontsize="medium"))
     fig.suptitle(title, fontsize="x-large", **style.LITERAL)
     return save(fig, path, dpi=dpi or STILL_DPI, fmt=fmt or image_format(path))

@@ -1,5 +1,10 @@
 """Drawing for notebooks and scripts that hold their own figures: one view on a user's Axes (or
-a new figure), and a result as PNG bytes and HTML for its rich display.
+a new figure), and how a result, basins and a sweep show in a notebook (``api`` hands these to
+their ``_repr_*_`` methods, importing this module only when something is shown).
+
+A notebook shows a picture at most about ``INLINE_WIDTH`` pixels wide and shrinks a wider one,
+its text with it; so its pictures are drawn that wide, at 1:1. Each is stored once: a result's
+and basins' in their HTML (beside the table), a sweep's as PNG.
 
 matplotlib's habits hold: a user's Axes is drawn on as it is, rcParams and style contexts are
 respected (the colours of ink and halos follow the Axes' background), and what is drawn is
@@ -15,7 +20,6 @@ import weakref
 
 from matplotlib import rcParams
 
-from ..results import DISPLAY
 from . import compare
 from .figure import make_panel, new_figure, run_labels
 from .panels import legend_handles
@@ -23,6 +27,8 @@ from .style import literal_legend
 from .views import VIEWS
 
 INLINE_DPI = 100  # a notebook's pictures: sharp on screen, small in the .ipynb
+INLINE_WIDTH = 960  # pixels: a notebook's output area (JupyterLab at 1080p), shown at 1:1
+INLINE_HEIGHT = 440  # a result's two panels, with the title above and the legend below
 
 
 def draw(result, ax=None, view: str = "contour", title: str | None = None,
@@ -101,12 +107,13 @@ def _size(view: str) -> tuple[float, float]:
     return (width, height * 1.3) if VIEWS[view].axes == "stacked" else (width, height)
 
 
-def png(result, views=("contour",), dpi: int = INLINE_DPI) -> bytes:
-    """``result`` drawn (one panel per view) as PNG bytes."""
+def png(result, views=("contour",), dpi: int = INLINE_DPI, size=None) -> bytes:
+    """``result`` drawn (one panel per view) as PNG bytes; ``size`` (width, height) in
+    pixels."""
     from .figure import save_still
 
     buffer = io.BytesIO()
-    save_still(result, buffer, list(views), dpi=dpi, fmt="png")
+    save_still(result, buffer, list(views), dpi=dpi, fmt="png", size=size)
     return buffer.getvalue()
 
 
@@ -142,12 +149,13 @@ def drawn_once(draw_png):
 def _stream_png(save_to):
     def draw_png(obj) -> bytes:
         buffer = io.BytesIO()
-        save_to(obj, buffer, dpi=INLINE_DPI, fmt="png")
+        save_to(obj, buffer, dpi=INLINE_DPI, fmt="png", width=INLINE_WIDTH / INLINE_DPI)
         return buffer.getvalue()
     return draw_png
 
 
-result_png = drawn_once(lambda result: png(result, DISPLAY_VIEWS))
+result_png = drawn_once(lambda result: png(result, DISPLAY_VIEWS,
+                                           size=(INLINE_WIDTH, INLINE_HEIGHT)))
 basins_png = drawn_once(_stream_png(compare.save_basins))
 sweep_png = drawn_once(_stream_png(compare.save_sweep_grid))
 
@@ -164,7 +172,3 @@ def basins_html(basins) -> str:
     return (html_table(header, rows) + "<br>" +
             img_tag(basins_png(basins), "image/png", f"{basins.surface.name}: basins"))
 
-
-DISPLAY.update({("result", "html"): result_html, ("result", "png"): result_png,
-                ("basins", "html"): basins_html, ("basins", "png"): basins_png,
-                ("sweep", "png"): sweep_png})

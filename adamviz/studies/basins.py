@@ -135,10 +135,8 @@ class Basins:
                 f"global minimum: {shares})")
 
     def _repr_html_(self):
+        """The table and the picture (the picture only here, not again as PNG)."""
         return shown(self, "basins", "html")
-
-    def _repr_png_(self):
-        return shown(self, "basins", "png")
 
 
 def basins(surface, opts, grid: int = 100, settings: Settings = BASINS_SETTINGS,
