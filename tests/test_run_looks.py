@@ -155,3 +155,10 @@ def test_the_surfaces_listing_says_which_rates_differ():
                            "one): sgd 0.01, momentum 0.01")
     listed = json.loads(CliRunner().invoke(cli, ["surfaces", "--json"]).stdout)["surfaces"]
     assert next(s for s in listed if s["name"] == "hump")["lr"]["adam"] == 0.3
+
+
+def test_a_notebook_shows_the_note_under_the_table():
+    shown = api.run("hump", ["sgd", "adam"], steps=5)._repr_html_()
+    assert "<p>note: the learning rates differ (sgd 0.01, adam 0.3: hump&#x27;s per-optimizer " \
+           "rates)" in shown
+    assert "note:" not in api.run("hump", ["sgd", "adam"], steps=5, lr=0.1)._repr_html_()

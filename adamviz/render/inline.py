@@ -161,9 +161,11 @@ sweep_png = drawn_once(_stream_png(compare.save_sweep_grid))
 
 
 def result_html(result) -> str:
-    """A result in a notebook: its table, then its picture."""
+    """A result in a notebook: its table and its notes (unequal learning rates), then its
+    picture."""
     header, rows = result.table_rows()
-    return (html_table(header, rows) + "<br>" +
+    notes = "".join(f"<p>{html.escape(note)}</p>" for note in result.notes())
+    return (html_table(header, rows) + (notes or "<br>") +
             img_tag(result_png(result), "image/png", f"{result.surface.name}: the runs"))
 
 
