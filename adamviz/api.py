@@ -220,6 +220,53 @@ def animate(result: Result, path=None, views=("contour",), fps: float = 20, fram
         return InMemory.of(made)
 
 
+def check_basins_picture(optimizers: int, dpi: int | None = None) -> None:
+    """Refuse, before any work, a basins picture of ``optimizers`` panels too large to draw."""
+    from .core.limits import check_pixels
+    from .render.compare import basins_size
+    from .render.figure import STILL_DPI, check_drawing
+
+    check_drawing(dpi=dpi)
+    check_pixels(*basins_size(optimizers), dpi or STILL_DPI)
+
+
+def check_sweep_picture(values, dpi: int | None = None) -> None:
+    """Refuse, before any work, a sweep's small multiples (``values``: the swept lists) too
+    large to draw."""
+    from .core.limits import check_pixels
+    from .render.compare import sweep_layout, sweep_size
+    from .render.figure import STILL_DPI, check_drawing
+
+    check_drawing(dpi=dpi)
+    check_pixels(*sweep_size(*sweep_layout(list(values) or [[0]])), dpi or STILL_DPI)
+
+
+def save_basins(found: _basins.Basins, path, dpi: int | None = None,
+                fmt: str | None = None) -> Path:
+    """Draw where each start ends, one panel per optimizer, and save it; the suffix picks the
+    format (or ``fmt``, for a binary stream)."""
+    from .core.errors import InputError
+    from .render.compare import save_basins as draw
+
+    if not isinstance(found, _basins.Basins):
+        raise InputError(f"Expected what adamviz.basins(...) returns, got {found!r}.")
+    check_basins_picture(len(found.labels), dpi)
+    return draw(found, path, dpi=dpi, fmt=fmt)
+
+
+def save_sweep(found: _sweep.Sweep, path, dpi: int | None = None,
+               fmt: str | None = None) -> Path:
+    """Draw a sweep as small multiples (one panel per setting, one view and colour scale) and
+    save it; the suffix picks the format (or ``fmt``, for a binary stream)."""
+    from .core.errors import InputError
+    from .render.compare import save_sweep_grid as draw
+
+    if not isinstance(found, _sweep.Sweep):
+        raise InputError(f"Expected what adamviz.sweep(...) returns, got {found!r}.")
+    check_sweep_picture(found.values, dpi)
+    return draw(found, path, dpi=dpi, fmt=fmt)
+
+
 def player(result: Result, path, title: str | None = None) -> Path:
     """Write ``result`` as an interactive player: one self-contained HTML file (play, scrub,
     click to start the optimizers anywhere, drag their hyperparameters)."""
@@ -335,7 +382,7 @@ def figures(names=None, out_dir="outputs/figures", fmt="png", gif=False, dpi=Non
                                 html=html)
 
 
-__all__ = ["animate", "basins", "batch", "check_db", "check_drawing", "check_export",
-           "check_output", "check_result", "check_views", "default_output", "export", "figures",
-           "load_surface", "player", "plot", "record", "run", "save_plot", "sweep", "timestamp",
-           "trace", "tune"]
+__all__ = ["animate", "basins", "batch", "check_basins_picture", "check_db", "check_drawing",
+           "check_export", "check_output", "check_result", "check_sweep_picture", "check_views",
+           "default_output", "export", "figures", "load_surface", "player", "plot", "record",
+           "run", "save_basins", "save_plot", "save_sweep", "sweep", "timestamp", "trace", "tune"]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from adamviz import batch_runs, outputs
+from adamviz import api, batch_runs, outputs
 from adamviz.cli import cli
 from adamviz.core.errors import InputError
 from adamviz.studies import basins as basin_study
@@ -289,3 +289,28 @@ def test_warnings_go_to_stderr_and_into_the_summary(tmp_path):
 def test_run_warns_of_a_diverged_run():
     out = CliRunner().invoke(cli, ["run", "-s", "hump", "--opt", "sgd:lr=0.3", "--no-plot"])
     assert out.exit_code == 0 and "warning: sgd (lr=0.3) diverged at step 2" in out.stderr
+
+
+def test_the_library_draws_basins_and_sweeps_itself(tmp_path):
+    """api.save_basins and api.save_sweep: what the CLI calls, a notebook can call too, checks
+    included."""
+    from PIL import Image
+
+    from adamviz.core.errors import InputError
+
+    found = api.basins("hump", ["sgd", "adam"], grid=6, steps=20)
+    path = api.save_basins(found, tmp_path / "b.png", dpi=40)
+    assert Image.open(path).size[0] > 100
+    swept = api.sweep("hump", "adam", {"lr": [0.01, 0.1]}, steps=20)
+    assert api.save_sweep(swept, tmp_path / "s.svg").read_text().startswith("<?xml")
+    for call, message in ((lambda: api.save_basins(swept, tmp_path / "x.png"),
+                           "Expected what adamviz.basins"),
+                          (lambda: api.save_sweep(found, tmp_path / "x.png"),
+                           "Expected what adamviz.sweep"),
+                          (lambda: api.save_sweep(swept, tmp_path / "x.png", dpi=5),
+                           "Invalid dpi: 5"),
+                          (lambda: api.save_basins(found, tmp_path / "x.gif"),
+                           "Unknown output format '.gif'")):
+        with pytest.raises(InputError, match=message):
+            call()
+    assert not (tmp_path / "x.png").exists()

@@ -79,12 +79,8 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, fmt, export_p
         api.check_db(db, surface_obj, opts or ("sgd", "momentum", "adam"),
                      settings_from(steps, lr, tol=tol))
     if not no_plot:
-        from ..core.limits import check_pixels
-        from ..render.compare import basins_size
-        from ..render.figure import STILL_DPI
-
         where.check(f"outputs/{surface_obj.name}-basins.png")
-        check_pixels(*basins_size(len(opts or "abc")), dpi or STILL_DPI)
+        api.check_basins_picture(len(opts or "abc"), dpi)
     where.check_export()
     with progress_bar(quiet, "optimizers") as progress:
         found = api.basins(surface_obj, opts or ("sgd", "momentum", "adam"), grid=grid,
@@ -93,9 +89,7 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, fmt, export_p
     if db:  # first: a database that cannot take the runs leaves no file changed
         api.record(db, found, command="basins", started=started)
     if not no_plot:
-        from ..render.compare import save_basins
-
-        where.draw(lambda path, fmt: save_basins(found, path, dpi=dpi, fmt=fmt))
+        where.draw(lambda path, fmt: api.save_basins(found, path, dpi=dpi, fmt=fmt))
     if export_path:
         where.export(found.summaries())
     where.report(found.table(), lambda files: documents.basins(found, steps, files), quiet,
@@ -148,12 +142,8 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     if db:  # an input: checked before the outputs, which may not replace it
         api.check_db(db, surface_obj, [opts], settings)
     if not no_plot:
-        from ..core.limits import check_pixels
-        from ..render.compare import sweep_layout, sweep_size
-        from ..render.figure import STILL_DPI
-
         where.check(f"outputs/{surface_obj.name}-{opts.split(':')[0]}-sweep.png")
-        check_pixels(*sweep_size(*sweep_layout(list(swept.values()) or [[0]])), dpi or STILL_DPI)
+        api.check_sweep_picture(swept.values(), dpi)
     where.check_export()
     (spec,), _ = tuned_specs(surface_obj, [opts], starts, settings, tune, tune_grid, criterion,
                              quiet)
@@ -163,9 +153,7 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     if db:  # first: a database that cannot take the runs leaves no file changed
         api.record(db, result, command="sweep", paths=db_paths, started=started)
     if not no_plot:
-        from ..render.compare import save_sweep_grid
-
-        where.draw(lambda path, fmt: save_sweep_grid(result, path, dpi=dpi, fmt=fmt))
+        where.draw(lambda path, fmt: api.save_sweep(result, path, dpi=dpi, fmt=fmt))
     where.export(rows)
     table = format_table(["setting", "end", "final loss", "reached", "status"],
                          [[s.experiment, "(" + ", ".join(f"{v:.4g}" for v in s.end) + ")",
