@@ -223,8 +223,8 @@ def animate(result: Result, path=None, views=("contour",), fps: float = 20, fram
 def check_basins_picture(optimizers: int, dpi: int | None = None) -> None:
     """Refuse, before any work, a basins picture of ``optimizers`` panels too large to draw."""
     from .core.limits import check_pixels
-    from .render.compare import basins_size
     from .render.figure import STILL_DPI, check_drawing
+    from .render.small_multiples import basins_size
 
     check_drawing(dpi=dpi)
     check_pixels(*basins_size(optimizers), dpi or STILL_DPI)
@@ -234,8 +234,8 @@ def check_sweep_picture(values, dpi: int | None = None) -> None:
     """Refuse, before any work, a sweep's small multiples (``values``: the swept lists) too
     large to draw."""
     from .core.limits import check_pixels
-    from .render.compare import sweep_layout, sweep_size
     from .render.figure import STILL_DPI, check_drawing
+    from .render.small_multiples import sweep_layout, sweep_size
 
     check_drawing(dpi=dpi)
     check_pixels(*sweep_size(*sweep_layout(list(values) or [[0]])), dpi or STILL_DPI)
@@ -246,7 +246,7 @@ def save_basins(found: _basins.Basins, path, dpi: int | None = None,
     """Draw where each start ends, one panel per optimizer, and save it; the suffix picks the
     format (or ``fmt``, for a binary stream)."""
     from .core.errors import InputError
-    from .render.compare import save_basins as draw
+    from .render.small_multiples import save_basins as draw
 
     if not isinstance(found, _basins.Basins):
         raise InputError(f"Expected what adamviz.basins(...) returns, got {found!r}.")
@@ -259,7 +259,7 @@ def save_sweep(found: _sweep.Sweep, path, dpi: int | None = None,
     """Draw a sweep as small multiples (one panel per setting, one view and colour scale) and
     save it; the suffix picks the format (or ``fmt``, for a binary stream)."""
     from .core.errors import InputError
-    from .render.compare import save_sweep_grid as draw
+    from .render.small_multiples import save_sweep_grid as draw
 
     if not isinstance(found, _sweep.Sweep):
         raise InputError(f"Expected what adamviz.sweep(...) returns, got {found!r}.")
@@ -322,12 +322,12 @@ def record(db, found, *, command: str = "run", name: str = "", paths: bool = Fal
     every step of every run too; ``started`` is when the work began (``timestamp()``).
     Returns the experiment's id."""
     from .core.errors import InputError
-    from .database import Database, Experiment
+    from .database import Database, ExperimentRecord
 
     if paths and not hasattr(found, "paths"):
         raise InputError("Basins keep only where each run ended; there are no paths to "
                          "record (drop paths).")
-    experiment = Experiment(command=command, name=name, surface=found.surface.name,
+    experiment = ExperimentRecord(command=command, name=name, surface=found.surface.name,
                             config={"command": command, "name": name, **found.config()})
     with Database(db) as store:
         return store.record(experiment, found.summaries(), found.paths() if paths else None,

@@ -17,7 +17,7 @@ from .core.errors import AdamvizError, describe
 from .core.io import check_writable, write_text_atomic
 from .core.limits import MAX_PATH_RUNS
 from .core.workers import pool
-from .database import Database, Experiment, now
+from .database import Database, ExperimentRecord, now
 from .exports import summary_csv, summary_markdown
 from .outputs import OUTPUTS, write_experiment
 from .results import Summary
@@ -25,7 +25,7 @@ from .studies import batch as batching
 
 
 @dataclass(kw_only=True)
-class Outcome:
+class JobReport:
     """What one experiment left: its rows and files, or the error that stopped it."""
 
     rows: list[Summary]
@@ -48,7 +48,7 @@ class BatchRun:
 
 
 def experiment_job(exp: batching.Experiment, out_dir: Path, keep_paths: bool = False
-                   ) -> Outcome:
+                   ) -> JobReport:
     """Run and write one experiment. One that fails is reported, and the others go on."""
     started = now()
     try:
@@ -56,12 +56,12 @@ def experiment_job(exp: batching.Experiment, out_dir: Path, keep_paths: bool = F
         files = write_experiment(found, Path(out_dir) / exp.name)
     except Exception as exc:  # one failing experiment must not stop the batch
         detail = str(exc) if isinstance(exc, AdamvizError) else describe(exc)
-        return Outcome(rows=[Summary.failed(exp.name, exp.surface.name, detail)], files=[],
+        return JobReport(rows=[Summary.failed(exp.name, exp.surface.name, detail)], files=[],
                        error=detail, started=started)
     paths = None
     if keep_paths and found.result is not None:
         paths = [(run.points, run.losses) for run in found.result.runs]
-    return Outcome(rows=list(found.summaries), files=files, started=started, paths=paths)
+    return JobReport(rows=list(found.summaries), files=files, started=started, paths=paths)
 
 
 def run_batch(experiments, out_dir, jobs: int = 1, progress=None, db=None,
@@ -85,16 +85,16 @@ def run_batch(experiments, out_dir, jobs: int = 1, progress=None, db=None,
 
 
 def _run(experiments, out_dir, jobs, progress, store, rerun, keep_paths) -> BatchRun:
-    records = {e.name: Experiment(command="batch", name=e.name, surface=e.surface.name,
+    records = {e.name: ExperimentRecord(command="batch", name=e.name, surface=e.surface.name,
                                  config=e.config()) for e in experiments}
     recorded = set() if store is None or rerun else store.completed(
         r.config_hash for r in records.values())
     skipped = [e for e in experiments if records[e.name].config_hash in recorded
                and all((out_dir / e.name / f).is_file() for f in e.files(OUTPUTS))]
     todo = [e for e in experiments if e not in skipped]
-    outcomes: dict[str, Outcome] = {}
+    outcomes: dict[str, JobReport] = {}
     for e in skipped:
-        outcomes[e.name] = Outcome(rows=store.summaries(records[e.name].config_hash),
+        outcomes[e.name] = JobReport(rows=store.summaries(records[e.name].config_hash),
                                    files=[out_dir / e.name / f for f in e.files(OUTPUTS)])
     total = batching.total_runs(experiments)
     done = batching.total_runs(skipped)

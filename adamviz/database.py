@@ -60,7 +60,7 @@ def config_hash(config) -> str:
 
 
 @dataclass(frozen=True, kw_only=True)
-class Experiment:
+class ExperimentRecord:
     """What was carried out: a command and the config that decides its runs."""
 
     command: str  # batch, run, sweep or basins
@@ -302,7 +302,7 @@ class Database:
     def columns(self, table: str = "runs") -> list[str]:
         return [r[1] for r in self.execute(f"PRAGMA table_info({table})")]
 
-    def record(self, experiment: Experiment, summaries, paths=None, started: str | None = None
+    def record(self, experiment: ExperimentRecord, summaries, paths=None, started: str | None = None
                ) -> int:
         """Append ``experiment`` and its runs (and, given, each run's ``(points, losses)``) in
         one transaction; its id."""

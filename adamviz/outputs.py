@@ -61,8 +61,8 @@ def markdown_table() -> str:
 def write_experiment(found: batching.ExperimentRuns, folder: Path) -> list[Path]:
     """Draw and write the outputs an experiment asked for into ``folder``."""
     from .render.animate import render
-    from .render.compare import save_basins
     from .render.figure import save_still
+    from .render.small_multiples import save_basins
 
     exp, result, files = found.experiment, found.result, []
     folder.mkdir(parents=True, exist_ok=True)
@@ -84,7 +84,7 @@ def write_experiment(found: batching.ExperimentRuns, folder: Path) -> list[Path]
 
 def _grid(exp, result, path):
     """One panel per optimizer setting of the experiment."""
-    from .render.compare import save_small_multiples
+    from .render.small_multiples import save_small_multiples
     from .results import Result
 
     per = len(result.runs) // len(exp.specs)

@@ -34,7 +34,7 @@ def results_example() -> str:
 
 
 def tables() -> dict[str, str]:
-    from adamviz import arrows, database_schema, documents, outputs, results
+    from adamviz import arrows, database_schema, json_output, outputs, results
     from adamviz.core import grammar, limits
     from adamviz.optimizers import registry
     from adamviz.render import looks, views
@@ -45,7 +45,7 @@ def tables() -> dict[str, str]:
             "summary": results.summary_markdown_table(), "styles": looks.markdown_table(),
             "overlays": arrows.markdown_table(), "recipe-keys": recipes.markdown_table(),
             "figures": recipes.readme_section(), "database": database_schema.markdown_table(),
-            "json": documents.markdown_table(), "limits": limits.markdown_table(),
+            "json": json_output.markdown_table(), "limits": limits.markdown_table(),
             "hyperparameters": registry.hyperparameter_table(),
             "functions": grammar.markdown_table(),
             "results-example": results_example()}

@@ -18,14 +18,14 @@ from hypothesis import strategies as st
 from adamviz import api, queries
 from adamviz.cli import cli
 from adamviz.core.errors import InputError
-from adamviz.database import Database, Experiment
+from adamviz.database import Database, ExperimentRecord
 from adamviz.database_schema import SCHEMA_VERSION, summary_sql_columns
 from adamviz.exports import summary_csv
 from adamviz.results import Summary
 
 
-def experiment(name="e", config=None) -> Experiment:
-    return Experiment(command="test", name=name, surface="hump", config=config or {"n": name})
+def experiment(name="e", config=None) -> ExperimentRecord:
+    return ExperimentRecord(command="test", name=name, surface="hump", config=config or {"n": name})
 
 
 def summary(i=0, **change) -> Summary:

@@ -15,7 +15,7 @@ LAYERS = [
     ("core", r"core(\..*)?"),
     ("definitions", r"surfaces|surface_checks|optimizers(\..*)?"),
     ("engine", r"engine|recorders"),
-    ("results", r"results|fair_rates|exports|arrows|database(_schema)?|queries|documents"),
+    ("results", r"results|fair_rates|exports|arrows|database(_schema)?|queries|json_output"),
     ("studies", r"studies(\..*)?"),
     ("render", r"render(\..*)?"),
     ("api", r"api|outputs|batch_runs"),

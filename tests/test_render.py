@@ -204,7 +204,7 @@ def test_symlog_ticks_leave_the_linear_band_around_zero_clear():
 
 
 def test_a_one_panel_basins_legend_fits_inside_the_figure(tmp_path, monkeypatch):
-    import adamviz.render.compare as compare_module
+    import adamviz.render.small_multiples as compare_module
     from adamviz.studies.basins import basins
 
     made = []
@@ -332,8 +332,8 @@ def test_a_notebook_picture_is_stored_once_at_the_notebooks_width_with_readable_
     from matplotlib.text import Text
     from PIL import Image
 
-    import adamviz.render.compare as compare_module
     import adamviz.render.figure as figure_module
+    import adamviz.render.small_multiples as compare_module
 
     made = []
     for module in (figure_module, compare_module):

@@ -9,7 +9,7 @@ import os
 import pytest
 from click.testing import CliRunner
 
-from adamviz import api, documents
+from adamviz import api, json_output
 from adamviz.cli import cli
 
 RUN = ["run", "-s", "hump", "--opt", "sgd", "--opt", "adam:lr=0.3", "--start", "-2,1",
@@ -26,7 +26,7 @@ def invoke(args, tmp_path, monkeypatch):
 def test_run_json_is_one_versioned_document_with_exact_numbers(tmp_path, monkeypatch):
     result = invoke([*RUN, "--no-plot", "--json"], tmp_path, monkeypatch)
     doc = json.loads(result.stdout)
-    assert {k: doc[k] for k in ("schema", "kind")} == {"schema": documents.SCHEMA_VERSION,
+    assert {k: doc[k] for k in ("schema", "kind")} == {"schema": json_output.SCHEMA_VERSION,
                                                         "kind": "run"}
     runs = api.run("hump", ["sgd", "adam:lr=0.3"], [(-2, 1)], steps=60).runs
     for row, run in zip(doc["runs"], runs, strict=True):
@@ -43,14 +43,14 @@ def test_run_json_is_one_versioned_document_with_exact_numbers(tmp_path, monkeyp
 ])
 def test_every_listing_and_study_has_a_json_document(tmp_path, monkeypatch, command, kind, key):
     doc = json.loads(invoke([*command, "--json"], tmp_path, monkeypatch).stdout)
-    assert doc["kind"] == kind and doc["schema"] == documents.SCHEMA_VERSION and doc[key]
-    assert kind in documents.KINDS
+    assert doc["kind"] == kind and doc["schema"] == json_output.SCHEMA_VERSION and doc[key]
+    assert kind in json_output.KINDS
 
 
 def test_the_json_schema_is_in_the_readme():
     from conftest import REPO
 
-    assert documents.markdown_table() in (REPO / "README.md").read_text()
+    assert json_output.markdown_table() in (REPO / "README.md").read_text()
 
 
 @pytest.mark.parametrize("fmt, magic", [("png", b"\x89PNG"), ("svg", b"<?xml"),

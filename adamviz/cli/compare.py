@@ -65,7 +65,7 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, fmt, export_p
       adamviz basins -s hump --grid 50 --json -o hump-basins.png
       adamviz basins -s hump --grid 50 --no-plot --db results.db
     """
-    from .. import api, documents
+    from .. import api, json_output
     from ..core.limits import check_starts
 
     check_no_plot(out, no_plot)
@@ -92,7 +92,7 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, fmt, export_p
         where.draw(lambda path, fmt: api.save_basins(found, path, dpi=dpi, fmt=fmt))
     if export_path:
         where.export(found.summaries())
-    where.report(found.table(), lambda files: documents.basins(found, steps, files), quiet,
+    where.report(found.table(), lambda files: json_output.basins(found, steps, files), quiet,
                  f"recorded {count(found.categories.size, 'run')} in {db}" if db else "")
 
 
@@ -129,7 +129,7 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
       adamviz sweep -s hump --param lr=0.01,0.1 --export - --export-format json
       adamviz sweep -s hump --param lr=0.01,0.1 --no-plot --db results.db
     """
-    from .. import api, documents
+    from .. import api, json_output
     from ..results import format_table
 
     check_db_flags(db)
@@ -158,7 +158,7 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     table = format_table(["setting", "end", "final loss", "reached", "status"],
                          [[s.experiment, "(" + ", ".join(f"{v:.4g}" for v in s.end) + ")",
                            f"{s.final_loss:.6g}", s.reached, s.status] for s in rows])
-    where.report(table, lambda files: documents.sweep(result, files), quiet,
+    where.report(table, lambda files: json_output.sweep(result, files), quiet,
                  f"recorded {count(len(rows), 'run')} in {db}" if db else "")
 
 

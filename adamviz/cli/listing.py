@@ -37,9 +37,9 @@ def surfaces_command(surfaces_dir, as_json):
             found.append((name, path, str(exc)))
     found += [("", surfaces.ENV_VAR, problem) for problem in surfaces.folder_problems()]
     if as_json:
-        from .. import documents
+        from .. import json_output
 
-        click.echo(documents.dumps(documents.surfaces(found)), nl=False)
+        click.echo(json_output.dumps(json_output.surfaces(found)), nl=False)
         return
     for name, path, s in found:
         if isinstance(s, str):
@@ -73,9 +73,9 @@ def optimizers_command(as_json):
 
     found = registry.listing()
     if as_json:
-        from .. import documents
+        from .. import json_output
 
-        click.echo(documents.dumps(documents.optimizers(found)), nl=False)
+        click.echo(json_output.dumps(json_output.optimizers(found)), nl=False)
         return
     for entry in found:
         if "error" in entry:

@@ -203,9 +203,9 @@ def _report(result, written, db, quiet, owner) -> None:
     picture or an export); what was written on stderr; the runs that diverged on stderr even
     with --quiet (what to act on)."""
     if owner == "--json":
-        from .. import documents
+        from .. import json_output
 
-        click.echo(documents.dumps(documents.run(result, written)), nl=False)
+        click.echo(json_output.dumps(json_output.run(result, written)), nl=False)
     elif not quiet:
         click.echo(result.table(), err=owner is not None)
     if not quiet:

@@ -165,9 +165,9 @@ class Outputs:
         """The table on stdout (on stderr when stdout carries data), or the JSON document
         (``document(files)``); what was written and ``recorded`` on stderr."""
         if self.as_json:
-            from .. import documents
+            from .. import json_output
 
-            click.echo(documents.dumps(document(self.written)), nl=False)
+            click.echo(json_output.dumps(document(self.written)), nl=False)
         elif not quiet:
             click.echo(table, err=self.owner is not None)
         done = ([f"wrote {' and '.join(self.written)}"] if self.written else []) + \

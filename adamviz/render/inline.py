@@ -20,7 +20,7 @@ import weakref
 
 from matplotlib import rcParams
 
-from . import compare
+from . import small_multiples
 from .figure import make_panel, new_figure, run_labels
 from .panels import legend_handles
 from .style import literal_legend
@@ -156,8 +156,8 @@ def _stream_png(save_to):
 
 result_png = drawn_once(lambda result: png(result, DISPLAY_VIEWS,
                                            size=(INLINE_WIDTH, INLINE_HEIGHT)))
-basins_png = drawn_once(_stream_png(compare.save_basins))
-sweep_png = drawn_once(_stream_png(compare.save_sweep_grid))
+basins_png = drawn_once(_stream_png(small_multiples.save_basins))
+sweep_png = drawn_once(_stream_png(small_multiples.save_sweep_grid))
 
 
 def result_html(result) -> str:
