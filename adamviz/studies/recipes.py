@@ -36,7 +36,7 @@ KEYS = {
     "surface": "a surface name, or a table defining one inline (as in `surfaces/`)",
     "runs": "optimizer specs, as `--opt` takes them (`adam:lr=0.05`)",
     "starts": "start points (default: the surface's start)",
-    "views": "the panels side by side (default `[\"contour\"]`)",
+    "views": "the panels, in a grid (default `[\"contour\"]`)",
     "steps": "steps per run (default: the surface's)",
     "noise": "gradient noise σ", "seed": "the noise's seed",
     "tol": "stop when the gradient norm is below this; 0 runs every step",
