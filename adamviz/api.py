@@ -85,10 +85,10 @@ def check_result(result, path=None) -> None:
         raise InputError(f"A path is a file name such as 'outputs/plot.png', got {path!r}.")
 
 
-def check_drawing(title=None, math: bool = False, dpi=None, elev: float = 35.0,
-                  azim: float = -60.0) -> None:
+def check_drawing(title=None, math: bool = False, dpi=None, elev: float | None = None,
+                  azim: float | None = None) -> None:
     """Check a picture's title (one line; with ``math``, valid mathtext), dpi (10 to 1200)
-    and camera angles before any work."""
+    and camera angles (None: chosen from the surface) before any work."""
     from .render.figure import check_drawing as check
 
     check(title, math, dpi, elev, azim)
@@ -165,10 +165,10 @@ def plot(result: Result, ax=None, view: str = "contour", title: str | None = Non
 
 
 def save_plot(result: Result, path, views=("contour",), dpi: int | None = None,
-              title: str | None = None, elev: float = 35.0, azim: float = -60.0,
+              title: str | None = None, elev: float | None = None, azim: float | None = None,
               math: bool = False, style: str = "paper", font_scale: float = 1.0,
               size=None, transparent: bool = False, overlays=(), overlay_at=None) -> Path:
-    """Draw ``result`` (one panel per view, side by side) and save it; the suffix picks the
+    """Draw ``result`` (one panel per view, in a grid) and save it; the suffix picks the
     format (png, svg, pdf). The title is drawn as written; with ``math`` its ``$...$`` parts
     are mathtext. ``style`` is "paper", "talk" or "dark"; ``size`` is "1920x1080" or a
     (width, height) in pixels. ``overlays`` ("grad", "momentum", "step") are arrows on the
@@ -187,10 +187,9 @@ def save_plot(result: Result, path, views=("contour",), dpi: int | None = None,
 
 def animate(result: Result, path=None, views=("contour",), fps: float = 20, frames: int = 200,
             hold: float = 1.0, loop: bool = True, title: str | None = None,
-            dpi: int | None = None,
-            elev: float = 35.0, azim: float = -60.0, progress=None, math: bool = False,
-            style: str = "paper", font_scale: float = 1.0, size=None, overlays=(),
-            overlay_at=None):
+            dpi: int | None = None, elev: float | None = None, azim: float | None = None,
+            progress=None, math: bool = False, style: str = "paper", font_scale: float = 1.0,
+            size=None, overlays=(), overlay_at=None):
     """Animate every run of ``result`` into ``path`` (.gif, or .mp4 with the video extra);
     without a path, into a GIF in memory for a notebook.
 

@@ -32,7 +32,7 @@ def test_help_lists_the_registries():
 
     text = " ".join(CliRunner().invoke(cli, ["run", "--help"], terminal_width=400).output.split())
     for view in VIEWS:
-        assert view in text.split("Panels side by side:")[1].split(".")[0], view
+        assert view in text.split("fills --size best):")[1].split(".")[0], view
     for criterion in CRITERIA:
         assert criterion in text
 

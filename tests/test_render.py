@@ -270,7 +270,8 @@ def test_plot_returns_the_figure_or_the_axes_like_matplotlib():
 
     result = api.run("hump", ["sgd", "adam"], steps=30)
     fig = api.plot(result)
-    assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) == 2  # and a colour bar
+    assert isinstance(fig, matplotlib.figure.Figure) and len(fig.axes) == 1
+    assert len(fig.axes[0].child_axes) == 1  # its colour bar, beside it
     ax = matplotlib.figure.Figure().subplots()
     assert api.plot(result, ax=ax, view="loss") is ax
     legend = ax.get_legend()

@@ -88,10 +88,12 @@ PICTURE_FORMATS = ("png", "svg", "pdf", "gif", "mp4")
               help="Seconds the last animation frame stays.")
 @click.option("--loop/--no-loop", default=True, show_default=True,
               help="Whether a .gif repeats forever.")
-@click.option("--elev", type=float, default=35.0, show_default=True,
-              help="3d view: camera elevation in degrees.")
-@click.option("--azim", type=float, default=-60.0, show_default=True,
-              help="3d view: camera azimuth in degrees.")
+@click.option("--elev", type=float,
+              help="3d view: camera elevation in degrees (default: 25 across two minima, "
+                   "else 35).")
+@click.option("--azim", type=float,
+              help="3d view: camera azimuth in degrees (default: across the line between "
+                   "two minima, else -60).")
 @dpi_option
 @click.option("--title", help="Title of the picture (default: the surface's name), drawn as "
                                 "written.")
@@ -116,7 +118,7 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, labels, colors, noise, s
     Each --opt with each --start is one run, numbered in the order of the flags. Prints a table
     (label, start, end, final loss, steps, status, nearest minimum) and the files written.
     A .gif or .mp4 output animates the runs; an .html output is the interactive player; --view
-    puts several panels side by side.
+    puts several panels in a grid.
 
     \b
     Example:

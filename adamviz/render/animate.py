@@ -19,7 +19,7 @@ from ..core.errors import InputError
 from ..core.io import atomic_open, atomic_path
 from ..core.limits import check_frame_size, check_frames
 from . import style
-from .figure import FRAME_DPI, FRAME_PANEL, compose, panel_size_for, settle
+from .figure import FRAME_DPI, FRAME_PANEL, compose, grid_shape, panel_size_for, settle
 from .frames import frame_steps, gif_delay, hold_delay, run_steps
 from .looks import wearing
 
@@ -204,6 +204,7 @@ def render(result, path, views=("contour",), style="paper", font_scale=1.0, size
         check_frame_size(*size)
     panels = len(views) + len(kwargs.get("extra", ()))
     kwargs["panel_size"] = panel_size_for(size, panels, dpi, FRAME_PANEL)
+    kwargs["shape"] = grid_shape(panels, size)
     with wearing(style, font_scale):
         return _render(result, path, views, **kwargs)
 

@@ -1,4 +1,4 @@
-"""Whole figures: one panel per view side by side, a shared legend, saved atomically.
+"""Whole figures: one panel per view in a grid, a shared legend, saved atomically.
 
 Figures are made without pyplot (``Figure`` + ``FigureCanvasAgg``), so nothing keeps them alive.
 """
@@ -28,6 +28,7 @@ STILL_DPI = 120  # pictures, unless the caller says otherwise
 STILL_PANEL = (8.0, 6.0)  # inches per view of a picture
 FRAME_DPI = 100  # animation frames: 640x480 for one panel
 FRAME_PANEL = (6.4, 4.8)
+MAX_COLUMNS = 3  # panels a row when no size is asked for: a strip of six is unreadable
 # Output format by file suffix, like savefig.
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
@@ -56,7 +57,7 @@ def image_format(path: str | Path, also=(".gif", ".mp4", ".html")) -> str:
     return FORMATS[suffix]
 
 
-def make_panel(view: str, area, result, animated=False, title=None, elev=35.0, azim=-60.0,
+def make_panel(view: str, area, result, animated=False, title=None, elev=None, azim=None,
                marks=(), overlays=(), overlay_at=None):
     """The panel of ``view`` (a name in ``views.VIEWS``) on ``area``: an Axes of the kind the
     view needs, or a cell of a figure's grid (the Axes is then made here)."""
@@ -94,21 +95,40 @@ def surface_title(surface) -> str:
     return f"{surface.name}: {surface.description}" if surface.description else surface.name
 
 
+def grid_shape(panels: int, size=None) -> tuple[int, int]:
+    """(rows, columns) for ``panels``: without ``size``, at most ``MAX_COLUMNS`` a row; with
+    ``size`` ((width, height), any unit), the grid whose cells hold the largest panel of the
+    default shape (4:3), so a 16:9 slide of six views is 2 x 3, not a strip of six."""
+    if size is None:
+        rows = math_.ceil(panels / MAX_COLUMNS)
+        return rows, math_.ceil(panels / rows)
+    aspect = STILL_PANEL[0] / STILL_PANEL[1]  # as FRAME_PANEL's
+
+    def held(columns: int) -> float:  # the area of the largest panel that fits in a cell
+        width, height = size[0] / columns, size[1] / math_.ceil(panels / columns)
+        return min(width, height * aspect) * min(height, width / aspect)
+
+    columns = max(range(1, panels + 1), key=held)
+    return math_.ceil(panels / columns), columns
+
+
 def check_size(views: int, dpi=None, animated: bool = False) -> None:
     """Refuse, before any work, a picture (or animation frame) of ``views`` panels too large
     to draw."""
     width, height = FRAME_PANEL if animated else STILL_PANEL
-    check_pixels(width * views, height, dpi or (FRAME_DPI if animated else STILL_DPI),
+    rows, columns = grid_shape(views)
+    check_pixels(width * columns, height * rows, dpi or (FRAME_DPI if animated else STILL_DPI),
                  "animation frame" if animated else "picture")
 
 
 MAX_TITLE = 300  # characters: a title is one line over the panels
 
 
-def check_drawing(title=None, math: bool = False, dpi=None, elev: float = 35.0,
-                  azim: float = -60.0) -> None:
+def check_drawing(title=None, math: bool = False, dpi=None, elev: float | None = None,
+                  azim: float | None = None) -> None:
     """The drawing options that are not sizes, before any work: a title is text of one line
-    (with ``math``, valid mathtext), a dpi 10 to 1200, camera angles finite numbers."""
+    (with ``math``, valid mathtext), a dpi 10 to 1200, camera angles finite numbers (or None:
+    chosen from the surface)."""
     if title is not None:
         if not isinstance(title, str):
             raise InputError(f"A title is text, got {title!r}.")
@@ -128,15 +148,19 @@ def check_drawing(title=None, math: bool = False, dpi=None, elev: float = 35.0,
                             or not 10 <= dpi <= 1200):
         raise InputError(f"Invalid dpi: {dpi!r} (a number from 10 to 1200).")
     for name, angle in (("elev", elev), ("azim", azim)):
+        if angle is None:
+            continue
         if isinstance(angle, bool) or not isinstance(angle, int | float) or \
                 not math_.isfinite(angle):
             raise InputError(f"Invalid {name}: {angle!r} (an angle in degrees).")
 
 
 def compose(result, views=("contour",), animated=False, title=None, panel_size=STILL_PANEL,
-            dpi=100, elev=35.0, azim=-60.0, counter=False, marks=(), math=False,
-            out_dpi=None, extra=(), overlays=(), overlay_at=None):
-    """A figure with one panel per view side by side and one legend below; (fig, panels).
+            dpi=100, elev=None, azim=None, counter=False, marks=(), math=False,
+            out_dpi=None, extra=(), overlays=(), overlay_at=None, shape=None):
+    """A figure with one panel per view and one legend below; (fig, panels). The panels fill
+    a grid of ``shape`` (rows, columns; default ``grid_shape``), each ``panel_size`` inches,
+    a short last row centred.
 
     ``overlays`` (names in ``overlays.OVERLAYS``) are arrows on the contour panels, at the
     steps ``overlay_at`` (default: a few spread over each run; an animation's current step).
@@ -150,16 +174,18 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=S
     "/ total") is drawn with the figure, and ``fig.counter_artist`` (invisible, same font and
     place) is what an animation uses for the digits.
     """
-    width, height = panel_size
     cells = [(v, result, VIEWS[v].title) for v in views] + list(extra)
-    fig = new_figure(width * len(cells), height, dpi=dpi, out_dpi=out_dpi)
-    grid = fig.add_gridspec(1, len(cells))
-    single = len(cells) == 1
-    panels = [make_panel(v, grid[0, i], shown, animated, None if single else heading,
+    rows, columns = shape or grid_shape(len(cells))
+    width, height = panel_size[0] * columns, panel_size[1] * rows  # the figure's, in inches
+    fig = new_figure(width, height, dpi=dpi, out_dpi=out_dpi)
+    title_width = PANEL_TITLE_WIDTH * panel_size[0]
+    panels = [make_panel(v, area, shown, animated, None if len(cells) == 1 else
+                         fit_title(heading, title_width, PANEL_TITLE * font_size()),
                          elev=elev, azim=azim, marks=marks if shown is result else (),
                          overlays=overlays, overlay_at=overlay_at)
-              for i, (v, shown, heading) in enumerate(cells)]
-    heading = fit_title(title or surface_title(result.surface), width * len(cells))
+              for area, (v, shown, heading) in zip(grid_areas(fig, len(cells), rows, columns),
+                                                   cells, strict=True)]
+    heading = fit_title(title or surface_title(result.surface), width)
     if counter:
         heading += "\n "  # an empty line under the title, for the step counter
     suptitle = fig.suptitle(heading, fontsize=TITLE_SCALE * font_size(), parse_math=math)
@@ -177,18 +203,37 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=S
                              overlays=overlays if "contour" in views else ())
     # Labels give each run's lr; when the optimizers' rates differ, the legend says so first.
     literal_legend(fig.legend(handles=handles, loc="outside lower center", fontsize="medium",
-                              frameon=False, ncols=legend_columns(handles, len(cells) * width),
+                              frameon=False, ncols=legend_columns(handles, width),
                               title=rate_note(result.surface, result.runs, short_form=True),
                               title_fontsize="medium"))
     return fig, panels
 
 
+PANEL_TITLE = 1.2  # a panel's title ("large"), in units of the look's font size
+PANEL_TITLE_WIDTH = 0.8  # of its cell: the Axes, which the title is centred over, is narrower
+
+
+def grid_areas(fig, count: int, rows: int, columns: int) -> list:
+    """``count`` grid cells, row by row; a last row with fewer panels is centred (each panel
+    spans two half-columns, so it can start half a cell in)."""
+    grid = fig.add_gridspec(rows, 2 * columns)
+    areas = []
+    for i in range(count):
+        row, column = divmod(i, columns)
+        in_row = min(columns, count - row * columns)
+        start = (columns - in_row) + 2 * column
+        areas.append(grid[row, start:start + 2])
+    return areas
+
+
 def legend_columns(handles, width_in: float) -> int:
-    """As many legend columns as fit the figure's width: at 10 pt, about 14 characters an inch
-    (fewer as the look's text grows), and each entry is its label plus its handle (about 5
-    characters)."""
+    """As few legend rows as fit the figure's width, evenly filled: at 10 pt, about 14
+    characters an inch (fewer as the look's text grows), and each entry is its label plus its
+    handle (about 5 characters)."""
     widest = max(len(h.get_label()) + 5 for h in handles)
-    return max(1, min(len(handles), int(width_in * 140 / font_size() // widest)))
+    fit = max(1, min(len(handles), int(width_in * 140 / font_size() // widest)))
+    rows = math_.ceil(len(handles) / fit)
+    return math_.ceil(len(handles) / rows)  # rows as full as each other: 3 + 3, not 4 + 2
 
 
 def settle(fig) -> None:
@@ -237,11 +282,12 @@ def save(fig: Figure, path, dpi: int | None = None, transparent: bool = False,
 
 
 def panel_size_for(size, panels: int, dpi: float, default=STILL_PANEL) -> tuple[float, float]:
-    """Inches per panel so that ``panels`` side by side make ``size`` (width, height) pixels
-    at ``dpi``; ``default`` when no size is asked for."""
+    """Inches per panel so that ``panels`` in their grid (``grid_shape``) make ``size``
+    (width, height) pixels at ``dpi``; ``default`` when no size is asked for."""
     if size is None:
         return default
-    return size[0] / dpi / panels, size[1] / dpi
+    rows, columns = grid_shape(panels, size)
+    return size[0] / dpi / columns, size[1] / dpi / rows
 
 
 def save_still(result, path, views=("contour",), dpi=None, title=None, style="paper",
@@ -255,6 +301,7 @@ def save_still(result, path, views=("contour",), dpi=None, title=None, style="pa
     panels = len(views) + len(kwargs.get("extra", ()))
     kwargs["panel_size"] = panel_size_for(size, panels, dpi, kwargs.get("panel_size",
                                                                          STILL_PANEL))
+    kwargs["shape"] = grid_shape(panels, size)
     with wearing(style, font_scale):
         fig, panels = compose(result, views, animated=False, title=title, out_dpi=dpi,
                               **kwargs)

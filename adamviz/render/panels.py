@@ -16,8 +16,8 @@ from matplotlib.lines import Line2D
 
 from ..arrows import OVERLAYS
 from . import style
-from .contour import draw_minima, draw_surface
-from .grid import contour_levels, loss_grid, nice_ticks, power_label, view_box
+from .contour import draw_colorbar, draw_minima, draw_surface
+from .grid import contour_levels, loss_grid, power_label, view_box
 from .overlays import Arrows
 from .viewdata import loss_reference, side_view
 
@@ -121,16 +121,8 @@ class ContourPanel(Panel):
         (x0, x1), (y0, y1) = self.view
         if 1 / 3 <= (y1 - y0) / (x1 - x0) <= 3:
             ax.set_aspect("equal", adjustable="box")  # true geometry: step lengths look right
-        if colorbar:
-            self._colorbar(ax)
-
-    def _colorbar(self, ax) -> None:
-        """The loss scale beside the panel, with round ticks."""
-        bar = ax.figure.colorbar(self.filled, ax=ax, shrink=0.85, pad=0.02, spacing="uniform")
-        bar.set_label("loss" + (" (log-spaced levels)" if self.level_mode == "log" else ""),
-                      fontsize="large")
-        ticks = nice_ticks(self.levels[0], self.levels[-1], self.level_mode)
-        bar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
+        self.colorbar = draw_colorbar(ax, self.filled, self.levels, self.level_mode) \
+            if colorbar else None
 
     def show(self, ks):
         paths = [self.runs[i].points[: ks[i] + 1] for i in self.order]
@@ -200,7 +192,8 @@ class CurvePanel(Panel):
             lo, hi = lo - 0.5, lo + 0.5
         ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.08 * (hi - lo))
         ax.set_xlabel("x", fontsize="large")
-        ax.set_ylabel("loss" if surface.dims == 1 else "loss (lowest over y: the side view)",
+        # Short: a rotated label longer than a small panel is tall runs into the panel above.
+        ax.set_ylabel("loss" if surface.dims == 1 else "loss, lowest over y",
                       fontsize="large")
         if title:
             ax.set_title(title, fontsize="large", **style.LITERAL)

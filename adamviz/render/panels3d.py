@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 import numpy as np
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from . import style
 from .contour import background_cmap
 from .grid import loss_grid, view_box
 from .panels import Panel
-from .viewdata import clip_height
+from .viewdata import camera, clip_height
 
 
 class ThreeDPanel(Panel):
     """The surface in 3D with each trajectory lifted onto it."""
 
-    def __init__(self, ax, result, animated=False, title=None, elev=35.0, azim=-60.0, **_other):
+    def __init__(self, ax, result, animated=False, title=None, elev=None, azim=None, **_other):
         super().__init__(result, animated)
         self.ax, self.artists = ax, []
         surface = result.surface
@@ -30,12 +30,15 @@ class ThreeDPanel(Panel):
                         antialiased=False, alpha=0.85, rstride=1, cstride=1, zorder=1)
         ax.contour(X, Y, np.minimum(Z, self.zmax), levels=12, colors="black", linewidths=0.4,
                    alpha=0.4, offset=zmin)
+        # The minima as the contour view draws them (as large, so a run's end on one leaves
+        # it showing), under the paths.
+        self.minima = []
         for m in surface.minima:
             spec = style.GLOBAL_MIN if m.kind == "global" else style.LOCAL_MIN
             z = min(float(surface.loss(np.array([m.point]))[0]), self.zmax) + self.lift
-            ax.plot([m.point[0]], [m.point[1]], [z], ls="none", marker=spec["marker"],
-                    ms=16 if m.kind == "global" else 9, mec="black",
-                    mfc="white" if m.kind == "global" else "none", zorder=4)
+            self.minima += ax.plot([m.point[0]], [m.point[1]], [z], ls="none",
+                                   marker=spec["marker"], ms=spec["size"] ** 0.5,
+                                   mec=style.ink(), mew=1.5, mfc=spec["color"], zorder=4)
         # A 3D Axes does not clip: a path that leaves the box (a diverging run, a surface with
         # no walls) would be drawn across the title. Outside the box it is not drawn.
         (x0, x1), (y0, y1) = view
@@ -57,12 +60,15 @@ class ThreeDPanel(Panel):
         ax.set_xlim(*view[0])
         ax.set_ylim(*view[1])
         ax.set_zlim(zmin, self.zmax + 2 * self.lift)
-        ax.view_init(elev=elev, azim=azim)
+        ax.view_init(*camera(surface.minima, elev, azim))
         if style.dark():  # the 3D panes are light grey by default, whatever the look
             for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
                 axis.set_pane_color((1, 1, 1, 0.06))
-        ax.set_xlabel("x")
-        ax.set_ylabel("y")
+        # Seen from the side, the y axis is short: fewer ticks, and labels set off from them.
+        for axis, bins in ((ax.xaxis, 4), (ax.yaxis, 3)):
+            axis.set_major_locator(MaxNLocator(bins, steps=[1, 2, 5, 10]))
+        ax.set_xlabel("x", labelpad=8)
+        ax.set_ylabel("y", labelpad=8)
         # Short tick labels ("30k", not "30000") and a padded label, so the two never touch.
         ax.zaxis.set_major_formatter(FuncFormatter(_short_number))
         ax.set_zlabel("loss", labelpad=10)

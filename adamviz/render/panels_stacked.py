@@ -7,6 +7,7 @@ import numpy as np
 
 from ..results import step_lengths
 from . import style
+from .contour import SpacedTicks
 from .grid import symlog_ticks
 from .panels import Panel, _log_limits, plain_log_labels
 
@@ -24,17 +25,48 @@ def _two_axes(area):
 def _label_two_axes(top, bottom, area, title, top_label, bottom_label, per_axis=False) -> None:
     """Axis labels and the title; with ``per_axis`` the step axis's label says which line is
     which coordinate (a rotated y label that long would run into the other axes' label, and a
-    key inside the axes would hide lines)."""
-    top.set_ylabel(top_label, fontsize="large")
-    bottom.set_ylabel(bottom_label, fontsize="large")
-    bottom.set_xlabel("step" + ("     lines: solid x, dashed y" if per_axis else ""),
-                      fontsize="large")
+    key inside the axes would hide lines). In a small grid cell a label too long for its side
+    takes two lines."""
+    medium = top.yaxis.label.get_fontsize()  # points
+    width, height = _cell_points(area)
+    # Each Axes is about half of what the title, tick labels and step label leave.
+    room = (height - 6 * 1.2 * medium) / 2
+    for ax, label in ((top, top_label), (bottom, bottom_label)):
+        text, size = _fit_label(label, room, medium)
+        ax.set_ylabel(text, fontsize=size)
+    step = "step" + ("     lines: solid x, dashed y" if per_axis else "")
+    if _too_long(step, 0.7 * width, 1.2 * medium):
+        step = "step\nlines: solid x, dashed y"
+    bottom.set_xlabel(step, fontsize="large")
     for ax in (top, bottom):
         ax.grid(True, which="major", alpha=0.3)
     if hasattr(area, "subgridspec"):
         top.tick_params(labelbottom=False)  # stacked: only the lower axes names the steps
     if title:
         top.set_title(title, fontsize="large", **style.LITERAL)
+
+
+def _cell_points(area) -> tuple[float, float]:
+    """The (width, height) in points of the grid cell the panel fills (or of a user's Axes)."""
+    fig = area.get_gridspec().figure if hasattr(area, "subgridspec") else area.figure
+    box = area.get_position(fig) if hasattr(area, "subgridspec") else area.get_position()
+    width, height = fig.get_size_inches()
+    return box.width * width * 72, box.height * height * 72
+
+
+def _too_long(text: str, room: float, size: float) -> bool:
+    return len(text) * 0.6 * size > room  # about 0.6 em a character
+
+
+def _fit_label(label: str, room: float, medium: float) -> tuple[str, str]:
+    """(text, font size) of a y label about ``room`` points long at most: "large" on one
+    line, else broken at its last space, else also "medium" (the tick labels' size)."""
+    if not _too_long(label, room, 1.2 * medium) or " " not in label.strip():
+        return label, "large"
+    head, _, tail = label.strip().rpartition(" ")
+    lines = [head.strip(), tail]
+    fits = not any(_too_long(line, room, 1.2 * medium) for line in lines)
+    return "\n".join(lines), "large" if fits else "medium"
 
 
 class StepsPanel(Panel):
@@ -105,7 +137,8 @@ class MomentsPanel(Panel):
             linthresh = max(lim * 1e-3, 1e-12)
             self.top.set_yscale("symlog", linthresh=linthresh)
             self.top.set_ylim(-lim * 1.5, lim * 1.5)
-            self.top.set_yticks(symlog_ticks(linthresh, lim * 1.5))
+            # the decades' labels crowd on a short axis: those too close are left out
+            self.top.yaxis.set_major_locator(SpacedTicks(symlog_ticks(linthresh, lim * 1.5)))
             plain_log_labels(self.top.yaxis)
             _log_limits(self.bottom, np.concatenate(
                 [v for _, line, v in self.series if line.axes is self.bottom]))

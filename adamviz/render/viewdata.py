@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+
+DEFAULT_CAMERA = (35.0, -60.0)  # matplotlib's (elevation, azimuth), for one minimum or none
+ACROSS_CAMERA = (25.0, 10.0)  # elevation, and the turn off square, across two minima
 
 
 def loss_reference(surface, runs) -> tuple[float | None, bool]:
@@ -47,3 +52,28 @@ def clip_height(Z: np.ndarray, quantile: float = 0.9) -> float:
     finite = Z[np.isfinite(Z)]
     lo, top = float(finite.min()), float(np.quantile(finite, quantile))
     return top if top > lo else float(finite.max())
+
+
+def camera(minima, elev: float | None = None, azim: float | None = None) -> tuple[float, float]:
+    """The 3d view's (elevation, azimuth) in degrees; a given angle is kept.
+
+    With two minima or more, the camera looks across the line from the first global minimum
+    to the nearest other one, lower x on the left: both minima side by side, and what rises
+    between them (the hump) seen from the side against the far wall. It looks from 25 degrees
+    up, turned 10 degrees off square so that the y axis is not seen edge-on. With fewer
+    minima, matplotlib's default.
+    """
+    points = [np.asarray(m.point, dtype=float) for m in minima]
+    if len(points) < 2:
+        across = DEFAULT_CAMERA
+    else:
+        first = next((p for p, m in zip(points, minima, strict=True) if m.kind == "global"),
+                     points[0])
+        other = min((p for p in points if p is not first),
+                    key=lambda p: float(np.hypot(*(p - first))))
+        dx, dy = other - first
+        if dx < 0 or (dx == 0 and dy < 0):
+            dx, dy = -dx, -dy
+        turn = math.degrees(math.atan2(dy, dx)) - 90 + ACROSS_CAMERA[1]
+        across = (ACROSS_CAMERA[0], (turn + 180) % 360 - 180)
+    return (across[0] if elev is None else elev, across[1] if azim is None else azim)

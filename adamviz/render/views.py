@@ -17,7 +17,7 @@ from ..core.names import suggest
 @dataclass(frozen=True, kw_only=True)
 class View:
     name: str
-    title: str  # the panel's title when several views stand side by side
+    title: str  # the panel's title when several views share a figure
     draws: str  # one line for --help and the README
     panel: str  # "module:Class" in adamviz.render
     panel_1d: str | None = None  # the panel for a curve f(x), if it differs
@@ -81,7 +81,8 @@ def panel_class(name: str, dims: int):
 
 
 def help_text() -> str:
-    return "Panels side by side: " + ", ".join(VIEWS) + "."
+    return ("Panels in a grid (at most three a row, or the grid that fills --size best): "
+            + ", ".join(VIEWS) + ".")
 
 
 def markdown_table() -> str:

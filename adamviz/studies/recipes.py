@@ -38,7 +38,7 @@ KEYS = {
     "labels": "the runs' names in the legend, one per entry of `runs` (default: made up)",
     "colors": "the runs' colours, one per entry of `runs` (default: one per optimizer)",
     "starts": "start points (default: the surface's start)",
-    "views": "the panels side by side (default `[\"contour\"]`)",
+    "views": "the panels, in a grid (default `[\"contour\"]`)",
     "steps": "steps per run (default: the surface's)",
     "noise": "gradient noise σ", "seed": "the noise's seed",
     "tol": "stop when the gradient norm is below this; 0 runs every step",

@@ -1,0 +1,181 @@
+"""Still pictures laid out as a reader sees them: panels in a grid that fits the size asked for,
+the contour at true scale with its colour bar beside it, colour-bar labels apart, and the 3d
+view turned to show the surface's minima and what lies between them."""
+
+import io
+from contextlib import contextmanager
+from itertools import combinations
+from pathlib import Path
+
+import numpy as np
+import pytest
+from matplotlib.figure import Figure
+
+from adamviz import api
+from adamviz.render import figure as figure_module
+from adamviz.render import looks
+from adamviz.render.views import VIEWS
+
+SURFACES = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "surfaces")
+                  .glob("*.toml"))
+
+
+@pytest.fixture(scope="module")
+def hump():
+    return api.run("hump", ["sgd", "adam"], steps=80)
+
+
+@contextmanager
+def drawn_still(monkeypatch, result, views, size=None, style="paper"):
+    """The figure ``save_still`` would write, drawn and measured in its look: (figure, panels,
+    renderer) inside the ``with`` (outside it, text made later would take other sizes)."""
+    kept = {}
+    compose = figure_module.compose
+
+    def keep_panels(*args, **kwargs):
+        kept["fig"], kept["panels"] = compose(*args, **kwargs)
+        return kept["fig"], kept["panels"]
+
+    def draw_instead_of_saving(fig, path, **_):
+        fig.canvas.draw()  # inside the look, as the picture is drawn
+
+    monkeypatch.setattr(figure_module, "compose", keep_panels)
+    monkeypatch.setattr(figure_module, "save", draw_instead_of_saving)
+    with looks.wearing(style):
+        figure_module.save_still(result, io.BytesIO(), views, size=size, style=style,
+                                 fmt="png")
+        yield kept["fig"], kept["panels"], kept["fig"].canvas.get_renderer()
+
+
+def panel_axes(panel) -> list:
+    """Every Axes a panel drew on, its colour bar included."""
+    axes = [getattr(panel, name) for name in ("ax", "top", "bottom") if hasattr(panel, name)]
+    return axes + [child for ax in axes for child in ax.child_axes]
+
+
+def colour_bar(panel):
+    """The Axes of a contour panel's colour bar."""
+    return panel.filled.colorbar.ax
+
+
+def union(boxes):
+    return (min(b.x0 for b in boxes), min(b.y0 for b in boxes), max(b.x1 for b in boxes),
+            max(b.y1 for b in boxes))
+
+
+def overlap(a, b, slack=1.0) -> bool:
+    return a[0] < b[2] - slack and b[0] < a[2] - slack and a[1] < b[3] - slack and \
+        b[1] < a[3] - slack
+
+
+LAYOUTS = [(n, size, style) for n in range(1, len(VIEWS) + 1)
+           for size, style in ((None, "paper"), ((1920, 1080), "paper"), ((1920, 1080), "talk"))]
+
+
+@pytest.mark.parametrize("n,size,style", LAYOUTS)
+def test_panels_fill_the_size_in_a_grid_without_overlapping(monkeypatch, hump, n, size, style):
+    views = list(VIEWS)[:n]
+    with drawn_still(monkeypatch, hump, views, size, style) as (fig, panels, renderer):
+        boxes = [[ax.get_window_extent(renderer) for ax in panel_axes(p)] for p in panels]
+        tight = [union([ax.get_tightbbox(renderer) for ax in panel_axes(p)]) for p in panels]
+    width, height = fig.bbox.width, fig.bbox.height
+    if size is not None:
+        assert width / height == pytest.approx(size[0] / size[1], rel=0.01)
+    else:  # never a strip of panels: at most three a row
+        assert width / height <= 3 * 8 / 6 + 0.01
+    flat = [(b.x0, b.y0, b.x1, b.y1) for group in boxes for b in group]
+    for a, b in combinations(flat, 2):
+        assert not overlap(a, b), (a, b)
+    # Each panel with its labels, titles and colour bar stays clear of the others and inside
+    # the figure.
+    for a, b in combinations(tight, 2):
+        assert not overlap(a, b), (a, b)
+    for box in tight:
+        assert box[0] >= -1 and box[1] >= -1 and box[2] <= width + 1 and box[3] <= height + 1
+    for group in boxes:
+        x0, y0, x1, y1 = union(group)
+        assert (x1 - x0) / width >= 0.15 and (y1 - y0) / height >= 0.2, views
+
+
+@pytest.mark.parametrize("views", [["contour"], ["contour", "loss"], list(VIEWS)])
+@pytest.mark.parametrize("size", [None, (1920, 1080), (1280, 1024)])
+def test_the_contour_keeps_true_scale_and_its_colour_bar_matches_it(monkeypatch, hump, views,
+                                                                    size):
+    with drawn_still(monkeypatch, hump, views, size) as (_, panels, renderer):
+        contour = panels[0]
+        box = contour.ax.get_window_extent(renderer)
+        bar = contour.filled.colorbar.outline.get_window_extent(renderer)  # with its end arrow
+    (x0, x1), (y0, y1) = contour.view
+    assert box.width / box.height == pytest.approx((x1 - x0) / (y1 - y0), rel=0.03)
+    assert bar.x0 > box.x1  # beside it, as tall as the surface
+    assert bar.y0 == pytest.approx(box.y0, abs=2) and bar.y1 == pytest.approx(box.y1, abs=2)
+
+
+def test_six_views_are_a_grid_not_a_row():
+    assert figure_module.grid_shape(6) == (2, 3)
+    assert figure_module.grid_shape(6, (1920, 1080)) == (2, 3)
+    assert figure_module.grid_shape(2, (1920, 1080)) == (1, 2)
+    assert figure_module.grid_shape(3, (1920, 720)) == (1, 3)  # the figures' slides
+    assert figure_module.grid_shape(2, (1080, 1920)) == (2, 1)  # a portrait screen
+
+
+@pytest.mark.parametrize("style", ["paper", "talk"])
+@pytest.mark.parametrize("name", SURFACES)
+def test_colour_bar_labels_never_overlap(monkeypatch, name, style):
+    result = api.run(name, ["adam"], steps=20)
+    if result.surface.dims == 1:
+        pytest.skip("a curve f(x) has no colour bar")
+    with drawn_still(monkeypatch, result, ["contour"], None, style) as (_, (panel,), renderer):
+        axis = colour_bar(panel).yaxis
+        low, high = sorted(axis.get_view_interval())
+        labels = [t for t, v in zip(axis.get_ticklabels(), axis.get_ticklocs(), strict=True)
+                  if t.get_visible() and t.get_text() and low <= v <= high]
+        boxes = [t.get_window_extent(renderer) for t in labels]
+    assert len(labels) >= 2, name
+    for a, b in combinations(boxes, 2):
+        assert not overlap((a.x0, a.y0, a.x1, a.y1), (b.x0, b.y0, b.x1, b.y1), 0), \
+            (name, style, [t.get_text() for t in labels])
+
+
+def test_the_3d_view_marks_the_minima_on_the_surface(hump):
+    ax = Figure().add_subplot(projection="3d")
+    from adamviz.render.inline import draw
+
+    panel, _ = draw(hump, ax, "3d")
+    surface = hump.surface
+    assert len(panel.minima) == len(surface.minima)
+    for artist, minimum in zip(panel.minima, surface.minima, strict=True):
+        xs, ys, zs = artist.get_data_3d()
+        f = float(surface.loss(np.array([minimum.point]))[0])
+        np.testing.assert_allclose([xs[0], ys[0]], minimum.point)
+        assert zs[0] == pytest.approx(f + panel.lift)
+        assert artist.get_marker() == ("*" if minimum.kind == "global" else "D")
+    assert VIEWS["3d"].shows_minima
+    labels = [t.get_text() for t in panel.legend.get_texts()]
+    assert any("global" in label and "local" in label for label in labels), labels
+
+
+def on_screen(ax, points):
+    """Pixels of 3d ``points`` as drawn, in units of the Axes' width."""
+    from mpl_toolkits.mplot3d import proj3d
+
+    ax.figure.canvas.draw()
+    xs, ys, _ = proj3d.proj_transform(*np.asarray(points, dtype=float).T, ax.get_proj())
+    return ax.transData.transform(np.column_stack([xs, ys])) / ax.bbox.width
+
+
+def test_the_3d_camera_shows_the_hump_between_the_minima(hump):
+    from adamviz.render.inline import draw
+
+    panel, fig = draw(hump, None, "3d")
+    surface = hump.surface
+    glob, local = (m.point for m in surface.minima)
+    saddle = np.array([-0.1, 0.0])  # the hump's top between them
+    points = [(*p, float(surface.loss(np.array([p]))[0])) for p in (local, saddle, glob)]
+    (lx, ly), (sx, sy), (gx, gy) = on_screen(panel.ax, points)
+    # Seen across the line between the minima: the local one on the left, the global one on the
+    # right, near level, with the hump between them and above both.
+    assert lx < sx < gx
+    assert abs(gy - ly) < 0.3 * (gx - lx)
+    assert sy > max(ly, gy)
+    assert gx - lx > 0.2  # of the Axes' width: side by side, not one behind the other
