@@ -1,6 +1,7 @@
 """The README's generated tables match the registries, and every command is documented."""
 
 import importlib.util
+import shlex
 import shutil
 
 import pytest
@@ -93,3 +94,48 @@ def test_the_readmes_make_optimizer_example_runs_on_columns_as_the_engine_does()
     result = adamviz.run("hump", ["adam:lr=0.3"], starts=starts, steps=steps, tol=None)
     np.testing.assert_allclose(params, np.array([run.points[-1] for run in result.runs]).T,
                                rtol=1e-12)
+
+
+def _script(name: str):
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_readmes_pictures_are_kept_where_no_command_writes_by_default():
+    """Every picture the README shows is a file of outputs/readme/ (and in git, in a checkout),
+    so trying the README's commands in the repository (which write to outputs/ by default)
+    rewrites no kept file; nothing else under outputs/ is kept."""
+    import re
+    import subprocess
+
+    links = re.findall(r"!\[[^\]]*\]\(([^)\s]+)\)", (REPO / "README.md").read_text())
+    assert links and [link for link in links if not link.startswith("outputs/readme/")] == []
+    assert [link for link in links if not (REPO / link).is_file()] == []
+    if (REPO / ".git").exists():  # (an unpacked sdist has no git)
+        kept = subprocess.run(["git", "ls-files", "outputs"], cwd=REPO, capture_output=True,
+                              text=True, check=True).stdout.split()
+        assert set(links) <= set(kept)
+        assert [path for path in kept if not path.startswith("outputs/readme/")] == []
+
+
+def test_one_table_makes_every_readme_picture_by_the_readmes_own_command():
+    pictures = _script("make_readme_pictures")
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    assert pictures.check(text) == [], "python scripts/make_readme_pictures.py --check"
+    moved = text.replace("(outputs/readme/hump-views.png)", "(outputs/hump-views.png)")
+    assert pictures.check(moved) == [
+        "README.md shows outputs/hump-views.png, which no entry of PICTURES makes",
+        "PICTURES makes outputs/readme/hump-views.png, which README.md does not show"]
+    for name in ["hump-adam.png", "hump-sgd-momentum-adam.png", "rosenbrock-clip.png",
+                 "hump-cosine.png", "hump-basins.png"]:  # the command shown beside each
+        assert "adamviz " + shlex.join(pictures.PICTURES[name]) in text, name
+    assert "adamviz " + shlex.join(pictures.PLAYER) in text
+    assert "adamviz.save_plot(" in pictures.python_block("hump-signsgd-adam.png")
+
+
+def test_a_readme_picture_is_made_in_outputs_readme_and_nowhere_else(tmp_path):
+    _script("make_readme_pictures").make(["hump-adam.png"], root=tmp_path)
+    made = [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*") if p.is_file()]
+    assert made == ["outputs/readme/hump-adam.png"]

@@ -209,14 +209,16 @@ def test_unknown_figure_name():
 
 
 def test_committed_gallery_matches_the_recipes():
-    """outputs/figures/ is made by `adamviz figures`; after changing a recipe, run it again."""
-    index = (REPO / "outputs" / "figures" / "index.md").read_text()
+    """outputs/readme/figures/ (the README's gallery) is made by `adamviz figures`; after
+    changing a recipe, run it again: python scripts/make_readme_pictures.py --only 'figures/*'."""
+    again = "python scripts/make_readme_pictures.py --only 'figures/*'"
+    index = (REPO / "outputs" / "readme" / "figures" / "index.md").read_text()
     for name in NAMES:
         recipe = recipes.load(name)
-        assert f"## {name}:" in index, f"{name} missing: run `adamviz figures`"
+        assert f"## {name}:" in index, f"{name} missing: run {again}"
         assert f"recipe digest `{recipe.digest}`" in index, \
-            f"{name} changed since outputs/figures was made: run `adamviz figures`"
-        assert (REPO / "outputs" / "figures" / f"{name}.png").exists()
+            f"{name} changed since outputs/readme/figures was made: run {again}"
+        assert (REPO / "outputs" / "readme" / "figures" / f"{name}.png").exists()
 
 
 # --- trace -------------------------------------------------------------------------------------

@@ -141,9 +141,9 @@ def test_unknown_hyperparameters_and_names_are_refused_in_one_line(tmp_path, mon
 
 
 def test_the_readme_picture_lion_steps_lr_per_coordinate():
-    """outputs/hump-lion-adam.png: at the same lr, Lion's every step moves each coordinate by
-    exactly lr (the sign), so its steps are lr*sqrt(2) long; it crosses the hump into the
-    global minimum, where Adam stays in the local one."""
+    """outputs/readme/hump-lion-adam.png: at the same lr, Lion's every step moves each
+    coordinate by exactly lr (the sign), so its steps are lr*sqrt(2) long; it crosses the hump
+    into the global minimum, where Adam stays in the local one."""
     result = api.run("hump", ["lion:lr=0.03", "adam:lr=0.03"], [(-2, 1)], steps=300, tol=None)
     lion, adam = result.runs
     moves = np.abs(np.diff(lion.points, axis=0))

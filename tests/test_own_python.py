@@ -122,8 +122,8 @@ def test_a_bare_function_is_refused_with_the_way_to_give_its_box():
 
 
 def test_the_readme_picture_signsgd_keeps_stepping_in_the_local_minimum():
-    """outputs/hump-signsgd-adam.png: every coordinate of every signSGD step moves by 0.05 (or
-    0 where the gradient's coordinate is 0); both end at the local minimum."""
+    """outputs/readme/hump-signsgd-adam.png: every coordinate of every signSGD step moves by
+    0.05 (or 0 where the gradient's coordinate is 0); both end at the local minimum."""
     class SignSGD:
         hyperparams = {"lr": 0.05}
 

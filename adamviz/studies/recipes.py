@@ -349,7 +349,7 @@ def readme_section() -> str:
     for name in available():
         r = load(name)
         caption = " ".join(r.caption.split())
-        parts.append(f"### {r.title}\n\n![{r.title}](outputs/figures/{r.name}.png)\n\n"
+        parts.append(f"### {r.title}\n\n![{r.title}](outputs/readme/figures/{r.name}.png)\n\n"
                      f"{caption}\n\n`{r.command()}`")
     return "\n\n".join(parts)
 
