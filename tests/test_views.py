@@ -111,3 +111,47 @@ def _curve_file():
     path.write_text('name = "line"\nexpr = "(3*x - 4)**2"\nxlim = [-1, 3]\n'
                     '[[minima]]\nat = [1.3333333333333333]\nkind = "global"\n')
     return str(path)
+
+
+def test_each_panel_declares_what_it_adds_to_the_legend_and_the_figure_gathers_it(monkeypatch):
+    """The figure's legend is the runs, then each panel's own entries once: a view other than
+    the contour (here the loss view's held-out line, or a new view's) reaches it with no
+    central list to extend."""
+    from matplotlib.lines import Line2D
+
+    from adamviz.render import panels
+    from adamviz.render.figure import compose
+    from adamviz.studies import recipes
+
+    held = recipes.run(recipes.load("early-stopping"))  # the runs carry a held-out loss
+    fig, _ = compose(held, ["loss"])
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels[len(held.runs):] == ["held-out loss (dashed)", "best step (early stopping)"]
+    fig, _ = compose(held, ["contour", "3d", "loss"])
+    labels = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert labels.count("start") == 1 and labels.count("global minimum") == 1
+    assert "best step (early stopping)" in labels
+
+    def declared(self):
+        return [Line2D([], [], ls="none", marker="v", label="a new view's marker")]
+
+    monkeypatch.setattr(panels.LossPanel, "legend_entries", declared)
+    fig, _ = compose(held, ["contour", "loss"])
+    assert "a new view's marker" in [t.get_text() for t in fig.legends[0].get_texts()]
+
+
+@pytest.mark.parametrize("view,setting", [("loss", "overlays"), ("steps", "elev"),
+                                          ("contour", "elev"), ("moments", "marks")])
+def test_a_panel_takes_only_the_settings_its_view_declares(hump, view, setting):
+    """No panel swallows keywords: a setting its view does not declare is a TypeError on the
+    panel, and make_panel never hands it one."""
+    from adamviz.render.figure import make_panel, new_figure
+    from adamviz.render.views import panel_class
+
+    cls = panel_class(view, 2)
+    fig = new_figure()
+    area = fig.add_gridspec(1, 1)[0, 0]
+    with pytest.raises(TypeError):
+        cls(fig.add_subplot(area), hump, **{setting: ("grad",) if setting == "overlays" else 1})
+    make_panel(view, new_figure().add_gridspec(1, 1)[0, 0], hump, elev=10, azim=20,
+               overlays=("grad",), marks=())

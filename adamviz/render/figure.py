@@ -19,8 +19,8 @@ from ..core.errors import InputError
 from ..core.io import atomic_open
 from ..core.limits import check_pixels
 from ..fair_rates import note as rate_note
+from . import legend
 from .looks import wearing
-from .panels import legend_handles
 from .style import literal_legend
 from .views import VIEWS, panel_class
 
@@ -66,8 +66,13 @@ def make_panel(view: str, area, result, animated=False, title=None, elev=None, a
         area = area.get_gridspec().figure.add_subplot(
             area, projection="3d" if spec.axes == "3d" else None)
     cls = panel_class(view, result.surface.dims)
-    return cls(area, result, animated=animated, title=title, elev=elev, azim=azim,
-               marks=marks if spec.marks else (), overlays=overlays, overlay_at=overlay_at)
+    # each panel is given the settings its view declares it takes, and only those
+    takes = {"marks": marks} if spec.marks else {}
+    if spec.overlays and result.surface.dims == 2:
+        takes.update(overlays=overlays, overlay_at=overlay_at)
+    if spec.camera:
+        takes.update(elev=elev, azim=azim)
+    return cls(area, result, animated=animated, title=title, **takes)
 
 
 def run_labels(result) -> list[str]:
@@ -197,10 +202,7 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=S
                  "fontsize": "large", "family": "DejaVu Sans Mono"}
         fig.counter_fixed = fig.add_artist(Annotation(fixed, **style))
         fig.counter_artist = fig.add_artist(Annotation(" " * len(fixed), visible=False, **style))
-    handles = legend_handles(result, run_labels(result),
-                             minima=any(VIEWS[v].shows_minima for v in views),
-                             marks=marks if any(VIEWS[v].marks for v in views) else (),
-                             overlays=overlays if "contour" in views else ())
+    handles = legend.figure_entries(result, run_labels(result), panels)
     # Labels give each run's lr; when the optimizers' rates differ, the legend says so first.
     literal_legend(fig.legend(handles=handles, loc="outside lower center", fontsize="medium",
                               frameon=False, ncols=legend_columns(handles, width),

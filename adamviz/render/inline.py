@@ -20,9 +20,9 @@ import weakref
 
 from matplotlib import rcParams
 
+from . import legend as legends
 from . import small_multiples
 from .figure import make_panel, new_figure, run_labels
-from .panels import legend_handles
 from .style import literal_legend
 from .views import VIEWS
 
@@ -47,7 +47,7 @@ def draw(result, ax=None, view: str = "contour", title: str | None = None,
     panel = make_panel(view, ax, result, title=title)
     panel.show([run.steps for run in result.runs])
     if legend:
-        panel.legend = _legend(ax, result, view)
+        panel.legend = _legend(ax, panel)
     return panel, fig
 
 
@@ -76,12 +76,13 @@ def shown_in_ipython() -> None:
         png.for_type(Figure, lambda fig: print_figure(fig, "png", dpi=INLINE_DPI))
 
 
-def _legend(ax, result, view: str):
+def _legend(ax, panel):
     """Above the Axes, small: a row per run, then the markers two to an entry (start and end;
     the minima), in two columns when the Axes is wide enough for them."""
     from matplotlib.legend_handler import HandlerTuple
 
-    handles = legend_handles(result, run_labels(result), minima=VIEWS[view].shows_minima)
+    result = panel.result
+    handles = legends.figure_entries(result, run_labels(result), [panel])
     n = len(result.runs)
     runs, marks = handles[:n], handles[n:]
     groups = [marks[i:i + 2] for i in range(0, len(marks), 2)]

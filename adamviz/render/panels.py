@@ -14,8 +14,7 @@ import numpy as np
 from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
-from ..arrows import OVERLAYS
-from . import style
+from . import legend, style
 from .contour import draw_colorbar, draw_minima, draw_surface
 from .grid import contour_levels, loss_grid, power_label, view_box
 from .overlays import Arrows
@@ -38,6 +37,10 @@ class Panel:
     def dynamic(self, artist):
         self.artists.append(artist)
         return artist
+
+    def legend_entries(self) -> list:
+        """What the panel draws besides the runs' lines, for the figure's legend."""
+        return []
 
     def finished(self, ks) -> list[bool]:
         return [k >= run.steps for k, run in zip(ks, self.runs, strict=True)]
@@ -67,7 +70,7 @@ class ContourPanel(Panel):
     """The surface from above: filled contours, minima, and each run's path."""
 
     def __init__(self, ax, result, animated=False, title=None, colorbar=True, marks=(),
-                 view=None, overlays=(), overlay_at=None, **_other):
+                 view=None, overlays=(), overlay_at=None):
         super().__init__(result, animated)
         self.ax, self.artists = ax, []
         # Marks name points of a run (e.g. its highest point); each shows once the run is there.
@@ -124,6 +127,11 @@ class ContourPanel(Panel):
         self.colorbar = draw_colorbar(ax, self.filled, self.levels, self.level_mode) \
             if colorbar else None
 
+    def legend_entries(self) -> list:
+        shown = list(self.arrows.quivers) if self.arrows is not None else []
+        return [*legend.start_and_end(), *legend.marks(self.marks), *legend.overlays(shown),
+                *legend.minima(self.result.surface)]
+
     def show(self, ks):
         paths = [self.runs[i].points[: ks[i] + 1] for i in self.order]
         self.lines.set_segments(paths)
@@ -149,7 +157,7 @@ class CurvePanel(Panel):
     """A one-variable surface (or the side view of a two-variable one): the loss along x, with
     each run drawn as a ball on it."""
 
-    def __init__(self, ax, result, animated=False, title=None, marks=(), **_other):
+    def __init__(self, ax, result, animated=False, title=None, marks=()):
         super().__init__(result, animated)
         self.ax, self.artists = ax, []
         self.marks = list(marks)
@@ -198,6 +206,10 @@ class CurvePanel(Panel):
         if title:
             ax.set_title(title, fontsize="large", **style.LITERAL)
 
+    def legend_entries(self) -> list:
+        return [*legend.start_and_end(), *legend.marks(self.marks),
+                *legend.minima(self.result.surface)]
+
     def show(self, ks):
         for trail, run, k in zip(self.trails, self.runs, ks, strict=True):
             trail.set_data(run.points[: k + 1, 0], run.losses[: k + 1])
@@ -215,7 +227,7 @@ class LossPanel(Panel):
     """Loss against step for every run; log scale when it spans decades; early-stop (best
     point) and divergence marked."""
 
-    def __init__(self, ax, result, animated=False, title=None, **_other):
+    def __init__(self, ax, result, animated=False, title=None):
         super().__init__(result, animated)
         self.ax, self.artists = ax, []
         self.offset, log = loss_reference(result.surface, self.runs)
@@ -268,6 +280,13 @@ class LossPanel(Panel):
         y = np.asarray(losses, dtype=float) - (self.offset or 0.0)
         return np.maximum(y, 1e-300) if self.offset is not None else y
 
+    def legend_entries(self) -> list:
+        if all(h is None for h in self.held_out):
+            return []
+        return [Line2D([], [], ls="--", color=style.ink(), label="held-out loss (dashed)"),
+                Line2D([], [], ls="none", marker="o", markerfacecolor="none", markersize=9,
+                       markeredgecolor=style.ink(), label="best step (early stopping)")]
+
     def show(self, ks):
         for line, y, k in zip(self.lines, self.values, ks, strict=True):
             line.set_data(np.arange(k + 1), y[: k + 1])
@@ -313,38 +332,3 @@ def plain_log_labels(axis) -> None:
 
     axis.set_major_formatter(FuncFormatter(power_label))
     axis.set_minor_formatter(NullFormatter())
-
-
-def legend_handles(result, labels, minima: bool = True, marks=(), overlays=()):
-    """Figure legend entries: one per run, then start, end, the marks, the overlay arrows
-    and the minima."""
-    width = style.lw(2.2)
-    handles = [Line2D([], [], color=color, ls=dash, lw=width, path_effects=style.halo(width),
-                      label=lab)
-               for (color, dash), lab in zip(style.run_styles(result.runs), labels, strict=True)]
-    handles.append(Line2D([], [], ls="none", label="start", marker=style.START["marker"],
-                          markerfacecolor=style.START["color"], markeredgecolor=style.ink(),
-                          markersize=9))
-    handles.append(Line2D([], [], ls="none", label="end (in the run's colour)",
-                          marker=style.END["marker"], markerfacecolor="white",
-                          markeredgecolor=style.ink(),
-                          markersize=10))
-    for mark in {m.label: m for m in marks}.values():  # one entry per kind of mark
-        handles.append(Line2D([], [], ls="none", label=mark.label, marker=mark.shape,
-                              markerfacecolor=mark.color, markeredgecolor=style.ink(),
-                              markersize=10))
-    for name in overlays:
-        spec = OVERLAYS[name]
-        handles.append(Line2D([0, 1], [0, 0], color=style.overlay_color(spec.color) or "0.55",
-                              lw=2.5, marker=">", markevery=[1], markersize=9,
-                              markeredgecolor=style.edge(),
-                              path_effects=style.halo(2.5), label=spec.label
-                              + (" (run's colour)" if spec.color is None else "")))
-    kinds = {m.kind for m in result.surface.minima} if minima else set()
-    if "global" in kinds:
-        handles.append(Line2D([], [], ls="none", label="global minimum", marker="*",
-                              markerfacecolor="white", markeredgecolor=style.ink(), markersize=16))
-    if "local" in kinds:
-        handles.append(Line2D([], [], ls="none", label="local minimum", marker="D",
-                              markerfacecolor="none", markeredgecolor=style.ink(), markersize=8))
-    return handles

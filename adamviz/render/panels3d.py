@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from . import style
+from . import legend, style
 from .contour import background_cmap
 from .grid import loss_grid, view_box
 from .panels import Panel
@@ -15,7 +15,7 @@ from .viewdata import camera, clip_height
 class ThreeDPanel(Panel):
     """The surface in 3D with each trajectory lifted onto it."""
 
-    def __init__(self, ax, result, animated=False, title=None, elev=None, azim=None, **_other):
+    def __init__(self, ax, result, animated=False, title=None, elev=None, azim=None):
         super().__init__(result, animated)
         self.ax, self.artists = ax, []
         surface = result.surface
@@ -74,6 +74,9 @@ class ThreeDPanel(Panel):
         ax.set_zlabel("loss", labelpad=10)
         if title:
             ax.set_title(title, fontsize="large", **style.LITERAL)
+
+    def legend_entries(self) -> list:
+        return [*legend.start_and_end(), *legend.minima(self.result.surface)]
 
     def show(self, ks):
         done = self.finished(ks)

@@ -73,7 +73,7 @@ class StepsPanel(Panel):
     """Step length per step (top) and the effective per-coordinate learning rate (bottom):
     the quantity of the essay's "Issue 2: adaptive learning rates"."""
 
-    def __init__(self, area, result, animated=False, title=None, **_other):
+    def __init__(self, area, result, animated=False, title=None):
         super().__init__(result, animated)
         self.artists = []
         self.top, self.bottom = _two_axes(area)
@@ -111,7 +111,7 @@ class MomentsPanel(Panel):
     top) and the root of the second moment √v̂ (the scale, bottom), per coordinate (solid x,
     dashed y), for every run whose optimizer has them."""
 
-    def __init__(self, area, result, animated=False, title=None, **_other):
+    def __init__(self, area, result, animated=False, title=None):
         super().__init__(result, animated)
         self.artists = []
         self.top, self.bottom = _two_axes(area)

@@ -7,11 +7,11 @@ import math
 from matplotlib.colors import ListedColormap
 from matplotlib.patches import Patch
 
-from . import style
+from . import legend, style
 from .contour import draw_minima
 from .figure import STILL_DPI, image_format, legend_columns, new_figure, save
 from .grid import nice_ticks, view_box
-from .panels import ContourPanel, legend_handles
+from .panels import ContourPanel
 
 # Minima get the Okabe-Ito colours in order; diverged is black, not settled light grey.
 MINIMUM_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -130,7 +130,7 @@ def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int | No
     ticks = nice_ticks(levels[0], levels[-1], drawn[0].level_mode)
     bar.set_ticks(ticks, labels=[f"{t:g}" for t in ticks])
     first = panels[0][1]
-    handles = legend_handles(first, [first.runs[0].optimizer], minima=True)
+    handles = legend.figure_entries(first, [first.runs[0].optimizer], drawn[:1])
     style.literal_legend(fig.legend(handles=handles[1:], loc="outside lower center",
                                     ncols=legend_columns(handles[1:], size[0]),
                                     frameon=False, fontsize="medium"))

@@ -22,21 +22,24 @@ class View:
     panel: str  # "module:Class" in adamviz.render
     panel_1d: str | None = None  # the panel for a curve f(x), if it differs
     axes: str = "plain"  # "plain", "3d" (a 3D Axes) or "stacked" (two Axes in one cell)
+    # What the panel can draw besides the runs: each setting reaches only the panels that
+    # take it, and one given where no panel takes it is refused (``check_settings``).
     needs_2d: bool = False
-    shows_minima: bool = False  # the legend lists the minima
-    marks: bool = False  # draws a recipe's marks (e.g. Figure 3's highest point)
+    marks: bool = False  # a recipe's marks (e.g. Figure 3's highest point)
+    overlays: bool = False  # the overlay arrows (--overlay)
+    camera: bool = False  # turned by --elev and --azim
 
 
 VIEWS = {v.name: v for v in (
     View(name="contour", title="paths on the surface", panel="panels:ContourPanel",
-         panel_1d="panels:CurvePanel", shows_minima=True, marks=True,
+         panel_1d="panels:CurvePanel", marks=True, overlays=True,
          draws="the paths on the surface seen from above (a curve f(x) is drawn as a curve)"),
     View(name="3d", title="the surface in 3D", panel="panels3d:ThreeDPanel", axes="3d",
-         needs_2d=True, shows_minima=True,
+         needs_2d=True, camera=True,
          draws="the paths lifted onto the surface in 3D (--elev, --azim)"),
-    View(name="profile", title="side view", panel="panels:CurvePanel", shows_minima=True,
-         marks=True, draws="the side view of the essay's Figures 1 and 3: the loss along x, "
-                           "lowest over y, each run a ball on it"),
+    View(name="profile", title="side view", panel="panels:CurvePanel", marks=True,
+         draws="the side view of the essay's Figures 1 and 3: the loss along x, lowest over "
+               "y, each run a ball on it"),
     View(name="loss", title="loss per step", panel="panels:LossPanel",
          draws="loss per step (log scale when it spans decades; best step and divergence "
                "marked)"),
@@ -71,6 +74,20 @@ def parse_views(views, dims: int) -> list[str]:
             raise InputError(f"The {name} view needs a surface in x and y; this one is a curve "
                              f"f(x) (use --view contour or profile).")
     return names
+
+
+def check_settings(names, dims: int, overlays=(), camera: bool = False) -> None:
+    """Refuse settings that no panel of the views ``names`` would draw: overlay arrows where
+    no view takes them (a curve f(x) draws none either), a camera without a 3D view."""
+    if overlays and not any(VIEWS[n].overlays and dims == 2 for n in names):
+        takes = ", ".join(n for n, v in VIEWS.items() if v.overlays)
+        raise InputError(f"Overlay arrows ({', '.join(overlays)}) are drawn on the {takes} "
+                         f"view of a surface in x and y; add it, e.g. views contour,"
+                         f"{names[0]}." if dims == 2 else
+                         "Overlay arrows are drawn on a surface in x and y; this one is a "
+                         "curve f(x).")
+    if camera and not any(VIEWS[n].camera for n in names):
+        raise InputError("elev and azim turn the 3d view's camera; add the 3d view.")
 
 
 def panel_class(name: str, dims: int):
