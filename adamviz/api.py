@@ -94,10 +94,16 @@ def check_drawing(title=None, math: bool = False, dpi=None, elev: float | None =
     check(title, math, dpi, elev, azim)
 
 
-def check_views(result_or_surface, views) -> list[str]:
-    """Validate a view list (``"contour,loss"`` or a sequence) for a surface."""
+def check_views(result_or_surface, views, overlays=(), camera: bool = False) -> list[str]:
+    """Validate a view list (``"contour,loss"`` or a sequence) for a surface, and that a view
+    among them draws the ``overlays`` and, with ``camera``, turns a camera."""
+    from .arrows import parse_overlays
+    from .render.views import check_settings
+
     surface = getattr(result_or_surface, "surface", result_or_surface)
-    return parse_views(views, surface.dims)
+    names = parse_views(views, surface.dims)
+    check_settings(names, surface.dims, parse_overlays(overlays), camera)
+    return names
 
 
 def check_output(path, *, fps: float = 20, frames: int = 200, hold: float = 1.0,
@@ -179,7 +185,8 @@ def save_plot(result: Result, path, views=("contour",), dpi: int | None = None,
 
     check_result(result, path)
     check_drawing(title, math, dpi, elev, azim)
-    return save_still(result, path, check_views(result, views), dpi=dpi, title=title,
+    views = check_views(result, views, overlays, elev is not None or azim is not None)
+    return save_still(result, path, views, dpi=dpi, title=title,
                       elev=elev, azim=azim, math=math, style=style, font_scale=font_scale,
                       size=parse_size(size), transparent=transparent,
                       overlays=parse_overlays(overlays), overlay_at=parse_steps(overlay_at))
@@ -207,7 +214,7 @@ def animate(result: Result, path=None, views=("contour",), fps: float = 20, fram
                    progress=progress, dpi=dpi, elev=elev, azim=azim, math=math, style=style,
                    font_scale=font_scale, size=parse_size(size),
                    overlays=parse_overlays(overlays), overlay_at=parse_steps(overlay_at))
-    views = check_views(result, views)
+    views = check_views(result, views, overlays, elev is not None or azim is not None)
     if path is not None:
         return render(result, path, views, **options)
     import tempfile

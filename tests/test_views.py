@@ -1,5 +1,7 @@
 """Each view draws the numbers of the runs, on its own Axes or side by side in one figure."""
 
+import re
+
 import numpy as np
 import pytest
 from matplotlib.figure import Figure
@@ -155,3 +157,20 @@ def test_a_panel_takes_only_the_settings_its_view_declares(hump, view, setting):
         cls(fig.add_subplot(area), hump, **{setting: ("grad",) if setting == "overlays" else 1})
     make_panel(view, new_figure().add_gridspec(1, 1)[0, 0], hump, elev=10, azim=20,
                overlays=("grad",), marks=())
+
+
+@pytest.mark.parametrize("kwargs,message", [
+    ({"views": ["loss"], "overlays": ["grad"]},
+     "Overlay arrows (grad) are drawn on the contour view of a surface in x and y; add it"),
+    ({"views": ["contour"], "elev": 20}, "elev and azim turn the 3d view's camera"),
+    ({"views": ["steps"], "azim": 20}, "elev and azim turn the 3d view's camera"),
+])
+def test_the_library_refuses_settings_no_view_draws(hump, tmp_path, kwargs, message):
+    """save_plot(views=["loss"], overlays=["grad"]) drew nothing and said nothing."""
+    for call in (api.save_plot, api.animate):
+        with pytest.raises(InputError, match=re.escape(message)):
+            call(hump, tmp_path / ("x.png" if call is api.save_plot else "x.gif"), **kwargs)
+    assert not list(tmp_path.iterdir())
+    curve = api.run("lecture", ["adam"], steps=3)
+    with pytest.raises(InputError, match="Overlay arrows are drawn on a surface in x and y"):
+        api.save_plot(curve, tmp_path / "c.png", overlays="grad")
