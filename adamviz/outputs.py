@@ -98,9 +98,19 @@ def _grid(exp, result, path):
 SLIDE_SIZE = (1920, 720)  # pixels: the figures' default
 
 
-def figure_job(recipe, out_dir, fmt, gif, dpi, look, transparent, book, html=False):
+def recipe_drawing(recipe, result, book) -> dict:
+    """How a recipe's figure is drawn besides its views: its title, marks, extra panels and
+    overlays (the still and the animation alike)."""
+    return {"title": recipe.title, "marks": recipe_book.marks(recipe, result),
+            "extra": recipe_book.extra_panels(recipe, result, book),
+            **recipe_book.overlays(recipe)}
+
+
+def figure_job(recipe, out_dir, fmt, gif, dpi, look, transparent, book, html=False,
+               gif_size=None):
     """Run, check and draw one recipe with ``book`` (the runs made so far: a claim may need
-    another recipe's): its ``recipe_book.Figure``."""
+    another recipe's): its ``recipe_book.Figure``. ``gif_size`` is each animation frame's
+    size in pixels (None: 640 x 480 a panel)."""
     from .render.animate import render
     from .render.figure import save_still
 
@@ -110,16 +120,14 @@ def figure_job(recipe, out_dir, fmt, gif, dpi, look, transparent, book, html=Fal
         checks = book.check(recipe, result)
     except InputError as exc:  # a claim that names no run of it: say which file
         raise InputError(f"{recipe.path}: {exc}") from None
-    drawing = {"title": recipe.title, "marks": recipe_book.marks(recipe, result),
-               "extra": recipe_book.extra_panels(recipe, result, book),
-               **recipe_book.overlays(recipe)}
+    drawing = recipe_drawing(recipe, result, book)
     picture = Path(out_dir) / f"{recipe.name}.{fmt}"
     save_still(result, picture, recipe.views, dpi=dpi, transparent=transparent, **drawing,
                **look)
     files = [picture]
     if gif:
         files.append(render(result, Path(out_dir) / f"{recipe.name}.gif", recipe.views,
-                            max_frames=150, **drawing, **{**look, "size": None}).path)
+                            max_frames=150, **drawing, **{**look, "size": gif_size}).path)
     if html and result.surface.dims == 2:
         from .render.html import save_player
 
@@ -175,10 +183,11 @@ def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None, 
             check_writable(out_dir / f"{recipe.name}.{suffix}")
     # By default every figure is 1920 px wide, the width of a projector, whatever its panels.
     look = {**(look or {})}
-    look["size"] = look.get("size") or SLIDE_SIZE
+    gif_size = look.get("size")  # a size asked for is each frame's too
+    look["size"] = gif_size or SLIDE_SIZE
     # One book for the whole call; a forked worker gets its own copy of it.
     job = partial(figure_job, out_dir=out_dir, fmt=fmt, gif=gif, html=html, dpi=dpi, look=look,
-                  transparent=transparent, book=recipe_book.Book())
+                  transparent=transparent, book=recipe_book.Book(), gif_size=gif_size)
     # The costliest first (tuning runs every rate on the grid), so no worker is left with a
     # long figure at the end; the index keeps the recipes' order.
     order = sorted(range(len(recipes)), key=lambda i: recipes[i].tune is None)

@@ -221,6 +221,35 @@ def test_committed_gallery_matches_the_recipes():
         assert (REPO / "outputs" / "readme" / "figures" / f"{name}.png").exists()
 
 
+# Every look, at the size `figures --gif` draws (None: 640 x 480 a panel) and at slide sizes;
+# dark lays out as talk does (the same text), so it takes the sizes talk does not.
+FRAME_LOOKS = [("paper", None), ("talk", None)]
+FRAME_SIZED = [("talk", (1280, 720)), ("dark", (1920, 1080))]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_animation_frames_of_every_figure_are_laid_out_clear(book, name):
+    """`figures --gif`: in a frame, the title, the step counter, the axis and tick labels, the
+    panel titles, the legend and the colour bars neither overlap nor leave the frame, which
+    keeps the size asked for (7 of the 10 failed in the talk look)."""
+    from adamviz.outputs import recipe_drawing
+    from adamviz.render.animate import Animator
+    from adamviz.render.figure import FRAME_DPI, FRAME_PANEL, panel_size_for
+    from adamviz.render.layout import problems
+    from adamviz.render.looks import wearing
+
+    recipe, result = recipes.load(name), book.result(name)
+    drawing = recipe_drawing(recipe, result, book)
+    panels = len(recipe.views) + len(drawing["extra"])
+    for style, size in [*FRAME_LOOKS, FRAME_SIZED[NAMES.index(name) % 2]]:
+        with wearing(style):
+            animator = Animator(result, recipe.views, **drawing,
+                                panel_size=panel_size_for(size, panels, FRAME_DPI, FRAME_PANEL))
+            animator.frame(animator.total // 2)
+            assert problems(animator.fig) == [], (style, size)
+        assert animator.fig.canvas.get_width_height() == (size or (640 * panels, 480))
+
+
 # --- trace -------------------------------------------------------------------------------------
 
 def test_trace_reproduces_the_lecture_notes():

@@ -232,6 +232,53 @@ def test_a_still_is_laid_out_once_and_drawn_once(tmp_path, monkeypatch):
         assert len(draws) == 1, suffix
 
 
+def test_layout_check_names_what_collides_and_the_layout_mends_it():
+    """A y label taller than its Axes runs into the title whatever the constrained layout
+    does; the check names the pair, and laying out wraps the label to the Axes."""
+    from adamviz.render.figure import lay_out_once, new_figure
+    from adamviz.render.layout import problems
+
+    fig = new_figure(4, 2.5)
+    ax = fig.add_subplot()
+    ax.set_ylabel("a label far longer than the axes beside it is tall", fontsize="large")
+    fig.suptitle("a title")
+    fig.legend(handles=ax.plot([0, 1], label="run"), loc="outside lower center")
+    fig.canvas.draw()  # the layout engine left on: one pass per draw
+    assert "axes 0 y label leaves the figure" in problems(fig)
+    lay_out_once(fig)
+    assert problems(fig) == [] and ax.get_ylabel().count("\n") >= 1
+    assert "abel" not in ax.get_ylabel().replace("label", "")  # words kept whole
+
+
+def test_a_legend_below_the_panels_clears_their_x_labels():
+    """One layout pass measured the panels' labels where they stood before it: the legend sat
+    on the contour's x label (a still and an animation frame alike)."""
+    from adamviz.render.animate import Animator
+    from adamviz.render.figure import compose, lay_out_once
+    from adamviz.render.layout import problems
+
+    result = api.run("hump", ["adam"], steps=50)
+    fig, _ = compose(result, ["contour", "steps"], panel_size=(6.4, 4.8))
+    lay_out_once(fig)
+    assert problems(fig) == []
+    assert problems(Animator(result, ["contour"]).fig) == []
+
+
+def test_a_panel_title_wider_than_its_panel_is_wrapped_to_it():
+    """talk at 1280 x 720: "step length and effective learning rate" ran off the picture."""
+    from adamviz.render.figure import STILL_DPI, compose, lay_out_once, panel_size_for
+    from adamviz.render.layout import problems
+    from adamviz.render.looks import wearing
+
+    result = api.run("valley", ["sgd", "adam"], steps=40)
+    with wearing("talk"):
+        fig, panels = compose(result, ["contour", "steps"],
+                              panel_size=panel_size_for((1280, 720), 2, STILL_DPI))
+        lay_out_once(fig)
+        assert problems(fig) == []
+    assert panels[1].top.get_title() == "step length and\neffective learning rate"
+
+
 def test_plot_on_a_users_axes_leaves_the_users_figure_as_it_was():
     """Only the Axes given is drawn on: no layout engine is switched on behind the user's back
     (with font.size 20, constrained layout collapsed with a warning)."""

@@ -19,7 +19,7 @@ from ..core.errors import InputError
 from ..core.io import atomic_open
 from ..core.limits import check_pixels
 from ..fair_rates import note as rate_note
-from . import legend
+from . import layout, legend
 from .looks import wearing
 from .style import literal_legend
 from .views import VIEWS, panel_class
@@ -241,13 +241,14 @@ def legend_columns(handles, width_in: float) -> int:
 def settle(fig) -> None:
     """Lay the figure out once, freeze the layout and draw it in full: an animation draws its
     background this way, and every later full draw of the same frame matches it to the pixel
-    (a layout engine left on would move things by a pixel between draws)."""
-    lay_out_once(fig)
+    (a layout engine left on would move things by a pixel between draws). A frame keeps its
+    pixels: where its text would collide, the text is drawn smaller (``layout.fit``)."""
+    lay_out_once(fig, shrink=True)
     fig.canvas.draw()
 
 
-def lay_out_once(fig) -> None:
-    """Run the constrained layout once and freeze it.
+def lay_out_once(fig, shrink: bool = False) -> None:
+    """Run the constrained layout (wrapping text that overflows its panel) and freeze it.
 
     Left on, the layout engine runs on every draw, and ``savefig`` draws twice when a figure has
     one (a layout pass without rendering, then the picture): two layouts and two walks over
@@ -256,7 +257,7 @@ def lay_out_once(fig) -> None:
     """
     engine = fig.get_layout_engine()
     if engine is not None:
-        engine.execute(fig)
+        layout.fit(fig, engine, shrink=shrink)
         # "none" would leave a placeholder engine, and savefig would still draw twice; None
         # removes it, when the rcParams do not ask for a layout by default.
         with rc_context({"figure.autolayout": False, "figure.constrained_layout.use": False}):
