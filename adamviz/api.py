@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .render.paces import DEFAULT as DEFAULT_PACE
 from .render.views import VIEWS, parse_views
 from .results import DISPLAY, Result
 from .studies import basins as _basins
@@ -196,9 +197,14 @@ def animate(result: Result, path=None, views=("contour",), fps: float = 20, fram
             hold: float = 1.0, loop: bool = True, title: str | None = None,
             dpi: int | None = None, elev: float | None = None, azim: float | None = None,
             progress=None, math: bool = False, style: str = "paper", font_scale: float = 1.0,
-            size=None, overlays=(), overlay_at=None):
+            size=None, overlays=(), overlay_at=None, pace: str = DEFAULT_PACE):
     """Animate every run of ``result`` into ``path`` (.gif, or .mp4 with the video extra);
     without a path, into a GIF in memory for a notebook.
+
+    ``pace`` is how the time follows the runs: "path" (default: frames spread evenly over the
+    distance the runs move, so a fast crossing plays in slow motion and a long convergence
+    quickly), "loss" (over the fall of the loss) or "steps" (the same number of steps a
+    frame). Every frame's step counter shows its true step.
 
     Returns an ``Animation`` (frames, the fps it really plays at, size), which plays inline in
     a notebook.
@@ -213,7 +219,8 @@ def animate(result: Result, path=None, views=("contour",), fps: float = 20, fram
     options = dict(fps=fps, max_frames=frames, hold=hold, loop=loop, title=title,
                    progress=progress, dpi=dpi, elev=elev, azim=azim, math=math, style=style,
                    font_scale=font_scale, size=parse_size(size),
-                   overlays=parse_overlays(overlays), overlay_at=parse_steps(overlay_at))
+                   overlays=parse_overlays(overlays), overlay_at=parse_steps(overlay_at),
+                   pace=pace)
     views = check_views(result, views, overlays, elev is not None or azim is not None)
     if path is not None:
         return render(result, path, views, **options)

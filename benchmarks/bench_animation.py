@@ -27,7 +27,7 @@ HERE = Path(__file__).resolve().parent
 ADAMVIZ = shutil.which("adamviz") or "adamviz"
 WORKLOAD = ["run", "-s", "beale", "--opt", "sgd", "--opt", "momentum", "--opt", "rmsprop",
             "--opt", "adam", "--start", "1,1.5", "--steps", "200", "--tol", "0",
-            "--frames", "201", "--fps", "20", "-q"]
+            "--frames", "201", "--fps", "20", "--pace", "steps", "-q"]  # the naive side's frames
 
 
 def measure(cmd):

@@ -16,7 +16,15 @@ from adamviz import api
 from adamviz.cli import cli
 from adamviz.core.errors import InputError
 from adamviz.render import animate
-from adamviz.render.frames import frame_steps, gif_delay, hold_delay, run_steps
+from adamviz.render.frames import (
+    SLOWEST,
+    frame_steps,
+    gif_delay,
+    hold_delay,
+    paced_steps,
+    run_steps,
+    story_gains,
+)
 from adamviz.render.views import VIEWS
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
@@ -29,6 +37,77 @@ def test_frame_schedule(total, frames):
     assert (np.diff(steps) > 0).all() and steps[0] >= 0
     if total + 1 <= frames:
         assert len(steps) == total + 1
+
+
+@given(total=st.integers(0, 2000), frames=st.integers(1, 300),
+       gains=st.lists(st.floats(0, 1e6), min_size=1, max_size=50))
+def test_a_paced_schedule_runs_from_the_first_step_to_the_last(total, frames, gains):
+    """As many frames as an even schedule, in step order, from step 0 to the last; a step lasts
+    at most SLOWEST frames."""
+    story = np.resize(np.array(gains), total)  # any story, the given gains repeated
+    steps = paced_steps(total, frames, story)
+    assert len(steps) == len(frame_steps(total, frames)) and steps[-1] == total
+    assert (np.diff(steps) >= 0).all() and (steps[0] == 0 or len(steps) == 1)
+    assert np.unique(steps, return_counts=True)[1].max() <= SLOWEST or len(steps) <= 2
+
+
+def test_without_a_story_the_frames_are_evenly_spread():
+    assert (paced_steps(400, 200, None) == frame_steps(400, 200)).all()
+    assert (paced_steps(400, 200, np.zeros(400)) == frame_steps(400, 200)).all()
+
+
+@pytest.fixture(scope="module")
+def hump_runs():
+    """The README's first picture: SGD, momentum and Adam on the hump, 400 steps."""
+    return api.run("hump", ["sgd", "momentum", "adam"])
+
+
+def share_before_the_crossing(result, pace, frames=200):
+    """The share of frames showing the runs before the last of them has crossed the hump."""
+    total = max(run.steps for run in result.runs)
+    crossed = max(int(np.argmax(run.points[:, 0] > 0)) for run in result.runs
+                  if (run.points[:, 0] > 0).any())
+    gains = story_gains(pace, [r.points for r in result.runs], [r.losses for r in result.runs],
+                        total)
+    return float(np.mean(paced_steps(total, frames, gains) <= crossed))
+
+
+def test_the_path_pace_gives_the_hump_crossing_a_fair_share_of_the_time(hump_runs):
+    """Evenly spread, the hump is crossed (by step 14 of 400) within 0.4 s of a 10 s GIF; paced
+    by the distance the runs move, the crossing is the story's first quarter."""
+    assert share_before_the_crossing(hump_runs, "steps") < 0.05
+    assert share_before_the_crossing(hump_runs, "path") > 0.2
+    assert share_before_the_crossing(hump_runs, "loss") > 0.2
+
+
+def test_story_gains_count_every_run_alike_and_survive_a_divergence():
+    moving = np.array([[0.0, 0], [1, 0], [1, 0], [1, 0]])
+    diverging = np.array([[0.0, 0], [0, 1e300], [0, np.inf], [0, np.nan]])
+    gains = story_gains("path", [moving, moving * 1e6, diverging], None, 3)
+    assert np.isfinite(gains).all() and gains.sum() == pytest.approx(3)
+    assert gains[0] == pytest.approx(3) and story_gains("steps", [], [], 3) is None
+    falling = story_gains("loss", None, [np.array([4.0, 1, 0, 0.5])], 3)  # rises count too
+    np.testing.assert_allclose(falling, [3 / 4.5, 1 / 4.5, 0.5 / 4.5])
+
+
+def test_a_pace_the_library_does_not_know_is_one_clear_line(short_runs, tmp_path):
+    with pytest.raises(InputError, match="Invalid pace 'fast': one of path, loss, steps"):
+        api.animate(short_runs, tmp_path / "a.gif", pace="fast")
+    assert not list(tmp_path.iterdir())
+
+
+def test_every_frame_shows_its_true_step(short_runs, tmp_path, monkeypatch):
+    """The counter shows the step each frame draws, also when a step lasts several frames."""
+    counted = []
+    paint = animate.StepCounter.paint
+    monkeypatch.setattr(animate.StepCounter, "paint",
+                        lambda self, pixels, step: (counted.append(step), paint(self, pixels,
+                                                                                step)))
+    api.animate(short_runs, tmp_path / "a.gif", frames=31)
+    total = max(run.steps for run in short_runs.runs)
+    gains = story_gains("path", [r.points for r in short_runs.runs], None, total)
+    shown = counted[2:]  # the first two paint the last frame and the first (the palette's)
+    assert shown == paced_steps(total, 31, gains).tolist() and len(set(shown)) < 31
 
 
 def test_runs_that_ended_stay_on_their_last_point():
@@ -118,7 +197,7 @@ def test_decoded_gif_is_at_least_as_faithful_as_the_naive_gif(tmp_path):
 
     frames = 21
     ours, naive = tmp_path / "ours.gif", tmp_path / "naive.gif"
-    api.animate(workload_result(), ours, frames=frames, fps=20)
+    api.animate(workload_result(), ours, frames=frames, fps=20, pace="steps")  # naive's steps
     naive_main(str(naive), frames)
     indices = (0, 10, 20)
     refs = reference_frames(indices, frames)
@@ -180,6 +259,8 @@ def test_mp4_without_the_extra_says_how_to_get_it(short_runs, tmp_path, monkeypa
     (["--fps", "60", "-o", "a.gif"], "A GIF cannot show 60 fps"),
     (["--fps", "0", "-o", "a.mp4"], "Invalid --fps for .mp4"),
     (["--hold", "-1", "-o", "a.gif"], "Invalid --hold: -1.0"),
+    (["--pace", "fast", "-o", "a.gif"], "'fast' is not one of 'path', 'loss', 'steps'"),
+    (["--pace", "steps", "-o", "a.png"], "--pace applies to animations"),
 ])
 def test_bad_animation_flags(args, message, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

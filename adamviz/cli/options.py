@@ -178,6 +178,31 @@ def dpi_option(func):
                              "animation frames).")(func)
 
 
+def animation_options(func):
+    """--fps, --frames, --hold, --pace and --loop: an animation's timing (``render/paces.py``
+    for the paces)."""
+    from ..render.paces import DEFAULT, PACES
+
+    for option in reversed((
+        click.option("--fps", type=float, default=20, show_default=True,
+                     help="Animation frame rate (.gif: at most 50)."),
+        click.option("--frames", type=int, default=200, show_default=True,
+                     help="At most this many animation frames, spread over the steps as "
+                          "--pace says."),
+        click.option("--hold", type=float, default=1.0, show_default=True,
+                     help="Seconds the last animation frame stays."),
+        click.option("--pace", type=click.Choice(list(PACES)), default=DEFAULT,
+                     show_default=True,
+                     help="How animation time follows the runs; " + "; ".join(
+                         f"{name}: {text}" for name, text in PACES.items()) + ". The step "
+                          "counter shows each frame's true step."),
+        click.option("--loop/--no-loop", default=True, show_default=True,
+                     help="Whether a .gif repeats forever."),
+    )):
+        func = option(func)
+    return func
+
+
 def look_options(default_style: str = "paper"):
     """--style, --font-scale, --size and --transparent: how a picture is dressed for a page,
     a projector or a dark slide (``render/looks.py``)."""

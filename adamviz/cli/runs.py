@@ -9,6 +9,7 @@ from ..core.errors import InputError, RunError
 from ..core.names import count
 from .group import cli
 from .options import (
+    animation_options,
     check_db_flags,
     check_no_plot,
     completer,
@@ -80,14 +81,7 @@ PICTURE_FORMATS = ("png", "svg", "pdf", "gif", "mp4")
 @no_plot_option
 @db_options
 @view_option
-@click.option("--fps", type=float, default=20, show_default=True,
-              help="Animation frame rate (.gif: at most 50).")
-@click.option("--frames", type=int, default=200, show_default=True,
-              help="At most this many animation frames, spread evenly over the steps.")
-@click.option("--hold", type=float, default=1.0, show_default=True,
-              help="Seconds the last animation frame stays.")
-@click.option("--loop/--no-loop", default=True, show_default=True,
-              help="Whether a .gif repeats forever.")
+@animation_options
 @click.option("--elev", type=float,
               help="3d view: camera elevation in degrees (default: 25 across two minima, "
                    "else 35).")
@@ -111,7 +105,7 @@ PICTURE_FORMATS = ("png", "svg", "pdf", "gif", "mp4")
 def run(surface, surfaces_dir, opts, starts, steps, lr, labels, colors, noise, seed, tol,
         patience, schedule, out, fmt,
         export_path, export_format, as_json, no_plot, db, db_paths, views, fps, frames, hold,
-        loop, elev, azim, dpi, title, math, overlays, overlay_at, style, font_scale, size,
+        pace, loop, elev, azim, dpi, title, math, overlays, overlay_at, style, font_scale, size,
         transparent, tune, tune_grid, criterion, quiet):
     """Run optimizers on a surface and draw their paths.
 
@@ -125,6 +119,7 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, labels, colors, noise, s
       adamviz run --surface hump --opt sgd --opt momentum --opt adam
       adamviz run -s rosenbrock --opt adam:lr=0.05 --start -1.5,2 -o rosen.svg
       adamviz run -s hump --opt sgd --opt adam --view contour,loss -o hump.gif
+      adamviz run -s hump --opt sgd --opt momentum --opt adam --pace steps -o even.gif
       adamviz run -s beale --opt adam --view 3d --elev 50 --azim -30 -o beale.png
       adamviz run -s valley --opt sgd --noise 0.5 --seed 1 --export runs.csv --no-plot
       adamviz run -s hump --opt sgd --opt adam --style dark --size 1920x1080 -o slide.png
@@ -174,7 +169,8 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, labels, colors, noise, s
         with destination(out or api.default_output(result), fmt) as path:
             line = _draw(result, path, kind, view_list, quiet,
                          {"title": title, "dpi": dpi, "elev": elev, "azim": azim, "math": math,
-                          **look}, {"fps": fps, "frames": frames, "hold": hold, "loop": loop},
+                          **look}, {"fps": fps, "frames": frames, "hold": hold, "loop": loop,
+                                    "pace": pace},
                          transparent)
         written.append(f"standard output ({fmt})" if is_stdout(out) else line)
     if is_stdout(export_path):
@@ -231,11 +227,11 @@ def _check_drawing(views: int, dpi, kind: str, runs: int) -> None:
 
 def _refuse_unused(kind, no_plot, views, title, overlays, tune, noise) -> None:
     """``run``'s flags that do not apply to what was asked for are refused, never ignored."""
-    drawing = ("views", "fps", "frames", "hold", "loop", "elev", "azim", "dpi", "title", "math",
-               "overlays", "overlay_at", "style", "font_scale", "size", "transparent")
+    drawing = ("views", "fps", "frames", "hold", "pace", "loop", "elev", "azim", "dpi", "title",
+               "math", "overlays", "overlay_at", "style", "font_scale", "size", "transparent")
     refuse_unused([
         (drawing, not no_plot, "draws the picture, and --no-plot asks for none."),
-        (("fps", "frames", "hold", "loop"), kind == "animation",
+        (("fps", "frames", "hold", "pace", "loop"), kind == "animation",
          "applies to animations: -o NAME.gif (or .mp4)."),
         (("views", "elev", "azim", "dpi", "math", "overlays", "overlay_at", "style",
           "font_scale", "size", "transparent"), kind != "player",

@@ -20,8 +20,10 @@ from ..core.io import atomic_open, atomic_path
 from ..core.limits import check_frame_size, check_frames
 from . import style
 from .figure import FRAME_DPI, FRAME_PANEL, compose, grid_shape, panel_size_for, settle
-from .frames import frame_steps, gif_delay, hold_delay, run_steps
+from .frames import gif_delay, hold_delay, paced_steps, run_steps, story_gains
 from .looks import wearing
+from .paces import DEFAULT as DEFAULT_PACE
+from .paces import PACES
 
 FORMATS = (".gif", ".mp4")
 MAX_FPS_MP4 = 240
@@ -87,11 +89,14 @@ class InMemory(Animation):
         return f"Animation(in memory: {self.describe()}, {len(self.content):,} bytes)"
 
 
-def check_settings(path, fps: float, max_frames: int, hold: float) -> str:
+def check_settings(path, fps: float, max_frames: int, hold: float,
+                   pace: str = DEFAULT_PACE) -> str:
     """Validate animation settings before any work; returns the format ('gif' or 'mp4')."""
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
         raise InputError(f"Not an animation format: {suffix!r}; use .gif or .mp4.")
+    if pace not in PACES:
+        raise InputError(f"Invalid pace {pace!r}: one of {', '.join(PACES)}.")
     for name, value in (("fps", fps), ("hold", hold)):
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InputError(f"Invalid --{name}: {value!r} (a number).")
@@ -195,8 +200,9 @@ def render(result, path, views=("contour",), style="paper", font_scale=1.0, size
            **kwargs) -> Animation:
     """Animate every run of ``result`` in one picture and write it to ``path`` (.gif or .mp4).
 
-    ``max_frames`` caps the frames (evenly spread over the steps, the last always shown);
-    ``hold`` seconds are added to the last frame; ``progress(done, total)`` is called per frame.
+    ``max_frames`` caps the frames (spread over the steps as ``pace`` says, ``paces.PACES``;
+    the first and last steps always shown); ``hold`` seconds are added to the last frame;
+    ``progress(done, total)`` is called per frame.
     ``style`` names a look (``looks.LOOKS``); ``size`` is each frame's (width, height) in pixels.
     """
     dpi = kwargs.get("dpi") or FRAME_DPI
@@ -210,10 +216,13 @@ def render(result, path, views=("contour",), style="paper", font_scale=1.0, size
 
 
 def _render(result, path, views, fps: float = 20, max_frames: int = 200, hold: float = 1.0,
-            loop: bool = True, title=None, progress=None, **kwargs) -> Animation:
-    fmt = check_settings(path, fps, max_frames, hold)
+            loop: bool = True, title=None, progress=None, pace=DEFAULT_PACE,
+            **kwargs) -> Animation:
+    fmt = check_settings(path, fps, max_frames, hold, pace)
     animator = Animator(result, views, title=title, **kwargs)
-    steps = frame_steps(animator.total, max_frames)
+    gains = story_gains(pace, [run.points for run in result.runs],
+                        [run.losses for run in result.runs], animator.total)
+    steps = paced_steps(animator.total, max_frames, gains)
     last = animator.frame(int(steps[-1])).copy()
     height, width = last.shape[:2]
     if fmt == "gif":
