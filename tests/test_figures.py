@@ -234,7 +234,7 @@ def test_animation_frames_of_every_figure_are_laid_out_clear(book, name):
     keeps the size asked for (7 of the 10 failed in the talk look)."""
     from adamviz.outputs import recipe_drawing
     from adamviz.render.animate import Animator
-    from adamviz.render.figure import FRAME_DPI, FRAME_PANEL, panel_size_for
+    from adamviz.render.figure import FRAME_DPI, FRAME_PANEL, grid_shape, panel_size_for
     from adamviz.render.layout import problems
     from adamviz.render.looks import wearing
 
@@ -244,7 +244,8 @@ def test_animation_frames_of_every_figure_are_laid_out_clear(book, name):
     for style, size in [*FRAME_LOOKS, FRAME_SIZED[NAMES.index(name) % 2]]:
         with wearing(style):
             animator = Animator(result, recipe.views, **drawing,
-                                panel_size=panel_size_for(size, panels, FRAME_DPI, FRAME_PANEL))
+                                panel_size=panel_size_for(size, panels, FRAME_DPI, FRAME_PANEL),
+                                shape=grid_shape(panels, size))
             animator.frame(animator.total // 2)
             assert problems(animator.fig) == [], (style, size)
         assert animator.fig.canvas.get_width_height() == (size or (640 * panels, 480))
