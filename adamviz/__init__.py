@@ -19,6 +19,8 @@ _EXPORTS = {
     "figures": "api", "load_surface": "api", "record": "api",
     "Result": "results", "Run": "results", "Summary": "results",
     "Settings": "studies.runs",
+    "Look": "render.settings", "Camera": "render.settings", "Overlays": "render.settings",
+    "Timing": "render.settings", "RunJob": "jobs", "run_job": ("jobs", "carry_out"),
     "make_optimizer": ("optimizers", "make"), "OPTIMIZERS": "optimizers",
     "Optimizer": "optimizers",
     "Surface": "surfaces", "available_surfaces": ("surfaces", "available"),

@@ -12,8 +12,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .render.paces import DEFAULT as DEFAULT_PACE
-from .render.views import VIEWS, parse_views
+from .checks import (
+    check_basins_picture,
+    check_colors,
+    check_db,
+    check_drawing,
+    check_export,
+    check_labels,
+    check_output,
+    check_result,
+    check_sweep_picture,
+    check_views,
+)
+from .render.settings import Camera, Look, Overlays, Timing, from_keywords
+from .render.views import VIEWS
 from .results import DISPLAY, Result
 from .studies import basins as _basins
 from .studies import sweep as _sweep
@@ -58,91 +70,19 @@ def run(surface, opts=("adam",), starts=None, *, steps: int | None = None,
                      surfaces_dir=surfaces_dir, labels=labels, colors=check_colors(colors))
 
 
-def check_colors(colors):
-    """Each named colour as the hex code every renderer draws (None stays None)."""
-    if not isinstance(colors, list | tuple):
-        return colors  # make_runs says what a list of colours is
-    from .render.style import check_color
-
-    return [None if c is None else check_color(c) for c in colors]
-
-
-def check_labels(labels, colors, optimizers: int) -> tuple[list, list]:
-    """Labels and colours for ``optimizers`` optimizers, checked before any work (one each at
-    most, in order; a label one line of text, a colour one the renderers know)."""
-    from .studies.runs import own_looks
-
-    return own_looks(list(labels), check_colors(list(colors)), optimizers)
-
-
-def check_result(result, path=None) -> None:
-    """What is drawn or exported must be a ``Result`` (what ``run`` returns); a path to write
-    it to, a file name."""
-    from .core.errors import InputError
-
-    if not isinstance(result, Result):
-        raise InputError(f"Expected the Result of adamviz.run(...), got {result!r}.")
-    if path is not None and not isinstance(path, str | Path):
-        raise InputError(f"A path is a file name such as 'outputs/plot.png', got {path!r}.")
-
-
-def check_drawing(title=None, math: bool = False, dpi=None, elev: float | None = None,
-                  azim: float | None = None) -> None:
-    """Check a picture's title (one line; with ``math``, valid mathtext), dpi (10 to 1200)
-    and camera angles (None: chosen from the surface) before any work."""
-    from .render.figure import check_drawing as check
-
-    check(title, math, dpi, elev, azim)
-
-
-def check_views(result_or_surface, views, overlays=(), camera: bool = False) -> list[str]:
-    """Validate a view list (``"contour,loss"`` or a sequence) for a surface, and that a view
-    among them draws the ``overlays`` and, with ``camera``, turns a camera."""
-    from .arrows import parse_overlays
-    from .render.views import check_settings
-
-    surface = getattr(result_or_surface, "surface", result_or_surface)
-    names = parse_views(views, surface.dims)
-    check_settings(names, surface.dims, parse_overlays(overlays), camera)
-    return names
-
-
-def check_output(path, *, fps: float = 20, frames: int = 200, hold: float = 1.0,
-                 animations: bool = True) -> str:
-    """Check a picture's path before any work: its format (by suffix), the animation settings
-    and that it can be written. Returns "still", "animation" or "player" (.html)."""
-    from .core.io import check_writable
-
-    if animations and str(path).lower().endswith(".html"):
-        check_writable(path)
-        return "player"
-    if animations and str(path).lower().endswith((".gif", ".mp4")):
-        from .render.animate import check_settings
-
-        check_settings(path, fps, frames, hold)
-        kind = "animation"
-    else:
-        from .render.figure import image_format
-
-        image_format(path, also=(".gif", ".mp4", ".html") if animations else ())
-        kind = "still"
-    check_writable(path)
-    return kind
-
-
-def check_export(path) -> None:
-    """Check an export's path before any work: .csv or .json, and writable."""
-    from .core.io import check_writable
-    from .exports import check_format
-
-    check_format(path)
-    check_writable(path)
-
-
 def default_output(result: Result, folder="outputs", suffix: str = ".png") -> Path:
     """``outputs/<surface>-<optimizers>.png`` (each optimizer named once, in order)."""
     names = list(dict.fromkeys(run.optimizer for run in result.runs))
     return Path(folder) / f"{result.surface.name}-{'-'.join(names)}{suffix}"
+
+
+def default_output_for(surface, opts, folder="outputs", suffix: str = ".png") -> Path:
+    """The ``default_output`` the runs of ``opts`` on ``surface`` will have, before they run."""
+    from .studies.runs import optimizer_list, resolve
+
+    surface = load_surface(surface)
+    names = list(dict.fromkeys(resolve(o, surface)[0].name for o in optimizer_list(opts)))
+    return Path(folder) / f"{surface.name}-{'-'.join(names)}{suffix}"
 
 
 def plot(result: Result, ax=None, view: str = "contour", title: str | None = None,
@@ -171,57 +111,41 @@ def plot(result: Result, ax=None, view: str = "contour", title: str | None = Non
     return fig if ax is None else ax
 
 
-def save_plot(result: Result, path, views=("contour",), dpi: int | None = None,
-              title: str | None = None, elev: float | None = None, azim: float | None = None,
-              math: bool = False, style: str = "paper", font_scale: float = 1.0,
-              size=None, transparent: bool = False, overlays=(), overlay_at=None) -> Path:
+def save_plot(result: Result, path, views=("contour",), *, look: Look | None = None,
+              camera: Camera | None = None, overlays=None, **settings) -> Path:
     """Draw ``result`` (one panel per view, in a grid) and save it; the suffix picks the
-    format (png, svg, pdf). The title is drawn as written; with ``math`` its ``$...$`` parts
-    are mathtext. ``style`` is "paper", "talk" or "dark"; ``size`` is "1920x1080" or a
-    (width, height) in pixels. ``overlays`` ("grad", "momentum", "step") are arrows on the
-    contour view at the steps ``overlay_at``."""
-    from .arrows import parse_overlays, parse_steps
-    from .render.figure import check_drawing, save_still
-    from .render.looks import parse_size
+    format (png, svg, pdf). The drawing settings are values (``Look``, ``Camera``,
+    ``Overlays``) or their fields as keywords: ``style="talk"`` ("paper", "talk", "dark"),
+    ``size="1920x1080"``, ``dpi``, ``title`` (drawn as written; with ``math=True`` its
+    ``$...$`` parts are mathtext), ``transparent``, ``font_scale``, ``elev``/``azim`` (the 3d
+    view), ``overlays="grad,momentum"`` and ``overlay_at=[5, 10]`` (arrows on the contour)."""
+    from .render.figure import save_still
 
     check_result(result, path)
-    check_drawing(title, math, dpi, elev, azim)
-    views = check_views(result, views, overlays, elev is not None or azim is not None)
-    return save_still(result, path, views, dpi=dpi, title=title,
-                      elev=elev, azim=azim, math=math, style=style, font_scale=font_scale,
-                      size=parse_size(size), transparent=transparent,
-                      overlays=parse_overlays(overlays), overlay_at=parse_steps(overlay_at))
+    made = _drawing(result, views, settings, look, camera, overlays)
+    return save_still(result, path, made["views"], made[Look], made[Camera], made[Overlays])
 
 
-def animate(result: Result, path=None, views=("contour",), fps: float = 20, frames: int = 200,
-            hold: float = 1.0, loop: bool = True, title: str | None = None,
-            dpi: int | None = None, elev: float | None = None, azim: float | None = None,
-            progress=None, math: bool = False, style: str = "paper", font_scale: float = 1.0,
-            size=None, overlays=(), overlay_at=None, pace: str = DEFAULT_PACE):
+def animate(result: Result, path=None, views=("contour",), *, look: Look | None = None,
+            camera: Camera | None = None, overlays=None, timing: Timing | None = None,
+            progress=None, **settings):
     """Animate every run of ``result`` into ``path`` (.gif, or .mp4 with the video extra);
-    without a path, into a GIF in memory for a notebook.
-
-    ``pace`` is how the time follows the runs: "path" (default: frames spread evenly over the
-    distance the runs move, so a fast crossing plays in slow motion and a long convergence
-    quickly), "loss" (over the fall of the loss) or "steps" (the same number of steps a
-    frame). Every frame's step counter shows its true step.
+    without a path, into a GIF in memory for a notebook. Settings as ``save_plot``'s, and the
+    ``Timing``: ``fps``, ``frames`` (at most), ``hold`` (seconds on the last), ``loop``, and
+    ``pace``: "path" (default: frames spread evenly over the distance the runs move, so a fast
+    crossing plays in slow motion), "loss" (over the fall of the loss) or "steps". Every
+    frame's step counter shows its true step.
 
     Returns an ``Animation`` (frames, the fps it really plays at, size), which plays inline in
     a notebook.
     """
-    from .arrows import parse_overlays, parse_steps
     from .render.animate import render
-    from .render.figure import check_drawing
-    from .render.looks import parse_size
 
     check_result(result, path)
-    check_drawing(title, math, dpi, elev, azim)
-    options = dict(fps=fps, max_frames=frames, hold=hold, loop=loop, title=title,
-                   progress=progress, dpi=dpi, elev=elev, azim=azim, math=math, style=style,
-                   font_scale=font_scale, size=parse_size(size),
-                   overlays=parse_overlays(overlays), overlay_at=parse_steps(overlay_at),
-                   pace=pace)
-    views = check_views(result, views, overlays, elev is not None or azim is not None)
+    made = _drawing(result, views, settings, look, camera, overlays, timing, animated=True)
+    views = made.pop("views")
+    options = {"look": made[Look], "camera": made[Camera], "overlays": made[Overlays],
+               "timing": made[Timing], "progress": progress}
     if path is not None:
         return render(result, path, views, **options)
     import tempfile
@@ -231,27 +155,6 @@ def animate(result: Result, path=None, views=("contour",), fps: float = 20, fram
     with tempfile.TemporaryDirectory() as folder:
         made = render(result, Path(folder) / "animation.gif", views, **options)
         return InMemory.of(made)
-
-
-def check_basins_picture(optimizers: int, dpi: int | None = None) -> None:
-    """Refuse, before any work, a basins picture of ``optimizers`` panels too large to draw."""
-    from .core.limits import check_pixels
-    from .render.figure import STILL_DPI, check_drawing
-    from .render.small_multiples import basins_size
-
-    check_drawing(dpi=dpi)
-    check_pixels(*basins_size(optimizers), dpi or STILL_DPI)
-
-
-def check_sweep_picture(values, dpi: int | None = None) -> None:
-    """Refuse, before any work, a sweep's small multiples (``values``: the swept lists) too
-    large to draw."""
-    from .core.limits import check_pixels
-    from .render.figure import STILL_DPI, check_drawing
-    from .render.small_multiples import sweep_layout, sweep_size
-
-    check_drawing(dpi=dpi)
-    check_pixels(*sweep_size(*sweep_layout(list(values) or [[0]])), dpi or STILL_DPI)
 
 
 def save_basins(found: _basins.Basins, path, dpi: int | None = None,
@@ -278,6 +181,20 @@ def save_sweep(found: _sweep.Sweep, path, dpi: int | None = None,
         raise InputError(f"Expected what adamviz.sweep(...) returns, got {found!r}.")
     check_sweep_picture(found.values, dpi)
     return draw(found, path, dpi=dpi, fmt=fmt)
+
+
+def _drawing(result, views, settings: dict, look, camera, overlays, timing=None,
+             animated: bool = False) -> dict:
+    """The drawing values (``render.settings``) of a call: those given, with the keyword
+    settings on top (a Timing only for an animation); and the views, checked against what
+    they draw."""
+    if overlays is not None and not isinstance(overlays, Overlays):
+        settings = {**settings, "overlays": overlays}
+        overlays = None
+    kinds = (Look, Camera, Overlays, Timing) if animated else (Look, Camera, Overlays)
+    made = from_keywords(settings, kinds, (look, camera, overlays, timing))
+    made["views"] = check_views(result, views, made[Overlays].show, bool(made[Camera]))
+    return made
 
 
 def player(result: Result, path, title: str | None = None) -> Path:
@@ -313,19 +230,6 @@ def basins(surface, opts=("sgd", "momentum", "adam"), grid: int = 100, *, steps:
     ``keep_ends`` a row per run too (``.summaries()``, for exports and ``record``)."""
     settings = Settings(steps=steps, lr=lr, tol=tol)
     return _basins.basins(surface, opts, grid, settings, progress, surfaces_dir, keep_ends)
-
-
-def check_db(db, surface=None, opts=(), settings: Settings | None = None) -> None:
-    """Check a results database before any work, touching nothing: an existing file must be
-    a whole, writable results database, a new one must be creatable there; given a surface
-    and optimizer specs, the runs' hyperparameters must fit its columns. The database is an
-    input of the command from here on: no output may replace it."""
-    from . import database
-    from .studies.runs import hyperparameter_names
-
-    names = hyperparameter_names(load_surface(surface), opts, settings or Settings()) \
-        if surface is not None else ()
-    database.check(db, names)
 
 
 def record(db, found, *, command: str = "run", name: str = "", paths: bool = False,
@@ -379,23 +283,27 @@ def batch(path, out_dir="outputs/batch", jobs: int = 1, progress=None, surfaces_
                                 keep_paths=keep_paths)
 
 
-def figures(names=None, out_dir="outputs/figures", fmt="png", gif=False, dpi=None,
-            progress=None, style="talk", font_scale=1.0, size=None, transparent=False,
-            html=False):
+def figures(names=None, out_dir="outputs/figures", fmt="png", gif=False, progress=None,
+            html=False, look: Look | None = None, **settings):
     """Regenerate the documents' figures (all, or ``names``), each claim checked; dressed for
-    a projector unless ``style`` says otherwise; with ``html`` a player for each and an
-    ``index.html`` gallery."""
+    a projector (``Look(style="talk")``, 1920 px wide) unless ``look`` or its fields as
+    keywords (``style``, ``size``, ``dpi``, ``font_scale``, ``transparent``) say otherwise;
+    with ``html`` a player for each and an ``index.html`` gallery."""
     from . import outputs
-    from .render.looks import parse_size
     from .studies import recipes
 
-    look = {"style": style, "font_scale": font_scale, "size": parse_size(size)}
+    look = from_keywords(settings, (Look,), (look or outputs.FIGURES_LOOK,))[Look]
+    if look.title is not None:
+        from .core.errors import InputError
+
+        raise InputError("Each figure is titled by its recipe; a look for figures has no title.")
     return outputs.make_figures(names or list(recipes.available()), out_dir, fmt=fmt, gif=gif,
-                                dpi=dpi, progress=progress, look=look, transparent=transparent,
-                                html=html)
+                                progress=progress, look=look, html=html)
 
 
-__all__ = ["animate", "basins", "batch", "check_basins_picture", "check_db", "check_drawing",
-           "check_export", "check_output", "check_result", "check_sweep_picture", "check_views",
-           "default_output", "export", "figures", "load_surface", "player", "plot", "record",
-           "run", "save_basins", "save_plot", "save_sweep", "sweep", "timestamp", "trace", "tune"]
+__all__ = ["Camera", "Look", "Overlays", "Timing", "animate", "basins", "batch",
+           "check_basins_picture", "check_colors", "check_db", "check_drawing", "check_export",
+           "check_labels", "check_output", "check_result", "check_sweep_picture", "check_views",
+           "default_output", "default_output_for", "export", "figures", "load_surface", "player",
+           "plot", "record", "run", "save_basins", "save_plot", "save_sweep", "sweep",
+           "timestamp", "trace", "tune"]

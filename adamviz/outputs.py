@@ -8,7 +8,7 @@ neither imports the other.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -16,6 +16,7 @@ from .core.errors import InputError
 from .core.io import check_writable, write_text_atomic
 from .core.workers import pool
 from .exports import summary_csv
+from .render.settings import Look, Overlays, Timing
 from .render.views import VIEWS
 from .studies import batch as batching
 from .studies import recipes as recipe_book
@@ -96,21 +97,23 @@ def _grid(exp, result, path):
 
 
 SLIDE_SIZE = (1920, 720)  # pixels: the figures' default
+FIGURES_LOOK = Look(style="talk")  # the documents' figures are dressed for a projector
 
 
 def recipe_drawing(recipe, result, book) -> dict:
-    """How a recipe's figure is drawn besides its views: its title, marks, extra panels and
+    """How a recipe's figure is drawn besides its views and look: its marks, extra panels and
     overlays (the still and the animation alike)."""
-    return {"title": recipe.title, "marks": recipe_book.marks(recipe, result),
+    arrows = recipe_book.overlays(recipe)
+    return {"marks": recipe_book.marks(recipe, result),
             "extra": recipe_book.extra_panels(recipe, result, book),
-            **recipe_book.overlays(recipe)}
+            "overlays": Overlays(show=arrows.get("overlays", ()), at=arrows.get("overlay_at"))}
 
 
-def figure_job(recipe, out_dir, fmt, gif, dpi, look, transparent, book, html=False,
-               gif_size=None):
+def figure_job(recipe, out_dir, fmt, gif, look: Look, book, html=False, gif_size=None):
     """Run, check and draw one recipe with ``book`` (the runs made so far: a claim may need
-    another recipe's): its ``recipe_book.Figure``. ``gif_size`` is each animation frame's
-    size in pixels (None: 640 x 480 a panel)."""
+    another recipe's), dressed in ``look`` and titled by the recipe: its
+    ``recipe_book.Figure``. ``gif_size`` is each animation frame's size in pixels (None: 640 x
+    480 a panel)."""
     from .render.animate import render
     from .render.figure import save_still
 
@@ -121,13 +124,14 @@ def figure_job(recipe, out_dir, fmt, gif, dpi, look, transparent, book, html=Fal
     except InputError as exc:  # a claim that names no run of it: say which file
         raise InputError(f"{recipe.path}: {exc}") from None
     drawing = recipe_drawing(recipe, result, book)
+    look = replace(look, title=recipe.title)
     picture = Path(out_dir) / f"{recipe.name}.{fmt}"
-    save_still(result, picture, recipe.views, dpi=dpi, transparent=transparent, **drawing,
-               **look)
+    save_still(result, picture, recipe.views, look, **drawing)
     files = [picture]
     if gif:
         files.append(render(result, Path(out_dir) / f"{recipe.name}.gif", recipe.views,
-                            max_frames=150, **drawing, **{**look, "size": gif_size}).path)
+                            replace(look, size=gif_size), timing=Timing(frames=150),
+                            **drawing).path)
     if html and result.surface.dims == 2:
         from .render.html import save_player
 
@@ -157,10 +161,10 @@ def _figure_workers(count: int):
         yield workers
 
 
-def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None, look=None,
-                 transparent=False, html=False):
+def make_figures(specs, out_dir, fmt="png", gif=False, progress=None,
+                 look: Look = FIGURES_LOOK, html=False):
     """Run, check and draw the recipes ``specs`` into ``out_dir`` (in parallel, one process
-    per core); write ``index.md``."""
+    per core), dressed in ``look``; write ``index.md``."""
     from .render.views import parse_views
 
     out_dir = Path(out_dir)
@@ -182,12 +186,11 @@ def make_figures(specs, out_dir, fmt="png", gif=False, dpi=None, progress=None, 
         for suffix in [fmt, *(["gif"] if gif else []), *(["html"] if html else [])]:
             check_writable(out_dir / f"{recipe.name}.{suffix}")
     # By default every figure is 1920 px wide, the width of a projector, whatever its panels.
-    look = {**(look or {})}
-    gif_size = look.get("size")  # a size asked for is each frame's too
-    look["size"] = gif_size or SLIDE_SIZE
+    gif_size = look.size  # a size asked for is each frame's too
     # One book for the whole call; a forked worker gets its own copy of it.
-    job = partial(figure_job, out_dir=out_dir, fmt=fmt, gif=gif, html=html, dpi=dpi, look=look,
-                  transparent=transparent, book=recipe_book.Book(), gif_size=gif_size)
+    job = partial(figure_job, out_dir=out_dir, fmt=fmt, gif=gif, html=html,
+                  look=replace(look, size=look.size or SLIDE_SIZE), book=recipe_book.Book(),
+                  gif_size=gif_size)
     # The costliest first (tuning runs every rate on the grid), so no worker is left with a
     # long figure at the end; the index keeps the recipes' order.
     order = sorted(range(len(recipes)), key=lambda i: recipes[i].tune is None)

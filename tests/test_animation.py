@@ -255,10 +255,10 @@ def test_mp4_without_the_extra_says_how_to_get_it(short_runs, tmp_path, monkeypa
 
 @pytest.mark.parametrize("args,message", [
     (["--view", "contuor", "-o", "a.gif"], "Unknown view 'contuor'; did you mean 'contour'?"),
-    (["--frames", "0", "-o", "a.gif"], "Invalid --frames: 0"),
+    (["--frames", "0", "-o", "a.gif"], "Invalid frames: 0"),
     (["--fps", "60", "-o", "a.gif"], "A GIF cannot show 60 fps"),
-    (["--fps", "0", "-o", "a.mp4"], "Invalid --fps for .mp4"),
-    (["--hold", "-1", "-o", "a.gif"], "Invalid --hold: -1.0"),
+    (["--fps", "0", "-o", "a.mp4"], "Invalid fps: 0.0"),
+    (["--hold", "-1", "-o", "a.gif"], "Invalid hold: -1.0"),
     (["--pace", "fast", "-o", "a.gif"], "'fast' is not one of 'path', 'loss', 'steps'"),
     (["--pace", "steps", "-o", "a.png"], "--pace applies to animations"),
 ])

@@ -50,7 +50,7 @@ def test_readme_python_section_runs(tmp_path, monkeypatch):
         exec(compile(block, "README.md", "exec"), {})
     assert sorted(p.name for p in (tmp_path / "outputs").iterdir()) == [
         "axes.png", "batch", "hump-signsgd-adam.png", "hump.gif", "hump.json", "hump.png",
-        "results.db", "slide.png"]
+        "job.png", "results.db", "slide.png", "talk.gif", "talk.png"]
 
 
 def _jq_lines() -> list[str]:

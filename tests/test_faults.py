@@ -82,9 +82,10 @@ def test_flat_linear_and_steep_surfaces_draw_without_warnings(tmp_path, monkeypa
 def test_user_text_is_literal(tmp_path, monkeypatch):
     from adamviz import api
     from adamviz.render.figure import compose
+    from adamviz.render.settings import Look
 
     result = api.run("hump", ["adam"], steps=5)
-    fig, _ = compose(result, title="$\\frac{$ 5 dollars")
+    fig, _ = compose(result, look=Look(title="$\\frac{$ 5 dollars"))
     assert fig._suptitle.get_text() == "$\\frac{$ 5 dollars"
     assert fig._suptitle.get_parse_math() is False
     assert all(not t.get_parse_math() for t in fig.legends[0].get_texts())

@@ -237,13 +237,14 @@ def test_animation_frames_of_every_figure_are_laid_out_clear(book, name):
     from adamviz.render.figure import FRAME_DPI, FRAME_PANEL, grid_shape, panel_size_for
     from adamviz.render.layout import problems
     from adamviz.render.looks import wearing
+    from adamviz.render.settings import Look
 
     recipe, result = recipes.load(name), book.result(name)
     drawing = recipe_drawing(recipe, result, book)
     panels = len(recipe.views) + len(drawing["extra"])
     for style, size in [*FRAME_LOOKS, FRAME_SIZED[NAMES.index(name) % 2]]:
         with wearing(style):
-            animator = Animator(result, recipe.views, **drawing,
+            animator = Animator(result, recipe.views, **drawing, look=Look(title=recipe.title),
                                 panel_size=panel_size_for(size, panels, FRAME_DPI, FRAME_PANEL),
                                 shape=grid_shape(panels, size))
             animator.frame(animator.total // 2)

@@ -18,7 +18,7 @@ LAYERS = [
     ("results", r"results|fair_rates|exports|arrows|database(_schema)?|queries|json_output"),
     ("studies", r"studies(\..*)?"),
     ("render", r"render(\..*)?"),
-    ("api", r"api|outputs|batch_runs"),
+    ("api", r"api|checks|outputs|batch_runs|jobs"),
     ("cli", r"cli(\..*)?|__main__"),
 ]
 SIBLINGS = {("render", "studies"), ("studies", "render")}

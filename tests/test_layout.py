@@ -14,6 +14,7 @@ from matplotlib.figure import Figure
 from adamviz import api
 from adamviz.render import figure as figure_module
 from adamviz.render import looks
+from adamviz.render.settings import Look
 from adamviz.render.views import VIEWS
 
 SURFACES = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "surfaces")
@@ -42,7 +43,7 @@ def drawn_still(monkeypatch, result, views, size=None, style="paper"):
     monkeypatch.setattr(figure_module, "compose", keep_panels)
     monkeypatch.setattr(figure_module, "save", draw_instead_of_saving)
     with looks.wearing(style):
-        figure_module.save_still(result, io.BytesIO(), views, size=size, style=style,
+        figure_module.save_still(result, io.BytesIO(), views, Look(size=size, style=style),
                                  fmt="png")
         yield kept["fig"], kept["panels"], kept["fig"].canvas.get_renderer()
 

@@ -12,6 +12,7 @@ from adamviz.cli import cli
 from adamviz.core.errors import InputError
 from adamviz.render import looks
 from adamviz.render.figure import compose, panel_size_for
+from adamviz.render.settings import Look
 from adamviz.studies import recipes
 
 
@@ -36,7 +37,7 @@ def test_figures_text_is_at_least_18px_on_a_1920_projector(name):
     panels = len(recipe.views) + len(extra)
     dpi = 120
     with looks.wearing("talk"):
-        fig, _ = compose(result, recipe.views, title=recipe.title, extra=extra,
+        fig, _ = compose(result, recipe.views, look=Look(title=recipe.title), extra=extra,
                          panel_size=panel_size_for((1920, 720), panels, dpi), dpi=dpi)
         fig.canvas.draw()
         assert fig.get_size_inches()[0] * dpi == pytest.approx(1920)
@@ -108,7 +109,7 @@ def test_dark_look_draws_hollow_markers_in_light_ink(result):
     (["--size", "12"], "Bad size '12': expected WIDTHxHEIGHT"),
     (["--size", "20x20000"], "each side must be 100 to 10000 pixels"),
     (["--font-scale", "9"], "--font-scale"),
-    (["--transparent", "-o", "x.gif"], "--transparent applies to .png, .svg and .pdf"),
+    (["--transparent", "-o", "x.gif"], "transparent applies to .png, .svg and .pdf"),
     (["--size", "7000x7000", "-o", "x.gif"], "larger than 4K"),
     (["--size", "9000x9000"], "larger than 50 megapixels"),
 ])

@@ -14,6 +14,7 @@ from adamviz.core.errors import InputError
 from adamviz.render import overlays
 from adamviz.render.animate import Animator
 from adamviz.render.figure import compose
+from adamviz.render.settings import Overlays
 
 
 @pytest.fixture(scope="module")
@@ -47,8 +48,8 @@ def test_arrows_start_where_the_step_was_taken_and_keep_their_direction(result):
 
 
 def test_still_draws_one_arrow_per_chosen_step_and_run_that_has_the_quantity(result):
-    fig, (panel,) = compose(result, ["contour"], overlays=("grad", "momentum"),
-                            overlay_at=(5, 10))
+    fig, (panel,) = compose(result, ["contour"],
+                            overlays=Overlays(show=("grad", "momentum"), at=(5, 10)))
     assert len(panel.arrows.quivers["grad"].U) == 6  # 3 runs x 2 steps
     assert len(panel.arrows.quivers["momentum"].U) == 4  # sgd has none
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
@@ -57,7 +58,7 @@ def test_still_draws_one_arrow_per_chosen_step_and_run_that_has_the_quantity(res
 
 def test_animation_frames_carry_the_arrows_of_the_current_step(result):
     plain = Animator(result, ["contour"])
-    arrows = Animator(result, ["contour"], overlays=("grad", "momentum", "step"))
+    arrows = Animator(result, ["contour"], overlays=Overlays(show=("grad", "momentum", "step")))
     a, b = plain.frame(10).copy(), arrows.frame(10).copy()
     assert np.abs(a.astype(int) - b.astype(int)).sum() > 0
     quiver = arrows.panels[0].arrows.quivers["grad"]
@@ -81,7 +82,7 @@ def test_bad_overlay_steps(text, message):
 
 
 @pytest.mark.parametrize("args,message", [
-    (["--overlay", "grad", "--view", "loss"], "--overlay draws on the contour view"),
+    (["--overlay", "grad", "--view", "loss"], "are drawn on the contour view of a surface"),
     (["--overlay", "velocity"], "Unknown overlay 'velocity'"),
     (["--overlay", "grad", "--overlay-at", "-3"], "steps count from 1"),
 ])
@@ -140,7 +141,8 @@ def test_on_a_dark_look_the_arrows_and_contour_lines_turn_light():
     result = api.run("hump", ["momentum"], steps=30)
     for look, grad, lines in (("paper", "#000000", "#000000"), ("dark", "#e8e8e8", "#ffffff")):
         with wearing(look):
-            fig, (panel,) = compose(result, ["contour"], overlays=("grad", "momentum"))
+            fig, (panel,) = compose(result, ["contour"],
+                                    overlays=Overlays(show=("grad", "momentum")))
             face = panel.arrows.quivers["grad"].get_facecolor()[0]
             assert matplotlib.colors.to_hex(face) == grad
             contour_lines = [c for c in panel.ax.collections

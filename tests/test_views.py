@@ -142,8 +142,8 @@ def test_each_panel_declares_what_it_adds_to_the_legend_and_the_figure_gathers_i
     assert "a new view's marker" in [t.get_text() for t in fig.legends[0].get_texts()]
 
 
-@pytest.mark.parametrize("view,setting", [("loss", "overlays"), ("steps", "elev"),
-                                          ("contour", "elev"), ("moments", "marks")])
+@pytest.mark.parametrize("view,setting", [("loss", "overlays"), ("steps", "camera"),
+                                          ("contour", "camera"), ("moments", "marks")])
 def test_a_panel_takes_only_the_settings_its_view_declares(hump, view, setting):
     """No panel swallows keywords: a setting its view does not declare is a TypeError on the
     panel, and make_panel never hands it one."""
@@ -155,13 +155,16 @@ def test_a_panel_takes_only_the_settings_its_view_declares(hump, view, setting):
     area = fig.add_gridspec(1, 1)[0, 0]
     with pytest.raises(TypeError):
         cls(fig.add_subplot(area), hump, **{setting: ("grad",) if setting == "overlays" else 1})
-    make_panel(view, new_figure().add_gridspec(1, 1)[0, 0], hump, elev=10, azim=20,
-               overlays=("grad",), marks=())
+    from adamviz.render.settings import Camera, Overlays
+
+    make_panel(view, new_figure().add_gridspec(1, 1)[0, 0], hump,
+               camera=Camera(elev=10, azim=20), overlays=Overlays(show=("grad",)), marks=())
 
 
 @pytest.mark.parametrize("kwargs,message", [
     ({"views": ["loss"], "overlays": ["grad"]},
-     "Overlay arrows (grad) are drawn on the contour view of a surface in x and y; add it"),
+     "Overlay arrows (grad) are drawn on the contour view of a surface in x and y; add it, "
+     "e.g. contour,loss."),
     ({"views": ["contour"], "elev": 20}, "elev and azim turn the 3d view's camera"),
     ({"views": ["steps"], "azim": 20}, "elev and azim turn the 3d view's camera"),
 ])

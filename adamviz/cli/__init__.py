@@ -10,7 +10,7 @@ imported inside the commands, so ``adamviz --help`` stays fast.
 import os
 
 from ..core.errors import on_sigterm
-from . import compare, listing, results, runs, trace  # noqa: F401  (each registers its commands)
+from . import compare, listing, results, run_command, trace  # noqa: F401  (each registers its commands)
 from .group import cli
 
 if "_ADAMVIZ_COMPLETE" in os.environ:  # the shell asks: bash's words split at ':' joined back

@@ -206,13 +206,13 @@ def animation_options(func):
 def look_options(default_style: str = "paper"):
     """--style, --font-scale, --size and --transparent: how a picture is dressed for a page,
     a projector or a dark slide (``render/looks.py``)."""
-    from ..render.looks import LOOKS
+    from ..render.looks import STYLES
 
     def decorate(func):
         for option in reversed((
-            click.option("--style", type=click.Choice(list(LOOKS)), default=default_style,
+            click.option("--style", type=click.Choice(list(STYLES)), default=default_style,
                          show_default=True, help="; ".join(
-                             f"{k.name}: {k.describe}" for k in LOOKS.values()) + "."),
+                             f"{k.name}: {k.describe}" for k in STYLES.values()) + "."),
             click.option("--font-scale", type=click.FloatRange(0.25, 4), default=1.0,
                          show_default=True, help="Multiply every text size by this."),
             click.option("--size", metavar="WxH",

@@ -32,7 +32,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from ..core.errors import InputError
-from ..core.io import read_toml
+from ..core.io import note_input, read_toml
 from .file_format import KEYS, NAME, OptimizerFile, parse_file  # noqa: F401 (re-exported)
 
 ENV_VAR = "ADAMVIZ_OPTIMIZERS"
@@ -121,6 +121,7 @@ def base_file(name: str) -> dict | None:
 
 def load(path) -> OptimizerFile:
     path = Path(path)
+    note_input(path)  # an input of every command that uses it, also when parsed before
     return _load(str(path.resolve()), path.stat().st_mtime)
 
 

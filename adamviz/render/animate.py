@@ -17,13 +17,21 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.io import atomic_open, atomic_path
-from ..core.limits import check_frame_size, check_frames
+from ..core.limits import check_frame_size
 from . import style
 from .figure import FRAME_DPI, FRAME_PANEL, compose, grid_shape, panel_size_for, settle
 from .frames import gif_delay, hold_delay, paced_steps, run_steps, story_gains
 from .looks import wearing
-from .paces import DEFAULT as DEFAULT_PACE
-from .paces import PACES
+from .settings import (
+    DEFAULT_CAMERA,
+    DEFAULT_LOOK,
+    DEFAULT_TIMING,
+    NO_OVERLAYS,
+    Camera,
+    Look,
+    Overlays,
+    Timing,
+)
 
 FORMATS = (".gif", ".mp4")
 MAX_FPS_MP4 = 240
@@ -89,22 +97,13 @@ class InMemory(Animation):
         return f"Animation(in memory: {self.describe()}, {len(self.content):,} bytes)"
 
 
-def check_settings(path, fps: float, max_frames: int, hold: float,
-                   pace: str = DEFAULT_PACE) -> str:
-    """Validate animation settings before any work; returns the format ('gif' or 'mp4')."""
+def check_settings(path, timing: Timing = DEFAULT_TIMING) -> str:
+    """Check that ``path`` is an animation and ``timing`` suits its format, before any work;
+    returns the format ('gif' or 'mp4'). (``Timing`` checked its own values.)"""
     suffix = Path(path).suffix.lower()
     if suffix not in FORMATS:
         raise InputError(f"Not an animation format: {suffix!r}; use .gif or .mp4.")
-    if pace not in PACES:
-        raise InputError(f"Invalid pace {pace!r}: one of {', '.join(PACES)}.")
-    for name, value in (("fps", fps), ("hold", hold)):
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            raise InputError(f"Invalid --{name}: {value!r} (a number).")
-    if isinstance(max_frames, bool) or not isinstance(max_frames, int) or max_frames < 1:
-        raise InputError(f"Invalid --frames: {max_frames} (must be a whole number >= 1).")
-    check_frames(max_frames)
-    if not (np.isfinite(hold) and 0 <= hold <= 600):
-        raise InputError(f"Invalid --hold: {hold} (seconds, from 0 to 600).")
+    fps = timing.fps
     if suffix == ".gif":
         try:
             gif_delay(fps)
@@ -124,11 +123,11 @@ def check_settings(path, fps: float, max_frames: int, hold: float,
 class Animator:
     """A composed figure with its background drawn once; ``frame(step)`` renders one frame."""
 
-    def __init__(self, result, views, title=None, panel_size=FRAME_PANEL, dpi=None, **kwargs):
+    def __init__(self, result, views, panel_size=FRAME_PANEL, dpi=None, **settings):
+        """``settings``: what ``compose`` takes (look, camera, overlays, marks, extra, shape)."""
         self.result = result
-        self.fig, self.panels = compose(result, views, animated=True, title=title,
-                                        panel_size=panel_size, dpi=dpi or FRAME_DPI, counter=True,
-                                        **kwargs)
+        self.fig, self.panels = compose(result, views, animated=True, panel_size=panel_size,
+                                        dpi=dpi or FRAME_DPI, counter=True, **settings)
         for panel in self.panels:
             for artist in panel.artists:
                 artist.set_animated(True)  # left out of the full draw: the background
@@ -196,33 +195,35 @@ class StepCounter:
                 flat[where] = values
 
 
-def render(result, path, views=("contour",), style="paper", font_scale=1.0, size=None,
-           **kwargs) -> Animation:
-    """Animate every run of ``result`` in one picture and write it to ``path`` (.gif or .mp4).
+def render(result, path, views=("contour",), look: Look = DEFAULT_LOOK,
+           camera: Camera = DEFAULT_CAMERA, overlays: Overlays = NO_OVERLAYS,
+           timing: Timing = DEFAULT_TIMING, progress=None, marks=(), extra=()) -> Animation:
+    """Animate every run of ``result`` in one picture, dressed in ``look``, and write it to
+    ``path`` (.gif or .mp4).
 
-    ``max_frames`` caps the frames (spread over the steps as ``pace`` says, ``paces.PACES``;
-    the first and last steps always shown); ``hold`` seconds are added to the last frame;
-    ``progress(done, total)`` is called per frame.
-    ``style`` names a look (``looks.LOOKS``); ``size`` is each frame's (width, height) in pixels.
+    ``timing.frames`` caps the frames (spread over the steps as ``timing.pace`` says,
+    ``paces.PACES``; the first and last steps always shown); ``timing.hold`` seconds are added
+    to the last frame; ``progress(done, total)`` is called per frame. ``look.size`` is each
+    frame's (width, height) in pixels.
     """
-    dpi = kwargs.get("dpi") or FRAME_DPI
-    if size is not None:
-        check_frame_size(*size)
-    panels = len(views) + len(kwargs.get("extra", ()))
-    kwargs["panel_size"] = panel_size_for(size, panels, dpi, FRAME_PANEL)
-    kwargs["shape"] = grid_shape(panels, size)
-    with wearing(style, font_scale):
-        return _render(result, path, views, **kwargs)
+    fmt = check_settings(path, timing)
+    dpi = look.dpi or FRAME_DPI
+    if look.size is not None:
+        check_frame_size(*look.size)
+    count = len(views) + len(extra)
+    with wearing(look.style, look.font_scale):
+        animator = Animator(result, views, look=look, camera=camera, overlays=overlays,
+                            dpi=dpi, marks=marks, extra=extra,
+                            panel_size=panel_size_for(look.size, count, dpi, FRAME_PANEL),
+                            shape=grid_shape(count, look.size))
+        return _write(animator, result, path, fmt, timing, progress)
 
 
-def _render(result, path, views, fps: float = 20, max_frames: int = 200, hold: float = 1.0,
-            loop: bool = True, title=None, progress=None, pace=DEFAULT_PACE,
-            **kwargs) -> Animation:
-    fmt = check_settings(path, fps, max_frames, hold, pace)
-    animator = Animator(result, views, title=title, **kwargs)
-    gains = story_gains(pace, [run.points for run in result.runs],
+def _write(animator, result, path, fmt: str, timing: Timing, progress) -> Animation:
+    fps, hold, loop = timing.fps, timing.hold, timing.loop
+    gains = story_gains(timing.pace, [run.points for run in result.runs],
                         [run.losses for run in result.runs], animator.total)
-    steps = paced_steps(animator.total, max_frames, gains)
+    steps = paced_steps(animator.total, timing.frames, gains)
     last = animator.frame(int(steps[-1])).copy()
     height, width = last.shape[:2]
     if fmt == "gif":

@@ -6,7 +6,6 @@ Figures are made without pyplot (``Figure`` + ``FigureCanvasAgg``), so nothing k
 from __future__ import annotations
 
 import math as math_
-import re
 import textwrap
 from pathlib import Path
 
@@ -21,6 +20,9 @@ from ..core.limits import check_pixels
 from ..fair_rates import note as rate_note
 from . import layout, legend
 from .looks import wearing
+from .settings import DEFAULT_CAMERA as CAMERA
+from .settings import DEFAULT_LOOK as LOOK
+from .settings import NO_OVERLAYS, Camera, Look, Overlays
 from .style import literal_legend
 from .views import VIEWS, panel_class
 
@@ -57,8 +59,8 @@ def image_format(path: str | Path, also=(".gif", ".mp4", ".html")) -> str:
     return FORMATS[suffix]
 
 
-def make_panel(view: str, area, result, animated=False, title=None, elev=None, azim=None,
-               marks=(), overlays=(), overlay_at=None):
+def make_panel(view: str, area, result, animated=False, title=None, camera: Camera = CAMERA,
+               overlays: Overlays = NO_OVERLAYS, marks=()):
     """The panel of ``view`` (a name in ``views.VIEWS``) on ``area``: an Axes of the kind the
     view needs, or a cell of a figure's grid (the Axes is then made here)."""
     spec = VIEWS[view]
@@ -69,9 +71,9 @@ def make_panel(view: str, area, result, animated=False, title=None, elev=None, a
     # each panel is given the settings its view declares it takes, and only those
     takes = {"marks": marks} if spec.marks else {}
     if spec.overlays and result.surface.dims == 2:
-        takes.update(overlays=overlays, overlay_at=overlay_at)
+        takes["overlays"] = overlays
     if spec.camera:
-        takes.update(elev=elev, azim=azim)
+        takes["camera"] = camera
     return cls(area, result, animated=animated, title=title, **takes)
 
 
@@ -126,54 +128,17 @@ def check_size(views: int, dpi=None, animated: bool = False) -> None:
                  "animation frame" if animated else "picture")
 
 
-MAX_TITLE = 300  # characters: a title is one line over the panels
-
-
-def check_drawing(title=None, math: bool = False, dpi=None, elev: float | None = None,
-                  azim: float | None = None) -> None:
-    """The drawing options that are not sizes, before any work: a title is text of one line
-    (with ``math``, valid mathtext), a dpi 10 to 1200, camera angles finite numbers (or None:
-    chosen from the surface)."""
-    if title is not None:
-        if not isinstance(title, str):
-            raise InputError(f"A title is text, got {title!r}.")
-        if len(title) > MAX_TITLE or "\n" in title:
-            raise InputError(f"A title is one line of at most {MAX_TITLE} characters; this one "
-                             f"has {len(title):,} characters.")
-        if math:
-            from matplotlib.mathtext import MathTextParser
-
-            for part in re.findall(r"\$[^$]*\$", title) or [title]:
-                try:
-                    MathTextParser("path").parse(part, dpi=72)
-                except ValueError:  # (pyparsing's grammar dump says nothing to a user)
-                    raise InputError(f"The title's math {part!r} is not valid mathtext; "
-                                     f"write it as in LaTeX, e.g. 'loss $x_t$'.") from None
-    if dpi is not None and (isinstance(dpi, bool) or not isinstance(dpi, int | float)
-                            or not 10 <= dpi <= 1200):
-        raise InputError(f"Invalid dpi: {dpi!r} (a number from 10 to 1200).")
-    for name, angle in (("elev", elev), ("azim", azim)):
-        if angle is None:
-            continue
-        if isinstance(angle, bool) or not isinstance(angle, int | float) or \
-                not math_.isfinite(angle):
-            raise InputError(f"Invalid {name}: {angle!r} (an angle in degrees).")
-
-
-def compose(result, views=("contour",), animated=False, title=None, panel_size=STILL_PANEL,
-            dpi=100, elev=None, azim=None, counter=False, marks=(), math=False,
-            out_dpi=None, extra=(), overlays=(), overlay_at=None, shape=None):
+def compose(result, views=("contour",), *, look: Look = LOOK, camera: Camera = CAMERA,
+            overlays: Overlays = NO_OVERLAYS, animated=False, panel_size=STILL_PANEL, dpi=100,
+            out_dpi=None, counter=False, marks=(), extra=(), shape=None):
     """A figure with one panel per view and one legend below; (fig, panels). The panels fill
     a grid of ``shape`` (rows, columns; default ``grid_shape``), each ``panel_size`` inches,
-    a short last row centred.
-
-    ``overlays`` (names in ``overlays.OVERLAYS``) are arrows on the contour panels, at the
-    steps ``overlay_at`` (default: a few spread over each run; an animation's current step).
+    a short last row centred. ``look`` gives the title (drawn as written; with ``look.math``
+    its ``$...$`` parts are mathtext); ``camera`` turns the 3d view; ``overlays`` are arrows on
+    the panels that draw them (a still's at their steps, an animation's at the current one).
 
     ``extra`` adds panels of other results with the same runs (same labels and colours, so the
     legend serves them all): ``(view, result, title)`` each, after the views.
-
-    The title is drawn as written; with ``math`` its ``$...$`` parts are mathtext.
 
     With ``counter`` the line under the title holds a step counter: its fixed part ("step",
     "/ total") is drawn with the figure, and ``fig.counter_artist`` (invisible, same font and
@@ -186,14 +151,14 @@ def compose(result, views=("contour",), animated=False, title=None, panel_size=S
     title_width = PANEL_TITLE_WIDTH * panel_size[0]
     panels = [make_panel(v, area, shown, animated, None if len(cells) == 1 else
                          fit_title(heading, title_width, PANEL_TITLE * font_size()),
-                         elev=elev, azim=azim, marks=marks if shown is result else (),
-                         overlays=overlays, overlay_at=overlay_at)
+                         camera=camera, marks=marks if shown is result else (),
+                         overlays=overlays)
               for area, (v, shown, heading) in zip(grid_areas(fig, len(cells), rows, columns),
                                                    cells, strict=True)]
-    heading = fit_title(title or surface_title(result.surface), width)
+    heading = fit_title(look.title or surface_title(result.surface), width)
     if counter:
         heading += "\n "  # an empty line under the title, for the step counter
-    suptitle = fig.suptitle(heading, fontsize=TITLE_SCALE * font_size(), parse_math=math)
+    suptitle = fig.suptitle(heading, fontsize=TITLE_SCALE * font_size(), parse_math=look.math)
     if counter:
         # Anchored to the bottom of the title's box (its empty second line), placed at draw time.
         total = max(run.steps for panel in panels for run in panel.runs)
@@ -293,22 +258,21 @@ def panel_size_for(size, panels: int, dpi: float, default=STILL_PANEL) -> tuple[
     return size[0] / dpi / columns, size[1] / dpi / rows
 
 
-def save_still(result, path, views=("contour",), dpi=None, title=None, style="paper",
-               font_scale=1.0, transparent=False, size=None, fmt=None, **kwargs):
-    """Draw ``result`` in ``views`` at its last step and save it; the suffix picks the format
-    (or ``fmt``, for a stream). ``style`` names a look (``looks.LOOKS``); ``size`` is (width,
-    height) in pixels."""
+def save_still(result, path, views=("contour",), look: Look = LOOK, camera: Camera = CAMERA,
+               overlays: Overlays = NO_OVERLAYS, fmt=None, marks=(), extra=(),
+               panel_size=STILL_PANEL):
+    """Draw ``result`` in ``views`` at its last step, dressed in ``look``, and save it; the
+    suffix picks the format (or ``fmt``, for a stream)."""
     if fmt is None:
         image_format(path)
-    dpi = dpi or STILL_DPI
-    panels = len(views) + len(kwargs.get("extra", ()))
-    kwargs["panel_size"] = panel_size_for(size, panels, dpi, kwargs.get("panel_size",
-                                                                         STILL_PANEL))
-    kwargs["shape"] = grid_shape(panels, size)
-    with wearing(style, font_scale):
-        fig, panels = compose(result, views, animated=False, title=title, out_dpi=dpi,
-                              **kwargs)
+    dpi = look.dpi or STILL_DPI
+    count = len(views) + len(extra)
+    with wearing(look.style, look.font_scale):
+        fig, panels = compose(result, views, look=look, camera=camera, overlays=overlays,
+                              out_dpi=dpi, marks=marks, extra=extra,
+                              panel_size=panel_size_for(look.size, count, dpi, panel_size),
+                              shape=grid_shape(count, look.size))
         for panel in panels:
             panel.show(final_steps(panel.result))
         lay_out_once(fig)
-        return save(fig, path, dpi=dpi, transparent=transparent, fmt=fmt)
+        return save(fig, path, dpi=dpi, transparent=look.transparent, fmt=fmt)

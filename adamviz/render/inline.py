@@ -112,9 +112,10 @@ def png(result, views=("contour",), dpi: int = INLINE_DPI, size=None) -> bytes:
     """``result`` drawn (one panel per view) as PNG bytes; ``size`` (width, height) in
     pixels."""
     from .figure import save_still
+    from .settings import Look
 
     buffer = io.BytesIO()
-    save_still(result, buffer, list(views), dpi=dpi, fmt="png", size=size)
+    save_still(result, buffer, list(views), Look(dpi=dpi, size=size), fmt="png")
     return buffer.getvalue()
 
 

@@ -1,11 +1,12 @@
-"""Looks: how a picture is dressed for where it will be shown (a paper, a projector, a dark
-slide), kept apart from what it shows.
+"""Styles: how a picture is dressed for where it will be shown (a paper, a projector, a dark
+slide), kept apart from what it shows. (A picture's whole dressing, its style with its size,
+dpi and title, is a ``settings.Look``.)
 
-A look is data: a type scale, a line-width scale and light or dark. It is applied as a matplotlib
-``rc_context`` around drawing, so panels state their text sizes relative to ``font.size``
-("large", "medium") and their line widths through ``style.lw``, and a look changes them all at
-once. ``LOOKS`` is the registry ``--style`` lists; this module imports no matplotlib until a look
-is applied, so ``--help`` can read it.
+A style is data: a type scale, a line-width scale and light or dark. It is applied as a
+matplotlib ``rc_context`` around drawing, so panels state their text sizes relative to
+``font.size`` ("large", "medium") and their line widths through ``style.lw``, and a style changes
+them all at once. ``STYLES`` is the registry ``--style`` lists; this module imports no
+matplotlib until a style is applied, so ``--help`` can read it.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ..core.names import suggest
 
 
 @dataclass(frozen=True, kw_only=True)
-class Look:
+class Style:
     name: str
     font_size: float  # points, for "medium" text (tick labels, legends)
     line_scale: float  # run lines, halos and markers
@@ -27,12 +28,12 @@ class Look:
     describe: str
 
 
-LOOKS = {look.name: look for look in (
-    Look(name="paper", font_size=10, line_scale=1.0, dark=False,
+STYLES = {look.name: look for look in (
+    Style(name="paper", font_size=10, line_scale=1.0, dark=False,
          describe="a page or a screen: compact text"),
-    Look(name="talk", font_size=15, line_scale=1.35, dark=False,
+    Style(name="talk", font_size=15, line_scale=1.35, dark=False,
          describe="a projector: text at least 18 px tall at 1920 px wide, thicker lines"),
-    Look(name="dark", font_size=15, line_scale=1.35, dark=True,
+    Style(name="dark", font_size=15, line_scale=1.35, dark=True,
          describe="a dark slide: the talk look on a dark surface with light text"),
 )}
 DEFAULT = "paper"  # `run` and the library; `figures` uses "talk"
@@ -46,10 +47,10 @@ _DARK = {"figure.facecolor": "#1e1e1e", "axes.facecolor": "#1e1e1e",
          "legend.labelcolor": "#f0f0f0"}
 
 
-def get(name: str) -> Look:
-    if name not in LOOKS:
-        raise InputError(f"Unknown style {name!r}{suggest(name, LOOKS)}")
-    return LOOKS[name]
+def get(name: str) -> Style:
+    if name not in STYLES:
+        raise InputError(f"Unknown style {name!r}{suggest(name, STYLES)}")
+    return STYLES[name]
 
 
 def parse_size(text) -> tuple[int, int] | None:
@@ -74,7 +75,7 @@ def check_font_scale(scale: float) -> float:
     return float(scale)
 
 
-def rc(look: Look, font_scale: float = 1.0) -> dict:
+def rc(look: Style, font_scale: float = 1.0) -> dict:
     """The rcParams of ``look``."""
     params = {**_VECTOR_TEXT, "font.size": look.font_size * font_scale,
               "lines.linewidth": 1.5 * look.line_scale}
@@ -92,5 +93,5 @@ def wearing(name: str = DEFAULT, font_scale: float = 1.0):
 
 def markdown_table() -> str:
     lines = ["| style | for |", "| --- | --- |"]
-    lines += [f"| `{k.name}` | {k.describe} |" for k in LOOKS.values()]
+    lines += [f"| `{k.name}` | {k.describe} |" for k in STYLES.values()]
     return "\n".join(lines)

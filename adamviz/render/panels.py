@@ -18,6 +18,7 @@ from . import legend, style
 from .contour import draw_colorbar, draw_minima, draw_surface
 from .grid import contour_levels, loss_grid, power_label, view_box
 from .overlays import Arrows
+from .settings import NO_OVERLAYS, Overlays
 from .viewdata import loss_reference, side_view
 
 
@@ -70,7 +71,7 @@ class ContourPanel(Panel):
     """The surface from above: filled contours, minima, and each run's path."""
 
     def __init__(self, ax, result, animated=False, title=None, colorbar=True, marks=(),
-                 view=None, overlays=(), overlay_at=None):
+                 view=None, overlays: Overlays = NO_OVERLAYS):
         super().__init__(result, animated)
         self.ax, self.artists = ax, []
         # Marks name points of a run (e.g. its highest point); each shows once the run is there.
@@ -108,8 +109,8 @@ class ContourPanel(Panel):
                                            **_marker(style.END)))
         self.arrows = None
         if overlays:
-            self.arrows = Arrows(ax, self.runs, overlays, self.view, self.colors,
-                                 steps=overlay_at, animated=animated)
+            self.arrows = Arrows(ax, self.runs, overlays.show, self.view, self.colors,
+                                 steps=overlays.at, animated=animated)
             for artist in self.arrows.artists:
                 self.dynamic(artist)
         self.mark_artists = [self.dynamic(ax.scatter([], [], s=130, zorder=8, marker=m.shape,

@@ -9,13 +9,15 @@ from . import legend, style
 from .contour import background_cmap
 from .grid import loss_grid, view_box
 from .panels import Panel
-from .viewdata import camera, clip_height
+from .settings import DEFAULT_CAMERA, Camera
+from .viewdata import camera as chosen_camera
+from .viewdata import clip_height
 
 
 class ThreeDPanel(Panel):
     """The surface in 3D with each trajectory lifted onto it."""
 
-    def __init__(self, ax, result, animated=False, title=None, elev=None, azim=None):
+    def __init__(self, ax, result, animated=False, title=None, camera: Camera = DEFAULT_CAMERA):
         super().__init__(result, animated)
         self.ax, self.artists = ax, []
         surface = result.surface
@@ -60,7 +62,7 @@ class ThreeDPanel(Panel):
         ax.set_xlim(*view[0])
         ax.set_ylim(*view[1])
         ax.set_zlim(zmin, self.zmax + 2 * self.lift)
-        ax.view_init(*camera(surface.minima, elev, azim))
+        ax.view_init(*chosen_camera(surface.minima, camera.elev, camera.azim))
         if style.dark():  # the 3D panes are light grey by default, whatever the look
             for axis in (ax.xaxis, ax.yaxis, ax.zaxis):
                 axis.set_pane_color((1, 1, 1, 0.06))

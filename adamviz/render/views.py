@@ -82,10 +82,9 @@ def check_settings(names, dims: int, overlays=(), camera: bool = False) -> None:
     if overlays and not any(VIEWS[n].overlays and dims == 2 for n in names):
         takes = ", ".join(n for n, v in VIEWS.items() if v.overlays)
         raise InputError(f"Overlay arrows ({', '.join(overlays)}) are drawn on the {takes} "
-                         f"view of a surface in x and y; add it, e.g. views contour,"
-                         f"{names[0]}." if dims == 2 else
-                         "Overlay arrows are drawn on a surface in x and y; this one is a "
-                         "curve f(x).")
+                         f"view of a surface in x and y; add it, e.g. contour,{names[0]}."
+                         if dims == 2 else "Overlay arrows are drawn on a surface in x and y; "
+                                           "this one is a curve f(x).")
     if camera and not any(VIEWS[n].camera for n in names):
         raise InputError("elev and azim turn the 3d view's camera; add the 3d view.")
 

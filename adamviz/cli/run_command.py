@@ -1,11 +1,15 @@
-"""Commands that make runs and show them: ``run`` and ``figures``."""
+"""The `run` command (flags parsed into a `jobs.RunJob`, one library call) and `figures`."""
 
 from __future__ import annotations
+
+from contextlib import nullcontext
+from dataclasses import replace
+from pathlib import Path
 
 import click
 
 from ..arrows import OVERLAYS
-from ..core.errors import InputError, RunError
+from ..core.errors import RunError
 from ..core.names import count
 from .group import cli
 from .options import (
@@ -31,7 +35,6 @@ from .options import (
     surface_options,
     tol_option,
     tune_options,
-    tuned_specs,
     view_option,
 )
 from .streams import (
@@ -131,69 +134,65 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, labels, colors, noise, s
       adamviz run -s hump --opt sgd --opt momentum --opt adam -o paths.html
       adamviz run -s hump --opt sgd --opt adam --no-plot --json | jq '.runs[].final_loss'
     """
-    # Long: the docstring is the command's --help with its examples; the body only checks the
-    # flags (helpers below) and calls the library.
-    from .. import api
+    # Long: the docstring is the command's --help with its examples; the body parses the flags
+    # into a job (values the library checks) and makes one library call.
+    from ..api import Camera, Look, Overlays, Timing
+    from ..jobs import RunJob, carry_out
 
     check_db_flags(db)
-    started = api.timestamp()
     check_no_plot(out, no_plot, drawing=())  # run's drawing flags: _refuse_unused
     owner = one_owner(**{"-o -": is_stdout(out), "--export -": is_stdout(export_path),
                          "--json": as_json})
     fmt = picture_format(out, fmt, PICTURE_FORMATS)
-    labels, colors = api.check_labels(labels, colors, len(opts or ("adam",)))
-    # Inputs first (every file read, the database), so that no output can replace one of them.
-    surface_obj = api.load_surface(surface, surfaces_dir)
-    settings = settings_from(steps, None if tune else lr, noise, seed, tol, patience, schedule)
-    if db is not None:
-        api.check_db(db, surface_obj, opts or ("adam",), settings)
-    kind = "still" if out is None else api.check_output(check_target(out, fmt), fps=fps,
-                                                        frames=frames, hold=hold)
-    _refuse_unused(kind, no_plot, views, title, overlays, tune, noise)
-    if not no_plot:
-        api.check_drawing(title, math, dpi, elev, azim)
-    export_format = _check_files(export_path, export_format, transparent, kind)
-    look = _look(style, font_scale, size, overlays, overlay_at, views, kind)
-    view_list = api.check_views(surface_obj, views)
-    if not no_plot:
-        _check_drawing(len(view_list), dpi, kind, len(opts or ("adam",)) * max(1, len(starts)))
-    specs, tunings = tuned_specs(surface_obj, opts or ("adam",), starts, settings, tune, tune_grid,
-                            criterion, quiet)
-    result = api.run(surface_obj, specs, starts, steps=settings.steps, lr=settings.lr,
-                     noise=noise, seed=seed, tol=settings.tol, patience=patience, tuned=tunings,
-                     schedule=settings.schedule, labels=labels, colors=colors)
-    if db is not None:  # first: a database that cannot take the runs leaves no file changed
-        api.record(db, result, command="run", paths=db_paths, started=started)
-    written = []
-    if not no_plot:
-        with destination(out or api.default_output(result), fmt) as path:
-            line = _draw(result, path, kind, view_list, quiet,
-                         {"title": title, "dpi": dpi, "elev": elev, "azim": azim, "math": math,
-                          **look}, {"fps": fps, "frames": frames, "hold": hold, "loop": loop,
-                                    "pace": pace},
-                         transparent)
-        written.append(f"standard output ({fmt})" if is_stdout(out) else line)
+    kind = None if no_plot or out is None else _kind(check_target(out, fmt))
+    _refuse_unused(kind or "still", no_plot, views, title, overlays, tune, noise)
+    export_format = export_format_of(export_path, export_format)
+    job = RunJob(
+        surface=_surface(surface, surfaces_dir), opts=opts or ("adam",), starts=starts,
+        settings=settings_from(steps, None if tune else lr, noise, seed, tol, patience, schedule),
+        labels=labels, colors=colors, tune=(tune_grid, criterion) if tune else None,
+        views=views,
+        look=Look(style=style, font_scale=font_scale, size=size, dpi=dpi,
+                  transparent=transparent, title=title, math=math),
+        camera=Camera(elev=elev, azim=azim), overlays=Overlays(show=overlays, at=overlay_at),
+        timing=Timing(fps=fps, frames=frames, hold=hold, loop=loop, pace=pace),
+        export=None if export_path is None or is_stdout(export_path) else Path(export_path),
+        db=db, db_paths=db_paths)
+    target = None if no_plot else out or _default_output(job)
+    with (nullcontext() if target is None else destination(target, fmt)) as path, \
+            progress_bar(quiet, "rendering frames") as progress:
+        done = carry_out(replace(job, picture=path), progress=progress)
+    if not quiet:
+        for tuning in done.tunings.values():
+            click.echo(f"tuned {tuning.describe()}", err=True)
+    written = list(done.written)
+    if target is not None and is_stdout(out):  # the picture's line: where it really went
+        written[0] = f"standard output ({fmt})"
     if is_stdout(export_path):
         from ..exports import text
 
-        click.echo(text(result, export_format), nl=False)
-    elif export_path is not None:
-        written.append(api.export(result, export_path))
-    _report(result, written, db, quiet, owner)
+        click.echo(text(done.result, export_format), nl=False)
+    _report(done.result, written, db, quiet, owner)
 
 
-def _check_files(export_path, export_format, transparent, kind) -> str:
-    """The export and --transparent, checked before any work; the format of an export to
-    stdout (--export-format; a file's suffix picks its own)."""
+def _kind(path) -> str:
+    """The picture's kind by its suffix (still, animation or player), checked."""
     from .. import api
 
-    export_format = export_format_of(export_path, export_format)
-    if export_path is not None and not is_stdout(export_path):
-        api.check_export(export_path)
-    if transparent and kind == "animation":
-        raise InputError("--transparent applies to .png, .svg and .pdf pictures; animation "
-                         "frames are opaque.")
-    return export_format
+    return api.check_output(path)
+
+
+def _surface(surface, surfaces_dir):
+    from .. import api
+
+    return api.load_surface(surface, surfaces_dir)
+
+
+def _default_output(job) -> Path:
+    """outputs/<surface>-<optimizers>.png, as ``api.default_output`` names a result's."""
+    from .. import api
+
+    return api.default_output_for(job.surface, job.opts)
 
 
 def _report(result, written, db, quiet, owner) -> None:
@@ -216,15 +215,6 @@ def _report(result, written, db, quiet, owner) -> None:
             click.echo(f"warning: {run.label} diverged at step {run.steps}", err=True)
 
 
-def _check_drawing(views: int, dpi, kind: str, runs: int) -> None:
-    """The picture's size and the number of runs it draws, before any work."""
-    from ..core.limits import check_runs_drawn
-    from ..render.figure import check_size
-
-    check_size(views, dpi, animated=kind == "animation")
-    check_runs_drawn(runs)
-
-
 def _refuse_unused(kind, no_plot, views, title, overlays, tune, noise) -> None:
     """``run``'s flags that do not apply to what was asked for are refused, never ignored."""
     drawing = ("views", "fps", "frames", "hold", "pace", "loop", "elev", "azim", "dpi", "title",
@@ -244,37 +234,6 @@ def _refuse_unused(kind, no_plot, views, title, overlays, tune, noise) -> None:
         (("lr",), not tune, "and --tune lr contradict: --tune picks each optimizer's lr."),
         (("seed",), bool(noise), "seeds the gradient noise; add --noise."),
     ])
-
-
-def _look(style, font_scale, size, overlays, overlay_at, views, kind) -> dict:
-    """How the picture is dressed and which arrows it carries, checked before any work."""
-    from ..arrows import parse_overlays, parse_steps
-    from ..core.limits import check_frame_size, check_pixels
-    from ..render.looks import parse_size
-
-    look = {"style": style, "font_scale": font_scale, "size": parse_size(size),
-            "overlays": parse_overlays(overlays), "overlay_at": parse_steps(overlay_at)}
-    if look["overlays"] and "contour" not in [v.strip().lower() for v in views.split(",")]:
-        raise InputError("--overlay draws on the contour view; add it: --view contour,...")
-    if look["size"] is not None and kind == "animation":
-        check_frame_size(*look["size"])
-    elif look["size"] is not None:
-        check_pixels(look["size"][0] / 100, look["size"][1] / 100, 100)
-    return look
-
-
-def _draw(result, path, kind, views, quiet, drawing, timing, transparent) -> str:
-    """Draw ``result`` to ``path``, a still or an animation; the line saying what was written."""
-    from .. import api
-
-    api.check_output(path)
-    if kind == "player":
-        return str(api.player(result, path, drawing.get("title")))
-    if kind == "animation":
-        with progress_bar(quiet, "rendering frames") as progress:
-            info = api.animate(result, path, views, progress=progress, **timing, **drawing)
-        return f"{path} ({info.describe()})"
-    return str(api.save_plot(result, path, views, transparent=transparent, **drawing))
 
 
 @cli.command()
