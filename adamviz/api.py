@@ -144,6 +144,11 @@ def animate(result: Result, path=None, views=("contour",), *, look: Look | None 
     check_result(result, path)
     made = _drawing(result, views, settings, look, camera, overlays, timing, animated=True)
     views = made.pop("views")
+    if made[Look].transparent:
+        from .core.errors import InputError
+
+        raise InputError("transparent applies to .png, .svg and .pdf pictures; animation "
+                         "frames are opaque.")
     options = {"look": made[Look], "camera": made[Camera], "overlays": made[Overlays],
                "timing": made[Timing], "progress": progress}
     if path is not None:
@@ -283,7 +288,7 @@ def batch(path, out_dir="outputs/batch", jobs: int = 1, progress=None, surfaces_
                                 keep_paths=keep_paths)
 
 
-def figures(names=None, out_dir="outputs/figures", fmt="png", gif=False, progress=None,
+def figures(names=None, out_dir="outputs/figures", *, fmt="png", gif=False, progress=None,
             html=False, look: Look | None = None, **settings):
     """Regenerate the documents' figures (all, or ``names``), each claim checked; dressed for
     a projector (``Look(style="talk")``, 1920 px wide) unless ``look`` or its fields as

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .render.settings import Camera, Look, Timing
-from .render.views import VIEWS, parse_views  # noqa: F401  (VIEWS: for the error's words)
+from .render.views import parse_views
 from .results import Result
 from .studies.runs import Settings, load_surface
 
@@ -26,6 +26,8 @@ def check_labels(labels, colors, optimizers: int) -> tuple[list, list]:
     most, in order; a label one line of text, a colour one the renderers know)."""
     from .studies.runs import own_looks
 
+    if isinstance(labels, str) or isinstance(colors, str):  # a list of letters is no list
+        return own_looks(labels, colors, optimizers)  # (it says what a list of them is)
     return own_looks(list(labels), check_colors(list(colors)), optimizers)
 
 

@@ -9,14 +9,16 @@ same job.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from . import api
 from .core.errors import InputError
+from .core.limits import check_runs_drawn
 from .render import settings as drawing
 from .results import Result
-from .studies.runs import DEFAULTS, Settings
+from .studies.runs import DEFAULTS, Settings, optimizer_list
+from .studies.tuning import tune_specs
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,34 +53,49 @@ def check(job: RunJob) -> str | None:
     """Everything ``carry_out`` needs, checked before any work, inputs first (every file
     read, the database) so that no output can replace one of them; the picture's kind."""
     surface = api.load_surface(job.surface)
-    if not job.opts:
+    opts = optimizer_list(job.opts)
+    if not opts:
         raise InputError("No optimizer given; name at least one, e.g. adam.")
     if job.tune is not None and job.settings.lr is not None:
         raise InputError("lr and tuning contradict: tuning picks each optimizer's lr.")
-    api.check_labels(job.labels, job.colors, len(job.opts))
+    api.check_labels(job.labels, job.colors, len(opts))
     if job.db is not None:
-        api.check_db(job.db, surface, job.opts, job.settings)
+        api.check_db(job.db, surface, opts, job.settings)
     kind = None
     if job.picture is not None:
         kind = api.check_output(job.picture, job.timing)
         if job.look.transparent and kind == "animation":
             raise InputError("transparent applies to .png, .svg and .pdf pictures; animation "
                              "frames are opaque.")
+        _refuse_unused(job, kind, surface)
         views = api.check_views(surface, job.views, job.overlays.show, bool(job.camera))
+        check_runs_drawn(len(opts) * max(1, len(job.starts)))
         if kind != "player":
-            _check_size(len(views), job.look, kind, len(job.opts) * max(1, len(job.starts)))
+            _check_size(len(views), job.look, kind)
     if job.export is not None:
         api.check_export(job.export)
     return kind
 
 
-def _check_size(views: int, look: drawing.Look, kind: str, runs: int) -> None:
-    """The picture's size and the number of runs it draws, before any work."""
-    from .core.limits import check_frame_size, check_pixels, check_runs_drawn
+def _refuse_unused(job: RunJob, kind: str, surface) -> None:
+    """Settings the picture would not use are refused, never dropped: the player draws its
+    own view, arrows and controls; a still does not play."""
+    if kind == "player" and (replace(job.look, title=None) != drawing.DEFAULT_LOOK
+                             or job.camera or job.overlays or job.timing != drawing.DEFAULT_TIMING
+                             or api.check_views(surface, job.views) != ["contour"]):
+        raise InputError("The .html player draws its own view, arrows and controls; of the "
+                         "drawing settings it takes only a title.")
+    if kind == "still" and job.timing != drawing.DEFAULT_TIMING:
+        raise InputError("An animation's timing applies to .gif and .mp4; this picture is a "
+                         "still.")
+
+
+def _check_size(views: int, look: drawing.Look, kind: str) -> None:
+    """The picture's size, before any work."""
+    from .core.limits import check_frame_size, check_pixels
     from .render.figure import check_size
 
     check_size(views, look.dpi, animated=kind == "animation")
-    check_runs_drawn(runs)
     if look.size is not None and kind == "animation":
         check_frame_size(*look.size)
     elif look.size is not None:
@@ -91,11 +108,9 @@ def carry_out(job: RunJob, progress=None, started: str | None = None) -> RunDone
     kind = check(job)
     started = started or api.timestamp()
     surface = api.load_surface(job.surface)
-    specs, tunings = list(job.opts), {}
-    if job.tune is not None:
-        specs, tunings = api.tune(surface, job.opts, job.starts or None, steps=job.settings.steps,
-                                  noise=job.settings.noise, seed=job.settings.seed,
-                                  tol=job.settings.tol, grid=job.tune[0], criterion=job.tune[1])
+    specs, tunings = optimizer_list(job.opts), {}
+    if job.tune is not None:  # with every setting of the runs, the schedule included
+        specs, tunings = tune_specs(surface, specs, job.starts or None, job.settings, *job.tune)
     s = job.settings
     result = api.run(surface, specs, job.starts or None, steps=s.steps, lr=s.lr, noise=s.noise,
                      seed=s.seed, tol=s.tol, patience=s.patience, tuned=tunings,

@@ -18,7 +18,8 @@ SCHEMA_VERSION = 1
 
 KINDS = {
     "run": "`surface` (name, expression, box, minima), `settings`, `runs`: one row per run with "
-           "the summary's columns (below), `files`: what was written",
+           "the summary's columns (below), `notes`: what to know to read them fairly (unequal "
+           "learning rates), `files`: what was written",
     "sweep": "`surface`, `optimizer`, `swept` (name → values), `runs` (the summary's columns; "
              "`experiment` is the setting), `files`",
     "basins": "`surface`, `grid` (starts per side), `steps`, `optimizers`: per optimizer its "

@@ -165,13 +165,14 @@ def make_figures(specs, out_dir, fmt="png", gif=False, progress=None,
                  look: Look = FIGURES_LOOK, html=False):
     """Run, check and draw the recipes ``specs`` into ``out_dir`` (in parallel, one process
     per core), dressed in ``look``; write ``index.md``."""
-    from .render.views import parse_views
+    from .render.views import check_settings, parse_views
 
     out_dir = Path(out_dir)
     by_name: dict[str, recipe_book.Recipe] = {}
     for recipe in (recipe_book.load(s) for s in specs):  # all checked before any work
         try:
-            parse_views(recipe.views, 2)
+            arrows = recipe_book.overlays(recipe).get("overlays", ())
+            check_settings(parse_views(recipe.views, 2), 2, arrows)
         except InputError as exc:
             raise InputError(f"{recipe.path}: views: {exc}") from None
         same = by_name.get(recipe.name)
@@ -187,6 +188,10 @@ def make_figures(specs, out_dir, fmt="png", gif=False, progress=None,
             check_writable(out_dir / f"{recipe.name}.{suffix}")
     # By default every figure is 1920 px wide, the width of a projector, whatever its panels.
     gif_size = look.size  # a size asked for is each frame's too
+    if gif and gif_size is not None:
+        from .core.limits import check_frame_size
+
+        check_frame_size(*gif_size)
     # One book for the whole call; a forked worker gets its own copy of it.
     job = partial(figure_job, out_dir=out_dir, fmt=fmt, gif=gif, html=html,
                   look=replace(look, size=look.size or SLIDE_SIZE), book=recipe_book.Book(),

@@ -148,3 +148,13 @@ def test_on_a_dark_look_the_arrows_and_contour_lines_turn_light():
             contour_lines = [c for c in panel.ax.collections
                              if hasattr(c, "levels") and not c.filled]
             assert matplotlib.colors.to_hex(contour_lines[0].get_edgecolor()[0]) == lines
+
+
+def test_a_run_that_went_its_way_in_one_step_still_gets_its_arrows():
+    """RMSProp's first step is 10 lr: spread along the path alone, all arrows fell on step 1."""
+    rmsprop = api.run("hump", ["rmsprop:lr=0.1"], steps=60).runs[0]
+    jump = replace(rmsprop, points=np.concatenate([rmsprop.points[:1], rmsprop.points[:1] + 10,
+                                                   rmsprop.points[1:] * 1e-3 + 10]))
+    jump = replace(jump, steps=len(jump.points) - 1)
+    steps = overlays.default_steps(jump)
+    assert len(steps) == overlays.DEFAULT_ARROWS and steps[0] == 1

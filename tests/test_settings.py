@@ -111,3 +111,37 @@ def test_the_command_line_imports_no_renderer():
             if isinstance(node, ast.ImportFrom) and node.module and "render" in node.module:
                 module = node.module.split(".")[-1]
                 assert module in allowed, (path.name, node.module)
+
+
+def test_a_job_refuses_what_its_picture_would_not_use_and_counts_runs_for_every_kind(tmp_path):
+    """The player takes only a title; a still does not play; a player of 401 runs is refused
+    like a picture of them; a lone string is one optimizer."""
+    from adamviz.jobs import RunJob, check
+
+    html = tmp_path / "p.html"
+    for job, message in (
+            (RunJob(surface="hump", picture=html, look=Look(style="dark")), "takes only a title"),
+            (RunJob(surface="hump", picture=html, views="contour,loss"), "takes only a title"),
+            (RunJob(surface="hump", picture=tmp_path / "p.png", timing=Timing(fps=5)),
+             "applies to .gif and .mp4"),
+            (RunJob(surface="hump", picture=html, starts=[(0, 0)] * 401), "401 runs"),
+            (RunJob(surface="hump", opts="adam", labels=("a", "b")), "2 labels for 1 optimizer"),
+            (RunJob(surface="hump", labels="SGD"), "labels are a list")):
+        with pytest.raises(InputError, match=message):
+            check(job)
+    assert check(RunJob(surface="hump", picture=html, look=Look(title="T"))) == "player"
+    with pytest.raises(InputError, match="transparent applies to .png"):
+        api.animate(api.run("hump", ["adam"], steps=3), tmp_path / "a.gif", transparent=True)
+
+
+def test_tuning_in_a_job_keeps_the_schedule():
+    """--tune lr --schedule: each lr is chosen for the scheduled runs, as they will run."""
+    from adamviz.jobs import RunJob, carry_out
+    from adamviz.studies.runs import Settings
+
+    settings = Settings(steps=100, schedule="step:step_size=3,gamma=0.1")
+    done = carry_out(RunJob(surface="hump", opts=("adam",), settings=settings,
+                            tune=("1e-3:1:13", "final-loss")))
+    plain = carry_out(RunJob(surface="hump", opts=("adam",), settings=Settings(steps=100),
+                             tune=("1e-3:1:13", "final-loss")))
+    assert done.result.runs[0].hyperparams["lr"] != plain.result.runs[0].hyperparams["lr"]

@@ -99,8 +99,8 @@ PICTURE_FORMATS = ("png", "svg", "pdf", "gif", "mp4")
               help="Arrows on the contour view: " + ", ".join(OVERLAYS) + " (a still: at "
                    "--overlay-at steps; an animation: at each run's current step).")
 @click.option("--overlay-at", metavar="STEP[,STEP...]",
-              help="Steps at which a still draws the overlay arrows (default: six spread "
-                   "over each run).")
+              help="Steps at which a still draws the overlay arrows (default: five spread "
+                   "along each run's path).")
 @look_options()
 @tune_options
 @quiet_option

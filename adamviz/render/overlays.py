@@ -29,14 +29,19 @@ def default_steps(run, count: int = DEFAULT_ARROWS) -> np.ndarray:
     if run.steps < 1:
         return np.empty(0, dtype=int)
     count = min(count, run.steps)
-    moved = np.concatenate([[0.0], np.cumsum(np.nan_to_num(run.step_lengths()))])
+    even = np.unique(np.linspace(1, run.steps, count).round().astype(int))
+    lengths = np.nan_to_num(run.step_lengths(), posinf=0.0)
+    lengths = lengths / lengths.max() if lengths.max() > 0 else lengths  # no overflow summing
+    moved = np.concatenate([[0.0], np.cumsum(lengths)])
     if not moved[-1] > 0:
-        return np.unique(np.linspace(1, run.steps, count).round().astype(int))
+        return even
     # the first step at which the run has come each share of its way (a share from 0 to 1,
     # the first arrow at step 1)
     marks = np.linspace(0, moved[-1], count + 1)[:-1]
-    steps = np.searchsorted(moved, marks, side="right")
-    return np.unique(np.clip(steps, 1, run.steps))
+    steps = np.unique(np.clip(np.searchsorted(moved, marks, side="right"), 1, run.steps))
+    # a run that went most of its way in one step still gets its arrows: the rest evenly
+    extra = [k for k in even if k not in steps][:count - len(steps)]
+    return np.unique(np.concatenate([steps, np.asarray(extra, dtype=int)]))
 
 
 def side(view) -> float:

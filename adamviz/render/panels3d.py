@@ -30,8 +30,8 @@ class ThreeDPanel(Panel):
         self.lift = 0.01 * (self.zmax - zmin)
         ax.plot_surface(X, Y, np.minimum(Z, self.zmax), cmap=background_cmap(), linewidth=0,
                         antialiased=False, alpha=0.85, rstride=1, cstride=1, zorder=1)
-        ax.contour(X, Y, np.minimum(Z, self.zmax), levels=12, colors="black", linewidths=0.4,
-                   alpha=0.4, offset=zmin)
+        ax.contour(X, Y, np.minimum(Z, self.zmax), levels=12, colors=style.contour_line(),
+                   linewidths=0.4, alpha=0.4, offset=zmin)
         # The minima as the contour view draws them (as large, so a run's end on one leaves
         # it showing), under the paths.
         self.minima = []

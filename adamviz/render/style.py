@@ -9,12 +9,14 @@ yellow stays visible on white and the light colours on the grey surface. A run's
 cross in its own colour; the start is a green circle: shape tells them apart without colour.
 """
 
-RUN_COLORS = ("#0072B2", "#E69F00", "#CC79A7", "#56B4E9", "#D55E00", "#000000", "#F0E442")
+# Black last: an optimizer's place (OPTIMIZER_SLOTS, 0 to 5) is never the ink's colour.
+RUN_COLORS = ("#0072B2", "#E69F00", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000")
 RUN_LINESTYLES = ("-", (0, (5, 2)), (0, (1.2, 1.6)), (0, (6, 2, 1.2, 2)))  # solid, dashed,
 # dotted, dash-dot
-# The palette place each built-in optimizer takes when it is free (the player's palettes are in the
-# same order of hues), so the documents' optimizers keep their colours from figure to figure: the
-# ones shown together most (SGD, momentum, Adam, RMSProp, Nesterov) differ. Any other optimizer,
+# The palette place each built-in optimizer takes when it is free (the player's palettes begin with
+# the same hues: blue, orange or vermillion, pink), so the documents' optimizers keep their colours
+# from figure to figure: the ones shown together most (SGD, momentum, Adam, RMSProp, Nesterov)
+# differ. Any other optimizer,
 # or one whose place is taken, takes the first free place.
 OPTIMIZER_SLOTS = {"sgd": 0, "momentum": 1, "adam": 2, "rmsprop": 3, "nesterov": 4,
                    "adagrad": 5, "adamw": 4, "adamax": 3, "nadam": 5, "radam": 3, "qhadam": 5,

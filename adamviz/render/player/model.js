@@ -122,9 +122,6 @@ const Model = (function () {
             why: run.note ? `${why}. ${run.note}` : why};
   }
 
-  // Colours by optimizer (one optimizer alone: by run); runs sharing a colour take the next
-  // dash, and a fifth run of one colour spills to the next colour, so the first 24 runs are
-  // 24 different lines.
   // One colour per optimizer (its place in data.slots when free), its runs told apart by
   // dash; one colour per run when there is one optimizer: style.paint, in JavaScript (a test
   // runs both on the same runs). A run's own colour (--color) is drawn instead of its place's.

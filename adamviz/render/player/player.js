@@ -220,6 +220,7 @@
     }
     run.hyperparameters[name] = value;
     run.given.add(name);
+    if (name === "lr") for (const r of moved) r.tuned = false;  // no longer the tuned rate
     recompute(moved);
     k = longest();
     changed(`${run.label}. ${Model.badge(run, k, DATA).word}`);
