@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .checks import (
+    check_animation_look,
     check_basins_picture,
     check_colors,
     check_db,
@@ -144,11 +145,7 @@ def animate(result: Result, path=None, views=("contour",), *, look: Look | None 
     check_result(result, path)
     made = _drawing(result, views, settings, look, camera, overlays, timing, animated=True)
     views = made.pop("views")
-    if made[Look].transparent:
-        from .core.errors import InputError
-
-        raise InputError("transparent applies to .png, .svg and .pdf pictures; animation "
-                         "frames are opaque.")
+    check_animation_look(made[Look])
     options = {"look": made[Look], "camera": made[Camera], "overlays": made[Overlays],
                "timing": made[Timing], "progress": progress}
     if path is not None:
@@ -307,8 +304,8 @@ def figures(names=None, out_dir="outputs/figures", *, fmt="png", gif=False, prog
 
 
 __all__ = ["Camera", "Look", "Overlays", "Timing", "animate", "basins", "batch",
-           "check_basins_picture", "check_colors", "check_db", "check_drawing", "check_export",
-           "check_labels", "check_output", "check_result", "check_sweep_picture", "check_views",
-           "default_output", "default_output_for", "export", "figures", "load_surface", "player",
-           "plot", "record", "run", "save_basins", "save_plot", "save_sweep", "sweep",
-           "timestamp", "trace", "tune"]
+           "check_animation_look", "check_basins_picture", "check_colors", "check_db",
+           "check_drawing", "check_export", "check_labels", "check_output", "check_result",
+           "check_sweep_picture", "check_views", "default_output", "default_output_for", "export",
+           "figures", "load_surface", "player", "plot", "record", "run", "save_basins",
+           "save_plot", "save_sweep", "sweep", "timestamp", "trace", "tune"]

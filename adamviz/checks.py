@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .core.errors import InputError
 from .render.settings import Camera, Look, Timing
 from .render.views import parse_views
 from .results import Result
@@ -31,11 +32,16 @@ def check_labels(labels, colors, optimizers: int) -> tuple[list, list]:
     return own_looks(list(labels), check_colors(list(colors)), optimizers)
 
 
+def check_animation_look(look: Look) -> None:
+    """An animation's frames are opaque: a transparent look is for stills."""
+    if look.transparent:
+        raise InputError("transparent applies to .png, .svg and .pdf pictures; animation "
+                         "frames are opaque.")
+
+
 def check_result(result, path=None) -> None:
     """What is drawn or exported must be a ``Result`` (what ``run`` returns); a path to write
     it to, a file name."""
-    from .core.errors import InputError
-
     if not isinstance(result, Result):
         raise InputError(f"Expected the Result of adamviz.run(...), got {result!r}.")
     if path is not None and not isinstance(path, str | Path):

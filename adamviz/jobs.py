@@ -64,9 +64,8 @@ def check(job: RunJob) -> str | None:
     kind = None
     if job.picture is not None:
         kind = api.check_output(job.picture, job.timing)
-        if job.look.transparent and kind == "animation":
-            raise InputError("transparent applies to .png, .svg and .pdf pictures; animation "
-                             "frames are opaque.")
+        if kind == "animation":
+            api.check_animation_look(job.look)
         _refuse_unused(job, kind, surface)
         views = api.check_views(surface, job.views, job.overlays.show, bool(job.camera))
         check_runs_drawn(len(opts) * max(1, len(job.starts)))

@@ -105,7 +105,7 @@ def run_styles(runs) -> list[tuple[str, object]]:
     """(colour, line style) of each run: its own colour when it was given one (``Run.color``),
     else its optimizer's (``paint``)."""
     places = paint([run.optimizer for run in runs])
-    return [(getattr(run, "color", None) or RUN_COLORS[c], RUN_LINESTYLES[d])
+    return [(run.color or RUN_COLORS[c], RUN_LINESTYLES[d])
             for run, (c, d) in zip(runs, places, strict=True)]
 
 
