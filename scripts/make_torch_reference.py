@@ -26,6 +26,7 @@ import json
 import math
 import operator
 import platform
+from functools import reduce
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +34,7 @@ import torch
 
 from adamviz import engine, optimizers
 from adamviz.core import grammar
+from adamviz.core.expressions import parse
 from adamviz.optimizers import registry
 from adamviz.studies.runs import load_surface
 
@@ -62,7 +64,19 @@ VARIANTS = {
     "radam": [{"decoupled_weight_decay": True, "weight_decay": 0.1, "beta1": 0.7},
               {"beta2": 0.9, "eps": 1e-4}],
 }
-TORCH_FUNCTIONS = {f.name: getattr(torch, f.torch) for f in grammar.FUNCTIONS if f.op}
+# Each surface function alone, f(x) * y (the function and its derivatives, and the function
+# again as d/dy): on an interval where it is defined and well conditioned, and at the far ends
+# where a formula written carelessly overflows (softplus past its threshold 20, sigmoid at -800).
+FUNCTION_DOMAINS = {"exp": (-5, 5), "log": (0.1, 10), "sqrt": (0.1, 10), "abs": (0.2, 3),
+                    "sign": (0.2, 3), "sin": (-4, 4), "cos": (-4, 4), "tan": (-1.2, 1.2),
+                    "sinh": (-4, 4), "cosh": (-4, 4), "tanh": (-3, 3), "arcsin": (-0.9, 0.9),
+                    "arccos": (-0.9, 0.9), "arctan": (-5, 5), "arctan2": (0.3, 3),
+                    "arcsinh": (-5, 5), "arccosh": (1.2, 6), "arctanh": (-0.9, 0.9),
+                    "log1p": (-0.9, 10), "sigmoid": (-8, 3), "softplus": (-8, 3)}
+FUNCTION_EDGES = {"log1p": (1e-20, -1e-20), "sigmoid": (-800, -30, 30, 800),
+                  "softplus": (-800, -30, 19.5, 20.5, 25, 800)}
+TORCH_FUNCTIONS = {f.name: reduce(getattr, f.torch.split("."), torch)  # nn.functional.softplus
+                   for f in grammar.FUNCTIONS if f.op}
 OPERATORS = {ast.Add: operator.add, ast.Sub: operator.sub, ast.Mult: operator.mul,
              ast.Div: operator.truediv, ast.Pow: operator.pow}
 
@@ -86,15 +100,19 @@ def torch_formula(node, env):
 
 
 def torch_gradient(surface, points: np.ndarray, hessian: bool = False):
-    """Autograd gradient (and Hessian) of the surface's formula at ``points`` (N, D)."""
+    """Autograd gradient (and Hessian) of the surface's formula (or a formula's text) at
+    ``points`` (N, D)."""
     xs = [torch.tensor(points[:, i], requires_grad=True) for i in range(points.shape[1])]
-    value = torch_formula(surface.formula.tree.body, dict(zip("xy", xs, strict=False)))
+    tree = parse(surface).tree if isinstance(surface, str) else surface.formula.tree
+    value = torch_formula(tree.body, dict(zip("xy", xs, strict=False)))
     grads = torch.autograd.grad(value.sum(), xs, create_graph=hessian)
     grad = np.stack([g.detach().numpy() for g in grads], axis=1)
     if not hessian:
         return grad
-    rows = [torch.autograd.grad(g.sum(), xs, retain_graph=True, allow_unused=True) for g in grads]
-    hess = np.stack([np.stack([np.zeros(len(points)) if h is None else h.detach().numpy()
+    # a derivative that is zero by rule (sign's) has no graph: its row of the Hessian is zeros
+    rows = [torch.autograd.grad(g.sum(), xs, retain_graph=True, allow_unused=True)
+            if g.requires_grad else [None] * len(xs) for g in grads]
+    hess = np.stack([np.stack([np.zeros(len(points)) if h is None else h.detach().numpy(force=True)
                                for h in row], axis=1) for row in rows], axis=1)
     return grad, hess
 
@@ -203,7 +221,25 @@ def derivatives_file() -> dict:
         grad, hess = torch_gradient(surface, points, hessian=True)
         out.append({"surface": surface_name, "points": points.tolist(),
                     "gradient": grad.tolist(), "hessian": hess.tolist()})
-    return {**head(), "derivatives": out}
+    return {**head(), "derivatives": out, "functions": function_entries()}
+
+
+def function_entries() -> list[dict]:
+    out = []
+    for f in (f for f in grammar.FUNCTIONS if f.op and not f.rule_only):
+        lo, hi = FUNCTION_DOMAINS[f.name]
+        rng = np.random.default_rng(list(f.name.encode()))  # a new function moves no others
+        xs = np.concatenate([rng.uniform(lo, hi, 40), FUNCTION_EDGES.get(f.name, ())])
+        ys = rng.uniform(0.5, 2, len(xs)) if f.arity == 1 else rng.uniform(lo, hi, len(xs))
+        points = np.column_stack([xs, ys])
+        formula = f"{f.name}(x) * y" if f.arity == 1 else f"{f.name}(y, x)"
+        value = torch_formula(parse(formula).tree.body,
+                              {"x": torch.tensor(xs), "y": torch.tensor(ys)})
+        grad, hess = torch_gradient(formula, points, hessian=True)
+        out.append({"function": f.name, "formula": formula, "points": points.tolist(),
+                    "value": value.tolist(), "gradient": grad.tolist(),
+                    "hessian": hess.tolist()})
+    return out
 
 
 def head() -> dict:

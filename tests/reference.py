@@ -10,3 +10,4 @@ FILES = {p.stem: json.loads(p.read_text()) for p in sorted(FOLDER.glob("*.json")
 CASES = [c for data in FILES.values() for c in data.get("cases", [])]
 LONG = [c for data in FILES.values() for c in data.get("long", [])]
 DERIVATIVES = FILES["derivatives"]["derivatives"]
+FUNCTIONS = FILES["derivatives"].get("functions", [])  # each grammar function alone, f(x) * y

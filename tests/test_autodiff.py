@@ -6,6 +6,7 @@ import ast
 import math
 import subprocess
 import sys
+import warnings
 
 import mpmath
 import numpy as np
@@ -22,7 +23,9 @@ MP = {"exp": mpmath.exp, "log": mpmath.log, "sqrt": mpmath.sqrt, "abs": abs,
       "sign": mpmath.sign, "sin": mpmath.sin, "cos": mpmath.cos, "tan": mpmath.tan,
       "sinh": mpmath.sinh, "cosh": mpmath.cosh, "tanh": mpmath.tanh, "arcsin": mpmath.asin,
       "arccos": mpmath.acos, "arctan": mpmath.atan, "arctan2": mpmath.atan2,
-      "arcsinh": mpmath.asinh, "arccosh": mpmath.acosh, "arctanh": mpmath.atanh}
+      "arcsinh": mpmath.asinh, "arccosh": mpmath.acosh, "arctanh": mpmath.atanh,
+      "log1p": mpmath.log1p, "sigmoid": lambda x: 1 / (1 + mpmath.exp(-x)),
+      "softplus": lambda x: mpmath.log1p(mpmath.exp(x))}
 OPS = {ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
        ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a**b}
 # Each function on a domain where it and its derivatives are defined and well conditioned.
@@ -30,7 +33,13 @@ DOMAINS = {"exp": (-5, 5), "log": (0.1, 10), "sqrt": (0.1, 10), "abs": (0.2, 3),
            "sign": (0.2, 3), "sin": (-4, 4), "cos": (-4, 4), "tan": (-1.2, 1.2),
            "sinh": (-4, 4), "cosh": (-4, 4), "tanh": (-3, 3), "arcsin": (-0.9, 0.9),
            "arccos": (-0.9, 0.9), "arctan": (-5, 5), "arcsinh": (-5, 5),
-           "arccosh": (1.2, 6), "arctanh": (-0.9, 0.9)}
+           "arccosh": (1.2, 6), "arctanh": (-0.9, 0.9), "log1p": (-0.9, 10),
+           # torch's derivatives of these lose digits as sigmoid(x) nears 1 (1 - y, z / (z + 1))
+           "sigmoid": (-8, 3), "softplus": (-8, 3)}
+# sigmoid'' is the chain rule of torch's backward (g*(1 - y))*y: the difference of two terms of
+# about g/4, which near x = 0, where it crosses 0, keeps their absolute error (torch's double
+# backward writes 1 - 2y there instead)
+ATOL = {"sigmoid": 1e-16}
 
 
 def mp_formula(node, env):
@@ -78,7 +87,28 @@ def test_every_function_value_gradient_and_hessian(name):
     rng = np.random.default_rng(0)
     points = np.column_stack([rng.uniform(lo, hi, 40), rng.uniform(0.5, 2, 40)])
     text = f"{name}(x) * y"  # the function, its first and its second derivative, times y
-    np.testing.assert_allclose(ours(text, points), exact(text, points), rtol=4e-15, atol=1e-30)
+    np.testing.assert_allclose(ours(text, points), exact(text, points), rtol=4e-15,
+                               atol=ATOL.get(name, 1e-30))
+
+
+def test_softplus_sigmoid_and_log1p_far_out_are_torchs():
+    """softplus past torch's threshold 20 is x itself (log1p(exp(x)) overflows past 709) with
+    gradient 1; sigmoid and softplus of -800 are 0 with gradient 0, not NaN; log1p keeps a tiny
+    x. Columns: value, d/dx, d/dy, then the Hessian, of f(x) * y at y = 1."""
+    points = np.array([[25.0, 1.0], [-800.0, 1.0], [800.0, 1.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        softplus, sigmoid = ours("softplus(x) * y", points), ours("sigmoid(x) * y", points)
+        tiny = ours("log1p(x) * y", np.array([[1e-20, 1.0]]))
+        folded = {text: parse(f"{text} * x") for text in
+                  ("softplus(25)", "softplus(-800)", "sigmoid(-800)", "log1p(1e-20)")}
+    np.testing.assert_array_equal(softplus, [[25, 1, 25, 0, 1, 1, 0], [0, 0, 0, 0, 0, 0, 0],
+                                             [800, 1, 800, 0, 1, 1, 0]])
+    np.testing.assert_array_equal(sigmoid, [[sigmoid[0, 0], sigmoid[0, 1], sigmoid[0, 0],
+                                             sigmoid[0, 3], sigmoid[0, 1], sigmoid[0, 1], 0],
+                                            [0, 0, 0, 0, 0, 0, 0], [1, 0, 1, 0, 0, 0, 0]])
+    np.testing.assert_array_equal(tiny, [[1e-20, 1, 1e-20, -1, 1, 1, 0]])
+    assert [f.constants[id(f.tree.body.left)] for f in folded.values()] == [25, 0, 0, 1e-20]
 
 
 def test_arctan2_and_tensor_powers():

@@ -63,6 +63,16 @@ def test_a_point_outside_the_formulas_domain_is_diverged():
     assert out.ends[0, 0] < 0 and np.isnan(out.end_losses[0])
 
 
+def test_log1p_at_minus_one_is_diverged():
+    s = from_dict({"name": "logs", "expr": "log1p(x) + y**2", "xlim": [-0.9, 3],
+                   "ylim": [-1, 1]})
+    # from 0 one step of 1/(1 + 0) lands on x = -1 exactly, where log1p is -inf; then beyond
+    out = run(s, optimizers.make("sgd", lr=1.0), [[0.0, 0.0], [0.5, 0.0]], 50)
+    assert out.status == ("diverged", "diverged") and out.steps.tolist() == [1, 2]
+    assert out.ends[0, 0] == -1 and out.end_losses[0] == -np.inf
+    assert out.ends[1, 0] < -1 and np.isnan(out.end_losses[1])
+
+
 def test_early_stopping_keeps_the_best_step(bowl):
     def monitor(points):  # a held-out loss whose minimum is elsewhere: it starts to rise
         return bowl.loss(points - np.array([0.6, 0.6]))

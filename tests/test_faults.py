@@ -221,7 +221,7 @@ def test_a_full_disk_is_one_line_and_keeps_earlier_files(full_disk, tmp_path, mo
 
 ATOMS = ["x", "y", "1", "0", "2.5", "1e308", "1e-308", "pi", "e", "-", "+", "*", "/", "**",
          "(", ")", ",", "exp(", "log(", "sqrt(", "abs(", "sign(", "arctan2(", "tan(", "z", "^",
-         "arccosh(", "arctanh(", "0.0", " "]
+         "arccosh(", "arctanh(", "log1p(", "sigmoid(", "softplus(", "0.0", " "]
 
 
 @settings(max_examples=400, deadline=None)

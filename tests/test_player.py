@@ -8,9 +8,12 @@ import subprocess
 
 import numpy as np
 import pytest
-from reference import CASES, DERIVATIVES, LONG
+from reference import CASES, DERIVATIVES, FUNCTIONS, LONG
 
 from adamviz import optimizers
+from adamviz.core.autodiff import derive
+from adamviz.core.expressions import parse
+from adamviz.core.programs import Evaluator
 from adamviz.optimizers import registry
 from adamviz.render.jsprogram import javascript, rule_javascript
 from adamviz.studies.runs import load_surface
@@ -85,6 +88,23 @@ process.stdout.write(JSON.stringify(input.map((d) => d.points.map((p) => fns[d.s
         exact = d["surface"] not in ("rastrigin", "saddle")
         np.testing.assert_allclose(np.array(values, dtype=float), expected,
                                    rtol=0 if exact else 1e-13, atol=0 if exact else 1e-12)
+
+
+def test_every_functions_javascript_is_the_engines():
+    """Each grammar function alone, f(x) * y with its derivatives, at the torch reference's
+    points, the far ends among them: softplus past its threshold is x (not Infinity), sigmoid
+    and softplus of -800 are 0 (not NaN). V8's libm is an ulp from C's."""
+    programs = [derive(parse(e["formula"]), 2).value_and_grad for e in FUNCTIONS]
+    script = "\n".join([*(javascript(p, f"f{i}") for i, p in enumerate(programs)),
+                        f"const fns = [{', '.join(f'f{i}' for i in range(len(programs)))}];", """
+const input = JSON.parse(require("fs").readFileSync(0, "utf8"));
+process.stdout.write(JSON.stringify(input.map((points, i) => points.map((p) => fns[i](...p)))));
+"""])
+    got = node(script, [e["points"] for e in FUNCTIONS])
+    for entry, program, values in zip(FUNCTIONS, programs, got, strict=True):
+        expected = Evaluator(program)(np.array(entry["points"])).T
+        np.testing.assert_allclose(np.array(values, dtype=float), expected, rtol=1e-13, atol=0,
+                                   err_msg=entry["formula"])
 
 
 def test_the_player_engine_stops_where_the_engine_does():

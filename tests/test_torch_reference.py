@@ -6,9 +6,13 @@ these trajectories check adamviz's derivatives and update rules together. torch 
 
 import numpy as np
 import pytest
-from reference import CASES, DERIVATIVES, FILES, LONG
+from reference import CASES, DERIVATIVES, FILES, FUNCTIONS, LONG
 
 from adamviz import engine, optimizers
+from adamviz.core import grammar
+from adamviz.core.autodiff import derive
+from adamviz.core.expressions import parse
+from adamviz.core.programs import Evaluator
 from adamviz.optimizers import registry
 from adamviz.studies.runs import load_surface
 
@@ -90,3 +94,29 @@ def test_derivatives_match_torch_autograd(entry):
     else:
         np.testing.assert_allclose(grad, np.array(entry["gradient"]), rtol=1e-14, atol=1e-14)
         np.testing.assert_allclose(hess, np.array(entry["hessian"]), rtol=1e-14, atol=1e-12)
+
+
+# tanh's derivative 1 - y*y grows an ulp of torch's y (SLEEF's tanh, numpy's is glibc's) by
+# 1/(1 - y*y): a hundredfold at x = 3
+FUNCTION_LOOSER = {"tanh": 5e-14}
+
+
+@pytest.mark.parametrize("name", [f.name for f in grammar.FUNCTIONS if f.op and not f.rule_only])
+def test_every_function_matches_torch_autograd(name):
+    """Each function of the surface grammar alone, f(x) * y, as torch computes it: value,
+    gradient and Hessian, also at the far ends (softplus past its threshold, sigmoid at -800).
+    Values are an ulp apart at most (torch's exp, tanh, ... are SLEEF's). The gradient is
+    torch's backward formula, the Hessian its chain rule, where torch has its own double
+    backward for a few (sigmoid, softplus): where that is a difference of larger terms
+    (sigmoid'' near 0, softplus'' past x = 15) both keep the terms' rounding: a few ulps of
+    y (up to 2) absolute."""
+    entry = {e["function"]: e for e in FUNCTIONS}.get(name)
+    assert entry, "no reference: python scripts/make_torch_reference.py --only derivatives"
+    derivatives = derive(parse(entry["formula"]), 2)
+    points = np.array(entry["points"])
+    value_grad = Evaluator(derivatives.value_and_grad)(points).T
+    hess = Evaluator(derivatives.hessian)(points).T.reshape(-1, 2, 2)
+    rtol = FUNCTION_LOOSER.get(name, 4e-15)
+    np.testing.assert_allclose(value_grad[:, 0], entry["value"], rtol=1e-15, atol=0)
+    np.testing.assert_allclose(value_grad[:, 1:], entry["gradient"], rtol=rtol, atol=0)
+    np.testing.assert_allclose(hess, entry["hessian"], rtol=rtol, atol=5e-16)

@@ -332,8 +332,8 @@ def derive(formula: Formula, dims: int) -> Derivatives:
                        partial=any(_restricted(op, args) for op, args in _only_for(both, 0)))
 
 
-PARTIAL_OPS = {"log", "sqrt", "rsqrt", "recip", "div", "pow", "tan", "asin", "acos", "acosh",
-               "atanh"}
+PARTIAL_OPS = {"log", "log1p", "sqrt", "rsqrt", "recip", "div", "pow", "tan", "asin", "acos",
+               "acosh", "atanh"}
 
 
 def _restricted(op: str, args: tuple) -> bool:

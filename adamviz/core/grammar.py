@@ -13,7 +13,9 @@ Each ``Function`` says what a name means everywhere a formula goes:
 - ``torch``: the torch function a reference script calls;
 - ``rule_only``: only an optimizer's rule may call it (surfaces keep the plain grammar).
 
-Adding a function is one entry here (and a test case in ``tests/test_expressions.py``).
+Adding a function is one entry here (and a test case in ``tests/test_expressions.py``, its
+mpmath twin and domain in ``tests/test_autodiff.py``, and its domain in
+``scripts/make_torch_reference.py``, run with ``--only derivatives``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,45 @@ class Function:
 
 def _sign(v: float) -> float:
     return float((v > 0) - (v < 0)) if v == v else math.nan
+
+
+# torch.nn.functional.softplus's defaults (beta 1): past the threshold softplus(x) is x itself,
+# so a value far out is x, not exp's overflow
+SOFTPLUS_THRESHOLD = 20.0
+
+
+def _sigmoid(v: float) -> float:  # torch's 1 / (1 + exp(-x)): 0 where exp(-x) overflows
+    try:
+        return 1.0 / (1.0 + math.exp(-v))
+    except OverflowError:
+        return 0.0
+
+
+def _np_sigmoid(a, out):
+    np.negative(a, out=out)
+    np.exp(out, out=out)
+    np.add(out, 1.0, out=out)
+    return np.divide(1.0, out, out=out)
+
+
+def _softplus(v: float) -> float:
+    return v if v > SOFTPLUS_THRESHOLD else math.log1p(math.exp(v))
+
+
+def _np_softplus(a, out):
+    np.exp(a, out=out)
+    np.log1p(out, out=out)
+    np.copyto(out, a, where=a > SOFTPLUS_THRESHOLD)
+    return out
+
+
+def _softplus_backward(e, c, g, x):
+    # torch softplus_backward: z = exp(x); grad past the threshold, else grad * z / (z + 1).
+    # z is taken of the threshold there instead: the branch is not used, and exp's overflow
+    # (x > 709) would make its derivative inf/inf, NaN in the Hessian where torch has 0.
+    past = e("gt", x, c(SOFTPLUS_THRESHOLD))
+    z = e("exp", e("where", past, c(SOFTPLUS_THRESHOLD), x))
+    return e("where", past, g, e("div", e("mul", g, z), e("add", z, c(1.0))))
 
 
 def _d(fn):  # a derivative of one argument: [g * fn(e, c, x, y)]
@@ -91,6 +132,15 @@ FUNCTIONS: tuple[Function, ...] = (
     Function("arctanh", 1, math.atanh, "atanh", np.arctanh, "Math.atanh({0})",
              lambda e, c, g, a, y: [e("div", g, e("sub", c(1.0), e("powc", a[0],
                                                                   params=(2.0,))))], "atanh"),
+    Function("log1p", 1, math.log1p, "log1p", np.log1p, "Math.log1p({0})",
+             lambda e, c, g, a, y: [e("div", g, e("add", a[0], c(1.0)))], "log1p"),
+    # sigmoid_backward: (grad * (1 - y)) * y, in that order
+    Function("sigmoid", 1, _sigmoid, "sigmoid", _np_sigmoid, "(1/(1+Math.exp(-({0}))))",
+             lambda e, c, g, a, y: [e("mul", e("mul", g, e("sub", c(1.0), y)), y)], "sigmoid"),
+    Function("softplus", 1, _softplus, "softplus", _np_softplus,
+             f"({{0}}>{SOFTPLUS_THRESHOLD!r}?{{0}}:Math.log1p(Math.exp({{0}})))",
+             lambda e, c, g, a, y: [_softplus_backward(e, c, g, a[0])],
+             "nn.functional.softplus"),
     # max/min: the chosen argument takes the whole gradient (the first one on ties)
     Function("max", 2, max, "max", lambda a, b, out: np.maximum(a, b, out=out), "Math.max({0},{1})",
              lambda e, c, g, a, y: _pick(e, c, g, e("ge", a[0], a[1])), "maximum",
