@@ -1,6 +1,7 @@
-"""Write the README's generated tables from the registries they describe.
+"""Write the READMEs' generated tables from the registries they describe.
 
-    python scripts/update_readme.py          # rewrite the tables in README.md
+    python scripts/update_readme.py          # rewrite the tables in README.md (and the data
+                                             # sets' surfaces/data/README.md)
     python scripts/update_readme.py --check  # exit 1 if any is out of date (the tests run this)
 
 Each table stands between ``<!-- table:NAME -->`` and ``<!-- /table:NAME -->``.
@@ -13,6 +14,7 @@ import sys
 from pathlib import Path
 
 README = Path(__file__).resolve().parent.parent / "README.md"
+DATA_README = README.parent / "surfaces" / "data" / "README.md"
 
 
 def results_example() -> str:
@@ -51,12 +53,18 @@ def tables() -> dict[str, str]:
             "results-example": results_example()}
 
 
-def updated(text: str) -> str:
-    for name, table in tables().items():
+def data_tables() -> dict[str, str]:
+    from adamviz import datasets
+
+    return {"datasets": datasets.markdown_table()}
+
+
+def updated(text: str, made: dict[str, str] | None = None) -> str:
+    for name, table in (tables() if made is None else made).items():
         pattern = re.compile(rf"(<!-- table:{name} -->\n)(?:.*?\n)?(<!-- /table:{name} -->)",
                              re.S)
         if not pattern.search(text):
-            raise SystemExit(f"README.md has no <!-- table:{name} --> block")
+            raise SystemExit(f"a README has no <!-- table:{name} --> block")
         # blank lines around the table: a comment line is an HTML block until a blank line
         text = pattern.sub(lambda m, t=table: m.group(1) + "\n" + t + "\n\n" + m.group(2),
                            text)
@@ -64,15 +72,17 @@ def updated(text: str) -> str:
 
 
 def main(argv) -> int:
-    text = README.read_text(encoding="utf-8")
-    new = updated(text)
-    if "--check" in argv:
-        if new != text:
-            print("README.md tables are out of date: run python scripts/update_readme.py")
-            return 1
-        return 0
-    README.write_text(new, encoding="utf-8")
-    return 0
+    stale = []
+    for path, make in ((README, tables), (DATA_README, data_tables)):
+        text = path.read_text(encoding="utf-8")
+        new = updated(text, make())
+        if new != text and "--check" not in argv:
+            path.write_text(new, encoding="utf-8")
+        elif new != text:
+            stale.append(path.relative_to(README.parent).as_posix())
+    for name in stale:
+        print(f"{name} tables are out of date: run python scripts/update_readme.py")
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ PACKAGE = REPO / "adamviz"
 # siblings (studies decide what to run, render draws plain data): neither imports the other.
 LAYERS = [
     ("core", r"core(\..*)?"),
-    ("definitions", r"surfaces|surface_checks|optimizers(\..*)?"),
+    ("definitions", r"surfaces|surface_checks|datasets|optimizers(\..*)?"),
     ("engine", r"engine|recorders"),
     ("results", r"results|fair_rates|exports|arrows|database(_schema)?|queries|json_output"),
     ("studies", r"studies(\..*)?"),
