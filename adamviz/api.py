@@ -53,7 +53,8 @@ DISPLAY.update({("result", "html"): _shown_by("result_html"),
 def run(surface, opts=("adam",), starts=None, *, steps: int | None = None,
         lr: float | None = None, noise: float = 0.0, seed: int = 0,
         tol: float | None = DEFAULT_TOL, patience: int | None = None, surfaces_dir=(),
-        monitor=None, tuned=None, schedule=None, labels=(), colors=()) -> Result:
+        monitor=None, tuned=None, schedule=None, labels=(), colors=(),
+        batch_size: int | None = None) -> Result:
     """Run every optimizer spec from every start on a surface.
 
     ``opts`` are specs like ``"adam"`` or ``"adam:lr=0.05,beta1=0.8"`` (or ``OptSpec``/
@@ -64,9 +65,13 @@ def run(surface, opts=("adam",), starts=None, *, steps: int | None = None,
     scheduler would; ``clip_norm=`` or ``clip_value=`` in a spec clips its gradient.
     ``labels`` and ``colors`` (one per optimizer, in order; None keeps the default) name and
     colour its runs in pictures, tables and the player: ``colors=["crimson", None, "#0072B2"]``.
+    On a loss over data (``Surface.from_data``, a surface file with ``data``), ``batch_size``
+    takes each step's gradient on that many training rows (each run's own shuffle, epoch after
+    epoch; ``Run.batch_rows`` says which), and a validation set's loss is recorded each step
+    (``Run.monitor``), which ``patience`` stops on.
     """
     settings = Settings(steps=steps, lr=lr, noise=noise, seed=seed, tol=tol, patience=patience,
-                        schedule=schedule)
+                        schedule=schedule, batch_size=batch_size)
     return make_runs(surface, opts, starts, settings, monitor=monitor, tuned=tuned,
                      surfaces_dir=surfaces_dir, labels=labels, colors=check_colors(colors))
 
@@ -218,10 +223,12 @@ def export(result: Result, path) -> Path:
 
 
 def sweep(surface, opt, params: dict, starts=None, *, steps=None, noise=0.0, seed=0,
-          tol=DEFAULT_TOL, surfaces_dir=(), schedule=None) -> _sweep.Sweep:
+          tol=DEFAULT_TOL, surfaces_dir=(), schedule=None,
+          batch_size: int | None = None) -> _sweep.Sweep:
     """One optimizer over the cartesian product of ``params`` (name -> list of values), each
-    with ``schedule`` when given."""
-    settings = Settings(steps=steps, noise=noise, seed=seed, tol=tol, schedule=schedule)
+    with ``schedule`` when given (and on minibatches of ``batch_size`` rows of a data set)."""
+    settings = Settings(steps=steps, noise=noise, seed=seed, tol=tol, schedule=schedule,
+                        batch_size=batch_size)
     return _sweep.sweep(surface, opt, params, starts, settings, surfaces_dir)
 
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .core.programs import Executor
+from .minibatches import BatchStreams
 from .optimizers import InPlace, Optimizer
 from .recorders import Endpoints, FullPaths, Recorder
 
@@ -93,11 +94,13 @@ class NoiseStreams:
 
 def run(surface, optimizer: Optimizer, starts, steps: int, *, noise: float = 0.0,
         seed: int = 0, keys=None, tol: float | None = None, patience: int | None = None,
-        monitor=None, record: str = "paths") -> Outcome:
+        monitor=None, record: str = "paths", batch_size: int | None = None) -> Outcome:
     """Run ``optimizer`` on ``surface`` from every row of ``starts`` (N, D) for ``steps`` steps.
 
-    ``keys`` names each run's noise stream (default: its row, ``(i,)``); ``monitor(points)``
-    is a held-out loss for early stopping; ``record`` is "paths" (every step) or "ends".
+    ``keys`` names each run's noise and batch streams (default: its row, ``(i,)``);
+    ``monitor(points)`` is a held-out loss for early stopping; ``record`` is "paths" (every
+    step) or "ends"; ``batch_size`` takes each step's gradient on that many of the training rows
+    of a data surface (``minibatches.py``), where it is otherwise taken on all of them.
     """
     starts = np.array(starts, dtype=float, ndmin=2)
     if starts.shape[1] != surface.dims:
@@ -105,9 +108,11 @@ def run(surface, optimizer: Optimizer, starts, steps: int, *, noise: float = 0.0
     recorder = FullPaths(steps) if record == "paths" else Endpoints()
     loop = _Loop(surface, optimizer, starts, recorder, tol=tol, patience=patience,
                  monitor=monitor)
+    keys = [(i,) for i in range(len(starts))] if keys is None else list(keys)
     if noise:
-        keys = [(i,) for i in range(len(starts))] if keys is None else list(keys)
         loop.noise = NoiseStreams(noise, seed, keys, surface.dims, steps)
+    if batch_size:
+        loop.batches = BatchStreams(surface, batch_size, seed, keys)
     loop.run(steps)
     return loop.outcome()
 
@@ -136,6 +141,7 @@ class _Loop:
         self.surface, self.optimizer, self.recorder = surface, optimizer, recorder
         self.tol2 = tol * tol if tol else None
         self.patience, self.monitor, self.noise = patience, monitor, None
+        self.batches: BatchStreams | None = None
         n, dims = starts.shape
         self.lo, self.hi = (b[:, None] for b in escape_box(surface))
         self.status = np.full(n, MAX_STEPS, dtype=object)
@@ -180,11 +186,15 @@ class _Loop:
                     self.compact()
 
     def step(self, k: int) -> None:
-        out = self.grad.run(self.P)
-        grads = out[1:] if self.partial else out
+        used = None
+        if self.batches is not None:  # the loss and gradient on each run's minibatch
+            out, used = self.batches.value_and_grad(self.P, self.rows, k)
+        else:
+            out = self.grad.run(self.P)
+        grads = out[1:] if self.partial or used is not None else out
         # A non-finite gradient shows as a non-finite step below; the loss, where it can be
         # undefined on its own (log(x) at x < 0), is tested here with one reduction.
-        if self.partial and not np.isfinite(out[0].sum()):
+        if (self.partial or used is not None) and not np.isfinite(out[0].sum()):
             self.stop(self.alive & ~np.isfinite(out[0]), DIVERGED, taken=k - 1)
         if self.tol2:
             np.einsum("dn,dn->n", grads, grads, out=self.g2)
@@ -208,7 +218,7 @@ class _Loop:
         else:
             moved = self.alive
         self.P, self.P_new = new, self.P
-        watched = self._watch(k, moved, grads)
+        watched = self._watch(k, moved, grads, None if used is None else (used, out[0]))
         if self.tol2:
             step = np.subtract(self.P, self.P_new, out=self.scratch)  # P_new: the old point
             np.einsum("dn,dn->n", step, step, out=self.s2)
@@ -220,8 +230,9 @@ class _Loop:
             self.stop(self.alive & (k - self.best_step[self.rows] >= self.patience),
                       STOPPED_EARLY)
 
-    def _watch(self, k, moved, grads):
-        """Record step k; return the monitored loss at the new points (None if not needed)."""
+    def _watch(self, k, moved, grads, batch=None):
+        """Record step k; return the monitored loss at the new points (None if not needed).
+        ``batch``: the rows each run's minibatch held and its loss there."""
         if not self.need_loss:
             return None
         loss = self.value.run(self.P)[0]
@@ -230,6 +241,9 @@ class _Loop:
             self.recorder.record(k, self.rows[moved], self.P[:, moved], loss[moved],
                                  None if self.monitor is None else watched[moved],
                                  grads[:, moved], self.optimizer, self.state, moved)
+            if batch is not None:
+                self.recorder.record_batch(k, self.rows[moved], batch[0][moved],
+                                           batch[1][moved])
         return watched
 
     def stop(self, mask, status: str, moved: bool = False, taken: int | None = None) -> None:

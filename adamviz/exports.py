@@ -3,8 +3,11 @@ Markdown. Numbers are exact (``repr`` of the float, which reads back to the same
 tables elsewhere may round, these never do. Written atomically.
 
 Trajectory CSV: one row per step per run, ``run,optimizer,label,step,x,y,loss`` (step 0 is the
-start; a curve f(x) leaves ``y`` empty). JSON: the surface (name, expression, box, minima), the
-settings, and per run its optimizer, every hyperparameter, start, end, points and losses.
+start; a curve f(x) leaves ``y`` empty), and on a loss over data ``validation_loss`` and
+``batch_loss`` (the loss on step k's minibatch, before the step; empty where there is none).
+JSON: the surface (name, expression, box, minima, its data), the settings, and per run its
+optimizer, every hyperparameter, start, end, points and losses, and on data the validation
+losses and each step's minibatch rows (``batch_rows``, into the training rows).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 
 from .core.errors import InputError
 from .core.io import write_text_atomic
+from .frames import data_columns, data_values
 from .results import Summary, json_number, summary_columns, warnings
 
 FORMATS = (".csv", ".json")
@@ -43,12 +47,15 @@ def number(value) -> str:
 def trajectories_csv(result) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["run", "optimizer", "label", "step", "x", "y", "loss"])
+    extra = data_columns(result)
+    writer.writerow(["run", "optimizer", "label", "step", "x", "y", "loss", *extra])
     for run in result.runs:
+        more = [data_values(run, name) for name in extra]
         for step, (point, loss) in enumerate(zip(run.points, run.losses, strict=True)):
             y = repr(float(point[1])) if len(point) > 1 else ""
             writer.writerow([run.index, run.optimizer, run.label, step, repr(float(point[0])), y,
-                             repr(float(loss))])
+                             repr(float(loss)),
+                             *(number(json_number(float(m[step]))) for m in more)])
     return buffer.getvalue()
 
 

@@ -113,7 +113,8 @@ def carry_out(job: RunJob, progress=None, started: str | None = None) -> RunDone
     s = job.settings
     result = api.run(surface, specs, job.starts or None, steps=s.steps, lr=s.lr, noise=s.noise,
                      seed=s.seed, tol=s.tol, patience=s.patience, tuned=tunings,
-                     schedule=s.schedule, labels=job.labels, colors=job.colors)
+                     schedule=s.schedule, labels=job.labels, colors=job.colors,
+                     batch_size=s.batch_size)
     if job.db is not None:  # first: a database that cannot take the runs leaves no file changed
         api.record(job.db, result, command="run", paths=job.db_paths, started=started)
     done = RunDone(result=result, kind=kind, tunings=tunings)

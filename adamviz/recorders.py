@@ -25,6 +25,9 @@ class Paths:
     gradients: np.ndarray  # (T+1, N, D) the gradient step k used (noise included)
     effective_lr: np.ndarray  # (T+1, N, D) the per-coordinate rate of step k
     quantities: dict  # name -> (T+1, N, D): the optimizer's trace after step k
+    batch_rows: np.ndarray | None = None  # (T+1, N, B) the training rows of step k's batch;
+    # -1 where a batch was shorter (an epoch's last) and in row 0
+    batch_losses: np.ndarray | None = None  # (T+1, N) the loss on step k's batch, before it
 
 
 class Recorder:
@@ -67,7 +70,8 @@ class FullPaths(Recorder):
             return
         grow = min(2 * cap, self.steps + 1)
         for key, old in self.arrays.items():
-            new = np.full((grow, *old.shape[1:]), np.nan)
+            new = np.full((grow, *old.shape[1:]), -1 if old.dtype.kind == "i" else np.nan,
+                          dtype=old.dtype)
             new[:cap] = old
             self.arrays[key] = new
 
@@ -90,6 +94,17 @@ class FullPaths(Recorder):
                 self.names.append(name)
             a[key][k, rows] = value[:, moved].T
 
+    def record_batch(self, k, rows, used, losses) -> None:
+        """Step k's minibatch of the runs ``rows``: the training rows each used (m, b) and
+        the loss on them at the point the step started from."""
+        a = self.arrays
+        if "batch_rows" not in a:
+            cap, n = a["losses"].shape
+            a["batch_rows"] = np.full((cap, n, used.shape[1]), -1, dtype=np.intp)
+            a["batch_losses"] = np.full((cap, n), np.nan)
+        a["batch_rows"][k, rows, : used.shape[1]] = used
+        a["batch_losses"][k, rows] = losses
+
     def finish(self, taken) -> Paths:
         """The arrays trimmed to the longest run, ended runs held at their last point."""
         end = int(taken.max(initial=0)) + 1
@@ -100,4 +115,5 @@ class FullPaths(Recorder):
                     a[key][last + 1:, run] = a[key][last, run]
         return Paths(points=a["points"], losses=a["losses"], monitor=a.get("monitor"),
                      gradients=a["gradients"], effective_lr=a["effective_lr"],
-                     quantities={name: a["q:" + name] for name in self.names})
+                     quantities={name: a["q:" + name] for name in self.names},
+                     batch_rows=a.get("batch_rows"), batch_losses=a.get("batch_losses"))

@@ -43,6 +43,9 @@ class Run:
     source: str = ""  # the optimizer file the run used, when it was one
     color: str | None = None  # its own colour, when given one; else its optimizer's
     own_label: str | None = None  # the name given to its optimizer's runs, when one was
+    batch_rows: np.ndarray | None = None  # (steps+1, B) step k's minibatch (training rows;
+    # -1 pads a shorter batch, and row 0), when the gradient was taken on minibatches
+    batch_losses: np.ndarray | None = None  # (steps+1,) the loss on step k's minibatch
 
     @property
     def start(self) -> np.ndarray:
@@ -65,6 +68,18 @@ class Run:
     def step_lengths(self) -> np.ndarray:
         """|x_k - x_{k-1}| for k = 1..steps."""
         return step_lengths(self.points)
+
+
+def data_record(run: Run) -> dict:
+    """What a run on a loss over data adds to its record: the validation loss at every step,
+    and on minibatches each step's training rows (from 0) and the loss on them."""
+    record = {}
+    if run.monitor is not None:
+        record["validation_losses"] = [json_number(v) for v in run.monitor]
+    if run.batch_rows is not None:
+        record["batch_rows"] = [[int(i) for i in rows if i >= 0] for rows in run.batch_rows]
+        record["batch_losses"] = [json_number(v) for v in run.batch_losses]
+    return record
 
 
 def step_lengths(points: np.ndarray) -> np.ndarray:
@@ -127,6 +142,7 @@ class Result:
                 "box": {"x": list(surface.xlim),
                         "y": list(surface.ylim) if surface.ylim else None},
                 "minima": [{"at": list(m.point), "kind": m.kind} for m in surface.minima],
+                **({"data": surface.data.identity()} if hasattr(surface, "data") else {}),
             },
             "settings": dict(self.settings),
             "runs": [{
@@ -138,33 +154,17 @@ class Result:
                 "final_loss": json_number(run.losses[-1]),
                 "points": [[float(c) for c in p] for p in run.points],
                 "losses": [json_number(v) for v in run.losses],
+                **data_record(run),
             } for run in self.runs],
         }
 
     def to_frame(self, summary: bool = False):
         """A pandas DataFrame: a row per run per step (``run, optimizer, label, step, x, y,
-        loss``), or with ``summary`` a row per run with the summary's columns. Needs pandas
-        (``pip install pandas``), imported only here."""
-        try:
-            import pandas as pd
-        except ImportError:
-            raise ModuleNotFoundError("Result.to_frame needs pandas, which is not installed: "
-                                      "pip install pandas (or adamviz[frames]).") from None
-        if summary:
-            return pd.DataFrame([s.record() for s in self.summaries()])
-        columns: dict[str, list] = {"run": [], "optimizer": [], "label": [], "step": [],
-                                    "x": [], "y": [], "loss": []}
-        for run in self.runs:
-            n = len(run.points)
-            columns["run"] += [run.index] * n
-            columns["optimizer"] += [run.optimizer] * n
-            columns["label"] += [run.label] * n
-            columns["step"] += range(n)
-            columns["x"] += run.points[:, 0].tolist()
-            columns["y"] += (run.points[:, 1].tolist() if run.points.shape[1] > 1
-                             else [math.nan] * n)
-            columns["loss"] += run.losses.tolist()
-        return pd.DataFrame(columns)
+        loss``, and on a loss over data ``validation_loss`` and ``batch_loss``), or with
+        ``summary`` a row per run with the summary's columns. Needs pandas."""
+        from .frames import frame
+
+        return frame(self, summary)
 
     def __repr__(self) -> str:
         """Short: the surface and how each run ended (``table()`` has the rest)."""
@@ -184,8 +184,13 @@ class Result:
 
     def notes(self) -> list[str]:
         """What a reader must know to read the runs fairly: that the optimizers ran at
-        different learning rates (``fair_rates``)."""
-        return [text for text in [rate_note(self.surface, self.runs)] if text]
+        different learning rates (``fair_rates``), and which point early stopping kept."""
+        kept = [f"run {r.index} stopped early: the point kept is step {r.best_step}'s, "
+                f"{point_text(r.points[r.best_step])}, where the "
+                f"{'validation' if hasattr(self.surface, 'data') else 'held-out'} loss was "
+                f"lowest ({r.monitor[r.best_step]:.6g}; {r.monitor[-1]:.6g} at the end)"
+                for r in self.runs if r.status == "stopped early" and r.monitor is not None]
+        return [text for text in [rate_note(self.surface, self.runs), *kept] if text]
 
     def table_rows(self) -> tuple[list[str], list[list[str]]]:
         """The table's header and rows of text, for any rendering of it."""

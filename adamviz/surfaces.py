@@ -13,7 +13,6 @@ with the standard library. Value, gradient and Hessian programs are derived on f
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -21,36 +20,13 @@ from pathlib import Path
 
 from .core.differences import NUMERICAL, central
 from .core.errors import InputError
-from .core.expressions import Formula, parse
+from .core.expressions import Formula
 from .core.io import read_toml
-from .core.limits import check_steps
 from .core.names import suggest
+from .data_losses import DataLoss, definition
+from .surface_format import Minimum, checked
 
 ENV_VAR = "ADAMVIZ_SURFACES"
-LEVEL_MODES = ("auto", "linear", "log")
-MINIMUM_KINDS = ("global", "local")
-MAX_DESCRIPTION = 300  # characters
-_REQUIRED = ("name", "expr", "xlim")
-_KEYS = {
-    "name": "the name used on the command line (the file's stem)",
-    "description": "one line shown by `adamviz surfaces` and in figure titles",
-    "expr": "the loss formula in x (and y)",
-    "xlim": "[a, b], the x range of the box",
-    "ylim": "[c, d], the y range of the box (omit only for a formula in x alone)",
-    "start": "[x0, y0], the default start (the box's centre otherwise)",
-    "minima": "[[minima]] tables with at = [x, y] and kind = 'global' or 'local'",
-    "steps": "default number of steps for `adamviz run`",
-    "lr": "a table of default learning rates per optimizer, e.g. lr = { sgd = 0.01 }",
-    "levels": "contour levels: 'auto', 'linear' or 'log'",
-}
-
-
-@dataclass(frozen=True, kw_only=True)
-class Minimum:
-    point: tuple[float, ...]
-    kind: str  # "global" or "local"
-
-
 @dataclass(frozen=True, kw_only=True)
 class Surface:
     """A named loss surface in one or two variables, with its box and plotting defaults."""
@@ -75,6 +51,11 @@ class Surface:
     @property
     def expr(self) -> str:
         return self.formula.text
+
+    @property
+    def axes(self) -> tuple[str, ...]:
+        """The names of the coordinates, as axis labels: x (and y), or a model's parameters."""
+        return ("x", "y")[: self.dims]
 
     @property
     def box(self) -> tuple[tuple[float, float], ...]:
@@ -108,6 +89,19 @@ class Surface:
                 **({"start": list(start)} if start is not None else {}),
                 **({"steps": steps} if steps is not None else {})}
         return from_dict(data, source=f"surface {name!r}")
+
+    @classmethod
+    def from_data(cls, data, *, expr: str, params, xlim=None, ylim=None, validation=None,
+                  split_seed: int = 0, name: str = "data", **keys):
+        """A model's loss over data: ``data`` a pandas DataFrame or a mapping of column name to
+        values, ``expr`` the loss with ``mean(...)``/``sum(...)`` over rows in ``params`` (one or
+        two names) and the columns, e.g. ``Surface.from_data(df, expr="mean((w*x + b - y)**2)",
+        params=["w", "b"], validation=0.25)``. ``validation``: a share held out (seeded by
+        ``split_seed``) or another frame. Without ``xlim``/``ylim`` the box holds the start and
+        the minimum Newton's method finds. Other keys as in a surface file (start, minima, lr)."""
+        found = definition(data, expr=expr, params=params, xlim=xlim, ylim=ylim,
+                           validation=validation, split_seed=split_seed, name=name, **keys)
+        return from_dict(found, f"surface {name!r}")
 
     @classmethod
     def from_function(cls, f, xlim, ylim=None, grad=None, *, name: str | None = None,
@@ -226,126 +220,19 @@ def load(spec: str | os.PathLike, extra_dirs=()) -> Surface:
 
 
 def load_file(path: Path, expected_name: str | None = None) -> Surface:
-    surface = from_dict(read_toml(path, "Surface file"), source=str(path))
+    surface = from_dict(read_toml(path, "Surface file"), source=str(path), beside=path.parent)
     if expected_name is not None and surface.name != expected_name:
         raise InputError(f"{path}: name {surface.name!r} does not match the file name "
                          f"{expected_name!r}; rename one of them.")
     return surface
 
 
-def from_dict(data: dict, source: str = "<memory>") -> Surface:
-    """Validate a surface definition (as read from TOML) and build a ``Surface``."""
-    unknown = [k for k in data if k not in _KEYS]
-    if unknown:
-        key = unknown[0]
-        raise InputError(f"{source}: unknown key {key!r}{suggest(key, _KEYS)[:-1]} "
-                         f"(see surfaces/README.md).")
-    missing = [k for k in _REQUIRED if k not in data]
-    if missing:
-        raise InputError(f"{source}: missing required key {missing[0]!r} "
-                         f"({_KEYS[missing[0]]}).")
-    name = _string(data, "name", source)
-    if not name.replace("-", "").replace("_", "").isalnum():
-        raise InputError(f"{source}: name {name!r} may use only letters, digits, '-' and '_'.")
-    formula = parse(data["expr"], source=f"{source}: expr")
-    xlim = _interval(data, "xlim", source)
-    ylim = _interval(data, "ylim", source) if "ylim" in data else None
-    if ylim is None and "y" in formula.variables:
-        raise InputError(f"{source}: the formula uses y, so 'ylim' is required.")
-    dims = 1 if ylim is None else 2
-    start = _point(data["start"], dims, f"{source}: start") if "start" in data else None
-    minima = tuple(_minimum(m, dims, f"{source}: minima[{i}]")
-                   for i, m in enumerate(_list(data, "minima", source)))
-    box = (xlim,) if ylim is None else (xlim, ylim)
-    if start is not None and any(not lo <= v <= hi
-                                 for v, (lo, hi) in zip(start, box, strict=True)):
-        raise InputError(f"{source}: start {list(start)} lies outside the box (xlim, ylim); "
-                         f"the default start must be inside it.")
-    for i, m in enumerate(minima):
-        if any(not lo <= v <= hi for v, (lo, hi) in zip(m.point, box, strict=True)):
-            raise InputError(f"{source}: minima[{i}] at {list(m.point)} lies outside the box "
-                             f"(xlim, ylim); list only minima inside it.")
-    steps = None
-    if "steps" in data:
-        steps = data["steps"]
-        if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-            raise InputError(f"{source}: steps must be a whole number >= 1, got {steps!r}.")
-        try:
-            check_steps(steps)
-        except InputError as exc:
-            raise InputError(f"{source}: {exc}") from None
-    lr = data.get("lr", {})
-    if not isinstance(lr, dict):
-        raise InputError(f"{source}: lr must be a table such as lr = {{ sgd = 0.01 }}.")
-    for opt, value in lr.items():
-        if not _number(value) or value <= 0:
-            raise InputError(f"{source}: lr.{opt} must be a positive number, got {value!r}.")
-    levels = data.get("levels", "auto")
-    if levels not in LEVEL_MODES:
-        raise InputError(f"{source}: levels must be one of {', '.join(LEVEL_MODES)}, "
-                         f"got {levels!r}.")
-    description = _string(data, "description", source, default="")
-    if len(description) > MAX_DESCRIPTION or "\n" in description:
-        raise InputError(f"{source}: description is one line of at most {MAX_DESCRIPTION} "
-                         f"characters (it titles the pictures); this one has "
-                         f"{len(description):,}.")
-    return Surface(name=name, formula=formula, xlim=xlim, ylim=ylim, description=description,
-                   start=start, minima=minima, steps=steps,
-                   lr={k: float(v) for k, v in lr.items()}, levels=levels, source=source)
-
-
-def _number(value) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
-def _string(data, key, source, default=None) -> str:
-    value = data.get(key, default)
-    if not isinstance(value, str):
-        raise InputError(f"{source}: {key} must be a string, got {value!r}.")
-    return value
-
-
-def _list(data, key, source) -> list:
-    value = data.get(key, [])
-    if not isinstance(value, list):
-        raise InputError(f"{source}: {key} must be a list ({_KEYS[key]}).")
-    return value
-
-
-MAX_COORDINATE = 1e12  # a box beyond this cannot be drawn or stepped through meaningfully
-
-
-def _interval(data, key, source) -> tuple[float, float]:
-    value = data[key]
-    if (not isinstance(value, list) or len(value) != 2 or not all(map(_number, value))
-            or not value[0] < value[1]):
-        raise InputError(f"{source}: {key} must be [low, high] with low < high, got {value!r}.")
-    lo, hi = float(value[0]), float(value[1])
-    if max(abs(lo), abs(hi)) > MAX_COORDINATE:
-        raise InputError(f"{source}: {key} = {value!r} reaches beyond ±{MAX_COORDINATE:g}; "
-                         f"rescale the formula so the box is smaller.")
-    if hi - lo < 1e-9 * max(1.0, abs(lo), abs(hi)):
-        raise InputError(f"{source}: {key} = {value!r} is too narrow for its position "
-                         f"(floating point cannot tell points apart in it); shift the formula "
-                         f"so the box lies near 0.")
-    return lo, hi
-
-
-def _point(value, dims, where) -> tuple[float, ...]:
-    if not isinstance(value, list) or len(value) != dims or not all(map(_number, value)):
-        shape = "[x, y]" if dims == 2 else "[x]"
-        raise InputError(f"{where} must be a point {shape} of numbers, got {value!r}.")
-    return tuple(float(v) for v in value)
-
-
-def _minimum(entry, dims, where) -> Minimum:
-    if not isinstance(entry, dict) or set(entry) - {"at", "kind"} or "at" not in entry:
-        raise InputError(f"{where} must be a table with at = [x, y] and kind = 'global' or "
-                         f"'local', got {entry!r}.")
-    kind = entry.get("kind", "global")
-    if kind not in MINIMUM_KINDS:
-        raise InputError(f"{where}: kind must be 'global' or 'local', got {kind!r}.")
-    return Minimum(point=_point(entry["at"], dims, f"{where}.at"), kind=kind)
+def from_dict(data: dict, source: str = "<memory>", beside=None) -> Surface:
+    """Validate a surface definition (as read from TOML, checked by ``surface_format.py``) and
+    build a ``Surface``, or with ``data`` a ``DataSurface``; ``beside`` is the folder a data
+    surface's relative CSV paths start from."""
+    fields, loss = checked(data, source, beside)
+    return Surface(**fields) if loss is None else DataSurface(**fields, data=loss)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -397,3 +284,59 @@ class FunctionSurface(Surface):
             value_and_grad=FunctionProgram(
                 d, 1 + d, lambda r: np.concatenate([self._values(r)[None], self._gradient(r)])),
             hessian=FunctionProgram(d, d * d, hessian), partial=True)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataSurface(Surface):
+    """A model's loss over a data set (``data_losses.DataLoss``): the parameters are the axes,
+    the loss at a point is the formula over the training rows; a validation loss is known at
+    every point too. The engine, the studies and the renderers use it as any surface;
+    minibatches take its programs over each run's own rows (``batch_value_and_grad``)."""
+
+    data: DataLoss  # the formula and the rows (named apart from ``loss``, the method)
+
+    @property
+    def expr(self) -> str:
+        return self.data.formula.text
+
+    @property
+    def params(self) -> tuple[str, ...]:
+        return self.data.params
+
+    @property
+    def axes(self) -> tuple[str, ...]:
+        return self.data.params
+
+    @property
+    def training_rows(self) -> int:
+        return self.data.train.rows
+
+    @property
+    def has_validation(self) -> bool:
+        return self.data.validation is not None
+
+    def identity(self) -> dict:
+        return {**super().identity(), "data": self.data.identity()}
+
+    @cached_property
+    def derivatives(self):
+        return self.data.derivatives(self.dims)
+
+    def validation_loss(self, points):
+        """The loss over the held-out rows at each of N points (N, dims); None without any."""
+        return self.data.validation_loss(points)
+
+    def batch_value_and_grad(self, points, rows):
+        """(1 + dims, n): the loss and gradient of each of n runs at ``points`` (dims, n) over
+        its own training rows ``rows`` (n, B)."""
+        return self.data.batch_value_and_grad(points, rows)
+
+    def predict(self, point, inputs: dict):
+        """The model's prediction at parameters ``point`` for the input columns ``inputs``."""
+        return self.data.predict(point, inputs)
+
+    @cached_property
+    def validation_minimum(self):
+        """Where the validation loss is lowest in the box (None: no validation rows, or no
+        minimum found there)."""
+        return self.data.validation_minimum(self.box)

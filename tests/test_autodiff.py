@@ -6,6 +6,7 @@ import ast
 import math
 import subprocess
 import sys
+import tomllib
 import warnings
 
 import mpmath
@@ -119,11 +120,16 @@ def test_arctan2_and_tensor_powers():
                                    atol=1e-15, err_msg=text)
 
 
-@pytest.mark.parametrize("name", sorted(available()))
+FORMULAS = sorted(n for n, path in available().items()
+                  if "data" not in tomllib.loads(path.read_text()))  # data: test_data_surfaces
+
+
+@pytest.mark.parametrize("name", FORMULAS)
 def test_builtin_surfaces_as_accurate_as_their_formula(name):
     """Gradients (and Hessians) within a few ulp of the exact ones, measured against each
     derivative's size over the box: no expansion that loses digits (the old route turned
-    Rosenbrock's 200*(y - x**2) into -200*x**2 + 200*y)."""
+    Rosenbrock's 200*(y - x**2) into -200*x**2 + 200*y). (A loss over data is held against
+    torch autograd on the same rows, in test_data_surfaces.py.)"""
     surface = load_surface(name)
     if surface.dims == 1:
         return

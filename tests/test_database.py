@@ -497,6 +497,6 @@ def test_trace_picks_its_format_by_the_suffix_as_savefig_does(tmp_path):
     runner = CliRunner()
     assert runner.invoke(cli, ["trace", "--example", "lecture", "-o",
                                str(tmp_path / "t.csv")]).exit_code == 0
-    assert (tmp_path / "t.csv").read_text().startswith("t,x,g,m,v,")
+    assert (tmp_path / "t.csv").read_text().startswith("t,w,g,m,v,")
     bad = runner.invoke(cli, ["trace", "--format", "latex", "-o", str(tmp_path / "t.md")])
     assert bad.exit_code == 2 and "disagree" in bad.stderr and not (tmp_path / "t.md").exists()

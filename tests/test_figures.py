@@ -257,13 +257,13 @@ def test_animation_frames_of_every_figure_are_laid_out_clear(book, name):
 def test_trace_reproduces_the_lecture_notes():
     tr = tracing.trace(**tracing.EXAMPLES["lecture"])
     first = dict(zip(tr.columns, tr.rows[0], strict=True))
-    assert first["x"] == 0.5
+    assert first["w"] == 0.5  # the notes' weight, by its name
     assert first["g"] == pytest.approx(-15)
     assert first["m"] == pytest.approx(-1.5)
     assert first["v"] == pytest.approx(0.225)
     assert first["m_hat"] == pytest.approx(-15)
     assert first["v_hat"] == pytest.approx(225)
-    assert first["x_new"] == pytest.approx(0.6, abs=1e-9)
+    assert first["w_new"] == pytest.approx(0.6, abs=1e-9)
     # the second step, which the notes get wrong (they divide by 1 - beta^2 at t = 1)
     second = dict(zip(tr.columns, tr.rows[1], strict=True))
     assert second["g"] == pytest.approx(-13.2, abs=1e-8)
@@ -271,14 +271,14 @@ def test_trace_reproduces_the_lecture_notes():
     assert second["v"] == pytest.approx(0.399015, abs=1e-9)
     assert second["m_hat"] == pytest.approx(-2.67 / 0.19, rel=1e-9)
     assert second["v_hat"] == pytest.approx(0.399015 / (1 - 0.999**2), rel=1e-9)
-    assert second["x_new"] == pytest.approx(0.699464807, abs=1e-8)
+    assert second["w_new"] == pytest.approx(0.699464807, abs=1e-8)
 
 
 @pytest.mark.parametrize("fmt,check", [
     ("table", lambda s: "m̂" in s and "-15" in s),
-    ("csv", lambda s: s.splitlines()[0] == "t,x,g,m,v,m_hat,v_hat,step,x_new"),
+    ("csv", lambda s: s.splitlines()[0] == "t,w,g,m,v,m_hat,v_hat,step,w_new"),
     ("json", lambda s: json.loads(s)["steps"][0]["v_hat"] == pytest.approx(225)),
-    ("markdown", lambda s: "| t | x | g | m | v | m̂ | v̂ | step | x_new |" in s),
+    ("markdown", lambda s: "| t | w | g | m | v | m̂ | v̂ | step | w_new |" in s),
     ("latex", lambda s: r"\hat{m}_{t}" in s and r"\begin{tabular}" in s),
 ])
 def test_trace_formats(fmt, check):

@@ -850,7 +850,7 @@ def test_minus_means_standard_output_everywhere(here):
     make_db("r.db")
     assert invoke(["results", "r.db", "-o", "-"]).stdout.startswith("id")
     out = invoke(["trace", "--example", "lecture", "-o", "-", "--format", "csv"]).stdout
-    assert out.startswith("t,x,g,m,v")
+    assert out.startswith("t,w,g,m,v")
 
 
 def test_a_file_saved_with_a_byte_order_mark_is_read(here):

@@ -13,9 +13,9 @@ PACKAGE = REPO / "adamviz"
 # siblings (studies decide what to run, render draws plain data): neither imports the other.
 LAYERS = [
     ("core", r"core(\..*)?"),
-    ("definitions", r"surfaces|surface_checks|datasets|optimizers(\..*)?"),
-    ("engine", r"engine|recorders"),
-    ("results", r"results|fair_rates|exports|arrows|database(_schema)?|queries|json_output"),
+    ("definitions", r"surfaces|surface_(checks|format)|data_losses|datasets|optimizers(\..*)?"),
+    ("engine", r"engine|recorders|minibatches"),
+    ("results", r"results|fair_rates|exports|frames|arrows|database(_schema)?|queries|json_output"),
     ("studies", r"studies(\..*)?"),
     ("render", r"render(\..*)?"),
     ("api", r"api|checks|outputs|batch_runs|jobs"),

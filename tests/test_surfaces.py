@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import adamviz
-from adamviz import api, surfaces
+from adamviz import api, surface_format, surfaces
 from adamviz.core.errors import InputError
 from conftest import REPO
 
@@ -158,7 +158,7 @@ def test_missing_file():
 
 def test_surfaces_readme_documents_every_key():
     text = (REPO / "surfaces" / "README.md").read_text()
-    for key in surfaces._KEYS:
+    for key in surface_format.KEYS:
         assert f"`{key}`" in text, key
     # and its example is itself a valid surface
     example = text.split("```toml\n", 1)[1].split("```", 1)[0]

@@ -115,7 +115,8 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, fmt, export_p
 @tune_options
 @quiet_option
 @library_errors
-def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, schedule, out, fmt,
+def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, batch_size, tol,
+          schedule, out, fmt,
           export_path, export_format, as_json, no_plot, db, db_paths, dpi, tune, tune_grid,
           criterion, quiet):
     """Run one optimizer over the cartesian product of hyperparameter lists; draw small
@@ -138,7 +139,8 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     where = Outputs(out, fmt, export_path, export_format, as_json, ("png", "svg", "pdf"))
     surface_obj = api.load_surface(surface, surfaces_dir)
     swept = _swept(surface_obj, params, tune, noise)
-    settings = settings_from(steps, None, noise, seed, tol, schedule=schedule)
+    settings = settings_from(steps, None, noise, seed, tol, schedule=schedule,
+                             batch_size=batch_size)
     if db:  # an input: checked before the outputs, which may not replace it
         api.check_db(db, surface_obj, [opts], settings)
     if not no_plot:
@@ -148,7 +150,8 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, tol, 
     (spec,), _ = tuned_specs(surface_obj, [opts], starts, settings, tune, tune_grid, criterion,
                              quiet)
     result = api.sweep(surface_obj, spec, swept, starts or None, steps=steps, noise=noise,
-                       seed=seed, tol=settings.tol, schedule=settings.schedule)
+                       seed=seed, tol=settings.tol, schedule=settings.schedule,
+                       batch_size=batch_size)
     rows = result.summaries()
     if db:  # first: a database that cannot take the runs leaves no file changed
         api.record(db, result, command="sweep", paths=db_paths, started=started)

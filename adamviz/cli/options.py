@@ -85,8 +85,13 @@ def tol_option(func):
 
 
 def noise_options(func):
+    func = click.option("--batch-size", type=int, metavar="B",
+                        help="On a loss over data: take each step's gradient on B training rows, "
+                             "each run shuffling them every epoch from its own seed stream "
+                             "(default: all rows).")(func)
     func = click.option("--seed", type=int, default=0, show_default=True,
-                        help="Seed of the noise (each run has its own stream).")(func)
+                        help="Seed of the noise and the minibatches (each run has its own "
+                             "stream).")(func)
     return click.option("--noise", type=float, default=0.0, show_default=True,
                         help="Std. dev. of Gaussian noise added to every gradient.")(func)
 
@@ -249,12 +254,12 @@ def tune_options(func):
 
 
 def settings_from(steps=None, lr=None, noise=0.0, seed=0, tol=None, patience=None,
-                  schedule=None):
+                  schedule=None, batch_size=None):
     """The library's run settings from the shared flags (--tol 0 turns convergence off)."""
     from ..studies.runs import Settings
 
     return Settings(steps=steps, lr=lr, noise=noise, seed=seed, tol=tol or None,
-                    patience=patience, schedule=schedule)
+                    patience=patience, schedule=schedule, batch_size=batch_size)
 
 
 def schedule_option(func):

@@ -105,7 +105,8 @@ PICTURE_FORMATS = ("png", "svg", "pdf", "gif", "mp4")
 @tune_options
 @quiet_option
 @library_errors
-def run(surface, surfaces_dir, opts, starts, steps, lr, labels, colors, noise, seed, tol,
+def run(surface, surfaces_dir, opts, starts, steps, lr, labels, colors, noise, seed, batch_size,
+        tol,
         patience, schedule, out, fmt,
         export_path, export_format, as_json, no_plot, db, db_paths, views, fps, frames, hold,
         pace, loop, elev, azim, dpi, title, math, overlays, overlay_at, style, font_scale, size,
@@ -125,6 +126,7 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, labels, colors, noise, s
       adamviz run -s hump --opt sgd --opt momentum --opt adam --pace steps -o even.gif
       adamviz run -s beale --opt adam --view 3d --elev 50 --azim -30 -o beale.png
       adamviz run -s valley --opt sgd --noise 0.5 --seed 1 --export runs.csv --no-plot
+      adamviz run -s cars --opt sgd --opt adam --batch-size 8 --patience 50 -o cars.png
       adamviz run -s hump --opt sgd --opt adam --style dark --size 1920x1080 -o slide.png
       adamviz run -s hump --opt sgd --opt adam --label SGD --label Adam --color C3
       adamviz run -s hump --opt momentum --overlay grad,momentum --overlay-at 5,13,21
@@ -149,7 +151,8 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, labels, colors, noise, s
     export_format = export_format_of(export_path, export_format)
     job = RunJob(
         surface=_surface(surface, surfaces_dir), opts=opts or ("adam",), starts=starts,
-        settings=settings_from(steps, None if tune else lr, noise, seed, tol, patience, schedule),
+        settings=settings_from(steps, None if tune else lr, noise, seed, tol, patience, schedule,
+                               batch_size),
         labels=labels, colors=colors, tune=(tune_grid, criterion) if tune else None,
         views=views,
         look=Look(style=style, font_scale=font_scale, size=size, dpi=dpi,

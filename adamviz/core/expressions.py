@@ -30,6 +30,9 @@ MAX_EXPONENT = 64  # |p| for a constant exponent in a ** p
 MAX_CONSTANT = 1e100  # |value| of any constant sub-expression
 
 VARIABLES = ("x", "y")
+# A loss over data reduces over the rows (``data_formula.py`` splits them off): to the checker
+# they are functions of one argument that are never folded into a number.
+REDUCTIONS = {"mean": (1, lambda value: value), "sum": (1, lambda value: value)}
 # name -> (number of arguments, float function used to fold constants): grammar.py's table
 FUNCTIONS = grammar.table()
 
@@ -55,6 +58,7 @@ class Formula:
     variables: tuple[str, ...]
     tree: ast.Expression
     constants: dict = field(repr=False)
+    reduces: bool = False  # calls mean(...)/sum(...) over a data set's rows (data_formula.py)
 
     def __eq__(self, other) -> bool:
         return isinstance(other, Formula) and other.text == self.text
@@ -66,6 +70,8 @@ class Formula:
         # The folded constants are keyed by node identity, which does not survive pickling
         # (e.g. to a --jobs worker): a formula travels as its text and is checked again.
         extra = tuple(v for v in self.variables if v not in VARIABLES)
+        if self.reduces:
+            return (_reduced, (self.text, extra))
         return (parse, (self.text, "formula", extra))
 
 
@@ -114,7 +120,8 @@ def parse(text: object, source: str = "expression", names: tuple[str, ...] = (),
     checker.conditions = conditions
     checker.check(tree.body, depth=1)
     used = tuple(v for v in (*variables, *names) if v in checker.names)
-    return Formula(text=text.strip(), variables=used, tree=tree, constants=checker.constants)
+    return Formula(text=text.strip(), variables=used, tree=tree, constants=checker.constants,
+                   reduces=any(name in REDUCTIONS for name in checker.calls))
 
 
 class _Checker:
@@ -128,6 +135,7 @@ class _Checker:
         self.limits = limits
         self.nodes = 0
         self.names: set[str] = set()
+        self.calls: set[str] = set()  # the functions called
         self.constants: dict[int, float] = {}  # id(node) -> folded value
         self.conditions = False  # comparisons, and/or/not, if/else (optimizer rules)
 
@@ -199,6 +207,7 @@ class _Checker:
             if node.keywords or any(isinstance(a, ast.Starred) for a in node.args):
                 self.refuse(node, "functions take plain positional arguments")
             arity, fn = self.functions[name]
+            self.calls.add(name)
             if len(node.args) != arity:
                 self.refuse(node, f"{name} takes {arity} argument{'s' * (arity > 1)}")
             values = [self.check(arg, depth + 1) for arg in node.args]
@@ -253,6 +262,11 @@ class _Checker:
         if not math.isfinite(value) or abs(value) > MAX_CONSTANT:
             self.refuse(node, f"constant too large (at most {MAX_CONSTANT:g} in absolute value)")
         return value
+
+
+def _reduced(text: str, names: tuple[str, ...]) -> Formula:
+    """A formula with reductions over rows, checked again (``Formula.__reduce__``)."""
+    return parse(text, "formula", names, functions={**FUNCTIONS, **REDUCTIONS})
 
 
 COMPARE = {ast.Lt: lambda a, b: a < b, ast.LtE: lambda a, b: a <= b,

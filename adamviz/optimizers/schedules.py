@@ -193,3 +193,18 @@ def clipped(opt: Optimizer, clip_norm: float | None = None,
     return Optimizer(init=opt.init, update=update, effective_lr=opt.effective_lr,
                      trace=opt.trace, name=opt.name, hyperparams={**opt.hyperparams, **extra},
                      definition=opt.definition, source=opt.source)
+
+
+def batched(opt: Optimizer, batch_size) -> Optimizer:
+    """``opt`` as it is, naming the minibatch its gradient is taken on (``batch_size=`` in a
+    spec): the engine samples the rows, and the label, exports and database say how many."""
+    whole = isinstance(batch_size, int | float) and not isinstance(batch_size, bool) and \
+        math.isfinite(batch_size) and float(batch_size).is_integer() and batch_size >= 1
+    if not whole:  # a spec's numbers are read as floats: 8.0 is 8
+        raise InputError(f"{opt.name}: batch_size must be a whole number >= 1, got "
+                         f"{batch_size!r}.")
+    batch_size = int(batch_size)
+    return Optimizer(init=opt.init, update=opt.update, effective_lr=opt.effective_lr,
+                     trace=opt.trace, name=opt.name,
+                     hyperparams={**opt.hyperparams, "batch_size": batch_size},
+                     definition=opt.definition, source=opt.source)

@@ -16,6 +16,7 @@ from matplotlib.lines import Line2D
 
 from . import legend, style
 from .contour import draw_colorbar, draw_minima, draw_surface
+from .data_layers import DataLayers
 from .grid import contour_levels, loss_grid, power_label, view_box
 from .overlays import Arrows
 from .settings import NO_OVERLAYS, Overlays
@@ -82,6 +83,8 @@ class ContourPanel(Panel):
         X, Y, Z = loss_grid(surface, self.view)
         self.levels, self.level_mode = contour_levels(Z, surface.levels)
         self.filled, self.contours = draw_surface(ax, X, Y, Z, self.levels)
+        self.data = DataLayers(ax, result, (X, Y, Z), self.levels, animated)
+        self.artists += self.data.artists
         # Minima sit above the paths (as in a still), so an animation redraws them each frame.
         self.minima = [self.dynamic(a) for a in draw_minima(ax, surface.minima)]
         starts = np.array([r.start for r in self.runs])
@@ -118,8 +121,8 @@ class ContourPanel(Panel):
                                                      linewidths=1.5)) for m in self.marks]
         ax.set_xlim(*self.view[0])
         ax.set_ylim(*self.view[1])
-        ax.set_xlabel("x", fontsize="large")
-        ax.set_ylabel("y", fontsize="large")
+        ax.set_xlabel(result.surface.axes[0], fontsize="large")
+        ax.set_ylabel(result.surface.axes[1], fontsize="large")
         if title:
             ax.set_title(title, fontsize="large", **style.LITERAL)
         (x0, x1), (y0, y1) = self.view
@@ -131,7 +134,7 @@ class ContourPanel(Panel):
     def legend_entries(self) -> list:
         shown = list(self.arrows.quivers) if self.arrows is not None else []
         return [*legend.start_and_end(), *legend.marks(self.marks), *legend.overlays(shown),
-                *legend.minima(self.result.surface)]
+                *legend.minima(self.result.surface), *self.data.legend_entries()]
 
     def show(self, ks):
         paths = [self.runs[i].points[: ks[i] + 1] for i in self.order]
@@ -144,6 +147,7 @@ class ContourPanel(Panel):
         self.place_ends(self.end, ks, lambda r, k: r.end)
         if self.arrows is not None:
             self.arrows.show(ks)
+        self.data.show(ks, self.runs)
         for mark, artist in zip(self.marks, self.mark_artists, strict=True):
             if mark.point is not None:
                 artist.set_offsets([mark.point])
@@ -200,9 +204,9 @@ class CurvePanel(Panel):
         if not hi > lo:  # a flat loss: any height shows it
             lo, hi = lo - 0.5, lo + 0.5
         ax.set_ylim(lo - 0.05 * (hi - lo), hi + 0.08 * (hi - lo))
-        ax.set_xlabel("x", fontsize="large")
+        ax.set_xlabel(surface.axes[0], fontsize="large")
         # Short: a rotated label longer than a small panel is tall runs into the panel above.
-        ax.set_ylabel("loss" if surface.dims == 1 else "loss, lowest over y",
+        ax.set_ylabel("loss" if surface.dims == 1 else f"loss, lowest over {surface.axes[1]}",
                       fontsize="large")
         if title:
             ax.set_title(title, fontsize="large", **style.LITERAL)
@@ -241,6 +245,10 @@ class LossPanel(Panel):
         # It is drawn as it is: f* is the training loss's minimum, not the held-out one's.
         self.held_out = [None if r.monitor is None else np.asarray(r.monitor, dtype=float)
                          for r in self.runs]
+        # a loss over data holds out real rows: its held-out loss is the validation loss
+        self.held_name = "validation loss" if hasattr(result.surface, "data") else \
+            "held-out loss"
+        self.stopping = any(r.status == "stopped early" for r in self.runs)
         self.held_lines = [None if h is None else
                            self.dynamic(ax.plot([], [], color=c, lw=style.lw(1.6), ls="--")[0])
                            for h, c in zip(self.held_out, self.colors, strict=True)]
@@ -269,7 +277,7 @@ class LossPanel(Panel):
         first = "loss" if self.offset is None else "loss − f*"
         second = "" if self.offset is None else "f* = global minimum"
         if any(h is not None for h in self.held_out):
-            first, second = f"training {first} (solid)", "held-out loss (dashed)"
+            first, second = f"training {first} (solid)", f"{self.held_name} (dashed)"
         first += ", log scale" if log else ""
         ax.set_ylabel(first + (f"\n{second}" if second else ""), fontsize="large")
         ax.grid(True, which="major", alpha=0.3)
@@ -284,9 +292,11 @@ class LossPanel(Panel):
     def legend_entries(self) -> list:
         if all(h is None for h in self.held_out):
             return []
-        return [Line2D([], [], ls="--", color=style.ink(), label="held-out loss (dashed)"),
-                Line2D([], [], ls="none", marker="o", markerfacecolor="none", markersize=9,
-                       markeredgecolor=style.ink(), label="best step (early stopping)")]
+        held = Line2D([], [], ls="--", color=style.ink(), label=f"{self.held_name} (dashed)")
+        if not self.stopping:  # the validation loss recorded, nothing stopped on it
+            return [held]
+        return [held, Line2D([], [], ls="none", marker="o", markerfacecolor="none", markersize=9,
+                             markeredgecolor=style.ink(), label="best step (early stopping)")]
 
     def show(self, ks):
         for line, y, k in zip(self.lines, self.values, ks, strict=True):

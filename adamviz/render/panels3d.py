@@ -69,8 +69,8 @@ class ThreeDPanel(Panel):
         # Seen from the side, the y axis is short: fewer ticks, and labels set off from them.
         for axis, bins in ((ax.xaxis, 4), (ax.yaxis, 3)):
             axis.set_major_locator(MaxNLocator(bins, steps=[1, 2, 5, 10]))
-        ax.set_xlabel("x", labelpad=8)
-        ax.set_ylabel("y", labelpad=8)
+        ax.set_xlabel(result.surface.axes[0], labelpad=8)
+        ax.set_ylabel(result.surface.axes[1], labelpad=8)
         # Short tick labels ("30k", not "30000") and a padded label, so the two never touch.
         ax.zaxis.set_major_formatter(FuncFormatter(_short_number))
         ax.set_zlabel("loss", labelpad=10)

@@ -134,8 +134,14 @@ def recorded_because(run, result, carried: dict) -> str | None:
     if steps * count > LIVE_WORK:
         reasons.append(f"{count} run{'s' * (count > 1)} of {steps:,} steps are more than the "
                        f"{LIVE_WORK:,} steps a browser makes live at once")
-    if not has_program(surface):
+    if hasattr(surface, "data"):
+        reasons.append(f"the loss is a model's loss over {surface.training_rows:,} rows of data "
+                       f"({surface.data.data}), which the player shows as recorded")
+    elif not has_program(surface):
         reasons.append("the loss is written in Python, which a browser cannot run")
+    if settings.get("batch_size"):
+        reasons.append(f"each step's gradient is taken on a minibatch of "
+                       f"{settings['batch_size']} rows drawn by numpy")
     if settings.get("noise"):
         reasons.append(f"the gradients carry random noise (σ = {settings['noise']:g}, seed "
                        f"{settings.get('seed', 0)}) drawn by numpy")

@@ -39,8 +39,8 @@ def draw_basins(axes, basins):
         ax.set_title(f"{label}\n{basins.share(i, 'global'):.1%} reach a global minimum",
                      **style.LITERAL,
                      fontsize="large")
-        ax.set_xlabel("start x")
-    axes[0].set_ylabel("start y")
+        ax.set_xlabel(f"start {s.axes[0]}")
+    axes[0].set_ylabel(f"start {s.axes[1]}")
     return images
 
 

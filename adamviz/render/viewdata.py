@@ -14,12 +14,16 @@ def loss_reference(surface, runs) -> tuple[float | None, bool]:
     """(offset, log): plot loss - offset on a log axis when the values span decades.
 
     The offset is the global minimum's loss when the surface lists one, so the log axis shows
-    the gap to the optimum; a positive loss is drawn as it is.
+    the gap to the optimum; a positive loss is drawn as it is. A loss over data with its
+    validation loss beside it is drawn as it is: the two are compared on one scale, and the
+    training minimum says nothing of the validation loss.
     """
     values = np.concatenate([r.losses for r in runs])
     values = values[np.isfinite(values)]
     offset = None
-    if surface.minima:
+    compared = getattr(surface, "has_validation", False) and any(r.monitor is not None
+                                                                  for r in runs)
+    if surface.minima and not compared:
         glob = [m for m in surface.minima if m.kind == "global"] or list(surface.minima)
         offset = float(surface.loss(np.array([glob[0].point]))[0])
     shifted = values - (offset if offset is not None else 0.0)

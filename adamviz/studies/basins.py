@@ -155,7 +155,7 @@ def basins(surface, opts, grid: int = 100, settings: Settings = BASINS_SETTINGS,
     for i, (opt, label) in enumerate(resolved):
         out = engine.run(surface, opt, starts, steps, noise=settings.noise, seed=settings.seed,
                          keys=[(i, j) for j in range(len(starts))], tol=settings.tol or None,
-                         record="ends")
+                         record="ends", batch_size=settings.batch_for(opt))
         diverged = np.array([s == engine.DIVERGED for s in out.status])
         categories.append(classify(surface, out.ends, diverged).reshape(grid, grid))
         labels.append(label)

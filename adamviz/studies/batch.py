@@ -27,7 +27,7 @@ from .runs import Settings, config, load_surface, make_runs, resolve, starts_of
 from .tuning import check_tunable, log_grid, tune_specs
 
 EXPERIMENT_KEYS = {"name", "surface", "optimizers", "starts", "steps", "noise", "seed", "tol",
-                   "patience", "schedule", "sweep", "tune", "outputs"}
+                   "patience", "schedule", "batch_size", "sweep", "tune", "outputs"}
 TUNE_KEYS = {"param", "grid", "criterion"}
 BASINS_GRID = 100
 
@@ -129,12 +129,14 @@ def _experiment(table, where, outputs, path_outputs, surfaces_dir, planar_output
     try:
         settings = Settings(steps=table.get("steps"), noise=table.get("noise", 0.0),
                             seed=table.get("seed", 0), tol=table.get("tol", 1e-6),
-                            patience=table.get("patience"), schedule=table.get("schedule"))
+                            patience=table.get("patience"), schedule=table.get("schedule"),
+                            batch_size=table.get("batch_size"))
+        settings.check_batches(surface)
     except InputError as exc:
         raise InputError(f"{where}: {exc}") from None
-    if "seed" in table and not table.get("noise"):
-        raise InputError(f"{where}.seed: the seed draws the gradient noise; set noise too "
-                         f"(or drop seed).")
+    if "seed" in table and not table.get("noise") and not table.get("batch_size"):
+        raise InputError(f"{where}.seed: the seed draws the gradient noise and the minibatches; "
+                         f"set noise or batch_size too (or drop seed).")
     if runs <= MAX_PATH_RUNS:  # kept step by step (more: end points only)
         try:
             check_paths(runs, settings.steps_for(surface))
@@ -292,7 +294,8 @@ def _endpoint_summaries(exp, specs, starts, tuned) -> list[Summary]:
         opt, label = resolve(spec, exp.surface, schedule=exp.settings.schedule)
         out = engine.run(exp.surface, opt, starts, steps, noise=exp.settings.noise,
                          seed=exp.settings.seed, keys=[(i, j) for j in range(len(starts))],
-                         tol=exp.settings.tol or None, record="ends")
+                         tol=exp.settings.tol or None, record="ends",
+                         batch_size=exp.settings.batch_for(opt))
         tuning = tuned.get(i)
         for j in range(len(starts)):
             points = np.array([starts[j], out.ends[j]])

@@ -40,6 +40,7 @@ class Settings:
     tol: float | None = DEFAULT_TOL  # None or 0: never converged
     patience: int | None = None
     schedule: str | None = None  # a learning-rate schedule for every optimizer
+    batch_size: int | None = None  # a data surface's minibatch rows (None: all of them)
 
     def __post_init__(self):
         if self.steps is not None and (not _whole(self.steps) or self.steps < 1):
@@ -59,6 +60,28 @@ class Settings:
             raise InputError(f"Invalid patience: {self.patience!r} (must be a whole number >= 1)")
         if self.schedule is not None:
             object.__setattr__(self, "schedule", str(schedules.parse_schedule(self.schedule)))
+        if self.batch_size is not None and (not _whole(self.batch_size) or self.batch_size < 1):
+            raise InputError(f"Invalid batch size: {self.batch_size!r} (must be a whole number "
+                             f">= 1)")
+
+    def batch_for(self, opt: Optimizer) -> int | None:
+        """An optimizer's batch size: its spec's own ``batch_size=``, else the setting's."""
+        return opt.hyperparams.get("batch_size", self.batch_size)
+
+    def check_batches(self, surface: Surface, opts=()) -> None:
+        """A batch size needs a loss over data, and no more rows than it trains on."""
+        for size in {self.batch_for(o) for o in opts} - {None, self.batch_size}:
+            replace(self, batch_size=size).check_batches(surface)
+        if self.batch_size is None:
+            return
+        rows = getattr(surface, "training_rows", None)
+        if rows is None:
+            raise InputError(f"--batch-size needs a loss over data; {surface.name!r} is a "
+                             f"formula (its gradient has no rows to sample). Use a data "
+                             f"surface such as 'cars', or --noise for noisy gradients.")
+        if self.batch_size > rows:
+            raise InputError(f"Batch size {self.batch_size} is larger than {surface.name!r}'s "
+                             f"{rows:,} training rows; use at most {rows}.")
 
     def steps_for(self, surface: Surface) -> int:
         return self.steps or surface.steps or DEFAULT_STEPS
@@ -129,8 +152,10 @@ def resolve(item, surface: Surface, lr: float | None = None,
 
     Learning rate, most specific first: the spec's own ``lr=``, then ``lr`` (the --lr flag), then
     the surface file's default for this optimizer, then torch's default. ``clip_norm=`` and
-    ``clip_value=`` in a spec clip its gradient; ``schedule`` (``cosine:T_max=200``) moves its
-    lr (``optimizers.schedules``). An ``Optimizer`` object is used as it is.
+    ``clip_value=`` in a spec clip its gradient; ``batch_size=`` takes its gradient on that
+    many rows of a data surface (``Settings.batch_size`` for every spec); ``schedule``
+    (``cosine:T_max=200``) moves its lr (``optimizers.schedules``). An ``Optimizer`` object is
+    used as it is.
     """
     spec = spec_of(item)
     if isinstance(spec, Optimizer):
@@ -138,6 +163,7 @@ def resolve(item, surface: Surface, lr: float | None = None,
         return spec, label(spec)
     hyper = dict(spec.hyperparams)
     clip = {k: hyper.pop(k) for k in ("clip_norm", "clip_value") if k in hyper}
+    batch = hyper.pop("batch_size", None)
     if "lr" not in hyper:
         if lr is not None:
             hyper["lr"] = lr
@@ -151,6 +177,8 @@ def resolve(item, surface: Surface, lr: float | None = None,
         opt = schedules.scheduled(partial(optimizers.make, spec.name), full, schedule)
     if clip:
         opt = schedules.clipped(opt, **clip)
+    if batch is not None:
+        opt = schedules.batched(opt, batch)
     check_hyperparameter_names(opt.hyperparams, opt.name)
     return opt, label(opt, set(spec.hyperparams))
 
@@ -253,13 +281,17 @@ def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULT
     # every spec is checked before anything runs
     resolved = [resolve(s, surface, settings.lr, settings.schedule) for s in specs]
     labels, colors = own_looks(labels, colors, len(specs))
+    settings.check_batches(surface, [opt for opt, _ in resolved])
+    if monitor is None and getattr(surface, "has_validation", False):
+        monitor = surface.validation_loss  # the loss on the held-out rows, recorded each step
     steps = settings.steps_for(surface)
     check_paths(len(resolved) * len(points), steps)
     runs: list[Run] = []
     for i, (opt, name) in enumerate(resolved):
         out = engine.run(surface, opt, points, steps, noise=settings.noise, seed=settings.seed,
                          keys=[(i, j) for j in range(len(points))], tol=settings.tol or None,
-                         patience=settings.patience, monitor=monitor)
+                         patience=settings.patience, monitor=monitor,
+                         batch_size=settings.batch_for(opt))
         tuning = (tuned or {}).get(i)
         for j in range(len(points)):
             text = (labels[i] or name) + (f" from {point_text(points[j])}"
@@ -276,7 +308,7 @@ def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULT
 def rerun(result: Result, surface: Surface) -> Result:
     """``result``'s runs made again on another ``surface``: the same optimizers with the same
     hyperparameters, starts and settings, and the same labels (one legend serves both)."""
-    settings = Settings(**{k: result.settings[k] for k in ("steps", "noise", "seed", "tol")})
+    settings = Settings(**{k: result.settings.get(k) for k in ("steps", "noise", "seed", "tol")})
     unique = list(dict.fromkeys(tuple(map(float, r.start)) for r in result.runs))
     # Runs are made optimizer by optimizer, each from every start in turn.
     specs = [OptSpec(name=r.optimizer, hyperparams=dict(r.hyperparams))
@@ -321,4 +353,7 @@ def _run(out: engine.Outcome, j: int, *, index: int, optimizer: Optimizer, label
                gradients=paths.gradients[:n, j].copy(),
                quantities=dict({k: v[:n, j].copy()
                                             for k, v in paths.quantities.items()}),
-               tuned=tuned, source=optimizer.source, color=color, own_label=own_label)
+               tuned=tuned, source=optimizer.source, color=color, own_label=own_label,
+               batch_rows=None if paths.batch_rows is None else paths.batch_rows[:n, j].copy(),
+               batch_losses=None if paths.batch_losses is None
+               else paths.batch_losses[:n, j].copy())

@@ -53,7 +53,6 @@ _PRETTY = {"m_hat": "m̂", "v_hat": "v̂", "v_max": "v_max", "g_avg": "ḡ"}
 _LATEX = {"m_hat": r"\hat{m}", "v_hat": r"\hat{v}", "v_max": r"v_{\max}", "g_avg": r"\bar{g}",
           "g": "g"}
 # where the step starts and ends, for a curve f(x) and a surface f(x, y)
-_POSITION = {"x": r"x_{t-1}", "y": r"y_{t-1}", "x_new": r"x_{t}", "y_new": r"y_{t}"}
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -94,16 +93,16 @@ def trace(surface="lecture", opt="adam", start=None, steps: int = 3, lr=None,
                        Settings(steps=steps, lr=lr, tol=None), surfaces_dir=surfaces_dir)
     run = result.runs[0]
     dims = run.points.shape[1]
-    coords = ["x", "y"][:dims]
+    coords = list(result.surface.axes)  # x and y, or a model's parameters (the lecture's w)
 
     def names(q):
         return [q] if dims == 1 else [f"{q}_{c}" for c in coords]
 
     quantities = list(run.quantities)
-    columns = ["t", *(["x"] if dims == 1 else coords), *names("g")]
+    columns = ["t", *coords, *names("g")]
     for q in quantities:
         columns += names(q)
-    columns += [*names("step"), *(["x_new"] if dims == 1 else [f"{c}_new" for c in coords])]
+    columns += [*names("step"), *(f"{c}_new" for c in coords)]
     rows = []
     for t in range(1, run.steps + 1):
         row = [t, *run.points[t - 1], *run.gradients[t]]
@@ -127,7 +126,8 @@ def render(tr: Trace, fmt: str = "table") -> str:
                                                                   else None)
                                       for c, v in zip(tr.columns, row, strict=True)}
                                      for row in tr.rows]}, indent=1) + "\n"
-    header = [_pretty(c) for c in tr.columns]
+    coords = tuple(c[:-4] for c in tr.columns if c.endswith("_new"))  # x, y or w, b ...
+    header = [_pretty(c, coords) for c in tr.columns]
     cells = [[_num(v) for v in row] for row in tr.rows]
     title = f"{tr.label} on {tr.surface}"
     if fmt == "markdown":
@@ -136,7 +136,7 @@ def render(tr: Trace, fmt: str = "table") -> str:
         lines += ["| " + " | ".join(r) + " |" for r in cells]
         return "\n".join(lines) + "\n"
     if fmt == "latex":
-        head = " & ".join(f"${_latex(c)}$" for c in tr.columns)
+        head = " & ".join(f"${_latex(c, coords)}$" for c in tr.columns)
         body = "".join(" & ".join(f"${v}$" for v in r) + " \\\\\n" for r in cells)
         return ("% " + title + "\n\\begin{tabular}{" + "r" * len(header) + "}\n\\hline\n"
                 + head + " \\\\\n\\hline\n" + body + "\\hline\n\\end{tabular}\n")
@@ -154,22 +154,30 @@ def _num(v: float, exact: bool = False) -> str:
     return f"{v:.6g}"
 
 
-def _pretty(column: str) -> str:
+def _split(column: str, coords) -> tuple[str, str]:
+    """(quantity, coordinate): m_hat_x -> (m_hat, x); g_b -> (g, b); x_new -> (x_new, "")."""
+    for c in coords:
+        if column.endswith(f"_{c}") and column != f"{c}_new" and column not in _LATEX:
+            return column[: -len(c) - 1], c
+    return column, ""
+
+
+def _pretty(column: str, coords=("x", "y")) -> str:
     """m_hat_x -> m̂[x]; x_new stays as it is."""
-    if column.endswith(("_x", "_y")):
-        base, coord = column[:-2], column[-1]
+    base, coord = _split(column, coords)
+    if coord:
         return f"{_PRETTY.get(base, base)}[{coord}]"
     return _PRETTY.get(column, column)
 
 
-def _latex(column: str) -> str:
+def _latex(column: str, coords=("x", "y")) -> str:
     """A column's header in LaTeX math: m_hat -> \\hat{m}_t, g_x -> g_{t,x}, y_new -> y_{t};
     a name of the optimizer file's own in roman type (mu_product -> \\mathrm{mu\\_product})."""
-    if column in _POSITION:
-        return _POSITION[column]
-    base, coord = column, ""
-    if column.endswith(("_x", "_y")) and column not in _LATEX:
-        base, coord = column[:-2], column[-1]
+    if column in coords:
+        return f"{column}_{{t-1}}"
+    if column.endswith("_new") and column[:-4] in coords:
+        return f"{column[:-4]}_{{t}}"
+    base, coord = _split(column, coords)
     if base == "step":
         return rf"\Delta {coord or 'x'}"
     symbol = _LATEX.get(base, base if len(base) == 1  # a letter is a variable: italic

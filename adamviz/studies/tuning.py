@@ -71,7 +71,8 @@ def tune_lr(surface, spec, starts, settings: Settings, grid, criterion="final-lo
         opt, _ = resolve(OptSpec(name=spec.name, hyperparams={**spec.hyperparams, "lr": lr}),
                          surface, schedule=settings.schedule)
         out = engine.run(surface, opt, points, steps, noise=settings.noise, seed=settings.seed,
-                         keys=keys, tol=settings.tol or None, record="ends")
+                         keys=keys, tol=settings.tol or None, record="ends",
+                         batch_size=settings.batch_for(opt))
         scores.append(_score(surface, out, criterion, steps))
     best = grid[int(np.argmin(scores))]
     return Tuning(optimizer=spec.name, criterion=criterion, grid=tuple(grid),
