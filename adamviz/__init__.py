@@ -23,7 +23,10 @@ _EXPORTS = {
     "Timing": "render.settings", "RunJob": "jobs", "run_job": ("jobs", "carry_out"),
     "make_optimizer": ("optimizers", "make"), "OPTIMIZERS": "optimizers",
     "Optimizer": "optimizers",
-    "Surface": "surfaces", "available_surfaces": ("surfaces", "available"),
+    "Surface": "surfaces", "DataSurface": "surfaces",
+    "available_surfaces": ("surfaces", "available"),
+    "read_csv": ("datasets", "read_csv"), "load_data": ("datasets", "load"),
+    "bundled_data": ("datasets", "bundled"),
     "AdamvizError": "core.errors", "InputError": "core.errors", "RunError": "core.errors",
 }
 

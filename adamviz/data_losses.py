@@ -215,10 +215,13 @@ def _split(table, held_out, seed, source, beside):
 
 
 def definition(data, *, expr: str, params, xlim=None, ylim=None, validation=None,
-               split_seed: int = 0, name: str = "data", **keys) -> dict:
+               split_seed: int = 0, name: str | None = None, **keys) -> dict:
     """The surface definition ``Surface.from_data`` checks (``surfaces.from_dict``): the data
     as tables, and without a box the one around the start and the minimum Newton's method
     finds from it (the start then the origin)."""
+    if name is None:  # a table read from a file or bundled is named after it
+        own = data.name if isinstance(data, datasets.Table) else ""
+        name = own if own.replace("-", "").replace("_", "").isalnum() else "data"
     source = f"surface {name!r}"
     table = data if isinstance(data, datasets.Table) else \
         datasets.from_arrays(data, source=f"{source}: data")

@@ -59,7 +59,8 @@ def surface_fields(surface) -> dict:
             "expression": surface.expr, "box": [list(b) for b in surface.box],
             "minima": [{"at": list(m.point), "kind": m.kind} for m in surface.minima],
             "start": list(surface.default_start), "source": str(surface.source),
-            "lr": dict(surface.lr)}
+            "lr": dict(surface.lr), "axes": list(surface.axes),
+            **({"data": surface.data.identity()} if hasattr(surface, "data") else {})}
 
 
 def run(result, files=()) -> dict:

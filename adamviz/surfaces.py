@@ -92,7 +92,7 @@ class Surface:
 
     @classmethod
     def from_data(cls, data, *, expr: str, params, xlim=None, ylim=None, validation=None,
-                  split_seed: int = 0, name: str = "data", **keys):
+                  split_seed: int = 0, name: str | None = None, **keys):
         """A model's loss over data: ``data`` a pandas DataFrame or a mapping of column name to
         values, ``expr`` the loss with ``mean(...)``/``sum(...)`` over rows in ``params`` (one or
         two names) and the columns, e.g. ``Surface.from_data(df, expr="mean((w*x + b - y)**2)",
@@ -101,7 +101,7 @@ class Surface:
         the minimum Newton's method finds. Other keys as in a surface file (start, minima, lr)."""
         found = definition(data, expr=expr, params=params, xlim=xlim, ylim=ylim,
                            validation=validation, split_seed=split_seed, name=name, **keys)
-        return from_dict(found, f"surface {name!r}")
+        return from_dict(found, f"surface {found['name']!r}")
 
     @classmethod
     def from_function(cls, f, xlim, ylim=None, grad=None, *, name: str | None = None,

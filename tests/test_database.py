@@ -467,7 +467,7 @@ def test_results_of_a_missing_database_is_a_usage_error(tmp_path):
     (["run", "--elev", "20"], "--elev turns the 3d view"),
     (["run", "--math"], "--math draws $...$ in --title"),
     (["run", "--overlay-at", "3"], "--overlay-at says where --overlay arrows go"),
-    (["run", "--seed", "3"], "--seed seeds the gradient noise; add --noise"),
+    (["run", "--seed", "3"], "--seed seeds the gradient noise and the minibatches; add --noise"),
     (["run", "--criterion", "distance"], "--criterion applies with --tune lr"),
 ])
 def test_flags_that_do_not_apply_are_refused_not_ignored(tmp_path, monkeypatch, args, message):

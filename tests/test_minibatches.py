@@ -129,3 +129,16 @@ def test_exports_carry_the_validation_and_minibatch_losses(tmp_path):
     assert list(frame.columns)[-2:] == ["validation_loss", "batch_loss"]
     doc = result.to_dict()
     assert doc["surface"]["data"]["rows"] == 45 and doc["surface"]["data"]["validation"] == 0.25
+
+
+def test_seed_is_taken_with_minibatches_and_same_seed_same_batches():
+    runner = CliRunner()
+    first = runner.invoke(cli, ["run", "-s", "cars", "--opt", "sgd", "--batch-size", "8",
+                                "--seed", "3", "--steps", "20", "--no-plot", "--json"])
+    again = runner.invoke(cli, ["run", "-s", "cars", "--opt", "sgd:batch_size=8", "--seed", "3",
+                                "--steps", "20", "--no-plot", "--json"])
+    assert first.exit_code == 0 and again.exit_code == 0, first.output + again.output
+    ends = [json.loads(out.stdout)["runs"][0]["end_x"] for out in (first, again)]
+    assert ends[0] == ends[1]
+    alone = runner.invoke(cli, ["run", "-s", "cars", "--opt", "sgd", "--seed", "3", "--no-plot"])
+    assert alone.exit_code == 2 and "add --noise or --batch-size" in alone.stderr

@@ -138,7 +138,7 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, batch
     started = api.timestamp()
     where = Outputs(out, fmt, export_path, export_format, as_json, ("png", "svg", "pdf"))
     surface_obj = api.load_surface(surface, surfaces_dir)
-    swept = _swept(surface_obj, params, tune, noise)
+    swept = _swept(surface_obj, params, tune, noise or batch_size or "batch_size=" in opts)
     settings = settings_from(steps, None, noise, seed, tol, schedule=schedule,
                              batch_size=batch_size)
     if db:  # an input: checked before the outputs, which may not replace it
@@ -178,7 +178,8 @@ def _swept(surface, params, tune, noise) -> dict:
     refuse_unused([
         (("tune",), "lr" not in swept, "and --param lr=... contradict: the sweep sets each lr."),
         (("tune_grid", "criterion"), bool(tune), "applies with --tune lr."),
-        (("seed",), bool(noise), "seeds the gradient noise; add --noise."),
+        (("seed",), bool(noise), "seeds the gradient noise and the minibatches; add --noise or "
+                                 "--batch-size."),
     ])
     check_panels(math.prod(len(v) for v in swept.values()))
     return swept

@@ -45,16 +45,29 @@ def surfaces_command(surfaces_dir, as_json):
         if isinstance(s, str):
             click.echo(f"{name or path}: cannot be used: {s}")
             continue
-        box = f"x in [{s.xlim[0]:g}, {s.xlim[1]:g}]"
-        if s.ylim is not None:
-            box += f", y in [{s.ylim[0]:g}, {s.ylim[1]:g}]"
+        box = ", ".join(f"{axis} in [{lo:g}, {hi:g}]"
+                        for axis, (lo, hi) in zip(s.axes, s.box, strict=True))
         minima = "; ".join(f"{m.kind} at ({', '.join(f'{v:.4g}' for v in m.point)})"
                            for m in s.minima) or "none listed"
         click.echo(f"{name}: {s.description or s.expr}")
         click.echo(f"    f = {s.expr}")
         click.echo(f"    {box}; minima: {minima}")
+        if hasattr(s, "data"):
+            click.echo(f"    {data_line(s)}")
         if surface_rates(s):
             click.echo(f"    {surface_rates(s)}")
+
+
+def data_line(surface) -> str:
+    from ..core.names import count
+
+    """Where a loss over data takes its rows from: the set, training and validation rows."""
+    d = surface.data
+    held = "no validation rows" if d.validation is None else (
+        f"{count(d.validation.rows, 'validation row')} ("
+        + (f"a {d.held_out:g} share, seed {d.split_seed}" if isinstance(d.held_out, float)
+           else str(d.held_out)) + ")")
+    return f"data: {d.data}, {count(d.train.rows, 'training row')}, {held}"
 
 
 @cli.command(name="optimizers")

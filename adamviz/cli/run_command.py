@@ -147,7 +147,8 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, labels, colors, noise, s
                          "--json": as_json})
     fmt = picture_format(out, fmt, PICTURE_FORMATS)
     kind = None if no_plot or out is None else _kind(check_target(out, fmt))
-    _refuse_unused(kind or "still", no_plot, views, title, overlays, tune, noise)
+    sampled = noise or batch_size or any("batch_size=" in o for o in opts)  # what --seed seeds
+    _refuse_unused(kind or "still", no_plot, views, title, overlays, tune, sampled)
     export_format = export_format_of(export_path, export_format)
     job = RunJob(
         surface=_surface(surface, surfaces_dir), opts=opts or ("adam",), starts=starts,
@@ -235,7 +236,8 @@ def _refuse_unused(kind, no_plot, views, title, overlays, tune, noise) -> None:
         (("overlay_at",), bool(overlays), "says where --overlay arrows go; give --overlay."),
         (("tune_grid", "criterion"), bool(tune), "applies with --tune lr."),
         (("lr",), not tune, "and --tune lr contradict: --tune picks each optimizer's lr."),
-        (("seed",), bool(noise), "seeds the gradient noise; add --noise."),
+        (("seed",), bool(noise), "seeds the gradient noise and the minibatches; add --noise or "
+                                 "--batch-size."),
     ])
 
 

@@ -3,6 +3,7 @@
 - The **validation loss** (the held-out rows) as its own faint dashed contours at the training
   loss's levels, so the two compare level for level, with its minimum marked: where training
   would stop if it could see the held-out rows.
+- The point **early stopping kept** (the best validation loss), ringed once a run has stopped.
 - In an animation, the loss over the **current step's minibatch** (the rows step k's gradient
   was taken on, of the first run on minibatches) as thin lines at the same levels, redrawn every
   frame: the landscape that step actually went down, so the noise of a minibatch has a shape.
@@ -38,6 +39,14 @@ class DataLayers:
                 ax.scatter([self.best[0]], [self.best[1]], marker=VALIDATION_MARKER["marker"],
                            s=VALIDATION_MARKER["size"], c="white", edgecolors=style.ink(),
                            linewidths=1.5, zorder=6)
+        # Early stopping keeps a run's best validation point: ringed once the run has stopped.
+        self.stopped = [r for r in result.runs if r.status == "stopped early" and
+                        r.monitor is not None and surface.dims == 2]
+        self.kept = None
+        if self.stopped:
+            self.kept = ax.scatter([], [], s=150, zorder=8, facecolors="none",
+                                   edgecolors=style.ink(), linewidths=1.8)
+            self.artists.append(self.kept)
         batched = [r for r in result.runs if r.batch_rows is not None]
         self.run = batched[0] if animated and batched and surface.dims == 2 else None
         self.lines = None
@@ -64,10 +73,20 @@ class DataLayers:
         if self.run is not None:
             entries.append(Line2D([], [], lw=0.8, color=style.ink(),
                                   label=f"loss on this step's minibatch ({self.run.label})"))
+        if self.stopped:
+            # the loss view's entry too: one legend line for both rings
+            entries.append(Line2D([], [], ls="none", marker="o", markerfacecolor="none",
+                                  markersize=9, markeredgecolor=style.ink(),
+                                  label="best step (early stopping)"))
         return entries
 
     def show(self, ks, runs) -> None:
-        """The minibatch of the drawn run's step at ``ks`` (none before its first step)."""
+        """The kept points of the runs stopped by ``ks``, and the minibatch of the drawn run's
+        step at ``ks`` (none before its first step)."""
+        if self.kept is not None:
+            done = [r.points[r.best_step] for r, k in zip(runs, ks, strict=True)
+                    if r in self.stopped and k >= r.steps]
+            self.kept.set_offsets(np.array(done, dtype=float).reshape(-1, 2))
         if self.run is None:
             return
         k = ks[next(i for i, r in enumerate(runs) if r is self.run)]

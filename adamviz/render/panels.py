@@ -267,7 +267,10 @@ class LossPanel(Panel):
                                 + [h[np.isfinite(h)] for h in self.held_out if h is not None])
         if finite.size:
             lo, hi = finite.min(), finite.max()
-            if log:
+            if log and hi / max(lo, 1e-300) < 30:  # a decade or so: label 2, 3 and 5 too
+                ax.set_ylim(lo / 1.15, hi * 1.15)
+                few_decades(ax.yaxis)
+            elif log:
                 ax.set_ylim(max(lo, hi * 1e-16) / 2, hi * 2)
             else:
                 pad = 0.05 * (hi - lo or 1.0)
@@ -334,6 +337,15 @@ def _log_limits(ax, values) -> None:
         ax.set_yscale("log")
         ax.set_ylim(positive.min() / 2, positive.max() * 2)
         plain_log_labels(ax.yaxis)
+
+
+def few_decades(axis) -> None:
+    """A log axis spanning about a decade: its minor ticks at 2, 3 and 5 labelled in plain
+    numbers, or it would show one label or none."""
+    from matplotlib.ticker import FuncFormatter, LogLocator
+
+    axis.set_minor_locator(LogLocator(subs=(2.0, 3.0, 5.0)))
+    axis.set_minor_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
 
 
 def plain_log_labels(axis) -> None:
