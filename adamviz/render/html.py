@@ -25,7 +25,7 @@ from . import looks
 from .contour import draw_surface
 from .figure import new_figure
 from .grid import contour_levels, loss_grid, view_box
-from .jsprogram import javascript, rule_javascript
+from .jsprogram import data_javascript, javascript, rule_javascript
 from .pages import fill
 from .player_data import carried_files, data, has_program
 
@@ -101,8 +101,10 @@ def page(result, title: str | None = None) -> str:
     if not result.runs:
         raise InputError("The player needs at least one run to show.")
     box = equal_scale(view_box(surface.box, [r.points for r in result.runs]))
-    program = javascript(surface.derivatives.value_and_grad, "valueAndGrad") \
-        if has_program(surface) else ""
+    program = "" if not has_program(surface) else \
+        data_javascript(surface.data.programs, surface.data.columns(surface.data.train)) \
+        if hasattr(surface, "data") else javascript(surface.derivatives.value_and_grad,
+                                                    "valueAndGrad")
     carried = carried_files(result)
     made = data(result, box, carried)
     rules = [rule_javascript(d) for name, d in carried.items() if name in made["optimizers"]]

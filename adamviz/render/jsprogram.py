@@ -62,6 +62,48 @@ def javascript(program: Program, name: str = "f") -> str:
     return "\n".join(lines)
 
 
+# numpy's pairwise summation (add.reduce along a contiguous axis), step for step, so a sum over
+# rows in the browser has the engine's bits: fewer than 8 terms in order from -0.0; up to 128 in
+# eight interleaved sums joined as a tree; more, split in halves at a multiple of 8.
+PAIRWISE = """function pairwise(a, lo, n) {
+  if (n < 8) { let res = -0.0; for (let i = 0; i < n; i++) res += a[lo + i]; return res; }
+  if (n <= 128) {
+    const r = [a[lo], a[lo+1], a[lo+2], a[lo+3], a[lo+4], a[lo+5], a[lo+6], a[lo+7]];
+    let i = 8;
+    for (; i < n - (n % 8); i += 8) for (let j = 0; j < 8; j++) r[j] += a[lo + i + j];
+    let res = ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]));
+    for (; i < n; i++) res += a[lo + i];
+    return res;
+  }
+  let n2 = Math.floor(n / 2); n2 -= n2 % 8;
+  return pairwise(a, lo, n2) + pairwise(a, lo + n2, n - n2);
+}"""
+
+
+def data_javascript(programs, columns, name: str = "valueAndGrad") -> str:
+    """A loss over data (``core.data_programs.DataLoss`` and its rows ``columns``, (C, R)) as
+    ``function name(p0, p1)``: each reduction's per-row program over every row, summed as numpy
+    sums, then the outer program and the chain rule in ``RowsLoss.value_and_grad``'s order."""
+    P = programs.P
+    params = ", ".join(f"p{i}" for i in range(P))
+    cells = ", ".join(f"DATA_COLUMNS[{c}][i]" for c in range(len(columns)))
+    lines = [PAIRWISE, f"const DATA_COLUMNS = {json.dumps(columns.tolist())};",
+             *(javascript(vg, f"inner{k}") for k, (vg, _) in enumerate(programs.inner)),
+             javascript(programs.outer[0], "outer"), f"function {name}({params}) {{",
+             f"  const n = {columns.shape[1]};"]
+    for k, mean in enumerate(programs.means):
+        lines += [f"  const v{k} = Array.from({{length: {1 + P}}}, () => new Float64Array(n));",
+                  f"  for (let i = 0; i < n; i++) {{ const o = inner{k}({params}, {cells}); "
+                  f"for (let j = 0; j <= {P}; j++) v{k}[j][i] = o[j]; }}",
+                  f"  const red{k} = v{k}.map(a => pairwise(a, 0, n){' / n' if mean else ''});"]
+    reduced = ", ".join(f"red{k}[0]" for k in range(programs.K))
+    lines += [f"  const o = outer({params}, {reduced});", f"  const out = o.slice(0, {1 + P});"]
+    for k in range(programs.K):
+        lines.append(f"  for (let j = 0; j < {P}; j++) out[1 + j] += o[{1 + P + k}] * "
+                     f"red{k}[1 + j];")
+    return "\n".join([*lines, "  return out;", "}"])
+
+
 def requirement(names, condition, then) -> Program:
     """A file's ``requires`` entry as a program of the hyperparameters (``names``, in order):
     outputs [condition, then], computed with Python's float arithmetic as

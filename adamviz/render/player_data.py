@@ -35,9 +35,22 @@ def _pack(values, dtype: str) -> dict:
             "data": base64.b64encode(array.tobytes()).decode()}
 
 
+LIVE_DATA = 20_000  # numbers of a data set a page carries to run live (rows x columns used)
+
+
+def data_values(surface) -> int:
+    """How many numbers of its training rows a loss over data needs (0 for a formula)."""
+    if not hasattr(surface, "data"):
+        return 0
+    return surface.training_rows * len(surface.data.formula.columns)
+
+
 def has_program(surface) -> bool:
-    """Whether the surface's derivatives are a formula's programs (JavaScript can be made of
-    them), not a loss written in Python."""
+    """Whether the page can run the surface's loss and gradient: a formula's programs, or a
+    loss over data small enough to carry with its programs (JavaScript can be made of them);
+    not a loss written in Python."""
+    if hasattr(surface, "data"):
+        return data_values(surface) <= LIVE_DATA
     return hasattr(surface.derivatives.value_and_grad, "ops")
 
 
@@ -134,14 +147,16 @@ def recorded_because(run, result, carried: dict) -> str | None:
     if steps * count > LIVE_WORK:
         reasons.append(f"{count} run{'s' * (count > 1)} of {steps:,} steps are more than the "
                        f"{LIVE_WORK:,} steps a browser makes live at once")
-    if hasattr(surface, "data"):
-        reasons.append(f"the loss is a model's loss over {surface.training_rows:,} rows of data "
-                       f"({surface.data.data}), which the player shows as recorded")
+    if hasattr(surface, "data") and not has_program(surface):
+        reasons.append(f"the loss is over {surface.training_rows:,} rows of data "
+                       f"({data_values(surface):,} numbers), more than the {LIVE_DATA:,} a page "
+                       f"carries to run live")
     elif not has_program(surface):
         reasons.append("the loss is written in Python, which a browser cannot run")
-    if settings.get("batch_size"):
-        reasons.append(f"each step's gradient is taken on a minibatch of "
-                       f"{settings['batch_size']} rows drawn by numpy")
+    batch = run.hyperparams.get("batch_size") or settings.get("batch_size")
+    if batch:
+        reasons.append(f"each step's gradient is taken on a minibatch of {batch} rows drawn by "
+                       f"numpy")
     if settings.get("noise"):
         reasons.append(f"the gradients carry random noise (σ = {settings['noise']:g}, seed "
                        f"{settings.get('seed', 0)}) drawn by numpy")
@@ -179,7 +194,9 @@ def run_entry(i: int, run, result, carried: dict) -> dict:
              # cos or exp may differ from numpy's in the last bit, and chaos grows that)
              "engine": {"steps": len(run.points) - 1,
                         "end": [float(v) if np.isfinite(v) else None for v in run.points[-1]]},
-             "spec": _run_spec(run), "heldOut": run.monitor is not None,
+             # a held-out loss a recipe made (a data surface's own validation loss is not one)
+             "spec": _run_spec(run),
+             "heldOut": run.monitor is not None and not hasattr(result.surface, "data"),
              # a name and colour given to the run's optimizer (--label, --color) stay its own
              "named": run.own_label, "tuned": bool(run.tuned),
              "color": style.check_color(run.color) if run.color else None}
