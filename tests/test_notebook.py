@@ -88,6 +88,12 @@ def test_a_python_optimizer_and_a_python_loss_work_in_a_notebook(executed):
     assert "schedule=cosine:T_max=200" in loss["text/html"]
 
 
+def test_a_loss_over_data_runs_on_minibatches_and_stops_early_in_a_notebook(executed):
+    shown = data(executed[14])
+    assert len(pictures_in(shown)) == 1 and "stopped early" in shown["text/html"]
+    assert "the point kept is step" in shown["text/html"]
+
+
 def test_plot_shows_its_picture_in_a_fresh_kernel_without_pyplot(tmp_path):
     """No `import matplotlib.pyplot` first: the returned Figure still shows as one picture,
     and adamviz has not imported pyplot for it."""
