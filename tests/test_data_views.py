@@ -34,7 +34,7 @@ def test_the_validation_minimum_is_one_and_is_drawn(stopped):
     offsets = [c.get_offsets() for c in ax.collections if len(c.get_offsets()) == 1]
     assert any(np.allclose(o[0], best) for o in offsets)
     labels = [e.get_label() for e in panel.legend_entries()]
-    assert "validation loss (dashed contours)" in labels and "validation minimum" in labels
+    assert "validation loss (dashed)" in labels and "validation minimum" in labels
     plt.close(fig)
 
 

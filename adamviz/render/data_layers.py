@@ -56,23 +56,24 @@ class DataLayers:
             self.bx, self.by = np.meshgrid(xs, ys)
             self.points = np.ascontiguousarray(np.array([self.bx.ravel(), self.by.ravel()]))
             self.surface = surface
-            self.lines = LineCollection([], colors=[style.ink()], linewidths=style.lw(0.6),
-                                        alpha=0.6, zorder=3)
+            self.lines = LineCollection([], colors=[style.ink()], linewidths=style.lw(0.5),
+                                        alpha=0.35, zorder=3)
             ax.add_collection(self.lines)
             self.artists.append(self.lines)
 
     def legend_entries(self) -> list:
         entries = []
         if self.validation:
-            entries.append(Line2D([], [], ls="--", lw=0.8, color=style.ink(),
-                                  label="validation loss (dashed contours)"))
+            # one entry with the loss view's dashed line: the same loss, the same dash
+            entries.append(Line2D([], [], ls="--", color=style.ink(),
+                                  label="validation loss (dashed)"))
             if self.best is not None:
                 entries.append(Line2D([], [], ls="none", marker=VALIDATION_MARKER["marker"],
                                       markerfacecolor="white", markeredgecolor=style.ink(),
                                       markersize=11, label="validation minimum"))
         if self.run is not None:
             entries.append(Line2D([], [], lw=0.8, color=style.ink(),
-                                  label=f"loss on this step's minibatch ({self.run.label})"))
+                                  label="this step's minibatch loss (thin)"))
         if self.stopped:
             # the loss view's entry too: one legend line for both rings
             entries.append(Line2D([], [], ls="none", marker="o", markerfacecolor="none",

@@ -279,9 +279,9 @@ class LossPanel(Panel):
         # Two short lines, so the label fits the panel's height in every look.
         first = "loss" if self.offset is None else "loss − f*"
         second = "" if self.offset is None else "f* = global minimum"
-        if any(h is not None for h in self.held_out):
-            first, second = f"training {first} (solid)", f"{self.held_name} (dashed)"
         first += ", log scale" if log else ""
+        if any(h is not None for h in self.held_out):  # short: the legend says the rest
+            second = f"dashed: {self.held_name}"
         ax.set_ylabel(first + (f"\n{second}" if second else ""), fontsize="large")
         ax.grid(True, which="major", alpha=0.3)
         self.log = log
