@@ -325,8 +325,6 @@ MORE = [
          {"r.toml": RECIPE.replace("'t'", "5")}),
     case(["figures", "--only", "r.toml", "-o", "f"], "runs must be a list",
          {"r.toml": RECIPE.replace("['adam']", "'adam'")}),
-    case(["figures", "--only", "r.toml", "-o", "f"], "holdout.shift must be [dx, dy] numbers",
-         {"r.toml": RECIPE + "[holdout]\nshift = 5\n"}),
     case(["figures", "--only", "r.toml", "-o", "f"], "unknown check",
          {"r.toml": RECIPE + "[[claims]]\ncheck = 'nope'\n"}),
     case(["figures", "--only", "r.toml", "-o", "f"], "Invalid steps",

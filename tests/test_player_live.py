@@ -391,20 +391,43 @@ def test_a_recorded_page_says_why_it_cannot_run(browser, tmp_path):
     tab.close()
 
 
-def test_a_held_out_loss_has_no_command_and_says_so(browser, tmp_path):
-    """The early-stopping figure watches a held-out loss, which no `adamviz run` flag makes."""
+def test_a_held_out_loss_given_in_python_has_no_command_and_says_so(browser, tmp_path):
+    """A held-out loss given to api.run as ``monitor`` is Python: no `adamviz run` flag makes
+    it, and the page says so."""
+    path = tmp_path / "held.html"
+    api.player(api.run("hump", ["adam:lr=0.05"], START, steps=200, patience=5,
+                       monitor=lambda p: ((p - 0.5) ** 2).sum(axis=1)), path)
+    tab = open_page(browser, path)
+    said = tab.evaluate("() => { try { return 'no error: ' + window.adamvizPlayer.command(); }"
+                        " catch (e) { return e.message; } }")
+    assert said.startswith("adam") and "held-out loss given in Python" in said, said
+    assert "held-out loss" in tab.locator("#hint").inner_text()
+    tab.close()
+
+
+def test_the_early_stopping_figure_has_the_command_that_makes_it(browser, tmp_path):
+    """Its validation loss is the iris rows held out, which `adamviz run -s iris --patience`
+    watches too: the page's command makes the figure's run again, stop and all."""
     from click.testing import CliRunner
 
     from adamviz.cli import cli
+    from adamviz.studies import recipes
 
     out = tmp_path / "figs"
     assert CliRunner().invoke(cli, ["figures", "--html", "--only", "early-stopping", "-o",
                                     str(out), "-q"]).exit_code == 0
     tab = open_page(browser, out / "early-stopping.html")
-    said = tab.evaluate("() => { try { return 'no error: ' + window.adamvizPlayer.command(); }"
-                        " catch (e) { return e.message; } }")
-    assert said.startswith("adam") and "held-out loss" in said, said
-    assert "held-out loss" in tab.locator("#hint").inner_text()
+    export = tmp_path / "stopped.json"
+    line = tab.evaluate("(file) => window.adamvizPlayer.command(file)", str(export))
+    assert "-s iris" in line and "--patience 30" in line, line
+    done = subprocess.run([sys.executable, "-m", "adamviz", *shlex.split(line)[1:]],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    made = recipes.run(recipes.load("early-stopping")).runs[0]
+    run, = json.loads(export.read_text())["runs"]
+    assert run["status"] == "stopped early"
+    assert np.array_equal(np.array(run["points"], dtype=float), made.points)
+    assert tab.errors == []
     tab.close()
 
 

@@ -117,7 +117,7 @@ def _curve_file():
 
 def test_each_panel_declares_what_it_adds_to_the_legend_and_the_figure_gathers_it(monkeypatch):
     """The figure's legend is the runs, then each panel's own entries once: a view other than
-    the contour (here the loss view's held-out line, or a new view's) reaches it with no
+    the contour (here the loss view's validation line, or a new view's) reaches it with no
     central list to extend."""
     from matplotlib.lines import Line2D
 
@@ -125,10 +125,10 @@ def test_each_panel_declares_what_it_adds_to_the_legend_and_the_figure_gathers_i
     from adamviz.render.figure import compose
     from adamviz.studies import recipes
 
-    held = recipes.run(recipes.load("early-stopping"))  # the runs carry a held-out loss
+    held = recipes.run(recipes.load("early-stopping"))  # the runs carry a validation loss
     fig, _ = compose(held, ["loss"])
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert labels[len(held.runs):] == ["held-out loss (dashed)", "best step (early stopping)"]
+    assert labels[len(held.runs):] == ["validation loss (dashed)", "best step (early stopping)"]
     fig, _ = compose(held, ["contour", "3d", "loss"])
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert labels.count("start") == 1 and labels.count("global minimum") == 1

@@ -161,7 +161,8 @@ def recorded_because(run, result, carried: dict) -> str | None:
         reasons.append(f"the gradients carry random noise (σ = {settings['noise']:g}, seed "
                        f"{settings.get('seed', 0)}) drawn by numpy")
     if settings.get("patience"):
-        watched = "a held-out loss" if run.monitor is not None else "the loss"
+        watched = ("the validation loss" if getattr(surface, "has_validation", False) else
+                   "a held-out loss" if run.monitor is not None else "the loss")
         reasons.append(f"the run stops early on {watched} (patience {settings['patience']}),"
                        f" which the player does not compute")
     if "schedule" in run.hyperparams:
@@ -194,9 +195,7 @@ def run_entry(i: int, run, result, carried: dict) -> dict:
              # cos or exp may differ from numpy's in the last bit, and chaos grows that)
              "engine": {"steps": len(run.points) - 1,
                         "end": [float(v) if np.isfinite(v) else None for v in run.points[-1]]},
-             # a held-out loss a recipe made (a data surface's own validation loss is not one)
-             "spec": _run_spec(run),
-             "heldOut": run.monitor is not None and not hasattr(result.surface, "data"),
+             "spec": _run_spec(run), "heldOut": _given_held_out(run, result.surface),
              # a name and colour given to the run's optimizer (--label, --color) stay its own
              "named": run.own_label, "tuned": bool(run.tuned),
              "color": style.check_color(run.color) if run.color else None}
@@ -207,6 +206,12 @@ def run_entry(i: int, run, result, carried: dict) -> dict:
             "rates": None if run.effective_lr is None else _pack(run.effective_lr, "<f4"),
             "quantities": {k: _pack(v, "<f4") for k, v in run.quantities.items()}}
     return entry
+
+
+def _given_held_out(run, surface) -> bool:
+    """A held-out loss given in Python (``api.run``'s ``monitor``), which no flag of ``adamviz
+    run`` makes; a data surface's validation loss is recorded by any run on it."""
+    return run.monitor is not None and not getattr(surface, "has_validation", False)
 
 
 def _run_spec(run) -> str | None:

@@ -2,32 +2,24 @@
 
 A recipe's ``[[claims]]`` tables name a check and its parameters; each check returns a
 ``ClaimResult``: whether it holds and a sentence with the numbers, which goes into the figures'
-index under the caption. Runs are numbered from 1 in the order of the recipe's ``runs``.
+index under the caption. Runs are numbered from 1 in the order of the recipe's ``runs``. The
+checks of runs on a loss over data (validation, minibatches) are in ``data_claims.py``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import numpy as np
 
 from ..core.errors import InputError
-from ..core.names import count, suggest
+from ..core.names import suggest
 from ..fair_rates import unequal_rates
 from ..results import short
 from ..surfaces import from_dict
+from .claim_parts import ClaimResult, run_of
 from .criteria import DEFAULT_GRID
-
-
-@dataclass(frozen=True, kw_only=True)
-class ClaimResult:
-    ok: bool
-    statement: str
-
-    @classmethod
-    def of(cls, ok, statement: str) -> ClaimResult:
-        return cls(ok=bool(ok), statement=statement)
+from .data_claims import early_stopped, strays_in_order
 
 
 def mean_step(run, steps: int | None = None) -> float:
@@ -48,22 +40,13 @@ def highest_after_start(run) -> int:
     return start + int(np.argmax(run.losses[start:]))
 
 
-def _run(result, params, key="run"):
-    index = params[key]
-    if not 1 <= index <= len(result.runs):
-        raise InputError(f"claim refers to run {index}, but there "
-                         f"{'is' if len(result.runs) == 1 else 'are'} "
-                         f"{count(len(result.runs), 'run')}")
-    return result.runs[index - 1]
-
-
 def _where(p) -> str:
     return "(" + ", ".join(f"{v:.3g}" for v in p) + ")"
 
 
 def reaches(result, params, context) -> ClaimResult:
     """``run`` ends at a minimum of ``kind`` (global, local or none)."""
-    run = _run(result, params)
+    run = run_of(result, params)
     kind = result.reached(run)
     minimum, dist = result.nearest_minimum(run)
     where = "no listed minimum" if minimum is None else \
@@ -75,7 +58,7 @@ def reaches(result, params, context) -> ClaimResult:
 
 def mean_step_claim(result, params, context) -> ClaimResult:
     """``run``'s mean step length over its first ``steps`` steps is between ``between`` x lr."""
-    run = _run(result, params)
+    run = run_of(result, params)
     lr = run.hyperparams["lr"]
     ratio = mean_step(run, params.get("steps")) / lr
     lo, hi = params["between"]
@@ -91,8 +74,8 @@ def step_ratio_vs(result, params, context) -> ClaimResult:
     parts, ok = [], True
     for (name, bound, inside) in ((params["adaptive_run"], params["adaptive"], True),
                                   (params["plain_run"], params["plain"], False)):
-        mine = _run(result, {"run": name})
-        theirs = _run(other, {"run": name})
+        mine = run_of(result, {"run": name})
+        theirs = run_of(other, {"run": name})
         ratio = mean_step(theirs) / mean_step(mine)
         within = 1 / bound <= ratio <= bound
         ok &= within == inside
@@ -106,7 +89,7 @@ def step_ratio_vs(result, params, context) -> ClaimResult:
 def highest_point(result, params, context) -> ClaimResult:
     """The white point (highest loss after the first descent) of ``run`` lies between x in
     ``between_x`` (the hump's near side) and below the hump's top ``below``."""
-    run = _run(result, params)
+    run = run_of(result, params)
     k = highest_after_start(run)
     x, loss = run.points[k][0], run.losses[k]
     lo, hi = params["between_x"]
@@ -120,7 +103,7 @@ def highest_point(result, params, context) -> ClaimResult:
 def first_step_ratio(result, params, context) -> ClaimResult:
     """The first step of ``run`` is ``ratio`` times that of ``other_run`` (to ``rtol``); the first
     few step lengths of both are stated."""
-    a, b = _run(result, params), _run(result, params, "other_run")
+    a, b = run_of(result, params), run_of(result, params, "other_run")
     la, lb = a.step_lengths(), b.step_lengths()
     n = params.get("show", 3)
     ratio = la[0] / lb[0]
@@ -151,7 +134,7 @@ def scale_invariant(result, params, context) -> ClaimResult:
     scaled = context.scaled(result, params["factor"])
     parts, ok = [], True
     for index in [*params["runs"], params["breaks"]]:
-        run, again = (_run(r, {"run": index}) for r in (result, scaled))
+        run, again = (run_of(r, {"run": index}) for r in (result, scaled))
         n = min(len(again.points), len(run.points))
         moved = float(np.abs(again.points[:n] - run.points[:n]).max())
         if again.status == "diverged":
@@ -162,7 +145,7 @@ def scale_invariant(result, params, context) -> ClaimResult:
                      f"{run.optimizer} {again.status} after {again.steps} steps"
                      + (f" (it ended {result.nearest_minimum(run)[0].kind} before)"
                         if result.nearest_minimum(run)[0] else ""))
-    breaks = _run(result, {"run": params["breaks"]}).optimizer
+    breaks = run_of(result, {"run": params["breaks"]}).optimizer
     return ClaimResult.of(
         ok, f"with the loss x{params['factor']:g} and the same settings: " + "; ".join(parts)
         + f" (claimed: all but {breaks} follow the same path to {params['tol']:g}).")
@@ -186,7 +169,7 @@ def overshoots(result, params, context) -> ClaimResult:
     parts, ok = [], True
     for index, expected in [*((i, True) for i in params["runs"]),
                             *((i, False) for i in params.get("not_runs", []))]:
-        run = _run(result, {"run": index})
+        run = run_of(result, {"run": index})
         past = overshoot(run)
         ok &= (past > by) == expected
         parts.append(f"{run.optimizer} {past:.1%}")
@@ -203,7 +186,7 @@ def diagonal_start(result, params, context) -> ClaimResult:
     parts, ok = [], True
     for index, expected in [*((i, True) for i in params["runs"]),
                             *((i, False) for i in params.get("not_runs", []))]:
-        run = _run(result, {"run": index})
+        run = run_of(result, {"run": index})
         moves = np.abs(np.diff(run.points[: n + 1], axis=0))
         ratios = moves[:, 0] / np.maximum(moves[:, 1], 1e-300)
         ok &= bool(np.all(np.abs(ratios - 1) <= rtol)) == expected
@@ -215,7 +198,7 @@ def diagonal_start(result, params, context) -> ClaimResult:
 
 def _names(result, indices) -> str:
     """The runs' optimizers by name, or by label when one optimizer runs more than once."""
-    runs = [_run(result, {"run": i}) for i in indices]
+    runs = [run_of(result, {"run": i}) for i in indices]
     names = [r.optimizer for r in result.runs]
     repeated = len(set(names)) < len(names)
     return " and ".join(r.label if repeated else r.optimizer for r in runs)
@@ -227,7 +210,7 @@ def momentum_against_gradient(result, params, context) -> ClaimResult:
     0) while the step taken follows the momentum (cosine above 0.99)."""
     from ..arrows import OVERLAYS
 
-    run = _run(result, params)
+    run = run_of(result, params)
     grad, mom, step = (OVERLAYS[k].vector(run) for k in ("grad", "momentum", "step"))
     if mom is None:
         return ClaimResult.of(False, f"{run.label} keeps no momentum to compare.")
@@ -268,7 +251,7 @@ def fairness(result, tune: dict | None) -> ClaimResult | None:
 
 def ordered_by_distance(result, params, context) -> ClaimResult:
     """The runs end closer to the global minimum in the order given (closest first)."""
-    runs = [_run(result, {"run": i}) for i in params["runs"]]
+    runs = [run_of(result, {"run": i}) for i in params["runs"]]
     dists = [result.nearest_minimum(r)[1] for r in runs]
     ok = all(a < b for a, b in zip(dists, dists[1:], strict=False))
     return ClaimResult.of(
@@ -281,7 +264,7 @@ def ends_within(result, params, context) -> ClaimResult:
     parts, ok = [], True
     for index, expected in [*((i, True) for i in params["runs"]),
                             *((i, False) for i in params.get("not_runs", []))]:
-        run = _run(result, {"run": index})
+        run = run_of(result, {"run": index})
         dist = result.nearest_minimum(run)[1]
         ok &= (dist <= params["distance"]) == expected
         parts.append(f"{run.label} {dist:.2g}")
@@ -290,27 +273,10 @@ def ends_within(result, params, context) -> ClaimResult:
                           f"{_names(result, params['runs'])} only).")
 
 
-def early_stopped(result, params, context) -> ClaimResult:
-    """``run`` stopped early ``patience`` steps after its best held-out loss, which then rose
-    while the training loss kept falling; the best point is kept."""
-    run = _run(result, params)
-    held = run.monitor
-    best = run.best_step
-    patience = result.settings["patience"]
-    ok = (run.status == "stopped early" and run.steps == best + patience
-          and held[best] == held.min() and held[-1] > held[best]
-          and run.losses[-1] < run.losses[best])
-    return ClaimResult.of(
-        ok, f"{run.label}: held-out loss lowest at step {best} "
-        f"({held[best]:.4g}), {held[-1]:.4g} at step {run.steps} when it stopped "
-        f"({patience} steps of patience), while the training loss fell from "
-        f"{run.losses[best]:.4g} to {run.losses[-1]:.4g}.")
-
-
 def moments_reproduce_steps(result, params, context) -> ClaimResult:
     """Every step of ``run`` is -lr * m^ / (sqrt(v^) + eps) of the moments drawn (to 1e-12), and
     sqrt(v^) of x shrinks by at least ``shrink`` as the gradient fades."""
-    run = _run(result, params)
+    run = run_of(result, params)
     h = run.hyperparams
     q = run.quantities
     predicted = -h["lr"] * q["m_hat"][1:] / (np.sqrt(q["v_hat"][1:]) + h["eps"])
@@ -338,6 +304,7 @@ CHECKS: dict[str, tuple[Callable, tuple[str, ...]]] = {
     "ends-within": (ends_within, ("runs", "distance")),
     "ordered-by-distance": (ordered_by_distance, ("runs",)),
     "early-stopped": (early_stopped, ("run",)),
+    "strays-in-order": (strays_in_order, ("runs", "reference")),
     "moments-reproduce-steps": (moments_reproduce_steps, ("run", "shrink")),
 }
 
@@ -352,7 +319,7 @@ def _whole(v) -> bool:
 
 # What each parameter a check reads must be, and how to say it.
 PARAMS = {
-    **dict.fromkeys(("run", "other_run", "adaptive_run", "plain_run", "breaks"),
+    **dict.fromkeys(("run", "other_run", "adaptive_run", "plain_run", "breaks", "reference"),
                     (_whole, "a run's number, 1, 2, ...")),
     **dict.fromkeys(("runs", "not_runs"),
                     (lambda v: isinstance(v, list) and all(map(_whole, v)),

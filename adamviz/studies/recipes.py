@@ -15,8 +15,6 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-
 from ..arrows import parse_overlays, parse_steps
 from ..core.errors import InputError
 from ..core.io import read_toml
@@ -42,8 +40,8 @@ KEYS = {
     "steps": "steps per run (default: the surface's)",
     "noise": "gradient noise σ", "seed": "the noise's seed",
     "tol": "stop when the gradient norm is below this; 0 runs every step",
-    "patience": "early stopping on the held-out loss after this many steps without progress",
-    "holdout": "`{ shift = [dx, dy] }`: a held-out loss, the surface shifted",
+    "patience": "early stopping after this many steps without progress: on the validation "
+                "loss of a loss over data with `validation`, else on the loss",
     "tune": "`{ criterion = \"final-loss\", grid = \"1e-4:1:13\" }`: every run's lr tuned alike",
     "scaled": "a factor: a second contour panel with the same runs on the loss times it",
     "overlay": "`{ show = [\"grad\", \"momentum\", \"step\"], at = [steps] }`: arrows on the "
@@ -72,7 +70,6 @@ class Recipe:
     seed: int = 0
     tol: float | None = 1e-6
     patience: int | None = None
-    holdout: dict | None = None
     tune: dict | None = None
     scaled: float | None = None
     overlay: dict | None = None
@@ -89,10 +86,12 @@ def builtin_dir() -> Path:
     return Path(__file__).resolve().parent / "recipes"
 
 
-# The documents' order: the essay's figures, then the cs231n notes, then the lecture notes.
+# The documents' order: the essay's figures, then the cs231n notes (closing with the "possibly
+# noisy" gradient a minibatch gives), then the lecture notes.
 ORDER = ("fig1-local-minimum", "momentum-keeps-going", "fig2a-small-curvature",
          "fig2b-large-curvature", "fig3-unlucky-start", "adam-steps",
-         "adam-vs-momentum-vs-rmsprop", "bias-correction", "learning-rates", "early-stopping")
+         "adam-vs-momentum-vs-rmsprop", "bias-correction", "learning-rates", "minibatch-noise",
+         "early-stopping")
 
 
 def available() -> dict[str, Path]:
@@ -146,18 +145,13 @@ def from_data(data: dict, path: Path, digest: str = "") -> Recipe:
         if at not in MARK_AT and (not isinstance(at, int) or isinstance(at, bool) or at < 0):
             raise InputError(f"{path}: marks[{i}].at must be a step, a point [x, y] or one "
                              f"of {', '.join(MARK_AT)}.")
-    if recipe.holdout is not None and (
-            not isinstance(recipe.holdout, dict) or set(recipe.holdout) != {"shift"}
-            or not isinstance(recipe.holdout["shift"], list)
-            or len(recipe.holdout["shift"]) != 2):
-        raise InputError(f"{path}: holdout must be a table with shift = [dx, dy].")
     _check_tune_and_scale(recipe, path)
-    if recipe.scaled is not None or recipe.holdout:
+    if recipe.scaled is not None:
         surface = recipe.surface if isinstance(recipe.surface, Surface) else \
             load_surface(recipe.surface)
         if surface.dims == 1:
-            raise InputError(f"{path}: {'scaled' if recipe.scaled is not None else 'holdout'} "
-                             f"draws or shifts a surface in x and y; {surface.name} is a curve.")
+            raise InputError(f"{path}: scaled draws a surface in x and y; {surface.name} is a "
+                             f"curve.")
     try:  # the run settings, named by the file, before any work
         Settings(steps=recipe.steps, noise=recipe.noise, seed=recipe.seed, tol=recipe.tol,
                  patience=recipe.patience)
@@ -194,7 +188,7 @@ def _check_tune_and_scale(recipe: Recipe, path) -> None:
 _TYPES = {"name": str, "title": str, "source": str, "caption": str, "surface": (str, dict),
           "views": list, "starts": list, "runs": list, "marks": list, "claims": list,
           "labels": list, "colors": list,
-          "holdout": dict, "tune": dict, "overlay": dict, "scaled": (int, float)}
+          "tune": dict, "overlay": dict, "scaled": (int, float)}
 
 
 def _check_types(data: dict, path) -> None:
@@ -213,9 +207,6 @@ def _check_types(data: dict, path) -> None:
     for i, start in enumerate(data.get("starts") or []):
         if not is_point(start):
             raise InputError(f"{path}: starts[{i}] must be a point [x, y], got {start!r}.")
-    shift = (data.get("holdout") or {}).get("shift")
-    if shift is not None and not is_point(shift):
-        raise InputError(f"{path}: holdout.shift must be [dx, dy] numbers, got {shift!r}.")
     colours = [(f"marks[{i}].color", m.get("color", "white") if isinstance(m, dict) else "white")
                for i, m in enumerate(data.get("marks") or [])]
     colours += [(f"colors[{i}]", c) for i, c in enumerate(data.get("colors") or [])]
@@ -228,14 +219,6 @@ def _check_types(data: dict, path) -> None:
 def run(recipe: Recipe):
     """The runs of a recipe (every optimizer from every start), as ``adamviz run`` makes them."""
     surface = load_surface(recipe.surface)
-    monitor = None
-    if recipe.holdout:
-        shift = np.array(recipe.holdout["shift"], dtype=float)
-
-        def monitor(points, surface=surface, shift=shift):
-            """The held-out loss: the same surface, shifted (data it was not trained on)."""
-            return surface.loss(points - shift)
-
     settings = Settings(steps=recipe.steps, noise=recipe.noise, seed=recipe.seed, tol=recipe.tol,
                         patience=recipe.patience)
     starts = [tuple(s) for s in recipe.starts or []] or None
@@ -244,7 +227,7 @@ def run(recipe: Recipe):
         specs, tunings = tune_specs(surface, recipe.runs, starts, settings,
                                     recipe.tune.get("grid", DEFAULT_GRID),
                                     recipe.tune.get("criterion", "final-loss"))
-    return make_runs(surface, specs, starts, settings, monitor=monitor, tuned=tunings,
+    return make_runs(surface, specs, starts, settings, tuned=tunings,
                      labels=recipe.labels, colors=recipe.colors)
 
 

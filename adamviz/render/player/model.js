@@ -289,8 +289,8 @@ const Model = (function () {
   function unmakeable(run) {
     if (run.status === UNDEFINED) return `${run.label} starts where the loss is undefined`;
     if (run.heldOut) {
-      return `${run.label} stopped early on a held-out loss, which only a figure recipe's `
-        + "[holdout] makes (adamviz figures)";
+      return `${run.label} stopped early on a held-out loss given in Python (api.run's `
+        + "monitor), which no flag of adamviz run makes";
     }
     if (!run.spec) return `${run.label}'s optimizer is not a rule file`;
     return null;
