@@ -57,13 +57,15 @@ def check_drawing(title=None, math: bool = False, dpi=None, elev: float | None =
 
 
 def check_views(result_or_surface, views, overlays=(), camera: bool = False) -> list[str]:
-    """Validate a view list (``"contour,loss"`` or a sequence) for a surface, and that a view
-    among them draws the ``overlays`` and, with ``camera``, turns a camera."""
+    """Validate a view list (``"contour,loss"`` or a sequence) for a surface (the fit view
+    needs a model over data), and that a view among them draws the ``overlays`` and, with
+    ``camera``, turns a camera."""
     from .arrows import parse_overlays
-    from .render.views import check_settings
+    from .render.views import check_settings, check_surface
 
     surface = getattr(result_or_surface, "surface", result_or_surface)
     names = parse_views(views, surface.dims)
+    check_surface(names, surface)
     check_settings(names, surface.dims, parse_overlays(overlays), camera)
     return names
 

@@ -17,7 +17,7 @@ from .core.io import check_writable, write_text_atomic
 from .core.workers import pool
 from .exports import summary_csv
 from .render.settings import Look, Overlays, Timing
-from .render.views import VIEWS
+from .render.views import VIEWS, check_surface
 from .studies import batch as batching
 from .studies import recipes as recipe_book
 
@@ -50,7 +50,13 @@ PLANAR_OUTPUTS = tuple(name for name, o in OUTPUTS.items() if o.needs_2d)
 
 
 def load_batch(path, surfaces_dir=()) -> list[batching.Experiment]:
-    return batching.load(path, OUTPUTS, PATH_OUTPUTS, surfaces_dir, PLANAR_OUTPUTS)
+    experiments = batching.load(path, OUTPUTS, PATH_OUTPUTS, surfaces_dir, PLANAR_OUTPUTS)
+    for i, exp in enumerate(experiments):  # a view the surface has nothing for (fit, a formula)
+        try:
+            check_surface([o for o in exp.outputs if o in VIEWS], exp.surface)
+        except InputError as exc:
+            raise InputError(f"{path}: experiment[{i}].outputs: {exc}") from None
+    return experiments
 
 
 def markdown_table() -> str:

@@ -212,10 +212,14 @@ def test_decoded_gif_is_at_least_as_faithful_as_the_naive_gif(tmp_path):
     assert ours.stat().st_size < naive.stat().st_size / 2  # 21 frames: the first dominates
 
 
-def test_every_view_animates(short_runs, tmp_path):
+@pytest.mark.parametrize("surface", ["hump", "cars"])
+def test_every_view_animates(short_runs, tmp_path, surface):
+    """Every view a formula draws on the hump; every view, the fit view too, on a loss over
+    data with a model (cars)."""
     path = tmp_path / "all.gif"
-    info = api.animate(short_runs, path, views=list(VIEWS),
-                       frames=6, dpi=40)
+    result = short_runs if surface == "hump" else api.run("cars", ["sgd", "adam"], steps=60)
+    views = [v for v, spec in VIEWS.items() if surface == "cars" or not spec.needs_model]
+    info = api.animate(result, path, views=views, frames=6, dpi=40)
     assert info.frames == 6 and path.read_bytes()[:6] == b"GIF89a"
 
 

@@ -22,7 +22,7 @@ from adamviz.render.views import VIEWS
 from adamviz.studies.runs import load_surface
 from adamviz.surfaces import from_dict
 
-ALL_VIEWS = ",".join(VIEWS)
+ALL_VIEWS = ",".join(v for v, spec in VIEWS.items() if not spec.needs_model)  # a formula's
 HALF = ('name = "half"\ndescription = "costs $5 and $\\\\frac{$"\nexpr = "log(x) + y**2"\n'
         'xlim = [-1, 2]\nylim = [-1, 1]\n')
 

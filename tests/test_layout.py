@@ -69,14 +69,29 @@ def overlap(a, b, slack=1.0) -> bool:
         b[1] < a[3] - slack
 
 
-LAYOUTS = [(n, size, style) for n in range(1, len(VIEWS) + 1)
-           for size, style in ((None, "paper"), ((1920, 1080), "paper"), ((1920, 1080), "talk"))]
+FORMULA_VIEWS = [v for v, spec in VIEWS.items() if not spec.needs_model]  # all the hump's
+LOOKS = ((None, "paper"), ((1920, 1080), "paper"), ((1920, 1080), "talk"))
+LAYOUTS = [(n, size, style) for n in range(1, len(FORMULA_VIEWS) + 1) for size, style in LOOKS]
 
 
 @pytest.mark.parametrize("n,size,style", LAYOUTS)
 def test_panels_fill_the_size_in_a_grid_without_overlapping(monkeypatch, hump, n, size, style):
-    views = list(VIEWS)[:n]
-    with drawn_still(monkeypatch, hump, views, size, style) as (fig, panels, renderer):
+    check_grid(monkeypatch, hump, FORMULA_VIEWS[:n], size, style)
+
+
+@pytest.mark.parametrize("size,style", [*LOOKS, ((1920, 1080), "dark")])
+@pytest.mark.parametrize("surface,views", [("cars", ["fit"]), ("iris", ["contour", "fit"]),
+                                           ("dip", ["contour", "loss", "fit"]),
+                                           ("lecture", ["contour", "fit"])])
+def test_the_fit_view_lays_out_beside_the_others(monkeypatch, surface, views, size, style):
+    result = api.run(surface, ["sgd", "adam"], steps=60)
+    check_grid(monkeypatch, result, views, size, style)
+
+
+def check_grid(monkeypatch, result, views, size, style) -> None:
+    """The still of ``views``: panels in a grid of the size asked for, each panel's Axes and
+    (with its labels) its whole box clear of the others and inside the figure."""
+    with drawn_still(monkeypatch, result, views, size, style) as (fig, panels, renderer):
         boxes = [[ax.get_window_extent(renderer) for ax in panel_axes(p)] for p in panels]
         tight = [union([ax.get_tightbbox(renderer) for ax in panel_axes(p)]) for p in panels]
     width, height = fig.bbox.width, fig.bbox.height
@@ -98,7 +113,7 @@ def test_panels_fill_the_size_in_a_grid_without_overlapping(monkeypatch, hump, n
         assert (x1 - x0) / width >= 0.15 and (y1 - y0) / height >= 0.2, views
 
 
-@pytest.mark.parametrize("views", [["contour"], ["contour", "loss"], list(VIEWS)])
+@pytest.mark.parametrize("views", [["contour"], ["contour", "loss"], FORMULA_VIEWS])
 @pytest.mark.parametrize("size", [None, (1920, 1080), (1280, 1024)])
 def test_the_contour_keeps_true_scale_and_its_colour_bar_matches_it(monkeypatch, hump, views,
                                                                     size):

@@ -25,6 +25,7 @@ class View:
     # What the panel can draw besides the runs: each setting reaches only the panels that
     # take it, and one given where no panel takes it is refused (``check_settings``).
     needs_2d: bool = False
+    needs_model: bool = False  # a loss over data with a model and a target (``check_surface``)
     marks: bool = False  # a recipe's marks (e.g. Figure 3's highest point)
     overlays: bool = False  # the overlay arrows (--overlay)
     camera: bool = False  # turned by --elev and --azim
@@ -50,6 +51,11 @@ VIEWS = {v.name: v for v in (
     View(name="moments", title="Adam's moments: direction m̂ and scale √v̂",
          panel="panels_stacked:MomentsPanel", axes="stacked",
          draws="Adam's bias-corrected moments m̂ (direction) and √v̂ (scale) per step"),
+    View(name="fit", title="the model on the data", panel="panels_fit:FitPanel",
+         needs_model=True,
+         draws="the data with the model at each run's step: its curve over one input, its "
+               "decision boundary over two (a surface over data with model and target, e.g. "
+               "cars or iris)"),
 )}
 
 
@@ -89,6 +95,18 @@ def check_settings(names, dims: int, overlays=(), camera: bool = False) -> None:
         raise InputError("elev and azim turn the 3d view's camera; add the 3d view.")
 
 
+def check_surface(names, surface) -> None:
+    """Refuse a view that ``surface`` has nothing for: the fit view draws a model on its data."""
+    for name in names:
+        if VIEWS[name].needs_model and getattr(getattr(surface, "data", None), "model",
+                                               None) is None:
+            kind = "a loss over data without model and target" if hasattr(surface, "data") \
+                else "a formula, not a loss over data"
+            raise InputError(f"The {name} view draws a model on its data; surface "
+                             f"{surface.name!r} is {kind}. Use a data surface with model and "
+                             f"target, e.g. cars.")
+
+
 def panel_class(name: str, dims: int):
     view = VIEWS[name]
     target = view.panel_1d if dims == 1 and view.panel_1d else view.panel
@@ -98,7 +116,8 @@ def panel_class(name: str, dims: int):
 
 def help_text() -> str:
     return ("Panels in a grid (at most three a row, or the grid that fills --size best): "
-            + ", ".join(VIEWS) + ".")
+            + ", ".join(VIEWS) + " (" + ", ".join(n for n, v in VIEWS.items() if v.needs_model)
+            + ": a surface over data with a model, e.g. cars).")
 
 
 def markdown_table() -> str:
