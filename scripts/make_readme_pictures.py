@@ -67,6 +67,10 @@ PICTURES: dict[str, list[str] | str | Shot] = {
                             "sgd:lr=0.003,clip_norm=1", "--steps", "2000"],
     "hump-cosine.png": ["run", "-s", "hump", "--opt", "sgd", "--opt", "adam", "--schedule",
                         "cosine:T_max=300", "--view", "contour,steps"],
+    "cars-minibatch.png": ["run", "-s", "cars", "--opt", "adam:lr=0.5", "--batch-size", "8",
+                           "--patience", "60", "--view", "contour,fit,loss"],
+    "iris-fit.png": ["run", "-s", "iris", "--opt", "sgd", "--opt", "adam", "--lr", "0.5",
+                     "--view", "contour,fit"],
     "hump-basins.png": ["basins", "--surface", "hump", "--opt", "sgd", "--opt", "momentum",
                         "--opt", "adam", "--grid", "200", "--steps", "500"],
     # the README's `-o grid.png` is this -o
