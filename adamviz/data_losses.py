@@ -19,11 +19,11 @@ import numpy as np
 
 from . import datasets
 from .core.autodiff import Derivatives, Tape, record
-from .core.data_formula import DataFormula, parse_data
+from .core.data_formula import DataFormula, check_params, parse_data, parse_over
 from .core.data_programs import DataLoss as Programs
 from .core.data_programs import RowsLoss
 from .core.errors import InputError
-from .core.expressions import Formula, parse
+from .core.expressions import Formula
 from .core.programs import Executor, FunctionProgram
 
 NEWTON_STEPS = 100  # to find the minimum a box is centred on, when none is given
@@ -130,6 +130,23 @@ class DataLoss:
                                            zip(found, box, strict=True))
         return found if inside else None
 
+    def undefined_row(self, point, held_out: bool = False) -> str | None:
+        """Where a loss undefined at ``point`` comes from: the first training (``held_out``:
+        validation) row on which it is not finite alone, with the row's values; None when it
+        is finite on each row alone."""
+        table, rows = (self.validation, self.validation_rows) if held_out else \
+            (self.train, self.train_rows)
+        n = table.rows
+        points = np.repeat(np.asarray(point, dtype=float).reshape(-1, 1), n, axis=1)
+        values = rows.value_and_grad(points, np.arange(n).reshape(-1, 1))[0]
+        bad = np.flatnonzero(~np.isfinite(values))
+        if not bad.size:
+            return None
+        row = int(bad[0])
+        shown = ", ".join(f"{c} = {table.columns[c][row]:g}" for c in self.formula.columns)
+        return (f"the loss is {values[row]} on {'validation' if held_out else 'training'} row "
+                f"{row + 1} ({shown}) alone")
+
     def identity(self) -> dict:
         return {"data": self.data, "rows": self.train.rows, "digest": self.train.digest(),
                 "params": list(self.params), "validation": self.held_out,
@@ -147,11 +164,15 @@ def data_loss(data: dict, source: str, beside=None) -> DataLoss:
     if "params" not in data:
         raise InputError(f"{source}: a loss over data needs params, the model's parameters "
                          f"(x axis then y axis), e.g. params = [\"w\", \"b\"].")
+    check_params(data["params"], source)
     table = spec if isinstance(spec, datasets.Table) else _load(spec, source, beside)
     seed = data.get("split_seed", 0)
     if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
         raise InputError(f"{source}: split_seed must be a whole number >= 0, got {seed!r}.")
     held_out = data.get("validation")
+    if seed and (isinstance(held_out, bool) or not isinstance(held_out, numbers.Real)):
+        raise InputError(f"{source}: split_seed picks the rows a validation share holds out "
+                         f"(validation = 0.25, say); without one it does nothing: drop it.")
     train, validation = _split(table, held_out, seed, source, beside)
     formula = parse_data(data["expr"], f"{source}: expr", data["params"], list(table.columns))
     if validation is not None:
@@ -173,13 +194,12 @@ def _model(data: dict, source: str, formula: DataFormula, table) -> dict:
     if "model" not in found or "target" not in found:
         raise InputError(f"{source}: model and target go together: the prediction per row "
                          f"(model = \"w*x + b\") and the column it predicts (target = \"y\").")
-    names = tuple(c for c in table.columns if c.isidentifier() and c not in formula.params)
-    model = parse(found["model"], f"{source}: model", names=names, variables=formula.params)
+    model = parse_over(found["model"], f"{source}: model", list(table.columns), formula.params)
     inputs = [v for v in model.variables if v not in formula.params]
     if not 1 <= len(inputs) <= 2:
         raise InputError(f"{source}: model reads {len(inputs)} data columns; the fit view draws "
                          f"a model of one input (a curve) or two (a decision boundary).")
-    if found["target"] not in table.columns:
+    if not isinstance(found["target"], str) or found["target"] not in table.columns:
         raise InputError(f"{source}: target {found['target']!r} is not a column of the data "
                          f"({', '.join(list(table.columns)[:12])}).")
     boundary = found.get("boundary", 0.0)
@@ -203,6 +223,9 @@ def _split(table, held_out, seed, source, beside):
     if isinstance(held_out, datasets.Table):
         return table, held_out
     if isinstance(held_out, str):
+        if _is_number(held_out):
+            raise InputError(f"{source}: validation = {held_out!r} is text; a share of the rows "
+                             f"is a number: validation = {held_out.strip()} (no quotes).")
         return table, _load(held_out, source, beside)
     if isinstance(held_out, bool) or not isinstance(held_out, numbers.Real) or \
             not math.isfinite(held_out):
@@ -212,6 +235,14 @@ def _split(table, held_out, seed, source, beside):
         return datasets.split(table, float(held_out), int(seed))
     except InputError as exc:
         raise InputError(f"{source}: {exc}") from None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def definition(data, *, expr: str, params, xlim=None, ylim=None, validation=None,
@@ -231,10 +262,20 @@ def definition(data, *, expr: str, params, xlim=None, ylim=None, validation=None
              "split_seed": split_seed, **keys,
              **({"validation": validation} if validation is not None else {})}
     if xlim is None or (ylim is None and _count(params) == 2):
-        xlim, ylim = default_box(data_loss(found, source), keys.get("start"))
-        found.setdefault("start", [0.0] * _count(params))  # the box was made around it
-    found.update(xlim=list(xlim), **({"ylim": list(ylim)} if ylim is not None else {}))
+        made = default_box(data_loss(found, source), keys.get("start"))
+        if xlim is None and ylim is None:  # the box was made around the start (the origin)
+            found.setdefault("start", [0.0] * _count(params))
+        xlim, ylim = made[0] if xlim is None else xlim, made[1] if ylim is None else ylim
+    found.update(xlim=_listed(xlim), **({"ylim": _listed(ylim)} if ylim is not None else {}))
     return found
+
+
+def _listed(limits):
+    """A box side as a surface file has it: a list (a tuple or an array given in Python too;
+    anything else is left for the surface file's checks to refuse)."""
+    if isinstance(limits, np.ndarray):
+        return limits.tolist()
+    return list(limits) if isinstance(limits, tuple) else limits
 
 
 def _count(params) -> int:
@@ -249,7 +290,13 @@ def newton(rows: RowsLoss, start) -> np.ndarray | None:
     with np.errstate(all="ignore"):
         for _ in range(NEWTON_STEPS):
             out = rows.value_and_grad(p)
-            step = np.linalg.lstsq(rows.hessian(p).reshape(d, d), out[1:, :1], rcond=None)[0]
+            hessian = rows.hessian(p).reshape(d, d)
+            if not (np.isfinite(out).all() and np.isfinite(hessian).all()):
+                return None  # undefined or overflowing here (LAPACK would fail on it)
+            try:
+                step = np.linalg.lstsq(hessian, out[1:, :1], rcond=None)[0]
+            except np.linalg.LinAlgError:
+                return None
             p_new, t = p - step, 1.0
             while not rows.value_and_grad(p_new)[0, 0] <= out[0, 0] and t > 1e-6:
                 t /= 2
@@ -265,13 +312,17 @@ def newton(rows: RowsLoss, start) -> np.ndarray | None:
 
 def default_box(loss: DataLoss, start=None):
     """A box holding the start (or the origin) and the minimum Newton's method reaches from it,
-    with half as much again around both; [-3, 3] a side where Newton does not settle."""
+    with half as much again around both; the start ± 3 where Newton does not settle."""
     rows = loss.train_rows
     d = len(loss.params)
-    origin = np.zeros(d) if start is None else np.array(start, dtype=float).ravel()
+    given = isinstance(start, list | tuple) and len(start) == d and all(
+        isinstance(v, numbers.Real) and not isinstance(v, bool) and math.isfinite(v)
+        for v in start)  # (else the surface file's checks refuse it)
+    origin = np.array(start, dtype=float) if given else np.zeros(d)
     found = newton(rows, origin)
     if found is None:
-        return (-3.0, 3.0), ((-3.0, 3.0) if d == 2 else None)
+        box = [(float(v - 3), float(v + 3)) for v in origin]
+        return box[0], (box[1] if d == 2 else None)
     lo, hi = np.minimum(origin, found), np.maximum(origin, found)
     margin = np.maximum(0.5 * (hi - lo), 1.0)
     box = [(float(a - m), float(b + m)) for a, b, m in zip(lo, hi, margin, strict=True)]

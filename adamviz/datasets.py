@@ -149,6 +149,10 @@ def _parse(text: str, where: str) -> tuple[list[str], array, array]:
                 _refuse_field(where, names, row, f"line {reader.line_num} (data row {rows})")
             lines.append(reader.line_num)
     except csv.Error as exc:
+        if "field limit" in str(exc):  # (csv's own bound on a field: no number is that long)
+            raise InputError(f"{where}, line {reader.line_num}: a field of more than "
+                             f"{csv.field_size_limit():,} characters; a data file holds "
+                             f"numbers, one a field.") from None
         raise InputError(f"{where}, line {reader.line_num}: not valid CSV ({exc}); quote a "
                          f"field that holds commas or quotes, as \"a, b\".") from None
     if rows == 0:
@@ -172,8 +176,10 @@ def _header(reader, where: str) -> list[str]:
     seen: dict[str, int] = {}
     for number, name in enumerate(names, 1):
         if not name:
+            end = " (a comma at the end of the line makes an empty last column: remove it)" \
+                if number == len(names) > 1 else ""
             raise InputError(f"{at}: column {number} has no name; the header line names every "
-                             f"column (such as 'x,y').")
+                             f"column (such as 'x,y'){end}.")
         if name in seen:
             raise InputError(f"{at}: the column name {name!r} is there twice (columns "
                              f"{seen[name]} and {number}); give each column its own name.")
@@ -257,6 +263,9 @@ def _named_columns(data, source: str) -> list:
     names = getattr(getattr(data, "dtype", None), "names", None)
     if names:  # a structured array
         return [(name, data[name]) for name in names]
+    if callable(getattr(data, "to_frame", None)):  # its items() would be (index, value) pairs
+        raise InputError(f"{source}: a pandas Series is one column; give a DataFrame "
+                         f"(series.to_frame('x')) or a dict of column name -> values.")
     if callable(getattr(data, "items", None)):  # a mapping, or a pandas DataFrame
         return list(data.items())
     raise InputError(f"{source}: expected a pandas DataFrame, a dict of column name -> 1-D "
@@ -264,11 +273,18 @@ def _named_columns(data, source: str) -> list:
 
 
 def _column(raw, name: str, source: str) -> np.ndarray:
-    values = np.asarray(raw)
+    try:
+        values = np.asarray(raw)
+    except (ValueError, TypeError):  # rows of different lengths, or not an array at all
+        raise InputError(f"{source}: column {name!r} is not a 1-D array of numbers; give one "
+                         f"number per row.") from None
     if values.dtype.kind not in "biufOUS":
         raise InputError(f"{source}: column {name!r} holds {values.dtype} values, not numbers.")
     try:
         values = values.astype(np.float64)
+    except OverflowError:  # a Python int beyond any float
+        raise InputError(f"{source}: column {name!r} holds a number too large for a float "
+                         f"(at most about 1.8e308); rescale the column.") from None
     except (TypeError, ValueError) as exc:
         raise InputError(f"{source}: column {name!r} holds a value that is not a number "
                          f"({exc}).") from None

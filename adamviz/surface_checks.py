@@ -26,10 +26,10 @@ def check(surface) -> None:
     grid = _grid(surface)
     with np.errstate(all="ignore"):
         values = surface.loss(grid)
-    if not np.isfinite(values).any():
-        raise InputError(f"{surface.source}: expr {surface.expr!r} is not finite anywhere in the "
-                         f"box (at the centre it is {values[len(values) // 2]}); check the "
-                         f"formula and xlim/ylim.")
+    _finite_somewhere(surface, grid, values)
+    held_out = getattr(surface, "validation_loss", lambda _: None)(grid)
+    if held_out is not None:
+        _finite_somewhere(surface, grid, held_out, held_out=True)
     if not surface.minima:
         return
     with np.errstate(all="ignore"):  # the typical gradient and curvature, to judge minima by
@@ -47,6 +47,21 @@ def check(surface) -> None:
             raise InputError(f"{surface.source}: minima[{i}] (local, loss {value:.6g}) is lower "
                              f"than the global minimum (loss {min(glob):.6g}); swap their "
                              f"kinds.")
+
+
+def _finite_somewhere(surface, grid, values, held_out: bool = False) -> None:
+    """The loss (``held_out``: over the validation rows) is finite somewhere on ``grid``; over
+    data, the cause is often one row (the log of a negative value): named when it is."""
+    if np.isfinite(values).any():
+        return
+    centre = len(values) // 2
+    row = surface.data.undefined_row(grid[centre], held_out) if hasattr(surface, "data") \
+        else None
+    what = "the validation loss" if held_out else f"expr {surface.expr!r}"
+    raise InputError(f"{surface.source}: {what} is not finite anywhere in the box (at the "
+                     f"centre it is {values[centre]}" +
+                     (f"; {row}); check the data and the formula." if row else
+                      "); check the formula and xlim/ylim."))
 
 
 def _grid(surface) -> np.ndarray:

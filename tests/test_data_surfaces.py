@@ -169,4 +169,4 @@ def test_a_batch_larger_than_the_training_rows_is_refused(tmp_path):
     path = write_surface(tmp_path, GOOD, validation=0.25)
     out = CliRunner().invoke(cli, ["run", "-s", path, "--batch-size", "7", "--no-plot"])
     assert out.exit_code == 2
-    assert "Batch size 7 is larger than 'fit''s 6 training rows; use at most 6" in out.stderr
+    assert "Batch size 7 is larger than the 6 training rows of 'fit'; use at most 6" in out.stderr

@@ -102,7 +102,7 @@ def test_the_validation_loss_is_recorded_and_early_stopping_keeps_its_best_point
 
 
 @pytest.mark.parametrize("kwargs, reason", [
-    ({"batch_size": 61}, "larger than 'line''s 60 training rows"),
+    ({"batch_size": 61}, "larger than the 60 training rows of 'line'"),
     ({"batch_size": 0}, "Invalid batch size"),
     ({"batch_size": 2.5}, "Invalid batch size"),
 ])

@@ -145,7 +145,10 @@ MAX_MESSAGE = 600  # characters: a message quotes what was typed, which may be 4
 
 
 def _fail(line: str, code: int):
-    line = line.replace("\n", " ")
+    # a message may quote a file's bytes (a CSV header): an escape sequence or a carriage
+    # return would act on the terminal, so every character that does not print is shown escaped
+    line = "".join(c if c.isprintable() else repr(c)[1:-1]
+                   for c in line.replace("\n", " "))
     if len(line) > MAX_MESSAGE:
         line = line[:MAX_MESSAGE - 40] + f" ... ({len(line):,} characters in all)"
     click.echo(line, err=True)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import ast
 import keyword
+import re
 from dataclasses import dataclass
 
 from . import expressions, grammar
@@ -83,13 +84,9 @@ def parse_data(text, source: str, params, columns) -> DataFormula:
     if clash:
         raise InputError(f"{source}: {clash[0]!r} is both a parameter and a data column; "
                          f"rename the parameter.")
-    usable = tuple(c for c in columns if c.isidentifier() and not keyword.iskeyword(c)
-                   and c not in grammar.BY_NAME and c not in CONSTANTS and c not in REDUCTIONS)
+    usable = usable_columns(columns)
     functions = {**grammar.table(), **expressions.REDUCTIONS}
-    try:
-        formula = parse(text, source, names=usable, variables=params, functions=functions)
-    except InputError as exc:
-        raise InputError(_with_columns(str(exc), columns)) from None
+    formula = parse_over(text, source, columns, params, functions=functions)
     finder = _Reductions(formula, source, set(usable))
     finder.visit(formula.tree.body)
     if not finder.found:
@@ -106,6 +103,56 @@ def parse_data(text, source: str, params, columns) -> DataFormula:
     return DataFormula(text=formula.text, whole=formula, params=params,
                        columns=tuple(c for c in columns if c in named), outer=outer,
                        reductions=reductions)
+
+
+def usable_columns(columns) -> tuple[str, ...]:
+    """The columns a formula can name: identifiers the formula language does not take."""
+    return tuple(c for c in columns if c.isidentifier() and not keyword.iskeyword(c)
+                 and _taken(c) is None)
+
+
+def _taken(name: str) -> str | None:
+    """What the formula language uses ``name`` for, if anything."""
+    if name in CONSTANTS:
+        return f"the constant {name}"
+    if name in grammar.BY_NAME or name in ALIASES or name in REDUCTIONS:
+        return f"the function {name}(...)"
+    return f"a reduction's stand-in ({STAND_IN}0, ...)" if name.startswith(STAND_IN) else None
+
+
+def parse_over(text, source: str, columns, params, **keys) -> Formula:
+    """``text`` as a formula in ``params`` and the ``columns`` it can name. A column named as
+    a constant is refused where the text names it (``e`` would silently be 2.718...), and a
+    refusal says when the text names a column that a formula cannot (``x val``, ``exp``)."""
+    usable = usable_columns(columns)
+    try:
+        formula = parse(text, source, names=usable, variables=params, **keys)
+    except InputError as exc:
+        raise InputError(_explained(str(exc), str(text), columns, usable)) from None
+    for node in ast.walk(formula.tree):
+        if isinstance(node, ast.Name) and node.id in CONSTANTS and node.id in columns:
+            raise InputError(f"{source}: {node.id!r} is both a data column and the constant "
+                             f"{node.id}; rename the column (in the data's header).")
+    return formula
+
+
+def _explained(message: str, text: str, columns, usable) -> str:
+    """A refusal, with why a column the text seems to name cannot be named."""
+    for column in columns:
+        if column in usable or not any(ch.isalpha() for ch in column):
+            continue
+        if column.isidentifier():  # as a word, and not called: exp(x) is the function
+            named = re.search(rf"(?<![\w.]){re.escape(column)}(?!\w)(?!\s*\()", text)
+        else:
+            named = column in text
+        if not named:
+            continue
+        taken = None if keyword.iskeyword(column) else _taken(column)
+        why = (f"has the name of {taken} in the formula language" if taken else
+               "is not a name a formula can use (letters, digits and _, not starting with a "
+               "digit)")
+        return f"{message} (column {column!r} {why}; rename it in the data's header)"
+    return _with_columns(message, columns)
 
 
 def _with_columns(message: str, columns) -> str:

@@ -150,6 +150,7 @@ def basins(surface, opts, grid: int = 100, settings: Settings = BASINS_SETTINGS,
     starts = grid_starts(surface, n=grid)
     resolved = [resolve(o, surface, settings.lr, settings.schedule)
                 for o in optimizer_list(opts)]
+    settings.check_batches(surface)
     steps = settings.steps_for(surface)
     categories, labels, outs = [], [], []
     for i, (opt, label) in enumerate(resolved):

@@ -69,25 +69,32 @@ class Settings:
         return opt.hyperparams.get("batch_size", self.batch_size)
 
     def check_batches(self, surface: Surface, opts=()) -> None:
-        """A batch size needs a loss over data, and no more rows than it trains on."""
-        for size in {self.batch_for(o) for o in opts} - {None, self.batch_size}:
-            replace(self, batch_size=size).check_batches(surface)
-        if self.batch_size is None:
-            return
-        rows = getattr(surface, "training_rows", None)
-        if rows is None:
-            raise InputError(f"--batch-size needs a loss over data; {surface.name!r} is a "
-                             f"formula (its gradient has no rows to sample). Use a data "
-                             f"surface such as 'cars', or --noise for noisy gradients.")
-        if self.batch_size > rows:
-            raise InputError(f"Batch size {self.batch_size} is larger than {surface.name!r}'s "
-                             f"{rows:,} training rows; use at most {rows}.")
+        """The batch size (and each optimizer's own ``batch_size=``) fits ``surface``."""
+        for opt in opts:
+            if "batch_size" in opt.hyperparams:
+                check_batch(surface, opt.hyperparams["batch_size"], opt.name)
+        if self.batch_size is not None:
+            check_batch(surface, self.batch_size)
 
     def steps_for(self, surface: Surface) -> int:
         return self.steps or surface.steps or DEFAULT_STEPS
 
     def as_dict(self) -> dict:
         return asdict(self)
+
+
+def check_batch(surface: Surface, size: int, optimizer: str | None = None) -> None:
+    """A batch size needs a loss over data, and no more rows than it trains on; ``optimizer``
+    names the spec that set it (``sgd:batch_size=8``), else it is everyone's."""
+    what = f"Batch size {size}" if optimizer is None else f"{optimizer}: batch_size={size}"
+    rows = getattr(surface, "training_rows", None)
+    if rows is None:
+        raise InputError(f"{what} needs a loss over data; {surface.name!r} is a formula (its "
+                         f"gradient has no rows to sample). Use a data surface such as 'cars', "
+                         f"or --noise for noisy gradients.")
+    if size > rows:
+        raise InputError(f"{what} is larger than the {rows:,} training rows of "
+                         f"{surface.name!r}; use at most {rows}.")
 
 
 def _whole(value) -> bool:
@@ -177,8 +184,9 @@ def resolve(item, surface: Surface, lr: float | None = None,
         opt = schedules.scheduled(partial(optimizers.make, spec.name), full, schedule)
     if clip:
         opt = schedules.clipped(opt, **clip)
-    if batch is not None:
+    if batch is not None:  # checked here, as every caller resolves its specs before running
         opt = schedules.batched(opt, batch)
+        check_batch(surface, opt.hyperparams["batch_size"], opt.name)
     check_hyperparameter_names(opt.hyperparams, opt.name)
     return opt, label(opt, set(spec.hyperparams))
 

@@ -59,6 +59,7 @@ def tune_lr(surface, spec, starts, settings: Settings, grid, criterion="final-lo
     steps from ``starts``, with the noise streams the run itself will use (``position`` is the
     optimizer's place). A grid rate where any run diverges scores infinitely badly."""
     check_criterion(criterion)
+    settings.check_batches(surface)  # (tuning runs before the runs it tunes are checked)
     spec = spec_of(spec)
     if criterion == "distance" and not surface.global_minima():
         raise InputError(f"The distance criterion needs a global minimum; {surface.name} lists "
