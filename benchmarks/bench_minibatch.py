@@ -38,7 +38,8 @@ def make_data(folder: Path) -> Path:
     x = rng.normal(size=ROWS)
     y = 2.0 * x - 1.0 + 0.5 * rng.normal(size=ROWS)
     path = folder / "rows.csv"
-    path.write_text("x,y\n" + "".join(f"{float(a)!r},{float(b)!r}\n" for a, b in zip(x, y, strict=True)))
+    rows = "".join(f"{float(a)!r},{float(b)!r}\n" for a, b in zip(x, y, strict=True))
+    path.write_text("x,y\n" + rows)
     return path
 
 

@@ -189,3 +189,15 @@ def test_from_data_without_a_box_where_newton_finds_nothing(xs, capfd):
     assert isinstance(surface, DataSurface)
     assert surface.xlim[0] <= 0 <= surface.xlim[1] and surface.ylim[0] <= 4 <= surface.ylim[1]
     assert capfd.readouterr().err == ""
+
+
+def test_a_loss_finite_only_between_the_pictures_grid_points_is_one_line(tmp_path):
+    """The numeric checks sample the box's centre line; the picture's grid does not: nothing
+    finite to draw is said, not a crash in the contour levels."""
+    path = tmp_path / "thin.toml"
+    path.write_text('name = "thin"\nexpr = "exp(1e100*x**2) + y"\nxlim = [-1, 1]\n'
+                    'ylim = [-1, 1]\nstart = [0, 0.5]\n')
+    out = CliRunner().invoke(cli, ["run", "-s", str(path), "--opt", "sgd", "--steps", "3",
+                                   "-o", str(tmp_path / "x.png")])
+    assert out.exit_code == 2 and "not finite anywhere on the 240 x 240 grid" in out.stderr
+    assert "Traceback" not in out.output and not (tmp_path / "x.png").exists()

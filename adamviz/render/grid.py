@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..core.errors import InputError
+
 GROW_LIMIT = 0.5  # the view grows to show runs leaving the box, by at most this many box sizes
 PADDING = 0.05
 
@@ -42,6 +44,10 @@ def loss_grid(surface, view, resolution: int = 240):
     ys = np.linspace(view[1][0], view[1][1], resolution)
     X, Y = np.meshgrid(xs, ys)
     Z = surface.loss(np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
+    if not np.isfinite(Z).any():  # (finite only on lines between the grid's points)
+        raise InputError(f"{surface.name}: the loss is not finite anywhere on the "
+                         f"{resolution} x {resolution} grid the picture is drawn on, so there "
+                         f"is nothing to draw; check the formula, or narrow the box.")
     return X, Y, np.where(np.isfinite(Z), Z, np.nan)
 
 
