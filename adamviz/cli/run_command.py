@@ -69,7 +69,9 @@ PICTURE_FORMATS = ("png", "svg", "pdf", "gif", "mp4")
 @noise_options
 @tol_option
 @click.option("--patience", type=int,
-              help="Stop early when the loss has not improved for this many steps.")
+              help="Stop early when the loss (on a loss over data with held-out rows: the "
+                   "validation loss) has not improved for this many steps; the table says "
+                   "which point is kept.")
 @schedule_option
 @out_option(help="Picture to write; the suffix picks the format (.png, .svg, .pdf; .gif or "
                  ".mp4 animate; .html is the interactive player). Default "
