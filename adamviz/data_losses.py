@@ -24,7 +24,7 @@ from .core.data_programs import DataLoss as Programs
 from .core.data_programs import RowsLoss
 from .core.errors import InputError
 from .core.expressions import Formula
-from .core.programs import Executor, FunctionProgram
+from .core.programs import Evaluator, FunctionProgram
 
 NEWTON_STEPS = 100  # to find the minimum a box is centred on, when none is given
 
@@ -59,7 +59,7 @@ class DataLoss:
 
     def __getstate__(self):
         """Pickle without the compiled programs (rebuilt on first use, e.g. in a worker)."""
-        skip = ("programs", "train_rows", "validation_rows")
+        skip = ("programs", "train_rows", "validation_rows", "model_program")
         return {k: v for k, v in self.__dict__.items() if k not in skip}
 
     def __setstate__(self, state):
@@ -82,7 +82,7 @@ class DataLoss:
         """The surface's programs: value, gradient and Hessian over every training row."""
         value_and_grad = self.train_rows.value_and_grad
         return Derivatives(
-            value=FunctionProgram(dims, 1, lambda r: value_and_grad(r)[:1]),
+            value=FunctionProgram(dims, 1, lambda r: self.train_rows.value(r)[None]),
             gradient=FunctionProgram(dims, dims, lambda r: value_and_grad(r)[1:]),
             value_and_grad=FunctionProgram(dims, 1 + dims, value_and_grad),
             hessian=FunctionProgram(dims, dims * dims, self.train_rows.hessian),
@@ -94,7 +94,7 @@ class DataLoss:
             return None
         dims = len(self.params)
         rows = np.ascontiguousarray(np.asarray(points, dtype=float).reshape(-1, dims).T)
-        return self.validation_rows.value_and_grad(rows)[0]
+        return self.validation_rows.value(rows)
 
     def batch_value_and_grad(self, points, rows) -> np.ndarray:
         """(1 + dims, n): the loss and gradient of each of n runs at ``points`` (dims, n) over
@@ -106,14 +106,18 @@ class DataLoss:
         arrays of one shape (``inputs``: column name -> values); None without a model."""
         if self.model is None:
             return None
-        names = (*self.params, *self.inputs)
-        tape = Tape(len(names))
-        program = tape.program([record(self.model, tape, names)])
         shape = np.shape(inputs[self.inputs[0]])
         rows = np.array([*(np.full(shape, float(v)) for v in point),
                          *(np.asarray(inputs[c], dtype=float) for c in self.inputs)])
-        flat = np.ascontiguousarray(rows.reshape(len(names), -1))
-        return Executor(program, flat.shape[1]).run(flat)[0].reshape(shape).copy()
+        return self.model_program(rows.reshape(len(rows), -1).T)[0].reshape(shape)
+
+    @cached_property
+    def model_program(self) -> Evaluator:
+        """The model's value program in the parameters then its inputs (made once: the fit
+        view asks for every run at every frame)."""
+        names = (*self.params, *self.inputs)
+        tape = Tape(len(names))
+        return Evaluator(tape.program([record(self.model, tape, names)]))
 
     def validation_minimum(self, box) -> np.ndarray | None:
         """Where the validation loss is lowest in ``box``: Newton's method from the lowest of a
@@ -122,7 +126,7 @@ class DataLoss:
             return None
         axes = [np.linspace(lo, hi, 41) for lo, hi in box]
         grid = np.array([m.ravel() for m in np.meshgrid(*axes)])
-        values = self.validation_rows.value_and_grad(grid)[0]
+        values = self.validation_rows.value(grid)
         if not np.isfinite(values).any():
             return None
         found = newton(self.validation_rows, grid[:, int(np.nanargmin(values))])
@@ -138,7 +142,7 @@ class DataLoss:
             (self.train, self.train_rows)
         n = table.rows
         points = np.repeat(np.asarray(point, dtype=float).reshape(-1, 1), n, axis=1)
-        values = rows.value_and_grad(points, np.arange(n).reshape(-1, 1))[0]
+        values = rows.value(points, np.arange(n).reshape(-1, 1))
         bad = np.flatnonzero(~np.isfinite(values))
         if not bad.size:
             return None
@@ -223,7 +227,7 @@ def _split(table, held_out, seed, source, beside):
     if isinstance(held_out, datasets.Table):
         return table, held_out
     if isinstance(held_out, str):
-        if _is_number(held_out):
+        if datasets.is_number(held_out):
             raise InputError(f"{source}: validation = {held_out!r} is text; a share of the rows "
                              f"is a number: validation = {held_out.strip()} (no quotes).")
         return table, _load(held_out, source, beside)
@@ -235,14 +239,6 @@ def _split(table, held_out, seed, source, beside):
         return datasets.split(table, float(held_out), int(seed))
     except InputError as exc:
         raise InputError(f"{source}: {exc}") from None
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def definition(data, *, expr: str, params, xlim=None, ylim=None, validation=None,

@@ -184,13 +184,14 @@ def _header(reader, where: str) -> list[str]:
             raise InputError(f"{at}: the column name {name!r} is there twice (columns "
                              f"{seen[name]} and {number}); give each column its own name.")
         seen[name] = number
-    if all(_is_number(name) for name in names):
+    if all(is_number(name) for name in names):
         raise InputError(f"{at}: the first line ({','.join(names)[:60]}) holds numbers, not "
                          f"column names; add a header line of names (such as 'x,y').")
     return names
 
 
-def _is_number(text: str) -> bool:
+def is_number(text: str) -> bool:
+    """Whether ``text`` reads as a number (as a CSV field is read: Python's ``float``)."""
     try:
         float(text)
     except ValueError:
@@ -203,7 +204,7 @@ def _refuse_field(where: str, names, row, at: str):
         if not field.strip():
             raise InputError(f"{where}, {at}, column {name!r}: no value; every row needs a "
                              f"number in every column (remove the row, or fill it in).")
-        if not _is_number(field):
+        if not is_number(field):
             hint = " (separate fields with commas)" if any(c in field for c in ";\t") else ""
             raise InputError(f"{where}, {at}, column {name!r}: {field.strip()[:40]!r} is not a "
                              f"number{hint}; give numbers such as 3, -0.5 or 1e-3.")

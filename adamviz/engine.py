@@ -191,10 +191,12 @@ class _Loop:
             out, used = self.batches.value_and_grad(self.P, self.rows, k)
         else:
             out = self.grad.run(self.P)
-        grads = out[1:] if self.partial or used is not None else out
+        # (a loss over data, the only one with minibatches, is partial: its value comes with
+        # every gradient)
+        grads = out[1:] if self.partial else out
         # A non-finite gradient shows as a non-finite step below; the loss, where it can be
         # undefined on its own (log(x) at x < 0), is tested here with one reduction.
-        if (self.partial or used is not None) and not np.isfinite(out[0].sum()):
+        if self.partial and not np.isfinite(out[0].sum()):
             self.stop(self.alive & ~np.isfinite(out[0]), DIVERGED, taken=k - 1)
         if self.tol2:
             np.einsum("dn,dn->n", grads, grads, out=self.g2)

@@ -37,11 +37,9 @@ class BatchStreams:
     def rows_at(self, k: int, runs: np.ndarray) -> np.ndarray:
         """The training rows step k (from 1) of each of ``runs`` uses: (len(runs), b)."""
         epoch, place = divmod(k - 1, self.per_epoch)
-        for run in runs[self.epoch_of[runs] != epoch]:
-            # whole epochs a run missed (none: a run steps every step) would be drawn in turn
-            while self.epoch_of[run] < epoch:
-                self.order[run] = self.gens[run].permutation(self.rows)
-                self.epoch_of[run] += 1
+        for run in runs[self.epoch_of[runs] != epoch]:  # a run still going took every step
+            self.order[run] = self.gens[run].permutation(self.rows)
+            self.epoch_of[run] = epoch
         lo = place * self.size
         return self.order[runs, lo:min(lo + self.size, self.rows)]
 

@@ -331,6 +331,11 @@ class DataSurface(Surface):
         its own training rows ``rows`` (n, B)."""
         return self.data.batch_value_and_grad(points, rows)
 
+    def batch_loss(self, points, rows):
+        """(n,): the loss alone of each of n runs at ``points`` (dims, n) over its own training
+        rows ``rows`` (n, B)."""
+        return self.data.train_rows.value(points, rows)
+
     def predict(self, point, inputs: dict):
         """The model's prediction at parameters ``point`` for the input columns ``inputs``."""
         return self.data.predict(point, inputs)

@@ -111,3 +111,14 @@ def test_a_minibatch_is_the_loss_over_its_rows_alone():
         r = w * x + b - y
         assert out[0, n] == pytest.approx(np.mean(r**2), rel=1e-15)
         np.testing.assert_allclose(out[1:, n], [np.mean(2 * r * x), np.mean(2 * r)], rtol=1e-14)
+
+
+def test_the_value_alone_has_the_bits_of_the_value_beside_the_gradient():
+    """The recorded loss of each step comes from the value program alone: it must be the very
+    number the step's own value and gradient gave."""
+    loss = rows_loss("sum(tanh(w*x + b)*y)/mean(exp(0.1*w*x)) + log(1 + mean((x - b)**2))")
+    points = RNG.normal(size=(2, 500))
+    np.testing.assert_array_equal(loss.value(points), loss.value_and_grad(points)[0])
+    rows = RNG.integers(0, len(X), size=(500, 6))
+    np.testing.assert_array_equal(loss.value(points, rows),
+                                  loss.value_and_grad(points, rows)[0])

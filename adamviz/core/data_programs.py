@@ -22,20 +22,24 @@ import numpy as np
 
 from .autodiff import Program, Tape, gradient, record
 from .data_formula import STAND_IN, DataFormula
-from .programs import Executor
+from .programs import Evaluator, Executor
 
 CHUNK = 2**17  # per-row elements evaluated at once: about 1 MB a buffer
 
 
-def _programs(formula, inputs: tuple[str, ...], wrt: int) -> tuple[Program, Program]:
-    """(value and gradient, Hessian) of ``formula`` in ``inputs``, with respect to the first
-    ``wrt`` of them; the Hessian row-major."""
+VALUE_AND_GRAD, HESSIAN, VALUE = range(3)  # the programs of a formula, in this order
+
+
+def _programs(formula, inputs: tuple[str, ...], wrt: int) -> tuple[Program, Program, Program]:
+    """(value and gradient, Hessian, value) of ``formula`` in ``inputs``, with respect to the
+    first ``wrt`` of them; the Hessian row-major. The value alone is the same operations as the
+    value beside the gradient, so the same bits, for half the work or less."""
     tape = Tape(len(inputs))
     f = record(formula, tape, inputs)
     leaves = tape.leaves[:wrt]
     grad = gradient(tape, f, wrt=leaves)
     hess = [h for g in grad for h in gradient(tape, g, wrt=leaves)]
-    return tape.program([f, *grad]), tape.program(hess)
+    return tape.program([f, *grad]), tape.program(hess), tape.program([f])
 
 
 class DataLoss:
@@ -49,6 +53,8 @@ class DataLoss:
         stand_ins = tuple(f"{STAND_IN}{k}" for k in range(self.K))
         self.outer = _programs(formula.outer, (*formula.params, *stand_ins),
                                self.P + self.K)
+        # planned once per number of points (an engine step's is the same every step)
+        self.outer_evaluators = [Evaluator(program) for program in self.outer]
         self.means = [r.kind == "mean" for r in formula.reductions]
 
     def on(self, columns: np.ndarray) -> RowsLoss:
@@ -78,8 +84,8 @@ class RowsLoss:
         return self.executors[key]
 
     def _reduce(self, points, rows, which: int) -> np.ndarray:
-        """Each reduction's outputs (value and gradient: which=0; Hessian: 1), reduced over the
-        rows: (K, outputs, N)."""
+        """Each reduction's outputs (of its program ``which``: VALUE_AND_GRAD, HESSIAN or
+        VALUE), reduced over the rows: (K, outputs, N)."""
         P, n = self.loss.P, points.shape[1]
         b = self.rows if rows is None else rows.shape[1]
         m = max(1, min(n, CHUNK // max(b, 1)))
@@ -88,7 +94,7 @@ class RowsLoss:
         for lo in range(0, n, m):
             hi = min(n, lo + m)
             for k, program in enumerate(outs):
-                ex, buf = self._executor(program, "vh"[which], k, hi - lo, b)
+                ex, buf = self._executor(program, which, k, hi - lo, b)
                 buf[:P].reshape(P, hi - lo, b)[...] = points[:, lo:hi, None]
                 if rows is None:
                     buf[P:].reshape(-1, hi - lo, b)[...] = self.columns[:, None, :]
@@ -103,16 +109,22 @@ class RowsLoss:
 
     def _outer(self, points, reduced, which: int) -> np.ndarray:
         inputs = np.concatenate([points, reduced[:, 0]], axis=0)
-        return Executor(self.loss.outer[which], points.shape[1]).run(inputs)
+        return self.loss.outer_evaluators[which].executor(points.shape[1]).run(inputs)
 
     # --- value, gradient, Hessian --------------------------------------------------------------
+
+    def value(self, points, rows=None) -> np.ndarray:
+        """(N,): the loss alone at ``points`` (P, N); the bits ``value_and_grad`` gives."""
+        with np.errstate(all="ignore"):
+            reduced = self._reduce(points, rows, VALUE)  # (K, 1, N)
+            return np.array(self._outer(points, reduced, VALUE)[0])
 
     def value_and_grad(self, points, rows=None) -> np.ndarray:
         """(1 + P, N): the loss and its gradient at ``points`` (P, N)."""
         P = self.loss.P
         with np.errstate(all="ignore"):
-            reduced = self._reduce(points, rows, 0)  # (K, 1 + P, N)
-            outer = self._outer(points, reduced, 0)  # f, F_p (P), F_r (K)
+            reduced = self._reduce(points, rows, VALUE_AND_GRAD)  # (K, 1 + P, N)
+            outer = self._outer(points, reduced, VALUE_AND_GRAD)  # f, F_p (P), F_r (K)
             out = np.array(outer[: 1 + P])
             for k in range(self.loss.K):
                 out[1:] += outer[1 + P + k] * reduced[k, 1:]
@@ -122,10 +134,10 @@ class RowsLoss:
         """(P * P, N), row-major: the Hessian at ``points`` (P, N)."""
         P, K = self.loss.P, self.loss.K
         with np.errstate(all="ignore"):
-            first = self._reduce(points, rows, 0)
-            second = self._reduce(points, rows, 1).reshape(K, P, P, -1)
-            grads = self._outer(points, first, 0)[1 + P:]  # F_r (K, N)
-            outer = self._outer(points, first, 1).reshape(P + K, P + K, -1)
+            first = self._reduce(points, rows, VALUE_AND_GRAD)
+            second = self._reduce(points, rows, HESSIAN).reshape(K, P, P, -1)
+            grads = self._outer(points, first, VALUE_AND_GRAD)[1 + P:]  # F_r (K, N)
+            outer = self._outer(points, first, HESSIAN).reshape(P + K, P + K, -1)
             J = first[:, 1:]  # (K, P, N)
             H = np.array(outer[:P, :P])
             H += np.einsum("akn,kbn->abn", outer[:P, P:], J)

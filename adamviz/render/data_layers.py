@@ -98,7 +98,7 @@ class DataLayers:
         rows = self.run.batch_rows[k]
         rows = rows[rows >= 0]
         many = np.broadcast_to(rows, (self.points.shape[1], len(rows)))
-        Z = self.surface.batch_value_and_grad(self.points, many)[0].reshape(self.bx.shape)
+        Z = self.surface.batch_loss(self.points, many).reshape(self.bx.shape)
         self.lines.set_segments(contour_segments(self.bx, self.by, Z, self.levels))
 
 

@@ -88,7 +88,7 @@ def data_javascript(programs, columns, name: str = "valueAndGrad") -> str:
     params = ", ".join(f"p{i}" for i in range(P))
     cells = ", ".join(f"DATA_COLUMNS[{c}][i]" for c in range(len(columns)))
     lines = [PAIRWISE, f"const DATA_COLUMNS = {json.dumps(columns.tolist())};",
-             *(javascript(vg, f"inner{k}") for k, (vg, _) in enumerate(programs.inner)),
+             *(javascript(inner[0], f"inner{k}") for k, inner in enumerate(programs.inner)),
              javascript(programs.outer[0], "outer"), f"function {name}({params}) {{",
              f"  const n = {columns.shape[1]};"]
     for k, mean in enumerate(programs.means):

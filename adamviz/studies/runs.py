@@ -68,11 +68,9 @@ class Settings:
         """An optimizer's batch size: its spec's own ``batch_size=``, else the setting's."""
         return opt.hyperparams.get("batch_size", self.batch_size)
 
-    def check_batches(self, surface: Surface, opts=()) -> None:
-        """The batch size (and each optimizer's own ``batch_size=``) fits ``surface``."""
-        for opt in opts:
-            if "batch_size" in opt.hyperparams:
-                check_batch(surface, opt.hyperparams["batch_size"], opt.name)
+    def check_batches(self, surface: Surface) -> None:
+        """The batch size for every optimizer fits ``surface`` (a spec's own ``batch_size=`` is
+        checked where the spec is resolved)."""
         if self.batch_size is not None:
             check_batch(surface, self.batch_size)
 
@@ -289,7 +287,7 @@ def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULT
     # every spec is checked before anything runs
     resolved = [resolve(s, surface, settings.lr, settings.schedule) for s in specs]
     labels, colors = own_looks(labels, colors, len(specs))
-    settings.check_batches(surface, [opt for opt, _ in resolved])
+    settings.check_batches(surface)
     if monitor is None and getattr(surface, "has_validation", False):
         monitor = surface.validation_loss  # the loss on the held-out rows, recorded each step
     steps = settings.steps_for(surface)
