@@ -14,7 +14,7 @@ PACKAGE = REPO / "adamviz"
 LAYERS = [
     ("core", r"core(\..*)?"),
     ("definitions", r"surfaces|surface_(checks|format)|data_losses|datasets|optimizers(\..*)?"),
-    ("engine", r"engine|recorders|minibatches"),
+    ("engine", r"engine|recorders|minibatches|single_run"),
     ("results", r"results|fair_rates|exports|frames|arrows|database(_schema)?|queries|json_output"),
     ("studies", r"studies(\..*)?"),
     ("render", r"render(\..*)?"),

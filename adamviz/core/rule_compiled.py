@@ -161,7 +161,7 @@ class Compiled:
         return variant
 
 
-def _plan(kept: dict, refs, inputs: int) -> list:
+def scalar_plan(kept: dict, refs, inputs: int) -> list:
     """The number-only operations ``refs`` need, in order, as (slot, function, arguments)."""
     order, seen = [], set()
 
@@ -243,7 +243,7 @@ class _Variant:
                        (pos, "same" if c.state_inputs.get(pos) == ref else "copy",
                         c.names[ref])
                        for pos, ref in enumerate(outputs) if pos not in self.computed]
-        self.plan = _plan(c.kept, [r for _, how, r in self.others if how == "number"]
+        self.plan = scalar_plan(c.kept, [r for _, how, r in self.others if how == "number"]
                           + [slot for slot, _ in self.scalars], c.inputs)
         self.steps = [(slot, _step(fn, args)) for slot, fn, args in self.plan]
 

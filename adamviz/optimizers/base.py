@@ -43,6 +43,10 @@ class Optimizer:
     # What defines it besides its hyperparameters, when a user can change it (a digest of an
     # optimizer file's rule): a results database tells an edited file from the one it ran.
     definition: str = ""
+    # The compiled rule behind ``update`` (``compiled._Rule``), for the engine's one-run path
+    # (``single_run.py``), which runs its programs on floats; it is used only while ``update``
+    # is still that rule's own (a wrapper that changes the gradient is not the rule).
+    rule: Any = None
 
 
 # A schedule may bring the rate down to 0 (cosine to eta_min = 0), which torch allows for a

@@ -82,6 +82,8 @@ class _Rule:
         self.report = Compiled(program, dataclasses.replace(program.report, outputs=wanted),
                                folded)
         self.last = None  # (state, what ``reported`` gave for it)
+        self.update_function = None  # the Optimizer's ``update`` (set by ``build``)
+        self.single_runs: dict = {}  # ``single_run.py``'s compiled loops, by surface
 
     def numbers(self, t, state) -> dict:
         out = {"t": float(t)}
@@ -160,8 +162,10 @@ def build(definition: OptimizerFile, rates=None, **hyperparams) -> Optimizer:
         return rule.step(grads, state, params, ops)
 
     _trial(definition, hyper, rule)
+    rule.update_function = update
     program, fixed = definition.program, definition.fixed or {}
-    return Optimizer(init=rule.init, update=update, trace=rule.trace if rule.shown else None,
+    return Optimizer(init=rule.init, update=update, rule=rule,
+                     trace=rule.trace if rule.shown else None,
                      effective_lr=rule.effective_lr if program.has_rate or
                      (rates is not None and "lr" in hyper) else None,
                      name=definition.name, source=definition.source,
