@@ -41,7 +41,7 @@ from . import single_run
 from .core.programs import Executor
 from .minibatches import BatchStreams
 from .optimizers import InPlace, Optimizer
-from .recorders import Endpoints, FullPaths, Recorder
+from .recorders import Endpoints, FullPaths, Recorder, stack
 
 CONVERGED, STOPPED_EARLY = "converged", "stopped early"
 DIVERGED, MAX_STEPS = "diverged", "max steps"
@@ -49,6 +49,9 @@ STATUSES = (CONVERGED, STOPPED_EARLY, DIVERGED, MAX_STEPS)
 DIVERGE_FACTOR = 10.0  # how many box sizes away from the box a run counts as diverged
 NOISE_BLOCK_BYTES = 64 * 2**20  # noise is drawn ahead per run, in blocks of about this size
 COMPACT_SHARE = 0.25  # drop finished runs from the arrays once they are this share of them
+# Up to this many starts are stepped one by one on floats (about 3 us a step each, where the
+# numpy loop costs about 100 us a step whatever the number of starts, up to thousands)
+FEW_STARTS = 16
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -111,11 +114,18 @@ def run(surface, optimizer: Optimizer, starts, steps: int, *, noise: float = 0.0
     starts = np.array(starts, dtype=float, ndmin=2)
     if starts.shape[1] != surface.dims:
         raise ValueError(f"starts must have {surface.dims} coordinates, got {starts.shape[1]}")
-    if len(starts) == 1 and not noise and not batch_size and monitor is None:
-        one = single_run.attempt(surface, optimizer, starts[0], steps, box=escape_box(surface),
-                                 tol=tol, patience=patience, paths=record == "paths")
-        if one is not None:  # (None: a run the engine's own loop must take, see single_run)
-            return _single(surface, one)
+    if len(starts) <= FEW_STARTS and not noise and not batch_size and monitor is None \
+            and single_run.applies(surface, optimizer):
+        return _each(surface, optimizer, starts, steps, tol=tol, patience=patience,
+                     record=record)
+    return _looped(surface, optimizer, starts, steps, noise=noise, seed=seed, keys=keys,
+                   tol=tol, patience=patience, monitor=monitor, record=record,
+                   batch_size=batch_size)
+
+
+def _looped(surface, optimizer, starts, steps, *, noise, seed, keys, tol, patience, monitor,
+            record, batch_size) -> Outcome:
+    """The engine's own loop over every start at once."""
     recorder = FullPaths(steps) if record == "paths" else Endpoints()
     loop = _Loop(surface, optimizer, starts, recorder, tol=tol, patience=patience,
                  monitor=monitor)
@@ -126,6 +136,27 @@ def run(surface, optimizer: Optimizer, starts, steps: int, *, noise: float = 0.0
         loop.batches = BatchStreams(surface, batch_size, seed, keys)
     loop.run(steps)
     return loop.outcome()
+
+
+def _each(surface, optimizer, starts, steps, *, tol, patience, record) -> Outcome:
+    """A few starts, each stepped on floats (``single_run.py``) or, where it hands the run
+    back, by the loop: the runs are independent, so the outcome is the loop's for all."""
+    outs = []
+    for start in starts:
+        one = single_run.attempt(surface, optimizer, start, steps, box=escape_box(surface),
+                                 tol=tol, patience=patience, paths=record == "paths")
+        outs.append(_single(surface, one) if one is not None else _looped(
+            surface, optimizer, start[None], steps, noise=0.0, seed=0, keys=None, tol=tol,
+            patience=patience, monitor=None, record=record, batch_size=None))
+    if len(outs) == 1:
+        return outs[0]
+    steps_taken = np.concatenate([o.steps for o in outs])
+    return Outcome(ends=np.concatenate([o.ends for o in outs]),
+                   end_losses=np.concatenate([o.end_losses for o in outs]),
+                   status=sum((o.status for o in outs), ()), steps=steps_taken,
+                   best_step=np.concatenate([o.best_step for o in outs]),
+                   paths=stack([o.paths for o in outs], steps_taken)
+                   if record == "paths" else None)
 
 
 def _single(surface, one: single_run.Ended) -> Outcome:

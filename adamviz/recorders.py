@@ -117,3 +117,28 @@ class FullPaths(Recorder):
                      gradients=a["gradients"], effective_lr=a["effective_lr"],
                      quantities={name: a["q:" + name] for name in self.names},
                      batch_rows=a.get("batch_rows"), batch_losses=a.get("batch_losses"))
+
+
+def stack(parts: list[Paths], taken) -> Paths:
+    """The paths of runs recorded one by one, as one ``FullPaths`` keeps them together: as
+    long as the longest, each ended run's point and loss held in the later rows (the rest NaN).
+    """
+    end = int(np.max(taken, initial=0)) + 1
+
+    def joined(arrays, hold: bool):
+        if arrays[0] is None:
+            return None
+        out = np.full((end, len(arrays), *arrays[0].shape[2:]), np.nan)
+        for run, a in enumerate(arrays):
+            out[: len(a), run] = a[:, 0]
+            if hold:
+                out[len(a):, run] = a[-1, 0]
+        return out
+
+    return Paths(points=joined([p.points for p in parts], True),
+                 losses=joined([p.losses for p in parts], True),
+                 monitor=joined([p.monitor for p in parts], True),
+                 gradients=joined([p.gradients for p in parts], False),
+                 effective_lr=joined([p.effective_lr for p in parts], False),
+                 quantities={name: joined([p.quantities[name] for p in parts], False)
+                             for name in parts[0].quantities})

@@ -27,7 +27,7 @@ ODD = from_dict({"name": "odd", "xlim": [-1.5, 1.5], "ylim": [-1.5, 1.5], "start
 def engine_loop(monkeypatch, *args, **kw):
     """The engine's own loop for the same call."""
     with monkeypatch.context() as m:
-        m.setattr(single_run, "attempt", lambda *a, **k: None)
+        m.setattr(single_run, "applies", lambda *a, **k: False)
         return engine.run(*args, **kw)
 
 
@@ -198,3 +198,15 @@ def test_a_rule_file_with_every_operation(tmp_path, monkeypatch):
         assert single_run.applies(surface, opt)
         assert_same(engine.run(surface, opt, start, 200, tol=1e-9),
                     engine_loop(monkeypatch, surface, opt, start, 200, tol=1e-9))
+
+
+@pytest.mark.parametrize("kw", [{}, {"tol": 1e-4}, {"patience": 10, "record": "ends"}])
+def test_a_few_starts_each_on_floats_are_the_loops_runs_together(kw, monkeypatch):
+    hump = surfaces.load("hump")
+    starts = np.array([[-2, 1], [1.5, -1], [0.1, 0.2], [2.4, 1.4]], dtype=float)
+    for opt in (optimizers.make("sgd", lr=0.05), optimizers.make("adam", lr=0.3),
+                optimizers.make("sgd", lr=0.6)):  # (the last diverges from some starts)
+        ours = engine.run(hump, opt, starts, 300, **kw)
+        assert_same(ours, engine_loop(monkeypatch, hump, opt, starts, 300, **kw))
+    assert "diverged" in ours.status and len(set(ours.steps)) > 1
+    assert len(starts) <= engine.FEW_STARTS
