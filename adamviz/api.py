@@ -256,6 +256,8 @@ def record(db, found, *, command: str = "run", name: str = "", paths: bool = Fal
     experiment = ExperimentRecord(command=command, name=name, surface=found.surface.name,
                             config={"command": command, "name": name, **found.config()})
     with Database(db) as store:
+        if isinstance(found, _basins.Basins):  # a million rows: as columns, not a Summary each
+            return store.record_columns(experiment, found.run_columns(), started=started)
         return store.record(experiment, found.summaries(), found.paths() if paths else None,
                             started=started)
 

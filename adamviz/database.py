@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 import os
 import sqlite3
 import time
 import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -37,6 +38,7 @@ from pathlib import Path
 from . import __version__
 from .core.errors import InputError, RunError
 from .core.io import check_folder_names, note_input
+from .database_rows import columns_of, path_rows, run_rows, summary_of
 from .database_schema import (
     EXPERIMENT_COLUMNS,
     RUN_EXTRA,
@@ -227,8 +229,20 @@ class Database:
 
     def execute(self, sql: str, params=()) -> list:
         """The rows of one query; a damaged file is one line naming it, not a traceback."""
-        try:
+        with self._reading():
             return self.conn.execute(sql, params).fetchall()
+
+    def rows(self, sql: str, params=()) -> Iterator[tuple]:
+        """The rows of one query as tuples, read one at a time: a million are never held."""
+        with self._reading():
+            cursor = self.conn.cursor()
+            cursor.row_factory = None
+            yield from cursor.execute(sql, params)
+
+    @contextmanager
+    def _reading(self):
+        try:
+            yield
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
                 raise RunError(f"{str(self.path)!r} stayed locked by another writer for "
@@ -306,8 +320,14 @@ class Database:
                ) -> int:
         """Append ``experiment`` and its runs (and, given, each run's ``(points, losses)``) in
         one transaction; its id."""
-        summaries = list(summaries)
-        hyper = list(dict.fromkeys(k for s in summaries for k in s.hyperparams))
+        return self.record_columns(experiment, [columns_of(summaries)], paths, started)
+
+    def record_columns(self, experiment: ExperimentRecord, groups, paths=None,
+                       started: str | None = None) -> int:
+        """``record`` of runs given as ``RunColumns`` (basins: one per optimizer), written a
+        chunk of rows at a time."""
+        groups = list(groups)
+        hyper = list(dict.fromkeys(k for g in groups for k in g.hyperparams))
         check_columns(hyper, self.columns())
 
         def work() -> int:
@@ -320,20 +340,19 @@ class Database:
                 "INSERT INTO experiments (config_hash, command, name, surface, runs, "
                 "adamviz_version, started, finished, config) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (experiment.config_hash, experiment.command, experiment.name, experiment.surface,
-                 len(summaries), __version__, started or finished, finished,
+                 sum(g.size for g in groups), __version__, started or finished, finished,
                  canonical(experiment.config)))
             exp_id = cursor.lastrowid
             first = (self.conn.execute("SELECT max(id) FROM runs").fetchone()[0] or 0) + 1
             names = [*RUN_EXTRA, *SUMMARY_COLUMNS, *hyper]
+            insert = (f"INSERT INTO runs ({', '.join(f'{chr(34)}{n}{chr(34)}' for n in names)}) "
+                      f"VALUES ({', '.join('?' * len(names))})")
             head = (exp_id, experiment.config_hash, __version__, finished)
-            as_json: dict[int, str] = {}  # the runs of one optimizer share one dict
-            rows = [_row(first + i, i, head, s, hyper, as_json) for i, s in enumerate(summaries)]
-            self.conn.executemany(
-                f"INSERT INTO runs ({', '.join(f'{chr(34)}{n}{chr(34)}' for n in names)}) "
-                f"VALUES ({', '.join('?' * len(names))})", rows)
+            for rows in run_rows(groups, names[len(RUN_EXTRA):], first, head):
+                self.conn.executemany(insert, rows)
             if paths is not None:
                 self.conn.executemany("INSERT INTO paths VALUES (?, ?, ?, ?, ?)",
-                                      _path_rows(first, paths))
+                                      path_rows(first, paths))
             return exp_id
 
         return self._write(work)
@@ -356,39 +375,3 @@ class Database:
             "config_hash = ?) ORDER BY position", (hash_,))
         return [summary_of(dict(r)) for r in rows]
 
-
-def _row(run_id, position, head, summary: Summary, hyper, as_json) -> tuple:
-    exp_id, hash_, version, when = head
-    record = summary.record()
-    key = id(summary.hyperparams)
-    if key not in as_json:
-        as_json[key] = json.dumps(summary.hyperparams)
-    record["hyperparams"] = as_json[key]
-    return (run_id, exp_id, position, hash_, version, when,
-            *(record.get(name) for name in SUMMARY_COLUMNS),
-            *(summary.hyperparams.get(k) for k in hyper))
-
-
-def _path_rows(first_id, paths):
-    for i, (points, losses) in enumerate(paths):
-        for step, (point, loss) in enumerate(zip(points, losses, strict=True)):
-            yield (first_id + i, step, float(point[0]),
-                   float(point[1]) if len(point) > 1 else None, float(loss))
-
-
-def _number(value) -> float:
-    """A float column read back: NULL was NaN (SQLite stores NaN as NULL)."""
-    return math.nan if value is None else float(value)
-
-
-def summary_of(row: dict) -> Summary:
-    """A runs-table row as the ``Summary`` it was written from."""
-    record = {k: row[k] for k in SUMMARY_COLUMNS}
-    dims = [a for a in "xy" if record[f"start_{a}"] is not None]  # a start is never NaN
-    for name in ("start", "end"):
-        for axis in "xy":
-            value = record.pop(f"{name}_{axis}")
-            if axis in dims:
-                record[f"{name}_{axis}"] = _number(value)
-    record["final_loss"] = _number(record["final_loss"])
-    return Summary.from_record(record, json.loads(record.pop("hyperparams")))

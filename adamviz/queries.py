@@ -18,7 +18,7 @@ import io
 import json
 import math
 import statistics
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 
 from .core.errors import InputError
 from .core.names import suggest
@@ -194,23 +194,79 @@ def groups(db: Database, by, where: str | None = None, history: bool = False,
     kind = [] if set(by) & set(RUN_FROM_EXPERIMENT) else list(RUN_FROM_EXPERIMENT)
     by = kind + by
     condition, params = _condition(db, where, history)
-    keys = ", ".join(f'"{c}"' for c in by)
-    found: dict[tuple, list] = {}
-    for row in db.execute(f"SELECT {keys}, reached, status, steps, final_loss FROM {RUNS}"
-                               f"{condition} ORDER BY id", params):
-        found.setdefault(tuple(row[:len(by)]), []).append(tuple(row[len(by):]))
-    rows = []
-    for key, members in found.items():
-        n = len(members)
-        losses = [math.nan if m[3] is None else m[3] for m in members]  # NULL: was NaN
-        rows.append((*key, n, sum(m[0] == "global" for m in members) / n,
-                     sum(m[0] == "local" for m in members) / n,
-                     sum(m[1] == "diverged" for m in members) / n,
-                     statistics.median(m[2] for m in members), _median(losses)))
+    keys = ", ".join(f"k{i}" for i in range(len(by)))
+    named = ", ".join(f'"{c}" AS k{i}' for i, c in enumerate(by))
+    matched = (f"WITH matched AS (SELECT {named}, id AS run, reached AS got, status AS ended, "
+               f"steps AS taken, final_loss AS loss FROM {RUNS}{condition}) ")
+    found = _counted(db, matched, keys, params)
+    _median_losses(db, matched, keys, params, found)
+    rows = [(*g.key, g.n, g.reached_global / g.n, g.reached_local / g.n, g.diverged / g.n,
+             _median(g.n, g.steps), _median(g.n, g.losses))
+            for g in sorted(found.values(), key=lambda g: g.first)]
     rows.sort(key=lambda r: (r[:len(kind)], -r[len(by) + 1], -r[len(by)]))
     return Table((*by, *GROUP_COLUMNS), tuple(rows[:limit] if limit else rows), shares=SHARES)
 
 
-def _median(values) -> float:
-    """The median, a NaN loss (a diverged run) counted as infinite: worse than any number."""
-    return statistics.median(math.inf if math.isnan(v) else v for v in values)
+@dataclass(slots=True)
+class _Group:
+    """What a group's runs add up to, read from SQL a row at a time (SQLite sorts them in its
+    own bounded memory, spilling to a temporary file): never every run in Python at once."""
+
+    key: tuple  # as its first run has it (1 and 1.0 are one group; SQL and Python agree)
+    first: int  # its first run's id
+    n: int = 0
+    reached_global: int = 0
+    reached_local: int = 0
+    diverged: int = 0
+    steps: list = field(default_factory=list)  # the middle one or two, once known
+    losses: list = field(default_factory=list)
+    counted: list = field(default_factory=list)  # (steps, runs that took them), ascending
+
+
+def _counted(db: Database, matched: str, keys: str, params) -> dict[tuple, _Group]:
+    """Each group's runs counted, and its middle steps from how many runs took each number of
+    steps (a few hundred numbers, not a million runs)."""
+    found: dict[tuple, _Group] = {}
+    for row in db.rows(f"{matched}SELECT {keys}, min(run), taken, count(*), "
+                       f"sum(got IS 'global'), sum(got IS 'local'), sum(ended IS 'diverged') "
+                       f"FROM matched GROUP BY {keys}, taken ORDER BY {keys}, taken", params):
+        *key, first, taken, n, reached_global, reached_local, diverged = row
+        group = found.setdefault(tuple(key), _Group(key=tuple(key), first=first))
+        if first < group.first:  # the key as the first run has it (SQLite: min's row)
+            group.key, group.first = tuple(key), first
+        group.n += n
+        group.reached_global += reached_global
+        group.reached_local += reached_local
+        group.diverged += diverged
+        group.counted.append((taken, n))
+    for group in found.values():
+        seen = 0
+        for taken, n in group.counted:
+            group.steps += [taken] * sum(seen < rank <= seen + n for rank in _middle(group.n))
+            seen += n
+    return found
+
+
+def _median_losses(db: Database, matched: str, keys: str, params, found) -> None:
+    """Each group's middle one or two final losses (a NaN loss, NULL, last: worse than any
+    number), its runs sorted by SQLite and read one at a time."""
+    key, group, rank, ranks = None, None, 0, ()
+    for row in db.rows(f"{matched}SELECT {keys}, loss FROM matched "
+                       f"ORDER BY {keys}, loss IS NULL, loss, run", params):
+        if group is None or row[:-1] != key:
+            key, rank = row[:-1], 0
+            group = found[key]
+            ranks = _middle(group.n)
+        rank += 1
+        if rank in ranks:
+            group.losses += [math.inf if row[-1] is None else row[-1]] * ranks.count(rank)
+
+
+def _middle(n: int) -> tuple[int, ...]:
+    """The ranks (from 1) whose values make the median of n sorted values."""
+    return ((n + 1) // 2, n // 2 + 1)
+
+
+def _median(n: int, middle: list):
+    """The median (as ``statistics.median`` gives it) of n values from the middle ones."""
+    return middle[0] if n % 2 else statistics.median(middle)

@@ -15,7 +15,8 @@ LAYERS = [
     ("core", r"core(\..*)?"),
     ("definitions", r"surfaces|surface_(checks|format)|data_losses|datasets|optimizers(\..*)?"),
     ("engine", r"engine|recorders|minibatches|single_run"),
-    ("results", r"results|fair_rates|exports|frames|arrows|database(_schema)?|queries|json_output"),
+    ("results", r"results|fair_rates|exports|frames|arrows|database(_schema|_rows)?|queries|"
+                r"json_output"),
     ("studies", r"studies(\..*)?"),
     ("render", r"render(\..*)?"),
     ("api", r"api|checks|outputs|batch_runs|jobs"),

@@ -3,13 +3,16 @@ where it ended (the minimum it reached, diverged, or neither)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
 from .. import engine
 from ..core.errors import InputError
 from ..core.limits import check_starts
+from ..database_rows import RunColumns
 from ..optimizers import Optimizer
 from ..results import Summary, classify, format_table, shown
 from ..surfaces import Surface
@@ -81,30 +84,45 @@ class Basins:
 
     def summaries(self) -> list[Summary]:
         """One row per optimizer and start (with ``keep_ends``), as ``results.Summary``."""
+        rows = []
+        for opt, runs in zip(self.optimizers, self.run_columns(), strict=True):
+            for r in runs.records():
+                start, end = (r.pop("start_x"), r.pop("start_y")), (r.pop("end_x"), r.pop("end_y"))
+                rows.append(Summary(**r, hyperparams=opt.hyperparams, start=start, end=end))
+        return rows
+
+    def run_columns(self) -> list[RunColumns]:
+        """The rows of ``summaries`` as columns, one ``RunColumns`` per optimizer: what a
+        results database writes, a chunk of runs at a time."""
         if self.ends is None:
             raise InputError("These basins kept only where runs ended up; make them with "
                              "keep_ends=True for a row per run.")
+        hyper = [opt.hyperparams for opt in self.optimizers]
+        return [RunColumns(size=len(self.ends.starts), hyperparams=tuple(hyper[i]),
+                           shared={"experiment": "", "surface": self.surface.name,
+                                   "optimizer": opt.name, "label": self.labels[i], "tuned": "",
+                                   "hyperparams": json.dumps(hyper[i]), **hyper[i]},
+                           each=partial(self._run_values, i))
+                for i, opt in enumerate(self.optimizers)]
+
+    def _run_values(self, i: int, lo: int, hi: int) -> dict:
+        """How optimizer i's runs from starts lo..hi-1 ended, in the summary's columns."""
         e, surface = self.ends, self.surface
         minima = np.array([m.point for m in surface.minima], dtype=float).reshape(-1, 2)
-        rows = []
-        for i, opt in enumerate(self.optimizers):
-            codes = self.categories[i].ravel()
-            with np.errstate(all="ignore"):  # diverged ends may be inf or nan
-                dist = np.linalg.norm(e.points[i][:, None, :] - minima[None], axis=2)
-            dist = np.where(np.isfinite(dist), dist, np.inf)
-            nearest = dist.min(axis=1) if len(minima) else np.full(len(codes), np.inf)
-            for j in range(len(e.starts)):
-                code, status = int(codes[j]), e.status[i][j]
-                rows.append(Summary(
-                    surface=surface.name, optimizer=opt.name, label=self.labels[i],
-                    hyperparams=opt.hyperparams, start=tuple(e.starts[j].tolist()),
-                    end=tuple(e.points[i, j].tolist()), final_loss=float(e.losses[i, j]),
-                    reached=surface.minima[code].kind if code < self.diverged_code else "none",
-                    distance=float(nearest[j]) if np.isfinite(nearest[j]) else None,
-                    steps=int(e.steps[i, j]),
-                    steps_to_tol=int(e.steps[i, j]) if status == "converged" else None,
-                    status=status))
-        return rows
+        kinds = np.array([m.kind for m in surface.minima] + ["none", "none"], dtype=object)
+        ends = e.points[i, lo:hi]
+        with np.errstate(all="ignore"):  # diverged ends may be inf or nan
+            dist = np.linalg.norm(ends[:, None, :] - minima[None], axis=2)
+        dist = np.where(np.isfinite(dist), dist, np.inf)
+        nearest = dist.min(axis=1) if len(minima) else np.full(len(ends), np.inf)
+        status = np.array(e.status[i][lo:hi], dtype=object)
+        steps = e.steps[i, lo:hi]
+        return {"start_x": e.starts[lo:hi, 0], "start_y": e.starts[lo:hi, 1],
+                "end_x": ends[:, 0], "end_y": ends[:, 1], "final_loss": e.losses[i, lo:hi],
+                "reached": kinds[self.categories[i].ravel()[lo:hi]],
+                "distance": np.where(np.isfinite(nearest), nearest, None), "steps": steps,
+                "steps_to_tol": np.where(status == engine.CONVERGED, steps, None),
+                "status": status}
 
     def config(self) -> dict:
         if self.ends is None:
