@@ -11,6 +11,7 @@ Everything the CLI does goes through these functions; none of them imports click
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .checks import (
     check_animation_look,
@@ -28,11 +29,12 @@ from .checks import (
 from .render.settings import Camera, Look, Overlays, Timing, from_keywords
 from .render.views import VIEWS
 from .results import DISPLAY, Result
-from .studies import basins as _basins
-from .studies import sweep as _sweep
-from .studies import trace as _trace
-from .studies import tuning as _tuning
+from .studies.criteria import DEFAULT_GRID
 from .studies.runs import DEFAULT_TOL, Settings, load_surface, make_runs
+
+if TYPE_CHECKING:  # the studies a call does not use stay unimported (a still's start-up)
+    from .studies.basins import Basins
+    from .studies.sweep import Sweep
 
 
 def _shown_by(name: str):
@@ -164,27 +166,29 @@ def animate(result: Result, path=None, views=("contour",), *, look: Look | None 
         return InMemory.of(made)
 
 
-def save_basins(found: _basins.Basins, path, dpi: int | None = None,
+def save_basins(found: Basins, path, dpi: int | None = None,
                 fmt: str | None = None) -> Path:
     """Draw where each start ends, one panel per optimizer, and save it; the suffix picks the
     format (or ``fmt``, for a binary stream)."""
     from .core.errors import InputError
     from .render.small_multiples import save_basins as draw
+    from .studies.basins import Basins
 
-    if not isinstance(found, _basins.Basins):
+    if not isinstance(found, Basins):
         raise InputError(f"Expected what adamviz.basins(...) returns, got {found!r}.")
     check_basins_picture(len(found.labels), dpi)
     return draw(found, path, dpi=dpi, fmt=fmt)
 
 
-def save_sweep(found: _sweep.Sweep, path, dpi: int | None = None,
+def save_sweep(found: Sweep, path, dpi: int | None = None,
                fmt: str | None = None) -> Path:
     """Draw a sweep as small multiples (one panel per setting, one view and colour scale) and
     save it; the suffix picks the format (or ``fmt``, for a binary stream)."""
     from .core.errors import InputError
     from .render.small_multiples import save_sweep_grid as draw
+    from .studies.sweep import Sweep
 
-    if not isinstance(found, _sweep.Sweep):
+    if not isinstance(found, Sweep):
         raise InputError(f"Expected what adamviz.sweep(...) returns, got {found!r}.")
     check_sweep_picture(found.values, dpi)
     return draw(found, path, dpi=dpi, fmt=fmt)
@@ -224,9 +228,11 @@ def export(result: Result, path) -> Path:
 
 def sweep(surface, opt, params: dict, starts=None, *, steps=None, noise=0.0, seed=0,
           tol=DEFAULT_TOL, surfaces_dir=(), schedule=None,
-          batch_size: int | None = None) -> _sweep.Sweep:
+          batch_size: int | None = None) -> Sweep:
     """One optimizer over the cartesian product of ``params`` (name -> list of values), each
     with ``schedule`` when given (and on minibatches of ``batch_size`` rows of a data set)."""
+    from .studies import sweep as _sweep
+
     settings = Settings(steps=steps, noise=noise, seed=seed, tol=tol, schedule=schedule,
                         batch_size=batch_size)
     return _sweep.sweep(surface, opt, params, starts, settings, surfaces_dir)
@@ -234,9 +240,11 @@ def sweep(surface, opt, params: dict, starts=None, *, steps=None, noise=0.0, see
 
 def basins(surface, opts=("sgd", "momentum", "adam"), grid: int = 100, *, steps: int = 500,
            lr=None, tol=DEFAULT_TOL, progress=None, surfaces_dir=(),
-           keep_ends: bool = False) -> _basins.Basins:
+           keep_ends: bool = False) -> Basins:
     """Every optimizer from every start of a ``grid`` x ``grid`` over the box; with
     ``keep_ends`` a row per run too (``.summaries()``, for exports and ``record``)."""
+    from .studies import basins as _basins
+
     settings = Settings(steps=steps, lr=lr, tol=tol)
     return _basins.basins(surface, opts, grid, settings, progress, surfaces_dir, keep_ends)
 
@@ -270,15 +278,19 @@ def timestamp() -> str:
 
 
 def tune(surface, opts, starts=None, *, steps=None, noise=0.0, seed=0, tol=DEFAULT_TOL,
-         grid: str = _tuning.DEFAULT_GRID, criterion: str = "final-loss", surfaces_dir=()):
+         grid: str = DEFAULT_GRID, criterion: str = "final-loss", surfaces_dir=()):
     """Each optimizer's lr chosen fairly from ``grid``: (specs, {position: Tuning})."""
     surface = load_surface(surface, surfaces_dir)
+    from .studies import tuning as _tuning
+
     settings = Settings(steps=steps, noise=noise, seed=seed, tol=tol)
     return _tuning.tune_specs(surface, opts, starts, settings, grid, criterion)
 
 
 def trace(surface="lecture", opt="adam", start=None, steps: int = 3, lr=None, surfaces_dir=()):
     """Every quantity of an optimizer's update, step by step (see ``adamviz trace``)."""
+    from .studies import trace as _trace
+
     return _trace.trace(surface, opt, start, steps, lr, surfaces_dir)
 
 

@@ -18,7 +18,6 @@ from .core.limits import check_runs_drawn
 from .render import settings as drawing
 from .results import Result
 from .studies.runs import DEFAULTS, Settings, optimizer_list
-from .studies.tuning import tune_specs
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -105,10 +104,13 @@ def carry_out(job: RunJob, progress=None, started: str | None = None) -> RunDone
     """Check ``job``, then tune, run, record, draw and export; what was done.
     ``progress(done, total)`` follows an animation's frames."""
     kind = check(job)
-    started = started or api.timestamp()
+    if job.db is not None:  # when the work began, as the database writes it
+        started = started or api.timestamp()
     surface = api.load_surface(job.surface)
     specs, tunings = optimizer_list(job.opts), {}
     if job.tune is not None:  # with every setting of the runs, the schedule included
+        from .studies.tuning import tune_specs
+
         specs, tunings = tune_specs(surface, specs, job.starts or None, job.settings, *job.tune)
     s = job.settings
     result = api.run(surface, specs, job.starts or None, steps=s.steps, lr=s.lr, noise=s.noise,

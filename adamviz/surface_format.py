@@ -11,7 +11,6 @@ from .core.errors import InputError
 from .core.expressions import parse
 from .core.limits import check_steps
 from .core.names import suggest
-from .data_losses import data_loss
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -52,7 +51,9 @@ def checked(data: dict, source: str = "<memory>", beside=None) -> tuple[dict, ob
     folder ``beside``), else None."""
     name = _head(data, source)
     loss = None
-    if "data" in data:
+    if "data" in data:  # (a loss over data, and its tables, are imported only when used)
+        from .data_losses import data_loss
+
         loss = data_loss(data, source, beside)
         formula, second = loss.formula.whole, (loss.params[1:] or (None,))[0]
     else:

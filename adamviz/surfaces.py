@@ -17,14 +17,17 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .core.differences import NUMERICAL, central
 from .core.errors import InputError
 from .core.expressions import Formula
 from .core.io import read_toml
 from .core.names import suggest
-from .data_losses import DataLoss, definition
 from .surface_format import Minimum, checked
+
+if TYPE_CHECKING:  # a loss over data (numpy, its tables) is imported when one is made
+    from .data_losses import DataLoss
 
 ENV_VAR = "ADAMVIZ_SURFACES"
 @dataclass(frozen=True, kw_only=True)
@@ -99,6 +102,8 @@ class Surface:
         params=["w", "b"], validation=0.25)``. ``validation``: a share held out (seeded by
         ``split_seed``) or another frame. Without ``xlim``/``ylim`` the box holds the start and
         the minimum Newton's method finds. Other keys as in a surface file (start, minima, lr)."""
+        from .data_losses import definition
+
         found = definition(data, expr=expr, params=params, xlim=xlim, ylim=ylim,
                            validation=validation, split_seed=split_seed, name=name, **keys)
         return from_dict(found, f"surface {found['name']!r}")

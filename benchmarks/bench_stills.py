@@ -2,13 +2,19 @@
 
     python benchmarks/bench_stills.py [--repeat 7]
 
-Yardstick (issue #10): a process that imports pyplot and saves an empty figure. Ours:
-``adamviz run --surface hump --opt sgd --opt momentum --opt adam`` and ``adamviz figures`` (all,
-warm). Each is a whole process; they alternate, so machine noise hits both sides alike, and the
-medians and their ratios are printed (targets: run <= 1.5x, figures <= 6x).
+Yardstick (issues #10, #24): a process that imports pyplot and saves an empty figure. Ours:
+``adamviz run --surface hump --opt sgd --opt momentum --opt adam -o run.png`` and ``adamviz
+figures`` (all of them, warm). Each is a whole process; they alternate, so machine noise hits both
+sides alike, and the medians and their ratios are printed (targets: run <= 1.5x, figures <= 5x).
+
+Both sides start from bytecode: matplotlib's and numpy's was written when they were installed,
+and adamviz's is compiled here first (as ``pip install`` does). An editable checkout run with
+PYTHONDONTWRITEBYTECODE set would otherwise compile every adamviz module from source at every
+start (about 0.1 s), which is the compiler's time, not adamviz's.
 """
 
 import argparse
+import compileall
 import shutil
 import statistics
 import subprocess
@@ -30,6 +36,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=7)
     args = parser.parse_args()
+    import adamviz
+    from adamviz.studies.recipes import available
+
+    compileall.compile_dir(adamviz.__path__[0], quiet=1)
     exe = shutil.which("adamviz") or "adamviz"
     run = [exe, "run", "--surface", "hump", "--opt", "sgd", "--opt", "momentum", "--opt",
            "adam", "-q", "-o", "run.png"]
@@ -47,8 +57,9 @@ def main() -> int:
     print(f"yardstick (pyplot, empty figure saved)  {y:6.3f} s  (median of {args.repeat})")
     print(f"adamviz run, hump, 3 optimizers         {median['run']:6.3f} s  "
           f"{median['run'] / y:5.2f}x  (target <= 1.5x)")
-    print(f"adamviz figures, all ten                {median['figures']:6.3f} s  "
-          f"{median['figures'] / y:5.2f}x  (target <= 6x)")
+    label = f"adamviz figures, all {len(available())}"
+    print(f"{label:39s} {median['figures']:6.3f} s  "
+          f"{median['figures'] / y:5.2f}x  (target <= 5x)")
     return 0
 
 

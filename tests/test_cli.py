@@ -231,6 +231,24 @@ def test_help_does_not_import_the_heavy_libraries():
     assert out.stdout.strip().splitlines()[-1] == "[]"
 
 
+def test_a_still_imports_only_what_it_uses(tmp_path):
+    """``run -o r.png`` (a still's start-up is mostly imports, #24) loads no database, no
+    study it does not run and no loss over data; with --db the database is loaded."""
+    unused = ("sqlite3", "adamviz.database", "adamviz.studies.basins", "adamviz.studies.sweep",
+              "adamviz.studies.trace", "adamviz.studies.tuning", "adamviz.data_losses",
+              "adamviz.datasets", "csv")
+    code = ("import sys; from adamviz.cli import cli\n"
+            "try: cli(sys.argv[1:], prog_name='adamviz')\n"
+            "except SystemExit: pass\n"
+            f"print(sorted(m for m in {unused!r} if m in sys.modules))")
+    still = ["run", "-s", "hump", "--opt", "sgd", "--opt", "adam", "-q", "-o", "r.png"]
+    for extra, loaded in (([], "[]"), (["--db", "r.db"], "['adamviz.database', 'sqlite3']")):
+        out = subprocess.run([sys.executable, "-c", code, *still, *extra], capture_output=True,
+                             text=True, check=True, cwd=tmp_path)
+        assert out.stdout.strip().splitlines()[-1] == loaded, out.stderr
+    assert (tmp_path / "r.png").is_file() and (tmp_path / "r.db").is_file()
+
+
 def test_python_dash_m_works():
     out = subprocess.run([sys.executable, "-m", "adamviz", "--version"], capture_output=True,
                          text=True, check=True)

@@ -127,6 +127,21 @@ def test_the_contour_keeps_true_scale_and_its_colour_bar_matches_it(monkeypatch,
     assert bar.y0 == pytest.approx(box.y0, abs=2) and bar.y1 == pytest.approx(box.y1, abs=2)
 
 
+def test_measuring_the_layout_leaves_the_colour_bars_to_their_panels(monkeypatch, hump):
+    """Finding clashes places each panel's ticks and labels, and nothing else: a colour bar is
+    a child of its panel (not one of the boxes measured), and measuring it again on every
+    check cost as much as a panel's own ticks (#24)."""
+    from adamviz.render import layout
+
+    with drawn_still(monkeypatch, hump, ("contour", "loss")) as (fig, panels, _):
+        bar = colour_bar(panels[0])
+        measured = []
+        monkeypatch.setattr(bar, "get_tightbbox", lambda *a, **k: measured.append(1))
+        found = layout.boxes(fig)
+    assert measured == []
+    assert {part for _, part, _ in found} >= {"title", "area", "x tick labels", "y label"}
+
+
 def test_six_views_are_a_grid_not_a_row():
     assert figure_module.grid_shape(6) == (2, 3)
     assert figure_module.grid_shape(6, (1920, 1080)) == (2, 3)

@@ -77,7 +77,9 @@ def boxes(fig) -> list[tuple[str, str, Bbox]]:
     now (the Axes' tick labels and axis labels are placed first, as a draw would)."""
     renderer = fig.canvas.get_renderer()
     for ax in fig.axes:
-        ax.get_tightbbox(renderer)  # places ticks and axis labels where a draw puts them
+        # places ticks and axis labels where a draw puts them; the artists inside (a colour
+        # bar, its own ticks) are not measured here, and measuring them cost as much again
+        ax.get_tightbbox(renderer, bbox_extra_artists=[])
     found = [("figure", "title", _title_box(fig, renderer))]
     counter = getattr(fig, "counter_fixed", None)
     if counter is not None:
