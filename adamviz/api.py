@@ -262,9 +262,9 @@ def record(db, found, *, command: str = "run", name: str = "", paths: bool = Fal
         raise InputError("Basins keep only where each run ended; there are no paths to "
                          "record (drop paths).")
     experiment = ExperimentRecord(command=command, name=name, surface=found.surface.name,
-                            config={"command": command, "name": name, **found.config()})
+                                  config={"command": command, "name": name, **found.config()})
     with Database(db) as store:
-        if isinstance(found, _basins.Basins):  # a million rows: as columns, not a Summary each
+        if hasattr(found, "run_columns"):  # basins' million rows: as columns, not a Summary each
             return store.record_columns(experiment, found.run_columns(), started=started)
         return store.record(experiment, found.summaries(), found.paths() if paths else None,
                             started=started)
