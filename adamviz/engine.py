@@ -21,7 +21,10 @@ optimizer update its state in place and hand back the new points, which are take
 What is kept is the caller's choice, the same loop either way: ``FullPaths`` keeps every step
 (run, figures, animations, trace); ``Endpoints`` keeps only where runs ended (basins, batch
 summaries, tuning). Runs that have ended are dropped from the arrays in batches, so the work
-follows the runs still going. Each run draws its noise from a stream of its own
+follows the runs still going. With ends only, many starts go through the loop in chunks of
+``CHUNK_RUNS``, each through all its steps before the next: every array of the loop then fits
+in cache and memory follows the chunk, not N (a run never sees another, so the numbers are the
+same). Each run draws its noise from a stream of its own
 (``SeedSequence(seed, spawn_key=key)``, keyed by the run's place), so adding a start or an
 optimizer, or splitting the work over processes, never changes another run.
 """
@@ -29,6 +32,7 @@ optimizer, or splitting the work over processes, never changes another run.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -43,6 +47,10 @@ STATUSES = (CONVERGED, STOPPED_EARLY, DIVERGED, MAX_STEPS)
 DIVERGE_FACTOR = 10.0  # how many box sizes away from the box a run counts as diverged
 NOISE_BLOCK_BYTES = 64 * 2**20  # noise is drawn ahead per run, in blocks of about this size
 COMPACT_SHARE = 0.25  # drop finished runs from the arrays once they are this share of them
+# Runs stepped together when only their ends are kept. Adam on the hump, CPU ns a point-step
+# on 2 busy cores: 39-61 at 4,096 (numpy's per-call cost), 25-29 at 16,384, 24-27 at 32,768
+# (twice the memory), 31-39 at 131,072 and 41-46 all 10^6 at once (arrays out of cache)
+CHUNK_RUNS = 16384
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -51,10 +59,19 @@ class Outcome:
 
     ends: np.ndarray  # (N, D) where each run ended
     end_losses: np.ndarray  # (N,)
-    status: tuple[str, ...]  # (N,) one of STATUSES
+    codes: np.ndarray  # (N,) int8: each run's status as its index in STATUSES
     steps: np.ndarray  # (N,) steps each run took
     best_step: np.ndarray  # (N,) step of the lowest monitored loss (early stopping keeps it)
     paths: FullPaths | None = None  # every step, when recorded
+
+    @cached_property
+    def status(self) -> tuple[str, ...]:
+        """(N,) one of STATUSES (made when asked: a million runs take 1 byte each as codes)."""
+        return tuple(STATUSES[c] for c in self.codes.tolist())
+
+    def ended(self, status: str) -> np.ndarray:
+        """(N,) bool: the runs that ended with ``status``."""
+        return self.codes == STATUSES.index(status)
 
 
 def escape_box(surface) -> tuple[np.ndarray, np.ndarray]:
@@ -102,19 +119,61 @@ def run(surface, optimizer: Optimizer, starts, steps: int, *, noise: float = 0.0
     step) or "ends"; ``batch_size`` takes each step's gradient on that many of the training rows
     of a data surface (``minibatches.py``), where it is otherwise taken on all of them.
     """
-    starts = np.array(starts, dtype=float, ndmin=2)
+    starts = np.atleast_2d(np.asarray(starts, dtype=float))  # (a copy would cost 16 B a start)
     if starts.shape[1] != surface.dims:
         raise ValueError(f"starts must have {surface.dims} coordinates, got {starts.shape[1]}")
+    keys = RunKeys((), len(starts)) if keys is None else \
+        keys if isinstance(keys, RunKeys | list) else list(keys)
+    if record != "paths" and len(starts) > CHUNK_RUNS:
+        return _in_chunks(surface, optimizer, starts, steps, keys, noise=noise, seed=seed,
+                          tol=tol, patience=patience, monitor=monitor, batch_size=batch_size)
+    return _run(surface, optimizer, starts, steps, keys, noise=noise, seed=seed, tol=tol,
+                patience=patience, monitor=monitor, record=record, batch_size=batch_size)
+
+
+class RunKeys:
+    """The keys ``(*prefix, j)`` of n runs, j = 0..n-1, made when asked (a list of a million
+    tuples would take 90 MB)."""
+
+    def __init__(self, prefix: tuple, n: int):
+        self.prefix, self.n = tuple(prefix), n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [(*self.prefix, j) for j in range(self.n)[index]]
+        return (*self.prefix, range(self.n)[index])
+
+
+def _run(surface, optimizer, starts, steps, keys, *, noise, seed, tol, patience, monitor,
+         record, batch_size) -> Outcome:
     recorder = FullPaths(steps) if record == "paths" else Endpoints()
     loop = _Loop(surface, optimizer, starts, recorder, tol=tol, patience=patience,
                  monitor=monitor)
-    keys = [(i,) for i in range(len(starts))] if keys is None else list(keys)
     if noise:
-        loop.noise = NoiseStreams(noise, seed, keys, surface.dims, steps)
+        loop.noise = NoiseStreams(noise, seed, keys[:], surface.dims, steps)
     if batch_size:
-        loop.batches = BatchStreams(surface, batch_size, seed, keys)
+        loop.batches = BatchStreams(surface, batch_size, seed, keys[:])
     loop.run(steps)
     return loop.outcome()
+
+
+def _in_chunks(surface, optimizer, starts, steps, keys, **settings) -> Outcome:
+    """``_run`` on CHUNK_RUNS starts at a time (ends only), each with its own keys, into one
+    outcome."""
+    n = len(starts)
+    ends, end_losses = np.empty_like(starts), np.empty(n)
+    codes, taken, best_step = np.empty(n, np.int8), np.empty(n, int), np.empty(n, int)
+    for lo in range(0, n, CHUNK_RUNS):
+        part = slice(lo, lo + CHUNK_RUNS)
+        out = _run(surface, optimizer, starts[part], steps, keys[part], record="ends",
+                   **settings)
+        ends[part], end_losses[part], codes[part] = out.ends, out.end_losses, out.codes
+        taken[part], best_step[part] = out.steps, out.best_step
+    return Outcome(ends=ends, end_losses=end_losses, codes=codes, steps=taken,
+                   best_step=best_step)
 
 
 def _columns(state, keep, n: int):
@@ -144,7 +203,7 @@ class _Loop:
         self.batches: BatchStreams | None = None
         n, dims = starts.shape
         self.lo, self.hi = (b[:, None] for b in escape_box(surface))
-        self.status = np.full(n, MAX_STEPS, dtype=object)
+        self.codes = np.full(n, STATUSES.index(MAX_STEPS), dtype=np.int8)
         self.taken = np.zeros(n, dtype=int)  # written when a run stops, and at the end
         self.k = 0
         self.best_step = np.zeros(n, dtype=int)
@@ -154,7 +213,8 @@ class _Loop:
         self.best = np.array(watched0, dtype=float)
         recorder.begin(starts, loss0, None if monitor is None else watched0)
         self.need_loss = recorder.keeps_paths or bool(patience)
-        self._arrays(np.arange(n), np.ascontiguousarray(starts.T), optimizer.init(starts.T))
+        # (a copy: the loop writes into its points, and starts may be the caller's, in any order)
+        self._arrays(np.arange(n), np.array(starts.T, order="C"), optimizer.init(starts.T))
 
     def _arrays(self, rows, points, state) -> None:
         """(Re)make every per-slot array for the runs ``rows`` (at start and on compaction)."""
@@ -254,7 +314,7 @@ class _Loop:
         if not mask.any():
             return
         rows = self.rows[mask]
-        self.status[rows] = status
+        self.codes[rows] = STATUSES.index(status)
         self.taken[rows] = self.k if taken is None else taken
         self.alive &= ~mask
         self.n_alive = int(self.alive.sum())
@@ -274,8 +334,9 @@ class _Loop:
         self.ends[live] = self.P[:, self.alive].T
         self.taken[live] = self.k
         end_losses = self.surface.loss(self.ends)
-        self.status[~np.isfinite(end_losses)] = DIVERGED  # an overflow: it left the surface
-        return Outcome(ends=self.ends, end_losses=end_losses, status=tuple(self.status),
+        # an overflow: it left the surface
+        self.codes[~np.isfinite(end_losses)] = STATUSES.index(DIVERGED)
+        return Outcome(ends=self.ends, end_losses=end_losses, codes=self.codes,
                        steps=self.taken, best_step=self.best_step,
                        paths=self.recorder.finish(self.taken) if self.recorder.keeps_paths
                        else None)
