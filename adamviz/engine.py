@@ -18,15 +18,19 @@ optimizer update its state in place and hand back the new points, which are take
   loss given as ``monitor``) has not improved for K steps; the best step is kept;
 - otherwise it runs to **max steps**.
 
-One start (without noise, minibatches or a held-out monitor, and an optimizer that is its
-file's rule) is stepped by ``single_run.py`` instead: the same loop written out on Python floats
-from the same programs, giving the same bits without numpy's cost per call (a step of Adam on
-the hump: about 3 us instead of 130), and handing the run back here wherever it may diverge.
+Up to ``FEW_STARTS`` starts (without noise, minibatches or a held-out monitor, and an
+optimizer that is its file's rule) are stepped one by one by ``single_run.py`` instead: the
+same loop written out on Python floats from the same programs, giving the same bits without
+numpy's cost per call (a step of Adam on the hump: about 3 us instead of 130), and handing a
+run back here wherever it may diverge.
 
 What is kept is the caller's choice, the same loop either way: ``FullPaths`` keeps every step
 (run, figures, animations, trace); ``Endpoints`` keeps only where runs ended (basins, batch
 summaries, tuning). Runs that have ended are dropped from the arrays in batches, so the work
-follows the runs still going. Each run draws its noise from a stream of its own
+follows the runs still going. With ends only, many starts go through the loop in chunks of
+``CHUNK_RUNS``, each through all its steps before the next: every array of the loop then fits
+in cache and memory follows the chunk, not N (a run never sees another, so the numbers are the
+same). Each run draws its noise from a stream of its own
 (``SeedSequence(seed, spawn_key=key)``, keyed by the run's place), so adding a start or an
 optimizer, or splitting the work over processes, never changes another run.
 """
@@ -34,6 +38,7 @@ optimizer, or splitting the work over processes, never changes another run.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -52,6 +57,10 @@ COMPACT_SHARE = 0.25  # drop finished runs from the arrays once they are this sh
 # Up to this many starts are stepped one by one on floats (about 3 us a step each, where the
 # numpy loop costs about 100 us a step whatever the number of starts, up to thousands)
 FEW_STARTS = 16
+# Runs stepped together when only their ends are kept. Adam on the hump, CPU ns a point-step
+# on 2 busy cores: 39-61 at 4,096 (numpy's per-call cost), 25-29 at 16,384, 24-27 at 32,768
+# (twice the memory), 31-39 at 131,072 and 41-46 all 10^6 at once (arrays out of cache)
+CHUNK_RUNS = 16384
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,10 +69,19 @@ class Outcome:
 
     ends: np.ndarray  # (N, D) where each run ended
     end_losses: np.ndarray  # (N,)
-    status: tuple[str, ...]  # (N,) one of STATUSES
+    codes: np.ndarray  # (N,) int8: each run's status as its index in STATUSES
     steps: np.ndarray  # (N,) steps each run took
     best_step: np.ndarray  # (N,) step of the lowest monitored loss (early stopping keeps it)
     paths: FullPaths | None = None  # every step, when recorded
+
+    @cached_property
+    def status(self) -> tuple[str, ...]:
+        """(N,) one of STATUSES (made when asked: a million runs take 1 byte each as codes)."""
+        return tuple(STATUSES[c] for c in self.codes.tolist())
+
+    def ended(self, status: str) -> np.ndarray:
+        """(N,) bool: the runs that ended with ``status``."""
+        return self.codes == STATUSES.index(status)
 
 
 def escape_box(surface) -> tuple[np.ndarray, np.ndarray]:
@@ -111,29 +129,47 @@ def run(surface, optimizer: Optimizer, starts, steps: int, *, noise: float = 0.0
     step) or "ends"; ``batch_size`` takes each step's gradient on that many of the training rows
     of a data surface (``minibatches.py``), where it is otherwise taken on all of them.
     """
-    starts = np.array(starts, dtype=float, ndmin=2)
+    starts = np.atleast_2d(np.asarray(starts, dtype=float))  # (a copy would cost 16 B a start)
     if starts.shape[1] != surface.dims:
         raise ValueError(f"starts must have {surface.dims} coordinates, got {starts.shape[1]}")
     if len(starts) <= FEW_STARTS and not noise and not batch_size and monitor is None \
             and single_run.applies(surface, optimizer):
         return _each(surface, optimizer, starts, steps, tol=tol, patience=patience,
                      record=record)
-    return _looped(surface, optimizer, starts, steps, noise=noise, seed=seed, keys=keys,
-                   tol=tol, patience=patience, monitor=monitor, record=record,
-                   batch_size=batch_size)
+    keys = RunKeys((), len(starts)) if keys is None else \
+        keys if isinstance(keys, RunKeys | list) else list(keys)
+    if record != "paths" and len(starts) > CHUNK_RUNS:
+        return _in_chunks(surface, optimizer, starts, steps, keys, noise=noise, seed=seed,
+                          tol=tol, patience=patience, monitor=monitor, batch_size=batch_size)
+    return _run(surface, optimizer, starts, steps, keys, noise=noise, seed=seed, tol=tol,
+                patience=patience, monitor=monitor, record=record, batch_size=batch_size)
 
 
-def _looped(surface, optimizer, starts, steps, *, noise, seed, keys, tol, patience, monitor,
-            record, batch_size) -> Outcome:
-    """The engine's own loop over every start at once."""
+class RunKeys:
+    """The keys ``(*prefix, j)`` of n runs, j = 0..n-1, made when asked (a list of a million
+    tuples would take 90 MB)."""
+
+    def __init__(self, prefix: tuple, n: int):
+        self.prefix, self.n = tuple(prefix), n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return [(*self.prefix, j) for j in range(self.n)[index]]
+        return (*self.prefix, range(self.n)[index])
+
+
+def _run(surface, optimizer, starts, steps, keys, *, noise, seed, tol, patience, monitor,
+         record, batch_size) -> Outcome:
     recorder = FullPaths(steps) if record == "paths" else Endpoints()
     loop = _Loop(surface, optimizer, starts, recorder, tol=tol, patience=patience,
                  monitor=monitor)
-    keys = [(i,) for i in range(len(starts))] if keys is None else list(keys)
     if noise:
-        loop.noise = NoiseStreams(noise, seed, keys, surface.dims, steps)
+        loop.noise = NoiseStreams(noise, seed, keys[:], surface.dims, steps)
     if batch_size:
-        loop.batches = BatchStreams(surface, batch_size, seed, keys)
+        loop.batches = BatchStreams(surface, batch_size, seed, keys[:])
     loop.run(steps)
     return loop.outcome()
 
@@ -145,15 +181,15 @@ def _each(surface, optimizer, starts, steps, *, tol, patience, record) -> Outcom
     for start in starts:
         one = single_run.attempt(surface, optimizer, start, steps, box=escape_box(surface),
                                  tol=tol, patience=patience, paths=record == "paths")
-        outs.append(_single(surface, one) if one is not None else _looped(
-            surface, optimizer, start[None], steps, noise=0.0, seed=0, keys=None, tol=tol,
+        outs.append(_single(surface, one) if one is not None else _run(
+            surface, optimizer, start[None], steps, [(0,)], noise=0.0, seed=0, tol=tol,
             patience=patience, monitor=None, record=record, batch_size=None))
     if len(outs) == 1:
         return outs[0]
     steps_taken = np.concatenate([o.steps for o in outs])
     return Outcome(ends=np.concatenate([o.ends for o in outs]),
                    end_losses=np.concatenate([o.end_losses for o in outs]),
-                   status=sum((o.status for o in outs), ()), steps=steps_taken,
+                   codes=np.concatenate([o.codes for o in outs]), steps=steps_taken,
                    best_step=np.concatenate([o.best_step for o in outs]),
                    paths=stack([o.paths for o in outs], steps_taken)
                    if record == "paths" else None)
@@ -166,9 +202,26 @@ def _single(surface, one: single_run.Ended) -> Outcome:
     status = (MAX_STEPS, CONVERGED, STOPPED_EARLY)[one.code]
     if not np.isfinite(end_losses[0]):  # an overflow: it left the surface
         status = DIVERGED
-    return Outcome(ends=ends, end_losses=end_losses, status=(status,),
+    return Outcome(ends=ends, end_losses=end_losses,
+                   codes=np.array([STATUSES.index(status)], dtype=np.int8),
                    steps=np.array([one.taken]), best_step=np.array([one.best_step]),
                    paths=one.paths)
+
+
+def _in_chunks(surface, optimizer, starts, steps, keys, **settings) -> Outcome:
+    """``_run`` on CHUNK_RUNS starts at a time (ends only), each with its own keys, into one
+    outcome."""
+    n = len(starts)
+    ends, end_losses = np.empty_like(starts), np.empty(n)
+    codes, taken, best_step = np.empty(n, np.int8), np.empty(n, int), np.empty(n, int)
+    for lo in range(0, n, CHUNK_RUNS):
+        part = slice(lo, lo + CHUNK_RUNS)
+        out = _run(surface, optimizer, starts[part], steps, keys[part], record="ends",
+                   **settings)
+        ends[part], end_losses[part], codes[part] = out.ends, out.end_losses, out.codes
+        taken[part], best_step[part] = out.steps, out.best_step
+    return Outcome(ends=ends, end_losses=end_losses, codes=codes, steps=taken,
+                   best_step=best_step)
 
 
 def _columns(state, keep, n: int):
@@ -198,7 +251,7 @@ class _Loop:
         self.batches: BatchStreams | None = None
         n, dims = starts.shape
         self.lo, self.hi = (b[:, None] for b in escape_box(surface))
-        self.status = np.full(n, MAX_STEPS, dtype=object)
+        self.codes = np.full(n, STATUSES.index(MAX_STEPS), dtype=np.int8)
         self.taken = np.zeros(n, dtype=int)  # written when a run stops, and at the end
         self.k = 0
         self.best_step = np.zeros(n, dtype=int)
@@ -208,7 +261,8 @@ class _Loop:
         self.best = np.array(watched0, dtype=float)
         recorder.begin(starts, loss0, None if monitor is None else watched0)
         self.need_loss = recorder.keeps_paths or bool(patience)
-        self._arrays(np.arange(n), np.ascontiguousarray(starts.T), optimizer.init(starts.T))
+        # (a copy: the loop writes into its points, and starts may be the caller's, in any order)
+        self._arrays(np.arange(n), np.array(starts.T, order="C"), optimizer.init(starts.T))
 
     def _arrays(self, rows, points, state) -> None:
         """(Re)make every per-slot array for the runs ``rows`` (at start and on compaction)."""
@@ -308,7 +362,7 @@ class _Loop:
         if not mask.any():
             return
         rows = self.rows[mask]
-        self.status[rows] = status
+        self.codes[rows] = STATUSES.index(status)
         self.taken[rows] = self.k if taken is None else taken
         self.alive &= ~mask
         self.n_alive = int(self.alive.sum())
@@ -328,8 +382,9 @@ class _Loop:
         self.ends[live] = self.P[:, self.alive].T
         self.taken[live] = self.k
         end_losses = self.surface.loss(self.ends)
-        self.status[~np.isfinite(end_losses)] = DIVERGED  # an overflow: it left the surface
-        return Outcome(ends=self.ends, end_losses=end_losses, status=tuple(self.status),
+        # an overflow: it left the surface
+        self.codes[~np.isfinite(end_losses)] = STATUSES.index(DIVERGED)
+        return Outcome(ends=self.ends, end_losses=end_losses, codes=self.codes,
                        steps=self.taken, best_step=self.best_step,
                        paths=self.recorder.finish(self.taken) if self.recorder.keeps_paths
                        else None)

@@ -226,3 +226,41 @@ def test_memory_follows_the_steps_taken():
     tracemalloc.stop()
     assert out.status == ("converged",) and out.steps[0] < 1000
     assert peak < 2 * 2**20, peak
+
+
+def test_many_starts_go_in_chunks_bit_for_bit(monkeypatch):
+    """Ends only, the starts go through the loop CHUNK_RUNS at a time, each chunk through all
+    its steps: every run ends exactly where it does when all go at once (its noise and batches
+    keyed by the run, not its chunk), whatever ends it."""
+    hump, beale, cars = (load_surface(n) for n in ("hump", "beale", "cars"))
+    rng = np.random.default_rng(0)
+    box = rng.uniform([-2.5, -1.5], [2.5, 1.5], (400, 2))
+    adam = optimizers.make("adam", lr=0.3)
+    cases = [
+        (hump, adam, box, 300, dict(noise=0.02, seed=1, tol=2e-3, patience=150)),
+        (hump, adam, box, 200, dict(noise=0.2, patience=15, keys=[(7, j) for j in range(400)],
+                                    monitor=lambda p: hump.loss(p) * 1.1 + 0.05 * p[:, 0])),
+        (beale, optimizers.make("momentum", lr=0.002), rng.uniform(-4.5, 4.5, (400, 2)), 300,
+         dict(tol=1e-6)),
+        (cars, optimizers.make("adam"), rng.uniform(-1, 1, (300, cars.dims)), 40,
+         dict(batch_size=8, seed=5, patience=10, tol=1e-4)),
+    ]
+    seen = set()
+    for surface, opt, starts, steps, kw in cases:
+        monkeypatch.setattr(engine, "CHUNK_RUNS", 10**9)
+        whole = engine.run(surface, opt, starts, steps, record="ends", **kw)
+        monkeypatch.setattr(engine, "CHUNK_RUNS", 37)
+        parts = engine.run(surface, opt, starts, steps, record="ends", **kw)
+        for name in ("ends", "end_losses", "codes", "steps", "best_step"):
+            assert np.array_equal(getattr(whole, name), getattr(parts, name), equal_nan=True)
+        assert whole.status == parts.status
+        seen |= set(parts.status)
+    assert seen == set(engine.STATUSES)
+
+
+@pytest.mark.parametrize("record", ["ends", "paths"])
+def test_the_callers_starts_stay_as_they_were(bowl, record):
+    starts = np.asfortranarray(np.random.default_rng(1).uniform(-1, 1, (50, 2)))
+    before = starts.copy()
+    engine.run(bowl, optimizers.make("adam", lr=0.1), starts, 20, record=record)
+    assert np.array_equal(starts, before)

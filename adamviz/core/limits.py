@@ -18,7 +18,12 @@ SECONDS_PER_PANEL, MB_PER_PANEL = 0.2, 1.5  # a sweep panel: runs, contours and 
 MAX_FRAMES = 3000
 MAX_PIXELS = 50_000_000  # a picture or frame (width x height); RGBA, 4 bytes a pixel
 MAX_STARTS = 4_000_000  # a basins grid (end points only)
-BYTES_PER_START = 8 * 2 * 12  # params, gradient, state and buffers: about 12 (N, 2) arrays
+# A basins grid's peak memory (tests/test_studies.py measures it): per start its point (16
+# bytes), where one optimizer's runs ended with their loss, status and steps (41), a byte per
+# optimizer for its category (and 4 per panel while drawn); fixed, the arrays of the chunk of
+# runs the engine steps at a time and the caches of its programs
+BYTES_PER_START = 64
+BASINS_FIXED_BYTES = 30e6
 MAX_INPUT_BYTES = 1 << 20  # a definition file (surface, optimizer, batch, recipe)
 MAX_RULE_NAMES = 64  # hyperparameters, and state variables, of one optimizer file
 MAX_RULE_STEPS = 200  # assignments in one optimizer's rule (torch's longest needs about 12)
@@ -61,10 +66,15 @@ def check_paths(runs: int, steps: int) -> None:
             f"summary outputs).")
 
 
+def basins_bytes(count: int) -> float:
+    """The peak memory of a basins grid of ``count`` starts, beyond the program's own."""
+    return BASINS_FIXED_BYTES + count * BYTES_PER_START
+
+
 def check_starts(count: int) -> None:
     if count > MAX_STARTS:
         raise InputError(f"A grid of {count:,} starts is too large: at most {MAX_STARTS:,} "
-                         f"(it would take about {count * BYTES_PER_START / 2**30:.1f} GiB).")
+                         f"(it would take about {basins_bytes(count) / 2**30:.1f} GiB).")
 
 
 def check_panels(count: int) -> None:

@@ -19,6 +19,8 @@ from .programs import _allocate
 from .rule_programs import ARRAY, CONSTANT, SCALAR_OPS, Recorder, RuleProgram, kinds_of
 from .rules import RuleArithmetic, arithmetic
 
+EXECUTORS_KEPT = 4  # array shapes whose plans a variant keeps
+
 
 def fold(program: Program, known: dict) -> tuple[dict, list]:
     """``program`` with the inputs ``known`` (slot -> float) put in: every operation on numbers
@@ -248,9 +250,11 @@ class _Variant:
         self.steps = [(slot, _step(fn, args)) for slot, fn, args in self.plan]
 
     def executor(self, shape) -> RuleExecutor:
-        ex = self.executors.get(shape)
-        if ex is None:
-            ex = self.executors[shape] = RuleExecutor(self.program, shape)
+        ex = self.executors.pop(shape, None) or RuleExecutor(self.program, shape)
+        self.executors[shape] = ex  # most recently used last
+        # the last few shapes only: the engine's arrays shrink as runs end, chunk by chunk
+        while len(self.executors) > EXECUTORS_KEPT:
+            self.executors.pop(next(iter(self.executors)))
         return ex
 
 

@@ -19,6 +19,7 @@ from ..surfaces import Surface
 from .runs import Settings, load_surface, optimizer_list, resolve
 
 BASINS_SETTINGS = Settings(steps=500)
+CLASSIFY_ROWS = 65536
 
 
 def check_grid(x, y) -> None:
@@ -170,16 +171,19 @@ def basins(surface, opts, grid: int = 100, settings: Settings = BASINS_SETTINGS,
                 for o in optimizer_list(opts)]
     settings.check_batches(surface)
     steps = settings.steps_for(surface)
-    categories, labels, outs = [], [], []
-    for i, (opt, label) in enumerate(resolved):
+    # (n_opts, N) codes in the smallest type that holds them (a byte: 8 times less than int),
+    # filled in place (a list of them stacked at the end would hold two)
+    categories = np.empty((len(resolved), len(starts)),
+                          dtype=np.min_scalar_type(len(surface.minima) + 1))
+    outs = []
+    for i, (opt, _) in enumerate(resolved):
         out = engine.run(surface, opt, starts, steps, noise=settings.noise, seed=settings.seed,
-                         keys=[(i, j) for j in range(len(starts))], tol=settings.tol or None,
+                         keys=engine.RunKeys((i,), len(starts)), tol=settings.tol or None,
                          record="ends", batch_size=settings.batch_for(opt))
-        diverged = np.array([s == engine.DIVERGED for s in out.status])
-        categories.append(classify(surface, out.ends, diverged).reshape(grid, grid))
-        labels.append(label)
+        _classify_into(categories[i], surface, out)
         if keep_ends:
             outs.append(out)
+        del out  # (the next optimizer's runs need its memory)
         if progress:
             progress(i + 1, len(resolved))
     ends = None
@@ -191,6 +195,16 @@ def basins(surface, opts, grid: int = 100, settings: Settings = BASINS_SETTINGS,
                     status=tuple(tuple(o.status) for o in outs),
                     settings={**settings.as_dict(), "steps": steps})
     (x0, x1), (y0, y1) = surface.box
-    return Basins(surface=surface, labels=tuple(labels),
+    return Basins(surface=surface, labels=tuple(label for _, label in resolved),
                   optimizers=tuple(o for o, _ in resolved), xs=np.linspace(x0, x1, grid),
-                  ys=np.linspace(y0, y1, grid), categories=np.array(categories), ends=ends)
+                  ys=np.linspace(y0, y1, grid), categories=categories.reshape(-1, grid, grid),
+                  ends=ends)
+
+
+def _classify_into(codes: np.ndarray, surface: Surface, out: engine.Outcome) -> None:
+    """Each run's category (``classify``) into ``codes`` (N,), CLASSIFY_ROWS runs at a time
+    (its distances to the minima take about 100 bytes a run while they are worked out)."""
+    diverged = out.ended(engine.DIVERGED)
+    for lo in range(0, len(codes), CLASSIFY_ROWS):
+        part = slice(lo, lo + CLASSIFY_ROWS)
+        codes[part] = classify(surface, out.ends[part], diverged[part])

@@ -81,7 +81,7 @@ def tune_lr(surface, spec, starts, settings: Settings, grid, criterion="final-lo
 
 
 def _score(surface, out: engine.Outcome, criterion: str, steps: int) -> float:
-    diverged = np.array([s == engine.DIVERGED for s in out.status])
+    diverged = out.ended(engine.DIVERGED)
     if diverged.any():
         return math.inf
     if criterion == "final-loss":
@@ -89,7 +89,7 @@ def _score(surface, out: engine.Outcome, criterion: str, steps: int) -> float:
     if criterion == "distance":
         glob = np.array([m.point for m in surface.global_minima()])
         return float(np.linalg.norm(out.ends[:, None] - glob[None], axis=2).min(axis=1).mean())
-    converged = np.array([s == engine.CONVERGED for s in out.status])
+    converged = out.ended(engine.CONVERGED)
     return float(np.mean(np.where(converged, out.steps, steps + 1)))
 
 
