@@ -1,4 +1,5 @@
-"""Run a command and print its wall time and peak resident memory: `python _peak.py CMD...`."""
+"""Run a command and print its wall time, peak resident memory (KiB) and CPU time (user +
+system, seconds): `python _peak.py CMD...`."""
 
 import resource
 import subprocess
@@ -8,5 +9,5 @@ import time
 start = time.perf_counter()
 subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)
 elapsed = time.perf_counter() - start
-peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(f"{elapsed:.4f} {peak_kib}")
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(f"{elapsed:.4f} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime:.4f}")

@@ -3,6 +3,7 @@ GIF frames at least as faithful as the naive FuncAnimation + PillowWriter GIF, a
 
 import importlib.util
 import sys
+from io import BytesIO
 from pathlib import Path
 
 import numpy as np
@@ -140,16 +141,6 @@ def read_gif(path):
         return durations, frames, im.info.get("loop")
 
 
-def frame_ends(durations, delay_ms):
-    """Images that complete each frame (a split frame is two images, 20 ms + the rest)."""
-    ends, elapsed = [], 0
-    for i, d in enumerate(durations):
-        elapsed += d
-        if elapsed >= delay_ms * (len(ends) + 1):
-            ends.append(i)
-    return ends
-
-
 @pytest.fixture(scope="module")
 def short_runs():
     return api.run("hump", ["sgd", "momentum", "adam"], steps=60, tol=None)
@@ -160,8 +151,8 @@ def test_gif_timing_loop_and_frame_count(short_runs, tmp_path):
     info = api.animate(short_runs, path, fps=20, frames=31, hold=1.5)
     durations, frames, loop = read_gif(path)
     assert info.frames == 31 and info.fps == 20
-    assert sum(durations) == 30 * 50 + (50 + 1500)  # every step 50 ms, the last held 1.5 s
-    assert len(frame_ends(durations, 50)) == 31
+    assert durations == [50] * 30 + [50 + 1500]  # every step 50 ms, the last held 1.5 s
+    assert len(frames) == 31  # one image a frame
     assert loop == 0
     api.animate(short_runs, path, fps=20, frames=5, loop=False)
     assert read_gif(path)[2] is None  # no NETSCAPE loop block: plays once
@@ -201,15 +192,57 @@ def test_decoded_gif_is_at_least_as_faithful_as_the_naive_gif(tmp_path):
     naive_main(str(naive), frames)
     indices = (0, 10, 20)
     refs = reference_frames(indices, frames)
-    ours_d, ours_frames, _ = read_gif(ours)
+    _, ours_frames, _ = read_gif(ours)
     _, naive_frames, _ = read_gif(naive)
-    ends = frame_ends(ours_d, 50)
     for i in indices:
-        ours_err = error(ours_frames[ends[i]], refs[i])
+        ours_err = error(ours_frames[i], refs[i])
         naive_err = error(naive_frames[i], refs[i])
         assert ours_err[0] <= naive_err[0], (i, ours_err, naive_err)
         assert ours_err[1] <= naive_err[1] + 0.001, (i, ours_err, naive_err)
     assert ours.stat().st_size < naive.stat().st_size / 2  # 21 frames: the first dominates
+
+
+def test_a_gif_has_one_image_a_frame_however_far_apart_its_changes(tmp_path):
+    """The step counter (top) and the paths (bottom) change in every frame: still one image."""
+    sys.path.insert(0, str(BENCH))
+    from naive_animation import workload_result
+
+    path = tmp_path / "beale.gif"
+    info = api.animate(workload_result(), path, frames=201, fps=20, pace="steps")
+    with Image.open(path) as im:
+        assert im.n_frames == info.frames == 201
+
+
+def test_haloed_lines_are_drawn_as_matplotlib_draws_them(monkeypatch):
+    """Frames with the lines' own drawing (draw_stroked) equal, to the pixel, frames drawn by
+    matplotlib's path effects; dashed runs (more runs than colours) included."""
+    opts = ["sgd", "momentum", "rmsprop", "adam", "adagrad", "nesterov", "adamw", "lion", "radam"]
+    result = api.run("hump", opts, [(-2, 1), (1, -1)], steps=150, tol=None)  # 150 > 128: simplified
+    animator = animate.Animator(result, ["contour"])
+    drawn = []
+    stroked = animate.draw_stroked
+    monkeypatch.setattr(animate, "draw_stroked",
+                        lambda artist, renderer: drawn.append(stroked(artist, renderer))
+                        or drawn[-1])
+    fast = [animator.frame(step).copy() for step in (0, 1, 40, 150)]
+    assert drawn.count(True) == 4  # the lines, once a frame
+    monkeypatch.setattr(animate, "draw_stroked", lambda artist, renderer: False)
+    for step, frame in zip((0, 1, 40, 150), fast, strict=True):
+        assert np.array_equal(animator.frame(step), frame), step
+
+
+def test_gif_colours_are_their_nearest_palette_colours():
+    from adamviz.render.gif import GifStream
+
+    rng = np.random.default_rng(0)
+    frames = rng.integers(0, 256, (3, 40, 50, 4), dtype=np.uint8)
+    frames[..., 3] = 255
+    stream = GifStream(BytesIO(), frames[:1], key_colors=[(255, 0, 0)])
+    for frame in frames:
+        keys = np.ascontiguousarray(frame).view(np.uint32)[..., 0].ravel() & 0xFFFFFF
+        rgb = frame[..., :3].reshape(-1, 1, 3).astype(np.int64)
+        nearest = ((rgb - stream.palette[None, : stream.used]) ** 2).sum(axis=2).argmin(axis=1)
+        assert np.array_equal(stream._indices(keys), nearest)
 
 
 @pytest.mark.parametrize("surface", ["hump", "cars"])

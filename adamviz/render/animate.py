@@ -14,6 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from matplotlib import patheffects
+from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba
 
 from ..core.errors import InputError
 from ..core.io import atomic_open, atomic_path
@@ -143,11 +146,68 @@ class Animator:
         self.canvas.restore_region(self.background)
         artists = [a for panel, lengths in zip(self.panels, self.lengths, strict=True)
                    for a in panel.show(run_steps(step, lengths))]
+        renderer = self.canvas.get_renderer()
         for artist in sorted(artists, key=lambda a: a.get_zorder()):  # a still's stacking
-            self.fig.draw_artist(artist)
+            if not draw_stroked(artist, renderer):
+                self.fig.draw_artist(artist)
         pixels = np.asarray(self.canvas.buffer_rgba())
         self.counter.paint(pixels, step)
         return pixels
+
+
+STROKE_KEYS = {"linewidth", "foreground", "alpha"}  # what ``style.halo``'s Stroke changes
+
+
+def draw_stroked(lines, renderer) -> bool:
+    """Draw a LineCollection with a halo (``style.halo``: a Stroke under a Normal) as matplotlib
+    draws it, to the pixel: every path once per effect, all the halos first, through the same
+    ``draw_path`` calls; False (nothing drawn) for any other artist.
+
+    Matplotlib draws a collection with path effects path by path, and for each one copies a
+    graphics context twice, converts its colour and checks its dashes: with 400 runs that
+    bookkeeping was a quarter of a frame's time (135 ms of CPU; 100 ms here, nearly all of it
+    Agg rasterizing 800 wide paths). Here a context is set up once per pass and the dashes only
+    when they change.
+    """
+    effects = lines.get_path_effects() if isinstance(lines, LineCollection) else []
+    if not effects or not all(type(e) is patheffects.Normal or (
+            type(e) is patheffects.Stroke and set(e._gc) <= STROKE_KEYS and not any(e._offset))
+            for e in effects):
+        return False
+    transform = lines.get_transform()
+    if not lines.get_visible() or not transform.is_affine or lines.have_units() \
+            or lines.get_hatch() or lines.get_sketch_params() or lines.get_array() is not None \
+            or lines._gapcolor is not None or lines.get_facecolor()[:, 3].any() \
+            or lines.get_offset_transform().transform(lines.get_offsets()).tolist() != [[0, 0]]:
+        return False
+    paths, affine = lines.get_paths(), transform.frozen()
+    edges = [to_rgba(c) for c in lines.get_edgecolor()]
+    widths, styles = lines.get_linewidth(), lines.get_linestyle()
+    smooth = lines.get_antialiased()
+    for effect in effects:
+        gc = renderer.new_gc()
+        lines._set_gc_clip(gc)
+        gc.set_snap(lines.get_snap())
+        if lines.get_joinstyle():
+            gc.set_joinstyle(lines.get_joinstyle())
+        if lines.get_capstyle():
+            gc.set_capstyle(lines.get_capstyle())
+        dashes = None
+        for i, path in enumerate(paths):
+            edge = edges[i % len(edges)]
+            gc.set_linewidth(widths[i % len(widths)] if edge[3] else 0)
+            if styles[i % len(styles)] is not dashes:
+                dashes = styles[i % len(styles)]
+                gc.set_dashes(*dashes)
+            if edge[3]:
+                gc.set_foreground(edge, isRGBA=True)
+            gc.set_antialiased(smooth[i % len(smooth)])
+            if isinstance(effect, patheffects.Stroke):
+                effect._update_gc(gc, effect._gc)
+            renderer.draw_path(gc, path, affine, None)
+        gc.restore()
+    lines.stale = False
+    return True
 
 
 class StepCounter:

@@ -4,14 +4,14 @@ Pillow's ``save(save_all=True)`` keeps every frame in memory until the end; this
 emits each frame as it comes, through Pillow's public GIF helpers ``getheader`` and ``getdata``,
 so memory stays flat however many frames there are. Each frame after the first encodes only the
 rectangle that changed, with unchanged pixels transparent; the palette is computed once, from the
-first and last frames, and colours are mapped to it by nearest match with a cache, so no frame is
-quantized on its own.
+first and last frames, and each colour is matched to it once (nearest palette colour) and kept
+in a lookup table over all 2^24 colours, so no frame is quantized on its own and a colour met
+again costs one table read.
 
-When a frame's changes lie in two bands far apart (the step counter above, the moving paths
-below), one rectangle would mostly hold transparent pixels, which LZW still has to encode. Such
-a frame is written as two images, the upper band shown for 20 ms and the lower band for the
-rest of the frame time, so the step still lasts exactly its delay. 20 ms is the shortest delay
-browsers honour (they show 0-10 ms as 100 ms), so this is done only for delays of 40 ms or more.
+Every frame is one image: a GIF has as many images as frames asked. (Splitting a frame whose
+changes lie in two bands far apart, the step counter above and the paths below, into two images
+saved about a tenth of the file, but the counter then ran 20 ms ahead of the paths and the
+images no longer counted the frames.)
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from PIL.GifImagePlugin import getdata, getheader
 
 TRANSPARENT = 255  # palette index reserved for "unchanged since the previous frame"
 COLORS = 255
-SPLIT_DELAY_CS = 2  # the upper band of a split frame: the shortest delay browsers honour
-SPLIT_SAVING = 6000  # transparent pixels a split must save to be worth a second image
+MATCH_CHUNK = 4096  # new colours matched to the palette at a time (a 4096 x 255 x 3 array)
 
 
 class GifStream:
@@ -46,24 +45,26 @@ class GifStream:
         self.palette[: len(palette)] = palette
         self.used = len(palette)
         self.palette_bytes = self.palette.astype(np.uint8).tobytes()
-        self.cache: dict[int, int] = {}
+        # Palette index + 1 of every packed colour matched so far, 0 for not yet. Zeros cost no
+        # memory until written: only the pages of colours met are ever touched.
+        self.lookup = np.zeros(1 << 24, dtype=np.uint8)
         self.previous = None
         self.frames = 0
         self.images = 0
-        self.frame_ends: list[int] = []  # index of the image that completes each frame
 
     def _indices(self, keys: np.ndarray) -> np.ndarray:
-        """Palette index of each packed 0xBBGGRR colour (nearest palette colour, cached)."""
-        unique, inverse = np.unique(keys, return_inverse=True)
-        missing = [int(k) for k in unique if int(k) not in self.cache]
-        if missing:
-            rgb = np.array(missing, dtype=np.int64)
-            rgb = np.stack([rgb & 255, (rgb >> 8) & 255, (rgb >> 16) & 255], axis=1)
-            dist = ((rgb[:, None, :] - self.palette[None, : self.used, :]) ** 2).sum(axis=2)
-            for key, index in zip(missing, dist.argmin(axis=1), strict=True):
-                self.cache[key] = int(index)
-        lookup = np.array([self.cache[int(k)] for k in unique], dtype=np.uint8)
-        return lookup[inverse.ravel()]
+        """Palette index of each packed 0xBBGGRR colour (its nearest palette colour)."""
+        found = self.lookup[keys]
+        unmatched = found == 0
+        if unmatched.any():
+            new = np.unique(keys[unmatched]).astype(np.int64)
+            for start in range(0, len(new), MATCH_CHUNK):
+                part = new[start: start + MATCH_CHUNK]
+                rgb = np.stack([part & 255, (part >> 8) & 255, (part >> 16) & 255], axis=1)
+                dist = ((rgb[:, None, :] - self.palette[None, : self.used, :]) ** 2).sum(axis=2)
+                self.lookup[part] = dist.argmin(axis=1) + 1
+            found[unmatched] = self.lookup[keys[unmatched]]
+        return found - 1
 
     def add(self, frame: np.ndarray, delay_cs: int) -> None:
         packed = np.ascontiguousarray(frame).view(np.uint32)[..., 0] & 0xFFFFFF
@@ -83,34 +84,11 @@ class GifStream:
                 self._write(self._image(np.full((1, 1), TRANSPARENT, np.uint8)), (0, 0),
                             delay_cs)
             else:
-                bands = self._bands(changed, rows, delay_cs)
-                for i, (top, bottom) in enumerate(bands):
-                    delay = delay_cs if len(bands) == 1 else (
-                        SPLIT_DELAY_CS if i == 0 else delay_cs - SPLIT_DELAY_CS)
-                    self._write_band(packed, changed, top, bottom, delay)
+                self._write_changes(packed, changed, int(rows[0]), int(rows[-1]) + 1, delay_cs)
         self.previous = packed
         self.frames += 1
-        self.frame_ends.append(self.images - 1)
 
-    def _bands(self, changed, rows, delay_cs) -> list[tuple[int, int]]:
-        """One band of rows, or two when the gap between them would waste many pixels."""
-        whole = [(int(rows[0]), int(rows[-1]) + 1)]
-        if delay_cs < 2 * SPLIT_DELAY_CS or rows.size < 2:
-            return whole
-        gaps = np.diff(rows)
-        cut = int(np.argmax(gaps))
-        if gaps[cut] <= 1:
-            return whole
-        split = [(int(rows[0]), int(rows[cut]) + 1), (int(rows[cut + 1]), int(rows[-1]) + 1)]
-
-        def area(top, bottom):
-            cols = np.flatnonzero(changed[top:bottom].any(axis=0))
-            return (bottom - top) * (cols[-1] - cols[0] + 1)
-
-        saving = area(*whole[0]) - sum(area(*band) for band in split)
-        return split if saving > SPLIT_SAVING else whole
-
-    def _write_band(self, packed, changed, top, bottom, delay_cs) -> None:
+    def _write_changes(self, packed, changed, top, bottom, delay_cs) -> None:
         cols = np.flatnonzero(changed[top:bottom].any(axis=0))
         left, right = int(cols[0]), int(cols[-1]) + 1
         mask = changed[top:bottom, left:right]
