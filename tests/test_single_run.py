@@ -138,17 +138,23 @@ def test_only_a_files_own_rule_runs_on_floats():
 
 def test_functions_are_pythons_only_where_they_give_numpys_bits():
     rng = np.random.default_rng(7)
-    fresh = np.concatenate([rng.normal(0, 3, 3000), rng.uniform(-30, 30, 3000)])
-    for op in ("exp", "tanh", "sin", "log1p", "sigmoid", "softplus", "atan"):
+    fresh = np.concatenate([rng.normal(0, 3, 3000), rng.uniform(-30, 30, 3000),
+                            [np.nan, np.inf, -np.inf, 0.0, -0.0] * 20])
+    rng.shuffle(fresh)
+    other = np.roll(fresh, 11)
+    for op in ("exp", "tanh", "sin", "log1p", "sigmoid", "softplus", "atan", "max", "min",
+               "atan2", "pow"):
         chosen = scalar_code.agreeing(op)
+        two = op in ("max", "min", "atan2", "pow")
+        columns = (fresh, other) if two else (fresh,)
         expected = np.empty_like(fresh)
         with np.errstate(all="ignore"):
-            scalar_code.function_of(op, ())(fresh, expected)
+            scalar_code.function_of(op, ())(*columns, expected)
         got = []
-        for v in fresh.tolist():
+        for args in zip(*(c.tolist() for c in columns)):
             try:
-                got.append(chosen(v))
-            except (ArithmeticError, ValueError):
+                got.append(chosen(*args))
+            except (ArithmeticError, ValueError):  # (the run is handed back to the engine)
                 got.append(expected[len(got)])
         assert np.array_equal(np.array(got), expected, equal_nan=True), op
 

@@ -52,16 +52,18 @@ _POWERS = {0.0: "1.0", 1.0: "{0}", 2.0: "{0} * {0}", 3.0: "{0} * {0} * {0}",
 
 
 def _sample() -> np.ndarray:
-    """The values a function is checked on: the awkward ones and a spread over every scale."""
-    rng = np.random.default_rng(20241205)
+    """The values a function is checked on: the awkward ones and a spread over every scale
+    (scrambled by a fixed irrational stride, so neighbours differ in every digit)."""
     special = [0.0, -0.0, 1.0, -1.0, 0.5, -0.5, 2.0, 1e-300, -1e-300, 5e-324, 1e300, -1e300,
-               20.0, 20.000000000000004, 709.78, -745.1, math.pi, math.e]
-    scales = 10.0 ** rng.uniform(-12, 12, 600)
-    return np.concatenate([special, rng.uniform(-1, 1, 600) * scales,
-                           rng.uniform(-40, 40, 600), rng.uniform(-1, 1, 300)])
+               20.0, 20.000000000000004, 709.78, -745.1, math.pi, math.e, math.nan, math.inf,
+               -math.inf]
+    unit = (np.arange(1, 1801) * 0.6180339887498949) % 1.0  # in [0, 1), evenly spread
+    scales = 10.0 ** (24 * ((np.arange(600) * 0.7548776662466927) % 1.0) - 12)
+    return np.concatenate([special, (2 * unit[:600] - 1) * scales, 80 * unit[600:1200] - 40,
+                           2 * unit[1200:1500] - 1, 6 * unit[1500:] - 3])
 
 
-SAMPLE = _sample()
+SAMPLE = _sample()  # (numpy arithmetic: no random generator to import)
 
 
 def _math_pow(a: float, b: float) -> float:
