@@ -151,7 +151,7 @@ def test_functions_are_pythons_only_where_they_give_numpys_bits():
         with np.errstate(all="ignore"):
             scalar_code.function_of(op, ())(*columns, expected)
         got = []
-        for args in zip(*(c.tolist() for c in columns)):
+        for args in zip(*(c.tolist() for c in columns), strict=True):
             try:
                 got.append(chosen(*args))
             except (ArithmeticError, ValueError):  # (the run is handed back to the engine)
