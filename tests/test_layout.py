@@ -255,3 +255,14 @@ def test_one_optimizer_of_many_runs_is_one_entry_in_the_ink():
     result = api.run("hump", ["adam"], [(float(x), 0.5) for x in np.linspace(-2, 2, 20)],
                      steps=5)
     assert legend.groups(result.runs) == [("black", "adam (lr=0.3) (20 runs, each its colour)")]
+
+
+def test_a_notebook_picture_of_many_runs_has_a_legend_of_groups(crowd):
+    """``plot`` in a notebook: the runs' groups, then the markers two to an entry."""
+    from adamviz.render import inline
+
+    panel, _ = inline.draw(crowd)
+    labels = [t.get_text() for t in panel.legend.get_texts()]
+    assert labels[:4] == [f"{name} (100 runs)" for name in ("sgd (lr=0.01)", "momentum (lr=0.01)",
+                                                          "rmsprop (lr=0.01)", "adam (lr=0.3)")]
+    assert labels[4:] == ["start, end", "global, local minimum"], labels
