@@ -210,3 +210,59 @@ def test_the_3d_camera_shows_the_hump_between_the_minima(hump):
     assert abs(gy - ly) < 0.3 * (gx - lx)
     assert sy > max(ly, gy)
     assert gx - lx > 0.2  # of the Axes' width: side by side, not one behind the other
+
+
+@pytest.fixture(scope="module")
+def crowd():
+    """400 runs: 100 starts of each of four optimizers, a few steps (the batch GIF of #24)."""
+    starts = [(float(x), float(y)) for x in np.linspace(-2.2, 2.2, 10)
+              for y in np.linspace(-1.3, 1.3, 10)]
+    return api.run("hump", ["sgd", "momentum", "rmsprop", "adam"], starts, steps=5)
+
+
+def test_a_figure_of_hundreds_of_runs_has_a_legend_of_groups(monkeypatch, crowd):
+    """400 runs made a legend of 400 entries over the plot, title and step counter (and the
+    constrained layout gave up): more runs than style.CROWD get one entry per optimizer, in its
+    colour, with the number of its runs (#24); every run keeps its optimizer's colour."""
+    from adamviz.render import layout, style
+    from adamviz.render.animate import Animator
+
+    colors = {name: style.OPTIMIZER_COLORS[name] for name in ("sgd", "momentum", "rmsprop",
+                                                              "adam")}
+    with drawn_still(monkeypatch, crowd, ["contour", "loss"]) as (fig, panels, _):
+        assert layout.problems(fig) == []
+    animator = Animator(crowd, ["contour"])
+    for figure in (fig, animator.fig):
+        entries = figure.legends[0].legend_handles
+        labels = [t.get_text() for t in figure.legends[0].get_texts()]
+        assert len(entries) <= 10, labels
+        assert [label for label in labels if "runs" in label] == [
+            f"{name} (lr={lr}) (100 runs)" for name, lr in (("sgd", 0.01), ("momentum", 0.01),
+                                                           ("rmsprop", 0.01), ("adam", 0.3))]
+        assert [h.get_color() for h in entries[:4]] == list(colors.values())
+        assert labels.count("start") == 1
+    assert layout.problems(animator.fig) == []
+    for panel in (*panels, *animator.panels):
+        assert {(run.optimizer, color) for run, color in zip(crowd.runs, panel.colors,
+                                                              strict=True)} == set(colors.items())
+
+
+def test_one_optimizer_of_many_runs_is_one_entry_in_the_ink():
+    """One optimizer's many runs take a colour each: its one entry is drawn in the ink and
+    says so."""
+    from adamviz.render import legend
+
+    result = api.run("hump", ["adam"], [(float(x), 0.5) for x in np.linspace(-2, 2, 20)],
+                     steps=5)
+    assert legend.groups(result.runs) == [("black", "adam (lr=0.3) (20 runs, each its colour)")]
+
+
+def test_a_notebook_picture_of_many_runs_has_a_legend_of_groups(crowd):
+    """``plot`` in a notebook: the runs' groups, then the markers two to an entry."""
+    from adamviz.render import inline
+
+    panel, _ = inline.draw(crowd)
+    labels = [t.get_text() for t in panel.legend.get_texts()]
+    assert labels[:4] == [f"{name} (100 runs)" for name in ("sgd (lr=0.01)", "momentum (lr=0.01)",
+                                                          "rmsprop (lr=0.01)", "adam (lr=0.3)")]
+    assert labels[4:] == ["start, end", "global, local minimum"], labels

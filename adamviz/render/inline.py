@@ -83,7 +83,7 @@ def _legend(ax, panel):
 
     result = panel.result
     handles = legends.figure_entries(result, run_labels(result), [panel])
-    n = len(result.runs)
+    n = len(legends.runs(result, run_labels(result)))  # one a group when there are many
     runs, marks = handles[:n], handles[n:]
     groups = [marks[i:i + 2] for i in range(0, len(marks), 2)]
     handles = runs + [tuple(g) for g in groups]

@@ -3,8 +3,9 @@
 Runs take the Okabe-Ito palette (colour-blind safe) without its green, which is the start marker's.
 A colour belongs to an optimizer (``paint``): SGD is blue, momentum orange and Adam pink in every
 picture and in the player, and an optimizer's several runs (starts, swept values) differ by line
-style; with a single optimizer the colours tell its runs apart. The first 28 runs all differ (a
-test checks 12 under simulated colour blindness). Every run line has a dark halo, so
+style; with a single optimizer the colours tell its runs apart. Up to CROWD (12) runs all differ
+(a test checks 12 under simulated colour blindness); more keep their optimizer's colour, and the
+legend names the groups. Every run line has a dark halo, so
 yellow stays visible on white and the light colours on the grey surface. A run's end marker is a
 cross in its own colour; the start is a green circle: shape tells them apart without colour.
 """
@@ -43,6 +44,8 @@ DARK_HALO = "#e8e8e8"
 PLAYER_COLORS_LIGHT = ("#0072B2", "#D55E00", "#AA3377", "#9900FF", "#AA8866", "#335522")
 PLAYER_COLORS_DARK = ("#56B4E9", "#E69F00", "#CC79A7", "#8844FF", "#CC0033", "#2266BB")
 PLAYER_DASHES = ((), (9, 5), (2, 4), (10, 4, 2, 4))  # solid, dashed, dotted, dash-dot
+# More runs than this are told apart by group (optimizer), in the legend and by colour: ``paint``.
+CROWD = 12
 MARKERS_UP_TO = 60  # draw a dot at every step when a run has at most this many steps
 
 
@@ -63,7 +66,11 @@ def paint(optimizers, colours: int = len(RUN_COLORS),
     """(colour, dash) places for runs of ``optimizers`` (one name per run, in order): one colour
     per optimizer (``OPTIMIZER_SLOTS``), its runs told apart by dash; with one optimizer, one
     colour per run. No two runs share both while ``colours * dashes`` places last. The player's
-    ``Model.paint`` is this function in JavaScript (a test runs both on the same runs)."""
+    ``Model.paint`` is this function in JavaScript (a test runs both on the same runs).
+
+    More runs than ``CROWD`` are told apart by group, not one by one (the legend has an entry
+    per optimizer): each keeps its optimizer's colour, its dash cycling, so a picture of 400
+    runs reads as four colours, not a colour per run spilled over the palette."""
     order = list(dict.fromkeys(optimizers))
     slots: dict[str, int] = {}
     for name in order:
@@ -74,8 +81,13 @@ def paint(optimizers, colours: int = len(RUN_COLORS),
         slots[name] = want
     taken: set[tuple[int, int]] = set()
     places = []
+    crowded, used = len(optimizers) > CROWD, [0] * colours
     for i, name in enumerate(optimizers):
         wanted = (slots[name] + i) % colours if len(order) == 1 else slots[name]
+        if crowded:
+            places.append((wanted, used[wanted] % dashes))
+            used[wanted] += 1
+            continue
         for j in range(colours * dashes):
             place = ((wanted + j // dashes) % colours, j % dashes)
             if place not in taken or j == colours * dashes - 1:

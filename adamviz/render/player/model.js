@@ -125,7 +125,7 @@ const Model = (function () {
   // One colour per optimizer (its place in data.slots when free), its runs told apart by
   // dash; one colour per run when there is one optimizer: style.paint, in JavaScript (a test
   // runs both on the same runs). A run's own colour (--color) is drawn instead of its place's.
-  function paint(runs, slots = {}, colours = 6, dashes = 4) {
+  function paint(runs, slots = {}, colours = 6, dashes = 4, crowd = 12) {
     const order = [...new Set(runs.map((r) => r.optimizer))], place = new Map();
     for (const name of order) {
       let want = Object.hasOwn(slots, name) ? slots[name] : -1;
@@ -136,10 +136,13 @@ const Model = (function () {
       }
       place.set(name, want);
     }
-    const taken = new Set();
+    const taken = new Set(), used = Array(colours).fill(0);
     runs.forEach((run, i) => {
       const own = place.get(run.optimizer);
       const wanted = order.length === 1 ? (own + i) % colours : own;
+      if (runs.length > crowd) {  // told apart by group: the optimizer's colour, dash cycling
+        run.colorIndex = wanted; run.dash = used[wanted]++ % dashes; return;
+      }
       let colour = 0, dash = 0;
       for (let j = 0; j < colours * dashes; j++) {
         colour = (wanted + Math.floor(j / dashes)) % colours; dash = j % dashes;
