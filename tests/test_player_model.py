@@ -256,7 +256,7 @@ def test_twelve_runs_differ_in_colour_or_dash():
     """Colours by optimizer (one optimizer alone: by run), a new dash for each run that shares
     a colour: 12 runs of 12 optimizers, or of one, are 12 different lines."""
     script = ("const runs = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
-              f"Model.paint(runs, {json.dumps(style.OPTIMIZER_SLOTS)});"
+              f"Model.paint(runs, {json.dumps(style.OPTIMIZER_SLOTS)}, 6, 4, {style.CROWD});"
               "console.log(JSON.stringify(runs.map((r) => [r.colorIndex, r.dash])));")
     names = ["sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "adamw", "adamax",
              "nadam", "radam", "lion", "qhadam"]
@@ -280,7 +280,7 @@ def test_the_player_paints_runs_as_the_pictures_do():
              *([rng.choice(names) for _ in range(rng.randint(1, 30))] for _ in range(60))]
     script = ("const cases = JSON.parse(require('fs').readFileSync(0, 'utf8')); const out = [];"
               "for (const names of cases) { const runs = names.map((o) => ({optimizer: o}));"
-              f"  Model.paint(runs, {json.dumps(style.OPTIMIZER_SLOTS)}, 6, 4);"
+              f"  Model.paint(runs, {json.dumps(style.OPTIMIZER_SLOTS)}, 6, 4, {style.CROWD});"
               "  out.push(runs.map((r) => [r.colorIndex, r.dash])); }"
               "console.log(JSON.stringify(out));")
     for names_, places in zip(cases, model(script, cases), strict=True):

@@ -293,4 +293,5 @@ def data(result, box, carried: dict | None = None) -> dict:
             "limits": {"runs": MAX_RUNS, "work": LIVE_WORK},
             "palette": {"light": list(style.PLAYER_COLORS_LIGHT),
                         "dark": list(style.PLAYER_COLORS_DARK)},
-            "dashes": [list(d) for d in style.PLAYER_DASHES], "slots": style.OPTIMIZER_SLOTS}
+            "dashes": [list(d) for d in style.PLAYER_DASHES], "slots": style.OPTIMIZER_SLOTS,
+            "crowd": style.CROWD}

@@ -125,7 +125,9 @@ const Model = (function () {
   // One colour per optimizer (its place in data.slots when free), its runs told apart by
   // dash; one colour per run when there is one optimizer: style.paint, in JavaScript (a test
   // runs both on the same runs). A run's own colour (--color) is drawn instead of its place's.
-  function paint(runs, slots = {}, colours = 6, dashes = 4, crowd = 12) {
+  // The counts come from the page's data (style.py): colours, dashes, and the crowd past
+  // which runs are told apart by group.
+  function paint(runs, slots, colours, dashes, crowd) {
     const order = [...new Set(runs.map((r) => r.optimizer))], place = new Map();
     for (const name of order) {
       let want = Object.hasOwn(slots, name) ? slots[name] : -1;

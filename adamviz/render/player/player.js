@@ -55,7 +55,7 @@
       Model.compute(run, DATA);
     }
     Model.relabel(runs, DATA);
-    Model.paint(runs, DATA.slots);
+    Model.paint(runs, DATA.slots, DATA.palette.light.length, DATA.dashes.length, DATA.crowd);
     const note = Model.ratesNote(runs);  // said whenever the rates differ, as the PNGs do
     ui("rates-note").textContent = note; ui("rates-note").hidden = !note;
     version++;
