@@ -142,6 +142,20 @@ def test_measuring_the_layout_leaves_the_colour_bars_to_their_panels(monkeypatch
     assert {part for _, part, _ in found} >= {"title", "area", "x tick labels", "y label"}
 
 
+def test_measuring_the_layout_leaves_a_3d_panel_alone(monkeypatch, hump):
+    """A 3D panel's labels turn with the camera inside its box and are not measured, so its
+    ticks and labels are not placed for the check either (#24)."""
+    from adamviz.render import layout
+
+    with drawn_still(monkeypatch, hump, ("contour", "3d")) as (fig, panels, _):
+        measured = []
+        monkeypatch.setattr(panels[1].ax, "get_tightbbox",
+                            lambda *a, **k: measured.append(1))
+        found = layout.boxes(fig)
+    assert measured == []
+    assert {owner for owner, _, _ in found} == {"figure", "legend 0", "axes 0"}
+
+
 def test_six_views_are_a_grid_not_a_row():
     assert figure_module.grid_shape(6) == (2, 3)
     assert figure_module.grid_shape(6, (1920, 1080)) == (2, 3)
