@@ -3,6 +3,8 @@ is up to date; `adamviz trace` reproduces the lecture notes' worked example."""
 
 import json
 import re
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -123,6 +125,22 @@ def test_figures_command_writes_pictures_and_index(tmp_path):
     assert (out / "fig1-local-minimum.svg").read_text().startswith("<?xml")
     index = (out / "index.md").read_text()
     assert "## fig1-local-minimum" in index and "✓" in index and "✗" not in index
+
+
+def test_figure_workers_start_with_the_drawing_modules_imported():
+    """The workers are forked from a parent that has imported matplotlib (#24): once for all
+    of them, not once in each worker's first figure."""
+    code = ("import sys\n"
+            "from adamviz.outputs import _figure_workers\n"
+            "def drawing_imported(_): return 'matplotlib.figure' in sys.modules\n"
+            "if __name__ == '__main__':\n"
+            "    with _figure_workers(11) as workers:\n"
+            "        print(workers and all(workers.map(drawing_imported, [0, 1])))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split()[-1]
+    if out == "None":
+        pytest.skip("figures are made in one process here (one core, or no fork)")
+    assert out == "True"
 
 
 def test_a_copied_recipe_with_a_false_claim_fails_loudly(tmp_path):

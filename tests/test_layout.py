@@ -142,6 +142,46 @@ def test_measuring_the_layout_leaves_the_colour_bars_to_their_panels(monkeypatch
     assert {part for _, part, _ in found} >= {"title", "area", "x tick labels", "y label"}
 
 
+def test_measuring_the_layout_leaves_a_3d_panel_alone(monkeypatch, hump):
+    """A 3D panel's labels turn with the camera inside its box and are not measured, so its
+    ticks and labels are not placed for the check either (#24)."""
+    from adamviz.render import layout
+
+    with drawn_still(monkeypatch, hump, ("contour", "3d")) as (fig, panels, _):
+        measured = []
+        monkeypatch.setattr(panels[1].ax, "get_tightbbox",
+                            lambda *a, **k: measured.append(1))
+        found = layout.boxes(fig)
+    assert measured == []
+    assert {owner for owner, _, _ in found} == {"figure", "legend 0", "axes 0"}
+
+
+def test_the_layout_runs_no_pass_it_does_not_need(monkeypatch):
+    """One pass for a figure it lays out cleanly; two for a clash no pass or wrapping can
+    resolve (a short title drawn onto the y tick labels), and no more (#24: the layout is
+    the costliest part of a picture)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from adamviz.render import layout
+
+    def passes(clashing: bool) -> int:
+        fig = Figure(figsize=(6, 4), layout="constrained")
+        FigureCanvasAgg(fig)
+        ax = fig.add_subplot()
+        ax.set(xlabel="x", ylabel="y")
+        ax.set_title("title", x=-0.1, y=0.5, ha="left") if clashing else ax.set_title("title")
+        engine = fig.get_layout_engine()
+        count = []
+        execute = engine.execute
+        monkeypatch.setattr(engine, "execute", lambda f: (count.append(1), execute(f)))
+        layout.fit(fig, engine)
+        assert bool(layout.clashes(fig)) == clashing
+        return len(count)
+
+    assert passes(clashing=False) == 1
+    assert passes(clashing=True) == 2
+
+
 def test_six_views_are_a_grid_not_a_row():
     assert figure_module.grid_shape(6) == (2, 3)
     assert figure_module.grid_shape(6, (1920, 1080)) == (2, 3)

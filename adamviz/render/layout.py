@@ -76,9 +76,11 @@ def boxes(fig) -> list[tuple[str, str, Bbox]]:
     others; an owner is the figure, a legend or one Axes. Measured as the figure is laid out
     now (the Axes' tick labels and axis labels are placed first, as a draw would)."""
     renderer = fig.canvas.get_renderer()
-    for ax in fig.axes:
+    flat = _flat_axes(fig)
+    for _, ax in flat:
         # places ticks and axis labels where a draw puts them; the artists inside (a colour
-        # bar, its own ticks) are not measured here, and measuring them cost as much again
+        # bar, its own ticks) are not measured here, and measuring them cost as much again;
+        # nor are a 3D Axes' labels, which no box holds (a sixth of a 3-panel still's check)
         ax.get_tightbbox(renderer, bbox_extra_artists=[])
     found = [("figure", "title", _title_box(fig, renderer))]
     counter = getattr(fig, "counter_fixed", None)
@@ -86,7 +88,7 @@ def boxes(fig) -> list[tuple[str, str, Bbox]]:
         found.append(("figure", "step counter", counter.get_window_extent(renderer)))
     for i, legend in enumerate(fig.legends):
         found.append((f"legend {i}", "entries", _legend_box(legend, renderer)))
-    for owner, ax in _flat_axes(fig):
+    for owner, ax in flat:
         found.append((owner, "area", ax.get_window_extent(renderer)))
         found.append((owner, "title", _text_box(ax.title, renderer)))
         for letter, axis in (("x", ax.xaxis), ("y", ax.yaxis)):
