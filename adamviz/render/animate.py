@@ -290,15 +290,15 @@ def _write(animator, result, path, fmt: str, timing: Timing, progress) -> Animat
         cs, real_fps = gif_delay(fps)
         palette_frames = [animator.frame(int(steps[0])).copy(), last]
         with atomic_open(path, "wb") as handle:
-            from .gif import Behind, GifStream
+            from .gif import GifStream
 
-            with Behind(GifStream(handle, palette_frames, loop=loop,
-                                  key_colors=style.key_colors())) as stream:
-                for i, step in enumerate(steps):
-                    last = i == len(steps) - 1
-                    stream.add(animator.frame(int(step)), hold_delay(hold, cs) if last else cs)
-                    if progress:
-                        progress(i + 1, len(steps))
+            stream = GifStream(handle, palette_frames, loop=loop, key_colors=style.key_colors())
+            for i, step in enumerate(steps):
+                last = i == len(steps) - 1
+                stream.add(animator.frame(int(step)), hold_delay(hold, cs) if last else cs)
+                if progress:
+                    progress(i + 1, len(steps))
+            stream.close()
     else:
         real_fps = fps
         import imageio.v2 as imageio

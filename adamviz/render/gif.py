@@ -16,9 +16,6 @@ images no longer counted the frames.)
 
 from __future__ import annotations
 
-import queue
-import threading
-
 import numpy as np
 from PIL import Image
 from PIL.GifImagePlugin import getdata, getheader
@@ -112,44 +109,3 @@ class GifStream:
 
     def close(self) -> None:
         self.handle.write(b";")
-
-
-class Behind:
-    """A ``GifStream`` fed from a thread of its own, used as a context: a frame is matched and
-    encoded while the next one is drawn (numpy and Pillow let go of the interpreter while they
-    work on whole arrays, so the two overlap on two cores). The same bytes in the same order.
-    A failure in the writer is raised by the next ``add`` or on leaving; leaving on an error
-    stops the writer, so no thread outlives the animation (a notebook's process goes on)."""
-
-    def __init__(self, stream: GifStream, ahead: int = 8):
-        self.stream = stream
-        self.frames: queue.Queue = queue.Queue(maxsize=ahead)
-        self.failed: BaseException | None = None
-        self.thread = threading.Thread(target=self._work, name="gif writer", daemon=True)
-
-    def __enter__(self) -> Behind:
-        self.thread.start()
-        return self
-
-    def _work(self) -> None:
-        while (item := self.frames.get()) is not None:
-            if self.failed is None:
-                try:
-                    self.stream.add(*item)
-                except BaseException as exc:  # (raised in the drawing thread)
-                    self.failed = exc
-
-    def add(self, frame: np.ndarray, delay_cs: int) -> None:
-        """Queue a copy of ``frame`` (the caller draws the next one into the same array)."""
-        if self.failed is not None:
-            raise self.failed
-        self.frames.put((np.array(frame, copy=True), delay_cs))
-
-    def __exit__(self, kind, error, trace) -> None:
-        self.failed = self.failed or error  # on an error, the frames queued are dropped
-        self.frames.put(None)
-        self.thread.join()
-        if error is None:
-            if self.failed is not None:
-                raise self.failed
-            self.stream.close()
