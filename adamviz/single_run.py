@@ -24,14 +24,11 @@ import numpy as np
 from .core.autodiff import Program
 from .core.rule_compiled import scalar_of, scalar_plan
 from .core.rule_programs import SCALAR_OPS
-from .core.scalar_code import WORD, Writer
+from .core.scalar_code import ARITHMETIC, WORD, Writer
 from .recorders import Paths
 
 MAX_CONDITIONS = 3  # a rule choosing among more variants per step is left to the engine
 MAX_STEPS, CONVERGED, STOPPED_EARLY = 0, 1, 2  # how the loop ended (``engine`` names them)
-CHUNK = 4096  # steps of the loop between calls (the numbers kept go to one array of doubles)
-_SCALAR_TEMPLATES = {"add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}",
-                     "div": "{0} / {1}", "neg": "-{0}", "recip": "1.0 / {0}"}
 
 
 @dataclass(frozen=True)
@@ -71,26 +68,22 @@ def attempt(surface, optimizer, start, steps: int, *, box, tol, patience,
             return None
     loop, layout = made[1]
     loss0 = float(surface.loss(start[None])[0])
-    init = optimizer.init(start[:, None])
-    carried = [float(v) for v in start]
-    for i, name in enumerate(rule.program.state):  # the loop's order: arrays, then numbers
-        if name not in rule.scalars:
-            carried += [float(v) for v in init[i + 1][:, 0]]
-    carried += [float(init[i + 1]) for i, n in enumerate(rule.program.state) if n in rule.scalars]
-    kept, best, best_step, done, code = array("d"), loss0, 0, 0, MAX_STEPS
-    limits = (float(tol or 0.0) ** 2, int(patience or 0),
-              [float(b) for pair in zip(*box, strict=True) for b in pair])
+    state = optimizer.init(start[:, None])  # (its fields are named after the rule's state)
+    carried = [float(v) for v in start]  # in ``_Maker.carried``'s order
+    carried += [float(v) for name in rule.arrays for v in getattr(state, name)[:, 0]]
+    carried += [float(getattr(state, name)) for name in rule.scalars]
+    kept = array("d")  # every step's numbers, 8 bytes each
     try:
         with np.errstate(all="ignore"):
-            while done < steps and code == MAX_STEPS:
-                last = min(steps, done + CHUNK)
-                ended = loop(carried, done + 1, last, kept.extend, best, best_step, *limits)
-                if ended is None:
-                    return None
-                code, done, best, best_step, carried = ended
+            ended = loop(carried, steps, kept.extend, loss0, float(tol or 0.0) ** 2,
+                         int(patience or 0),
+                         [float(b) for pair in zip(*box, strict=True) for b in pair])
     except (ArithmeticError, ValueError):
         return None
-    return Ended(code, done, best_step, np.array(carried[:layout.dims]),
+    if ended is None:
+        return None
+    code, taken, best_step, end = ended
+    return Ended(code, taken, best_step, np.array(end[:layout.dims]),
                  layout.paths(start, loss0, np.frombuffer(kept), optimizer) if paths else None)
 
 
@@ -104,8 +97,8 @@ class _Layout:
 
     def paths(self, start, loss0, kept, optimizer) -> Paths:
         dims = self.dims
-        width = 2 * dims + 1 + (0 if self.rate == "constant" else dims) + dims * len(self.shown)
-        table = kept.reshape(-1, width)
+        base = 2 * dims + 1 + (0 if self.rate == "constant" else dims)  # the first quantity's
+        table = kept.reshape(-1, base + dims * len(self.shown))
         t = len(table)
 
         def per_step(first, columns):  # (T+1, 1, columns), row 0 the start's
@@ -120,7 +113,6 @@ class _Layout:
         rate = np.full((t + 1, 1, dims), np.nan)
         rate[1:] = optimizer.hyperparams.get("lr", np.nan) if self.rate == "constant" \
             else per_step(2 * dims + 1, dims)[1:]
-        base = 2 * dims + 1 + (0 if self.rate == "constant" else dims)
         return Paths(points=points, losses=losses, monitor=None,
                      gradients=per_step(dims + 1, dims), effective_lr=rate,
                      quantities={name: per_step(base + i * dims, dims)
@@ -147,7 +139,6 @@ class _Maker:
         self.slot = {n: i for i, n in enumerate(program.names)}
         self.scalar_inputs = [n for n in ("t", "lr", *self.rule.scalars)
                               if n in self.slot and (n != "lr" or self.rule.rates is not None)]
-        self.array_inputs = ["g", "p", *self.rule.arrays]
         if optimizer.effective_lr is None:
             self.rate = "constant"
         else:
@@ -165,8 +156,7 @@ class _Maker:
 
     def make(self):
         lines = self.source()
-        source = "def loop(carried, first, last, append, best, best_step, tol2, patience, " \
-            "box):\n" + \
+        source = "def loop(carried, steps, append, best, tol2, patience, box):\n" + \
             "\n".join("    " + line for line in lines) + "\n"
         # The source is made of the generator's own names and slot numbers; the constants
         # and functions it reads are bound from ``K`` (see core/scalar_code.py).
@@ -179,18 +169,20 @@ class _Maker:
         step = self.step_lines()  # first: it names the constants and helpers bound below
         head = self.w.bindings() + [f"{n} = K[{n!r}]" for n in self.helpers]
         head += [", ".join(f"lo{d}, hi{d}" for d in range(dims)) + ", = box",
-                 f"{', '.join(self.carried())}, = carried", "k = first - 1"]
-        body = ["for k in range(first, last + 1):"] + ["    " + line for line in step]
+                 f"{', '.join(self.carried())}, = carried", "best_step = k = 0"]
+        body = ["for k in range(1, steps + 1):"] + ["    " + line for line in step]
         return head + body + [self.ending(MAX_STEPS)]
 
     def carried(self) -> list[str]:
         """The variables a step hands to the next: the point, array state, number state."""
         rule = self.rule
         return [self.array(n, d) for n in ("p", *rule.arrays) for d in range(self.dims)] + \
-            [self.scalar(n) for n in rule.program.state if n in rule.scalars]
+            [self.scalar(n) for n in rule.scalars]
 
     def ending(self, code: int) -> str:
-        return f"return {code}, k, best, best_step, ({', '.join(self.carried())},)"
+        """How the loop ends: its code, the steps taken, the best step and the point."""
+        point = ", ".join(self.array("p", d) for d in range(self.dims))
+        return f"return {code}, k, best_step, ({point},)"
 
     def step_lines(self) -> list[str]:
         dims, w = self.dims, self.w
@@ -280,7 +272,7 @@ class _Maker:
         on t, its numbers, then its array program per coordinate. Also the output names, a
         list per coordinate for an array output (``arrays``)."""
         if not c.conditions:  # one variant: its outputs are read where they are made
-            return self.variant_lines(c, c.variants.get(()) or c._variant(()), prefix, arrays)
+            return self.variant_lines(c, c.variant(()), prefix, arrays)
         outs = [[f"{prefix}o{pos}_{d}" for d in range(self.dims)] if is_array
                 else f"{prefix}o{pos}" for pos, is_array in enumerate(arrays)]
         plan = scalar_plan(c.kept, c.conditions, c.inputs)
@@ -292,7 +284,7 @@ class _Maker:
         lines += [f"    key = ({chosen},)", "except (ArithmeticError, ValueError):",
                   f"    key = {lazy}({self.known(c)})"]
         for j, key in enumerate(itertools.product((True, False), repeat=len(conditions))):
-            variant = c.variants.get(key) or c._variant(key)
+            variant = c.variant(key)
             lines.append(("if" if j == 0 else "elif") + f" key == {key!r}:")
             saved = dict(self.w.memo)  # what a branch computes is not there in another
             code, made = self.variant_lines(c, variant, prefix, arrays, shared=False)
@@ -326,10 +318,10 @@ class _Maker:
             refs = [self.ref(c, a, prefix) for a in [*args, *params]]
             if op == "where":  # both sides computed already (as ``Compiled`` does first)
                 expr = f"({refs[1]} if {refs[0]} else {refs[2]})"
-            elif op in _SCALAR_TEMPLATES:
-                expr = "(" + _SCALAR_TEMPLATES[op].format(*refs) + ")"
+            elif op in ARITHMETIC:
+                expr = "(" + ARITHMETIC[op].format(*refs) + ")"
             elif op in ("spow", "pow", "powt", "powc"):  # Python's power, refused if complex
-                expr = f"({refs[0]} ** {refs[1]})" if _nonnegative(c, args[0]) else \
+                expr = f"({refs[0]} ** {refs[1]})" if _nonnegative(args[0]) else \
                     f"({refs[0]} ** {refs[1]} if {refs[0]} >= 0 else " \
                     f"{self.helpers_for(op)}({refs[0]}, {refs[1]}))"
             else:
@@ -389,6 +381,6 @@ def _copies(targets, values) -> list[str]:
     return lines
 
 
-def _nonnegative(c, ref) -> bool:
+def _nonnegative(ref) -> bool:
     """Whether a power's base is a constant >= 0 (beta ** t): Python's power is a float."""
     return not isinstance(ref, int) and ref >= 0

@@ -12,10 +12,9 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
-from matplotlib.animation import FuncAnimation, PillowWriter  # noqa: E402
+from minimal_animation import save_growing  # noqa: E402
 
 import adamviz  # noqa: E402
-from adamviz.render.frames import frame_steps, run_steps  # noqa: E402
 
 OPTIMIZERS = ["sgd", "momentum", "rmsprop", "adam"]
 GRID = {"x": [-2.2, 2.2, 10], "y": [-1.3, 1.3, 10]}  # 100 starts, 400 runs
@@ -36,17 +35,7 @@ def main(out: str, frames: int = 200) -> None:
     colors = {name: f"C{i}" for i, name in enumerate(OPTIMIZERS)}
     lines = [ax.plot([], [], lw=2, color=colors[r.optimizer])[0] for r in result.runs]
     heads = [ax.plot([], [], "o", ms=5, color=colors[r.optimizer])[0] for r in result.runs]
-    lengths = [r.steps for r in result.runs]
-    steps = frame_steps(max(lengths), frames)
-
-    def update(i):
-        for run, line, head, k in zip(result.runs, lines, heads,
-                                      run_steps(int(steps[i]), lengths), strict=True):
-            line.set_data(run.points[: k + 1, 0], run.points[: k + 1, 1])
-            head.set_data([run.points[k, 0]], [run.points[k, 1]])
-        return [*lines, *heads]
-
-    FuncAnimation(fig, update, frames=len(steps)).save(out, writer=PillowWriter(fps=20))
+    save_growing(fig, result.runs, lines, heads, frames, out)
 
 
 if __name__ == "__main__":

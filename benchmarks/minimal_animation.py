@@ -27,11 +27,16 @@ def main(out: str, frames: int = 201) -> None:
     ax.contourf(X, Y, np.log10(Z - np.nanmin(Z) + 1e-3), levels=20, cmap="Greys_r")
     lines = [ax.plot([], [], lw=2)[0] for _ in result.runs]
     heads = [ax.plot([], [], "o", ms=7)[0] for _ in result.runs]
-    steps = frame_steps(max(r.steps for r in result.runs), frames)
-    lengths = [r.steps for r in result.runs]
+    save_growing(fig, result.runs, lines, heads, frames, out)
+
+
+def save_growing(fig, runs, lines, heads, frames: int, out: str) -> None:
+    """FuncAnimation + PillowWriter of each run's line growing and its head moving."""
+    lengths = [r.steps for r in runs]
+    steps = frame_steps(max(lengths), frames)
 
     def update(i):
-        for run, line, head, k in zip(result.runs, lines, heads,
+        for run, line, head, k in zip(runs, lines, heads,
                                       run_steps(int(steps[i]), lengths), strict=True):
             line.set_data(run.points[: k + 1, 0], run.points[: k + 1, 1])
             head.set_data([run.points[k, 0]], [run.points[k, 1]])

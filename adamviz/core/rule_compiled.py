@@ -112,7 +112,7 @@ class Compiled:
         known = {self.slot[n]: v for n, v in values.items()}
         key = tuple(bool(scalar_of(self.kept, c, known)) for c in self.conditions) \
             if self.conditions else ()
-        variant = self.variants.get(key) or self._variant(key)
+        variant = self.variant(key)
         try:  # the numbers this variant needs, in order (both sides of a choice on t)
             for slot, step in variant.steps:
                 known[slot] = step(known)
@@ -147,6 +147,10 @@ class Compiled:
                 if target is not None:
                     np.copyto(target, arrays[ref])
         return out
+
+    def variant(self, key) -> _Variant:
+        """The variant of one choice of the conditions (a tuple of bools, in their order)."""
+        return self.variants.get(key) or self._variant(key)
 
     def _variant(self, key) -> _Variant:
         chosen = dict(zip(self.conditions, key, strict=True))

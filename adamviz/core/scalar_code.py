@@ -30,10 +30,13 @@ from . import grammar
 from .autodiff import ARITY, Program
 from .programs import function_of
 
-# (template, arity): a Python expression of the arguments' names
+WORD = re.compile(r"[A-Za-z_]\w*")  # a name in generated code
+# A Python expression of the arguments' names: the same IEEE operation on arrays and floats
+# (a rule's numbers are computed with these too, ``single_run.py``)
+ARITHMETIC = {"add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}",
+              "neg": "-{0}", "recip": "1.0 / {0}"}
 _OPERATORS = {
-    "add": "{0} + {1}", "sub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}",
-    "neg": "-{0}", "recip": "1.0 / {0}", "rsqrt": "1.0 / sqrt({0})",
+    **ARITHMETIC, "rsqrt": "1.0 / sqrt({0})",
     "eq": "(1.0 if {0} == {1} else 0.0)", "ne": "(1.0 if {0} != {1} else 0.0)",
     "lt": "(1.0 if {0} < {1} else 0.0)", "le": "(1.0 if {0} <= {1} else 0.0)",
     "gt": "(1.0 if {0} > {1} else 0.0)", "ge": "(1.0 if {0} >= {1} else 0.0)",
@@ -45,7 +48,6 @@ _OPERATORS = {
     "pow": "pow_({0}, {1})", "powt": "powt_({0}, {1})",
 }
 # x**p for a constant p: ``programs._power``'s specialisations, then the general power
-WORD = re.compile(r"[A-Za-z_]\w*")
 _POWERS = {0.0: "1.0", 1.0: "{0}", 2.0: "{0} * {0}", 3.0: "{0} * {0} * {0}",
            -1.0: "1.0 / {0}", -2.0: "1.0 / ({0} * {0})", 0.5: "sqrt({0})",
            -0.5: "1.0 / sqrt({0})"}
@@ -66,11 +68,7 @@ def _sample() -> np.ndarray:
 SAMPLE = _sample()  # (numpy arithmetic: no random generator to import)
 
 
-def _math_pow(a: float, b: float) -> float:
-    return math.pow(a, b)
-
-
-def _through_numpy(fn: Callable, arity: int) -> Callable:
+def _through_numpy(fn: Callable) -> Callable:
     """``fn`` (a numpy function with ``out`` last) on one-element arrays, as the engine calls
     it for one run: numpy's bits by construction, at numpy's cost."""
     def call(*args):
@@ -100,7 +98,7 @@ def _agrees(candidate: Callable, reference: Callable, arity: int) -> bool:
     return True
 
 
-_CHOSEN: dict[str, Callable | None] = {}
+_CHOSEN: dict[str, Callable] = {}
 
 
 def agreeing(op: str) -> Callable:
@@ -108,13 +106,12 @@ def agreeing(op: str) -> Callable:
     gives the engine's bits: Python's own where it agrees, else numpy's on one element."""
     if op not in _CHOSEN:
         if op == "pow":
-            arity, fold = 2, _math_pow
+            arity, fold = 2, math.pow
         else:
             f = grammar.BY_OP[op]
             arity, fold = f.arity, f.fold
         reference = function_of(op, ())
-        _CHOSEN[op] = fold if _agrees(fold, reference, arity) else \
-            _through_numpy(reference, arity)
+        _CHOSEN[op] = fold if _agrees(fold, reference, arity) else _through_numpy(reference)
     return _CHOSEN[op]
 
 
