@@ -16,7 +16,7 @@ from PIL import Image
 from adamviz import api
 from adamviz.cli import cli
 from adamviz.core.errors import InputError
-from adamviz.render import animate
+from adamviz.render import animate, gifsplit
 from adamviz.render.frames import (
     SLOWEST,
     frame_steps,
@@ -104,6 +104,8 @@ def test_every_frame_shows_its_true_step(short_runs, tmp_path, monkeypatch):
     monkeypatch.setattr(animate.StepCounter, "paint",
                         lambda self, pixels, step: (counted.append(step), paint(self, pixels,
                                                                                 step)))
+    # one process, so that every paint is seen here (two write the same bytes: test_gifsplit)
+    monkeypatch.setattr(gifsplit, "can_split", lambda frames: False)
     api.animate(short_runs, tmp_path / "a.gif", frames=31)
     total = max(run.steps for run in short_runs.runs)
     gains = story_gains("path", [r.points for r in short_runs.runs], None, total)

@@ -291,13 +291,11 @@ def _write(animator, result, path, fmt: str, timing: Timing, progress) -> Animat
         palette_frames = [animator.frame(int(steps[0])).copy(), last]
         with atomic_open(path, "wb") as handle:
             from .gif import GifStream
+            from .gifsplit import encode
 
             stream = GifStream(handle, palette_frames, loop=loop, key_colors=style.key_colors())
-            for i, step in enumerate(steps):
-                last = i == len(steps) - 1
-                stream.add(animator.frame(int(step)), hold_delay(hold, cs) if last else cs)
-                if progress:
-                    progress(i + 1, len(steps))
+            delays = [cs] * (len(steps) - 1) + [hold_delay(hold, cs)]
+            encode(stream, animator.frame, steps, delays, progress)
             stream.close()
     else:
         real_fps = fps

@@ -66,8 +66,13 @@ class GifStream:
             found[unmatched] = self.lookup[keys[unmatched]]
         return found - 1
 
+    def follow(self, frame: np.ndarray) -> None:
+        """Take ``frame`` as the one shown before the next added, without writing it (for a
+        second process that encodes the later frames, ``gifsplit``)."""
+        self.previous = _packed(frame)
+
     def add(self, frame: np.ndarray, delay_cs: int) -> None:
-        packed = np.ascontiguousarray(frame).view(np.uint32)[..., 0] & 0xFFFFFF
+        packed = _packed(frame)
         height, width = packed.shape
         if self.previous is None:
             image = self._image(self._indices(packed.ravel()).reshape(height, width))
@@ -109,3 +114,8 @@ class GifStream:
 
     def close(self) -> None:
         self.handle.write(b";")
+
+
+def _packed(frame: np.ndarray) -> np.ndarray:
+    """Each pixel's colour as one 0xBBGGRR number."""
+    return np.ascontiguousarray(frame).view(np.uint32)[..., 0] & 0xFFFFFF
