@@ -182,6 +182,17 @@ def test_blitted_frame_equals_a_full_draw(tmp_path):
         assert diff.mean() < 0.02 and (diff.max(axis=2) > 8).mean() < 0.0005, step
 
 
+def test_the_counter_renders_a_digit_when_first_shown_and_the_same_pixels_again(short_runs):
+    """Digits are rendered as frames show them (not all ten per place up front), and rendering
+    one leaves the rest of the frame as it was: a frame is the same drawn first or again."""
+    animator = animate.Animator(short_runs, ["contour"], dpi=40)
+    assert [sorted(s) for s in animator.counter.stamps] == [[], []]  # steps 0 to 60
+    first = {step: animator.frame(step).copy() for step in (7, 42, 7, 0)}
+    assert [sorted(s) for s in animator.counter.stamps] == [["4"], ["0", "2", "7"]]
+    for step, pixels in first.items():
+        assert np.array_equal(animator.frame(step), pixels)
+
+
 def test_decoded_gif_is_at_least_as_faithful_as_the_naive_gif(tmp_path):
     sys.path.insert(0, str(BENCH))
     from fidelity import error, reference_frames

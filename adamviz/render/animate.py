@@ -215,43 +215,50 @@ class StepCounter:
 
     Laying out and rasterizing text costs about a millisecond a frame, as much as all the moving
     paths together. The fixed part ("step", "/ 200") is in the background; each digit position is
-    rendered once for each digit (with the same font, at the same place) and pasted per frame.
+    rendered once for each digit it shows (with the same font, at the same place, on the same
+    background) the first time it is shown, and pasted per frame. (Rendered as met, not all ten
+    up front: a GIF's two processes, ``gifsplit``, each render the digits of their own frames.)
     """
 
     def __init__(self, fig, total: int):
         self.width = len(str(total))
-        artist = fig.counter_artist
-        renderer = fig.canvas.get_renderer()
+        self.fig, self.artist = fig, fig.counter_artist
+        self.length = len(fig.counter_fixed.get_text())
+        self.artist.set_text(fig.counter_fixed.get_text())
+        self.artist.set_visible(True)  # an invisible text has no extent
+        box = self.artist.get_window_extent(fig.canvas.get_renderer())
+        self.artist.set_visible(False)
         buffer = np.asarray(fig.canvas.buffer_rgba())
-        artist.set_visible(True)
-        artist.set_text(fig.counter_fixed.get_text())
-        box = artist.get_window_extent(renderer)
         height, width = buffer.shape[:2]
-        rows = slice(max(0, int(height - box.y1) - 2), min(height, int(height - box.y0) + 3))
-        cols = slice(max(0, int(box.x0) - 2), min(width, int(box.x1) + 3))
-        region = buffer[rows, cols]
-        base = region.copy()
-        flat_index = np.arange(height * width).reshape(height, width)[rows, cols]
-        self.stamps = []  # per slot: {digit: (flat pixel indices, RGBA values)}
-        for slot in range(self.width):
-            stamps = {}
-            for digit in "0123456789":
-                region[...] = base
-                text = list(" " * len(artist.get_text()))
-                text[len("step ") + slot] = digit  # same length as the fixed part: same place
-                artist.set_text("".join(text))
-                artist.draw(renderer)
-                changed = (region != base).any(axis=2)
-                stamps[digit] = (flat_index[changed], region[changed].copy())
-            self.stamps.append(stamps)
-        region[...] = base
-        artist.set_visible(False)
+        self.rows = slice(max(0, int(height - box.y1) - 2), min(height, int(height - box.y0) + 3))
+        self.cols = slice(max(0, int(box.x0) - 2), min(width, int(box.x1) + 3))
+        self.base = buffer[self.rows, self.cols].copy()
+        self.flat_index = np.arange(height * width).reshape(height, width)[self.rows, self.cols]
+        self.stamps = [{} for _ in range(self.width)]  # per slot: {digit: (indices, RGBA)}
+
+    def _stamp(self, pixels: np.ndarray, slot: int, digit: str):
+        """Render ``digit`` at ``slot`` on the background and keep the pixels it changed; the
+        canvas (``pixels``) is left as it was."""
+        kept = pixels.copy()
+        region = pixels[self.rows, self.cols]
+        region[...] = self.base
+        text = list(" " * self.length)
+        text[len("step ") + slot] = digit  # same length as the fixed part: same place
+        self.artist.set_text("".join(text))
+        self.artist.set_visible(True)
+        self.artist.draw(self.fig.canvas.get_renderer())
+        self.artist.set_visible(False)
+        changed = (region != self.base).any(axis=2)
+        stamp = self.stamps[slot][digit] = (self.flat_index[changed], region[changed].copy())
+        pixels[...] = kept
+        return stamp
 
     def paint(self, pixels: np.ndarray, step: int) -> None:
         flat = pixels.reshape(-1, 4)
         for slot, char in enumerate(f"{step:>{self.width}d}"):
             if char != " ":
-                where, values = self.stamps[slot][char]
+                stamp = self.stamps[slot].get(char)
+                where, values = stamp if stamp else self._stamp(pixels, slot, char)
                 flat[where] = values
 
 
