@@ -93,3 +93,11 @@ def test_an_interrupted_parent_ends_its_child(runs, tmp_path, forks):
     with pytest.raises(KeyboardInterrupt):
         api.animate(runs, tmp_path / "x.gif", frames=30, progress=interrupt)
     assert list(tmp_path.iterdir()) == [] and forks and no_child_left()
+
+
+def test_a_child_whose_parent_is_gone_stops(runs, tmp_path, monkeypatch, forks):
+    """A parent killed outright cannot end its child: the child sees it is gone and stops."""
+    monkeypatch.setattr(gifsplit.os, "getppid", lambda: -1)  # as if the parent had died
+    with pytest.raises(RuntimeError, match="ended without a word"):
+        api.animate(runs, tmp_path / "x.gif", frames=30)
+    assert list(tmp_path.iterdir()) == [] and forks and no_child_left()

@@ -41,10 +41,11 @@ def encode(stream, draw, steps, delays, progress=None, split=None) -> None:
         return
     cut = max(1, int(len(steps) * PARENT_SHARE))
     reader, writer = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: never returns
         os.close(reader)
-        _child(stream, draw, steps, delays, cut, writer)
+        _child(stream, _while_alive(draw, parent), steps, delays, cut, writer)
     os.close(writer)
     try:
         _serial(stream, draw, steps, delays, progress, 0, cut)
@@ -72,6 +73,18 @@ def _serial(stream, draw, steps, delays, progress, start, stop) -> None:
         stream.add(draw(int(steps[i])), delays[i])
         if progress:
             progress(i + 1, len(steps))
+
+
+def _while_alive(draw, parent: int):
+    """``draw`` that stops the child once its parent is gone (killed outright, it could not
+    end its child): an orphan would draw on to the end of its share."""
+
+    def drawn(step):
+        if os.getppid() != parent:
+            os._exit(1)
+        return draw(step)
+
+    return drawn
 
 
 def _child(stream, draw, steps, delays, cut, writer) -> None:
