@@ -49,8 +49,9 @@ def test_two_processes_write_the_bytes_one_writes(runs, tmp_path, monkeypatch, f
     assert len(forks) == 3 and no_child_left()
 
 
-def test_a_small_gif_one_core_or_other_threads_do_not_fork(monkeypatch):
+def test_a_small_gif_one_core_other_threads_or_busy_cores_do_not_fork(monkeypatch):
     monkeypatch.setattr(gifsplit.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(gifsplit.os, "getloadavg", lambda: (0.4, 1.0, 1.0))
     monkeypatch.setattr(gifsplit.os, "cpu_count", lambda: 2)
     assert gifsplit.can_split(1000) == (sys.platform != "darwin" and hasattr(os, "fork"))
     assert not gifsplit.can_split(gifsplit.MIN_FRAMES - 1)
@@ -58,6 +59,9 @@ def test_a_small_gif_one_core_or_other_threads_do_not_fork(monkeypatch):
     assert not gifsplit.can_split(1000)
     monkeypatch.setattr(gifsplit.os, "cpu_count", lambda: 2)
     monkeypatch.setattr(gifsplit.threading, "active_count", lambda: 2)
+    assert not gifsplit.can_split(1000)
+    monkeypatch.setattr(gifsplit.threading, "active_count", lambda: 1)
+    monkeypatch.setattr(gifsplit.os, "getloadavg", lambda: (1.6, 1.0, 1.0))  # cores busy
     assert not gifsplit.can_split(1000)
 
 

@@ -20,6 +20,7 @@ import threading
 import traceback
 
 MIN_FRAMES = 24  # fewer frames than this are not worth a fork
+SPARE = 0.5  # of a core, idle on average, below which no second process is started
 PARENT_SHARE = 0.5  # of the frames, the earlier ones, encoded by the parent
 HEADER = struct.Struct("<?Q")  # ok flag, then the length of the bytes (or of the error text)
 
@@ -27,9 +28,13 @@ HEADER = struct.Struct("<?Q")  # ok flag, then the length of the bytes (or of th
 def can_split(frames: int) -> bool:
     """Whether a second process can be forked safely and pays for itself. Not on macOS (its
     system libraries may crash in a forked child) nor beside other threads (a notebook's: a
-    lock one of them held at the fork would stay held in the child, and it would hang)."""
+    lock one of them held at the fork would stay held in the child, and it would hang); nor
+    when the other cores are busy (the last minute's load average): the second process then
+    waits for a core, and the two together take about an eighth more CPU time than one (colours
+    matched in both, pages copied on write)."""
+    cores = os.cpu_count() or 1
     return (hasattr(os, "fork") and sys.platform != "darwin" and threading.active_count() == 1
-            and (os.cpu_count() or 1) > 1 and frames >= MIN_FRAMES)
+            and cores > 1 and frames >= MIN_FRAMES and os.getloadavg()[0] < cores - SPARE)
 
 
 def encode(stream, draw, steps, delays, progress=None, split=None) -> None:
