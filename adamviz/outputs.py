@@ -151,6 +151,18 @@ def _indexed(item):
     return i, job(recipe)
 
 
+def _before_fork() -> None:
+    """Import what making a figure imports, before the fork: once for all workers, not once in
+    each (about 0.45 s of CPU a worker; the imports of the command itself no longer bring
+    matplotlib in)."""
+    import numpy.random  # noqa: F401  (the runs' noise)
+
+    from . import data_losses, surface_checks  # noqa: F401
+    from .render import animate, figure  # noqa: F401  (animate: for --gif)
+
+    figure.preload()
+
+
 @contextmanager
 def _figure_workers(count: int):
     """A pool of forked workers, one per core (at most one per figure), or None where forking
@@ -163,10 +175,7 @@ def _figure_workers(count: int):
     if count < 3 or (cores or 1) < 2 or "fork" not in multiprocessing.get_all_start_methods():
         yield None
         return
-    # Imported here, before the fork: once for all workers, not once in each (about 0.45 s of
-    # CPU a worker; the imports of the command itself no longer bring matplotlib in).
-    from .render import animate, figure  # noqa: F401
-
+    _before_fork()
     with pool(multiprocessing.get_context("fork"), min(cores, count)) as workers:
         yield workers
 

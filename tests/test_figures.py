@@ -143,6 +143,25 @@ def test_figure_workers_start_with_the_drawing_modules_imported():
     assert out == "True"
 
 
+def test_a_worker_imports_nothing_to_make_its_figures(tmp_path):
+    """What the parent imports before the fork is all a figure needs (#24): a worker that
+    imported contourpy, Pillow's writers or a panel module at its first figure would pay for
+    it once in each worker. (Two figures are made in the calling process, no fork.)"""
+    code = ("import sys\n"
+            "import multiprocessing.reduction\n"
+            "from adamviz import api, outputs\n"
+            "from adamviz.studies import recipes\n"
+            "names = ['fig2a-small-curvature', 'minibatch-noise']\n"
+            "outputs._before_fork()\n"
+            "[recipes.load(name) for name in names]  # as the parent does, before the fork\n"
+            "before = set(sys.modules)\n"
+            "api.figures(names, sys.argv[1])\n"
+            "print(sorted(set(sys.modules) - before))")
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
+                         text=True, check=True).stdout.splitlines()[-1]
+    assert out == "[]"
+
+
 def test_a_copied_recipe_with_a_false_claim_fails_loudly(tmp_path):
     text = (recipes.builtin_dir() / "fig1-local-minimum.toml").read_text()
     bad = tmp_path / "mine.toml"

@@ -182,6 +182,58 @@ def test_the_layout_runs_no_pass_it_does_not_need(monkeypatch):
     assert passes(clashing=True) == 2
 
 
+def test_the_layout_measures_the_panels_with_their_titles_held(monkeypatch, hump):
+    """Left free, matplotlib places a panel's title afresh at every measurement of its Axes, a
+    full tick update of its y axis each time: a fifth of a picture's layout (#24). The layout
+    holds the titles at the top of their Axes, where the picture then places them."""
+    from matplotlib.axes import Axes
+
+    from adamviz.render import layout
+
+    placed, during_layout = [], []
+    place, fit = Axes._update_title_position, layout.fit
+    def placing(self, renderer):  # a title placed, not one held (nor a colour bar's, untitled)
+        if self._autotitlepos and self.get_title():
+            placed.append(self)
+        place(self, renderer)
+
+    monkeypatch.setattr(Axes, "_update_title_position", placing)
+    monkeypatch.setattr(layout, "fit", lambda *a, **k: (placed.clear(), fit(*a, **k),
+                                                        during_layout.extend(placed)))
+    with drawn_still(monkeypatch, hump, ("contour", "loss")) as (fig, panels, renderer):
+        for panel in panels:
+            title, area = panel.ax.title, panel.ax.get_window_extent(renderer)
+            assert title.get_position()[1] == 1.0
+            assert title.get_window_extent(renderer).y0 > area.y1
+        assert not layout.problems(fig)
+    assert during_layout == []
+    assert placed  # the picture's own draw places them
+
+
+def test_a_title_over_an_offset_text_is_laid_out_where_it_rises():
+    """A y axis whose ticks share an offset ("1e6" over the Axes) lifts the panel's title above
+    it; the layout is redone with the title free, so it still stays inside the figure."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    from adamviz.render import layout
+
+    fig = Figure(figsize=(6, 4), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    ax.plot([0, 1], [1e6, 2e6])
+    ax.set(xlabel="x", ylabel="y")
+    ax.set_title("a title as wide as the panel, over the offset", loc="left")
+    layout.fit(fig, fig.get_layout_engine())
+    fig.set_layout_engine(None)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    offset = ax.yaxis.offsetText.get_window_extent(renderer)
+    title = ax._left_title.get_window_extent(renderer)
+    assert ax.yaxis.offsetText.get_text()
+    assert title.y0 >= offset.y1 - 1
+    assert title.y1 <= fig.bbox.y1 + layout.SLACK
+
+
 def test_six_views_are_a_grid_not_a_row():
     assert figure_module.grid_shape(6) == (2, 3)
     assert figure_module.grid_shape(6, (1920, 1080)) == (2, 3)

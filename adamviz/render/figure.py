@@ -44,6 +44,18 @@ def new_figure(width: float = 9.0, height: float = 6.0, dpi: float = 100,
     return fig
 
 
+def preload() -> None:
+    """Import what drawing a figure first imports when it needs it (the panels, contourpy at
+    the first contour, Pillow's writers at the first save): workers forked after this share
+    one copy instead of each importing its own."""
+    import contourpy  # noqa: F401
+    from PIL import Image
+
+    from . import panels, panels_fit, panels_stacked  # noqa: F401
+
+    Image.preinit()
+
+
 def image_format(path: str | Path, also=(".gif", ".mp4", ".html")) -> str:
     """The image format for ``path`` by its suffix; ``InputError`` for anything else, naming
     what the command could write (``also``: the formats besides stills it takes)."""

@@ -215,7 +215,53 @@ class _Shrinker:
         return True
 
 
+def _titles(ax):
+    return ax.title, ax._left_title, ax._right_title
+
+
+def _pin_titles(fig) -> list:
+    """Hold the flat Axes' titles at the top of their Axes for the layout passes. Left to
+    matplotlib, every measurement of an Axes places its title afresh, measuring the y axis
+    (a full tick update) for each title: a fifth of a figure's layout, for a title that stays
+    at the top unless something of its Axes stands above it (``_release_titles``)."""
+    pinned = [ax for _, ax in _flat_axes(fig) if ax._autotitlepos]
+    for _, ax in _flat_axes(fig):
+        # A spine's box is the Axes' edge plus its tick marks, inside the box of the tick
+        # labels the layout measures anyway; measuring it updates the ticks once more a spine.
+        for spine in ax.spines.values():
+            spine.set_in_layout(False)
+    for ax in pinned:
+        ax._autotitlepos = False
+        for title in _titles(ax):
+            title.set_y(1.0)
+    return pinned
+
+
+def _release_titles(pinned) -> bool:
+    """Give the titles back to matplotlib (the picture is drawn with them placed as it places
+    them); whether one of them may rise above the top of its Axes, over a y axis' offset text
+    or x tick labels on top, so that the layout must be redone with the titles free. (The last
+    layout pass updated the ticks and their offset text.)"""
+    risen = False
+    for ax in pinned:
+        ax._autotitlepos = True
+        offset = ax.yaxis.offsetText
+        risen = risen or (offset.get_visible() and bool(offset.get_text())) \
+            or ax.xaxis.get_label_position() == "top" \
+            or any(tick.label2.get_visible() for tick in ax.xaxis.get_major_ticks()[:1])
+    return risen
+
+
 def fit(fig, engine, shrink: bool = False) -> None:
+    """Lay ``fig`` out (``_fit``) with the panel titles held at the top of their Axes, and
+    once more as matplotlib places them if one of them rises (``_pin_titles``)."""
+    pinned = _pin_titles(fig)
+    _fit(fig, engine, shrink)
+    if _release_titles(pinned):
+        _fit(fig, engine, shrink)
+
+
+def _fit(fig, engine, shrink: bool = False) -> None:
     """Lay ``fig`` out with ``engine`` so that nothing clashes, where it can: a second pass if
     the first leaves a clash, then text that overflows its Axes into another element wrapped
     to it; with ``shrink`` (a frame of fixed pixels) the text also drawn smaller, at most
