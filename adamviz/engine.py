@@ -138,11 +138,16 @@ def run(surface, optimizer: Optimizer, starts, steps: int, *, noise: float = 0.0
                      record=record)
     keys = RunKeys((), len(starts)) if keys is None else \
         keys if isinstance(keys, RunKeys | list) else list(keys)
-    if record != "paths" and len(starts) > CHUNK_RUNS:
+    # (hyperparameters given per run are the columns of all the starts: one piece)
+    if record != "paths" and len(starts) > CHUNK_RUNS and not _per_run(optimizer):
         return _in_chunks(surface, optimizer, starts, steps, keys, noise=noise, seed=seed,
                           tol=tol, patience=patience, monitor=monitor, batch_size=batch_size)
     return _run(surface, optimizer, starts, steps, keys, noise=noise, seed=seed, tol=tol,
                 patience=patience, monitor=monitor, record=record, batch_size=batch_size)
+
+
+def _per_run(optimizer) -> bool:
+    return bool(getattr(getattr(optimizer, "rule", None), "per_run", None))
 
 
 class RunKeys:
