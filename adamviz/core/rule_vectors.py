@@ -124,13 +124,14 @@ def run(c, values: dict, arrays: dict, targets, shape) -> list:
         key = tuple(bool(np.asarray(v).flat[0]) for v in conditions)
         return _variant_run(c, c.variant(key), known, arrays, targets, shape)
     columns = shape[-1] if shape else 1
-    keys = np.stack([np.broadcast_to(np.asarray(v) != 0, (1, columns))[0]
-                     for v in conditions])
+    codes = np.zeros(columns, dtype=np.int64)  # each column's key, as the bits of a number
+    for bit, v in enumerate(conditions):
+        codes |= np.broadcast_to(np.asarray(v) != 0, (1, columns))[0].astype(np.int64) << bit
     merged = None
-    for key in np.unique(keys, axis=1).T:
-        mask = (keys == key[:, None]).all(axis=0)[None, :]
-        out = _variant_run(c, c.variant(tuple(bool(k) for k in key)), dict(known), arrays,
-                           None, shape)
+    for code in np.unique(codes).tolist():
+        mask = (codes == code)[None, :]
+        key = tuple(bool(code >> bit & 1) for bit in range(len(conditions)))
+        out = _variant_run(c, c.variant(key), dict(known), arrays, None, shape)
         if merged is None:  # (two keys at least: every output is made again below)
             merged = out
         else:

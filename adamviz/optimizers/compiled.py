@@ -45,7 +45,8 @@ def values(definition: OptimizerFile, hyperparams: dict) -> dict:
         raise InputError(f"{definition.name}: hyperparameters given per run need one length, "
                          f"got " + ", ".join(f"{n}: {len(v)}" for n, v in per_run.items()))
     for condition, then, message in definition.requires:
-        for each in _each_run(out, per_run):
+        used = names_in(condition) | names_in(then)
+        for each in _each_run(out, {n: v for n, v in per_run.items() if n in used}):
             holds = numbers_only(lambda c=condition, t=then, e=each: not scalar_value(c, e) or
                                  scalar_value(t, e), f"{definition.source}: requires "
                                  f"({then.text})", each)
@@ -68,13 +69,15 @@ def _checked(h, value, owner: str, scheduled: bool):
 
 
 def _each_run(out: dict, per_run: dict):
-    """The values of each distinct run, as numbers (all of ``out`` when none is per run)."""
+    """The numbers of each distinct run in the names ``per_run`` (the other values given per
+    run left out: the formula asked about does not read them)."""
+    numbers = {n: v for n, v in out.items() if not isinstance(v, np.ndarray)}
     if not per_run:
-        yield out
+        yield numbers
         return
     table = np.unique(np.stack(list(per_run.values()), axis=1), axis=0)
     for row in table.tolist():
-        yield {**out, **dict(zip(per_run, row, strict=True))}
+        yield {**numbers, **dict(zip(per_run, row, strict=True))}
 
 
 def _naming(each: dict, per_run: dict) -> str:
