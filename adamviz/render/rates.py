@@ -10,7 +10,8 @@ import textwrap
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.lines import Line2D
-from matplotlib.patches import Patch
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path
 
 from . import style
 from .figure import STILL_DPI, image_format, new_figure, save
@@ -63,6 +64,19 @@ def caption(found) -> str:
     return "\n".join(textwrap.wrap(text, 125))
 
 
+def cells_path(mask: np.ndarray, x_edges: np.ndarray, y_edges: np.ndarray) -> Path:
+    """The cells of ``mask`` (n_y, n_x) as one path of rectangles, hatched in one pass (a
+    hatched patch per cell takes seconds at 100 x 100)."""
+    rows, columns = np.nonzero(mask)
+    x0, x1 = x_edges[columns], x_edges[columns + 1]
+    y0, y1 = y_edges[rows], y_edges[rows + 1]
+    corners = np.stack([np.c_[x0, y0], np.c_[x1, y0], np.c_[x1, y1], np.c_[x0, y1],
+                        np.c_[x0, y0]], axis=1).reshape(-1, 2)
+    codes = np.tile([Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY],
+                    len(rows))
+    return Path(corners, codes)
+
+
 def draw_map(fig, ax, found) -> list:
     x, y = found.axes
     status = found.status
@@ -73,11 +87,10 @@ def draw_map(fig, ax, found) -> list:
                          np.ma.masked_invalid(rate),
                          cmap=colormaps[COLORMAP].with_extremes(bad=DIVERGED_COLOR),
                          vmin=min(low, 0.99), vmax=1.0, shading="flat")
-    hatch = np.where(status == NOT_CONVERGED, 1.0, np.nan)
-    if np.isfinite(hatch).any():
-        ax.pcolor(edges(x.values, x.log), edges(y.values, y.log),
-                  np.ma.masked_invalid(hatch), hatch="///", facecolor="none",
-                  edgecolor=HATCH_COLOR, linewidth=0.0)
+    if (status == NOT_CONVERGED).any():
+        ax.add_patch(PathPatch(cells_path(status == NOT_CONVERGED, edges(x.values, x.log),
+                                          edges(y.values, y.log)), hatch="///",
+                               facecolor="none", edgecolor=HATCH_COLOR, linewidth=0.0))
     bar = fig.colorbar(mesh, cax=fig.add_axes((0.85, 0.3, 0.03, 0.6)))
     bar.set_label("measured rate (distance factor per step; lower is faster)")
     ax.set_xscale("log" if x.log else "linear")
