@@ -4,6 +4,7 @@ form on the valley, statuses, the export's columns, bad grids as one line, the C
 import csv
 import io
 import json
+import re
 
 import numpy as np
 import pytest
@@ -151,3 +152,41 @@ def test_map_picture_layout(tmp_path):
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
     assert any("diverged" in t for t in labels) and any("not converged" in t for t in labels)
     assert any("stability edge" in t for t in labels) and any("predicted" in t for t in labels)
+
+
+BATCH = """
+[[experiment]]
+name = "map"
+surface = "valley"
+optimizers = ["momentum"]
+steps = 200
+rates = { grid = ["lr=0.01:0.09:5", "momentum=0:0.9:4"], log = [] }
+outputs = ["rates", "rates_table"]
+"""
+
+
+def test_a_batch_experiment_writes_the_map_and_its_table(tmp_path):
+    path = tmp_path / "b.toml"
+    path.write_text(BATCH)
+    result = CliRunner().invoke(cli, ["batch", str(path), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader((tmp_path / "out" / "map" / "rates.csv").open()))
+    assert len(rows) == 20 and list(rows[0])[:3] == ["lr", "momentum", "measured_rate"]
+    assert (tmp_path / "out" / "map" / "rates.png").stat().st_size > 0
+
+
+@pytest.mark.parametrize("change, words", [
+    (('outputs = ["rates", "rates_table"]', 'outputs = ["summary"]'), "add \"rates\""),
+    (("rates = { grid", "ratez = { grid"), "unknown key"),
+    (('optimizers = ["momentum"]', 'optimizers = ["momentum", "sgd"]'), "grids one optimizer"),
+    (("lr=0.01:0.09:5", "lr=0.09:0.01:5"), r"experiment\[0\].rates: --grid lr=0.09:0.01:5"),
+    (('rates = { grid = ["lr=0.01:0.09:5", "momentum=0:0.9:4"], log = [] }\n', ""),
+     "rates needs a rates table"),
+])
+def test_a_bad_rates_table_is_one_line_before_any_run(tmp_path, change, words):
+    path = tmp_path / "b.toml"
+    path.write_text(BATCH.replace(*change))
+    result = CliRunner().invoke(cli, ["batch", str(path), "-o", str(tmp_path / "out")])
+    assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
+    assert re.search(words, result.stderr), result.stderr
+    assert not (tmp_path / "out").exists()

@@ -270,12 +270,11 @@ def _theory_point(surface: Surface, start) -> tuple[np.ndarray, np.ndarray]:
     return minima, np.array(at, dtype=float)
 
 
-def rate_map(surface, optimizer, grid, *, start=None, steps: int = DEFAULT_STEPS,
-             log=(), tol: float = DEFAULT_TOL, surfaces_dir=(), progress=None) -> RateMap:
-    """``optimizer`` (a spec such as "momentum" or "adam:eps=1e-6") over ``grid``: one or two
-    axes, each ``(name, low, high, n)`` or "NAME=LOW:HIGH:N", log-spaced for the names in
-    ``log``; every cell run from ``start`` (default the surface's) for ``steps`` steps."""
-    surface = load_surface(surface, surfaces_dir)
+def check_rates(surface: Surface, optimizer, grid, log=(), start=None,
+                steps: int = DEFAULT_STEPS, tol: float = DEFAULT_TOL):
+    """Everything a rate map is asked, checked before any run: the spec, then the axes, start,
+    steps, tol, minima and size (InputError in one line); returns (spec, axes, start, minima,
+    the theory's minimum)."""
     spec = spec_of(optimizer)
     if not isinstance(spec, OptSpec):
         raise InputError("A rate map grids hyperparameters by name: give a spec such as "
@@ -283,12 +282,30 @@ def rate_map(surface, optimizer, grid, *, start=None, steps: int = DEFAULT_STEPS
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise InputError(f"Invalid steps: {steps!r} (must be a whole number >= 1)")
     axes = check_axes(grid, registry.definition(spec.name).hyperparameters, tuple(log))
-    start = np.array(surface.default_start if start is None else start, dtype=float)
+    try:
+        start = np.array(surface.default_start if start is None else start, dtype=float)
+    except (TypeError, ValueError):
+        start = np.array([np.nan])
     if start.shape != (surface.dims,) or not np.isfinite(start).all():
-        raise InputError(f"A start is {surface.dims} finite numbers, got {start.tolist()}.")
+        raise InputError(f"A start is {surface.dims} finite numbers, e.g. "
+                         f"{list(surface.default_start)}.")
+    if isinstance(tol, bool) or not isinstance(tol, int | float) or not tol >= 0:
+        raise InputError(f"Invalid tol: {tol!r} (must be >= 0; 0 turns convergence checks "
+                         f"off)")
     minima, at = _theory_point(surface, start)
+    check_rate_cells(int(np.prod([a.n for a in axes])), steps, len(minima))
+    return spec, axes, start, minima, at
+
+
+def rate_map(surface, optimizer, grid, *, start=None, steps: int = DEFAULT_STEPS,
+             log=(), tol: float = DEFAULT_TOL, surfaces_dir=(), progress=None) -> RateMap:
+    """``optimizer`` (a spec such as "momentum" or "adam:eps=1e-6") over ``grid``: one or two
+    axes, each ``(name, low, high, n)`` or "NAME=LOW:HIGH:N", log-spaced for the names in
+    ``log``; every cell run from ``start`` (default the surface's) for ``steps`` steps."""
+    surface = load_surface(surface, surfaces_dir)
+    spec, axes, start, minima, at = check_rates(surface, optimizer, grid, log, start, steps,
+                                                tol)
     cells = int(np.prod([a.n for a in axes]))
-    check_rate_cells(cells, steps, len(minima))
     opt, shared, _ = _optimizer(spec, surface, axes)
     recorder = _Distances(minima, steps, progress)
     out = engine.run(surface, opt, np.tile(start, (cells, 1)), steps, tol=tol or None,
