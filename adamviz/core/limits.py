@@ -141,7 +141,7 @@ def markdown_table() -> str:
 
 MAX_RATE_CELLS = 1_000_000  # cells of a rate map (each a run, stepped together)
 MAX_RATE_BYTES = 2e9  # its distances to the minima after every step, and the fit's arrays
-RATE_SECONDS_PER_CELL_STEP = 100e-9  # momentum on the valley, 10^4 cells (bench_rates.py)
+RATE_SECONDS_PER_CELL_STEP = 300e-9  # valley, momentum, 10^4 cells, the fit too (bench_rates.py)
 
 
 def rates_bytes(cells: int, steps: int, minima: int) -> float:
