@@ -90,10 +90,12 @@ def test_export_has_a_row_per_cell_with_exact_numbers(tmp_path):
     ([("lr", 0.01, 0.1, 2000), ("momentum", 0.0, 0.9, 2000)], (),
      r"4,000,000 cells of 500 steps would keep .* GB and take about"),
     (["lr=0.1:0.2"], (), "NAME=LOW:HIGH:N"),
+    (["lr=0.01:0.2:3"], (), "sets lr itself"),
 ])
 def test_bad_grids_are_one_line(grid, log, words):
     with pytest.raises(InputError, match=words) as caught:
-        rates.rate_map("valley", "momentum", grid, log=log)
+        rates.rate_map("valley", "momentum:lr=0.1" if words == "sets lr itself" else
+                       "momentum", grid, log=log)
     assert "\n" not in str(caught.value)
 
 
@@ -190,3 +192,14 @@ def test_a_bad_rates_table_is_one_line_before_any_run(tmp_path, change, words):
     assert result.exit_code == 2 and len(result.stderr.strip().splitlines()) == 1
     assert re.search(words, result.stderr), result.stderr
     assert not (tmp_path / "out").exists()
+
+
+def test_a_curve_and_the_progress_callback():
+    seen = []
+    found = rates.rate_map("lecture", "sgd", [("lr", 0.01, 0.2, 6)], steps=100,
+                           progress=lambda done, total: seen.append((done, total)))
+    assert found.measured.shape == (6,) and found.eigenvalues == pytest.approx((18.0,))
+    assert seen[-1] == (100, 100) and len(seen) > 2
+    converged = found.status == 0
+    lr = found.axes[0].values
+    assert np.abs(found.measured - np.abs(1 - 18 * lr))[converged].max() < 1e-3

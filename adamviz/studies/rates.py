@@ -282,6 +282,10 @@ def check_rates(surface: Surface, optimizer, grid, log=(), start=None,
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise InputError(f"Invalid steps: {steps!r} (must be a whole number >= 1)")
     axes = check_axes(grid, registry.definition(spec.name).hyperparameters, tuple(log))
+    for axis in axes:
+        if axis.name in spec.hyperparams:
+            raise InputError(f"{spec} sets {axis.name} itself, and the grid sets every "
+                             f"{axis.name}; drop one.")
     try:
         start = np.array(surface.default_start if start is None else start, dtype=float)
     except (TypeError, ValueError):
