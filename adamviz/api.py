@@ -250,7 +250,7 @@ def basins(surface, opts=("sgd", "momentum", "adam"), grid: int = 100, *, steps:
     return _basins.basins(surface, opts, grid, settings, progress, surfaces_dir, keep_ends)
 
 
-def rates(surface, opt, grid, *, start=None, steps: int = 500, log=(), tol: float = 1e-10,
+def rates(surface, opt, grid, *, start=None, steps: int = 500, log=(), tol: float = 1e-8,
           progress=None, surfaces_dir=()) -> RateMap:
     """The convergence rate of ``opt`` over a grid of one or two hyperparameters, each axis
     ``(name, low, high, n)`` or "NAME=LOW:HIGH:N" (log-spaced for the names in ``log``),

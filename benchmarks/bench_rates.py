@@ -52,10 +52,8 @@ for j in rows:
             if not np.isfinite(x).all() or np.abs(x).max() > 60:
                 break
             d.append(np.sqrt(x @ x))
-            if step @ step < 1e-20 and g @ g < 1e-20:  # converged, as --tol 1e-10
-                break
         d = np.array(d)
-        ok = d > 1e-12
+        ok = d > 1e-280  # the valley's minimum is 0: no rounding floor above
         count = len(d) if ok.all() else int(np.argmin(ok))
         env = np.maximum.accumulate(d[:count][::-1])[::-1]
         k = np.arange(count // 2, count)

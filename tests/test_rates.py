@@ -44,17 +44,29 @@ def test_every_cell_is_its_own_run_bit_for_bit():
         for i, lr in enumerate(found.axes[0].values):
             one = engine.run(surface, registry.make("momentum", lr=float(lr),
                                                     momentum=float(momentum)),
-                             np.array([surface.default_start]), 200, tol=rates.DEFAULT_TOL)
+                             np.array([surface.default_start]), 200, record="paths")
             assert found.final_loss[j, i] == one.end_losses[0]
-            assert found.steps_taken[j, i] == one.steps[0]
+            distance = np.linalg.norm(one.paths.points[:, 0], axis=1)
+            if found.status[j, i] == 0:  # the first step within tol of the minimum
+                assert found.steps_taken[j, i] == np.argmax(distance <= rates.DEFAULT_TOL)
+            else:
+                assert (distance > rates.DEFAULT_TOL).all()
     assert set(np.unique(found.status).tolist()) <= {0, 1, 2}
 
 
 def test_rate_fit_on_a_known_geometric_sequence():
     k = np.arange(101, dtype=float)
     d = (0.8 ** k * (1.5 + np.cos(2.0 * k)))[:, None, None]  # a spiral-like swing
-    rate = rates.measured_rates(d, np.zeros((1, 2)), np.zeros((1, 2)), np.array([100]))
+    rate, _, _ = rates.measured_rates(d, np.array([1e-280]), np.zeros((1, 2)),
+                                      np.zeros((1, 2)), np.array([100]))
     assert rate[0] == pytest.approx(0.8, abs=5e-3)
+
+
+def test_minima_are_sharpened_and_floored_where_rounding_moves_points():
+    sharp, floor = rates.floors(load_surface("valley"), np.array([[1e-3, -1e-3]]))
+    assert np.array_equal(sharp, [[0.0, 0.0]]) and floor[0] == rates.TINY
+    sharp, floor = rates.floors(load_surface("rosenbrock"), np.array([[1.0, 1.0]]))
+    assert floor[0] == pytest.approx(rates.FLOOR * np.sqrt(2))
 
 
 def test_export_has_a_row_per_cell_with_exact_numbers(tmp_path):

@@ -196,9 +196,9 @@ def _swept(surface, params, tune, noise) -> dict:
 @click.option("--start", "start", metavar="X,Y", help="Every cell's start (default the "
                                                        "surface's start).")
 @steps_option(default=500)
-@click.option("--tol", type=float, default=1e-10, show_default=True,
-              help="A cell converged when its step length and gradient norm are below this "
-                   "(0: never).")
+@click.option("--tol", type=float, default=1e-8, show_default=True,
+              help="A cell converged once its distance to the minimum is below TOL x max(1, "
+                   "|minimum|) (0: never); runs are not stopped there.")
 @out_option(help="Picture (default outputs/<surface>-<opt>-rates.png; - for standard output).")
 @outputs_options("A row per cell (grid values, measured_rate, predicted_rate, status, steps, "
                  "final_loss) as .csv or .json")

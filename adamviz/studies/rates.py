@@ -4,16 +4,19 @@ run from one start in one engine call (the gridded values given per run), each c
 shrinks.
 
 How a rate is measured (``measured_rates``): d_k = |x_k - x*|, x* the listed minimum nearest
-where the run ended, for the steps k = 0, 1, ... before d_k first falls to ``FLOOR`` x
-max(1, |x*|) (below it rounding, not the optimizer, moves the point). Over the last half of
-those steps, the least-squares slope s of log e_k, where e_k = max(d_k, ..., d_last) is the
-distance's upper envelope (a spiral's distance swings each turn; its envelope falls as its
-rate), and the rate is exp(s). At least ``MIN_FIT_STEPS`` steps are needed, else no rate.
+where the run ended (sharpened by Newton's method on the exact derivatives), for the steps
+k = 0, 1, ... before d_k first falls to the rounding floor of x* (``floors``: below it
+rounding, not the optimizer, moves the point; about 1e-12 |x*|, and far lower at x* = 0).
+Over the last half of those steps, the least-squares slope s of log e_k, where e_k = max(d_k,
+..., d_last) is the distance's upper envelope (a spiral's distance swings each turn; its
+envelope falls at its rate), and the rate is exp(s). At least ``MIN_FIT_STEPS`` steps are
+needed, else no rate. Runs are not stopped early: the longer the fit, the closer the rate.
 
-Each cell is **converged** (the engine's test: step and gradient below ``tol``), **not
-converged** (it ran all its steps), or **diverged** (no rate). The stability edge of gradient
-descent, lr = 2 / lambda_max, comes from the surface's exact Hessian at the minimum.
-``predicted`` and ``predicted_note`` are left for the theory (``rate_theory.py``) to fill.
+Each cell is **converged** (its distance fell below ``tol`` x max(1, |x*|); its steps are the
+steps it took to get there), **not converged** (it did not in its steps), or **diverged** (the
+engine's test; no rate). The stability edge of gradient descent, lr = 2 / lambda_max, comes
+from the surface's exact Hessian at the minimum. ``predicted`` and ``predicted_note`` are left
+for the theory (``rate_theory.py``) to fill.
 """
 
 from __future__ import annotations
@@ -34,11 +37,14 @@ from .runs import load_surface, spec_of
 
 CONVERGED, NOT_CONVERGED, DIVERGED = "converged", "not converged", "diverged"
 STATUSES = (CONVERGED, NOT_CONVERGED, DIVERGED)
-FLOOR = 1e-12  # relative distance below which rounding moves the point
+FLOOR = 1e-12  # relative distance below which rounding moves a point near x*
+GRADIENT_FLOOR = 1e3  # times the gradient's rounding at x* over the least curvature
+TINY = 1e-280  # the floor at x* = 0 with an exact gradient (clear of subnormal numbers)
+NEWTON_STEPS = 6
 MIN_FIT_STEPS = 3
-DEFAULT_STEPS, DEFAULT_TOL = 500, 1e-10
+DEFAULT_STEPS, DEFAULT_TOL = 500, 1e-8
 HOW = ("measured rate: exp of the least-squares slope of log(upper envelope of |x_k - x*|) "
-       "over the last half of the steps before the distance falls to 1e-12 (x* the minimum "
+       "over the last half of the steps before the distance falls to rounding (x* the minimum "
        "reached)")
 
 
@@ -211,19 +217,44 @@ class _Distances(Recorder):
         return self.d
 
 
-def measured_rates(d: np.ndarray, minima: np.ndarray, ends: np.ndarray,
-                   taken: np.ndarray) -> np.ndarray:
+def floors(surface: Surface, minima: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The listed minima sharpened by Newton's method (a step kept while it lowers the
+    gradient), and each one's rounding floor: the distance below which rounding, not the
+    optimizer, moves a point (FLOOR |x*|, GRADIENT_FLOOR |g(x*)| / lambda_min, at least
+    TINY)."""
+    sharp, out = minima.copy(), np.empty(len(minima))
+    with np.errstate(all="ignore"):
+        for i, point in enumerate(sharp):
+            g = surface.gradient(point[None])[0]
+            for _ in range(NEWTON_STEPS):
+                try:
+                    moved = point - np.linalg.solve(surface.hessian(point[None])[0], g)
+                except np.linalg.LinAlgError:
+                    break
+                g_moved = surface.gradient(moved[None])[0]
+                if not np.linalg.norm(g_moved) < np.linalg.norm(g):
+                    break
+                point, g = moved, g_moved
+            sharp[i] = point
+            curvature = np.linalg.eigvalsh(surface.hessian(point[None])[0])[0]
+            rounding = GRADIENT_FLOOR * np.linalg.norm(g) / curvature if curvature > 0 else 0
+            out[i] = max(FLOOR * np.linalg.norm(point), rounding, TINY)
+    return sharp, out
+
+
+def measured_rates(d: np.ndarray, floor: np.ndarray, ends: np.ndarray, minima: np.ndarray,
+                   taken: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each run's rate (see the module's text) from its distances ``d`` (T+1, M, N) to the
-    ``minima`` (M, D), where it ended (N, D) and its steps taken (N,); NaN where too few
-    steps are left to fit."""
+    ``minima`` (M, D), their rounding ``floor`` (M,), where it ended (N, D) and its steps
+    taken (N,): the rates (NaN where too few steps are left to fit), the minimum each run is
+    measured to, and its distance after each step (T+1, N)."""
     n_runs = d.shape[2]
     with np.errstate(all="ignore"):
         nearest = np.sqrt(((ends[:, None, :] - minima[None]) ** 2).sum(axis=2))
     target = np.argmin(np.where(np.isfinite(nearest), nearest, np.inf), axis=1)
     dist = d[:, target, np.arange(n_runs)]  # (T+1, N)
-    floor = FLOOR * np.maximum(1.0, np.sqrt((minima ** 2).sum(axis=1)))[target]
     k = np.arange(len(dist), dtype=float)[:, None]
-    usable = dist > floor  # (False for NaN)
+    usable = dist > floor[target]  # (False for NaN)
     usable &= k <= taken
     # the steps before the distance first falls to the floor (or the run ends)
     count = np.where(usable.all(axis=0), len(dist), np.argmin(usable, axis=0))
@@ -240,7 +271,24 @@ def measured_rates(d: np.ndarray, minima: np.ndarray, ends: np.ndarray,
     skk, sky = (w * k * k).sum(axis=0), (y * k).sum(axis=0)
     with np.errstate(all="ignore"):
         slope = (n * sky - sk * sy) / (n * skk - sk * sk)
-        return np.where(n >= MIN_FIT_STEPS, np.exp(slope), np.nan)
+        return np.where(n >= MIN_FIT_STEPS, np.exp(slope), np.nan), target, dist
+
+
+def _statuses(out: engine.Outcome, dist: np.ndarray, near: np.ndarray, tol: float):
+    """Each cell's status and steps: converged at the first step its distance is below
+    ``near`` x ``tol`` (N,), else not converged after the steps it took; diverged as the
+    engine says."""
+    status = np.full(len(out.steps), STATUSES.index(NOT_CONVERGED), dtype=np.int8)
+    steps = out.steps.copy()
+    if tol:
+        close = dist <= near * tol  # (False for NaN)
+        reached = close.any(axis=0)
+        status[reached] = STATUSES.index(CONVERGED)
+        steps[reached] = np.argmax(close, axis=0)[reached]
+    diverged = out.ended(engine.DIVERGED)
+    status[diverged] = STATUSES.index(DIVERGED)
+    steps[diverged] = out.steps[diverged]
+    return status, steps
 
 
 def _optimizer(spec, surface: Surface, axes: tuple[Axis, ...]):
@@ -311,13 +359,12 @@ def rate_map(surface, optimizer, grid, *, start=None, steps: int = DEFAULT_STEPS
                                                 tol)
     cells = int(np.prod([a.n for a in axes]))
     opt, shared, _ = _optimizer(spec, surface, axes)
+    minima, floor = floors(surface, minima)
     recorder = _Distances(minima, steps, progress)
-    out = engine.run(surface, opt, np.tile(start, (cells, 1)), steps, tol=tol or None,
-                     record=recorder)
-    measured = measured_rates(out.paths, minima, out.ends, out.steps)
-    status = np.full(cells, STATUSES.index(NOT_CONVERGED), dtype=np.int8)
-    status[out.ended(engine.CONVERGED)] = STATUSES.index(CONVERGED)
-    status[out.ended(engine.DIVERGED)] = STATUSES.index(DIVERGED)
+    out = engine.run(surface, opt, np.tile(start, (cells, 1)), steps, record=recorder)
+    measured, target, dist = measured_rates(out.paths, floor, out.ends, minima, out.steps)
+    near = np.maximum(1.0, np.linalg.norm(minima, axis=1))[target]
+    status, taken = _statuses(out, dist, near, tol)
     measured[status == STATUSES.index(DIVERGED)] = np.nan
     if progress is not None:
         progress(steps, steps)
@@ -325,7 +372,7 @@ def rate_map(surface, optimizer, grid, *, start=None, steps: int = DEFAULT_STEPS
     shape = tuple(a.n for a in reversed(axes))
     return RateMap(surface=surface, optimizer=spec.name, hyperparams=shared, axes=axes,
                    start=tuple(start.tolist()), steps=steps, measured=measured.reshape(shape),
-                   status=status.reshape(shape), steps_taken=out.steps.reshape(shape),
+                   status=status.reshape(shape), steps_taken=taken.reshape(shape),
                    final_loss=out.end_losses.reshape(shape), minimum=tuple(at.tolist()),
                    eigenvalues=tuple(eigenvalues.tolist()),
                    stability_edge=2.0 / eigenvalues[-1] if eigenvalues[-1] > 0 else None)
