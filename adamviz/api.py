@@ -34,6 +34,7 @@ from .studies.runs import DEFAULT_TOL, Settings, load_surface, make_runs
 
 if TYPE_CHECKING:  # the studies a call does not use stay unimported (a still's start-up)
     from .studies.basins import Basins
+    from .studies.rates import RateMap
     from .studies.sweep import Sweep
 
 
@@ -249,6 +250,30 @@ def basins(surface, opts=("sgd", "momentum", "adam"), grid: int = 100, *, steps:
     return _basins.basins(surface, opts, grid, settings, progress, surfaces_dir, keep_ends)
 
 
+def rates(surface, opt, grid, *, start=None, steps: int = 500, log=(), tol: float = 1e-8,
+          progress=None, surfaces_dir=()) -> RateMap:
+    """The convergence rate of ``opt`` over a grid of one or two hyperparameters, each axis
+    ``(name, low, high, n)`` or "NAME=LOW:HIGH:N" (log-spaced for the names in ``log``),
+    every cell run from ``start`` in one engine call; ``.rows()`` a row per cell."""
+    from .studies import rates as _rates
+
+    return _rates.rate_map(surface, opt, grid, start=start, steps=steps, log=log, tol=tol,
+                           surfaces_dir=surfaces_dir, progress=progress)
+
+
+def save_rates(found: RateMap, path, dpi: int | None = None, fmt: str | None = None) -> Path:
+    """Draw a rate map (two axes) or its line (one axis) and save it; the suffix picks the
+    format (or ``fmt``, for a binary stream)."""
+    from .core.errors import InputError
+    from .render.rates import save_rates as draw
+    from .studies.rates import RateMap
+
+    if not isinstance(found, RateMap):
+        raise InputError(f"Expected what adamviz.rates(...) returns, got {found!r}.")
+    check_drawing(dpi=dpi)
+    return draw(found, path, dpi=dpi, fmt=fmt)
+
+
 def record(db, found, *, command: str = "run", name: str = "", paths: bool = False,
            started: str | None = None) -> int:
     """Append what a study found (a ``Result``, a sweep, or basins made with ``keep_ends``) to
@@ -328,5 +353,6 @@ __all__ = ["Camera", "Look", "Overlays", "Timing", "animate", "basins", "batch",
            "check_animation_look", "check_basins_picture", "check_colors", "check_db",
            "check_drawing", "check_export", "check_labels", "check_output", "check_result",
            "check_sweep_picture", "check_views", "default_output", "default_output_for", "export",
-           "figures", "load_surface", "player", "plot", "record", "run", "save_basins",
-           "save_plot", "save_sweep", "sweep", "timestamp", "trace", "tune"]
+           "figures", "load_surface", "player", "plot", "rates", "record", "run",
+           "save_basins", "save_plot", "save_rates", "save_sweep", "sweep", "timestamp",
+           "trace", "tune"]

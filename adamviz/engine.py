@@ -126,23 +126,30 @@ def run(surface, optimizer: Optimizer, starts, steps: int, *, noise: float = 0.0
 
     ``keys`` names each run's noise and batch streams (default: its row, ``(i,)``);
     ``monitor(points)`` is a held-out loss for early stopping; ``record`` is "paths" (every
-    step) or "ends"; ``batch_size`` takes each step's gradient on that many of the training rows
+    step) or "ends", or a ``Recorder`` of the caller's (its ``finish`` is the outcome's
+    ``paths``); ``batch_size`` takes each step's gradient on that many of the training rows
     of a data surface (``minibatches.py``), where it is otherwise taken on all of them.
     """
     starts = np.atleast_2d(np.asarray(starts, dtype=float))  # (a copy would cost 16 B a start)
     if starts.shape[1] != surface.dims:
         raise ValueError(f"starts must have {surface.dims} coordinates, got {starts.shape[1]}")
-    if len(starts) <= FEW_STARTS and not noise and not batch_size and monitor is None \
-            and single_run.applies(surface, optimizer):
+    if isinstance(record, str) and len(starts) <= FEW_STARTS and not noise \
+            and not batch_size and monitor is None and single_run.applies(surface, optimizer):
         return _each(surface, optimizer, starts, steps, tol=tol, patience=patience,
                      record=record)
     keys = RunKeys((), len(starts)) if keys is None else \
         keys if isinstance(keys, RunKeys | list) else list(keys)
-    if record != "paths" and len(starts) > CHUNK_RUNS:
+    # (hyperparameters given per run are the columns of all the starts: one piece)
+    if isinstance(record, str) and record != "paths" and len(starts) > CHUNK_RUNS \
+            and not _per_run(optimizer):
         return _in_chunks(surface, optimizer, starts, steps, keys, noise=noise, seed=seed,
                           tol=tol, patience=patience, monitor=monitor, batch_size=batch_size)
     return _run(surface, optimizer, starts, steps, keys, noise=noise, seed=seed, tol=tol,
                 patience=patience, monitor=monitor, record=record, batch_size=batch_size)
+
+
+def _per_run(optimizer) -> bool:
+    return bool(getattr(getattr(optimizer, "rule", None), "per_run", None))
 
 
 class RunKeys:
@@ -163,7 +170,8 @@ class RunKeys:
 
 def _run(surface, optimizer, starts, steps, keys, *, noise, seed, tol, patience, monitor,
          record, batch_size) -> Outcome:
-    recorder = FullPaths(steps) if record == "paths" else Endpoints()
+    recorder = record if isinstance(record, Recorder) else \
+        FullPaths(steps) if record == "paths" else Endpoints()
     loop = _Loop(surface, optimizer, starts, recorder, tol=tol, patience=patience,
                  monitor=monitor)
     if noise:

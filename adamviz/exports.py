@@ -90,6 +90,22 @@ def summary_json(summaries: list[Summary]) -> str:
     return json.dumps(rows, indent=1) + "\n"
 
 
+def rows_csv(rows: list[dict]) -> str:
+    """Rows of plain values (a rate map's cells), their keys as the columns, numbers exact."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    columns = list(rows[0]) if rows else []
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([number(row.get(c)) for c in columns])
+    return buffer.getvalue()
+
+
+def rows_json(rows: list[dict]) -> str:
+    return json.dumps([{k: json_number(v) if isinstance(v, float) else v
+                        for k, v in row.items()} for row in rows], indent=1) + "\n"
+
+
 def summary_markdown(summaries: list[Summary], title: str = "Batch summary") -> str:
     cols = ["experiment", "label", "tuned", "start", "end", "final_loss", "reached", "distance",
             "steps", "steps_to_tol", "status"]

@@ -25,6 +25,11 @@ KINDS = {
     "basins": "`surface`, `grid` (starts per side), `steps`, `optimizers`: per optimizer its "
               "`label`, `optimizer`, `hyperparams` and the shares `global`, `local`, `diverged`, "
               "`not_converged`; `files`",
+    "rates": "`surface`, `optimizer`, `hyperparams` (the values every cell shares), `axes` "
+             "(`name`, `low`, `high`, `n`, `log`), `start`, `steps`, `how` (how a rate is "
+             "measured), `stability_edge` (lr = 2/lambda_max, or null), `cells`: one row per "
+             "cell with its grid values, `measured_rate`, `predicted_rate`, `status`, `steps`, "
+             "`final_loss`; `files`",
     "surfaces": "`surfaces`: per surface `name`, `description`, `expression`, `box`, `minima` "
                 "(`at`, `kind`), `start`, `source`, or `name`, `source` and `error` for a file "
                 "that cannot be used",
@@ -90,6 +95,16 @@ def basins(found, steps: int, files=()) -> dict:
             "not_converged": float((codes == found.unsettled_code).mean())})
     return {**head("basins"), "surface": surface_fields(found.surface),
             "grid": len(found.xs), "steps": steps, "optimizers": optimizers,
+            "files": list(map(str, files))}
+
+
+def rates(found, files=()) -> dict:
+    return {**head("rates"), "surface": surface_fields(found.surface),
+            "optimizer": found.optimizer, "hyperparams": dict(found.hyperparams),
+            "axes": [{"name": a.name, "low": a.low, "high": a.high, "n": a.n, "log": a.log}
+                     for a in found.axes],
+            "start": list(found.start), "steps": found.steps, "how": found.how,
+            "stability_edge": found.stability_edge, "cells": found.rows(),
             "files": list(map(str, files))}
 
 

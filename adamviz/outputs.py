@@ -15,7 +15,7 @@ from pathlib import Path
 from .core.errors import InputError
 from .core.io import check_writable, write_text_atomic
 from .core.workers import pool
-from .exports import summary_csv
+from .exports import rows_csv, summary_csv
 from .render.settings import Look, Overlays, Timing
 from .render.views import VIEWS, check_surface
 from .studies import batch as batching
@@ -42,6 +42,13 @@ OUTPUTS = {
     "basins": Output(name="basins", every_step=False, file="basins.png", needs_2d=True,
                      writes="`basins.png`: every start of a 100 x 100 grid coloured by where it "
                             "ended"),
+    "rates": Output(name="rates", every_step=False, file="rates.png",
+                    writes="`rates.png`: the measured convergence rate over the experiment's "
+                           "`rates` grid (one optimizer; a map, or a line for one axis)"),
+    "rates_table": Output(name="rates_table", every_step=False, file="rates.csv",
+                          writes="`rates.csv`: a row per cell of the `rates` grid (grid values, "
+                                 "`measured_rate`, `predicted_rate`, `status`, `steps`, "
+                                 "`final_loss`)"),
     "summary": Output(name="summary", every_step=False, file="summary.csv",
                       writes="`summary.csv`: one row per run with exact numbers"),
 }
@@ -83,6 +90,13 @@ def write_experiment(found: batching.ExperimentRuns, folder: Path) -> list[Path]
             files.append(_grid(exp, result, folder / "grid.png"))
     if found.basins is not None:
         files.append(save_basins(found.basins, folder / "basins.png"))
+    if "rates" in exp.outputs:
+        from .render.rates import save_rates
+
+        files.append(save_rates(found.rates, folder / "rates.png"))
+    if "rates_table" in exp.outputs:
+        write_text_atomic(folder / "rates.csv", rows_csv(found.rates.rows()))
+        files.append(folder / "rates.csv")
     if "summary" in exp.outputs:
         write_text_atomic(folder / "summary.csv", summary_csv(list(found.summaries)))
         files.append(folder / "summary.csv")

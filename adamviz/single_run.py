@@ -47,6 +47,7 @@ def applies(surface, optimizer) -> bool:
     rule = getattr(optimizer, "rule", None)
     d = surface.derivatives
     return (rule is not None and optimizer.update is rule.update_function
+            and not rule.per_run  # (values per run: the numpy loop's rows)
             and all(type(p) is Program for p in (d.value, d.gradient, d.value_and_grad))
             and len(rule.update.conditions) <= MAX_CONDITIONS
             and len(rule.report.conditions) <= MAX_CONDITIONS)

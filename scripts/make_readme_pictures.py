@@ -52,6 +52,8 @@ PLAYER = ["run", "-s", "hump", "--opt", "sgd:lr=0.01", "--opt", "momentum:lr=0.0
 
 PICTURES: dict[str, list[str] | str | Shot] = {
     "hump-adam.png": ["run", "--surface", "hump", "--opt", "adam"],
+    "valley-momentum-rates.png": ["rates", "-s", "valley", "--opt", "momentum", "--grid",
+                                  "lr=0.001:0.1:100", "--grid", "momentum=0:0.99:100"],
     "hump-sgd-momentum-adam.png": RUN3,
     "hump-sgd-momentum-adam.gif": [*RUN3, "--frames", "100"],
     "hump-views.png": [*RUN3, "--view", "contour,loss,steps"],

@@ -186,6 +186,63 @@ def _swept(surface, params, tune, noise) -> dict:
 
 
 @cli.command()
+@surface_options
+@opt_option(default="momentum", help="The optimizer whose hyperparameters are gridded.")
+@click.option("--grid", "grid", multiple=True, required=True, metavar="NAME=LOW:HIGH:N",
+              help="A hyperparameter's axis: N values from LOW to HIGH (once: a line; twice: "
+                   "a map, the first across).")
+@click.option("--log", "log", multiple=True, metavar="NAME",
+              help="Space this axis's values logarithmically (repeatable).")
+@click.option("--start", "start", metavar="X,Y", help="Every cell's start (default the "
+                                                       "surface's start).")
+@steps_option(default=500)
+@click.option("--tol", type=float, default=1e-8, show_default=True,
+              help="A cell converged once its distance to the minimum is below TOL x max(1, "
+                   "|minimum|) (0: never); runs are not stopped there.")
+@out_option(help="Picture (default outputs/<surface>-<opt>-rates.png; - for standard output).")
+@outputs_options("A row per cell (grid values, measured_rate, predicted_rate, status, steps, "
+                 "final_loss) as .csv or .json")
+@no_plot_option
+@dpi_option
+@quiet_option
+@library_errors
+def rates(surface, surfaces_dir, opts, grid, log, start, steps, tol, out, fmt, export_path,
+          export_format, as_json, no_plot, dpi, quiet):
+    """Map the measured convergence rate of one optimizer over one or two hyperparameters:
+    every cell runs from one start (all cells in one vectorized batch), coloured by the
+    per-step factor of its distance to the minimum it reaches; diverged and not-converged
+    cells marked apart, the stability edge lr = 2/lambda_max drawn as a line.
+
+    \b
+    Example:
+      adamviz rates -s valley --opt momentum --grid lr=0.001:0.1:100 \\
+          --grid momentum=0:0.99:100 -o valley-rates.png --export valley-rates.csv
+      adamviz rates -s rosenbrock --opt adam --grid lr=1e-3:0.5:60 --log lr --steps 2000
+    """
+    from .. import api, json_output
+    from ..core.specs import parse_point
+
+    check_no_plot(out, no_plot)
+    if not 1 <= len(grid) <= 2:
+        raise InputError(f"Give one --grid (a line) or two (a map), got {len(grid)}.")
+    where = Outputs(out, fmt, export_path, export_format, as_json, ("png", "svg", "pdf"))
+    surface_obj = api.load_surface(surface, surfaces_dir)
+    point = parse_point(start, surface_obj.dims) if start else None
+    if not no_plot:
+        where.check(f"outputs/{surface_obj.name}-{opts.split(':')[0]}-rates.png")
+        api.check_drawing(dpi=dpi)
+    where.check_export()
+    with progress_bar(quiet, "steps") as progress:
+        found = api.rates(surface_obj, opts, list(grid), start=point, steps=steps,
+                          log=tuple(log), tol=tol, progress=progress)
+    if not no_plot:
+        where.draw(lambda path, fmt: api.save_rates(found, path, dpi=dpi, fmt=fmt))
+    if export_path:
+        where.export(found.rows(), plain=True)
+    where.report(found.table(), lambda files: json_output.rates(found, files), quiet)
+
+
+@cli.command()
 @click.argument("file", type=click.Path(dir_okay=False))
 @out_option(help="Folder for the results.", default="outputs/batch", folder=True)
 @click.option("--jobs", "-j", type=click.IntRange(min=1, max=64), default=1, show_default=True,

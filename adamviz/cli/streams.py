@@ -145,16 +145,18 @@ class Outputs:
         self.written.append(f"standard output ({self.fmt})" if is_stdout(self.out)
                             else str(self.out))
 
-    def export(self, rows) -> None:
-        """The summary rows as CSV or JSON, to the export's file or to stdout."""
+    def export(self, rows, plain: bool = False) -> None:
+        """The summary rows (``plain``: rows of plain values, as dicts) as CSV or JSON, to the
+        export's file or to stdout."""
         if self.export_path is None:
             return
         from ..core.io import write_text_atomic
-        from ..exports import check_format, summary_csv, summary_json
+        from ..exports import check_format, rows_csv, rows_json, summary_csv, summary_json
 
         fmt = self.export_format if is_stdout(self.export_path) else \
             check_format(self.export_path).lstrip(".")
-        text = summary_json(rows) if fmt == "json" else summary_csv(rows)
+        as_json, as_csv = (rows_json, rows_csv) if plain else (summary_json, summary_csv)
+        text = as_json(rows) if fmt == "json" else as_csv(rows)
         if is_stdout(self.export_path):
             click.echo(text, nl=False)
         else:

@@ -125,6 +125,7 @@ def markdown_table() -> str:
         ("runs drawn in one picture or player", f"{MAX_PATH_RUNS}"),
         ("paths kept in memory (every step of every run)", _size(MAX_PATH_BYTES)),
         ("basin starts (end points only)", f"{MAX_STARTS:,}"),
+        ("cells of a rate map (each a run, all stepped together)", f"{MAX_RATE_CELLS:,}"),
         ("sweep panels", f"{MAX_SWEEP_PANELS}"),
         ("animation frames", f"{MAX_FRAMES:,}"),
         ("pixels of a picture", f"{MAX_PIXELS / 1e6:.0f} megapixels"),
@@ -136,3 +137,24 @@ def markdown_table() -> str:
     ]
     lines = ["| limit | at most |", "| --- | --- |"]
     return "\n".join(lines + [f"| {what} | {value} |" for what, value in rows])
+
+
+MAX_RATE_CELLS = 1_000_000  # cells of a rate map (each a run, stepped together)
+MAX_RATE_BYTES = 2e9  # its distances to the minima after every step, and the fit's arrays
+RATE_SECONDS_PER_CELL_STEP = 300e-9  # valley, momentum, 10^4 cells, the fit too (bench_rates.py)
+
+
+def rates_bytes(cells: int, steps: int, minima: int) -> float:
+    """A rate map's peak memory beyond the program's: a distance per minimum and step, and
+    about six arrays of a number per step while the rates are fitted."""
+    return cells * (steps + 1) * 8.0 * (minima + 6)
+
+
+def check_rate_cells(cells: int, steps: int, minima: int = 1) -> None:
+    need = rates_bytes(cells, steps, minima)
+    if cells > MAX_RATE_CELLS or need > MAX_RATE_BYTES:
+        raise InputError(
+            f"A rate map of {cells:,} cells of {steps:,} steps would keep {_size(need)} and "
+            f"take about {_duration(cells * steps * RATE_SECONDS_PER_CELL_STEP)}; at most "
+            f"{MAX_RATE_CELLS:,} cells and {_size(MAX_RATE_BYTES)}. Ask for fewer points or "
+            f"steps.")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import rule_vectors
 from .autodiff import ARITY, Program
 from .expressions import Formula
 from .programs import _allocate
@@ -76,7 +77,12 @@ class Compiled:
     def __init__(self, rule: RuleProgram, program: Program, hyperparameters: dict):
         self.names = rule.names
         self.slot = {n: i for i, n in enumerate(rule.names)}
-        known = {self.slot[n]: float(v) for n, v in hyperparameters.items() if n in self.slot}
+        # a hyperparameter given per run (an array) stays an input: its row comes with the
+        # step's numbers (``rule_vectors.py``)
+        self.per_run = tuple(n for n, v in hyperparameters.items()
+                             if n in self.slot and isinstance(v, np.ndarray))
+        known = {self.slot[n]: float(v) for n, v in hyperparameters.items()
+                 if n in self.slot and n not in self.per_run}
         self.kept, self.outputs = fold(program, known)
         self.kinds = kinds_of(program, rule.input_kinds)
         self.inputs = program.inputs
@@ -109,6 +115,8 @@ class Compiled:
     def run(self, values: dict, arrays: dict, targets=None, shape=None) -> list:
         """One evaluation; ``targets`` (by output position, None to allocate) take the array
         outputs; an output that is its own input (state left as it is) is that input."""
+        if self.per_run:
+            return rule_vectors.run(self, values, arrays, targets, shape)
         known = {self.slot[n]: v for n, v in values.items()}
         key = tuple(bool(scalar_of(self.kept, c, known)) for c in self.conditions) \
             if self.conditions else ()

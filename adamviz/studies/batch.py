@@ -23,11 +23,15 @@ from ..results import Result, Run, Summary
 from ..surfaces import Surface
 from .basins import Basins, basins, check_grid, grid_starts
 from .criteria import CRITERIA, DEFAULT_GRID
+from .rates import DEFAULT_TOL as DEFAULT_RATE_TOL
+from .rates import RateMap, check_rates, rate_map
 from .runs import Settings, config, load_surface, make_runs, resolve, starts_of
 from .tuning import check_tunable, log_grid, tune_specs
 
 EXPERIMENT_KEYS = {"name", "surface", "optimizers", "starts", "steps", "noise", "seed", "tol",
-                   "patience", "schedule", "batch_size", "sweep", "tune", "outputs"}
+                   "patience", "schedule", "batch_size", "sweep", "tune", "outputs", "rates"}
+RATES_KEYS = {"grid", "log", "start", "tol"}
+RATES_OUTPUTS = ("rates", "rates_table")
 TUNE_KEYS = {"param", "grid", "criterion"}
 BASINS_GRID = 100
 
@@ -43,6 +47,7 @@ class Experiment:
     tune: dict | None
     outputs: tuple[str, ...]
     sweep: dict = field(default_factory=dict)
+    rates: dict | None = None  # a rate map's grid, log axes, start and tol (``rates.py``)
 
     def n_starts(self) -> int:
         if self.grid:
@@ -142,8 +147,39 @@ def _experiment(table, where, outputs, path_outputs, surfaces_dir, planar_output
             check_paths(runs, settings.steps_for(surface))
         except InputError as exc:
             raise InputError(f"{where}: {exc}") from None
+    rate_table = _rates(table.get("rates"), where, specs, surface, outs, settings)
     return Experiment(name=name, surface=surface, specs=tuple(specs), starts=starts, grid=grid,
-                      settings=settings, tune=tune, outputs=tuple(outs), sweep=sweep)
+                      settings=settings, tune=tune, outputs=tuple(outs), sweep=sweep,
+                      rates=rate_table)
+
+
+def _rates(table, where, specs, surface, outs, settings) -> dict | None:
+    """The ``rates`` table ({grid = ["lr=0.001:0.1:50", ...], log = ["lr"], start = [x, y],
+    tol = 1e-10}), checked, when a rate output asks for it."""
+    wanted = [o for o in outs if o in RATES_OUTPUTS]
+    if table is None:
+        if wanted:
+            raise InputError(f"{where}.outputs: {wanted[0]} needs a rates table, e.g. rates = "
+                             f"{{ grid = [\"lr=0.001:0.1:50\", \"momentum=0:0.99:50\"] }}.")
+        return None
+    if not wanted:
+        raise InputError(f"{where}.rates: add \"rates\" (the map) or \"rates_table\" (a row per "
+                         f"cell) to outputs, or drop the table.")
+    if not isinstance(table, dict) or set(table) - RATES_KEYS or "grid" not in table:
+        raise InputError(f"{where}.rates: a table with grid (one or two \"NAME=LOW:HIGH:N\") "
+                         f"and optionally log, start and tol.")
+    if len(specs) != 1:
+        raise InputError(f"{where}.rates: a rate map grids one optimizer; this experiment has "
+                         f"{len(specs)} settings.")
+    grid, log = table["grid"], table.get("log", [])
+    if not isinstance(grid, list) or not isinstance(log, list):
+        raise InputError(f"{where}.rates: grid and log are lists of text.")
+    try:
+        check_rates(surface, specs[0], grid, log, table.get("start"),
+                    settings.steps_for(surface), table.get("tol", DEFAULT_RATE_TOL))
+    except InputError as exc:
+        raise InputError(f"{where}.rates: {exc}") from None
+    return dict(table)
 
 
 def _outputs(table, where, surface, outputs, planar_outputs) -> list[str]:
@@ -249,6 +285,9 @@ def plan(experiments) -> list[str]:
         for spec in exp.specs:
             lines.append(f"{exp.name}: {spec} on {exp.surface.name} from "
                          f"{count(exp.n_starts(), 'start')}, {count(steps, 'step')}{how}")
+        if exp.rates is not None:
+            lines.append(f"{exp.name}: rate map of {exp.specs[0]} over "
+                         f"{' x '.join(exp.rates['grid'])}, {count(steps, 'step')}")
     return lines
 
 
@@ -265,6 +304,7 @@ class ExperimentRuns:
     summaries: tuple[Summary, ...]
     result: Result | None = None
     basins: Basins | None = None
+    rates: RateMap | None = None
 
 
 def run_experiment(exp: Experiment) -> ExperimentRuns:
@@ -283,8 +323,15 @@ def run_experiment(exp: Experiment) -> ExperimentRuns:
     found = None
     if "basins" in exp.outputs:
         found = basins(exp.surface, specs, grid=BASINS_GRID, settings=exp.settings)
+    rate_map_found = None
+    if exp.rates is not None:
+        r = exp.rates
+        rate_map_found = rate_map(exp.surface, specs[0], r["grid"], start=r.get("start"),
+                                  steps=exp.settings.steps_for(exp.surface),
+                                  log=tuple(r.get("log", ())),
+                                  tol=r.get("tol", DEFAULT_RATE_TOL))
     return ExperimentRuns(experiment=exp, summaries=tuple(summaries), result=result,
-                          basins=found)
+                          basins=found, rates=rate_map_found)
 
 
 def _endpoint_summaries(exp, specs, starts, tuned) -> list[Summary]:

@@ -1,0 +1,153 @@
+"""A convergence-rate map (``studies/rates.py``): two axes, each cell coloured by its measured
+rate; one axis, the rate as a line. Diverged cells are grey, cells that did not converge in
+their steps are hatched over their colour, the stability edge of gradient descent is a line,
+and the theory's rates, when given, are contours (a dashed line on a line plot)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import numpy as np
+from matplotlib import colormaps
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.path import Path
+
+from . import style
+from .figure import STILL_DPI, image_format, new_figure, save
+
+COLORMAP = "viridis"  # sequential, perceptually even, readable with colour-blindness
+DIVERGED_COLOR = "#BDBDBD"
+HATCH_COLOR = "white"
+EDGE_COLOR = "#D55E00"  # Okabe-Ito vermilion: apart from every viridis colour
+PREDICTED_COLOR = "#F0F0F0"
+LEVELS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
+CONVERGED, NOT_CONVERGED, DIVERGED = 0, 1, 2
+
+
+def edges(values: np.ndarray, log: bool) -> np.ndarray:
+    """Cell edges around grid values (halfway between, in log where the axis is log)."""
+    v = np.log(values) if log else values
+    mid = (v[1:] + v[:-1]) / 2
+    out = np.concatenate([[v[0] - (mid[0] - v[0])], mid, [v[-1] + (v[-1] - mid[-1])]])
+    return np.exp(out) if log else out
+
+
+def label(axis) -> str:
+    return axis.name + (" (log scale)" if axis.log else "")
+
+
+def save_rates(found, path, dpi: int | None = None, fmt: str | None = None):
+    """Draw ``found`` (a ``RateMap``) and save it; the suffix picks the format."""
+    fmt = fmt or image_format(path)
+    fig = new_figure(8.0, 6.4, out_dpi=dpi or STILL_DPI)
+    fig.set_layout_engine("none")  # placed by hand: the legend and caption below the map
+    ax = fig.add_axes((0.1, 0.3, 0.72, 0.6))
+    handles = draw_map(fig, ax, found) if len(found.axes) == 2 else draw_line(ax, found)
+    fig.suptitle(f"{found.optimizer} on {found.surface.name}: measured convergence rate",
+                 fontsize="x-large", **style.LITERAL)
+    style.literal_legend(fig.legend(handles=handles, loc="lower left",
+                                    bbox_to_anchor=(0.08, 0.1), ncols=2, frameon=False,
+                                    fontsize="small"))
+    fig.text(0.08, 0.015, caption(found), fontsize="x-small", va="bottom", **style.LITERAL)
+    return save(fig, path, dpi=dpi or STILL_DPI, fmt=fmt)
+
+
+def caption(found) -> str:
+    start = ", ".join(f"{v:g}" for v in found.start)
+    shared = ", ".join(f"{k}={v:g}" for k, v in found.hyperparams.items()
+                       if isinstance(v, float))
+    text = (f"{found.steps} steps from ({start}); {shared}. Rate: the per-step factor of "
+            f"the distance to the minimum reached ({found.how.split(': ', 1)[1]}).")
+    if found.predicted_note:
+        text += " Theory: " + found.predicted_note
+    return "\n".join(textwrap.wrap(text, 125))
+
+
+def cells_path(mask: np.ndarray, x_edges: np.ndarray, y_edges: np.ndarray) -> Path:
+    """The cells of ``mask`` (n_y, n_x) as one path of rectangles, hatched in one pass (a
+    hatched patch per cell takes seconds at 100 x 100)."""
+    rows, columns = np.nonzero(mask)
+    x0, x1 = x_edges[columns], x_edges[columns + 1]
+    y0, y1 = y_edges[rows], y_edges[rows + 1]
+    corners = np.stack([np.c_[x0, y0], np.c_[x1, y0], np.c_[x1, y1], np.c_[x0, y1],
+                        np.c_[x0, y0]], axis=1).reshape(-1, 2)
+    codes = np.tile([Path.MOVETO, Path.LINETO, Path.LINETO, Path.LINETO, Path.CLOSEPOLY],
+                    len(rows))
+    return Path(corners, codes)
+
+
+def draw_map(fig, ax, found) -> list:
+    x, y = found.axes
+    status = found.status
+    rate = np.where(status == DIVERGED, np.nan, found.measured)
+    finite = rate[np.isfinite(rate)]
+    low = float(finite.min()) if finite.size else 0.0
+    mesh = ax.pcolormesh(edges(x.values, x.log), edges(y.values, y.log),
+                         np.ma.masked_invalid(rate),
+                         cmap=colormaps[COLORMAP].with_extremes(bad=DIVERGED_COLOR),
+                         vmin=min(low, 0.99), vmax=1.0, shading="flat")
+    if (status == NOT_CONVERGED).any():
+        ax.add_patch(PathPatch(cells_path(status == NOT_CONVERGED, edges(x.values, x.log),
+                                          edges(y.values, y.log)), hatch="///",
+                               facecolor="none", edgecolor=HATCH_COLOR, linewidth=0.0))
+    bar = fig.colorbar(mesh, cax=fig.add_axes((0.85, 0.3, 0.03, 0.6)))
+    bar.set_label("measured rate (distance factor per step; lower is faster)")
+    ax.set_xscale("log" if x.log else "linear")
+    ax.set_yscale("log" if y.log else "linear")
+    ax.set_xlabel(label(x))
+    ax.set_ylabel(label(y))
+    handles = [Patch(facecolor=DIVERGED_COLOR, label="diverged"),
+               Patch(facecolor="#21918C", hatch="///", edgecolor=HATCH_COLOR,
+                     label=f"not converged in {found.steps} steps (rate so far)")]
+    handles += _edge(ax, found, x, y)
+    if found.predicted is not None:
+        X, Y = np.meshgrid(x.values, y.values)
+        lines = ax.contour(X, Y, found.predicted, levels=LEVELS, colors=PREDICTED_COLOR,
+                           linestyles="--", linewidths=1.2)
+        ax.clabel(lines, fmt="%g", fontsize="x-small")
+        handles.append(Line2D([], [], color="0.4", linestyle="--",
+                              label="predicted rate (theory at the minimum)"))
+    ax.set_xlim(edges(x.values, x.log)[[0, -1]])
+    ax.set_ylim(edges(y.values, y.log)[[0, -1]])
+    return handles
+
+
+def _edge(ax, found, *axes) -> list:
+    """The stability edge lr = 2/lambda_max, where lr is an axis and the edge inside it."""
+    edge = found.stability_edge
+    for k, axis in enumerate(axes):
+        if axis.name != "lr" or edge is None or not axis.low <= edge <= axis.high:
+            continue
+        (ax.axvline if k == 0 else ax.axhline)(edge, color=EDGE_COLOR, linewidth=2)
+        return [Line2D([], [], color=EDGE_COLOR, linewidth=2,
+                       label=f"stability edge of gradient descent: lr = 2/λmax = {edge:.4g}")]
+    return []
+
+
+def draw_line(ax, found) -> list:
+    (x,) = found.axes
+    values, status, rate = x.values, found.status, found.measured
+    ax.plot(values, np.where(status == DIVERGED, np.nan, rate), color="#0072B2", linewidth=1.5,
+            zorder=2)
+    marks = [(CONVERGED, "o", "#0072B2", "converged"),
+             (NOT_CONVERGED, "s", "#E69F00", f"not converged in {found.steps} steps"),
+             (DIVERGED, "x", "#000000", "diverged (drawn at 1)")]
+    handles = []
+    for code, marker, color, text in marks:
+        chosen = status == code
+        if not chosen.any():
+            continue
+        y = np.ones(chosen.sum()) if code == DIVERGED else rate[chosen]
+        ax.scatter(values[chosen], y, marker=marker, color=color, s=18, zorder=3)
+        handles.append(Line2D([], [], marker=marker, color=color, linestyle="", label=text))
+    if found.predicted is not None:
+        ax.plot(values, found.predicted, color="#CC79A7", linestyle="--", linewidth=1.5)
+        handles.append(Line2D([], [], color="#CC79A7", linestyle="--",
+                              label="predicted rate (theory at the minimum)"))
+    handles += _edge(ax, found, x)
+    ax.set_xscale("log" if x.log else "linear")
+    ax.set_xlabel(label(x))
+    ax.set_ylabel("measured rate (distance factor per step)")
+    ax.grid(True, color="0.9")
+    return handles
