@@ -89,6 +89,37 @@ def test_the_jacobian_of_the_rule_file_gives_the_closed_forms(name, hyper):
     np.testing.assert_allclose(general.rate, closed.rate, rtol=0, atol=1e-9)
 
 
+def test_the_jacobian_couples_coordinates_through_a_full_hessian():
+    rosenbrock = surfaces.load("rosenbrock")  # H = [[802, -400], [-400, 200]] at (1, 1)
+    hyper = {"lr": LR / 40, "momentum": MU}
+    for name in ("momentum", "nesterov"):
+        hyper["momentum"] = MU + (name == "nesterov") * 0.01
+        closed = rt.predict(rosenbrock, name, hyper, at=(1, 1))
+        general = rt.predict(rosenbrock, name, hyper, at=(1, 1), method="jacobian")
+        np.testing.assert_allclose(general.rate, closed.rate, rtol=0, atol=1e-9)
+
+
+def test_weight_decay_away_from_the_origin_is_said():
+    rosenbrock = surfaces.load("rosenbrock")
+    for method in ("auto", "jacobian"):
+        found = rt.predict(rosenbrock, "sgd", {"lr": 1e-3, "weight_decay": 0.1}, method=method)
+        assert found.note.startswith("sgd does not stay at the minimum")
+    assert rt.predict(VALLEY, "sgd", {"lr": 1e-3, "weight_decay": 0.1}).note == ""
+
+
+def test_a_users_rule_file_is_linearised_and_said_when_not_linear(tmp_path):
+    heavy = tmp_path / "my_heavy.toml"
+    heavy.write_text('rule = "b = mu*b + g; p = p - lr*b"\n[hyperparameters]\nlr = 0.01\n'
+                     'mu = 0.5\n[state]\nb = 0.0\n')
+    found = rt.predict(VALLEY, str(heavy), {"lr": LR, "mu": MU})
+    assert found.method == "jacobian" and found.note == ""
+    np.testing.assert_allclose(found.rate, rt.heavy_ball_rate(EIGS, LR, MU), rtol=0, atol=1e-9)
+    signed = tmp_path / "my_sign.toml"
+    signed.write_text('rule = "p = p - lr*sign(g)"\n[hyperparameters]\nlr = 0.01\n')
+    found = rt.predict(VALLEY, str(signed), {"lr": 0.01})
+    assert found.note.startswith("my_sign's step is not linear")
+
+
 def test_adam_with_a_large_eps_is_heavy_ball_at_rest_and_says_so_otherwise():
     # at rest v = 0, t -> inf: m = b1 m + (1 - b1) g; p -= (lr/eps) m, heavy ball with
     # momentum b1 and dampening b1 at lr/eps
@@ -97,7 +128,8 @@ def test_adam_with_a_large_eps_is_heavy_ball_at_rest_and_says_so_otherwise():
     assert found.note == ""
     np.testing.assert_allclose(found.rate, rt.heavy_ball_rate(EIGS, LR * 1.5, 0.8, 0.8)[:, 0:1],
                                rtol=0, atol=1e-9)
-    assert "lr/eps" in rt.predict(VALLEY, "adam", {"lr": 0.05}).note
+    usual = rt.predict(VALLEY, "adam", {"lr": 0.05})
+    assert "lr/eps" in usual.note and np.isfinite(usual.rate)  # (0 * inf at v = 0 is 0)
     for name in ("lion", "adagrad", "rprop"):
         assert rt.predict(VALLEY, name, {"lr": 0.05}).note.startswith(name)
 

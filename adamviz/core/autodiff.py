@@ -282,8 +282,8 @@ RULES = {
     "where": lambda t, g, a, p, y: [None, _e(t, "where", a[0], g, _c(0.0)),
                                     _e(t, "where", a[0], _c(0.0), g)],
 }
-# a rule's powers (rule_programs.py): an array to a power known at run time, a number to one
-RULES["powt"] = RULES["spow"] = _pow_tensor_rule
+# a rule's array to a power known at run time (rule_programs.py)
+RULES["powt"] = _pow_tensor_rule
 
 RULES.update({f.op: (lambda t, g, a, p, y, f=f: f.derivative(
     lambda op, *args, params=(): _e(t, op, *args, params=params), _c, g, a, y))

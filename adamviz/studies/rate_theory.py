@@ -62,6 +62,8 @@ HISTORY = {
 }
 GENERIC = ("{name}'s step is not linear in the distance to the minimum close to it, so the "
            "spectral radius of its linearisation at rest need not be the rate runs show.")
+MOVED = ("{name} does not stay at the minimum at zero gradient (weight decay?), so runs "
+         "settle elsewhere and the rate is the linearisation's at the minimum.")
 SGD_FAMILY = ("sgd", "momentum", "nesterov")
 
 
@@ -172,7 +174,10 @@ def predict(surface, optimizer, hyper: dict, at=None, *, method: str = "auto") -
     closed = method == "auto" and definition.name in SGD_FAMILY and \
         is_builtin(definition.source, definition.name) and not np.any(full["maximize"])
     if closed:
-        return _closed(full, np.linalg.eigvalsh(hessian), shape)
+        found = _closed(full, np.linalg.eigvalsh(hessian), shape)
+        if np.any(full["weight_decay"]) and np.any(point):  # g + wd p is not 0 there
+            return Prediction(found.rate, found.method, MOVED.format(name=definition.name))
+        return found
     return _by_jacobian(definition, full, shape, surface, point, hessian)
 
 
@@ -201,8 +206,7 @@ def _by_jacobian(definition, full, shape, surface, point, hessian) -> Prediction
     name = definition.name
     builtin = is_builtin(definition.source, name)
     if moved:
-        note = (f"{name} does not stay at the minimum at zero gradient (weight decay?), so the "
-                f"runs settle elsewhere and the rate is the linearisation's at this point.")
+        note = MOVED
     elif not settled:
         note = f"{name}'s state does not settle at zero gradient, so it has no rest point."
     elif builtin and (name in HISTORY or np.any(full.get("amsgrad", False))):
