@@ -215,8 +215,10 @@ def _record(node, constants, env, tape) -> Var:
 
 # --- reverse mode --------------------------------------------------------------------------------
 
-def gradient(tape: Tape, output: Var, wrt=None, seed: float = 1.0) -> list[Var]:
-    """d output / d wrt (default: the tape's inputs), by reverse mode in torch's order."""
+def gradient(tape: Tape, output: Var, wrt=None, seed: float = 1.0, follow=None) -> list[Var]:
+    """d output / d wrt (default: the tape's inputs), by reverse mode in torch's order.
+    ``follow(var)``, when given, says whether a value can depend on ``wrt`` at all: the others
+    are not followed (a rule's numbers alone, such as beta2**t, whose derivatives no one asks)."""
     wrt = tape.leaves if wrt is None else wrt
     if output.const:
         return [const(0.0) for _ in wrt]
@@ -230,7 +232,7 @@ def gradient(tape: Tape, output: Var, wrt=None, seed: float = 1.0) -> list[Var]:
             pending[index] = g  # a leaf keeps what reached it
             continue
         for arg, part in zip(args, RULES[op](tape, g, args, params, out), strict=True):
-            if part is None or arg.const:
+            if part is None or arg.const or (follow is not None and not follow(arg)):
                 continue
             before = pending.get(arg.node)
             pending[arg.node] = part if before is None else _e(tape, "add", before, part)
@@ -280,6 +282,8 @@ RULES = {
     "where": lambda t, g, a, p, y: [None, _e(t, "where", a[0], g, _c(0.0)),
                                     _e(t, "where", a[0], _c(0.0), g)],
 }
+# a rule's array to a power known at run time (rule_programs.py)
+RULES["powt"] = _pow_tensor_rule
 
 RULES.update({f.op: (lambda t, g, a, p, y, f=f: f.derivative(
     lambda op, *args, params=(): _e(t, op, *args, params=params), _c, g, a, y))
