@@ -143,9 +143,15 @@ def figure_job(recipe, out_dir, fmt, gif, look: Look, book, html=False, gif_size
         checks = book.check(recipe, result)
     except InputError as exc:  # a claim that names no run of it: say which file
         raise InputError(f"{recipe.path}: {exc}") from None
+    picture = Path(out_dir) / f"{recipe.name}.{fmt}"
+    if recipe.rates is not None:  # a map: no runs to animate or to play
+        from .render.rates import save_rates
+
+        save_rates(result, picture, fmt=fmt, title=recipe.title)
+        return recipe_book.Figure(recipe=recipe, result=result, checks=tuple(checks),
+                                  files=(picture,))
     drawing = recipe_drawing(recipe, result, book)
     look = replace(look, title=recipe.title)
-    picture = Path(out_dir) / f"{recipe.name}.{fmt}"
     save_still(result, picture, recipe.views, look, **drawing)
     files = [picture]
     if gif:

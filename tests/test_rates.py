@@ -14,7 +14,7 @@ from adamviz import api, engine
 from adamviz.cli import cli
 from adamviz.core.errors import InputError
 from adamviz.optimizers import registry
-from adamviz.studies import rates
+from adamviz.studies import rate_theory, rates
 from adamviz.studies.runs import load_surface
 
 
@@ -78,14 +78,15 @@ def test_export_has_a_row_per_cell_with_exact_numbers(tmp_path):
                              "steps", "final_loss"]
     assert [(r["lr"], r["momentum"]) for r in rows[:3]] == [(0.01, 0.1), (0.03, 0.1),
                                                             (0.05, 0.1)]
-    assert all(r["predicted_rate"] is None for r in rows)
+    lr, mu = np.meshgrid([0.01, 0.03, 0.05], [0.1, 0.5])
+    heavy_ball = rate_theory.heavy_ball_rate(np.array([1.0, 36.0]), lr, mu)
+    assert [r["predicted_rate"] for r in rows] == pytest.approx(heavy_ball.ravel(), abs=1e-12)
+    assert found.predicted_note == ""
     from adamviz.exports import rows_csv, rows_json
     table = list(csv.DictReader(io.StringIO(rows_csv(rows))))
     assert float(table[4]["final_loss"]) == found.final_loss[1, 1]
-    assert table[0]["predicted_rate"] == ""
+    assert float(table[0]["predicted_rate"]) == found.predicted[0, 0]
     assert json.loads(rows_json(rows))[5]["measured_rate"] == found.measured[1, 2]
-    filled = rates.with_prediction(found, np.full((2, 3), 0.5), "closed form")
-    assert filled.rows()[0]["predicted_rate"] == 0.5
 
 
 @pytest.mark.parametrize("grid, log, words", [
@@ -139,7 +140,6 @@ def test_map_picture_layout(tmp_path):
     from adamviz.render import rates as drawing
     found = rates.rate_map("valley", "momentum", [("lr", 0.01, 0.1, 20),
                                                   ("momentum", 0.0, 0.95, 15)], steps=300)
-    found = rates.with_prediction(found, np.clip(found.measured, 0, 1), "test")
     captured = {}
     real_save = drawing.save
 

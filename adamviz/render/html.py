@@ -129,7 +129,9 @@ def gallery(figures, fmt: str = "png") -> str:
     it lands; names are file names (``recipes`` refuses any other)."""
     items = []
     for fig in figures:
-        picture, playable = f"{fig.recipe.name}.{fmt}", fig.result.surface.dims == 2
+        picture = f"{fig.recipe.name}.{fmt}"
+        # (a rate map has no runs to play, and a curve no player: no player file beside them)
+        playable = f"{fig.recipe.name}.html" in {getattr(f, "name", f) for f in fig.files}
         items.append(fill(GALLERY_ITEM, title=fig.recipe.title, caption=fig.recipe.caption,
                           player=f"{fig.recipe.name}.html" if playable else picture,
                           picture=picture,

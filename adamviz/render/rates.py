@@ -21,8 +21,20 @@ DIVERGED_COLOR = "#BDBDBD"
 HATCH_COLOR = "white"
 EDGE_COLOR = "#D55E00"  # Okabe-Ito vermilion: apart from every viridis colour
 PREDICTED_COLOR = "#F0F0F0"
-LEVELS = (0.5, 0.7, 0.8, 0.9, 0.95, 0.99)
+MISS_COLOR = "black"
+OPTIMUM_COLOR = "#CC79A7"  # Okabe-Ito reddish purple
+# Contour levels of the predicted rate as 1 - gap: rates crowd near 1 (0.999 on rosenbrock
+# against 0.7 on the valley), so the gaps run over decades
+GAPS = (0.5, 0.3, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 5e-4, 2e-4, 1e-4)
 CONVERGED, NOT_CONVERGED, DIVERGED = 0, 1, 2
+
+
+def levels(predicted: np.ndarray) -> list[float]:
+    """At most six contour levels of the predicted rate, spanning its values below 1."""
+    inside = predicted[np.isfinite(predicted) & (predicted < 1)]
+    if not inside.size:
+        return []
+    return sorted(1 - g for g in GAPS if inside.min() < 1 - g)[:6]  # the widest gaps
 
 
 def edges(values: np.ndarray, log: bool) -> np.ndarray:
@@ -37,15 +49,17 @@ def label(axis) -> str:
     return axis.name + (" (log scale)" if axis.log else "")
 
 
-def save_rates(found, path, dpi: int | None = None, fmt: str | None = None):
-    """Draw ``found`` (a ``RateMap``) and save it; the suffix picks the format."""
+def save_rates(found, path, dpi: int | None = None, fmt: str | None = None,
+               title: str | None = None):
+    """Draw ``found`` (a ``RateMap``) and save it, titled ``title`` (default: what it is); the
+    suffix picks the format."""
     fmt = fmt or image_format(path)
-    fig = new_figure(8.0, 6.4, out_dpi=dpi or STILL_DPI)
+    fig = new_figure(9.0, 6.4, out_dpi=dpi or STILL_DPI)
     fig.set_layout_engine("none")  # placed by hand: the legend and caption below the map
     ax = fig.add_axes((0.1, 0.3, 0.72, 0.6))
     handles = draw_map(fig, ax, found) if len(found.axes) == 2 else draw_line(ax, found)
-    fig.suptitle(f"{found.optimizer} on {found.surface.name}: measured convergence rate",
-                 fontsize="x-large", **style.LITERAL)
+    title = title or f"{found.optimizer} on {found.surface.name}: measured convergence rate"
+    fig.suptitle("\n".join(textwrap.wrap(title, 80)), fontsize="x-large", **style.LITERAL)
     style.literal_legend(fig.legend(handles=handles, loc="lower left",
                                     bbox_to_anchor=(0.08, 0.1), ncols=2, frameon=False,
                                     fontsize="small"))
@@ -102,14 +116,46 @@ def draw_map(fig, ax, found) -> list:
                      label=f"not converged in {found.steps} steps (rate so far)")]
     handles += _edge(ax, found, x, y)
     if found.predicted is not None:
-        X, Y = np.meshgrid(x.values, y.values)
-        lines = ax.contour(X, Y, found.predicted, levels=LEVELS, colors=PREDICTED_COLOR,
+        handles += _theory(ax, found, x, y)
+    ax.set_xlim(edges(x.values, x.log)[[0, -1]])
+    ax.set_ylim(edges(y.values, y.log)[[0, -1]])
+    return handles
+
+
+def _theory(ax, found, x, y) -> list:
+    """The predicted rate as contours; where the runs part from it, marked: converged cells
+    whose rate differs by more than ``found.match`` (dots) and cells it says converge that diverged
+    (crossed); the heavy ball's optimum as a star."""
+    X, Y = np.meshgrid(x.values, y.values)
+    handles = []
+    chosen = levels(found.predicted)
+    if chosen:
+        lines = ax.contour(X, Y, found.predicted, levels=chosen, colors=PREDICTED_COLOR,
                            linestyles="--", linewidths=1.2)
         ax.clabel(lines, fmt="%g", fontsize="x-small")
         handles.append(Line2D([], [], color="0.4", linestyle="--",
                               label="predicted rate (theory at the minimum)"))
-    ax.set_xlim(edges(x.values, x.log)[[0, -1]])
-    ax.set_ylim(edges(y.values, y.log)[[0, -1]])
+    off = (found.status == CONVERGED) & (np.abs(found.measured - found.predicted) > found.match)
+    if off.any():
+        ax.scatter(X[off], Y[off], s=4, color=MISS_COLOR, marker="o", linewidths=0, zorder=3)
+        handles.append(Line2D([], [], color=MISS_COLOR, marker="o", markersize=3, linestyle="",
+                              label=f"measured differs from predicted by > {found.match:g}"))
+    blind = (found.status == DIVERGED) & (found.predicted < 1)
+    if blind.any():
+        ax.add_patch(PathPatch(cells_path(blind, edges(x.values, x.log),
+                                          edges(y.values, y.log)), hatch="xx",
+                               facecolor="none", edgecolor="0.45", linewidth=0.0))
+        handles.append(Patch(facecolor=DIVERGED_COLOR, hatch="xx", edgecolor="0.45",
+                             label="diverged where the theory says it converges"))
+    if found.optimum is not None:
+        lr, mu, rate = found.optimum
+        at = (lr, mu) if x.name == "lr" else (mu, lr)
+        ax.scatter(*at, marker="*", s=260, color=OPTIMUM_COLOR, edgecolors="white",
+                   linewidths=1.2, zorder=4)
+        handles.append(Line2D([], [], marker="*", markersize=14, color=OPTIMUM_COLOR,
+                              markeredgecolor="white", linestyle="",
+                              label=f"theory's optimum: lr {lr:.3g}, momentum {mu:.3g} "
+                                    f"(rate {rate:.3g})"))
     return handles
 
 

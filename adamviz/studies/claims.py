@@ -20,6 +20,8 @@ from ..surfaces import from_dict
 from .claim_parts import ClaimResult, run_of
 from .criteria import DEFAULT_GRID
 from .data_claims import early_stopped, strays_in_order
+from .rate_claims import CHECKS as RATE_CHECKS
+from .rate_claims import MISS_KINDS
 
 
 def mean_step(run, steps: int | None = None) -> float:
@@ -306,6 +308,7 @@ CHECKS: dict[str, tuple[Callable, tuple[str, ...]]] = {
     "early-stopped": (early_stopped, ("run",)),
     "strays-in-order": (strays_in_order, ("runs", "reference")),
     "moments-reproduce-steps": (moments_reproduce_steps, ("run", "shrink")),
+    **RATE_CHECKS,  # on a rate map (a recipe with ``rates``), not on runs
 }
 
 
@@ -334,6 +337,8 @@ PARAMS = {
     **dict.fromkeys(("steps", "show"), (_whole, "a whole number >= 1")),
     "kind": (lambda v: v in ("global", "local"), "'global' or 'local'"),
     "other": (lambda v: isinstance(v, str), "a figure's name"),
+    "cells": (lambda v: _number(v) and v >= 0, "a number of cells >= 0"),
+    "misses": (lambda v: v in MISS_KINDS, " or ".join(f"'{k}'" for k in MISS_KINDS)),
 }
 
 

@@ -15,13 +15,12 @@ needed, else no rate. Runs are not stopped early: the longer the fit, the closer
 Each cell is **converged** (its distance fell below ``tol`` x max(1, |x*|); its steps are the
 steps it took to get there), **not converged** (it did not in its steps), or **diverged** (the
 engine's test; no rate). The stability edge of gradient descent, lr = 2 / lambda_max, comes
-from the surface's exact Hessian at the minimum. ``predicted`` and ``predicted_note`` are left
-for the theory (``rate_theory.py``) to fill.
+from the surface's exact Hessian at the minimum; the rate predicted there, and what the theory
+says of itself where it does not hold for runs, from ``rate_theory.py``.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +32,8 @@ from ..core.specs import OptSpec
 from ..optimizers import registry
 from ..recorders import Recorder
 from ..surfaces import Surface
+from . import rate_theory
+from .rate_grid import Axis, check_axes, parse_grid  # noqa: F401  (the API's names)
 from .runs import load_surface, spec_of
 
 CONVERGED, NOT_CONVERGED, DIVERGED = "converged", "not converged", "diverged"
@@ -43,23 +44,10 @@ TINY = 1e-280  # the floor at x* = 0 with an exact gradient (clear of subnormal 
 NEWTON_STEPS = 6
 MIN_FIT_STEPS = 3
 DEFAULT_STEPS, DEFAULT_TOL = 500, 1e-8
+MATCH = 1e-3  # measured and predicted rates closer than this agree (the issue's tolerance)
 HOW = ("measured rate: exp of the least-squares slope of log(upper envelope of |x_k - x*|) "
        "over the last half of the steps before the distance falls to rounding (x* the minimum "
        "reached)")
-
-
-@dataclass(frozen=True)
-class Axis:
-    name: str
-    low: float
-    high: float
-    n: int
-    log: bool = False
-
-    @property
-    def values(self) -> np.ndarray:
-        return np.geomspace(self.low, self.high, self.n) if self.log else \
-            np.linspace(self.low, self.high, self.n)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -83,6 +71,10 @@ class RateMap:
     how: str = HOW
     predicted: np.ndarray | None = None  # the theory's rate per cell (``rate_theory.py``)
     predicted_note: str = ""  # what the theory says of itself (where it does not apply)
+    predicted_method: str = ""  # how: "gradient descent", "heavy ball", "nesterov", "jacobian"
+    # The heavy ball's best (lr, momentum, rate) in theory, on a map over lr x momentum
+    optimum: tuple[float, float, float] | None = None
+    match: float = MATCH  # measured and predicted closer than this agree
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -120,6 +112,8 @@ class RateMap:
             where = ", ".join(f"{a.name} = {a.values[at[::-1][k]]:.4g}"
                               for k, a in enumerate(self.axes))
             lines.append(f"fastest measured rate {fastest:.6g} at {where}")
+        if self.predicted is not None:
+            lines.append(_agreement(self))
         if self.stability_edge is not None:
             lines.append(f"stability edge of gradient descent: lr = 2/lambda_max = "
                          f"{self.stability_edge:.6g}")
@@ -129,68 +123,18 @@ class RateMap:
         return f"RateMap({self.table().splitlines()[0]})"
 
 
-def parse_grid(text: str) -> tuple[str, float, float, int]:
-    """``"lr=0.001:0.1:50"`` -> ("lr", 0.001, 0.1, 50)."""
-    name, eq, rest = str(text).partition("=")
-    parts = rest.split(":")
-    try:
-        if not eq or not name.strip() or len(parts) != 3:
-            raise ValueError
-        n = float(parts[2])
-        if not n.is_integer():
-            raise ValueError
-        return name.strip(), float(parts[0]), float(parts[1]), int(n)
-    except ValueError:
-        raise InputError(f"Bad --grid {text!r}: expected NAME=LOW:HIGH:N with a whole N, e.g. "
-                         f"lr=0.001:0.1:50.") from None
-
-
-def check_axes(grid, declared: dict, log=()) -> tuple[Axis, ...]:
-    """The grid's axes, each checked; ``declared``: the optimizer's hyperparameters."""
-    if isinstance(grid, tuple) and grid and isinstance(grid[0], str):
-        grid = [grid]
-    if not isinstance(grid, list | tuple) or not 1 <= len(grid) <= 2:
-        raise InputError(f"A rate grid has one or two axes (NAME, LOW, HIGH, N), got {grid!r}.")
-    numbers = sorted(n for n, h in declared.items() if not h.switch)
-    axes = []
-    for item in grid:
-        name, low, high, n = parse_grid(item) if isinstance(item, str) else item
-        axes.append(_axis(name, low, high, n, name in log, numbers, declared))
-    if len(axes) == 2 and axes[0].name == axes[1].name:
-        raise InputError(f"--grid {axes[0].name} is given twice; a map's two axes are two "
-                         f"hyperparameters.")
-    for name in log:
-        if name not in {a.name for a in axes}:
-            raise InputError(f"--log {name}: not a grid axis (the axes: "
-                             f"{', '.join(a.name for a in axes)}).")
-    return tuple(axes)
-
-
-def _axis(name, low, high, n, log, numbers, declared) -> Axis:
-    if name not in numbers:
-        raise InputError(f"--grid {name}: not a number of this optimizer; known: "
-                         f"{', '.join(numbers)}.")
-    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
-        raise InputError(f"--grid {name}: {n!r} points; a grid axis needs at least 2.")
-    if not all(isinstance(v, int | float) and np.isfinite(v) for v in (low, high)):
-        raise InputError(f"--grid {name}: the ends must be finite numbers, got {low!r}, "
-                         f"{high!r}.")
-    if low == high:
-        raise InputError(f"--grid {name}={low:g}:{high:g}:{n}: both ends are {low:g}, one "
-                         f"point; an axis runs from a low end to a higher one.")
-    if not low < high:
-        raise InputError(f"--grid {name}={low:g}:{high:g}:{n}: the low end must be below the "
-                         f"high end (reversed); e.g. {name}={min(low, high):g}:"
-                         f"{max(low, high):g}:{n}.")
-    if log and low <= 0:
-        raise InputError(f"--grid {name}={low:g}:{high:g}:{n} with --log {name}: a log axis "
-                         f"needs a low end > 0.")
-    rng = declared[name].range
-    for v in (low, high):
-        if not rng.holds(float(v)):
-            raise InputError(f"--grid {name}: {v:g} is not a valid {name} (must be "
-                             f"{rng.text}).")
-    return Axis(name, float(low), float(high), n, bool(log))
+def _agreement(found: RateMap) -> str:
+    """How the measured rates stand against the theory's, in one line."""
+    converged = found.status == STATUSES.index(CONVERGED)
+    off = np.abs(found.measured - found.predicted)[converged]
+    blind = (found.predicted < 1) & (found.status == STATUSES.index(DIVERGED))
+    text = (f"predicted ({found.predicted_method}): {int((off <= found.match).sum())} of "
+            f"{int(converged.sum())} converged cells within {found.match:g} of it")
+    if off.size:
+        text += f" (largest difference {off.max():.2g})"
+    if blind.any():
+        text += f"; {int(blind.sum())} cells it predicts to converge diverged"
+    return text
 
 
 class _Distances(Recorder):
@@ -300,10 +244,11 @@ def _optimizer(spec, surface: Surface, axes: tuple[Axis, ...]):
             raise InputError(f"A rate map runs the rule itself: {key} is not taken here.")
     if "lr" not in hyper and spec.name in surface.lr:
         hyper["lr"] = surface.lr[spec.name]
-    per_run = {a.name: g.ravel() for a, g in zip(axes, grids, strict=True)}
-    opt = optimizers.make(spec.name, **{**hyper, **per_run})
-    shared = {n: v for n, v in opt.hyperparams.items() if n not in per_run}
-    return opt, shared, len(grids[0].ravel())
+    gridded = {a.name: g for a, g in zip(axes, grids, strict=True)}
+    hyper = {n: v for n, v in hyper.items() if n not in gridded}  # (the surface's lr)
+    opt = optimizers.make(spec.name, **hyper, **{n: g.ravel() for n, g in gridded.items()})
+    shared = {n: v for n, v in opt.hyperparams.items() if n not in gridded}
+    return opt, shared, {**hyper, **gridded}
 
 
 def _theory_point(surface: Surface, start) -> tuple[np.ndarray, np.ndarray]:
@@ -358,7 +303,7 @@ def rate_map(surface, optimizer, grid, *, start=None, steps: int = DEFAULT_STEPS
     spec, axes, start, minima, at = check_rates(surface, optimizer, grid, log, start, steps,
                                                 tol)
     cells = int(np.prod([a.n for a in axes]))
-    opt, shared, _ = _optimizer(spec, surface, axes)
+    opt, shared, cells_hyper = _optimizer(spec, surface, axes)
     minima, floor = floors(surface, minima)
     recorder = _Distances(minima, steps, progress)
     out = engine.run(surface, opt, np.tile(start, (cells, 1)), steps, record=recorder)
@@ -370,18 +315,15 @@ def rate_map(surface, optimizer, grid, *, start=None, steps: int = DEFAULT_STEPS
         progress(steps, steps)
     eigenvalues = np.linalg.eigvalsh(surface.hessian(at[None])[0])
     shape = tuple(a.n for a in reversed(axes))
+    theory = rate_theory.predict(surface, spec.name, cells_hyper, at)
+    optimum = None
+    if theory.method == "heavy ball" and {a.name for a in axes} == {"lr", "momentum"}:
+        optimum = rate_theory.heavy_ball_optimum(surface, at)
     return RateMap(surface=surface, optimizer=spec.name, hyperparams=shared, axes=axes,
                    start=tuple(start.tolist()), steps=steps, measured=measured.reshape(shape),
                    status=status.reshape(shape), steps_taken=taken.reshape(shape),
                    final_loss=out.end_losses.reshape(shape), minimum=tuple(at.tolist()),
                    eigenvalues=tuple(eigenvalues.tolist()),
-                   stability_edge=2.0 / eigenvalues[-1] if eigenvalues[-1] > 0 else None)
-
-
-def with_prediction(found: RateMap, predicted, note: str = "") -> RateMap:
-    """``found`` with the theory's rates (an array of its shape) and what it says of itself."""
-    predicted = np.asarray(predicted, dtype=float)
-    if predicted.shape != found.measured.shape:
-        raise InputError(f"Predicted rates of shape {predicted.shape} for a map of "
-                         f"{found.measured.shape}.")
-    return dataclasses.replace(found, predicted=predicted, predicted_note=note)
+                   stability_edge=2.0 / eigenvalues[-1] if eigenvalues[-1] > 0 else None,
+                   predicted=theory.rate, predicted_note=theory.note,
+                   predicted_method=theory.method, optimum=optimum)

@@ -20,7 +20,7 @@ from ..core.errors import InputError
 from ..core.io import read_toml
 from ..core.names import is_file_name, suggest
 from ..surfaces import Surface, from_dict
-from . import claims
+from . import claims, recipe_rates
 from .criteria import DEFAULT_GRID
 from .recipe_marks import MARK_AT, SHAPES, Mark, is_colour, is_point, marks  # noqa: F401
 from .runs import Settings, load_surface, make_runs, own_looks, rerun
@@ -48,6 +48,9 @@ KEYS = {
                "contour view",
     "marks": "points to ring: `{ run, at = step or \"best\", \"end\", "
              "\"highest-after-start\", color, label }`",
+    "rates": "`{ grid = [\"lr=0.003:0.11:64\", \"momentum=0:0.95:48\"], steps = 500 }`: the "
+             "picture is the one run's convergence-rate map over the grid, as `adamviz rates` "
+             "draws it (also `log`, `start`, `tol`)",
     "claims": "what the picture claims, checked on the numbers (`studies/claims.py`)",
 }
 REQUIRED = ("name", "title", "caption", "surface", "runs")
@@ -75,6 +78,7 @@ class Recipe:
     overlay: dict | None = None
     marks: list[dict] = field(default_factory=list)
     claims: list[dict] = field(default_factory=list)
+    rates: dict | None = None
     path: Path | None = None
     digest: str = ""
 
@@ -87,11 +91,11 @@ def builtin_dir() -> Path:
 
 
 # The documents' order: the essay's figures, then the cs231n notes (closing with the "possibly
-# noisy" gradient a minibatch gives), then the lecture notes.
+# noisy" gradient a minibatch gives), then the lecture notes; then distill's rate maps.
 ORDER = ("fig1-local-minimum", "momentum-keeps-going", "fig2a-small-curvature",
          "fig2b-large-curvature", "fig3-unlucky-start", "adam-steps",
          "adam-vs-momentum-vs-rmsprop", "bias-correction", "learning-rates", "minibatch-noise",
-         "early-stopping")
+         "early-stopping", "momentum-rate-map", "rosenbrock-rate-map")
 
 
 def available() -> dict[str, Path]:
@@ -146,6 +150,7 @@ def from_data(data: dict, path: Path, digest: str = "") -> Recipe:
             raise InputError(f"{path}: marks[{i}].at must be a step, a point [x, y] or one "
                              f"of {', '.join(MARK_AT)}.")
     _check_tune_and_scale(recipe, path)
+    recipe_rates.check(recipe, data, path)
     if recipe.scaled is not None:
         surface = recipe.surface if isinstance(recipe.surface, Surface) else \
             load_surface(recipe.surface)
@@ -188,7 +193,7 @@ def _check_tune_and_scale(recipe: Recipe, path) -> None:
 _TYPES = {"name": str, "title": str, "source": str, "caption": str, "surface": (str, dict),
           "views": list, "starts": list, "runs": list, "marks": list, "claims": list,
           "labels": list, "colors": list,
-          "tune": dict, "overlay": dict, "scaled": (int, float)}
+          "tune": dict, "overlay": dict, "scaled": (int, float), "rates": dict}
 
 
 def _check_types(data: dict, path) -> None:
@@ -217,7 +222,10 @@ def _check_types(data: dict, path) -> None:
 
 
 def run(recipe: Recipe):
-    """The runs of a recipe (every optimizer from every start), as ``adamviz run`` makes them."""
+    """The runs of a recipe (every optimizer from every start), as ``adamviz run`` makes them;
+    with ``rates``, its rate map."""
+    if recipe.rates is not None:
+        return recipe_rates.run(recipe)
     surface = load_surface(recipe.surface)
     settings = Settings(steps=recipe.steps, noise=recipe.noise, seed=recipe.seed, tol=recipe.tol,
                         patience=recipe.patience)
@@ -284,7 +292,7 @@ class Book:
         return self.rescaled[key][1]
 
     def check(self, recipe: Recipe, result) -> list[claims.ClaimResult]:
-        fair = claims.fairness(result, recipe.tune)
+        fair = None if recipe.rates is not None else claims.fairness(result, recipe.tune)
         return [fair] * (fair is not None) + [claims.evaluate(c, result, self)
                                               for c in recipe.claims]
 
