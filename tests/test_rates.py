@@ -134,12 +134,20 @@ def test_cli_writes_the_map_and_export_and_exits_2_on_a_bad_grid(tmp_path):
     assert document["kind"] == "rates" and len(document["cells"]) == 3
 
 
-def test_map_picture_layout(tmp_path):
+@pytest.mark.parametrize("opt, grid, theory", [
+    ("momentum", [("lr", 0.01, 0.1, 20), ("momentum", 0.0, 0.95, 15)], True),
+    ("adam", [("lr", 0.01, 0.5, 12), ("beta1", 0.0, 0.95, 10)], False),  # a long caption
+    ("adam", [("lr", 0.01, 0.5, 12)], False),
+])
+def test_map_picture_layout(tmp_path, opt, grid, theory):
+    """Nothing leaves the page or overlaps (the caption, which a theory's note makes long,
+    pushes the legend and the map up); where the theory does not hold, it is not drawn."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: F401
 
     from adamviz.render import rates as drawing
-    found = rates.rate_map("valley", "momentum", [("lr", 0.01, 0.1, 20),
-                                                  ("momentum", 0.0, 0.95, 15)], steps=300)
+    found = rates.rate_map("valley", opt, grid, steps=300, log=("lr",) if opt == "adam" else ())
+    assert bool(found.predicted_note) != theory
+    assert ("does not hold here" in found.table()) != theory
     captured = {}
     real_save = drawing.save
 
@@ -155,17 +163,21 @@ def test_map_picture_layout(tmp_path):
     fig = captured["fig"]
     renderer = fig.canvas.get_renderer()
     box = fig.bbox
-    boxes = [t.get_window_extent(renderer) for t in fig.texts] + \
-        [fig.legends[0].get_window_extent(renderer)] + \
+    caption = fig.texts[-1].get_window_extent(renderer)
+    legend = fig.legends[0].get_window_extent(renderer)
+    boxes = [t.get_window_extent(renderer) for t in fig.texts] + [legend] + \
         [ax.get_tightbbox(renderer) for ax in fig.axes]
     for b in boxes:  # everything on the page
         assert b.x0 >= box.x0 - 1 and b.x1 <= box.x1 + 1 and b.y0 >= box.y0 - 1
-    main, bar = fig.axes[0].get_tightbbox(renderer), fig.axes[1].get_tightbbox(renderer)
-    legend = fig.legends[0].get_window_extent(renderer)
-    assert not main.overlaps(bar) and not main.overlaps(legend)
+        assert b.y1 <= box.y1 + 1
+    main = fig.axes[0].get_tightbbox(renderer)
+    assert not main.overlaps(legend) and not caption.overlaps(legend)
+    if len(fig.axes) > 1:
+        assert not main.overlaps(fig.axes[1].get_tightbbox(renderer))
     labels = [t.get_text() for t in fig.legends[0].get_texts()]
-    assert any("diverged" in t for t in labels) and any("not converged" in t for t in labels)
-    assert any("stability edge" in t for t in labels) and any("predicted" in t for t in labels)
+    assert any("not converged" in t for t in labels) and any("stability edge" in t for t in labels)
+    assert any("predicted" in t for t in labels) == theory
+    assert ("No predicted rate is drawn" in fig.texts[-1].get_text()) != theory
 
 
 BATCH = """

@@ -58,13 +58,32 @@ def save_rates(found, path, dpi: int | None = None, fmt: str | None = None,
     fig.set_layout_engine("none")  # placed by hand: the legend and caption below the map
     ax = fig.add_axes((0.1, 0.3, 0.72, 0.6))
     handles = draw_map(fig, ax, found) if len(found.axes) == 2 else draw_line(ax, found)
-    title = title or f"{found.optimizer} on {found.surface.name}: measured convergence rate"
-    fig.suptitle("\n".join(textwrap.wrap(title, 80)), fontsize="x-large", **style.LITERAL)
-    style.literal_legend(fig.legend(handles=handles, loc="lower left",
-                                    bbox_to_anchor=(0.08, 0.1), ncols=2, frameon=False,
-                                    fontsize="small"))
-    fig.text(0.08, 0.015, caption(found), fontsize="x-small", va="bottom", **style.LITERAL)
+    title = "\n".join(textwrap.wrap(
+        title or f"{found.optimizer} on {found.surface.name}: measured convergence rate", 80))
+    fig.suptitle(title, fontsize="x-large", **style.LITERAL)
+    text = fig.text(0.08, 0.015, caption(found), fontsize="x-small", va="bottom",
+                    **style.LITERAL)
+    legend = fig.legend(handles=handles, loc="lower left", bbox_to_anchor=(0.08, 0.1), ncols=2,
+                        frameon=False, fontsize="small")
+    style.literal_legend(legend)
+    _stack(fig, text, legend, top=0.85 if "\n" in title else 0.9)
     return save(fig, path, dpi=dpi or STILL_DPI, fmt=fmt)
+
+
+def _stack(fig, text, legend, top: float) -> None:
+    """Place, from the bottom up, the caption, the legend above it and the map (and its colour
+    bar) above that, leaving room for the axis labels: a long caption (a theory's note) moves
+    the rest up instead of running into the legend."""
+    renderer = fig.canvas.get_renderer()
+    height = fig.bbox.height
+    caption_top = 0.015 + text.get_window_extent(renderer).height / height
+    legend.set_bbox_to_anchor((0.08, caption_top + 0.01), transform=fig.transFigure)
+    legend_top = caption_top + 0.01 + legend.get_window_extent(renderer).height / height
+    bottom = legend_top + 0.1  # the tick labels and the axis label below the map
+    ax, *bar = fig.axes
+    ax.set_position((0.1, bottom, 0.72, top - bottom))
+    for cax in bar:
+        cax.set_position((0.85, bottom, 0.03, top - bottom))
 
 
 def caption(found) -> str:
@@ -74,7 +93,7 @@ def caption(found) -> str:
     text = (f"{found.steps} steps from ({start}); {shared}. Rate: the per-step factor of "
             f"the distance to the minimum reached ({found.how.split(': ', 1)[1]}).")
     if found.predicted_note:
-        text += " Theory: " + found.predicted_note
+        text += " No predicted rate is drawn: " + found.predicted_note
     return "\n".join(textwrap.wrap(text, 125))
 
 
@@ -115,7 +134,7 @@ def draw_map(fig, ax, found) -> list:
                Patch(facecolor="#21918C", hatch="///", edgecolor=HATCH_COLOR,
                      label=f"not converged in {found.steps} steps (rate so far)")]
     handles += _edge(ax, found, x, y)
-    if found.predicted is not None:
+    if found.predicted is not None and not found.predicted_note:  # (a note: it does not hold)
         handles += _theory(ax, found, x, y)
     ax.set_xlim(edges(x.values, x.log)[[0, -1]])
     ax.set_ylim(edges(y.values, y.log)[[0, -1]])
@@ -187,11 +206,16 @@ def draw_line(ax, found) -> list:
         y = np.ones(chosen.sum()) if code == DIVERGED else rate[chosen]
         ax.scatter(values[chosen], y, marker=marker, color=color, s=18, zorder=3)
         handles.append(Line2D([], [], marker=marker, color=color, linestyle="", label=text))
-    if found.predicted is not None:
+    shown = rate[np.isfinite(rate)]
+    if found.predicted is not None and not found.predicted_note:
+        inside = found.predicted[(found.predicted >= 0) & (found.predicted <= 1)]
+        shown = np.concatenate([shown, inside])
         ax.plot(values, found.predicted, color="#CC79A7", linestyle="--", linewidth=1.5)
         handles.append(Line2D([], [], color="#CC79A7", linestyle="--",
                               label="predicted rate (theory at the minimum)"))
     handles += _edge(ax, found, x)
+    low = float(shown.min()) if shown.size else 0.0
+    ax.set_ylim(low - 0.05 * (1.0 - low) - 1e-3, 1.0 + 0.05 * (1.0 - low) + 1e-3)
     ax.set_xscale("log" if x.log else "linear")
     ax.set_xlabel(label(x))
     ax.set_ylabel("measured rate (distance factor per step)")

@@ -125,6 +125,8 @@ class RateMap:
 
 def _agreement(found: RateMap) -> str:
     """How the measured rates stand against the theory's, in one line."""
+    if found.predicted_note:
+        return f"predicted ({found.predicted_method}) does not hold here: {found.predicted_note}"
     converged = found.status == STATUSES.index(CONVERGED)
     off = np.abs(found.measured - found.predicted)[converged]
     blind = (found.predicted < 1) & (found.status == STATUSES.index(DIVERGED))
