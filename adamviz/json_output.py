@@ -27,9 +27,11 @@ KINDS = {
               "`not_converged`; `files`",
     "rates": "`surface`, `optimizer`, `hyperparams` (the values every cell shares), `axes` "
              "(`name`, `low`, `high`, `n`, `log`), `start`, `steps`, `how` (how a rate is "
-             "measured), `stability_edge` (lr = 2/lambda_max, or null), `cells`: one row per "
-             "cell with its grid values, `measured_rate`, `predicted_rate`, `status`, `steps`, "
-             "`final_loss`; `files`",
+             "measured), `stability_edge` (lr = 2/lambda_max, or null), `theory` (`minimum`, "
+             "`eigenvalues` of the Hessian there, `method`, `note`: why it does not hold, or "
+             "empty; `optimum`: heavy ball's `lr`, `momentum`, `rate`, or null), `cells`: one "
+             "row per cell with its grid values, `measured_rate`, `predicted_rate`, `status`, "
+             "`steps`, `final_loss`; `files`",
     "surfaces": "`surfaces`: per surface `name`, `description`, `expression`, `box`, `minima` "
                 "(`at`, `kind`), `start`, `source`, or `name`, `source` and `error` for a file "
                 "that cannot be used",
@@ -104,8 +106,16 @@ def rates(found, files=()) -> dict:
             "axes": [{"name": a.name, "low": a.low, "high": a.high, "n": a.n, "log": a.log}
                      for a in found.axes],
             "start": list(found.start), "steps": found.steps, "how": found.how,
-            "stability_edge": found.stability_edge, "cells": found.rows(),
+            "stability_edge": found.stability_edge, "theory": _theory(found),
+            "cells": found.rows(),
             "files": list(map(str, files))}
+
+
+def _theory(found) -> dict:
+    optimum = None if found.optimum is None else \
+        dict(zip(("lr", "momentum", "rate"), found.optimum, strict=True))
+    return {"minimum": list(found.minimum), "eigenvalues": list(found.eigenvalues),
+            "method": found.predicted_method, "note": found.predicted_note, "optimum": optimum}
 
 
 def surfaces(found: list) -> dict:

@@ -132,6 +132,8 @@ def test_cli_writes_the_map_and_export_and_exits_2_on_a_bad_grid(tmp_path):
                                  "--no-plot", "--json", "-q"])
     document = json.loads(result.stdout)
     assert document["kind"] == "rates" and len(document["cells"]) == 3
+    assert document["theory"] == {"minimum": [0.0, 0.0], "eigenvalues": [1.0, 36.0],
+                                  "method": "heavy ball", "note": "", "optimum": None}
 
 
 @pytest.mark.parametrize("opt, grid, theory", [
