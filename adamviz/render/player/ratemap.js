@@ -8,6 +8,7 @@
 const RateMaps = (function () {
   const GREY = "#bdbdbd", M = {left: 44, right: 52, top: 8, bottom: 34};
   const decoded = new Map();  // entry -> {rate, status}: unpacked once
+  const layers = new Map();  // optimizer -> {key, canvas}: cells, axes and bar, kept while playing
 
   function bytes(p) { return Uint8Array.from(atob(p.data), (c) => c.charCodeAt(0)); }
   function arrays(entry) {
@@ -136,8 +137,16 @@ const RateMaps = (function () {
       const ctx = canvas.getContext("2d");
       ctx.setTransform(ratio, 0, 0, ratio, 0, 0); ctx.clearRect(0, 0, width, height);
       const f = {left: M.left, top: M.top, w: width - M.left - M.right, h: height - M.top - M.bottom};
-      cells(ctx, entry, f);
-      frame(ctx, entry, f, colors);
+      const key = [width, ratio, colors.ink, colors.font].join("/");
+      if (!layers.has(name) || layers.get(name).key !== key) {
+        const layer = document.createElement("canvas"), lctx = layer.getContext("2d");
+        layer.width = canvas.width; layer.height = canvas.height;
+        lctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+        cells(lctx, entry, f);
+        frame(lctx, entry, f, colors);
+        layers.set(name, {key, canvas: layer});
+      }
+      ctx.drawImage(layers.get(name).canvas, 0, 0, width, height);
       const mine = runs.filter((r) => r.optimizer === name), lines = [], marks = [];
       for (const run of mine) {
         const p = place(entry, run), [x, y] = ring(ctx, f, entry, p, run.color || colors.runs[run.colorIndex], colors.bg);
