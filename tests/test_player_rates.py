@@ -144,3 +144,14 @@ def test_dragging_a_slider_moves_the_runs_ring_to_its_cell(browser, result, maps
         assert tab.errors == []
     finally:
         tab.close()
+
+
+def test_a_map_needs_a_minimum_and_rates_is_a_switch(tmp_path, result):
+    (tmp_path / "nomin.toml").write_text('name = "nomin"\nexpr = "x**2 + y**2"\n'
+                                         'xlim = [-2, 2]\nylim = [-2, 2]\n')
+    out = CliRunner().invoke(cli, ["run", "-s", str(tmp_path / "nomin.toml"), "--opt",
+                                   "momentum:lr=0.05", "--view", "ratemap", "-o",
+                                   str(tmp_path / "m.html")])
+    assert out.exit_code == 2 and "lists none; add its minima" in out.output
+    with pytest.raises(InputError, match="rates is true or false"):
+        api.player(result, tmp_path / "m.html", rates="yes")
