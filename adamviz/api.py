@@ -209,14 +209,20 @@ def _drawing(result, views, settings: dict, look, camera, overlays, timing=None,
     return made
 
 
-def player(result: Result, path, title: str | None = None) -> Path:
+def player(result: Result, path, title: str | None = None, rates: bool = False) -> Path:
     """Write ``result`` as an interactive player: one self-contained HTML file (play, scrub,
-    click to start the optimizers anywhere, drag their hyperparameters)."""
+    click to start the optimizers anywhere, drag their hyperparameters); with ``rates``, a
+    panel of each run's optimizer's convergence-rate map, its run's point on it."""
+    from .outputs import player_rate_maps
     from .render.html import save_player
 
     check_result(result, path)
     check_drawing(title)
-    return save_player(result, path, title)
+    if not isinstance(rates, bool):
+        from .core.errors import InputError
+
+        raise InputError(f"rates is true or false, got {rates!r}.")
+    return save_player(result, path, title, player_rate_maps(result) if rates else None)
 
 
 def export(result: Result, path) -> Path:

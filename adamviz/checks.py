@@ -8,7 +8,7 @@ from pathlib import Path
 
 from .core.errors import InputError
 from .render.settings import Camera, Look, Timing
-from .render.views import parse_views
+from .render.views import VIEWS, parse_views
 from .results import Result
 from .studies.runs import Settings, load_surface
 
@@ -56,10 +56,11 @@ def check_drawing(title=None, math: bool = False, dpi=None, elev: float | None =
     Camera(elev=elev, azim=azim)
 
 
-def check_views(result_or_surface, views, overlays=(), camera: bool = False) -> list[str]:
+def check_views(result_or_surface, views, overlays=(), camera: bool = False,
+                player: bool = False) -> list[str]:
     """Validate a view list (``"contour,loss"`` or a sequence) for a surface (the fit view
     needs a model over data), and that a view among them draws the ``overlays`` and, with
-    ``camera``, turns a camera."""
+    ``camera``, turns a camera; a view the player alone draws only for a ``player``."""
     from .arrows import parse_overlays
     from .render.views import check_settings, check_surface
 
@@ -67,6 +68,10 @@ def check_views(result_or_surface, views, overlays=(), camera: bool = False) -> 
     names = parse_views(views, surface.dims)
     check_surface(names, surface)
     check_settings(names, surface.dims, parse_overlays(overlays), camera)
+    for name in names:
+        if VIEWS[name].player_only and not player:
+            raise InputError(f"The {name} view is drawn by the .html player only (-o NAME.html);"
+                             f" a still rate map is `adamviz rates`.")
     return names
 
 

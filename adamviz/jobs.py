@@ -66,7 +66,8 @@ def check(job: RunJob) -> str | None:
         if kind == "animation":
             api.check_animation_look(job.look)
         _refuse_unused(job, kind, surface)
-        views = api.check_views(surface, job.views, job.overlays.show, bool(job.camera))
+        views = api.check_views(surface, job.views, job.overlays.show, bool(job.camera),
+                                player=kind == "player")
         check_runs_drawn(len(opts) * max(1, len(job.starts)))
         if kind != "player":
             _check_size(len(views), job.look, kind)
@@ -80,9 +81,10 @@ def _refuse_unused(job: RunJob, kind: str, surface) -> None:
     own view, arrows and controls; a still does not play."""
     if kind == "player" and (replace(job.look, title=None) != drawing.DEFAULT_LOOK
                              or job.camera or job.overlays or job.timing != drawing.DEFAULT_TIMING
-                             or api.check_views(surface, job.views) != ["contour"]):
+                             or not set(api.check_views(surface, job.views, player=True))
+                             <= {"contour", "ratemap"}):
         raise InputError("The .html player draws its own view, arrows and controls; of the "
-                         "drawing settings it takes only a title.")
+                         "drawing settings it takes only a title and --view contour,ratemap.")
     if kind == "still" and job.timing != drawing.DEFAULT_TIMING:
         raise InputError("An animation's timing applies to .gif and .mp4; this picture is a "
                          "still.")
@@ -136,7 +138,8 @@ def carry_out(job: RunJob, progress=None, started: str | None = None) -> RunDone
 def _draw(job: RunJob, result: Result, kind: str, progress) -> str:
     """The picture; the line saying what was written."""
     if kind == "player":
-        return str(api.player(result, job.picture, job.look.title))
+        rates = "ratemap" in api.check_views(result, job.views, player=True)
+        return str(api.player(result, job.picture, job.look.title, rates=rates))
     values = {"look": job.look, "camera": job.camera, "overlays": job.overlays}
     if kind == "animation":
         made = api.animate(result, job.picture, job.views, timing=job.timing, progress=progress,

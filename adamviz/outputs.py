@@ -34,7 +34,7 @@ class Output:
 OUTPUTS = {
     **{v.name: Output(name=v.name, every_step=True, file="runs.png", needs_2d=v.needs_2d,
                       writes=f"`runs.png`, with a {v.name} panel ({v.draws})")
-       for v in VIEWS.values()},
+       for v in VIEWS.values() if not v.player_only},
     "gif": Output(name="gif", every_step=True, file="runs.gif",
                   writes="`runs.gif`: the runs animated (the views asked for, else contour)"),
     "grid": Output(name="grid", every_step=True, file="grid.png", needs_2d=True,
@@ -257,3 +257,51 @@ def make_figures(specs, out_dir, fmt="png", gif=False, progress=None,
 
         write_text_atomic(out_dir / "index.html", gallery(figures, fmt))
     return figures
+
+
+PLAYER_MAP_CELLS = 24  # a side of a player's rate map: coarse, about 0.2 s and 3 kB a map
+PLAYER_MAP_STEPS = (50, 300)  # the steps a player's map runs: the page's, within these
+
+
+def player_map_axes(definition, values: dict) -> list[tuple] | None:
+    """A player's map of one optimizer: lr (log, a decade either side of the run's, within
+    its slider) by the first other numeric hyperparameter it declares (its whole slider where
+    linear, a decade either side where log); None when it declares no lr or no other."""
+    numeric = [h for h in definition.hyperparameters.values()
+               if not h.switch and h.slider is not None and h.name not in (definition.fixed or {})]
+    names = [h.name for h in numeric]
+    if "lr" not in names or len(names) < 2 or not values.get("lr", 0) > 0:
+        return None
+    axes = []
+    for h in [numeric[names.index("lr")], next(h for h in numeric if h.name != "lr")]:
+        low, high, scale = h.slider
+        if scale == "log" and values.get(h.name, 0) > 0:
+            low, high = max(low, values[h.name] / 10), min(high, values[h.name] * 10)
+        axes.append((h.name, float(low), float(high), PLAYER_MAP_CELLS))
+    return axes
+
+
+def player_rate_maps(result) -> dict:
+    """Each live-able run's optimizer's rate map (``studies.rates.rate_map``) from its run's
+    start and values, for the player's rates panel (optimizer name -> RateMap)."""
+    from .optimizers import files, registry
+    from .studies.rates import rate_map
+
+    steps = min(max(int(result.settings.get("steps") or 200), PLAYER_MAP_STEPS[0]),
+                PLAYER_MAP_STEPS[1])
+    maps = {}
+    for run in result.runs:
+        if run.optimizer in maps or not run.source or not registry.known(run.optimizer):
+            continue
+        definition = files.load(run.source)
+        axes = player_map_axes(definition, run.hyperparams)
+        if axes is None:
+            continue
+        gridded = {a[0] for a in axes}
+        shared = [f"{k}={v!r}" for k, v in run.hyperparams.items()
+                  if k not in gridded and k in definition.hyperparameters
+                  and isinstance(v, int | float) and not isinstance(v, bool)]
+        spec = run.optimizer + (":" + ",".join(shared) if shared else "")
+        maps[run.optimizer] = rate_map(result.surface, spec, axes, start=run.points[0],
+                                       steps=steps, log=("lr",))
+    return maps

@@ -26,7 +26,7 @@ from adamviz.render.frames import (
     run_steps,
     story_gains,
 )
-from adamviz.render.views import VIEWS
+from adamviz.render.views import STILL_VIEWS
 
 BENCH = Path(__file__).resolve().parent.parent / "benchmarks"
 
@@ -264,7 +264,7 @@ def test_every_view_animates(short_runs, tmp_path, surface):
     data with a model (cars)."""
     path = tmp_path / "all.gif"
     result = short_runs if surface == "hump" else api.run("cars", ["sgd", "adam"], steps=60)
-    views = [v for v, spec in VIEWS.items() if surface == "cars" or not spec.needs_model]
+    views = [v for v, spec in STILL_VIEWS.items() if surface == "cars" or not spec.needs_model]
     info = api.animate(result, path, views=views, frames=6, dpi=40)
     assert info.frames == 6 and path.read_bytes()[:6] == b"GIF89a"
 

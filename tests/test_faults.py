@@ -18,11 +18,11 @@ from hypothesis import strategies as st
 from adamviz.cli import cli
 from adamviz.core.errors import InputError
 from adamviz.core.expressions import ExpressionError, parse
-from adamviz.render.views import VIEWS
+from adamviz.render.views import STILL_VIEWS
 from adamviz.studies.runs import load_surface
 from adamviz.surfaces import from_dict
 
-ALL_VIEWS = ",".join(v for v, spec in VIEWS.items() if not spec.needs_model)  # a formula's
+ALL_VIEWS = ",".join(v for v, spec in STILL_VIEWS.items() if not spec.needs_model)  # a formula's
 HALF = ('name = "half"\ndescription = "costs $5 and $\\\\frac{$"\nexpr = "log(x) + y**2"\n'
         'xlim = [-1, 2]\nylim = [-1, 1]\n')
 

@@ -15,7 +15,7 @@ from adamviz import api
 from adamviz.render import figure as figure_module
 from adamviz.render import looks
 from adamviz.render.settings import Look
-from adamviz.render.views import VIEWS
+from adamviz.render.views import STILL_VIEWS
 
 SURFACES = sorted(p.stem for p in (Path(__file__).resolve().parent.parent / "surfaces")
                   .glob("*.toml"))
@@ -69,7 +69,7 @@ def overlap(a, b, slack=1.0) -> bool:
         b[1] < a[3] - slack
 
 
-FORMULA_VIEWS = [v for v, spec in VIEWS.items() if not spec.needs_model]  # all the hump's
+FORMULA_VIEWS = [v for v, spec in STILL_VIEWS.items() if not spec.needs_model]  # all the hump's
 LOOKS = ((None, "paper"), ((1920, 1080), "paper"), ((1920, 1080), "talk"))
 LAYOUTS = [(n, size, style) for n in range(1, len(FORMULA_VIEWS) + 1) for size, style in LOOKS]
 

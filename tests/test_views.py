@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 from adamviz import api
 from adamviz.core.errors import InputError
 from adamviz.render.viewdata import side_view
-from adamviz.render.views import VIEWS, parse_views
+from adamviz.render.views import STILL_VIEWS, VIEWS, parse_views
 
 
 def panel_of(result, ax=None, view="contour"):
@@ -90,7 +90,7 @@ def test_3d_view_lifts_each_path_onto_the_surface(hump):
         np.testing.assert_allclose(z, np.minimum(run.losses, panel.zmax) + panel.lift)
 
 
-@pytest.mark.parametrize("views", [*VIEWS, "contour,loss", ",".join(VIEWS)])
+@pytest.mark.parametrize("views", [*STILL_VIEWS, "contour,loss", ",".join(STILL_VIEWS)])
 def test_every_view_saves_alone_and_side_by_side(hump, cars, tmp_path, views):
     model = any(VIEWS[v].needs_model for v in views.split(","))
     path = api.save_plot(cars if model else hump, tmp_path / "v.png", views=views.split(","),

@@ -229,7 +229,7 @@ def _refuse_unused(kind, no_plot, views, title, overlays, tune, noise) -> None:
         (drawing, not no_plot, "draws the picture, and --no-plot asks for none."),
         (("fps", "frames", "hold", "pace", "loop"), kind == "animation",
          "applies to animations: -o NAME.gif (or .mp4)."),
-        (("views", "elev", "azim", "dpi", "math", "overlays", "overlay_at", "style",
+        (("elev", "azim", "dpi", "math", "overlays", "overlay_at", "style",
           "font_scale", "size", "transparent"), kind != "player",
          "applies to pictures; the .html player draws its own view, arrows and controls."),
         (("elev", "azim"), "3d" in [v.strip().lower() for v in views.split(",")],

@@ -32,7 +32,7 @@ from .player_data import carried_files, data, has_program
 ASSETS = Path(__file__).resolve().parent / "player"
 # The scripts, in the order they load: the runtime of rule programs, the engine's loop, then the
 # player's parts (each a file with one job) and the page that wires them together.
-SCRIPTS = ("optimizers.js", "engine.js", "model.js", "drawing.js", "panels.js",
+SCRIPTS = ("optimizers.js", "engine.js", "model.js", "drawing.js", "panels.js", "ratemap.js",
            "controls.js", "events.js", "player.js")
 WIDTH, HEIGHT = 880, 660  # the contour picture's pixels: a 4:3 view, sharp at 1.2x a 720-px canvas
 
@@ -93,8 +93,8 @@ def background(surface, box, look: str) -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
-def page(result, title: str | None = None) -> str:
-    """The whole HTML document."""
+def page(result, title: str | None = None, rate_maps: dict | None = None) -> str:
+    """The whole HTML document; ``rate_maps`` (optimizer name -> RateMap) for the rates panel."""
     surface = result.surface
     if surface.dims != 2:
         raise InputError("The player draws a surface in x and y; this one is a curve f(x).")
@@ -106,10 +106,11 @@ def page(result, title: str | None = None) -> str:
         if hasattr(surface, "data") else javascript(surface.derivatives.value_and_grad,
                                                     "valueAndGrad")
     carried = carried_files(result)
-    made = data(result, box, carried)
+    made = data(result, box, carried, rate_maps)
     rules = [rule_javascript(d) for name, d in carried.items() if name in made["optimizers"]]
     parts = [compact((ASSETS / SCRIPTS[0]).read_text()), *rules,
-             *(compact((ASSETS / name).read_text()) for name in SCRIPTS[1:])]
+             *(compact((ASSETS / name).read_text()) for name in SCRIPTS[1:]
+               if name != "ratemap.js" or rate_maps)]  # (the rates view's, when asked)
     return fill((ASSETS / "template.html").read_text(), title=title or f"{surface.name}: "
                 f"adamviz player", style=(ASSETS / "player.css").read_text(),
                 light=background(surface, box, "paper"),
@@ -118,8 +119,8 @@ def page(result, title: str | None = None) -> str:
                 scripts="\n".join(parts))
 
 
-def save_player(result, path, title: str | None = None) -> Path:
-    write_text_atomic(path, page(result, title))
+def save_player(result, path, title: str | None = None, rate_maps: dict | None = None) -> Path:
+    write_text_atomic(path, page(result, title, rate_maps))
     return Path(path)
 
 

@@ -268,9 +268,10 @@ def surface_entry(surface, box) -> dict:
                      "loss": [float(f"{v:.7g}") if np.isfinite(v) else None for v in lowest]}}
 
 
-def data(result, box, carried: dict | None = None) -> dict:
+def data(result, box, carried: dict | None = None, rate_maps: dict | None = None) -> dict:
     """Everything the page draws and runs (see the module's docstring); ``carried`` the
-    optimizer files the page carries (``carried_files``, made once by the page)."""
+    optimizer files the page carries (``carried_files``, made once by the page); ``rate_maps``
+    the rates panel's maps (optimizer name -> RateMap; none: no panel)."""
     surface, settings = result.surface, result.settings
     carried = carried_files(result) if carried is None else carried
     entries = {name: optimizer_entry(d, surface) for name, d in carried.items()}
@@ -279,7 +280,7 @@ def data(result, box, carried: dict | None = None) -> dict:
     live = [r for r in runs if r["live"]]
     reasons = list(dict.fromkeys(r["reason"] for r in runs if r["reason"]))
     lo, hi = engine_box(surface)  # where the engine calls a run diverged
-    return {"surface": surface_entry(surface, box),
+    made = {"surface": surface_entry(surface, box),
             "settings": {"steps": int(settings.get("steps", 200)),
                          "tol": settings.get("tol") or 0, "noise": settings.get("noise") or 0,
                          "seed": int(settings.get("seed") or 0),
@@ -295,3 +296,22 @@ def data(result, box, carried: dict | None = None) -> dict:
                         "dark": list(style.PLAYER_COLORS_DARK)},
             "dashes": [list(d) for d in style.PLAYER_DASHES], "slots": style.OPTIMIZER_SLOTS,
             "crowd": style.CROWD}
+    if rate_maps:  # (a page without the rates view is as before, byte for byte)
+        made["rateMaps"] = {name: rate_entry(m) for name, m in rate_maps.items()}
+    return made
+
+
+def rate_entry(found) -> dict:
+    """A rate map (``studies.rates.RateMap``, plain arrays here) as the rates panel draws it:
+    its axes, the measured rate per cell (float32, NaN where none) and the status (uint8: 0
+    converged, 1 not, 2 diverged), colours from viridis over [lowest rate, 1] as the still."""
+    from matplotlib import colormaps
+
+    finite = found.measured[np.isfinite(found.measured) & (found.status != 2)]
+    low = min(float(finite.min()), 0.99) if finite.size else 0.0
+    colors = colormaps["viridis"](np.linspace(0, 1, 32))[:, :3]
+    return {"axes": [{"name": a.name, "low": a.low, "high": a.high, "n": a.n, "log": a.log}
+                     for a in found.axes],
+            "rate": _pack(found.measured, "<f4"), "status": _pack(found.status, "|u1"),
+            "low": low, "steps": found.steps, "start": list(found.start),
+            "colors": ["#" + "".join(f"{round(255 * c):02x}" for c in rgb) for rgb in colors]}

@@ -29,6 +29,7 @@ class View:
     marks: bool = False  # a recipe's marks (e.g. Figure 3's highest point)
     overlays: bool = False  # the overlay arrows (--overlay)
     camera: bool = False  # turned by --elev and --azim
+    player_only: bool = False  # drawn by the .html player only (a still refuses it)
 
 
 VIEWS = {v.name: v for v in (
@@ -56,7 +57,12 @@ VIEWS = {v.name: v for v in (
          draws="the data with the model at each run's step: its curve over one input, its "
                "decision boundary over two (a surface over data with model and target, e.g. "
                "cars or iris)"),
+    View(name="ratemap", title="convergence-rate map", panel="", needs_2d=True, player_only=True,
+         draws="the .html player only: each run's optimizer's measured convergence-rate map "
+               "over lr and its next hyperparameter (24 x 24 cells, made when the page is "
+               "written), the run's point moving with its sliders (a still map: adamviz rates)"),
 )}
+STILL_VIEWS = {name: v for name, v in VIEWS.items() if not v.player_only}  # pictures draw these
 
 
 def parse_views(views, dims: int) -> list[str]:

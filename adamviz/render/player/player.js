@@ -157,6 +157,7 @@
     if (!canvases.side.hidden) Panels.side(canvases.side.getContext("2d"), sizes.side, DATA, shown, k, c);
     Panels.loss(canvases.loss.getContext("2d"), sizes.loss, shown, k, n, DATA.fstar, c, DATA.dashes, version);
     Panels.readout(ui("readout"), shown, k);
+    if (DATA.rateMaps) RateMaps.draw(ui("ratemaps"), DATA, shown, c);
     legendIcons(c);
     Controls.refresh(ui("runs"), runs, DATA, k, c);
     ui("step").max = n; ui("step").value = k; ui("stepValue").textContent = k;
