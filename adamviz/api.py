@@ -50,7 +50,8 @@ def _shown_by(name: str):
 
 DISPLAY.update({("result", "html"): _shown_by("result_html"),
                 ("basins", "html"): _shown_by("basins_html"),
-                ("sweep", "png"): _shown_by("sweep_png")})
+                ("sweep", "png"): _shown_by("sweep_png"),
+                ("rates", "png"): _shown_by("rates_png")})
 
 
 def run(surface, opts=("adam",), starts=None, *, steps: int | None = None,

@@ -104,6 +104,10 @@ def test_export_has_a_row_per_cell_with_exact_numbers(tmp_path):
      r"4,000,000 cells of 500 steps would keep .* GB and take about"),
     (["lr=0.1:0.2"], (), "NAME=LOW:HIGH:N"),
     (["lr=0.01:0.2:3"], (), "sets lr itself"),
+    ([("lr", 0.01)], (), "A grid axis is"),
+    ([1, 2], (), "A grid axis is"),
+    (["lr=0.001:0.1:10", 5], (), "got 5"),
+    (["momentum=\u22120.1:0.9:5"], (), "the ASCII '-'"),
 ])
 def test_bad_grids_are_one_line(grid, log, words):
     with pytest.raises(InputError, match=words) as caught:
@@ -229,3 +233,30 @@ def test_a_curve_and_the_progress_callback():
     converged = found.status == 0
     lr = found.axes[0].values
     assert np.abs(found.measured - np.abs(1 - 18 * lr))[converged].max() < 1e-3
+
+
+def test_a_start_at_the_minimum_is_refused_in_one_line():
+    with pytest.raises(InputError, match=r"is a minimum of valley: there is no distance"):
+        rates.rate_map("valley", "momentum", [("lr", 0.01, 0.1, 3)], start=(0, 0))
+
+
+def test_a_run_that_stalls_near_the_minimum_is_measured_on_its_way_in():
+    """Adam reaches the valley's minimum in a few dozen steps and then hovers at a distance its
+    eps sets: its rate is the descent's, below 1, not the plateau's 1."""
+    found = rates.rate_map("valley", "adam", [("lr", 0.2, 0.32, 4), ("beta1", 0.0, 0.05, 4)])
+    converged = found.status == 0
+    assert converged.any() and (found.measured[converged] < 0.999).all()
+    assert found.predicted_note and all(r["predicted_rate"] is None for r in found.rows())
+
+
+def test_the_table_names_no_fastest_rate_when_nothing_converged():
+    found = rates.rate_map("valley", "momentum", [("lr", 0.2, 0.3, 3)], steps=20)
+    assert not (found.status == 0).any()
+    assert "no cell converged" in found.table()
+
+
+def test_a_map_shows_as_a_picture_in_a_notebook():
+    found = rates.rate_map("valley", "momentum", [("lr", 0.01, 0.05, 4),
+                                                  ("momentum", 0.1, 0.5, 3)], steps=100)
+    png = found._repr_png_()
+    assert png.startswith(b"\x89PNG") and found._repr_png_() is png  # drawn once

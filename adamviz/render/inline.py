@@ -162,6 +162,17 @@ basins_png = drawn_once(_stream_png(small_multiples.save_basins))
 sweep_png = drawn_once(_stream_png(small_multiples.save_sweep_grid))
 
 
+def _rates_png(found) -> bytes:
+    from .rates import save_rates  # (only when a map is shown)
+
+    buffer = io.BytesIO()
+    save_rates(found, buffer, dpi=INLINE_DPI, fmt="png")  # 900 px wide: shown at 1:1
+    return buffer.getvalue()
+
+
+rates_png = drawn_once(_rates_png)
+
+
 def result_html(result) -> str:
     """A result in a notebook: its table and its notes (unequal learning rates), then its
     picture."""

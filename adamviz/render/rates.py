@@ -114,7 +114,10 @@ def draw_map(fig, ax, found) -> list:
     x, y = found.axes
     status = found.status
     rate = np.where(status == DIVERGED, np.nan, found.measured)
-    finite = rate[np.isfinite(rate)]
+    # the scale from the converged cells' rates where there are any (a rate so far, of a run
+    # still on its way, may be anything)
+    converged = rate[(status == CONVERGED) & np.isfinite(rate)]
+    finite = converged if converged.size else rate[np.isfinite(rate)]
     low = float(finite.min()) if finite.size else 0.0
     mesh = ax.pcolormesh(edges(x.values, x.log), edges(y.values, y.log),
                          np.ma.masked_invalid(rate),
@@ -151,14 +154,17 @@ def _theory(ax, found, x, y) -> list:
     if chosen:
         lines = ax.contour(X, Y, found.predicted, levels=chosen, colors=PREDICTED_COLOR,
                            linestyles="--", linewidths=1.2)
-        ax.clabel(lines, fmt="%g", fontsize="x-small")
+        for label in ax.clabel(lines, fmt="%g", fontsize="x-small"):  # readable on hatching
+            label.set_bbox({"facecolor": "black", "alpha": 0.45, "pad": 0.6,
+                            "edgecolor": "none"})
         handles.append(Line2D([], [], color="0.4", linestyle="--",
                               label="predicted rate (theory at the minimum)"))
     off = (found.status == CONVERGED) & (np.abs(found.measured - found.predicted) > found.match)
     if off.any():
-        ax.scatter(X[off], Y[off], s=4, color=MISS_COLOR, marker="o", linewidths=0, zorder=3)
-        handles.append(Line2D([], [], color=MISS_COLOR, marker="o", markersize=3, linestyle="",
-                              label=f"measured differs from predicted by > {found.match:g}"))
+        # black dots ringed in white: seen on the darkest and the lightest colours
+        ax.scatter(X[off], Y[off], s=9, color=MISS_COLOR, marker="o", edgecolors="white",
+                   linewidths=0.5, zorder=3)
+        handles.append(_miss_handle(found))
     blind = (found.status == DIVERGED) & (found.predicted < 1)
     if blind.any():
         ax.add_patch(PathPatch(cells_path(blind, edges(x.values, x.log),
@@ -176,6 +182,12 @@ def _theory(ax, found, x, y) -> list:
                               label=f"theory's optimum: lr {lr:.3g}, momentum {mu:.3g} "
                                     f"(rate {rate:.3g})"))
     return handles
+
+
+def _miss_handle(found) -> Line2D:
+    return Line2D([], [], color=MISS_COLOR, marker="o", markersize=4, markeredgecolor="white",
+                  markeredgewidth=0.5, linestyle="",
+                  label=f"measured differs from predicted by > {found.match:g}")
 
 
 def _edge(ax, found, *axes) -> list:
@@ -211,6 +223,14 @@ def draw_line(ax, found) -> list:
         inside = found.predicted[(found.predicted >= 0) & (found.predicted <= 1)]
         shown = np.concatenate([shown, inside])
         ax.plot(values, found.predicted, color="#CC79A7", linestyle="--", linewidth=1.5)
+        off = (status == CONVERGED) & (np.abs(rate - found.predicted) > found.match)
+        if off.any():
+            ax.scatter(values[off], rate[off], s=60, facecolors="none", edgecolors=MISS_COLOR,
+                       linewidths=1.2, zorder=4)
+            handles.append(Line2D([], [], marker="o", markersize=8, markerfacecolor="none",
+                                  color=MISS_COLOR, linestyle="",
+                                  label=f"measured differs from predicted by > "
+                                        f"{found.match:g}"))
         handles.append(Line2D([], [], color="#CC79A7", linestyle="--",
                               label="predicted rate (theory at the minimum)"))
     handles += _edge(ax, found, x)

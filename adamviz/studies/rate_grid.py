@@ -36,8 +36,9 @@ def parse_grid(text: str) -> tuple[str, float, float, int]:
             raise ValueError
         return name.strip(), float(parts[0]), float(parts[1]), int(n)
     except ValueError:
+        hint = " (a minus sign is the ASCII '-', not '\u2212')" if "\u2212" in str(text) else ""
         raise InputError(f"Bad --grid {text!r}: expected NAME=LOW:HIGH:N with a whole N, e.g. "
-                         f"lr=0.001:0.1:50.") from None
+                         f"lr=0.001:0.1:50{hint}.") from None
 
 
 def check_axes(grid, declared: dict, log=()) -> tuple[Axis, ...]:
@@ -49,7 +50,13 @@ def check_axes(grid, declared: dict, log=()) -> tuple[Axis, ...]:
     numbers = sorted(n for n, h in declared.items() if not h.switch)
     axes = []
     for item in grid:
-        name, low, high, n = parse_grid(item) if isinstance(item, str) else item
+        if isinstance(item, str):
+            name, low, high, n = parse_grid(item)
+        elif isinstance(item, list | tuple) and len(item) == 4 and isinstance(item[0], str):
+            name, low, high, n = item
+        else:
+            raise InputError(f"A grid axis is \"NAME=LOW:HIGH:N\" or (NAME, LOW, HIGH, N), "
+                             f"got {item!r}; e.g. \"lr=0.001:0.1:50\".")
         axes.append(_axis(name, low, high, n, name in log, numbers, declared))
     if len(axes) == 2 and axes[0].name == axes[1].name:
         raise InputError(f"--grid {axes[0].name} is given twice; a map's two axes are two "

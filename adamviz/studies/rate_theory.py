@@ -62,8 +62,9 @@ HISTORY = {
 }
 GENERIC = ("{name}'s step is not linear in the distance to the minimum close to it, so the "
            "spectral radius of its linearisation at rest need not be the rate runs show.")
-MOVED = ("{name} does not stay at the minimum at zero gradient (weight decay?), so runs "
-         "settle elsewhere and the rate is the linearisation's at the minimum.")
+MOVED = ("{name} does not stay at the minimum at zero gradient (weight decay, or a rule whose "
+         "step there is not 0), so runs settle elsewhere and the rate is the linearisation's "
+         "at the minimum.")
 SGD_FAMILY = ("sgd", "momentum", "nesterov")
 
 

@@ -6,11 +6,13 @@ shrinks.
 How a rate is measured (``measured_rates``): d_k = |x_k - x*|, x* the listed minimum nearest
 where the run ended (sharpened by Newton's method on the exact derivatives), for the steps
 k = 0, 1, ... before d_k first falls to the rounding floor of x* (``floors``: below it
-rounding, not the optimizer, moves the point; about 1e-12 |x*|, and far lower at x* = 0).
-Over the last half of those steps, the least-squares slope s of log e_k, where e_k = max(d_k,
-..., d_last) is the distance's upper envelope (a spiral's distance swings each turn; its
-envelope falls at its rate), and the rate is exp(s). At least ``MIN_FIT_STEPS`` steps are
-needed, else no rate. Runs are not stopped early: the longer the fit, the closer the rate.
+rounding, not the optimizer, moves the point; about 1e-12 |x*|, and far lower at x* = 0), and
+up to its smallest distance among them where that is within tol of x* (a run that stalls near
+the minimum is measured on its way in). Over the last half of those steps, the least-squares
+slope s of log e_k, where e_k = max(d_k, ..., d_last) is the distance's upper envelope (a
+spiral's distance swings each turn; its envelope falls at its rate), and the rate is exp(s).
+At least ``MIN_FIT_STEPS`` steps are needed, else no rate. Runs are not stopped early: the
+longer the fit, the closer the rate.
 
 Each cell is **converged** (its distance fell below ``tol`` x max(1, |x*|); its steps are the
 steps it took to get there), **not converged** (it did not in its steps), or **diverged** (the
@@ -31,6 +33,7 @@ from ..core.limits import check_rate_cells
 from ..core.specs import OptSpec
 from ..optimizers import registry
 from ..recorders import Recorder
+from ..results import shown
 from ..surfaces import Surface
 from . import rate_theory
 from .rate_grid import Axis, check_axes, parse_grid  # noqa: F401  (the API's names)
@@ -46,8 +49,8 @@ MIN_FIT_STEPS = 3
 DEFAULT_STEPS, DEFAULT_TOL = 500, 1e-8
 MATCH = 1e-3  # measured and predicted rates closer than this agree (the issue's tolerance)
 HOW = ("measured rate: exp of the least-squares slope of log(upper envelope of |x_k - x*|) "
-       "over the last half of the steps before the distance falls to rounding (x* the minimum "
-       "reached)")
+       "over the last half of the steps before the distance falls to rounding or to its "
+       "smallest (x* the minimum reached)")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -87,7 +90,9 @@ class RateMap:
         """A row per cell (first axis fastest): its grid values, rates, status, steps, loss."""
         grids = np.meshgrid(*(a.values for a in self.axes)) if len(self.axes) > 1 else \
             [self.axes[0].values]
-        predicted = self.predicted.ravel() if self.predicted is not None else None
+        # (where the theory says it does not hold, its numbers are not the runs' rate)
+        predicted = self.predicted.ravel() if self.predicted is not None and \
+            not self.predicted_note else None
         columns = [g.ravel().tolist() for g in grids]
         measured, status = self.measured.ravel().tolist(), self.status.ravel().tolist()
         taken, loss = self.steps_taken.ravel().tolist(), self.final_loss.ravel().tolist()
@@ -103,15 +108,19 @@ class RateMap:
 
     def table(self) -> str:
         counts = {s: int((self.status == i).sum()) for i, s in enumerate(STATUSES)}
-        fastest = np.nanmin(self.measured) if np.isfinite(self.measured).any() else None
+        converged = self.status == STATUSES.index(CONVERGED)
+        rated = np.where(converged, self.measured, np.nan)
+        fastest = np.nanmin(rated) if np.isfinite(rated).any() else None
         lines = [f"{self.optimizer} on {self.surface.name}: {self.measured.size} cells over "
                  + " x ".join(f"{a.name} {a.low:g}..{a.high:g}" for a in self.axes),
                  ", ".join(f"{v} {k}" for k, v in counts.items())]
         if fastest is not None:
-            at = np.unravel_index(np.nanargmin(self.measured), self.measured.shape)
+            at = np.unravel_index(np.nanargmin(rated), rated.shape)
             where = ", ".join(f"{a.name} = {a.values[at[::-1][k]]:.4g}"
                               for k, a in enumerate(self.axes))
             lines.append(f"fastest measured rate {fastest:.6g} at {where}")
+        else:
+            lines.append("no cell converged: no rate to name the fastest")
         if self.predicted is not None:
             lines.append(_agreement(self))
         if self.stability_edge is not None:
@@ -121,6 +130,9 @@ class RateMap:
 
     def __repr__(self) -> str:
         return f"RateMap({self.table().splitlines()[0]})"
+
+    def _repr_png_(self):
+        return shown(self, "rates", "png")
 
 
 def _agreement(found: RateMap) -> str:
@@ -189,7 +201,8 @@ def floors(surface: Surface, minima: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def measured_rates(d: np.ndarray, floor: np.ndarray, ends: np.ndarray, minima: np.ndarray,
-                   taken: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                   taken: np.ndarray, tol: float = DEFAULT_TOL
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each run's rate (see the module's text) from its distances ``d`` (T+1, M, N) to the
     ``minima`` (M, D), their rounding ``floor`` (M,), where it ended (N, D) and its steps
     taken (N,): the rates (NaN where too few steps are left to fit), the minimum each run is
@@ -202,8 +215,17 @@ def measured_rates(d: np.ndarray, floor: np.ndarray, ends: np.ndarray, minima: n
     k = np.arange(len(dist), dtype=float)[:, None]
     usable = dist > floor[target]  # (False for NaN)
     usable &= k <= taken
-    # the steps before the distance first falls to the floor (or the run ends)
+    # the steps before the distance first falls to the floor (or the run ends) ...
     count = np.where(usable.all(axis=0), len(dist), np.argmin(usable, axis=0))
+    # ... up to its smallest distance there, if that is within tol of the minimum: a run that
+    # stalls near it (Adam at a distance its eps sets) is measured on its way in, not on a
+    # plateau of rate 1 (one still on its way keeps every step: its rate so far)
+    before = np.where(k < count, dist, np.inf)
+    before[np.isnan(before)] = np.inf
+    closest = np.argmin(before, axis=0)
+    near = np.maximum(1.0, np.linalg.norm(minima, axis=1))[target] * tol
+    count = np.where(before[closest, np.arange(n_runs)] <= near,
+                     np.minimum(count, closest + 1), count)
     inside = k < count
     envelope = np.ascontiguousarray(np.where(inside, dist, 0.0)[::-1])
     np.maximum.accumulate(envelope, axis=0, out=envelope)
@@ -292,6 +314,10 @@ def check_rates(surface: Surface, optimizer, grid, log=(), start=None,
         raise InputError(f"Invalid tol: {tol!r} (must be >= 0; 0 turns convergence checks "
                          f"off)")
     minima, at = _theory_point(surface, start)
+    if any(np.array_equal(start, m) for m in minima):
+        raise InputError(f"The start {tuple(start.tolist())} is a minimum of {surface.name}: "
+                         f"there is no distance to shrink; start elsewhere, e.g. "
+                         f"{list(surface.default_start)}.")
     check_rate_cells(int(np.prod([a.n for a in axes])), steps, len(minima))
     return spec, axes, start, minima, at
 
@@ -309,7 +335,7 @@ def rate_map(surface, optimizer, grid, *, start=None, steps: int = DEFAULT_STEPS
     minima, floor = floors(surface, minima)
     recorder = _Distances(minima, steps, progress)
     out = engine.run(surface, opt, np.tile(start, (cells, 1)), steps, record=recorder)
-    measured, target, dist = measured_rates(out.paths, floor, out.ends, minima, out.steps)
+    measured, target, dist = measured_rates(out.paths, floor, out.ends, minima, out.steps, tol)
     near = np.maximum(1.0, np.linalg.norm(minima, axis=1))[target]
     status, taken = _statuses(out, dist, near, tol)
     measured[status == STATUSES.index(DIVERGED)] = np.nan
