@@ -85,6 +85,10 @@ def _refuse_unused(job: RunJob, kind: str, surface) -> None:
                              <= {"contour", "ratemap"}):
         raise InputError("The .html player draws its own view, arrows and controls; of the "
                          "drawing settings it takes only a title and --view contour,ratemap.")
+    if kind == "player" and "ratemap" in api.check_views(surface, job.views, player=True) \
+            and not surface.minima:  # (said before the runs, not after them)
+        raise InputError(f"A rate map measures the distance to a minimum, and {surface.name} "
+                         f"lists none; drop ratemap from --view or add the surface's minima.")
     if kind == "still" and job.timing != drawing.DEFAULT_TIMING:
         raise InputError("An animation's timing applies to .gif and .mp4; this picture is a "
                          "still.")

@@ -152,6 +152,7 @@ def test_a_map_needs_a_minimum_and_rates_is_a_switch(tmp_path, result):
     out = CliRunner().invoke(cli, ["run", "-s", str(tmp_path / "nomin.toml"), "--opt",
                                    "momentum:lr=0.05", "--view", "ratemap", "-o",
                                    str(tmp_path / "m.html")])
-    assert out.exit_code == 2 and "lists none; add its minima" in out.output
+    assert out.exit_code == 2 and "lists none; drop ratemap from --view" in out.output
+    assert "max steps" not in out.output and not (tmp_path / "m.html").exists()  # no runs
     with pytest.raises(InputError, match="rates is true or false"):
         api.player(result, tmp_path / "m.html", rates="yes")
