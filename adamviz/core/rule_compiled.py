@@ -144,16 +144,7 @@ class Compiled:
                 for pos in variant.computed:
                     out[pos] = np.empty(shape) if targets[pos] is None else targets[pos]
                 executor.run(inputs, [out[p] for p in variant.computed])
-        for pos, how, ref in variant.others:
-            if how == "number":
-                out[pos] = known[ref] if type(ref) is int else ref
-            elif how == "same":  # left as it is: the same array, nothing copied
-                out[pos] = arrays[ref]
-            else:
-                target = targets[pos] if targets is not None else None
-                out[pos] = np.array(arrays[ref], copy=True) if target is None else target
-                if target is not None:
-                    np.copyto(target, arrays[ref])
+        variant.fill_others(out, known, arrays, targets)
         return out
 
     def variant(self, key) -> _Variant:
@@ -260,6 +251,19 @@ class _Variant:
         self.plan = scalar_plan(c.kept, [r for _, how, r in self.others if how == "number"]
                           + [slot for slot, _ in self.scalars], c.inputs)
         self.steps = [(slot, _step(fn, args)) for slot, fn, args in self.plan]
+
+    def fill_others(self, out: list, known: dict, arrays: dict, targets) -> None:
+        """Put into ``out`` the outputs that are a number or an input array (``others``)."""
+        for pos, how, ref in self.others:
+            if how == "number":
+                out[pos] = known[ref] if type(ref) is int else ref
+            elif how == "same":  # left as it is: the same array, nothing copied
+                out[pos] = arrays[ref]
+            else:
+                target = targets[pos] if targets is not None else None
+                out[pos] = np.array(arrays[ref], copy=True) if target is None else target
+                if target is not None:
+                    np.copyto(target, arrays[ref])
 
     def executor(self, shape) -> RuleExecutor:
         ex = self.executors.pop(shape, None) or RuleExecutor(self.program, shape)

@@ -172,16 +172,7 @@ def _variant_run(c, variant, known: dict, arrays: dict, targets, shape) -> list:
             target = None if targets is None else targets[pos]
             out[pos] = np.empty(shape) if target is None else target
         executor.run(inputs, [out[p] for p in variant.computed])
-    for pos, how, ref in variant.others:
-        if how == "number":
-            out[pos] = known[ref] if type(ref) is int else ref
-        elif how == "same":
-            out[pos] = arrays[ref]
-        else:
-            target = targets[pos] if targets is not None else None
-            out[pos] = np.array(arrays[ref], copy=True) if target is None else target
-            if target is not None:
-                np.copyto(target, arrays[ref])
+    variant.fill_others(out, known, arrays, targets)
     return out
 
 

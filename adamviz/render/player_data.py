@@ -303,15 +303,15 @@ def data(result, box, carried: dict | None = None, rate_maps: dict | None = None
 
 def rate_entry(found) -> dict:
     """A rate map (``studies.rates.RateMap``, plain arrays here) as the rates panel draws it:
-    its axes, the measured rate per cell (float32, NaN where none) and the status (uint8: 0
-    converged, 1 not, 2 diverged), colours from viridis over [lowest rate, 1] as the still."""
+    its axes, the measured rate per cell (float32, NaN where none) and the status (uint8, an
+    index into ``statuses``), colours from viridis over the still's range."""
     from matplotlib import colormaps
 
-    finite = found.measured[np.isfinite(found.measured) & (found.status != 2)]
-    low = min(float(finite.min()), 0.99) if finite.size else 0.0
+    low = found.lowest_shown()
     colors = colormaps["viridis"](np.linspace(0, 1, 32))[:, :3]
     return {"axes": [{"name": a.name, "low": a.low, "high": a.high, "n": a.n, "log": a.log}
                      for a in found.axes],
             "rate": _pack(found.measured, "<f4"), "status": _pack(found.status, "|u1"),
+            "statuses": list(found.statuses),
             "low": low, "steps": found.steps, "start": list(found.start),
             "colors": ["#" + "".join(f"{round(255 * c):02x}" for c in rgb) for rgb in colors]}

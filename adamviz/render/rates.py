@@ -26,7 +26,6 @@ OPTIMUM_COLOR = "#CC79A7"  # Okabe-Ito reddish purple
 # Contour levels of the predicted rate as 1 - gap: rates crowd near 1 (0.999 on rosenbrock
 # against 0.7 on the valley), so the gaps run over decades
 GAPS = (0.5, 0.3, 0.2, 0.1, 0.05, 0.02, 0.01, 0.005, 0.002, 0.001, 5e-4, 2e-4, 1e-4)
-CONVERGED, NOT_CONVERGED, DIVERGED = 0, 1, 2
 
 
 def levels(predicted: np.ndarray) -> list[float]:
@@ -112,20 +111,14 @@ def cells_path(mask: np.ndarray, x_edges: np.ndarray, y_edges: np.ndarray) -> Pa
 
 def draw_map(fig, ax, found) -> list:
     x, y = found.axes
-    status = found.status
-    rate = np.where(status == DIVERGED, np.nan, found.measured)
-    # the scale from the converged cells' rates where there are any (a rate so far, of a run
-    # still on its way, may be anything)
-    converged = rate[(status == CONVERGED) & np.isfinite(rate)]
-    finite = converged if converged.size else rate[np.isfinite(rate)]
-    low = float(finite.min()) if finite.size else 0.0
-    mesh = ax.pcolormesh(edges(x.values, x.log), edges(y.values, y.log),
-                         np.ma.masked_invalid(rate),
+    rate = np.where(found.cells("diverged"), np.nan, found.measured)
+    cell_edges = edges(x.values, x.log), edges(y.values, y.log)
+    mesh = ax.pcolormesh(*cell_edges, np.ma.masked_invalid(rate),
                          cmap=colormaps[COLORMAP].with_extremes(bad=DIVERGED_COLOR),
-                         vmin=min(low, 0.99), vmax=1.0, shading="flat")
-    if (status == NOT_CONVERGED).any():
-        ax.add_patch(PathPatch(cells_path(status == NOT_CONVERGED, edges(x.values, x.log),
-                                          edges(y.values, y.log)), hatch="///",
+                         vmin=found.lowest_shown(), vmax=1.0, shading="flat")
+    waiting = found.cells("not converged")
+    if waiting.any():
+        ax.add_patch(PathPatch(cells_path(waiting, *cell_edges), hatch="///",
                                facecolor="none", edgecolor=HATCH_COLOR, linewidth=0.0))
     bar = fig.colorbar(mesh, cax=fig.add_axes((0.85, 0.3, 0.03, 0.6)))
     bar.set_label("measured rate (distance factor per step; lower is faster)")
@@ -138,16 +131,16 @@ def draw_map(fig, ax, found) -> list:
                      label=f"not converged in {found.steps} steps (rate so far)")]
     handles += _edge(ax, found, x, y)
     if found.predicted is not None and not found.predicted_note:  # (a note: it does not hold)
-        handles += _theory(ax, found, x, y)
-    ax.set_xlim(edges(x.values, x.log)[[0, -1]])
-    ax.set_ylim(edges(y.values, y.log)[[0, -1]])
+        handles += _theory(ax, found, x, y, cell_edges)
+    ax.set_xlim(cell_edges[0][[0, -1]])
+    ax.set_ylim(cell_edges[1][[0, -1]])
     return handles
 
 
-def _theory(ax, found, x, y) -> list:
+def _theory(ax, found, x, y, cell_edges) -> list:
     """The predicted rate as contours; where the runs part from it, marked: converged cells
-    whose rate differs by more than ``found.match`` (dots) and cells it says converge that diverged
-    (crossed); the heavy ball's optimum as a star."""
+    whose rate differs by more than ``found.match`` (dots) and cells it says converge that
+    diverged (crossed); the heavy ball's optimum as a star."""
     X, Y = np.meshgrid(x.values, y.values)
     handles = []
     chosen = levels(found.predicted)
@@ -159,16 +152,15 @@ def _theory(ax, found, x, y) -> list:
                             "edgecolor": "none"})
         handles.append(Line2D([], [], color="0.4", linestyle="--",
                               label="predicted rate (theory at the minimum)"))
-    off = (found.status == CONVERGED) & (np.abs(found.measured - found.predicted) > found.match)
+    off = found.differs()
     if off.any():
         # black dots ringed in white: seen on the darkest and the lightest colours
         ax.scatter(X[off], Y[off], s=9, color=MISS_COLOR, marker="o", edgecolors="white",
                    linewidths=0.5, zorder=3)
         handles.append(_miss_handle(found))
-    blind = (found.status == DIVERGED) & (found.predicted < 1)
+    blind = found.blind()
     if blind.any():
-        ax.add_patch(PathPatch(cells_path(blind, edges(x.values, x.log),
-                                          edges(y.values, y.log)), hatch="xx",
+        ax.add_patch(PathPatch(cells_path(blind, *cell_edges), hatch="xx",
                                facecolor="none", edgecolor="0.45", linewidth=0.0))
         handles.append(Patch(facecolor=DIVERGED_COLOR, hatch="xx", edgecolor="0.45",
                              label="diverged where the theory says it converges"))
@@ -204,18 +196,18 @@ def _edge(ax, found, *axes) -> list:
 
 def draw_line(ax, found) -> list:
     (x,) = found.axes
-    values, status, rate = x.values, found.status, found.measured
-    ax.plot(values, np.where(status == DIVERGED, np.nan, rate), color="#0072B2", linewidth=1.5,
-            zorder=2)
-    marks = [(CONVERGED, "o", "#0072B2", "converged"),
-             (NOT_CONVERGED, "s", "#E69F00", f"not converged in {found.steps} steps"),
-             (DIVERGED, "x", "#000000", "diverged (drawn at 1)")]
+    values, rate = x.values, found.measured
+    ax.plot(values, np.where(found.cells("diverged"), np.nan, rate), color="#0072B2",
+            linewidth=1.5, zorder=2)
+    marks = [("converged", "o", "#0072B2", "converged"),
+             ("not converged", "s", "#E69F00", f"not converged in {found.steps} steps"),
+             ("diverged", "x", "#000000", "diverged (drawn at 1)")]
     handles = []
-    for code, marker, color, text in marks:
-        chosen = status == code
+    for status, marker, color, text in marks:
+        chosen = found.cells(status)
         if not chosen.any():
             continue
-        y = np.ones(chosen.sum()) if code == DIVERGED else rate[chosen]
+        y = np.ones(chosen.sum()) if status == "diverged" else rate[chosen]
         ax.scatter(values[chosen], y, marker=marker, color=color, s=18, zorder=3)
         handles.append(Line2D([], [], marker=marker, color=color, linestyle="", label=text))
     shown = rate[np.isfinite(rate)]
@@ -223,7 +215,7 @@ def draw_line(ax, found) -> list:
         inside = found.predicted[(found.predicted >= 0) & (found.predicted <= 1)]
         shown = np.concatenate([shown, inside])
         ax.plot(values, found.predicted, color="#CC79A7", linestyle="--", linewidth=1.5)
-        off = (status == CONVERGED) & (np.abs(rate - found.predicted) > found.match)
+        off = found.differs()
         if off.any():
             ax.scatter(values[off], rate[off], s=60, facecolors="none", edgecolors=MISS_COLOR,
                        linewidths=1.2, zorder=4)

@@ -17,7 +17,8 @@ from __future__ import annotations
 import numpy as np
 
 from .claim_parts import ClaimResult
-from .rates import CONVERGED, DIVERGED, STATUSES
+from .rate_theory import heavy_ball_polynomial
+from .rates import CONVERGED, STATUSES
 
 MISS_KINDS = ("none", "double-root")
 
@@ -30,10 +31,10 @@ def double_root_cells(found) -> np.ndarray:
     """Cells beside the curve (1 + mu - lr lambda)^2 = 4 mu of some Hessian eigenvalue: where
     the sign of that discriminant differs within the cell's 3 x 3 neighbourhood."""
     values = dict(zip((a.name for a in found.axes), _grids(found), strict=True))
-    lr, mu = values["lr"], values["momentum"]
-    near = np.zeros(lr.shape, dtype=bool)
-    for lam in found.eigenvalues:
-        sign = np.sign((1 + mu - lr * lam) ** 2 - 4 * mu)
+    b, c = heavy_ball_polynomial(found.eigenvalues, values["lr"], values["momentum"])
+    signs = np.sign(b * b - 4 * c)  # (n_y, n_x, eigenvalues)
+    near = np.zeros(signs.shape[:2], dtype=bool)
+    for sign in np.moveaxis(signs, -1, 0):
         padded = np.pad(sign, 1, mode="edge")
         windows = np.lib.stride_tricks.sliding_window_view(padded, (3, 3))
         near |= windows.max(axis=(2, 3)) != windows.min(axis=(2, 3))
@@ -42,8 +43,10 @@ def double_root_cells(found) -> np.ndarray:
 
 def rates_match_theory(found, params, context) -> ClaimResult:
     tol, misses = params["tol"], params.get("misses", "none")
+    if found.predicted is None or found.predicted_note:
+        return ClaimResult.of(False, f"no prediction to measure: {found.predicted_note}")
     converged = found.status == STATUSES.index(CONVERGED)
-    off = converged & (np.abs(found.measured - found.predicted) > tol)
+    off = found.differs(tol)
     allowed = double_root_cells(found) if misses == "double-root" else np.zeros_like(off)
     stray = off & ~allowed
     worst = float(np.abs(found.measured - found.predicted)[converged].max()) \
@@ -89,7 +92,7 @@ def optimum_at_theory(found, params, context) -> ClaimResult:
 
 
 def theory_blind_far(found, params, context) -> ClaimResult:
-    blind = (found.predicted < 1) & (found.status == STATUSES.index(DIVERGED))
+    blind = found.blind()
     converged = found.status == STATUSES.index(CONVERGED)
     return ClaimResult.of(
         int(blind.sum()) >= params["cells"],

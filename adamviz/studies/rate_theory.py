@@ -93,7 +93,12 @@ def curvatures(surface, at=None) -> np.ndarray:
 def stability_edge(surface, at=None) -> float:
     """The learning rate 2 / lambda_max past which gradient descent diverges from the minimum
     (inf where the largest curvature is not positive)."""
-    top = float(curvatures(surface, at)[-1])
+    return edge_of(curvatures(surface, at))
+
+
+def edge_of(eigenvalues) -> float:
+    """2 / lambda_max of these curvatures (ascending); inf where lambda_max is not positive."""
+    top = float(eigenvalues[-1])
     return 2.0 / top if top > 0 else float("inf")
 
 
@@ -140,11 +145,18 @@ def gradient_descent_rate(eigenvalues, lr):
     return np.abs(1.0 - lr * np.asarray(eigenvalues, dtype=float)).max(axis=-1)
 
 
-def heavy_ball_rate(eigenvalues, lr, momentum, dampening=0.0):
-    """max_i of the largest root modulus of z^2 - (1 + mu - lr (1 - tau) lambda_i) z + mu."""
+def heavy_ball_polynomial(eigenvalues, lr, momentum, dampening=0.0):
+    """(b, c) of z^2 - b z + c, each eigenvalue's characteristic polynomial under the heavy
+    ball: b = 1 + mu - lr (1 - tau) lambda_i, c = mu; shape (..., eigenvalues)."""
     lr, mu, tau = (np.asarray(v, dtype=float)[..., None] for v in (lr, momentum, dampening))
     k = lr * (1.0 - tau) * np.asarray(eigenvalues, dtype=float)
-    return root_modulus(1.0 + mu - k, mu * np.ones_like(k)).max(axis=-1)
+    return 1.0 + mu - k, mu * np.ones_like(k)
+
+
+def heavy_ball_rate(eigenvalues, lr, momentum, dampening=0.0):
+    """max_i of the largest root modulus of z^2 - (1 + mu - lr (1 - tau) lambda_i) z + mu."""
+    return root_modulus(*heavy_ball_polynomial(eigenvalues, lr, momentum, dampening)).max(
+        axis=-1)
 
 
 def nesterov_rate(eigenvalues, lr, momentum):

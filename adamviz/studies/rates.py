@@ -24,6 +24,7 @@ says of itself where it does not hold for runs, from ``rate_theory.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import ClassVar
 
 import numpy as np
 
@@ -83,6 +84,37 @@ class RateMap:
     def shape(self) -> tuple[int, ...]:
         return tuple(a.n for a in reversed(self.axes))
 
+    statuses: ClassVar[tuple[str, ...]] = STATUSES  # what ``status`` indexes
+
+    def cells(self, status: str) -> np.ndarray:
+        """The cells of one status (one of ``STATUSES``), as a mask."""
+        return self.status == STATUSES.index(status)
+
+    def lowest_shown(self) -> float:
+        """Where a picture's colour scale starts (it ends at 1): the lowest rate of the
+        converged cells, or of every cell not diverged where none converged (a rate so far may
+        be anything), and at most 0.99."""
+        rated = np.isfinite(self.measured) & ~self.cells(DIVERGED)
+        chosen = rated & self.cells(CONVERGED) if (rated & self.cells(CONVERGED)).any() \
+            else rated
+        return min(float(self.measured[chosen].min()), 0.99) if chosen.any() else 0.0
+
+    def differs(self, tol: float | None = None) -> np.ndarray:
+        """Converged cells whose measured rate is more than ``tol`` (default ``match``) from
+        the predicted one (none where there is no prediction, or it says it does not hold)."""
+        if self.predicted is None or self.predicted_note:
+            return np.zeros(self.shape, dtype=bool)
+        tol = self.match if tol is None else tol
+        return (self.status == STATUSES.index(CONVERGED)) & \
+            (np.abs(self.measured - self.predicted) > tol)
+
+    def blind(self) -> np.ndarray:
+        """Cells the theory at the minimum says converge (predicted rate below 1) that
+        diverged on the way there."""
+        if self.predicted is None or self.predicted_note:
+            return np.zeros(self.shape, dtype=bool)
+        return (self.status == STATUSES.index(DIVERGED)) & (self.predicted < 1)
+
     def status_names(self) -> np.ndarray:
         return np.array(STATUSES, dtype=object)[self.status]
 
@@ -140,12 +172,13 @@ def _agreement(found: RateMap) -> str:
     if found.predicted_note:
         return f"predicted ({found.predicted_method}) does not hold here: {found.predicted_note}"
     converged = found.status == STATUSES.index(CONVERGED)
-    off = np.abs(found.measured - found.predicted)[converged]
-    blind = (found.predicted < 1) & (found.status == STATUSES.index(DIVERGED))
-    text = (f"predicted ({found.predicted_method}): {int((off <= found.match).sum())} of "
-            f"{int(converged.sum())} converged cells within {found.match:g} of it")
-    if off.size:
-        text += f" (largest difference {off.max():.2g})"
+    gaps = np.abs(found.measured - found.predicted)[converged]
+    blind = found.blind()
+    text = (f"predicted ({found.predicted_method}): "
+            f"{int(converged.sum() - found.differs().sum())} of {int(converged.sum())} "
+            f"converged cells within {found.match:g} of it")
+    if gaps.size:
+        text += f" (largest difference {gaps.max():.2g})"
     if blind.any():
         text += f"; {int(blind.sum())} cells it predicts to converge diverged"
     return text
@@ -201,12 +234,14 @@ def floors(surface: Surface, minima: np.ndarray) -> tuple[np.ndarray, np.ndarray
 
 
 def measured_rates(d: np.ndarray, floor: np.ndarray, ends: np.ndarray, minima: np.ndarray,
-                   taken: np.ndarray, tol: float = DEFAULT_TOL
+                   taken: np.ndarray, close: np.ndarray | None = None
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Each run's rate (see the module's text) from its distances ``d`` (T+1, M, N) to the
-    ``minima`` (M, D), their rounding ``floor`` (M,), where it ended (N, D) and its steps
-    taken (N,): the rates (NaN where too few steps are left to fit), the minimum each run is
-    measured to, and its distance after each step (T+1, N)."""
+    ``minima`` (M, D), their rounding ``floor`` (M,), where it ended (N, D), its steps taken
+    (N,) and the distance to each minimum that counts as reaching it, ``close`` (M,; None: a
+    run is fitted to the floor however it stalls): the rates (NaN where too few steps are
+    left to fit), the minimum each run is measured to, and its distance after each step
+    (T+1, N)."""
     n_runs = d.shape[2]
     with np.errstate(all="ignore"):
         nearest = np.sqrt(((ends[:, None, :] - minima[None]) ** 2).sum(axis=2))
@@ -217,15 +252,15 @@ def measured_rates(d: np.ndarray, floor: np.ndarray, ends: np.ndarray, minima: n
     usable &= k <= taken
     # the steps before the distance first falls to the floor (or the run ends) ...
     count = np.where(usable.all(axis=0), len(dist), np.argmin(usable, axis=0))
-    # ... up to its smallest distance there, if that is within tol of the minimum: a run that
+    # ... up to its smallest distance there, if that is close to the minimum: a run that
     # stalls near it (Adam at a distance its eps sets) is measured on its way in, not on a
     # plateau of rate 1 (one still on its way keeps every step: its rate so far)
-    before = np.where(k < count, dist, np.inf)
-    before[np.isnan(before)] = np.inf
-    closest = np.argmin(before, axis=0)
-    near = np.maximum(1.0, np.linalg.norm(minima, axis=1))[target] * tol
-    count = np.where(before[closest, np.arange(n_runs)] <= near,
-                     np.minimum(count, closest + 1), count)
+    if close is not None:
+        before = np.where(k < count, dist, np.inf)
+        before[np.isnan(before)] = np.inf
+        closest = np.argmin(before, axis=0)
+        count = np.where(before[closest, np.arange(n_runs)] <= close[target],
+                         np.minimum(count, closest + 1), count)
     inside = k < count
     envelope = np.ascontiguousarray(np.where(inside, dist, 0.0)[::-1])
     np.maximum.accumulate(envelope, axis=0, out=envelope)
@@ -242,14 +277,14 @@ def measured_rates(d: np.ndarray, floor: np.ndarray, ends: np.ndarray, minima: n
         return np.where(n >= MIN_FIT_STEPS, np.exp(slope), np.nan), target, dist
 
 
-def _statuses(out: engine.Outcome, dist: np.ndarray, near: np.ndarray, tol: float):
-    """Each cell's status and steps: converged at the first step its distance is below
-    ``near`` x ``tol`` (N,), else not converged after the steps it took; diverged as the
-    engine says."""
+def _statuses(out: engine.Outcome, dist: np.ndarray, near: np.ndarray):
+    """Each cell's status and steps: converged at the first step its distance is within
+    ``near`` (N,; 0 when tol is 0: no convergence test), else not converged after the steps
+    it took; diverged as the engine says."""
     status = np.full(len(out.steps), STATUSES.index(NOT_CONVERGED), dtype=np.int8)
     steps = out.steps.copy()
-    if tol:
-        close = dist <= near * tol  # (False for NaN)
+    if near.any():
+        close = dist <= near  # (False for NaN)
         reached = close.any(axis=0)
         status[reached] = STATUSES.index(CONVERGED)
         steps[reached] = np.argmax(close, axis=0)[reached]
@@ -335,13 +370,15 @@ def rate_map(surface, optimizer, grid, *, start=None, steps: int = DEFAULT_STEPS
     minima, floor = floors(surface, minima)
     recorder = _Distances(minima, steps, progress)
     out = engine.run(surface, opt, np.tile(start, (cells, 1)), steps, record=recorder)
-    measured, target, dist = measured_rates(out.paths, floor, out.ends, minima, out.steps, tol)
-    near = np.maximum(1.0, np.linalg.norm(minima, axis=1))[target]
-    status, taken = _statuses(out, dist, near, tol)
+    close = np.maximum(1.0, np.linalg.norm(minima, axis=1)) * tol  # "converged" there
+    measured, target, dist = measured_rates(out.paths, floor, out.ends, minima, out.steps,
+                                            close)
+    status, taken = _statuses(out, dist, close[target])
     measured[status == STATUSES.index(DIVERGED)] = np.nan
     if progress is not None:
         progress(steps, steps)
-    eigenvalues = np.linalg.eigvalsh(surface.hessian(at[None])[0])
+    eigenvalues = rate_theory.curvatures(surface, at)
+    edge = rate_theory.edge_of(eigenvalues)
     shape = tuple(a.n for a in reversed(axes))
     theory = rate_theory.predict(surface, spec.name, cells_hyper, at)
     optimum = None
@@ -352,6 +389,6 @@ def rate_map(surface, optimizer, grid, *, start=None, steps: int = DEFAULT_STEPS
                    status=status.reshape(shape), steps_taken=taken.reshape(shape),
                    final_loss=out.end_losses.reshape(shape), minimum=tuple(at.tolist()),
                    eigenvalues=tuple(eigenvalues.tolist()),
-                   stability_edge=2.0 / eigenvalues[-1] if eigenvalues[-1] > 0 else None,
+                   stability_edge=edge if np.isfinite(edge) else None,
                    predicted=theory.rate, predicted_note=theory.note,
                    predicted_method=theory.method, optimum=optimum)

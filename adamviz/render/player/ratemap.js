@@ -51,8 +51,8 @@ const RateMaps = (function () {
         .filter(Boolean).join(", ");
       return name + `off the map (${side})`;
     }
-    const word = ["converged", "not converged", "diverged"][p.status];
-    const rate = Number.isFinite(p.rate) && p.status !== 2 ? `rate ${p.rate.toFixed(4)}, ` : "";
+    const word = entry.statuses[p.status];
+    const rate = Number.isFinite(p.rate) && word !== "diverged" ? `rate ${p.rate.toFixed(4)}, ` : "";
     return name + `${rate}${word} at ${ax.name} ${Model.g3(run.hyperparameters[ax.name])}, `
       + `${ay.name} ${Model.g3(run.hyperparameters[ay.name])} (the nearest cell)`;
   }
@@ -61,11 +61,11 @@ const RateMaps = (function () {
     const [ax, ay] = entry.axes, a = arrays(entry), w = f.w / ax.n, h = f.h / ay.n;
     for (let j = 0; j < ay.n; j++) {
       for (let i = 0; i < ax.n; i++) {
-        const s = a.status[j * ax.n + i], r = a.rate[j * ax.n + i];
-        ctx.fillStyle = s === 2 || !Number.isFinite(r) ? GREY : color(entry, r);
+        const s = entry.statuses[a.status[j * ax.n + i]], r = a.rate[j * ax.n + i];
+        ctx.fillStyle = s === "diverged" || !Number.isFinite(r) ? GREY : color(entry, r);
         const x = f.left + i * w, y = f.top + f.h - (j + 1) * h;
         ctx.fillRect(x, y, w + 0.5, h + 0.5);
-        if (s === 1) {  // not converged in its steps: hatched, as the still
+        if (s === "not converged") {  // in its steps: hatched, as the still
           ctx.strokeStyle = "rgba(255,255,255,0.45)"; ctx.lineWidth = 1;
           ctx.beginPath(); ctx.moveTo(x, y + h); ctx.lineTo(x + w, y); ctx.stroke();
         }
