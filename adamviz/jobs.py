@@ -79,14 +79,13 @@ def check(job: RunJob) -> str | None:
 def _refuse_unused(job: RunJob, kind: str, surface) -> None:
     """Settings the picture would not use are refused, never dropped: the player draws its
     own view, arrows and controls; a still does not play."""
+    shown = api.check_views(surface, job.views, player=True) if kind == "player" else []
     if kind == "player" and (replace(job.look, title=None) != drawing.DEFAULT_LOOK
                              or job.camera or job.overlays or job.timing != drawing.DEFAULT_TIMING
-                             or not set(api.check_views(surface, job.views, player=True))
-                             <= {"contour", "ratemap"}):
+                             or not set(shown) <= {"contour", "ratemap"}):
         raise InputError("The .html player draws its own view, arrows and controls; of the "
                          "drawing settings it takes only a title and --view contour,ratemap.")
-    if kind == "player" and "ratemap" in api.check_views(surface, job.views, player=True) \
-            and not surface.minima:  # (said before the runs, not after them)
+    if "ratemap" in shown and not surface.minima:  # (said before the runs, not after them)
         raise InputError(f"A rate map measures the distance to a minimum, and {surface.name} "
                          f"lists none; drop ratemap from --view or add the surface's minima.")
     if kind == "still" and job.timing != drawing.DEFAULT_TIMING:

@@ -284,6 +284,7 @@ def player_map_axes(definition, values: dict) -> list[tuple] | None:
 def player_rate_maps(result) -> dict:
     """Each live-able run's optimizer's rate map (``studies.rates.rate_map``) from its run's
     start and values, for the player's rates panel (optimizer name -> RateMap)."""
+    from .core.specs import OptSpec
     from .optimizers import files, registry
     from .studies.rates import rate_map
 
@@ -298,10 +299,10 @@ def player_rate_maps(result) -> dict:
         if axes is None:
             continue
         gridded = {a[0] for a in axes}
-        shared = [f"{k}={v!r}" for k, v in run.hyperparams.items()
+        shared = {k: v for k, v in run.hyperparams.items()
                   if k not in gridded and k in definition.hyperparameters
-                  and isinstance(v, int | float) and not isinstance(v, bool)]
-        spec = run.optimizer + (":" + ",".join(shared) if shared else "")
+                  and isinstance(v, int | float) and not isinstance(v, bool)}
+        spec = OptSpec(name=run.optimizer, hyperparams=shared)
         maps[run.optimizer] = rate_map(result.surface, spec, axes, start=run.points[0],
                                        steps=steps, log=("lr",))
     return maps

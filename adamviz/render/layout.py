@@ -224,8 +224,9 @@ def _pin_titles(fig) -> list:
     matplotlib, every measurement of an Axes places its title afresh, measuring the y axis
     (a full tick update) for each title: a fifth of a figure's layout, for a title that stays
     at the top unless something of its Axes stands above it (``_release_titles``)."""
-    pinned = [ax for _, ax in _flat_axes(fig) if ax._autotitlepos]
-    for _, ax in _flat_axes(fig):
+    flat = [ax for _, ax in _flat_axes(fig)]
+    pinned = [ax for ax in flat if ax._autotitlepos]
+    for ax in flat:
         # A spine's box is the Axes' edge plus its tick marks, inside the box of the tick
         # labels the layout measures anyway; measuring it updates the ticks once more a spine.
         for spine in ax.spines.values():

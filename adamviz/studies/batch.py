@@ -23,14 +23,14 @@ from ..results import Result, Run, Summary
 from ..surfaces import Surface
 from .basins import Basins, basins, check_grid, grid_starts
 from .criteria import CRITERIA, DEFAULT_GRID
-from .rates import DEFAULT_TOL as DEFAULT_RATE_TOL
+from .rate_grid import from_table
 from .rates import RateMap, check_rates, rate_map
 from .runs import Settings, config, load_surface, make_runs, resolve, starts_of
 from .tuning import check_tunable, log_grid, tune_specs
 
 EXPERIMENT_KEYS = {"name", "surface", "optimizers", "starts", "steps", "noise", "seed", "tol",
                    "patience", "schedule", "batch_size", "sweep", "tune", "outputs", "rates"}
-RATES_KEYS = {"grid", "log", "start", "tol"}
+RATES_KEYS = ("grid", "log", "start", "tol")
 RATES_OUTPUTS = ("rates", "rates_table")
 TUNE_KEYS = {"param", "grid", "criterion"}
 BASINS_GRID = 100
@@ -165,18 +165,16 @@ def _rates(table, where, specs, surface, outs, settings) -> dict | None:
     if not wanted:
         raise InputError(f"{where}.rates: add \"rates\" (the map) or \"rates_table\" (a row per "
                          f"cell) to outputs, or drop the table.")
-    if not isinstance(table, dict) or set(table) - RATES_KEYS or "grid" not in table:
-        raise InputError(f"{where}.rates: a table with grid (one or two \"NAME=LOW:HIGH:N\") "
-                         f"and optionally log, start and tol.")
     if len(specs) != 1:
         raise InputError(f"{where}.rates: a rate map grids one optimizer; this experiment has "
                          f"{len(specs)} settings.")
-    grid, log = table["grid"], table.get("log", [])
-    if not isinstance(grid, list) or not isinstance(log, list):
-        raise InputError(f"{where}.rates: grid and log are lists of text.")
+    try:  # (its steps are the experiment's)
+        asked = from_table(table, RATES_KEYS)
+    except InputError as exc:
+        raise InputError(f"{where}.{exc}") from None
     try:
-        check_rates(surface, specs[0], grid, log, table.get("start"),
-                    settings.steps_for(surface), table.get("tol", DEFAULT_RATE_TOL))
+        check_rates(surface, specs[0], asked.pop("grid"), steps=settings.steps_for(surface),
+                    **asked)
     except InputError as exc:
         raise InputError(f"{where}.rates: {exc}") from None
     return dict(table)
@@ -325,11 +323,9 @@ def run_experiment(exp: Experiment) -> ExperimentRuns:
         found = basins(exp.surface, specs, grid=BASINS_GRID, settings=exp.settings)
     rate_map_found = None
     if exp.rates is not None:
-        r = exp.rates
-        rate_map_found = rate_map(exp.surface, specs[0], r["grid"], start=r.get("start"),
-                                  steps=exp.settings.steps_for(exp.surface),
-                                  log=tuple(r.get("log", ())),
-                                  tol=r.get("tol", DEFAULT_RATE_TOL))
+        asked = from_table(exp.rates, RATES_KEYS)
+        rate_map_found = rate_map(exp.surface, specs[0], asked.pop("grid"),
+                                  steps=exp.settings.steps_for(exp.surface), **asked)
     return ExperimentRuns(experiment=exp, summaries=tuple(summaries), result=result,
                           basins=found, rates=rate_map_found)
 

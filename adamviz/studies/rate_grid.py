@@ -93,3 +93,23 @@ def _axis(name, low, high, n, log, numbers, declared) -> Axis:
             raise InputError(f"--grid {name}: {v:g} is not a valid {name} (must be "
                              f"{rng.text}).")
     return Axis(name, float(low), float(high), n, bool(log))
+
+
+TABLE_KEYS = ("grid", "log", "start", "steps", "tol")
+
+
+def from_table(table, keys=TABLE_KEYS) -> dict:
+    """A ``rates`` table of a recipe or a batch file (``{grid = ["lr=0.001:0.1:50", ...],
+    log = ["lr"], start = [x, y], steps = 500, tol = 1e-8}``, ``keys`` the ones it may have) as
+    the keywords of ``rates.rate_map`` (``grid``, ``log`` and those given), its shape checked."""
+    unknown = sorted(set(table) - set(keys)) if isinstance(table, dict) else []
+    if not isinstance(table, dict) or unknown or "grid" not in table:
+        raise InputError(f"rates takes grid (required), {', '.join(keys[1:])}"
+                         + (f"; not {unknown[0]!r}." if unknown else "."))
+    grid, log = table["grid"], table.get("log", [])
+    if not isinstance(grid, list) or not all(isinstance(g, str) for g in grid):
+        raise InputError(f"rates.grid is a list of \"NAME=LOW:HIGH:N\", got {grid!r}.")
+    if not isinstance(log, list) or not all(isinstance(n, str) for n in log):
+        raise InputError(f"rates.log is a list of axis names, got {log!r}.")
+    return {"grid": grid, "log": tuple(log),
+            **{k: table[k] for k in ("start", "steps", "tol") if k in table}}
