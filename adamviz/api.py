@@ -58,7 +58,7 @@ def run(surface, opts=("adam",), starts=None, *, steps: int | None = None,
         lr: float | None = None, noise: float = 0.0, seed: int = 0,
         tol: float | None = DEFAULT_TOL, patience: int | None = None, surfaces_dir=(),
         monitor=None, tuned=None, schedule=None, labels=(), colors=(),
-        batch_size: int | None = None) -> Result:
+        batch_size: int | None = None, plane: str | None = None) -> Result:
     """Run every optimizer spec from every start on a surface.
 
     ``opts`` are specs like ``"adam"`` or ``"adam:lr=0.05,beta1=0.8"`` (or ``OptSpec``/
@@ -72,10 +72,13 @@ def run(surface, opts=("adam",), starts=None, *, steps: int | None = None,
     On a loss over data (``Surface.from_data``, a surface file with ``data``), ``batch_size``
     takes each step's gradient on that many training rows (each run's own shuffle, epoch after
     epoch; ``Run.batch_rows`` says which), and a validation set's loss is recorded each step
-    (``Run.monitor``), which ``patience`` stops on.
+    (``Run.monitor``), which ``patience`` stops on. On a network (``moons-net``) the runs go
+    in its full dimension and come back on one ``plane`` ("pca", "random" or "hessian"; default
+    the surface file's): ``Run.points`` in plane coordinates, ``Run.parameters`` the full path,
+    ``Run.plane_losses`` and ``Run.off_plane`` how far to trust the picture.
     """
     settings = Settings(steps=steps, lr=lr, noise=noise, seed=seed, tol=tol, patience=patience,
-                        schedule=schedule, batch_size=batch_size)
+                        schedule=schedule, batch_size=batch_size, plane=plane)
     return make_runs(surface, opts, starts, settings, monitor=monitor, tuned=tuned,
                      surfaces_dir=surfaces_dir, labels=labels, colors=check_colors(colors))
 
@@ -236,13 +239,13 @@ def export(result: Result, path) -> Path:
 
 def sweep(surface, opt, params: dict, starts=None, *, steps=None, noise=0.0, seed=0,
           tol=DEFAULT_TOL, surfaces_dir=(), schedule=None,
-          batch_size: int | None = None) -> Sweep:
+          batch_size: int | None = None, plane: str | None = None) -> Sweep:
     """One optimizer over the cartesian product of ``params`` (name -> list of values), each
     with ``schedule`` when given (and on minibatches of ``batch_size`` rows of a data set)."""
     from .studies import sweep as _sweep
 
     settings = Settings(steps=steps, noise=noise, seed=seed, tol=tol, schedule=schedule,
-                        batch_size=batch_size)
+                        batch_size=batch_size, plane=plane)
     return _sweep.sweep(surface, opt, params, starts, settings, surfaces_dir)
 
 

@@ -9,15 +9,21 @@ import math
 import numpy as np
 
 
+# The per-step columns beyond x, y and loss, and the Run field each is read from: on a loss
+# over data, the validation loss and the minibatch's; on a network drawn on a plane, the loss at
+# the step's projection on the plane and its distance from the plane
+DATA_FIELDS = {"validation_loss": "monitor", "batch_loss": "batch_losses",
+               "plane_loss": "plane_losses", "off_plane": "off_plane"}
+
+
 def data_columns(result) -> list[str]:
-    """The per-step columns a loss over data adds: the validation loss, the minibatch's."""
-    return [name for name, field in (("validation_loss", "monitor"),
-                                     ("batch_loss", "batch_losses"))
+    """The per-step columns a result adds (``DATA_FIELDS``), those some run has."""
+    return [name for name, field in DATA_FIELDS.items()
             if any(getattr(r, field) is not None for r in result.runs)]
 
 
 def data_values(run, name: str) -> np.ndarray:
-    values = run.monitor if name == "validation_loss" else run.batch_losses
+    values = getattr(run, DATA_FIELDS[name])
     return np.full(len(run.points), np.nan) if values is None else values
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 
 from . import __version__
-from .results import json_number
+from .results import json_number, plane_record
 
 SCHEMA_VERSION = 1
 
@@ -67,7 +67,8 @@ def surface_fields(surface) -> dict:
             "minima": [{"at": list(m.point), "kind": m.kind} for m in surface.minima],
             "start": list(surface.default_start), "source": str(surface.source),
             "lr": dict(surface.lr), "axes": list(surface.axes),
-            **({"data": surface.data.identity()} if hasattr(surface, "data") else {})}
+            **({"data": surface.data.identity()} if hasattr(surface, "data") else {}),
+            **plane_record(surface)}
 
 
 def run(result, files=()) -> dict:

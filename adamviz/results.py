@@ -46,6 +46,10 @@ class Run:
     batch_rows: np.ndarray | None = None  # (steps+1, B) step k's minibatch (training rows;
     # -1 pads a shorter batch, and row 0), when the gradient was taken on minibatches
     batch_losses: np.ndarray | None = None  # (steps+1,) the loss on step k's minibatch
+    # On a network, drawn on a plane (``studies/slices.py``): ``points`` are plane coordinates
+    off_plane: np.ndarray | None = None  # (steps+1,) distance of step k's point from the plane
+    plane_losses: np.ndarray | None = None  # (steps+1,) the loss at step k's projection
+    parameters: np.ndarray | None = None  # (steps+1, P) the run's full path
 
     @property
     def start(self) -> np.ndarray:
@@ -79,7 +83,31 @@ def data_record(run: Run) -> dict:
     if run.batch_rows is not None:
         record["batch_rows"] = [[int(i) for i in rows if i >= 0] for rows in run.batch_rows]
         record["batch_losses"] = [json_number(v) for v in run.batch_losses]
+    if run.off_plane is not None:  # a network's run, its points on a plane
+        record["plane_losses"] = [json_number(v) for v in run.plane_losses]
+        record["off_plane"] = [json_number(v) for v in run.off_plane]
+        record["end_parameters"] = [json_number(v) for v in run.parameters[-1]]
     return record
+
+
+def plane_record(surface) -> dict:
+    """What a network's plane adds to an export's head: the network and the plane (its kind,
+    how it was made, the share of the paths' variance it explains)."""
+    if not hasattr(surface, "plane"):
+        return {}
+    return {"network": surface.network_surface.identity(), "plane": surface.plane.to_dict()}
+
+
+def plane_note(surface, runs) -> str:
+    """On a network drawn on a plane: which plane, and how far the runs are from it (the
+    distance of the farthest step, and the largest gap between a step's true loss and the
+    plane's loss where it is drawn)."""
+    if not hasattr(surface, "plane"):
+        return ""
+    far = max(float(np.nanmax(r.off_plane)) for r in runs)
+    gap = max(float(np.nanmax(np.abs(r.losses - r.plane_losses))) for r in runs)
+    return (f"drawn on {surface.plane.about}; the farthest step lies {far:.3g} from it, and "
+            f"the loss where a step is drawn differs from its true loss by up to {gap:.3g}")
 
 
 def step_lengths(points: np.ndarray) -> np.ndarray:
@@ -143,6 +171,7 @@ class Result:
                         "y": list(surface.ylim) if surface.ylim else None},
                 "minima": [{"at": list(m.point), "kind": m.kind} for m in surface.minima],
                 **({"data": surface.data.identity()} if hasattr(surface, "data") else {}),
+                **plane_record(surface),
             },
             "settings": dict(self.settings),
             "runs": [{
@@ -190,7 +219,8 @@ class Result:
                 f"{'validation' if hasattr(self.surface, 'data') else 'held-out'} loss was "
                 f"lowest ({r.monitor[r.best_step]:.6g}; {r.monitor[-1]:.6g} at the end)"
                 for r in self.runs if r.status == "stopped early" and r.monitor is not None]
-        return [text for text in [rate_note(self.surface, self.runs), *kept] if text]
+        return [text for text in [rate_note(self.surface, self.runs), *kept,
+                                  plane_note(self.surface, self.runs)] if text]
 
     def table_rows(self) -> tuple[list[str], list[list[str]]]:
         """The table's header and rows of text, for any rendering of it."""

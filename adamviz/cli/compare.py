@@ -115,7 +115,7 @@ def basins(surface, surfaces_dir, opts, grid, steps, lr, tol, out, fmt, export_p
 @tune_options
 @quiet_option
 @library_errors
-def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, batch_size, tol,
+def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, batch_size, plane, tol,
           schedule, out, fmt,
           export_path, export_format, as_json, no_plot, db, db_paths, dpi, tune, tune_grid,
           criterion, quiet):
@@ -140,7 +140,7 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, batch
     surface_obj = api.load_surface(surface, surfaces_dir)
     swept = _swept(surface_obj, params, tune, noise or batch_size or "batch_size=" in opts)
     settings = settings_from(steps, None, noise, seed, tol, schedule=schedule,
-                             batch_size=batch_size)
+                             batch_size=batch_size, plane=plane)
     if db:  # an input: checked before the outputs, which may not replace it
         api.check_db(db, surface_obj, [opts], settings)
     if not no_plot:
@@ -151,7 +151,7 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, batch
                              quiet)
     result = api.sweep(surface_obj, spec, swept, starts or None, steps=steps, noise=noise,
                        seed=seed, tol=settings.tol, schedule=settings.schedule,
-                       batch_size=batch_size)
+                       batch_size=batch_size, plane=plane)
     rows = result.summaries()
     if db:  # first: a database that cannot take the runs leaves no file changed
         api.record(db, result, command="sweep", paths=db_paths, started=started)

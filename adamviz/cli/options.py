@@ -14,6 +14,7 @@ import time
 import click
 
 from ..core.errors import InputError, RunError
+from ..plane_kinds import PLANES
 
 
 def library_errors(func):
@@ -85,6 +86,10 @@ def tol_option(func):
 
 
 def noise_options(func):
+    func = click.option("--plane", type=click.Choice(list(PLANES)),
+                        help="On a network (e.g. moons-net): the plane its runs are drawn on, "
+                             "default the surface file's: " + "; ".join(
+                                 f"{k}: {v}" for k, v in PLANES.items()) + ".")(func)
     func = click.option("--batch-size", type=int, metavar="B",
                         help="On a loss over data: take each step's gradient on B training rows, "
                              "each run shuffling them every epoch from its own seed stream "
@@ -254,12 +259,13 @@ def tune_options(func):
 
 
 def settings_from(steps=None, lr=None, noise=0.0, seed=0, tol=None, patience=None,
-                  schedule=None, batch_size=None):
+                  schedule=None, batch_size=None, plane=None):
     """The library's run settings from the shared flags (--tol 0 turns convergence off)."""
     from ..studies.runs import Settings
 
     return Settings(steps=steps, lr=lr, noise=noise, seed=seed, tol=tol or None,
-                    patience=patience, schedule=schedule, batch_size=batch_size)
+                    patience=patience, schedule=schedule, batch_size=batch_size,
+                    plane=plane)
 
 
 def schedule_option(func):

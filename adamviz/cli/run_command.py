@@ -108,7 +108,7 @@ PICTURE_FORMATS = ("png", "svg", "pdf", "gif", "mp4")
 @quiet_option
 @library_errors
 def run(surface, surfaces_dir, opts, starts, steps, lr, labels, colors, noise, seed, batch_size,
-        tol,
+        plane, tol,
         patience, schedule, out, fmt,
         export_path, export_format, as_json, no_plot, db, db_paths, views, fps, frames, hold,
         pace, loop, elev, azim, dpi, title, math, overlays, overlay_at, style, font_scale, size,
@@ -155,7 +155,7 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, labels, colors, noise, s
     job = RunJob(
         surface=_surface(surface, surfaces_dir), opts=opts or ("adam",), starts=starts,
         settings=settings_from(steps, None if tune else lr, noise, seed, tol, patience, schedule,
-                               batch_size),
+                               batch_size, plane),
         labels=labels, colors=colors, tune=(tune_grid, criterion) if tune else None,
         views=views,
         look=Look(style=style, font_scale=font_scale, size=size, dpi=dpi,

@@ -29,7 +29,8 @@ from .runs import Settings, config, load_surface, make_runs, resolve, starts_of
 from .tuning import check_tunable, log_grid, tune_specs
 
 EXPERIMENT_KEYS = {"name", "surface", "optimizers", "starts", "steps", "noise", "seed", "tol",
-                   "patience", "schedule", "batch_size", "sweep", "tune", "outputs", "rates"}
+                   "patience", "schedule", "batch_size", "plane", "sweep", "tune", "outputs",
+                   "rates"}
 RATES_KEYS = ("grid", "log", "start", "tol")
 RATES_OUTPUTS = ("rates", "rates_table")
 TUNE_KEYS = {"param", "grid", "criterion"}
@@ -135,8 +136,9 @@ def _experiment(table, where, outputs, path_outputs, surfaces_dir, planar_output
         settings = Settings(steps=table.get("steps"), noise=table.get("noise", 0.0),
                             seed=table.get("seed", 0), tol=table.get("tol", 1e-6),
                             patience=table.get("patience"), schedule=table.get("schedule"),
-                            batch_size=table.get("batch_size"))
+                            batch_size=table.get("batch_size"), plane=table.get("plane"))
         settings.check_batches(surface)
+        settings.check_plane(surface)
     except InputError as exc:
         raise InputError(f"{where}: {exc}") from None
     if "seed" in table and not table.get("noise") and not table.get("batch_size"):

@@ -38,7 +38,11 @@ KEYS = {
     "starts": "start points (default: the surface's start)",
     "views": "the panels, in a grid (default `[\"contour\"]`)",
     "steps": "steps per run (default: the surface's)",
-    "noise": "gradient noise σ", "seed": "the noise's seed",
+    "noise": "gradient noise σ", "seed": "the seed of the noise, the minibatches and a random "
+                                         "plane",
+    "batch_size": "on a loss over data or a network: each step's gradient on this many "
+                  "training rows",
+    "plane": "on a network: the plane the runs are drawn on (`pca`, `random`, `hessian`)",
     "tol": "stop when the gradient norm is below this; 0 runs every step",
     "patience": "early stopping after this many steps without progress: on the validation "
                 "loss of a loss over data with `validation`, else on the loss",
@@ -73,6 +77,8 @@ class Recipe:
     seed: int = 0
     tol: float | None = 1e-6
     patience: int | None = None
+    batch_size: int | None = None
+    plane: str | None = None
     tune: dict | None = None
     scaled: float | None = None
     overlay: dict | None = None
@@ -158,12 +164,21 @@ def from_data(data: dict, path: Path, digest: str = "") -> Recipe:
             raise InputError(f"{path}: scaled draws a surface in x and y; {surface.name} is a "
                              f"curve.")
     try:  # the run settings, named by the file, before any work
-        Settings(steps=recipe.steps, noise=recipe.noise, seed=recipe.seed, tol=recipe.tol,
-                 patience=recipe.patience)
+        settings = recipe_settings(recipe)
+        if recipe.batch_size is not None or recipe.plane is not None:  # (else: no loading)
+            surface = load_surface(recipe.surface)
+            settings.check_batches(surface)
+            settings.check_plane(surface)
         own_looks(recipe.labels, recipe.colors, len(recipe.runs))
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None
     return recipe
+
+
+def recipe_settings(recipe: Recipe) -> Settings:
+    """How a recipe's runs are stepped, checked."""
+    return Settings(steps=recipe.steps, noise=recipe.noise, seed=recipe.seed, tol=recipe.tol,
+                    patience=recipe.patience, batch_size=recipe.batch_size, plane=recipe.plane)
 
 
 def _check_tune_and_scale(recipe: Recipe, path) -> None:
@@ -193,7 +208,8 @@ def _check_tune_and_scale(recipe: Recipe, path) -> None:
 _TYPES = {"name": str, "title": str, "source": str, "caption": str, "surface": (str, dict),
           "views": list, "starts": list, "runs": list, "marks": list, "claims": list,
           "labels": list, "colors": list,
-          "tune": dict, "overlay": dict, "scaled": (int, float), "rates": dict}
+          "tune": dict, "overlay": dict, "scaled": (int, float), "rates": dict,
+          "plane": str}
 
 
 def _check_types(data: dict, path) -> None:
@@ -227,8 +243,7 @@ def run(recipe: Recipe):
     if recipe.rates is not None:
         return recipe_rates.run(recipe)
     surface = load_surface(recipe.surface)
-    settings = Settings(steps=recipe.steps, noise=recipe.noise, seed=recipe.seed, tol=recipe.tol,
-                        patience=recipe.patience)
+    settings = recipe_settings(recipe)
     starts = [tuple(s) for s in recipe.starts or []] or None
     specs, tunings = recipe.runs, None
     if recipe.tune is not None:

@@ -24,6 +24,8 @@ from ..core.specs import OptSpec, parse_opt, parse_point
 from ..optimizers import Optimizer, foreign, schedules
 from ..results import Result, Run, check_hyperparameter_names, point_text, short
 from ..surfaces import Surface
+from . import slices
+from ..plane_kinds import PLANES
 
 DEFAULT_STEPS = 200
 DEFAULT_TOL = 1e-6
@@ -41,6 +43,7 @@ class Settings:
     patience: int | None = None
     schedule: str | None = None  # a learning-rate schedule for every optimizer
     batch_size: int | None = None  # a data surface's minibatch rows (None: all of them)
+    plane: str | None = None  # a network's runs are drawn on this plane (None: its file's)
 
     def __post_init__(self):
         if self.steps is not None and (not _whole(self.steps) or self.steps < 1):
@@ -63,6 +66,8 @@ class Settings:
         if self.batch_size is not None and (not _whole(self.batch_size) or self.batch_size < 1):
             raise InputError(f"Invalid batch size: {self.batch_size!r} (must be a whole number "
                              f">= 1)")
+        if self.plane is not None and self.plane not in PLANES:
+            raise InputError(f"Invalid plane: {self.plane!r} (one of {', '.join(PLANES)})")
 
     def batch_for(self, opt: Optimizer) -> int | None:
         """An optimizer's batch size: its spec's own ``batch_size=``, else the setting's."""
@@ -73,6 +78,13 @@ class Settings:
         checked where the spec is resolved)."""
         if self.batch_size is not None:
             check_batch(surface, self.batch_size)
+
+    def check_plane(self, surface: Surface) -> None:
+        """A plane is where a network's runs are drawn; a surface in x and y has none."""
+        if self.plane is not None and not slices.is_network(surface):
+            raise InputError(f"--plane {self.plane} slices a network's parameters; "
+                             f"{surface.name!r} is drawn in its own {surface.dims} variables. "
+                             f"Use a network surface such as 'moons-net', or drop --plane.")
 
     def steps_for(self, surface: Surface) -> int:
         return self.steps or surface.steps or DEFAULT_STEPS
@@ -288,6 +300,7 @@ def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULT
     resolved = [resolve(s, surface, settings.lr, settings.schedule) for s in specs]
     labels, colors = own_looks(labels, colors, len(specs))
     settings.check_batches(surface)
+    settings.check_plane(surface)
     if monitor is None and getattr(surface, "has_validation", False):
         monitor = surface.validation_loss  # the loss on the held-out rows, recorded each step
     steps = settings.steps_for(surface)
@@ -307,8 +320,10 @@ def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULT
             runs.append(_run(out, j, index=len(runs) + 1, optimizer=opt, label=text,
                              tuned="" if tuning is None else tuning.describe(),
                              color=colors[i], own_label=labels[i]))
-    return Result(surface=surface, runs=tuple(runs),
-                  settings=dict({**settings.as_dict(), "steps": steps}))
+    result = Result(surface=surface, runs=tuple(runs),
+                    settings=dict({**settings.as_dict(), "steps": steps}))
+    return slices.on_plane(result, settings.plane, seed=settings.seed) \
+        if slices.is_network(surface) else result
 
 
 def rerun(result: Result, surface: Surface) -> Result:

@@ -1,0 +1,12 @@
+"""The planes a network's runs can be drawn on, by name, with what each is (``--plane``'s
+choices and help, the surface file's ``plane`` key and the README read this; the planes
+themselves are made in ``studies/planes.py``). No numpy here: ``--help`` stays fast."""
+
+PLANES = {
+    "pca": "the plane of the two principal directions of all runs' paths together (one "
+           "landscape for all; it says what share of their variance it holds)",
+    "random": "two filter-normalised random directions (Li et al. 2018) through the end of the "
+              "run with the lowest loss (--seed picks them)",
+    "hessian": "the top two eigenvectors of the exact Hessian at the end of the run with the "
+               "lowest loss (the sharpest directions there)",
+}

@@ -1,0 +1,147 @@
+"""Runs on a network, drawn on one plane: the full-dimensional runs projected onto a plane
+(``planes.py``) shared by all of them, as an ordinary 2-D ``Result`` every renderer, export and
+table already takes, and carrying what says how far to trust it.
+
+The plane's surface (``PlaneSurface``) is the network's loss at origin + a d1 + b d2: its value,
+gradient (the chain rule through the plane: D grad) and Hessian (D H D^T, from exact
+Hessian-vector products) are the network's own, so contours, 3-D and side views are of the true
+loss on that slice. Each run keeps its true loss per step (``Run.losses``), its full path
+(``Run.parameters``), the loss at its projection on the plane (``Run.plane_losses``) and its
+distance from the plane (``Run.off_plane``): a path that seems to cross a hill it never climbed
+shows it, as the gap between the two losses and as distance.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from functools import cached_property
+
+import numpy as np
+
+from ..core.errors import InputError
+from ..core.expressions import parse
+from ..results import Result
+from ..surfaces import Surface
+from .planes import Plane, honesty, make_plane
+
+MARGIN = 0.25  # the plane's box holds every projected point with this share of its size around
+# Where the paths barely spread along one direction (a run that hardly moved), the box is at
+# least this share of the other side, so the picture is never a sliver
+MIN_ASPECT = 0.2
+
+
+def is_network(surface) -> bool:
+    """A surface whose points are a network's parameters (``network_surfaces.NetworkSurface``)."""
+    return hasattr(surface, "network")
+
+
+@dataclass(frozen=True, kw_only=True, eq=False)
+class PlaneSurface(Surface):
+    """The loss of ``network_surface`` on ``plane``: a 2-D surface in plane coordinates (a, b)."""
+
+    plane: Plane
+    network_surface: Surface
+
+    @property
+    def expr(self) -> str:
+        return f"{self.network_surface.expr}, on its {self.plane.kind} plane"
+
+    @property
+    def axes(self) -> tuple[str, ...]:
+        return ("a", "b")
+
+    @cached_property
+    def checked(self) -> bool:
+        return True  # the network was checked when it was loaded; the plane is made of it
+
+    @property
+    def has_validation(self) -> bool:
+        return self.network_surface.has_validation
+
+    @property
+    def training_rows(self) -> int:
+        return self.network_surface.training_rows
+
+    def validation_loss(self, points):
+        return self.network_surface.validation_loss(self.plane.lift(_pairs(points)))
+
+    def identity(self) -> dict:
+        return {"network": self.network_surface.identity(), "plane": self.plane.to_dict()}
+
+    def _values(self, rows):
+        return self.network_surface.loss(self.plane.lift(rows.T))[None]
+
+    def _gradient(self, rows):
+        full = self.network_surface.gradient(self.plane.lift(rows.T))  # (n, P)
+        return self.plane.directions @ full.T  # the chain rule through x = o + D^T (a, b)
+
+    def _hessian(self, rows):
+        d = self.plane.directions
+        out = np.empty((4, rows.shape[1]))
+        for j, point in enumerate(self.plane.lift(rows.T)):
+            out[:, j] = (d @ self.network_surface.hvp(point, d.T)).ravel()
+        return out
+
+    @cached_property
+    def derivatives(self):
+        from ..core.autodiff import Derivatives
+        from ..core.programs import FunctionProgram
+
+        return Derivatives(
+            value=FunctionProgram(2, 1, self._values),
+            gradient=FunctionProgram(2, 2, self._gradient),
+            value_and_grad=FunctionProgram(
+                2, 3, lambda r: np.concatenate([self._values(r), self._gradient(r)])),
+            hessian=FunctionProgram(2, 4, self._hessian), partial=True)
+
+
+def _pairs(points) -> np.ndarray:
+    return np.asarray(points, dtype=float).reshape(-1, 2)
+
+
+def plane_box(coords: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
+    """A box holding every projected point (rows of ``coords``), with ``MARGIN`` around."""
+    finite = coords[np.isfinite(coords).all(axis=1)]
+    lo, hi = finite.min(axis=0), finite.max(axis=0)
+    size = np.maximum(hi - lo, MIN_ASPECT * (hi - lo).max())
+    size = np.where(size > 0, size, 1.0)  # every run stood still: a unit box around them
+    centre = (lo + hi) / 2
+    half = size * (0.5 + MARGIN)
+    return ((float(centre[0] - half[0]), float(centre[0] + half[0])),
+            (float(centre[1] - half[1]), float(centre[1] + half[1])))
+
+
+def plane_surface(network, plane: Plane, coords: np.ndarray) -> PlaneSurface:
+    """The surface the runs are drawn on: the network's loss on ``plane``, boxed round
+    ``coords`` (every run's projected points)."""
+    xlim, ylim = plane_box(coords)
+    return PlaneSurface(name=network.name, formula=parse("x + y", source=network.name),
+                        xlim=xlim, ylim=ylim, description=network.description,
+                        start=None, minima=(), steps=network.steps, lr=dict(network.lr),
+                        levels=network.levels, source=network.source, plane=plane,
+                        network_surface=network)
+
+
+def on_plane(result: Result, kind: str | None = None, *, seed: int = 0, plane=None) -> Result:
+    """``result``'s full-dimensional runs on a network, projected onto one plane: ``kind``
+    (default the surface file's) made from all the runs together, or a ``plane`` given."""
+    network = result.surface
+    if not is_network(network):
+        raise InputError(f"A plane slices a network's parameters; {network.name!r} is a surface "
+                         f"in {network.dims} variables, drawn as it is.")
+    if plane is None:
+        plane = make_plane(kind or network.plane, network, [r.points for r in result.runs],
+                           seed=seed)
+    runs = []
+    for run in result.runs:
+        seen = honesty(network, plane, run.points)
+        runs.append(replace(run, points=seen.coords, parameters=run.points,
+                            plane_losses=seen.plane_loss, off_plane=seen.off_plane))
+    coords = np.concatenate([r.points for r in runs])
+    return replace(result, surface=plane_surface(network, plane, coords), runs=tuple(runs),
+                   settings={**result.settings, "plane": plane.kind})
+
+
+def sliced(result) -> bool:
+    """Whether ``result``'s runs are a network's, drawn on a plane."""
+    return isinstance(result.surface, PlaneSurface)
