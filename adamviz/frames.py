@@ -8,7 +8,6 @@ import math
 
 import numpy as np
 
-
 # The per-step columns beyond x, y and loss, and the Run field each is read from: on a loss
 # over data, the validation loss and the minibatch's; on a network drawn on a plane, the loss at
 # the step's projection on the plane and its distance from the plane

@@ -15,11 +15,13 @@ import numpy as np
 from ..core.errors import InputError
 from ..core.names import suggest
 from ..fair_rates import unequal_rates
+from ..plane_kinds import PLANES
 from ..results import short
 from ..surfaces import from_dict
 from .claim_parts import ClaimResult, run_of
 from .criteria import DEFAULT_GRID
 from .data_claims import early_stopped, strays_in_order
+from .network_claims import CHECKS as NETWORK_CHECKS
 from .rate_claims import CHECKS as RATE_CHECKS
 from .rate_claims import MISS_KINDS
 
@@ -308,6 +310,7 @@ CHECKS: dict[str, tuple[Callable, tuple[str, ...]]] = {
     "early-stopped": (early_stopped, ("run",)),
     "strays-in-order": (strays_in_order, ("runs", "reference")),
     "moments-reproduce-steps": (moments_reproduce_steps, ("run", "shrink")),
+    **NETWORK_CHECKS,  # on a network's runs, drawn on a plane
     **RATE_CHECKS,  # on a rate map (a recipe with ``rates``), not on runs
 }
 
@@ -339,6 +342,7 @@ PARAMS = {
     "other": (lambda v: isinstance(v, str), "a figure's name"),
     "cells": (lambda v: _number(v) and v >= 0, "a number of cells >= 0"),
     "misses": (lambda v: v in MISS_KINDS, " or ".join(f"'{k}'" for k in MISS_KINDS)),
+    "plane": (lambda v: v in PLANES, " or ".join(f"'{k}'" for k in PLANES)),
 }
 
 

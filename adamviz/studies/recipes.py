@@ -19,8 +19,9 @@ from ..arrows import parse_overlays, parse_steps
 from ..core.errors import InputError
 from ..core.io import read_toml
 from ..core.names import is_file_name, suggest
+from ..plane_kinds import PLANES
 from ..surfaces import Surface, from_dict
-from . import claims, recipe_rates
+from . import claims, recipe_rates, slices
 from .criteria import DEFAULT_GRID
 from .recipe_marks import MARK_AT, SHAPES, Mark, is_colour, is_point, marks  # noqa: F401
 from .runs import Settings, load_surface, make_runs, own_looks, rerun
@@ -43,6 +44,8 @@ KEYS = {
     "batch_size": "on a loss over data or a network: each step's gradient on this many "
                   "training rows",
     "plane": "on a network: the plane the runs are drawn on (`pca`, `random`, `hessian`)",
+    "planes": "on a network: more planes to draw the same runs on, a contour panel each "
+              "(e.g. `[\"random\", \"hessian\"]`)",
     "tol": "stop when the gradient norm is below this; 0 runs every step",
     "patience": "early stopping after this many steps without progress: on the validation "
                 "loss of a loss over data with `validation`, else on the loss",
@@ -79,6 +82,7 @@ class Recipe:
     patience: int | None = None
     batch_size: int | None = None
     plane: str | None = None
+    planes: list[str] = field(default_factory=list)
     tune: dict | None = None
     scaled: float | None = None
     overlay: dict | None = None
@@ -209,7 +213,7 @@ _TYPES = {"name": str, "title": str, "source": str, "caption": str, "surface": (
           "views": list, "starts": list, "runs": list, "marks": list, "claims": list,
           "labels": list, "colors": list,
           "tune": dict, "overlay": dict, "scaled": (int, float), "rates": dict,
-          "plane": str}
+          "plane": str, "planes": list}
 
 
 def _check_types(data: dict, path) -> None:
@@ -222,6 +226,10 @@ def _check_types(data: dict, path) -> None:
     for key in ("runs", "views", "labels"):
         if key in data and not all(isinstance(v, str) for v in data[key]):
             raise InputError(f"{path}: {key} must be a list of strings, got {data[key]!r}.")
+    for kind in data.get("planes", []):
+        if kind not in PLANES:
+            raise InputError(f"{path}: planes: {kind!r} is not a plane; one of "
+                             f"{', '.join(PLANES)}.")
     for key, most in (("title", 300), ("source", 300), ("caption", 3000)):
         if len(data.get(key, "")) > most:
             raise InputError(f"{path}: {key} has {len(data[key]):,} characters; at most {most}.")
@@ -264,13 +272,17 @@ def overlays(recipe: Recipe) -> dict:
 
 def extra_panels(recipe: Recipe, result, book) -> list[tuple[str, object, str]]:
     """The panels a recipe draws beside its views: with ``scaled``, the same runs on the loss
-    times the factor (the runs the scale claim checks), titled with what became of them."""
+    times the factor (the runs the scale claim checks), titled with what became of them; with
+    ``planes``, the same runs on each other plane, titled with the share it holds."""
+    panels = [("contour", again, f"{kind} plane: {again.surface.plane.explained:.0%} of the "
+                                 f"paths' variance")
+              for kind in recipe.planes for again in [slices.resliced(result, kind)]]
     if recipe.scaled is None:
-        return []
+        return panels
     again = book.scaled(result, recipe.scaled)
     fates = [f"{r.optimizer} diverges" for r in again.runs if r.status == "diverged"]
     title = f"loss × {recipe.scaled:g}" + (": " + ", ".join(fates) if fates else "")
-    return [("contour", again, title)]
+    return [*panels, ("contour", again, title)]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -142,6 +142,20 @@ def on_plane(result: Result, kind: str | None = None, *, seed: int = 0, plane=No
                    settings={**result.settings, "plane": plane.kind})
 
 
+def full(result: Result) -> Result:
+    """A sliced result's runs in the network's own parameters again (as they were run)."""
+    runs = tuple(replace(r, points=r.parameters, parameters=None, plane_losses=None,
+                         off_plane=None) for r in result.runs)
+    settings = {k: v for k, v in result.settings.items() if k != "plane"}
+    return replace(result, surface=result.surface.network_surface, runs=runs, settings=settings)
+
+
+def resliced(result: Result, kind: str, seed: int | None = None) -> Result:
+    """The same runs on another plane (nothing is run again)."""
+    seed = result.settings.get("seed", 0) if seed is None else seed
+    return on_plane(full(result), kind, seed=seed)
+
+
 def sliced(result) -> bool:
     """Whether ``result``'s runs are a network's, drawn on a plane."""
     return isinstance(result.surface, PlaneSurface)
