@@ -17,6 +17,7 @@ from ..optimizers import Optimizer
 from ..results import Summary, classify, format_table, shown
 from ..surfaces import Surface
 from .runs import Settings, load_surface, optimizer_list, resolve
+from .slices import refuse_network
 
 BASINS_SETTINGS = Settings(steps=500)
 CLASSIFY_ROWS = 65536
@@ -163,6 +164,8 @@ def basins(surface, opts, grid: int = 100, settings: Settings = BASINS_SETTINGS,
     """Run every optimizer from every start of a ``grid`` x ``grid`` over the box; with
     ``keep_ends`` keep how every run ended (for a row per run)."""
     surface = load_surface(surface, surfaces_dir)
+    refuse_network(surface, "A basins map", "starts runs from a grid over a box of two "
+                   "variables")
     if isinstance(grid, bool) or not isinstance(grid, int) or grid < 1:
         raise InputError(f"Invalid grid: {grid!r} (starts per side, a whole number >= 1).")
     check_starts(grid * grid)

@@ -39,6 +39,7 @@ from ..surfaces import Surface
 from . import rate_theory
 from .rate_grid import Axis, check_axes, parse_grid  # noqa: F401  (the API's names)
 from .runs import load_surface, spec_of
+from .slices import refuse_network
 
 CONVERGED, NOT_CONVERGED, DIVERGED = "converged", "not converged", "diverged"
 STATUSES = (CONVERGED, NOT_CONVERGED, DIVERGED)
@@ -363,6 +364,8 @@ def rate_map(surface, optimizer, grid, *, start=None, steps: int = DEFAULT_STEPS
     axes, each ``(name, low, high, n)`` or "NAME=LOW:HIGH:N", log-spaced for the names in
     ``log``; every cell run from ``start`` (default the surface's) for ``steps`` steps."""
     surface = load_surface(surface, surfaces_dir)
+    refuse_network(surface, "A rate map", "measures the distance to a minimum in every "
+                   "parameter and reads rates from its exact Hessian")
     spec, axes, start, minima, at = check_rates(surface, optimizer, grid, log, start, steps,
                                                 tol)
     cells = int(np.prod([a.n for a in axes]))

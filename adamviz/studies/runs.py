@@ -22,10 +22,10 @@ from ..core.limits import check_paths, check_steps
 from ..core.names import count, suggest
 from ..core.specs import OptSpec, parse_opt, parse_point
 from ..optimizers import Optimizer, foreign, schedules
+from ..plane_kinds import PLANES
 from ..results import Result, Run, check_hyperparameter_names, point_text, short
 from ..surfaces import Surface
 from . import slices
-from ..plane_kinds import PLANES
 
 DEFAULT_STEPS = 200
 DEFAULT_TOL = 1e-6

@@ -35,6 +35,14 @@ def is_network(surface) -> bool:
     return hasattr(surface, "network")
 
 
+def refuse_network(surface, study: str, why: str) -> None:
+    """One line where a study cannot take a network: ``study`` (what it is) ``why``."""
+    if is_network(surface):
+        raise InputError(f"{study} {why}; {surface.name!r} is a network of {surface.dims:,} "
+                         f"parameters, whose runs are drawn on a plane only once they are made. "
+                         f"Use `adamviz run -s {surface.name}` (or sweep, batch, figures).")
+
+
 @dataclass(frozen=True, kw_only=True, eq=False)
 class PlaneSurface(Surface):
     """The loss of ``network_surface`` on ``plane``: a 2-D surface in plane coordinates (a, b)."""

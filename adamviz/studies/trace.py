@@ -16,7 +16,8 @@ import numpy as np
 from ..core.errors import InputError
 from ..core.names import suggest
 from ..core.specs import OptSpec, parse_opt
-from .runs import Settings, make_runs, spec_of
+from .runs import Settings, load_surface, make_runs, spec_of
+from .slices import refuse_network
 
 FORMATS = ("table", "csv", "json", "markdown", "latex")
 EXAMPLES = {
@@ -89,6 +90,8 @@ class Trace:
 def trace(surface="lecture", opt="adam", start=None, steps: int = 3, lr=None,
           surfaces_dir=()) -> Trace:
     """Run one optimizer from one start and tabulate every quantity of every step."""
+    refuse_network(load_surface(surface, surfaces_dir), "A trace",
+                   "tabulates every quantity of every coordinate (a column each)")
     result = make_runs(surface, [opt], [start] if start is not None else None,
                        Settings(steps=steps, lr=lr, tol=None), surfaces_dir=surfaces_dir)
     run = result.runs[0]
