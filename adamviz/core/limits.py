@@ -54,9 +54,11 @@ def check_steps(steps: int) -> None:
 MAX_PATH_BYTES = 2e9  # every step of every run kept at once, for pictures and exports
 
 
-def check_paths(runs: int, steps: int) -> None:
-    """Runs that keep every step (to be drawn or exported) must fit in memory together."""
-    need = runs * (steps + 1) * PATH_BYTES_PER_STEP
+def check_paths(runs: int, steps: int, dims: int = 2) -> None:
+    """Runs that keep every step (to be drawn or exported) must fit in memory together; a step
+    of a run in ``dims`` coordinates (a network's parameters) keeps its loss and about seven
+    numbers per coordinate (point, gradient, rates, moments)."""
+    need = runs * (steps + 1) * (PATH_BYTES_PER_STEP + 56 * (dims - 2))
     if need > MAX_PATH_BYTES:
         raise InputError(
             f"{runs:,} run{'s' * (runs != 1)} of {steps:,} steps would keep {_size(need)} of "

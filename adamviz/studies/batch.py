@@ -146,7 +146,7 @@ def _experiment(table, where, outputs, path_outputs, surfaces_dir, planar_output
                          f"set noise or batch_size too (or drop seed).")
     if runs <= MAX_PATH_RUNS:  # kept step by step (more: end points only)
         try:
-            check_paths(runs, settings.steps_for(surface))
+            check_paths(runs, settings.steps_for(surface), surface.dims)
         except InputError as exc:
             raise InputError(f"{where}: {exc}") from None
     rate_table = _rates(table.get("rates"), where, specs, surface, outs, settings)

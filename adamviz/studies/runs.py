@@ -304,7 +304,7 @@ def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULT
     if monitor is None and getattr(surface, "has_validation", False):
         monitor = surface.validation_loss  # the loss on the held-out rows, recorded each step
     steps = settings.steps_for(surface)
-    check_paths(len(resolved) * len(points), steps)
+    check_paths(len(resolved) * len(points), steps, surface.dims)
     runs: list[Run] = []
     for i, (opt, name) in enumerate(resolved):
         out = engine.run(surface, opt, points, steps, noise=settings.noise, seed=settings.seed,

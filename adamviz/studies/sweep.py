@@ -96,7 +96,8 @@ def sweep(surface, opt, params: dict[str, list], starts=None, settings: Settings
     specs = [OptSpec(name=spec.name, hyperparams={**spec.hyperparams, **c}) for c in combos]
     for s in specs:  # every combination is checked before any runs
         resolve(s, surface, settings.lr, settings.schedule)
-    check_paths(len(specs) * len(starts_of(surface, starts)), settings.steps_for(surface))
+    check_paths(len(specs) * len(starts_of(surface, starts)), settings.steps_for(surface),
+                surface.dims)
     cells = tuple(Cell(setting=c, result=make_runs(surface, [s], starts, settings))
                   for c, s in zip(combos, specs, strict=True))
     return Sweep(surface=surface, optimizer=spec.name, names=names,
