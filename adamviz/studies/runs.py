@@ -283,11 +283,14 @@ def config(surface: Surface, opts, starts, settings: Settings, grid=None, **extr
 
 
 def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULTS, *,
-              monitor=None, tuned=None, surfaces_dir=(), labels=(), colors=()) -> Result:
+              monitor=None, tuned=None, surfaces_dir=(), labels=(), colors=(),
+              on_plane: bool = True) -> Result:
     """Run every optimizer spec from every start; ``tuned`` maps an optimizer's position to the
     ``Tuning`` that chose its learning rate (its label says so). ``labels`` and ``colors``
     name and colour the optimizers' runs, in the order of ``opts`` (None or missing: the
-    made-up label, the optimizer's colour)."""
+    made-up label, the optimizer's colour). A network's runs come back on one plane
+    (``slices.py``), or with ``on_plane=False`` in its full dimension (for a caller that puts
+    several results on one plane)."""
     if tuned is not None and not isinstance(tuned, dict):
         raise InputError(f"tuned maps an optimizer's position to its Tuning (what tune() "
                          f"returns), got {tuned!r}.")
@@ -323,7 +326,7 @@ def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULT
     result = Result(surface=surface, runs=tuple(runs),
                     settings=dict({**settings.as_dict(), "steps": steps}))
     return slices.on_plane(result, settings.plane, seed=settings.seed) \
-        if slices.is_network(surface) else result
+        if on_plane and slices.is_network(surface) else result
 
 
 def rerun(result: Result, surface: Surface) -> Result:

@@ -150,6 +150,19 @@ def on_plane(result: Result, kind: str | None = None, *, seed: int = 0, plane=No
                    settings={**result.settings, "plane": plane.kind})
 
 
+def on_shared_plane(results: list[Result], kind: str | None = None, *,
+                    seed: int = 0) -> list[Result]:
+    """Several results' full-dimensional runs on one network, on one plane made of all their
+    paths, in one box (a sweep's panels: one landscape to compare them on)."""
+    network = results[0].surface
+    plane = make_plane(kind or network.plane, network,
+                       [r.points for res in results for r in res.runs], seed=seed)
+    found = [on_plane(res, plane=plane) for res in results]
+    surface = plane_surface(network, plane,
+                            np.concatenate([r.points for res in found for r in res.runs]))
+    return [replace(res, surface=surface) for res in found]
+
+
 def full(result: Result) -> Result:
     """A sliced result's runs in the network's own parameters again (as they were run)."""
     runs = tuple(replace(r, points=r.parameters, parameters=None, plane_losses=None,

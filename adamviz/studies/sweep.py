@@ -11,6 +11,7 @@ from ..core.limits import check_panels, check_paths
 from ..core.specs import OptSpec, format_value, parse_value
 from ..results import Result, Summary, shown
 from ..surfaces import Surface
+from . import slices
 from .runs import DEFAULTS, Settings, load_surface, make_runs, resolve, spec_of, starts_of
 
 
@@ -98,7 +99,10 @@ def sweep(surface, opt, params: dict[str, list], starts=None, settings: Settings
         resolve(s, surface, settings.lr, settings.schedule)
     check_paths(len(specs) * len(starts_of(surface, starts)), settings.steps_for(surface),
                 surface.dims)
-    cells = tuple(Cell(setting=c, result=make_runs(surface, [s], starts, settings))
-                  for c, s in zip(combos, specs, strict=True))
+    results = [make_runs(surface, [s], starts, settings, on_plane=False) for s in specs]
+    if slices.is_network(surface):  # every panel on one plane, made of all their paths
+        results = slices.on_shared_plane(results, settings.plane, seed=settings.seed)
+        surface = results[0].surface
+    cells = tuple(Cell(setting=c, result=r) for c, r in zip(combos, results, strict=True))
     return Sweep(surface=surface, optimizer=spec.name, names=names,
                  values=tuple(tuple(params[n]) for n in names), cells=cells)
