@@ -26,6 +26,7 @@ from .criteria import CRITERIA, DEFAULT_GRID
 from .rate_grid import from_table
 from .rates import RateMap, check_rates, rate_map
 from .runs import Settings, config, load_surface, make_runs, resolve, starts_of
+from .slices import is_network
 from .tuning import check_tunable, log_grid, tune_specs
 
 EXPERIMENT_KEYS = {"name", "surface", "optimizers", "starts", "steps", "noise", "seed", "tol",
@@ -192,6 +193,10 @@ def _outputs(table, where, surface, outputs, planar_outputs) -> list[str]:
         if out in planar_outputs and surface.dims == 1:
             raise InputError(f"{where}.outputs: {out} needs a surface in x and y; "
                              f"{surface.name} is a curve f(x).")
+        if out in ("basins", *RATES_OUTPUTS) and is_network(surface):
+            raise InputError(f"{where}.outputs: {out} maps a surface of two variables; "
+                             f"{surface.name} is a network of {surface.dims:,} parameters "
+                             f"(its runs are drawn on a plane: contour, loss, gif, summary).")
     return outs
 
 
