@@ -3,7 +3,8 @@ from P products) against block Lanczos, by P; the PCA plane from the smaller Gra
 numpy's SVD; a 50 x 50 plane grid in chunks. Medians of 3.
 
 The Hessian is a quadratic's, whose product costs P^2 a column: about what a net's costs with P
-data rows. DENSE_MAX in plane_directions.py comes from the first table.
+data rows (the two meet near P = 200); on the real networks products are cheaper than that and
+Lanczos wins from about P = 65, where DENSE_MAX in plane_directions.py is set.
 
     python benchmarks/bench_planes.py
 """

@@ -14,11 +14,11 @@ import numpy as np
 from ..core.errors import InputError, RunError
 
 # Up to this many parameters the Hessian is built whole (P products with identity columns) and
-# handed to eigh; above it, block Lanczos. Measured (benchmarks/bench_planes.py) on a quadratic
-# whose product costs P^2 a column, as a net's does with about P data rows: at P = 200 both take
-# 4 ms (Lanczos: 46 products); at P = 800, 75 ms against 39 ms (90 products), dense growing as
-# P^3. Where a product costs more than that, Lanczos wins earlier.
-DENSE_MAX = 200
+# handed to eigh; above it, block Lanczos (a few dozen products whatever P is). Measured on the
+# moons networks (225 training rows, exact products by the R-operator): both take 3 ms at
+# P = 65; at P = 489 dense takes 115 ms, Lanczos 7 ms; at P = 1801 Lanczos 10 ms. On a quadratic
+# whose product costs P^2 a column (benchmarks/bench_planes.py) the two meet near P = 200.
+DENSE_MAX = 64
 DENSE_BLOCK = 64  # identity columns handed to one hvp call (memory: P x 64 floats a call)
 LANCZOS_BLOCK = 2  # a block of two finds both vectors of a repeated top eigenvalue
 LANCZOS_MAX = 400  # basis vectors at most; a top pair that has not settled by then is refused
