@@ -200,6 +200,26 @@ def test_coordinates_lift_and_distance_with_oblique_directions(dims, seed, cosin
     np.testing.assert_allclose(plane.off_plane(plane.lift(coords)), 0, atol=1e-9)
 
 
+@settings(max_examples=30, deadline=None)
+@given(st.integers(3, 26), st.integers(1, 3), st.integers(0, 10_000))
+def test_no_plane_explains_more_than_the_pca_plane(dims, runs, seed):
+    surface = known_quadratic(np.linspace(-1, 3, dims), seed=seed)
+    paths = walks(dims, runs=runs, steps=12, seed=seed)
+    best = make_plane("pca", surface, paths).explained
+    for kind in ("random", "hessian"):
+        assert 0 <= make_plane(kind, surface, paths, seed=seed).explained <= best + 1e-12
+
+
+def test_a_path_in_the_plane_is_drawn_honestly():
+    surface = Quadratic(np.diag(np.linspace(1, 4, 26)), layers=MLP)
+    plane = make_plane("random", surface, walks(26), seed=2)
+    inside = plane.lift(np.column_stack([np.linspace(-1, 1, 9), np.linspace(2, 0, 9) ** 2]))
+    shown = honesty(surface, plane, inside)
+    np.testing.assert_allclose(shown.off_plane, 0, atol=1e-12)
+    np.testing.assert_allclose(shown.plane_loss, shown.loss, rtol=1e-12)
+    assert (honesty(surface, plane, inside + 0.1).off_plane > 0.1).all()
+
+
 def test_the_grid_in_chunks_is_the_grid_in_one_go():
     surface = Quadratic(np.diag(np.linspace(1, 4, 26)), layers=MLP)
     paths = walks(26)

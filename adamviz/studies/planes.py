@@ -164,8 +164,8 @@ def _check_spread(points: np.ndarray) -> None:
     spread = np.ptp(points, axis=0).max()
     if not spread > NO_SPREAD * max(np.abs(points).max(), 1e-300):
         raise InputError(f"The paths do not move (all {len(points)} points are equal), so no "
-                         f"share of their variance can be explained and PCA has no axes: run "
-                         f"some steps with a nonzero rate, or draw fewer runs' starts only.")
+                         f"plane can say which share of their variance it shows, and PCA has "
+                         f"no axes: run some steps with a nonzero rate.")
 
 
 def _principal_axes(points: np.ndarray) -> np.ndarray:
