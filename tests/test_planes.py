@@ -92,13 +92,23 @@ def test_the_pca_share_is_the_covariance_eigenvalues_share():
         assert direction[np.argmax(np.abs(direction))] > 0
     np.testing.assert_allclose(plane.origin, points.mean(axis=0))
     assert plane.about == f"PCA of the 4 paths ({plane.explained:.0%} of their variance)"
+    assert plane.explained_text == f"{plane.explained:.0%}" and 0.05 < plane.explained < 0.95
+
+
+@pytest.mark.parametrize("share,text", [(1.0, "100%"), (1 - 1e-12, "100%"), (0.9996, "99.9%"),
+                                        (0.995, "99.5%"), (0.989, "99%"), (0.5, "50%"),
+                                        (0.0123, "1%"), (0.003, "0.3%"), (0.0, "0%")])
+def test_shares_in_words_say_all_or_nothing_only_when_so(share, text):
+    assert planes.percent(share) == text
 
 
 def test_pca_shares_made_by_hand():
     rng = np.random.default_rng(3)
     u, v = rng.standard_normal((2, 5))
     flat = [np.outer(rng.standard_normal(30), u) + np.outer(rng.standard_normal(30), v) + 7.0]
-    assert make_plane("pca", known_quadratic(np.ones(5)), flat).explained == pytest.approx(1.0)
+    plane = make_plane("pca", known_quadratic(np.ones(5)), flat)
+    assert plane.explained == pytest.approx(1.0)
+    assert plane.about == "PCA of the path (100% of its variance)"
     axes = np.diag([3.0, 2.0, 1.0])  # sums of squares about the mean 18, 8, 2
     known = [np.concatenate([axes, -axes]) + 5.0]
     plane = make_plane("pca", known_quadratic(np.ones(3)), known)

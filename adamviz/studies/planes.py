@@ -48,6 +48,12 @@ class Plane:
     def dims(self) -> int:
         return len(self.origin)
 
+    @property
+    def explained_text(self) -> str:
+        """``explained`` as a percentage for a caption: "96%", and never "100%" or "0%" for a
+        share that is not all or nothing ("99.7%", "0.3%")."""
+        return percent(self.explained)
+
     def _basis(self):
         return np.linalg.qr(self.directions.T)  # orthonormal Q (P, 2), directions.T = Q R
 
@@ -151,6 +157,18 @@ def _names(names, count: int) -> list[str]:
     return list(names)
 
 
+def percent(share: float) -> str:
+    """A share in [0, 1] as a percentage: whole percents, one more digit near 0 and 100 so
+    that only all (to 1e-9) reads "100%" and only nothing reads "0%"."""
+    if share >= 1 - 1e-9:
+        return "100%"
+    if share >= 0.99:
+        return f"{np.floor(share * 1000) / 10:.1f}%"
+    if share < 0.01:
+        return f"{100 * share:.1g}%" if share > 1e-11 else "0%"
+    return f"{share:.0%}"
+
+
 def explained_share(directions: np.ndarray, points: np.ndarray) -> float:
     """The share of the points' variance about their mean that lies in the span of
     ``directions`` (orthonormalised first)."""
@@ -235,9 +253,10 @@ def make_plane(kind, surface, paths, *, seed=0, at=None, names=None) -> Plane:
     if kind == "pca":
         directions = _principal_axes(points)
         share = explained_share(directions, points)
-        what = "the path" if len(paths) == 1 else f"the {len(paths)} paths"
+        what = "the path (" if len(paths) == 1 else f"the {len(paths)} paths ("
+        whose = "its" if len(paths) == 1 else "their"
         return Plane("pca", points.mean(axis=0), directions, share,
-                     f"PCA of {what} ({share:.0%} of their variance)", at="the paths' mean")
+                     f"PCA of {what}{percent(share)} of {whose} variance)", at="the paths' mean")
     point, where = _through(surface, paths, at, names)
     if kind == "random":
         directions = random_directions(surface, point, seed)
