@@ -116,6 +116,15 @@ def test_pca_shares_made_by_hand():
     np.testing.assert_allclose(np.abs(plane.directions), np.eye(3)[:2], atol=1e-12)
 
 
+@pytest.mark.parametrize("scale", [1e-200, 1e200])
+def test_pca_of_paths_at_extreme_scales(scale):
+    paths = walks(6, runs=2)
+    plane = make_plane("pca", known_quadratic(np.ones(6)), paths)
+    scaled = make_plane("pca", known_quadratic(np.ones(6)), [p * scale for p in paths])
+    assert scaled.explained == pytest.approx(plane.explained, rel=1e-12)
+    np.testing.assert_allclose(scaled.directions, plane.directions, atol=1e-12)
+
+
 def test_pca_with_more_parameters_than_points_and_on_a_line():
     paths = walks(50, runs=2, steps=9)  # 20 points in 50-D: the Gram matrix is the smaller
     points = np.concatenate(paths)

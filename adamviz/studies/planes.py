@@ -169,10 +169,17 @@ def percent(share: float) -> str:
     return f"{share:.0%}"
 
 
+def _centred(points: np.ndarray) -> np.ndarray:
+    """The points about their mean, scaled to a largest |value| of 1: shares and axes do not
+    change with scale, and squares of paths at 1e200 (or 1e-200) would overflow (underflow)."""
+    centred = points - points.mean(axis=0)
+    return centred / max(np.abs(centred).max(), 1e-300)
+
+
 def explained_share(directions: np.ndarray, points: np.ndarray) -> float:
     """The share of the points' variance about their mean that lies in the span of
     ``directions`` (orthonormalised first)."""
-    centred = points - points.mean(axis=0)
+    centred = _centred(points)
     total = np.sum(centred ** 2)
     Q, _ = np.linalg.qr(np.asarray(directions, dtype=float).T)
     return float(min(1.0, np.sum((centred @ Q) ** 2) / total))
@@ -190,7 +197,7 @@ def _principal_axes(points: np.ndarray) -> np.ndarray:
     """The top two principal axes (2, P) of ``points``, unit, signs fixed. From the smaller
     Gram matrix (N x N or P x P), which is several times faster than an SVD when both are
     in the thousands; only the top two are taken, where it is accurate."""
-    centred = points - points.mean(axis=0)
+    centred = _centred(points)
     count, dims = centred.shape
     if dims <= count:
         _, vectors = np.linalg.eigh(centred.T @ centred)
