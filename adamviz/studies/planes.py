@@ -19,9 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.errors import InputError
+from ..plane_kinds import PLANES
 from .plane_directions import hessian_top_two, random_directions, sign_fixed
 
-KINDS = ("pca", "random", "hessian")
+KINDS = tuple(PLANES)  # (named and described in plane_kinds.py)
 CHUNK_FLOATS = 1 << 20  # lifted points handed to one loss call: rows x P at most (8 MB)
 MAX_GRID_SIDE = 1000  # grid points along one side of the plane's box
 NO_SPREAD = 1e-13  # points that differ by less than this, relative to their size, are equal

@@ -22,12 +22,9 @@ from ..core.errors import InputError
 from ..core.expressions import parse
 from ..results import Result
 from ..surfaces import Surface
-from .planes import Plane, honesty, make_plane
+from .planes import Plane, honesty, make_plane, plane_box, plane_losses
 
-MARGIN = 0.25  # the plane's box holds every projected point with this share of its size around
-# Where the paths barely spread along one direction (a run that hardly moved), the box is at
-# least this share of the other side, so the picture is never a sliver
-MIN_ASPECT = 0.2
+MARGIN = 0.15  # the plane's box: every projected point, this share of its larger side around
 
 
 def is_network(surface) -> bool:
@@ -76,8 +73,8 @@ class PlaneSurface(Surface):
     def identity(self) -> dict:
         return {"network": self.network_surface.identity(), "plane": self.plane.to_dict()}
 
-    def _values(self, rows):
-        return self.network_surface.loss(self.plane.lift(rows.T))[None]
+    def _values(self, rows):  # (in chunks: a picture's grid is tens of thousands of points)
+        return plane_losses(self.network_surface, self.plane, rows.T)[None]
 
     def _gradient(self, rows):
         full = self.network_surface.gradient(self.plane.lift(rows.T))  # (n, P)
@@ -107,22 +104,10 @@ def _pairs(points) -> np.ndarray:
     return np.asarray(points, dtype=float).reshape(-1, 2)
 
 
-def plane_box(coords: np.ndarray) -> tuple[tuple[float, float], tuple[float, float]]:
-    """A box holding every projected point (rows of ``coords``), with ``MARGIN`` around."""
-    finite = coords[np.isfinite(coords).all(axis=1)]
-    lo, hi = finite.min(axis=0), finite.max(axis=0)
-    size = np.maximum(hi - lo, MIN_ASPECT * (hi - lo).max())
-    size = np.where(size > 0, size, 1.0)  # every run stood still: a unit box around them
-    centre = (lo + hi) / 2
-    half = size * (0.5 + MARGIN)
-    return ((float(centre[0] - half[0]), float(centre[0] + half[0])),
-            (float(centre[1] - half[1]), float(centre[1] + half[1])))
-
-
 def plane_surface(network, plane: Plane, coords: np.ndarray) -> PlaneSurface:
     """The surface the runs are drawn on: the network's loss on ``plane``, boxed round
     ``coords`` (every run's projected points)."""
-    xlim, ylim = plane_box(coords)
+    xlim, ylim = plane_box(coords, MARGIN)
     return PlaneSurface(name=network.name, formula=parse("x + y", source=network.name),
                         xlim=xlim, ylim=ylim, description=network.description,
                         start=None, minima=(), steps=network.steps, lr=dict(network.lr),
@@ -139,7 +124,7 @@ def on_plane(result: Result, kind: str | None = None, *, seed: int = 0, plane=No
                          f"in {network.dims} variables, drawn as it is.")
     if plane is None:
         plane = make_plane(kind or network.plane, network, [r.points for r in result.runs],
-                           seed=seed)
+                           seed=seed, names=[r.label for r in result.runs])
     runs = []
     for run in result.runs:
         seen = honesty(network, plane, run.points)
@@ -155,8 +140,9 @@ def on_shared_plane(results: list[Result], kind: str | None = None, *,
     """Several results' full-dimensional runs on one network, on one plane made of all their
     paths, in one box (a sweep's panels: one landscape to compare them on)."""
     network = results[0].surface
-    plane = make_plane(kind or network.plane, network,
-                       [r.points for res in results for r in res.runs], seed=seed)
+    runs = [r for res in results for r in res.runs]
+    plane = make_plane(kind or network.plane, network, [r.points for r in runs], seed=seed,
+                       names=[r.label for r in runs])
     found = [on_plane(res, plane=plane) for res in results]
     surface = plane_surface(network, plane,
                             np.concatenate([r.points for res in found for r in res.runs]))
