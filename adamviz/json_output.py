@@ -67,7 +67,8 @@ def surface_fields(surface) -> dict:
             "minima": [{"at": list(m.point), "kind": m.kind} for m in surface.minima],
             "start": list(surface.default_start), "source": str(surface.source),
             "lr": dict(surface.lr), "axes": list(surface.axes),
-            **({"data": surface.data.identity()} if hasattr(surface, "data") else {})}
+            **({"data": surface.data.identity()} if hasattr(surface, "data") else {}),
+            **({"network": surface.network.identity()} if hasattr(surface, "network") else {})}
 
 
 def run(result, files=()) -> dict:
