@@ -68,7 +68,8 @@ def surface_fields(surface) -> dict:
             "start": list(surface.default_start), "source": str(surface.source),
             "lr": dict(surface.lr), "axes": list(surface.axes),
             **({"data": surface.data.identity()} if hasattr(surface, "data") else {}),
-            **plane_record(surface)}
+            **plane_record(surface),
+            **({"network": surface.network.identity()} if hasattr(surface, "network") else {})}
 
 
 def run(result, files=()) -> dict:

@@ -24,12 +24,20 @@ from .core.errors import InputError
 from .core.expressions import Formula
 from .core.io import read_toml
 from .core.names import suggest
+from .surface_files import (  # noqa: F401  (where surface files are found, named here too)
+    ENV_VAR,
+    available,
+    builtin_dir,
+    folder_problems,
+    is_path,
+    search_dirs,
+)
 from .surface_format import Minimum, checked
 
 if TYPE_CHECKING:  # a loss over data (numpy, its tables) is imported when one is made
     from .data_losses import DataLoss
+    from .network_surfaces import NetworkFit
 
-ENV_VAR = "ADAMVIZ_SURFACES"
 @dataclass(frozen=True, kw_only=True)
 class Surface:
     """A named loss surface in one or two variables, with its box and plotting defaults."""
@@ -174,44 +182,6 @@ class Surface:
         return tuple(m for m in self.minima if m.kind == "global")
 
 
-def builtin_dir() -> Path:
-    """The folder of built-in surface files: in the wheel, or the checkout's ``surfaces/``."""
-    here = Path(__file__).resolve().parent
-    packaged = here / "builtin_surfaces"
-    return packaged if packaged.is_dir() else here.parent / "surfaces"
-
-
-def search_dirs(extra: tuple[str | os.PathLike, ...] | list = ()) -> list[Path]:
-    """User folders (flags first, then ``$ADAMVIZ_SURFACES``), then the built-ins. A folder
-    given by flag must exist; one in the variable that does not is skipped (and said where it
-    matters: ``folder_problems``), so a stale setting never blocks the built-ins."""
-    dirs = [Path(d) for d in extra]
-    for d in dirs:
-        if not d.is_dir():
-            raise InputError(f"Surfaces folder {str(d)!r} does not exist or is not a folder.")
-    env = [Path(d) for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d]
-    return [*dirs, *(d for d in env if d.is_dir()), builtin_dir()]
-
-
-def folder_problems() -> list[str]:
-    """What is wrong with ``$ADAMVIZ_SURFACES``, one line a folder."""
-    return [f"surfaces folder {d!r} (${ENV_VAR}) does not exist or is not a folder"
-            for d in os.environ.get(ENV_VAR, "").split(os.pathsep) if d and not Path(d).is_dir()]
-
-
-def available(extra_dirs=()) -> dict[str, Path]:
-    """Every surface name that can be looked up, mapped to its file (user folders win)."""
-    found: dict[str, Path] = {}
-    for folder in search_dirs(extra_dirs):
-        for path in sorted(folder.glob("*.toml")):
-            found.setdefault(path.stem, path)
-    return found
-
-
-def is_path(spec: str) -> bool:
-    return spec.endswith(".toml") or "/" in spec or os.sep in spec
-
-
 def load(spec: str | os.PathLike, extra_dirs=()) -> Surface:
     """Load a surface by built-in/user name or from a ``.toml`` path."""
     spec = os.fspath(spec)
@@ -235,7 +205,11 @@ def load_file(path: Path, expected_name: str | None = None) -> Surface:
 def from_dict(data: dict, source: str = "<memory>", beside=None) -> Surface:
     """Validate a surface definition (as read from TOML, checked by ``surface_format.py``) and
     build a ``Surface``, or with ``data`` a ``DataSurface``; ``beside`` is the folder a data
-    surface's relative CSV paths start from."""
+    surface's relative CSV paths start from; with ``model`` a table, a ``NetworkSurface``."""
+    if isinstance(data, dict) and isinstance(data.get("model"), dict):
+        from .network_format import fields
+
+        return NetworkSurface(**fields(data, source, beside))
     fields, loss = checked(data, source, beside)
     return Surface(**fields) if loss is None else DataSurface(**fields, data=loss)
 
@@ -350,3 +324,65 @@ class DataSurface(Surface):
         """Where the validation loss is lowest in the box (None: no validation rows, or no
         minimum found there)."""
         return self.data.validation_minimum(self.box)
+
+
+@dataclass(frozen=True, kw_only=True)
+class NetworkSurface(Surface):
+    """A multilayer perceptron on data (``network_surfaces.NetworkFit``) as a surface in all its
+    weights and biases (torch's ``state_dict()`` order), started at its initial weights; its
+    box only says when a run has diverged. ``plane``: the plane its runs are drawn on."""
+
+    network: NetworkFit
+    plane: str = "pca"
+    formula: object = None  # (none: its programs are numpy functions, networks.py)
+    xlim: tuple[float, float] | None = None
+
+    dims = property(lambda self: self.network.n_params)
+    expr = property(lambda self: self.network.describe())
+    axes = property(lambda self: self.network.model.names())
+    box = property(lambda self: self.network.box())
+    default_start = property(lambda self: tuple(map(float, self.network.init)))
+    training_rows = property(lambda self: self.network.training_rows)
+    has_validation = property(lambda self: self.network.validation_x is not None)
+
+    def layer_slices(self) -> list[tuple[str, slice, tuple[int, ...]]]:
+        return self.network.model.layer_slices()
+
+    def identity(self) -> dict:
+        return {"name": self.name, "network": self.network.identity(), "steps": self.steps,
+                "lr": dict(sorted(self.lr.items()))}
+
+    @cached_property
+    def derivatives(self):
+        return self.network.derivatives(self.name)
+
+    def loss(self, points):
+        return self.network.value(self.network.columns(points))
+
+    def gradient(self, points):
+        return self.network.value_and_grad(self.network.columns(points))[1:].T.copy()
+
+    def hessian(self, points):
+        return self.network.hessian(points, self.name)
+
+    def hvp(self, point, V):
+        """(P, k): the Hessian at ``point`` (P,) times ``V`` (P, k), exactly."""
+        return self.network.hvp(point, V)
+
+    def validation_loss(self, points):
+        return self.network.validation_value(self.network.columns(points))
+
+    def batch_value_and_grad(self, points, rows):
+        return self.network.value_and_grad(points, rows)
+
+    def batch_loss(self, points, rows):
+        return self.network.value(points, rows)
+
+    def predict(self, points, X):
+        """(N, R, outputs): the outputs (logits for cross-entropy) at each of ``points``."""
+        return self.network.model.predict(self.network.columns(points), X)
+
+    @cached_property
+    def checked(self) -> bool:
+        self.network.check(self.source)
+        return True

@@ -31,7 +31,27 @@ def dip_text() -> str:
     return "x,y\n" + "".join(f"{x:.3f},{y:.3f}\n" for x, y in dip_rows())
 
 
-FILES = {"dip.csv": dip_text}
+def moons_rows(seed: int = 2, rows: int = 300, noise: float = 0.2):
+    """(x1, x2, label): two interleaving half circles, as scikit-learn's make_moons draws them
+    (half the rows on each, evenly spaced in angle, label 0 the upper arc centred at (0, 0),
+    1 the lower one centred at (1, 0.5)), plus Gaussian noise of ``noise`` on both
+    coordinates, the rows shuffled."""
+    rng = np.random.Generator(np.random.PCG64(seed))
+    half = rows // 2
+    angle_out, angle_in = np.linspace(0, np.pi, rows - half), np.linspace(0, np.pi, half)
+    x1 = np.concatenate([np.cos(angle_out), 1 - np.cos(angle_in)])
+    x2 = np.concatenate([np.sin(angle_out), 1 - np.sin(angle_in) - 0.5])
+    label = np.concatenate([np.zeros(rows - half), np.ones(half)])
+    x1, x2 = x1 + rng.normal(0, noise, rows), x2 + rng.normal(0, noise, rows)
+    order = rng.permutation(rows)
+    return [(round(float(x1[i]), 4), round(float(x2[i]), 4), int(label[i])) for i in order]
+
+
+def moons_text() -> str:
+    return "x1,x2,label\n" + "".join(f"{a:.4f},{b:.4f},{c}\n" for a, b, c in moons_rows())
+
+
+FILES = {"dip.csv": dip_text, "moons.csv": moons_text}
 
 
 def main(argv) -> int:

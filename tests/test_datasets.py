@@ -190,7 +190,7 @@ def test_the_digest_is_of_names_and_values_only(tmp_path):
 def test_the_manifest_lists_every_bundled_file_with_one_line_descriptions_and_licences():
     manifest = tomllib.loads((DATA / "datasets.toml").read_text())
     files = datasets.bundled()
-    assert set(files) == set(manifest) == {"lecture", "cars", "iris2", "dip"}
+    assert set(files) == set(manifest) == {"lecture", "cars", "iris2", "dip", "moons"}
     assert sorted(p.name for p in DATA.glob("*.csv")) == sorted(p.name for p in files.values())
     for name, entry in manifest.items():
         table = datasets.load(name)

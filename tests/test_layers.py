@@ -13,8 +13,8 @@ PACKAGE = REPO / "adamviz"
 # siblings (studies decide what to run, render draws plain data): neither imports the other.
 LAYERS = [
     ("core", r"core(\..*)?"),
-    ("definitions", r"surfaces|surface_(checks|format)|data_losses|datasets|plane_kinds|"
-                    r"optimizers(\..*)?"),
+    ("definitions", r"surfaces|surface_(checks|format|files)|data_losses|datasets|networks|"
+                    r"network_(format|surfaces)|plane_kinds|optimizers(\..*)?"),
     ("engine", r"engine|recorders|minibatches|single_run"),
     ("results", r"results|fair_rates|exports|frames|arrows|database(_schema|_rows)?|queries|"
                 r"json_output"),

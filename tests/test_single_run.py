@@ -13,7 +13,7 @@ from adamviz.optimizers import registry, schedules
 from adamviz.surfaces import from_dict
 
 FORMULAS = [name for name in surfaces.available()
-            if not isinstance(surfaces.load(name), surfaces.DataSurface)]
+            if not isinstance(surfaces.load(name), surfaces.DataSurface | surfaces.NetworkSurface)]
 # Every function the grammar has, and the powers the programs specialise, on one surface
 ODD = from_dict({"name": "odd", "xlim": [-1.5, 1.5], "ylim": [-1.5, 1.5], "start": [0.9, -0.7],
                  "expr": "tanh(x)**2 + exp(0.3*y) + sqrt(x**2 + 1) + abs(x - y) + sign(y)*y "

@@ -51,11 +51,27 @@ def surfaces_command(surfaces_dir, as_json):
                            for m in s.minima) or "none listed"
         click.echo(f"{name}: {s.description or s.expr}")
         click.echo(f"    f = {s.expr}")
-        click.echo(f"    {box}; minima: {minima}")
+        if hasattr(s, "network"):  # a box per weight would fill the screen
+            click.echo(f"    {network_line(s)}")
+        else:
+            click.echo(f"    {box}; minima: {minima}")
         if hasattr(s, "data"):
             click.echo(f"    {data_line(s)}")
         if surface_rates(s):
             click.echo(f"    {surface_rates(s)}")
+
+
+def network_line(surface) -> str:
+    """A network's parameters, start and rows, in one line."""
+    from ..core.names import count
+
+    fit = surface.network
+    layers = ", ".join(name for name, _, _ in surface.layer_slices())
+    held = "no validation rows" if fit.validation_x is None else \
+        count(len(fit.validation_y), "validation row")
+    return (f"{count(surface.dims, 'parameter')} ({layers}) from torch's initialisation "
+            f"(seed {fit.init_seed}); data: {fit.data}, "
+            f"{count(fit.training_rows, 'training row')}, {held}; plane: {surface.plane}")
 
 
 def data_line(surface) -> str:

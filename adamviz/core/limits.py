@@ -120,6 +120,18 @@ def check_pixels(width_in: float, height_in: float, dpi: float, what: str = "pic
             f"megapixels; lower --dpi or --size, or draw fewer views.")
 
 
+MAX_NETWORK_PARAMS = 5_000  # weights and biases of a network surface
+
+
+def check_network_params(params: int, rows: int, where: str) -> None:
+    if params > MAX_NETWORK_PARAMS:
+        raise InputError(
+            f"{where}: the network has {params:,} parameters, more than the "
+            f"{MAX_NETWORK_PARAMS:,} a network surface may have (each step of each run costs "
+            f"params x rows = {params * rows:,} multiply-adds here, three times over for the "
+            f"forward and backward passes); use fewer or narrower layers.")
+
+
 def markdown_table() -> str:
     """Every limit, for the README."""
     rows = [
@@ -129,6 +141,7 @@ def markdown_table() -> str:
         ("basin starts (end points only)", f"{MAX_STARTS:,}"),
         ("cells of a rate map (each a run, all stepped together)", f"{MAX_RATE_CELLS:,}"),
         ("sweep panels", f"{MAX_SWEEP_PANELS}"),
+        ("parameters of a network surface (weights and biases)", f"{MAX_NETWORK_PARAMS:,}"),
         ("animation frames", f"{MAX_FRAMES:,}"),
         ("pixels of a picture", f"{MAX_PIXELS / 1e6:.0f} megapixels"),
         ("pixels of an animation frame", "3840x2160 (4K)"),

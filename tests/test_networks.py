@@ -1,0 +1,219 @@
+"""Networks as surfaces: torch's own numbers on the same network, weights and rows
+(tests/data/torch_networks.json, scripts/make_network_reference.py), run as a user runs them;
+the file's checks, each one line; the init law; a one-unit network is the cars formula."""
+
+import json
+import pickle
+import re
+
+import numpy as np
+import pytest
+
+import adamviz
+from adamviz import api, engine, single_run, surfaces
+from adamviz.core.errors import InputError
+from adamviz.core.limits import MAX_NETWORK_PARAMS
+from adamviz.networks import Network
+from adamviz.surfaces import NetworkSurface
+from conftest import REPO
+
+REFERENCE = json.loads((REPO / "tests" / "data" / "torch_networks.json").read_text())
+
+
+def surface_of(name: str) -> NetworkSurface:
+    if name == REFERENCE["relu"]["name"]:
+        return surfaces.from_dict(REFERENCE["relu"], source="make_network_reference.RELU")
+    return api.load_surface(name)
+
+
+def close(ours, theirs, tol):
+    """Equal to ``tol`` relative to the largest magnitude (coordinates near 0 included)."""
+    ours, theirs = np.asarray(ours), np.asarray(theirs)
+    scale = max(1.0, float(np.abs(theirs).max()))
+    assert np.abs(ours - theirs).max() <= tol * scale, np.abs(ours - theirs).max() / scale
+
+
+def test_the_reference_covers_the_three_networks_and_every_torch_optimizer():
+    names = {c["surface"] for c in REFERENCE["cases"]}
+    assert names == {"moons-net", "cars-net", "moons-relu"}
+    assert {c["optimizer"] for c in REFERENCE["cases"]} >= {"sgd", "momentum", "nesterov",
+                                                           "adam", "adamw", "rprop"}
+    assert {c["batch_size"] for c in REFERENCE["cases"]} == {None, 32}
+
+
+@pytest.mark.parametrize("entry", REFERENCE["derivatives"], ids=lambda e: e["surface"])
+def test_value_gradient_and_hvp_equal_torch_autograd(entry):
+    surface = surface_of(entry["surface"])
+    points = np.array(entry["points"])
+    close(surface.loss(points), entry["value"], 1e-12)
+    close(surface.gradient(points), entry["gradient"], 1e-12)
+    for point, V, theirs in zip(points, entry["directions"], entry["hvp"], strict=True):
+        close(surface.hvp(point, np.array(V)), theirs, 1e-12)
+
+
+@pytest.mark.parametrize("case", REFERENCE["cases"], ids=lambda c: "-".join(
+    [c["surface"], c["optimizer"], "full" if c["batch_size"] is None else "batch"]))
+def test_paths_equal_torch_optim_as_a_user_runs_them(case):
+    surface = surface_of(case["surface"])
+    spec = f"{case['optimizer']}:lr={case['hyperparams']['lr']}"
+    result = adamviz.run(surface, [spec], steps=case["steps"], tol=0,
+                         batch_size=case["batch_size"])
+    run = result.runs[0]
+    assert run.points.shape == (case["steps"] + 1, surface.dims)
+    for step, theirs in case["kept"].items():
+        close(run.points[int(step)], theirs, 1e-10)
+    close(run.losses, case["losses"], 1e-10)
+    if case["monitor"] is not None:  # the held-out loss, recorded at every step
+        close(run.monitor, case["monitor"], 1e-10)
+    else:
+        assert run.monitor is None
+
+
+def test_a_run_in_full_dimension_starts_at_the_init_and_records_the_validation_loss():
+    result = adamviz.run("moons-net", ["adam"], steps=20)
+    surface = result.surface
+    assert surface.dims == 33 and result.runs[0].points.shape == (21, 33)
+    assert tuple(result.runs[0].points[0]) == surface.default_start
+    assert result.runs[0].monitor is not None and result.runs[0].losses[-1] < 0.69
+
+
+def test_the_fast_float_path_declines_a_network_and_it_has_no_data_attribute():
+    surface = api.load_surface("moons-net")
+    assert not single_run.applies(surface, adamviz.make_optimizer("adam"))
+    assert not hasattr(surface, "data")
+
+
+def test_names_slices_and_the_init_law():
+    net = Network((2, 3, 1), "tanh", "cross_entropy")
+    assert net.n_params == 2 * 3 + 3 + 3 + 1
+    assert net.names()[:3] == ("w1[0,0]", "w1[0,1]", "w1[1,0]")
+    assert net.names()[6:10] == ("b1[0]", "b1[1]", "b1[2]", "w2[0,0]")
+    assert [(n, s.start, s.stop, shape) for n, s, shape in net.layer_slices()] == [
+        ("w1", 0, 6, (3, 2)), ("b1", 6, 9, (3,)), ("w2", 9, 12, (1, 3)), ("b2", 12, 13, (1,))]
+    # torch's nn.Linear law: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases alike
+    wide = Network((400, 50, 1), "relu", "squared_error")
+    draws = wide.init(3)
+    first, second = draws[:400 * 50 + 50], draws[400 * 50 + 50:]
+    assert np.abs(first).max() <= 1 / 20 and np.abs(first).max() > 0.99 / 20
+    assert np.abs(second).max() <= 1 / np.sqrt(50)
+    assert abs(first.std() - (1 / 20) / np.sqrt(3)) < 1e-3
+    gen = np.random.Generator(np.random.PCG64(3))  # the documented order: w1, b1, w2, b2
+    assert np.array_equal(draws[:400 * 50], gen.uniform(-1 / 20, 1 / 20, 400 * 50))
+    assert not np.array_equal(wide.init(3), wide.init(4))
+
+
+def test_a_one_unit_network_is_the_cars_formula():
+    net, formula = api.load_surface("cars-net"), api.load_surface("cars")
+    assert net.dims == 2 and net.axes == ("w1[0,0]", "b1[0]")
+    points = np.array([[0.0, 5.0], [3.9, -17.9], [-1.0, 12.0], [8.0, -40.0]])
+    np.testing.assert_allclose(net.loss(points), formula.loss(points), rtol=1e-13)
+    np.testing.assert_allclose(net.gradient(points), formula.gradient(points), rtol=1e-12,
+                               atol=1e-12)
+    np.testing.assert_allclose(net.hessian(points), formula.hessian(points), rtol=1e-12)
+    np.testing.assert_allclose(net.validation_loss(points), formula.validation_loss(points),
+                               rtol=1e-13)
+
+
+def test_minibatch_losses_chunk_and_pickling():
+    surface = api.load_surface("moons-net")
+    rng = np.random.default_rng(0)
+    points = surface.default_start + rng.normal(0, 0.3, (5, surface.dims))
+    rows = rng.integers(0, surface.training_rows, (5, 32))
+    out = surface.batch_value_and_grad(np.ascontiguousarray(points.T), rows)
+    for j in range(5):
+        fit = surface.network
+        alone = fit.model.value_and_grad(points[j][:, None], fit.train_x[rows[j]],
+                                         fit.train_y[rows[j]])[:, 0]
+        np.testing.assert_allclose(out[:, j], alone, rtol=1e-14, atol=1e-16)
+    np.testing.assert_array_equal(surface.batch_loss(points.T, rows), out[0])
+    again = pickle.loads(pickle.dumps(surface))
+    np.testing.assert_array_equal(again.loss(points), surface.loss(points))
+    assert again.identity() == surface.identity()
+
+
+def test_many_runs_at_once_stay_within_the_chunk_memory(monkeypatch):
+    from adamviz import networks
+
+    surface = api.load_surface("moons-net")
+    points = surface.default_start + np.random.default_rng(1).normal(0, 0.5, (40, 33))
+    whole = surface.gradient(points)
+    monkeypatch.setattr(networks, "CHUNK_BYTES", 8 * 225 * 8 * 4 * 3)  # 3 runs a chunk
+    np.testing.assert_array_equal(surface.gradient(points), whole)
+
+
+NETWORK = {"name": "net", "data": "moons", "model": {
+    "layers": [2, 4, 1], "activation": "tanh", "loss": "cross_entropy",
+    "inputs": ["x1", "x2"], "target": "label"}}
+
+
+def changed(model=None, **keys):
+    found = {**NETWORK, **keys}
+    if model is not None:
+        found["model"] = model if isinstance(model, str) else {**NETWORK["model"], **model}
+    return {k: v for k, v in found.items() if v is not None}
+
+
+@pytest.mark.parametrize("data, reason", [
+    (changed(layer=[2, 1]), r"unknown key 'layer'"),
+    (changed(model={"layer": 3}), r"model: unknown key 'layer'; did you mean 'layers'"),
+    (changed(model={"layers": [2]}), r"model.layers must be a list of 2 to 8 whole numbers"),
+    (changed(model={"layers": [2, 0, 1]}), r"whole numbers from 1 to 1024"),
+    (changed(model={"layers": [2, 4.0, 1]}), r"whole numbers"),
+    (changed(model={"layers": [2, True, 1]}), r"whole numbers"),
+    (changed(model={"layers": [2] * 9}), r"2 to 8 whole numbers"),
+    (changed(model={"layers": "2-4-1"}), r"model.layers must be a list"),
+    (changed(model={"layers": [3, 4, 1]}), r"layers starts with 3 inputs but inputs names 2"),
+    (changed(model={"activation": "gelu"}), r"unknown activation 'gelu'; known: tanh, relu"),
+    (changed(model={"loss": "mse"}), r"unknown loss 'mse'; known: squared_error"),
+    (changed(model={"target": "x1"}), r"class indices 0..1 for cross_entropy.*has -?\d"),
+    (changed(model={"layers": [2, 4, 3]}), None),  # labels 0/1 are classes of 3: fine
+    (changed(model={"inputs": ["x1", "x3"]}), r"'x3' is not a column of bundled data set"),
+    (changed(model={"target": "y"}), r"'y' is not a column"),
+    (changed(model={"loss": "squared_error", "layers": [2, 4, 2]}), r"the last width must be 1"),
+    (changed(model="2-4-1"), None),  # a string model is a formula's: no network
+    (changed(model={"layers": [2, 1024, 1024, 1]}), r"[\d,]+ parameters, more than the 5,000 "
+                                                    r".*multiply-adds"),
+    (changed(init_seed=-1), r"init_seed must be a whole number >= 0"),
+    (changed(init_seed=1.5), r"init_seed must be a whole number >= 0"),
+    (changed(init_seed=True), r"init_seed must be a whole number >= 0"),
+    (changed(plane="tsne"), r"plane 'tsne' is unknown"),
+    (changed(validation=1.5), r"validation share 1.5 is not a fraction"),
+    (changed(validation=float("nan")), r"validation is a share of the rows"),
+    (changed(split_seed=3), r"split_seed picks the rows"),
+    (changed(data="nowhere"), r"No bundled data set 'nowhere'"),
+    (changed(data=None), r"a network needs data"),
+    (changed(data=3), r"data must name a CSV file"),
+    (changed(name=None), r"missing required key 'name'"),
+    (changed(name="a b"), r"name 'a b' may use only"),
+    (changed(steps=0), r"steps must be a whole number >= 1"),
+    (changed(lr={"sgd": -1}), r"lr.sgd must be a positive number"),
+])
+def test_a_bad_network_file_is_one_line_naming_the_key(data, reason):
+    if reason is None:
+        if isinstance(data["model"], str):  # the formula surface's own checks refuse it
+            with pytest.raises(InputError):
+                surfaces.from_dict(data, source="bad.toml")
+        else:
+            assert isinstance(surfaces.from_dict(data, source="bad.toml"), NetworkSurface)
+        return
+    with pytest.raises(InputError) as caught:
+        surfaces.from_dict(data, source="bad.toml")
+    message = str(caught.value)
+    assert message.startswith("bad.toml") and "\n" not in message
+    assert re.search(reason, message), message
+    assert MAX_NETWORK_PARAMS == 5_000
+
+
+def test_a_large_hessian_is_refused_in_one_line():
+    surface = surfaces.from_dict(changed(model={"layers": [2, 60, 30, 1]}), source="big.toml")
+    assert surface.dims > 2000
+    with pytest.raises(InputError, match=r"full Hessian of 2,041 parameters"):
+        surface.hessian(np.array([surface.default_start]))
+
+
+def test_the_listing_and_the_box():
+    surface = api.load_surface("moons-net")
+    lo, hi = engine.escape_box(surface)
+    assert len(lo) == 33 and (hi - lo).min() >= 10 * 2 * 5
+    assert surface.expr == "2-8-1 tanh MLP, cross-entropy on moons"
+    assert surface.plane == "pca" and surface.layer_slices()[0][0] == "w1"
