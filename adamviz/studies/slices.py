@@ -70,6 +70,14 @@ class PlaneSurface(Surface):
     def validation_loss(self, points):
         return self.network_surface.validation_loss(self.plane.lift(_pairs(points)))
 
+    # A minimum of the validation loss on a slice is not the network's: none is marked
+    validation_minimum = None
+
+    def batch_loss(self, points, rows):
+        """(n,): the loss of each of n plane points (2, n) over its own training rows (n, B)
+        (the animation's minibatch contours)."""
+        return self.network_surface.batch_loss(self.plane.lift(points.T).T, rows)
+
     def identity(self) -> dict:
         return {"network": self.network_surface.identity(), "plane": self.plane.to_dict()}
 
@@ -107,7 +115,7 @@ def _pairs(points) -> np.ndarray:
 def plane_surface(network, plane: Plane, coords: np.ndarray) -> PlaneSurface:
     """The surface the runs are drawn on: the network's loss on ``plane``, boxed round
     ``coords`` (every run's projected points)."""
-    xlim, ylim = plane_box(coords, MARGIN)
+    xlim, ylim = (tuple(map(float, side)) for side in plane_box(coords, MARGIN))
     return PlaneSurface(name=network.name, formula=parse("x + y", source=network.name),
                         xlim=xlim, ylim=ylim, description=network.description,
                         start=None, minima=(), steps=network.steps, lr=dict(network.lr),
