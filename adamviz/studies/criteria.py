@@ -4,6 +4,8 @@ CRITERIA = {
     "final-loss": "the mean final loss",
     "distance": "the mean distance to the nearest global minimum",
     "steps": "the mean steps to converge (runs that never do count as steps + 1)",
+    "validation-loss": "the mean final loss on the validation rows (a loss over data or a "
+                       "network with `validation`)",
 }
 DEFAULT_GRID = "1e-4:1:13"  # LOW:HIGH:COUNT, log-spaced learning rates
 

@@ -105,7 +105,8 @@ def builtin_dir() -> Path:
 ORDER = ("fig1-local-minimum", "momentum-keeps-going", "fig2a-small-curvature",
          "fig2b-large-curvature", "fig3-unlucky-start", "adam-steps",
          "adam-vs-momentum-vs-rmsprop", "bias-correction", "learning-rates", "minibatch-noise",
-         "early-stopping", "momentum-rate-map", "rosenbrock-rate-map")
+         "early-stopping", "momentum-rate-map", "rosenbrock-rate-map", "small-network",
+         "three-planes")
 
 
 def available() -> dict[str, Path]:
@@ -274,8 +275,9 @@ def extra_panels(recipe: Recipe, result, book) -> list[tuple[str, object, str]]:
     """The panels a recipe draws beside its views: with ``scaled``, the same runs on the loss
     times the factor (the runs the scale claim checks), titled with what became of them; with
     ``planes``, the same runs on each other plane, titled with the share it holds."""
-    panels = [("contour", again, f"{kind} plane: {again.surface.plane.explained:.0%} of the "
-                                 f"paths' variance")
+    panels = [("contour", again, f"{kind} plane: holds {again.surface.plane.explained_text} "
+                                 f"of the {'paths' if len(result.runs) > 1 else 'path'}' "
+                                 f"variance")
               for kind in recipe.planes for again in [slices.resliced(result, kind)]]
     if recipe.scaled is None:
         return panels

@@ -112,6 +112,11 @@ def _pairs(points) -> np.ndarray:
     return np.asarray(points, dtype=float).reshape(-1, 2)
 
 
+def _names(runs) -> list[str]:
+    """How a plane's caption names the runs: "adam (run 3)"."""
+    return [f"{r.own_label or r.optimizer} (run {r.index})" for r in runs]
+
+
 def plane_surface(network, plane: Plane, coords: np.ndarray) -> PlaneSurface:
     """The surface the runs are drawn on: the network's loss on ``plane``, boxed round
     ``coords`` (every run's projected points)."""
@@ -132,7 +137,7 @@ def on_plane(result: Result, kind: str | None = None, *, seed: int = 0, plane=No
                          f"in {network.dims} variables, drawn as it is.")
     if plane is None:
         plane = make_plane(kind or network.plane, network, [r.points for r in result.runs],
-                           seed=seed, names=[r.label for r in result.runs])
+                           seed=seed, names=_names(result.runs))
     runs = []
     for run in result.runs:
         seen = honesty(network, plane, run.points)
@@ -150,7 +155,7 @@ def on_shared_plane(results: list[Result], kind: str | None = None, *,
     network = results[0].surface
     runs = [r for res in results for r in res.runs]
     plane = make_plane(kind or network.plane, network, [r.points for r in runs], seed=seed,
-                       names=[r.label for r in runs])
+                       names=_names(runs))
     found = [on_plane(res, plane=plane) for res in results]
     surface = plane_surface(network, plane,
                             np.concatenate([r.points for res in found for r in res.runs]))

@@ -64,6 +64,9 @@ def tune_lr(surface, spec, starts, settings: Settings, grid, criterion="final-lo
     if criterion == "distance" and not surface.global_minima():
         raise InputError(f"The distance criterion needs a global minimum; {surface.name} lists "
                          f"none.")
+    if criterion == "validation-loss" and not getattr(surface, "has_validation", False):
+        raise InputError(f"The validation-loss criterion needs validation rows; {surface.name} "
+                         f"has none (a loss over data or a network with validation = 0.25).")
     points = starts_of(surface, starts)
     steps = settings.steps_for(surface)
     keys = [(position, j) for j in range(len(points))]
@@ -86,6 +89,8 @@ def _score(surface, out: engine.Outcome, criterion: str, steps: int) -> float:
         return math.inf
     if criterion == "final-loss":
         return float(np.mean(out.end_losses))
+    if criterion == "validation-loss":
+        return float(np.mean(surface.validation_loss(out.ends)))
     if criterion == "distance":
         glob = np.array([m.point for m in surface.global_minima()])
         return float(np.linalg.norm(out.ends[:, None] - glob[None], axis=2).min(axis=1).mean())
