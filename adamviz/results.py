@@ -46,6 +46,9 @@ class Run:
     batch_rows: np.ndarray | None = None  # (steps+1, B) step k's minibatch (training rows;
     # -1 pads a shorter batch, and row 0), when the gradient was taken on minibatches
     batch_losses: np.ndarray | None = None  # (steps+1,) the loss on step k's minibatch
+    off_plane: np.ndarray | None = None  # (steps+1,) distance of step k's point from the plane
+    plane_losses: np.ndarray | None = None  # (steps+1,) loss at step k's projection on the plane
+    parameters: np.ndarray | None = None  # (steps+1, P) the run's full path (points is the plane's)
 
     @property
     def start(self) -> np.ndarray:
