@@ -119,11 +119,16 @@ def test_every_animation_frame_fades(sliced):
     from adamviz.render.animate import Animator
 
     animator = Animator(sliced, ["contour", "3d"])
-    contour = animator.panels[0]
+    contour, lifted = animator.panels[0].lines, animator.panels[1].faded.lines
     animator.frame(20)  # half way: every run still on the plane
-    assert set(piece_alphas(contour.lines)) == {1.0}
+    assert set(piece_alphas(contour)) == {1.0} == set(piece_alphas(lifted))
     animator.frame(40)
-    assert min(piece_alphas(contour.lines)) == pytest.approx(plane.FADE_FLOOR)
+    assert min(piece_alphas(contour)) == pytest.approx(plane.FADE_FLOOR)
+    assert min(piece_alphas(lifted)) == pytest.approx(plane.FADE_FLOOR)
+    # the 3D paths drawn in a frame are this frame's, projected (not the background's none)
+    projected = lifted.get_segments()
+    assert len(projected) == len(lifted._segments3d) > len(sliced.runs)
+    assert sum(map(len, projected)) == sum(map(len, lifted._segments3d))
 
 
 def test_the_band_is_the_gap_between_the_true_and_the_planes_loss(sliced):
@@ -139,6 +144,16 @@ def test_the_band_is_the_gap_between_the_true_and_the_planes_loss(sliced):
     assert labels.count(plane.GAP_LABEL) == 1
 
 
+def test_a_band_leaves_out_the_steps_with_no_loss(sliced):
+    run = sliced.runs[0]
+    losses = run.losses.copy()
+    losses[-5:] = np.nan  # a run that diverged
+    broken = dataclasses.replace(sliced, runs=(dataclasses.replace(run, losses=losses),))
+    band = draw(broken, None, "loss")[0].gaps.bands[0]
+    verts = band.get_paths()[0].vertices
+    assert np.isfinite(verts).all() and len(verts) == 2 * (run.steps + 1 - 5)
+
+
 def test_the_title_says_the_plane_and_its_share(sliced):
     fig, _ = compose(sliced, ["contour", "loss"])
     title = fig._suptitle.get_text()
@@ -151,6 +166,7 @@ def test_the_title_says_the_plane_and_its_share(sliced):
         "on a random plane (two filter-normalized directions): it holds more than 99% of the "
         "3 paths' variance")
     assert "it holds less than 1% of their variance" in plane.caption(on("pca", 0.004))
+    assert "it holds an unknown share of" in plane.caption(on("hessian", float("nan")))
 
 
 def test_the_steps_view_measures_steps_in_all_parameters(sliced):

@@ -22,6 +22,12 @@ class PathsOnTop(Line3DCollection):
 
     zorder = property(lambda self: 5, lambda self, value: None)
 
+    def draw(self, renderer):
+        # A 3D Axes projects its collections when it draws itself; an animation frame draws
+        # this alone, with the segments of the step it shows.
+        self.do_3d_projection()
+        super().draw(renderer)
+
 
 class ThreeDPanel(Panel):
     """The surface in 3D with each trajectory lifted onto it."""

@@ -51,6 +51,8 @@ def parameter_count(result) -> int | None:
 def share_text(explained: float) -> str:
     """A share as a reader should read it: "92%", never "100%" for 99.6% or "0%" for 0.3%."""
     percent = 100 * float(explained)
+    if not 0 <= percent <= 100:  # (NaN too: a plane whose share could not be measured)
+        return "an unknown share"
     if 99 < percent < 100:
         return "more than 99%"
     if 0 < percent < 1:
@@ -221,9 +223,10 @@ class GapBands:
 
     def show(self, ks) -> None:
         for band, (true, plane), k in zip(self.bands, self.curves, ks, strict=True):
-            steps = np.arange(k + 1)
-            band.set_verts([band_vertices(steps, true[: k + 1], plane[: k + 1])],
-                           closed=False)
+            true, plane = true[: k + 1], plane[: k + 1]
+            known = np.isfinite(true) & np.isfinite(plane)  # (a band through NaN is not drawn)
+            steps = np.arange(k + 1)[known]
+            band.set_verts([band_vertices(steps, true[known], plane[known])], closed=False)
 
 
 class SpreadLine:
