@@ -167,6 +167,9 @@ def test_the_title_says_the_plane_and_its_share(sliced):
         "3 paths' variance")
     assert "it holds less than 1% of their variance" in plane.caption(on("pca", 0.004))
     assert "it holds an unknown share of" in plane.caption(on("hessian", float("nan")))
+    # drawn on one Axes (a notebook's plot), the legend is headed by the plane
+    legend = draw(sliced, None, "contour")[0].legend
+    assert legend.get_title().get_text() == plane.caption(sliced)
 
 
 def test_the_steps_view_measures_steps_in_all_parameters(sliced):
