@@ -18,7 +18,7 @@ from ..core.errors import InputError
 from ..core.io import atomic_open
 from ..core.limits import check_pixels
 from ..fair_rates import note as rate_note
-from . import layout, legend
+from . import layout, legend, plane
 from .looks import wearing
 from .settings import DEFAULT_CAMERA as CAMERA
 from .settings import DEFAULT_LOOK as LOOK
@@ -168,6 +168,8 @@ def compose(result, views=("contour",), *, look: Look = LOOK, camera: Camera = C
               for area, (v, shown, heading) in zip(grid_areas(fig, len(cells), rows, columns),
                                                    cells, strict=True)]
     heading = fit_title(look.title or surface_title(result.surface), width)
+    if plane.sliced(result):  # where the picture lies, whatever the title
+        heading += "\n" + fit_title(plane.caption(result), width)
     if counter:
         heading += "\n "  # an empty line under the title, for the step counter
     suptitle = fig.suptitle(heading, fontsize=TITLE_SCALE * font_size(), parse_math=look.math)

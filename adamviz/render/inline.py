@@ -21,7 +21,7 @@ import weakref
 from matplotlib import rcParams
 
 from . import legend as legends
-from . import small_multiples
+from . import plane, small_multiples
 from .figure import make_panel, new_figure, run_labels
 from .style import literal_legend
 from .views import VIEWS
@@ -89,10 +89,14 @@ def _legend(ax, panel):
     handles = runs + [tuple(g) for g in groups]
     labels = [h.get_label() for h in runs] + [_group_label(g) for g in groups]
     wide = ax.get_position().width * ax.figure.get_figwidth() >= 3.5  # inches
+    # a sliced result's plane heads the legend: a figure's title says it, an Axes has none
+    caption = {"title": plane.caption(result), "title_fontsize": "small",
+               "alignment": "left"} if plane.sliced(result) else {}
     return literal_legend(ax.legend(
         handles, labels, handler_map={tuple: HandlerTuple(ndivide=None, pad=0.6)},
         loc="lower left", bbox_to_anchor=(0, 1.02), borderaxespad=0,
-        ncols=2 if wide and len(handles) > 3 else 1, fontsize="small", frameon=False))
+        ncols=2 if wide and len(handles) > 3 else 1, fontsize="small", frameon=False,
+        **caption))
 
 
 def _group_label(group) -> str:

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.collections import LineCollection
+from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 
-from . import legend, style
+from . import legend, plane, style
 from .contour import draw_colorbar, draw_minima, draw_surface
 from .data_layers import DataLayers
 from .grid import contour_levels, loss_grid, power_label, view_box
@@ -95,13 +96,7 @@ class ContourPanel(Panel):
         # where momentum rolls on) stays on top and visible.
         self.order = sorted(range(len(self.runs)),
                             key=lambda i: -float(np.nansum(self.runs[i].step_lengths())))
-        self.lines = self.dynamic(LineCollection([], colors=[self.colors[i] for i in self.order],
-                                                 linewidths=style.lw(2.2), zorder=5,
-                                                 linestyles=[self.linestyles[i]
-                                                             for i in self.order],
-                                                 capstyle="round", joinstyle="round",
-                                                 path_effects=style.halo(style.lw(2.2))))
-        ax.add_collection(self.lines)
+        self.lines = self._path_lines(ax)
         self.dots = None
         if self.markers:
             self.dots = self.dynamic(ax.scatter([], [], s=14, zorder=5, linewidths=0))
@@ -131,18 +126,49 @@ class ContourPanel(Panel):
         self.colorbar = draw_colorbar(ax, self.filled, self.levels, self.level_mode) \
             if colorbar else None
 
+    def _path_lines(self, ax) -> LineCollection:
+        """The runs' paths, each with a halo, in one collection; on a sliced result a path
+        fades where it leaves the plane (``plane``'s docstring): pieces of one alpha each, over
+        a halo that fades too."""
+        self.fade_scale = plane.fade_scale(self.runs) if plane.sliced(self.result) else None
+        self.faded = None if self.fade_scale is None else plane.contour_paths(self)
+        if self.faded is not None:
+            for artist in self.faded.artists:
+                ax.add_collection(self.dynamic(artist))
+            return self.faded.lines
+        lines = self.dynamic(LineCollection(
+            [], colors=[self.colors[i] for i in self.order], linewidths=style.lw(2.2),
+            zorder=5, linestyles=[self.linestyles[i] for i in self.order],
+            capstyle="round", joinstyle="round", path_effects=style.halo(style.lw(2.2))))
+        ax.add_collection(lines)
+        return lines
+
     def legend_entries(self) -> list:
         shown = list(self.arrows.quivers) if self.arrows is not None else []
+        faded = [plane.fade_entry(self.fade_scale)] if self.faded is not None else []
         return [*legend.start_and_end(), *legend.marks(self.marks), *legend.overlays(shown),
-                *legend.minima(self.result.surface), *self.data.legend_entries()]
+                *legend.minima(self.result.surface), *self.data.legend_entries(), *faded]
+
+    def _dot_colors(self, ks) -> np.ndarray:
+        """RGBA of every step's dot shown at steps ``ks``: its run's colour, faded as its
+        path is on a sliced result."""
+        colors = []
+        for i in self.order:
+            rgba = np.tile(to_rgba(self.colors[i]), (ks[i] + 1, 1))
+            if self.faded is not None:
+                rgba[:, 3] = plane.point_alphas(self.runs[i], self.fade_scale)[: ks[i] + 1]
+            colors.append(rgba)
+        return np.concatenate(colors)
 
     def show(self, ks):
         paths = [self.runs[i].points[: ks[i] + 1] for i in self.order]
-        self.lines.set_segments(paths)
+        if self.faded is not None:
+            self.faded.show([ks[i] for i in self.order])
+        else:
+            self.lines.set_segments(paths)
         if self.dots is not None:
             self.dots.set_offsets(np.concatenate(paths))
-            self.dots.set_facecolors(np.repeat([self.colors[i] for i in self.order],
-                                               [len(p) for p in paths], axis=0))
+            self.dots.set_facecolors(self._dot_colors(ks))
         self.place_heads(self.heads, ks, lambda r, k: r.points[k])
         self.place_ends(self.end, ks, lambda r, k: r.end)
         if self.arrows is not None:
@@ -252,6 +278,7 @@ class LossPanel(Panel):
         self.held_lines = [None if h is None else
                            self.dynamic(ax.plot([], [], color=c, lw=style.lw(1.6), ls="--")[0])
                            for h, c in zip(self.held_out, self.colors, strict=True)]
+        self.gaps = self._gap_bands(ax, log) if plane.sliced(result) else None
         self.heads = self.dynamic(ax.scatter([], [], s=40, zorder=5, edgecolors=style.ink()))
         self.best = self.dynamic(ax.scatter([], [], s=90, zorder=6, facecolors="none",
                                             edgecolors=style.ink(), linewidths=1.6,
@@ -264,7 +291,8 @@ class LossPanel(Panel):
         top = max(len(v) for v in self.values) - 1
         ax.set_xlim(0, max(top, 1))
         finite = np.concatenate([v[np.isfinite(v)] for v in self.values]
-                                + [h[np.isfinite(h)] for h in self.held_out if h is not None])
+                                + [h[np.isfinite(h)] for h in self.held_out if h is not None]
+                                + ([] if self.gaps is None else [self.gaps.values()]))
         if finite.size:
             lo, hi = finite.min(), finite.max()
             if log and hi / max(lo, 1e-300) < 30:  # a decade or so: label 2, 3 and 5 too
@@ -277,7 +305,8 @@ class LossPanel(Panel):
                 ax.set_ylim(lo - pad, hi + pad)
         ax.set_xlabel("step", fontsize="large")
         # Two short lines, so the label fits the panel's height in every look.
-        first = "loss" if self.offset is None else "loss − f*"
+        first = ("true loss" if self.gaps is not None else "loss") if self.offset is None \
+            else "loss − f*"
         second = "" if self.offset is None else "f* = global minimum"
         first += ", log scale" if log else ""
         if any(h is not None for h in self.held_out):  # short: the legend says the rest
@@ -288,18 +317,30 @@ class LossPanel(Panel):
         if title:
             ax.set_title(title, fontsize="large", **style.LITERAL)
 
+    def _gap_bands(self, ax, log: bool) -> plane.GapBands:
+        """On a sliced result: the band from each run's true loss (its line) to the plane's
+        loss at its projected point."""
+        floor = 1e-300 if log else -np.inf  # (a log axis draws no loss of 0)
+        gaps = plane.GapBands(ax, [(y, np.maximum(self._y(
+            r.losses if r.plane_losses is None else r.plane_losses), floor))
+            for r, y in zip(self.runs, self.values, strict=True)], self.colors)
+        self.artists += gaps.artists
+        return gaps
+
     def _y(self, losses):
         y = np.asarray(losses, dtype=float) - (self.offset or 0.0)
         return np.maximum(y, 1e-300) if self.offset is not None else y
 
     def legend_entries(self) -> list:
+        gap = [] if self.gaps is None else [plane.gap_entry()]
         if all(h is None for h in self.held_out):
-            return []
+            return gap
         held = Line2D([], [], ls="--", color=style.ink(), label=f"{self.held_name} (dashed)")
         if not self.stopping:  # the validation loss recorded, nothing stopped on it
-            return [held]
-        return [held, Line2D([], [], ls="none", marker="o", markerfacecolor="none", markersize=9,
-                             markeredgecolor=style.ink(), label="best step (early stopping)")]
+            return [held, *gap]
+        return [*gap, held, Line2D([], [], ls="none", marker="o", markerfacecolor="none",
+                                   markersize=9, markeredgecolor=style.ink(),
+                                   label="best step (early stopping)")]
 
     def show(self, ks):
         for line, y, k in zip(self.lines, self.values, ks, strict=True):
@@ -307,6 +348,8 @@ class LossPanel(Panel):
         for line, h, k in zip(self.held_lines, self.held_out, ks, strict=True):
             if line is not None:
                 line.set_data(np.arange(k + 1), h[: k + 1])
+        if self.gaps is not None:
+            self.gaps.show(ks)
         values = {id(r): y for r, y in zip(self.runs, self.values, strict=True)}
         self.place_heads(self.heads, ks, lambda r, k: (k, values[id(r)][k]))
         done = self.finished(ks)

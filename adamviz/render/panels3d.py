@@ -4,14 +4,29 @@ from __future__ import annotations
 
 import numpy as np
 from matplotlib.ticker import FuncFormatter, MaxNLocator
+from mpl_toolkits.mplot3d.art3d import Line3DCollection
 
-from . import legend, style
+from . import legend, plane, style
 from .contour import background_cmap
 from .grid import loss_grid, view_box
 from .panels import Panel
 from .settings import DEFAULT_CAMERA, Camera
 from .viewdata import camera as chosen_camera
 from .viewdata import clip_height
+
+
+class PathsOnTop(Line3DCollection):
+    """Faded paths (``plane.FadedPaths``) in 3D, drawn over the surface as the other runs' lines
+    are (zorder 5): a 3D Axes sorts its collections by depth and gives them zorders under its
+    lines, which would hide the paths under the surface; this one keeps its own."""
+
+    zorder = property(lambda self: 5, lambda self, value: None)
+
+    def draw(self, renderer):
+        # A 3D Axes projects its collections when it draws itself; an animation frame draws
+        # this alone, with the segments of the step it shows.
+        self.do_3d_projection()
+        super().draw(renderer)
 
 
 class ThreeDPanel(Panel):
@@ -51,9 +66,10 @@ class ThreeDPanel(Panel):
         for run, z in zip(self.runs, self.z, strict=True):
             ax.plot([run.start[0]], [run.start[1]], [z[0]], ls="none", marker="o", ms=9,
                     mfc=style.START["color"], mec="black", zorder=6)
+        self.faded = self._faded_paths(ax) if plane.sliced(result) else None
         self.lines = [self.dynamic(ax.plot([], [], [], color=c, ls=ls, lw=style.lw(2.2),
-                                           zorder=5)[0])
-                      for c, ls in zip(self.colors, self.linestyles, strict=True)]
+                                           zorder=5)[0]) for c, ls in
+                      zip(self.colors, self.linestyles, strict=True) if self.faded is None]
         self.heads = [self.dynamic(ax.plot([], [], [], ls="none", marker="o", ms=8, mfc=c,
                                            mec="black", zorder=7)[0]) for c in self.colors]
         self.ends = [self.dynamic(ax.plot([], [], [], ls="none", marker="X", ms=11,
@@ -77,13 +93,29 @@ class ThreeDPanel(Panel):
         if title:
             ax.set_title(title, fontsize="large", **style.LITERAL)
 
+    def _faded_paths(self, ax) -> plane.FadedPaths:
+        """On a sliced result each run's path fades where it leaves the plane."""
+        self.fade_scale = plane.fade_scale(self.runs)
+        faded = plane.FadedPaths(
+            [np.column_stack([r.points[:, :2], z]) for r, z in zip(self.runs, self.z,
+                                                                    strict=True)],
+            [plane.segment_alphas(r, self.fade_scale) for r in self.runs], self.colors,
+            self.linestyles, PathsOnTop([], linewidths=style.lw(2.2)))
+        ax.add_collection3d(self.dynamic(faded.lines), autolim=False)
+        return faded
+
     def legend_entries(self) -> list:
-        return [*legend.start_and_end(), *legend.minima(self.result.surface)]
+        faded = [plane.fade_entry(self.fade_scale)] if self.faded is not None else []
+        return [*legend.start_and_end(), *legend.minima(self.result.surface), *faded]
 
     def show(self, ks):
         done = self.finished(ks)
+        if self.faded is not None:
+            self.faded.show(ks)
         for i, (run, z, k) in enumerate(zip(self.runs, self.z, ks, strict=True)):
-            self.lines[i].set_data_3d(run.points[: k + 1, 0], run.points[: k + 1, 1], z[: k + 1])
+            if self.faded is None:
+                self.lines[i].set_data_3d(run.points[: k + 1, 0], run.points[: k + 1, 1],
+                                          z[: k + 1])
             head = self.animated and not done[i]
             self.heads[i].set_data_3d(*_point3d(run, z, k, head))
             self.ends[i].set_data_3d(*_point3d(run, z, k, done[i]))

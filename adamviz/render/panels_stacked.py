@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..results import step_lengths
-from . import style
+from . import plane, style
 from .contour import SpacedTicks
 from .grid import symlog_ticks
 from .panels import Panel, _log_limits, plain_log_labels
@@ -22,11 +22,14 @@ def _two_axes(area):
     return area, area.twinx()
 
 
-def _label_two_axes(top, bottom, area, title, top_label, bottom_label, per_axis=False) -> None:
-    """Axis labels and the title; with ``per_axis`` the step axis's label says which line is
-    which coordinate (a rotated y label that long would run into the other axes' label, and a
-    key inside the axes would hide lines). In a small grid cell a label too long for its side
-    takes two lines."""
+PER_AXIS = "lines: solid x, dashed y"
+
+
+def _label_two_axes(top, bottom, area, title, top_label, bottom_label, key="") -> None:
+    """Axis labels and the title; a ``key`` (e.g. ``PER_AXIS``: which line is which coordinate)
+    follows the step axis's label (a rotated y label that long would run into the other axes'
+    label, and a key inside the axes would hide lines). In a small grid cell a label too long
+    for its side takes two lines."""
     medium = top.yaxis.label.get_fontsize()  # points
     width, height = _cell_points(area)
     # Each Axes is about half of what the title, tick labels and step label leave.
@@ -34,9 +37,9 @@ def _label_two_axes(top, bottom, area, title, top_label, bottom_label, per_axis=
     for ax, label in ((top, top_label), (bottom, bottom_label)):
         text, size = _fit_label(label, room, medium)
         ax.set_ylabel(text, fontsize=size)
-    step = "step" + ("     lines: solid x, dashed y" if per_axis else "")
+    step = "step" + (f"     {key}" if key else "")
     if _too_long(step, 0.7 * width, 1.2 * medium):
-        step = "step\nlines: solid x, dashed y"
+        step = f"step\n{key}"
     bottom.set_xlabel(step, fontsize="large")
     for ax in (top, bottom):
         ax.grid(True, which="major", alpha=0.3)
@@ -77,9 +80,16 @@ class StepsPanel(Panel):
         super().__init__(result, animated)
         self.artists = []
         self.top, self.bottom = _two_axes(area)
-        self.lengths = [step_lengths(r.points) for r in self.runs]
+        # On a sliced result a step's length is the true one, in all P parameters, and the
+        # P coordinates' rates are summed up as their median and spread.
+        self.sliced = plane.sliced(result)
+        self.lengths = [step_lengths(r.parameters if self.sliced and r.parameters is not None
+                                     else r.points) for r in self.runs]
         self.length_lines = [self.dynamic(self.top.plot([], [], color=c, lw=style.lw(2))[0])
                              for c in self.colors]
+        if self.sliced:
+            self._spread_rates(area, title)
+            return
         self.rate_lines = []
         for run, c in zip(self.runs, self.colors, strict=True):
             rates = run.effective_lr if run.effective_lr is not None else np.full(
@@ -92,11 +102,30 @@ class StepsPanel(Panel):
         _log_limits(self.top, np.concatenate(self.lengths))
         _log_limits(self.bottom, np.concatenate([r for _, r in self.rate_lines]))
         _label_two_axes(self.top, self.bottom, area, title, "step length |Δx|",
-                        "effective lr", per_axis=True)
+                        "effective lr", key=PER_AXIS)
+
+    def _spread_rates(self, area, title) -> None:
+        self.spreads = []
+        for run, c in zip(self.runs, self.colors, strict=True):
+            rates = run.effective_lr if run.effective_lr is not None else np.full(
+                (len(run.points), 1), np.nan)
+            self.spreads.append(plane.SpreadLine(self.bottom, rates, c, style.lw(1.8)))
+            self.artists += self.spreads[-1].artists
+        top = max(len(r.points) for r in self.runs) - 1
+        self.top.set_xlim(0, max(top, 1))
+        _log_limits(self.top, np.concatenate(self.lengths))
+        _log_limits(self.bottom, np.concatenate([s.values() for s in self.spreads]))
+        _label_two_axes(self.top, self.bottom, area, title,
+                        f"step length |Δθ|{plane.dimensions(self.result)}", "effective lr",
+                        key=f"effective lr: {plane.spread_key(self.result)}")
 
     def show(self, ks):
         for line, lengths, k in zip(self.length_lines, self.lengths, ks, strict=True):
             line.set_data(np.arange(1, k + 1), lengths[:k])
+        if self.sliced:
+            for spread, k in zip(self.spreads, ks, strict=True):
+                spread.show(k)
+            return self.artists
         i = 0
         for run, k in zip(self.runs, ks, strict=True):
             for _ in range(run.points.shape[1]):
@@ -115,6 +144,10 @@ class MomentsPanel(Panel):
         super().__init__(result, animated)
         self.artists = []
         self.top, self.bottom = _two_axes(area)
+        self.spreads = []  # on a sliced result: (run, SpreadLine) of |m̂| and of √v̂
+        if plane.sliced(result):
+            self._spread_moments(area, title)
+            return
         self.series = []  # (run, line, values)
         for run, c in zip(self.runs, self.colors, strict=True):
             q = run.quantities
@@ -147,10 +180,34 @@ class MomentsPanel(Panel):
                           transform=self.top.transAxes)
         self.top.axhline(0, color="0.5", lw=0.8)
         _label_two_axes(self.top, self.bottom, area, title, "m̂  (direction)", "√v̂  (scale)",
-                        per_axis=True)
+                        key=PER_AXIS)
+
+    def _spread_moments(self, area, title) -> None:
+        """The P coordinates' moments summed up: |m̂| (its size: a median of signed values
+        near 0 says nothing) and √v̂, each as its median over the coordinates and its band."""
+        for run, c in zip(self.runs, self.colors, strict=True):
+            q = run.quantities
+            if "m_hat" in q and "v_hat" in q:
+                for ax, values in ((self.top, np.abs(q["m_hat"])),
+                                   (self.bottom, np.sqrt(q["v_hat"]))):
+                    self.spreads.append((run, plane.SpreadLine(ax, values, c, style.lw(1.8))))
+                    self.artists += self.spreads[-1][1].artists
+        self.top.set_xlim(0, max(max(len(r.points) for r in self.runs) - 1, 1))
+        for ax in (self.top, self.bottom):
+            _log_limits(ax, np.concatenate([np.ravel(s.values()) for _, s in self.spreads
+                                            if s.line.axes is ax] or [np.empty(0)]))
+        if not self.spreads:
+            self.top.text(0.5, 0.5, "no run keeps Adam's moments", ha="center",
+                          transform=self.top.transAxes)
+        _label_two_axes(self.top, self.bottom, area, title, "|m̂|  (direction)",
+                        "√v̂  (scale)", key=plane.spread_key(self.result))
 
     def show(self, ks):
         index = {id(r): k for r, k in zip(self.runs, ks, strict=True)}
+        if self.spreads or plane.sliced(self.result):
+            for run, spread in self.spreads:
+                spread.show(index[id(run)])
+            return self.artists
         for run, line, values in self.series:
             k = index[id(run)]
             line.set_data(np.arange(1, k + 1), values[1: k + 1])

@@ -11,13 +11,14 @@ what ``command()`` needs to write the ``adamviz run`` line that makes the same p
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
 from ..core.errors import InputError
 from ..engine import escape_box as engine_box
-from . import style
+from . import plane, style
 from .grid import nice_ticks
 from .viewdata import side_view
 
@@ -147,7 +148,11 @@ def recorded_because(run, result, carried: dict) -> str | None:
     if steps * count > LIVE_WORK:
         reasons.append(f"{count} run{'s' * (count > 1)} of {steps:,} steps are more than the "
                        f"{LIVE_WORK:,} steps a browser makes live at once")
-    if hasattr(surface, "data") and not has_program(surface):
+    if plane.sliced(result):  # (its plane's loss is drawn, not run: nothing else to say)
+        size = plane.parameter_count(result)
+        reasons.append(f"the runs are on a {f'{size:,}-parameter ' if size else ''}network, "
+                       f"replayed as recorded on its plane")
+    elif hasattr(surface, "data") and not has_program(surface):
         reasons.append(f"the loss is over {surface.training_rows:,} rows of data "
                        f"({data_values(surface):,} numbers), more than the {LIVE_DATA:,} a page "
                        f"carries to run live")
@@ -171,7 +176,7 @@ def recorded_because(run, result, carried: dict) -> str | None:
     if clip:
         reasons.append(f"the gradient is clipped ({clip[0]}), which the player does not do")
     definition = carried.get(run.optimizer)
-    if not run.source:
+    if not run.source and not plane.sliced(result):
         reasons.append("the optimizer is not a rule file (a torch class or Python code)")
     elif reasons == [] and (definition is None or str(definition.source) != str(run.source)):
         reasons.append("the optimizer file is not one the page carries")
@@ -199,6 +204,8 @@ def run_entry(i: int, run, result, carried: dict) -> dict:
              # a name and colour given to the run's optimizer (--label, --color) stay its own
              "named": run.own_label, "tuned": bool(run.tuned),
              "color": style.check_color(run.color) if run.color else None}
+    if plane.sliced(result):  # gradients, rates and moments have P columns, not the plane's
+        run = replace(run, gradients=None, effective_lr=None, quantities={})
     if reason is not None:  # as recorded, packed as float32: 7 digits, more than a screen shows
         entry["packed"] = {
             "points": _pack(run.points, "<f4"), "losses": _pack(run.losses, "<f4"),
