@@ -275,10 +275,12 @@ def extra_panels(recipe: Recipe, result, book) -> list[tuple[str, object, str]]:
     """The panels a recipe draws beside its views: with ``scaled``, the same runs on the loss
     times the factor (the runs the scale claim checks), titled with what became of them; with
     ``planes``, the same runs on each other plane, titled with the share it holds."""
-    panels = [("contour", again, f"{kind} plane: holds {again.surface.plane.explained_text} "
-                                 f"of the {'paths' if len(result.runs) > 1 else 'path'}' "
-                                 f"variance")
-              for kind in recipe.planes for again in [slices.resliced(result, kind)]]
+    whose = "the paths'" if len(result.runs) > 1 else "the path's"
+    panels = []
+    for kind in recipe.planes:
+        again = slices.resliced(result, kind)
+        panels.append(("contour", again, f"{kind} plane: holds "
+                                         f"{again.surface.plane.explained_text} of {whose} variance"))
     if recipe.scaled is None:
         return panels
     again = book.scaled(result, recipe.scaled)
