@@ -279,8 +279,8 @@ def extra_panels(recipe: Recipe, result, book) -> list[tuple[str, object, str]]:
     panels = []
     for kind in recipe.planes:
         again = slices.resliced(result, kind)
-        panels.append(("contour", again, f"{kind} plane: holds "
-                                         f"{again.surface.plane.explained_text} of {whose} variance"))
+        share = again.surface.plane.explained_text
+        panels.append(("contour", again, f"{kind} plane: holds {share} of {whose} variance"))
     if recipe.scaled is None:
         return panels
     again = book.scaled(result, recipe.scaled)
