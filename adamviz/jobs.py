@@ -117,11 +117,9 @@ def carry_out(job: RunJob, progress=None, started: str | None = None) -> RunDone
         from .studies.tuning import tune_specs
 
         specs, tunings = tune_specs(surface, specs, job.starts or None, job.settings, *job.tune)
-    s = job.settings
-    result = api.run(surface, specs, job.starts or None, steps=s.steps, lr=s.lr, noise=s.noise,
-                     seed=s.seed, tol=s.tol, patience=s.patience, tuned=tunings,
-                     schedule=s.schedule, labels=job.labels, colors=job.colors,
-                     batch_size=s.batch_size)
+    # (every setting by its name: a setting added to Settings reaches the runs)
+    result = api.run(surface, specs, job.starts or None, tuned=tunings, labels=job.labels,
+                     colors=job.colors, **job.settings.as_dict())
     if job.db is not None:  # first: a database that cannot take the runs leaves no file changed
         api.record(job.db, result, command="run", paths=job.db_paths, started=started)
     done = RunDone(result=result, kind=kind, tunings=tunings)

@@ -95,7 +95,8 @@ def plane_record(surface) -> dict:
     how it was made, the share of the paths' variance it explains)."""
     if not hasattr(surface, "plane"):
         return {}
-    return {"network": surface.network_surface.identity(), "plane": surface.plane.to_dict()}
+    return {"network": surface.network_surface.network.identity(),
+            "plane": surface.plane.to_dict()}
 
 
 def plane_note(surface, runs) -> str:
@@ -106,7 +107,8 @@ def plane_note(surface, runs) -> str:
         return ""
     far = max(float(np.nanmax(r.off_plane)) for r in runs)
     gap = max(float(np.nanmax(np.abs(r.losses - r.plane_losses))) for r in runs)
-    return (f"drawn on {surface.plane.about}; the farthest step lies {far:.3g} from it, and "
+    return (f"the runs are drawn on a plane, {surface.plane.about}; the farthest step lies "
+            f"{far:.3g} from it, and "
             f"the loss where a step is drawn differs from its true loss by up to {gap:.3g}")
 
 
