@@ -74,7 +74,9 @@ def _fit_label(label: str, room: float, medium: float) -> tuple[str, str]:
 
 class StepsPanel(Panel):
     """Step length per step (top) and the effective per-coordinate learning rate (bottom):
-    the quantity of the essay's "Issue 2: adaptive learning rates"."""
+    the quantity of the essay's "Issue 2: adaptive learning rates". On a sliced result the
+    step is the true one, in all P parameters, and the rate the P coordinates' median in a
+    10-90% band."""
 
     def __init__(self, area, result, animated=False, title=None):
         super().__init__(result, animated)
@@ -105,6 +107,8 @@ class StepsPanel(Panel):
                         "effective lr", key=PER_AXIS)
 
     def _spread_rates(self, area, title) -> None:
+        """The effective lr of a sliced result's P coordinates: per run, its median over them
+        in a band of their 10th to 90th percentiles (P lines would be a smear)."""
         self.spreads = []
         for run, c in zip(self.runs, self.colors, strict=True):
             rates = run.effective_lr if run.effective_lr is not None else np.full(
@@ -138,14 +142,16 @@ class StepsPanel(Panel):
 class MomentsPanel(Panel):
     """Adam's update, section 3 of the essay: the bias-corrected first moment m̂ (the direction,
     top) and the root of the second moment √v̂ (the scale, bottom), per coordinate (solid x,
-    dashed y), for every run whose optimizer has them."""
+    dashed y), for every run whose optimizer has them; on a sliced result, |m̂| and √v̂ of
+    its P coordinates as their median in a 10-90% band."""
 
     def __init__(self, area, result, animated=False, title=None):
         super().__init__(result, animated)
         self.artists = []
         self.top, self.bottom = _two_axes(area)
         self.spreads = []  # on a sliced result: (run, SpreadLine) of |m̂| and of √v̂
-        if plane.sliced(result):
+        self.sliced = plane.sliced(result)
+        if self.sliced:
             self._spread_moments(area, title)
             return
         self.series = []  # (run, line, values)
@@ -204,7 +210,7 @@ class MomentsPanel(Panel):
 
     def show(self, ks):
         index = {id(r): k for r, k in zip(self.runs, ks, strict=True)}
-        if self.spreads or plane.sliced(self.result):
+        if self.sliced:
             for run, spread in self.spreads:
                 spread.show(index[id(run)])
             return self.artists
