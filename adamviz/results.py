@@ -17,6 +17,7 @@ from .core.errors import InputError
 from .core.names import count
 from .core.specs import format_value
 from .fair_rates import note as rate_note
+from .run_records import data_record, json_number, plane_note, plane_record  # noqa: F401
 from .surfaces import Minimum, Surface
 
 REACH_FRACTION = 0.05  # a run "reaches" a minimum when it ends within 5% of the box's larger side
@@ -74,44 +75,6 @@ class Run:
         return step_lengths(self.points)
 
 
-def data_record(run: Run) -> dict:
-    """What a run on a loss over data adds to its record: the validation loss at every step,
-    and on minibatches each step's training rows (from 0) and the loss on them."""
-    record = {}
-    if run.monitor is not None:
-        record["validation_losses"] = [json_number(v) for v in run.monitor]
-    if run.batch_rows is not None:
-        record["batch_rows"] = [[int(i) for i in rows if i >= 0] for rows in run.batch_rows]
-        record["batch_losses"] = [json_number(v) for v in run.batch_losses]
-    if run.off_plane is not None:  # a network's run, its points on a plane
-        record["plane_losses"] = [json_number(v) for v in run.plane_losses]
-        record["off_plane"] = [json_number(v) for v in run.off_plane]
-        record["end_parameters"] = [json_number(v) for v in run.parameters[-1]]
-    return record
-
-
-def plane_record(surface) -> dict:
-    """What a network's plane adds to an export's head: the network and the plane (its kind,
-    how it was made, the share of the paths' variance it explains)."""
-    if not hasattr(surface, "plane"):
-        return {}
-    return {"network": surface.network_surface.network.identity(),
-            "plane": surface.plane.to_dict()}
-
-
-def plane_note(surface, runs) -> str:
-    """On a network drawn on a plane: which plane, and how far the runs are from it (the
-    distance of the farthest step, and the largest gap between a step's true loss and the
-    plane's loss where it is drawn)."""
-    if not hasattr(surface, "plane"):
-        return ""
-    far = max(float(np.nanmax(r.off_plane)) for r in runs)
-    gap = max(float(np.nanmax(np.abs(r.losses - r.plane_losses))) for r in runs)
-    return (f"the runs are drawn on a plane, {surface.plane.about}; the farthest step lies "
-            f"{far:.3g} from it, and "
-            f"the loss where a step is drawn differs from its true loss by up to {gap:.3g}")
-
-
 def step_lengths(points: np.ndarray) -> np.ndarray:
     return np.linalg.norm(np.diff(points, axis=0), axis=1)
 
@@ -126,12 +89,6 @@ def shown(obj, kind: str, mime: str):
     """``obj`` (a result, basins, a sweep) as ``mime`` for a notebook, or None."""
     show = DISPLAY.get((kind, mime))
     return show(obj) if show else None
-
-
-def json_number(value) -> float | None:
-    """JSON has no NaN or infinity: those become None."""
-    value = float(value)
-    return value if math.isfinite(value) else None
 
 
 @dataclass(frozen=True, kw_only=True)

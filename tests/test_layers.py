@@ -16,7 +16,8 @@ LAYERS = [
     ("definitions", r"surfaces|surface_(checks|format|files)|data_losses|datasets|networks|"
                     r"network_(format|surfaces)|plane_kinds|optimizers(\..*)?"),
     ("engine", r"engine|recorders|minibatches|single_run"),
-    ("results", r"results|fair_rates|exports|frames|arrows|database(_schema|_rows)?|queries|"
+    ("results", r"results|run_records|fair_rates|exports|frames|arrows|"
+                r"database(_schema|_rows)?|queries|"
                 r"json_output"),
     ("studies", r"studies(\..*)?"),
     ("render", r"render(\..*)?"),

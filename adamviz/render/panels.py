@@ -272,9 +272,8 @@ class LossPanel(Panel):
         self.held_out = [None if r.monitor is None else np.asarray(r.monitor, dtype=float)
                          for r in self.runs]
         # a loss over data holds out real rows: its held-out loss is the validation loss
-        self.held_name = "validation loss" if getattr(result.surface, "has_validation",
-                                                      False) else \
-            "held-out loss"
+        held = getattr(result.surface, "has_validation", False)
+        self.held_name = "validation loss" if held else "held-out loss"
         self.stopping = any(r.status == "stopped early" for r in self.runs)
         self.held_lines = [None if h is None else
                            self.dynamic(ax.plot([], [], color=c, lw=style.lw(1.6), ls="--")[0])
