@@ -60,16 +60,18 @@ def share_text(explained: float) -> str:
     return f"{percent:.0f}%"
 
 
-def caption(result) -> str:
+def caption(result, paths: int | None = None) -> str:
     """One line under the title: the plane the runs are drawn on and the share of the paths'
-    variance it holds."""
+    variance it holds (``paths``: how many paths made the plane, default the result's)."""
     plane = result.surface.plane
-    paths = count(len(result.runs), "path")
-    planes = {"pca": f"the PCA plane of the {paths}",
+    n = len(result.runs) if paths is None else paths
+    these = "the path" if n == 1 else f"the {n} paths"
+    planes = {"pca": f"the PCA plane of {these}",
               "random": "a random plane (two filter-normalized directions)",
               "hessian": "the plane of the Hessian's top two eigenvectors"}
     where = planes.get(plane.kind, plane.about or f"a {plane.kind} plane")
-    whose = "their" if plane.kind == "pca" else f"the {paths}'"
+    whose = ("its" if n == 1 else "their") if plane.kind == "pca" else \
+        ("the path's" if n == 1 else f"the {n} paths'")
     return f"on {where}: it holds {share_text(plane.explained)} of {whose} variance"
 
 

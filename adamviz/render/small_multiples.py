@@ -13,6 +13,7 @@ from .contour import draw_minima
 from .figure import STILL_DPI, image_format, legend_columns, new_figure, save
 from .grid import nice_ticks, view_box
 from .panels import ContourPanel
+from .plane import caption, sliced
 
 # Minima get the Okabe-Ito colours in order; diverged is black, not settled light grey.
 MINIMUM_COLORS = ("#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442",
@@ -106,9 +107,12 @@ def save_sweep_grid(sweep, path, dpi: int | None = None, fmt: str | None = None,
     fmt = fmt or image_format(path)
     names, values = sweep.names, sweep.values
     rows, cols = sweep_layout(values)
+    title = f"{sweep.optimizer} on {sweep.surface.name}: " + " x ".join(names)
+    first = sweep.cells[0].result
+    if sliced(first):  # one plane made of every panel's paths
+        title += "\n" + caption(first, sum(len(c.result.runs) for c in sweep.cells))
     return save_small_multiples(sweep.surface, [(c.title, c.result) for c in sweep.cells],
-                                rows, cols, f"{sweep.optimizer} on {sweep.surface.name}: "
-                                + " x ".join(names), path, dpi, fmt, width)
+                                rows, cols, title, path, dpi, fmt, width)
 
 
 def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int | None = None,
