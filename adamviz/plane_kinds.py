@@ -10,3 +10,12 @@ PLANES = {
     "hessian": "the top two eigenvectors of the exact Hessian at the end of the run with the "
                "lowest loss (the sharpest directions there)",
 }
+
+# How titles name each plane ("paths on the PCA plane")
+TITLES = {"pca": "PCA", "random": "random", "hessian": "Hessian"}
+
+
+def markdown_table() -> str:
+    """The README's table of planes."""
+    return "\n".join(["| `--plane` | the runs are drawn on |", "| --- | --- |",
+                      *(f"| `{k}` | {v} |" for k, v in PLANES.items())])

@@ -73,6 +73,9 @@ PICTURES: dict[str, list[str] | str | Shot] = {
                            "--patience", "60", "--view", "contour,fit,loss"],
     "iris-fit.png": ["run", "-s", "iris", "--opt", "sgd", "--opt", "adam", "--lr", "0.5",
                      "--view", "contour,fit"],
+    "moons-net.png": ["run", "-s", "moons-net", "--opt", "sgd", "--opt", "momentum", "--opt",
+                      "adam", "--tune", "lr", "--criterion", "validation-loss", "--tune-grid",
+                      "1e-3:3:15", "--view", "contour,loss"],
     "hump-basins.png": ["basins", "--surface", "hump", "--opt", "sgd", "--opt", "momentum",
                         "--opt", "adam", "--grid", "200", "--steps", "500"],
     # the README's `-o grid.png` is this -o

@@ -36,7 +36,7 @@ def results_example() -> str:
 
 
 def tables() -> dict[str, str]:
-    from adamviz import arrows, database_schema, json_output, outputs, results
+    from adamviz import arrows, database_schema, json_output, outputs, plane_kinds, results
     from adamviz.core import grammar, limits
     from adamviz.optimizers import registry
     from adamviz.render import looks, views
@@ -49,7 +49,7 @@ def tables() -> dict[str, str]:
             "figures": recipes.readme_section(), "database": database_schema.markdown_table(),
             "json": json_output.markdown_table(), "limits": limits.markdown_table(),
             "hyperparameters": registry.hyperparameter_table(),
-            "functions": grammar.markdown_table(),
+            "functions": grammar.markdown_table(), "planes": plane_kinds.markdown_table(),
             "results-example": results_example()}
 
 

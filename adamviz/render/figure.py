@@ -156,7 +156,8 @@ def compose(result, views=("contour",), *, look: Look = LOOK, camera: Camera = C
     "/ total") is drawn with the figure, and ``fig.counter_artist`` (invisible, same font and
     place) is what an animation uses for the digits.
     """
-    cells = [(v, result, VIEWS[v].title) for v in views] + list(extra)
+    cells = [(v, result, plane.panel_title(result) if v == "contour" and plane.sliced(result)
+              else VIEWS[v].title) for v in views] + list(extra)
     rows, columns = shape or grid_shape(len(cells))
     width, height = panel_size[0] * columns, panel_size[1] * rows  # the figure's, in inches
     fig = new_figure(width, height, dpi=dpi, out_dpi=out_dpi)

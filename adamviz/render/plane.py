@@ -24,7 +24,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..core.names import count
+from ..plane_kinds import TITLES
 from . import style
 
 FADE_FLOOR = 0.2  # the alpha at fade_scale or farther: faint, but the path is still seen
@@ -58,6 +58,11 @@ def share_text(explained: float) -> str:
     if 0 < percent < 1:
         return "less than 1%"
     return f"{percent:.0f}%"
+
+
+def panel_title(result) -> str:
+    """The contour panel's title on a plane: which plane the paths are drawn on."""
+    return f"paths on the {TITLES[result.surface.plane.kind]} plane"
 
 
 def caption(result, paths: int | None = None) -> str:

@@ -19,7 +19,7 @@ from ..arrows import parse_overlays, parse_steps
 from ..core.errors import InputError
 from ..core.io import read_toml
 from ..core.names import is_file_name, suggest
-from ..plane_kinds import PLANES
+from ..plane_kinds import PLANES, TITLES
 from ..surfaces import Surface, from_dict
 from . import claims, recipe_rates, slices
 from .criteria import DEFAULT_GRID
@@ -280,7 +280,8 @@ def extra_panels(recipe: Recipe, result, book) -> list[tuple[str, object, str]]:
     for kind in recipe.planes:
         again = slices.resliced(result, kind)
         share = again.surface.plane.explained_text
-        panels.append(("contour", again, f"{kind} plane: holds {share} of {whose} variance"))
+        panels.append(("contour", again, f"{TITLES[kind]} plane: holds {share} of {whose} "
+                                         f"variance"))
     if recipe.scaled is None:
         return panels
     again = book.scaled(result, recipe.scaled)

@@ -24,6 +24,8 @@ from ..results import Result
 from ..surfaces import Surface
 from .planes import Plane, honesty, make_plane, plane_box, plane_losses
 
+AXES = {"pca": ("PC 1", "PC 2"), "random": ("direction 1", "direction 2"),
+        "hessian": ("eigenvector 1", "eigenvector 2")}
 MARGIN = 0.15  # the plane's box: every projected point, this share of its larger side around
 
 
@@ -53,7 +55,8 @@ class PlaneSurface(Surface):
 
     @property
     def axes(self) -> tuple[str, ...]:
-        return ("a", "b")
+        """The plane's coordinates, named by what its directions are."""
+        return AXES[self.plane.kind]
 
     @cached_property
     def checked(self) -> bool:
