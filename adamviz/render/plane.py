@@ -179,11 +179,15 @@ def contour_paths(panel) -> FadedPaths:
                       lines, halo)
 
 
+FADE_LABEL = "faded: off the plane (faintest as far off as the paths spread on it)"
+
+
 def fade_entry(scale: float) -> Line2D:
     """The legend's word on what the fading means: a path ``scale`` (the paths' spread on the
-    plane) or farther from it is faint."""
+    plane) or farther from it is faint. One label whatever the scale, so panels on several
+    planes share one entry."""
     return Line2D([], [], color=style.ink(), alpha=FADE_FLOOR + 0.1, lw=style.lw(2.2),
-                  label=f"faded: off the plane (faint ≥ {scale:.2g})")
+                  label=FADE_LABEL)
 
 
 def gap_entry() -> Patch:
