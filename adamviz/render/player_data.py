@@ -264,6 +264,7 @@ def _global_loss(surface) -> float | None:
 def surface_entry(surface, box) -> dict:
     xs, lowest = side_view(surface, box, resolution=300)
     return {"name": surface.name, "description": surface.description, "formula": surface.expr,
+            "axes": list(surface.axes),
             "argument": surface_argument(surface),
             "start": [float(v) for v in surface.default_start],
             "box": [list(map(float, b)) for b in box],

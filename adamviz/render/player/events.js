@@ -9,7 +9,7 @@ function PageWiring(w) {
   const {ui, act} = w, api = window.adamvizPlayer, view = ui("view");
   const [[x0, x1], [y0, y1]] = w.box;
 
-  ui("formula").textContent = `f(x, y) = ${DATA.surface.formula}`;
+  ui("formula").textContent = `f(${DATA.surface.axes.join(", ")}) = ${DATA.surface.formula}`;
   ui("hint").textContent = w.live
     ? "Click or drag on the surface to start every run there. Space plays and pauses, the "
       + "arrow keys step; with the surface focused they move the start."

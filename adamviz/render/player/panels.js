@@ -155,7 +155,8 @@ const Panels = (function () {
     });
     ctx.restore();
     const ticks = [data.surface.ticks[0], niceTicks(lo - pad, hi + pad)];
-    Drawing.axes(ctx, f, ticks, colors, ["x", "lowest loss over y"]);
+    const [a, b] = DATA.surface.axes;
+    Drawing.axes(ctx, f, ticks, colors, [a, "lowest loss over " + b]);
   }
 
   function niceTicks(lo, hi) {  // about five round values (the side view's loss axis)
@@ -172,8 +173,9 @@ const Panels = (function () {
   // The readout: a row per shown run; the table is rebuilt only when its shape changes
   function readout(table, runs, k) {
     const names = [...new Set(runs.flatMap((r) => Object.keys(r.quantities || {})))];
-    const head = ["run", "x", "y", "loss", "g[x]", "g[y]", "eff. lr[x]", "eff. lr[y]",
-                  ...names.flatMap((q) => [q + "[x]", q + "[y]"])];
+    const [a, b] = DATA.surface.axes;
+    const head = ["run", a, b, "loss", `g[${a}]`, `g[${b}]`, `eff. lr[${a}]`, `eff. lr[${b}]`,
+                  ...names.flatMap((q) => [`${q}[${a}]`, `${q}[${b}]`])];
     const shape = head.join() + "|" + runs.map((r) => r.id).join();
     if (table.dataset.shape !== shape) {
       table.replaceChildren();

@@ -142,7 +142,7 @@
     ctx.clearRect(0, 0, w, h);
     const pic = pictures[c.dark ? "dark" : "light"];
     if (pic.complete) ctx.drawImage(pic, f.left, f.top, f.right - f.left, f.bottom - f.top);
-    Drawing.axes(ctx, f, DATA.surface.ticks, c);
+    Drawing.axes(ctx, f, DATA.surface.ticks, c, DATA.surface.axes);
     ctx.save();
     ctx.beginPath(); ctx.rect(f.left - 14, f.top - 14, f.right - f.left + 28, f.bottom - f.top + 28);
     ctx.clip();
