@@ -20,9 +20,12 @@ from conftest import REPO
 REFERENCE = json.loads((REPO / "tests" / "data" / "torch_networks.json").read_text())
 
 
+DEFINED = {d["name"]: d for d in REFERENCE["defined"]}  # networks the script defines itself
+
+
 def surface_of(name: str) -> NetworkSurface:
-    if name == REFERENCE["relu"]["name"]:
-        return surfaces.from_dict(REFERENCE["relu"], source="make_network_reference.RELU")
+    if name in DEFINED:
+        return surfaces.from_dict(DEFINED[name], source=f"make_network_reference {name}")
     return api.load_surface(name)
 
 
@@ -33,9 +36,13 @@ def close(ours, theirs, tol):
     assert np.abs(ours - theirs).max() <= tol * scale, np.abs(ours - theirs).max() / scale
 
 
-def test_the_reference_covers_the_three_networks_and_every_torch_optimizer():
+def test_the_reference_covers_the_networks_and_every_torch_optimizer():
     names = {c["surface"] for c in REFERENCE["cases"]}
-    assert names == {"moons-net", "cars-net", "moons-relu"}
+    assert names == {"moons-net", "cars-net", "moons-relu", "moons-softmax"}
+    kinds = {(s.network.model.activation, s.network.model.loss, s.network.model.outputs)
+             for s in map(surface_of, names)}
+    assert kinds == {("tanh", "cross_entropy", 1), ("identity", "squared_error", 1),
+                     ("relu", "cross_entropy", 1), ("sigmoid", "cross_entropy", 2)}
     assert {c["optimizer"] for c in REFERENCE["cases"]} >= {"sgd", "momentum", "nesterov",
                                                            "adam", "adamw", "rprop"}
     assert {c["batch_size"] for c in REFERENCE["cases"]} == {None, 32}
