@@ -224,3 +224,42 @@ def test_the_listing_and_the_box():
     assert len(lo) == 33 and (hi - lo).min() >= 10 * 2 * 5
     assert surface.expr == "2-8-1 tanh MLP, cross-entropy on moons"
     assert surface.plane == "pca" and surface.layer_slices()[0][0] == "w1"
+
+
+def test_the_listing_says_a_networks_parameters_in_one_line():
+    from click.testing import CliRunner
+
+    from adamviz.cli import cli
+
+    out = CliRunner().invoke(cli, ["surfaces"])
+    assert out.exit_code == 0, out.output
+    assert ("33 parameters (w1, b1, w2, b2) from torch's initialisation (seed 0); data: moons, "
+            "225 training rows, 75 validation rows; plane: pca") in out.output
+    assert "w1[0,0] in" not in out.output
+
+
+def test_the_identity_follows_what_decides_the_runs():
+    base = surfaces.from_dict(NETWORK, source="a.toml").identity()
+    assert base == surfaces.from_dict(dict(NETWORK, description="other"),
+                                      source="b.toml").identity()
+    for other in (changed(init_seed=1), changed(validation=0.25),
+                  changed(model={"activation": "relu"}), changed(steps=10)):
+        assert surfaces.from_dict(other, source="a.toml").identity() != base
+
+
+def test_a_csv_beside_the_file_and_a_validation_file(tmp_path):
+    (tmp_path / "rows.csv").write_text("a,b,c\n0,1,0\n1,0,1\n0.5,0.5,2\n2,2,1\n")
+    (tmp_path / "held.csv").write_text("a,b,c\n1,1,0\n")
+    (tmp_path / "three.toml").write_text(
+        'name = "three"\ndata = "rows.csv"\nvalidation = "held.csv"\n'
+        'model = { layers = [2, 3], activation = "identity", loss = "cross_entropy", '
+        'inputs = ["a", "b"], target = "c" }\n')
+    surface = api.load_surface(tmp_path / "three.toml")
+    assert surface.training_rows == 4 and surface.has_validation and surface.dims == 9
+    start = np.array([surface.default_start])
+    logits = surface.predict(start, np.array([[1.0, 1.0]]))[0, 0]
+    expected = np.log(np.exp(logits).sum()) - logits[0]  # the held-out row is class 0
+    np.testing.assert_allclose(surface.validation_loss(start), [expected], rtol=1e-14)
+    (tmp_path / "held.csv").write_text("a,b,c\n1,1,3\n")
+    with pytest.raises(InputError, match=r"class indices 0..2 .* row 1 of .*held.csv has 3"):
+        api.load_surface(tmp_path / "three.toml")
