@@ -174,12 +174,13 @@ def changed(model=None, **keys):
     (changed(model={"loss": "mse"}), r"unknown loss 'mse'; known: squared_error"),
     (changed(model={"target": "x1"}), r"class indices 0..1 for cross_entropy.*has -?\d"),
     (changed(model={"layers": [2, 4, 3]}), None),  # labels 0/1 are classes of 3: fine
-    (changed(model={"inputs": ["x1", "x3"]}), r"'x3' is not a column of bundled data set"),
-    (changed(model={"target": "y"}), r"'y' is not a column"),
+    (changed(model={"inputs": ["x1", "x3"]}), r"model.inputs: 'x3' is not a column of bundled"),
+    (changed(model={"target": "y"}), r"model.target: 'y' is not a column"),
     (changed(model={"loss": "squared_error", "layers": [2, 4, 2]}), r"the last width must be 1"),
     (changed(model="2-4-1"), None),  # a string model is a formula's: no network
-    (changed(model={"layers": [2, 1024, 1024, 1]}), r"[\d,]+ parameters, more than the 5,000 "
-                                                    r".*multiply-adds"),
+    (changed(model={"layers": [2, 1024, 1024, 1]}),
+     r"model.layers \[2, 1024, 1024, 1\]: the network has 1,053,697 parameters, more than "
+     r"the 5,000 .*params x rows = 316,109,100 multiply-adds"),
     (changed(init_seed=-1), r"init_seed must be a whole number >= 0"),
     (changed(init_seed=1.5), r"init_seed must be a whole number >= 0"),
     (changed(init_seed=True), r"init_seed must be a whole number >= 0"),
