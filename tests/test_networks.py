@@ -144,8 +144,24 @@ def test_many_runs_at_once_stay_within_the_chunk_memory(monkeypatch):
     surface = api.load_surface("moons-net")
     points = surface.default_start + np.random.default_rng(1).normal(0, 0.5, (40, 33))
     whole = surface.gradient(points)
-    monkeypatch.setattr(networks, "CHUNK_BYTES", 8 * 225 * 8 * 4 * 3)  # 3 runs a chunk
+    monkeypatch.setattr(networks, "CHUNK_BYTES", 8 * 225 * 8 * 12 * 3)  # 3 runs a chunk
+    assert len(surface.network.model._chunks(40, 225)) == 14
     np.testing.assert_array_equal(surface.gradient(points), whole)
+
+
+def test_a_plane_grid_of_runs_stays_within_the_chunk_memory():
+    import tracemalloc
+
+    surface = surfaces.from_dict(changed(model={"layers": [2, 8, 8, 1]}), source="grid")
+    grid = surface.default_start + np.random.default_rng(2).normal(0, 0.5, (2500, surface.dims))
+    columns = np.ascontiguousarray(grid.T)
+    tracemalloc.start()
+    try:
+        out = surface.network.value_and_grad(columns)
+        peak = tracemalloc.get_traced_memory()[1] - out.nbytes
+    finally:
+        tracemalloc.stop()
+    assert peak < 40e6, peak
 
 
 NETWORK = {"name": "net", "data": "moons", "model": {
