@@ -23,7 +23,7 @@ _EXPORTS = {
     "Timing": "render.settings", "RunJob": "jobs", "run_job": ("jobs", "carry_out"),
     "make_optimizer": ("optimizers", "make"), "OPTIMIZERS": "optimizers",
     "Optimizer": "optimizers",
-    "Surface": "surfaces", "DataSurface": "surfaces",
+    "Surface": "surfaces", "DataSurface": "surfaces", "NetworkSurface": "surfaces",
     "available_surfaces": ("surfaces", "available"),
     "read_csv": ("datasets", "read_csv"), "load_data": ("datasets", "load"),
     "bundled_data": ("datasets", "bundled"),

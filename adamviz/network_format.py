@@ -86,11 +86,16 @@ def checked_model(model, source: str) -> tuple[Network, tuple[str, ...], str]:
 
 
 def _columns(table: datasets.Table, names, source: str) -> np.ndarray:
-    for name in names:
-        if name not in table.columns:
-            raise InputError(f"{source}: model: {name!r} is not a column of {table.source}"
-                             f"{suggest(name, table.columns)}")
+    """The columns ``names`` as one (rows, len(names)) array."""
     return np.column_stack([table.columns[c] for c in names])
+
+
+def _check_columns(table: datasets.Table, inputs, target: str, source: str) -> None:
+    for key, names in (("inputs", inputs), ("target", (target,))):
+        for name in names:
+            if name not in table.columns:
+                raise InputError(f"{source}: model.{key}: {name!r} is not a column of "
+                                 f"{table.source}{suggest(name, table.columns)}")
 
 
 def _check_classes(net: Network, table: datasets.Table, target: str, source: str) -> None:
@@ -155,16 +160,16 @@ def checked_fit(data: dict, source: str, beside=None) -> tuple[NetworkFit, str]:
     net, inputs, target = checked_model(data["model"], source)
     table = data["data"] if isinstance(data["data"], datasets.Table) else \
         _load(data["data"], source, beside)
-    _columns(table, (*inputs, target), source)
+    _check_columns(table, inputs, target, source)
     _check_classes(net, table, target, source)
-    check_network_params(net.n_params, table.rows, source)
+    check_network_params(net.n_params, table.rows, f"{source}: model.layers {list(net.layers)}")
     init_seed = _seed(data, "init_seed", source)
     plane = data.get("plane", "pca")
     if plane not in PLANES:
         raise InputError(f"{source}: plane {plane!r} is unknown{suggest(str(plane), PLANES)}")
     train, held = _split(table, data, source, beside)
     if held is not None:
-        _columns(held, (*inputs, target), source)
+        _check_columns(held, inputs, target, source)
         _check_classes(net, held, target, source)
     given = data.get("validation")
     fit = NetworkFit(

@@ -3,9 +3,10 @@
     pip install torch==2.13.0   # CPU build; see the project's env notes
     python scripts/make_network_reference.py
 
-For moons-net, cars-net and a 2-8-8-1 relu network on the moons (``RELU``, made through the same
-``surfaces.from_dict``), a torch ``nn.Sequential(Linear, act, ..., Linear)`` is loaded with the
-surface's initial weights (its ``state_dict()`` filled from the flat vector) in float64, and:
+For moons-net, cars-net, a 2-8-8-1 relu network and a 2-4-2 sigmoid one with a softmax output
+on the moons (``RELU``, ``SOFTMAX``, made through the same ``surfaces.from_dict``), a torch
+``nn.Sequential(Linear, act, ..., Linear)`` is loaded with the surface's initial weights (its
+``state_dict()`` filled from the flat vector) in float64, and:
 
 - the loss, its autograd gradient and Hessian-vector products (double backward) at the start
   and two points near it;
@@ -43,6 +44,13 @@ RELU = {"name": "moons-relu", "description": "a 2-8-8-1 relu network on the moon
         "lr": {"sgd": 0.5, "momentum": 0.1, "nesterov": 0.1, "adagrad": 0.1, "rmsprop": 0.01,
                "adam": 0.02, "adamw": 0.02, "adamax": 0.05, "nadam": 0.02, "radam": 0.05,
                "adadelta": 1.0, "rprop": 0.01}}
+# Two classes as two outputs (CrossEntropyLoss), sigmoid hidden units, a validation share
+SOFTMAX = {"name": "moons-softmax", "description": "a 2-4-2 sigmoid network on the moons",
+           "data": "moons", "init_seed": 2, "steps": 60, "validation": 0.2, "split_seed": 3,
+           "model": {"layers": [2, 4, 2], "activation": "sigmoid", "loss": "cross_entropy",
+                     "inputs": ["x1", "x2"], "target": "label"},
+           "lr": {**RELU["lr"], "sgd": 1.0, "momentum": 0.3, "nesterov": 0.3}}
+DEFINED = (RELU, SOFTMAX)  # made through surfaces.from_dict, as a file's table would be
 STEPS = 60
 KEPT = (0, 1, 2, 10, 60)  # the steps whose every coordinate is kept
 BATCH = 32
@@ -122,9 +130,11 @@ def path(surface, name: str, batch: int | None) -> dict:
     held = None if fit.validation_x is None else \
         criterion(surface, fit.validation_x, fit.validation_y)
     streams = None if batch is None else BatchStreams(surface, batch, SEED, [KEY])
-    kept, losses, monitor = {0: fit.init.tolist()}, [float(full(model))], []
-    if held is not None:
-        monitor.append(float(held(model)))
+    kept, losses, monitor = {0: fit.init.tolist()}, [], []
+    with torch.no_grad():
+        losses.append(float(full(model)))
+        if held is not None:
+            monitor.append(float(held(model)))
     for k in range(1, STEPS + 1):
         if streams is None:
             step_loss = full
@@ -148,8 +158,10 @@ def path(surface, name: str, batch: int | None) -> dict:
 def main() -> None:
     torch.set_default_dtype(torch.float64)
     nets = [surfaces.load("moons-net"), surfaces.load("cars-net"),
-            surfaces.from_dict(RELU, source="make_network_reference.RELU")]
-    found = {**head(), "generated_by": "scripts/make_network_reference.py", "relu": RELU,
+            *(surfaces.from_dict(d, source=f"make_network_reference {d['name']}")
+              for d in DEFINED)]
+    found = {**head(), "generated_by": "scripts/make_network_reference.py",
+             "defined": list(DEFINED),
              "derivatives": [], "cases": []}
     for i, surface in enumerate(nets):
         rng = np.random.default_rng(i)

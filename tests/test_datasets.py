@@ -304,7 +304,8 @@ def test_load_reads_a_file_beside_the_surface_file_or_by_its_path(tmp_path):
 
 def test_an_unknown_data_set_name_is_refused_with_the_nearest_one():
     with pytest.raises(InputError, match=r"No bundled data set 'carz'; did you mean 'cars'\? "
-                                         r"Known: cars, dip, iris2, lecture\. .*ends in \.csv"):
+                                         r"Known: cars, dip, iris2, lecture, moons\. "
+                                         r".*ends in \.csv"):
         datasets.load("carz")
     with pytest.raises(InputError, match="a bundled data set's name .* got 3"):
         datasets.load(3)

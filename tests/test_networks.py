@@ -20,9 +20,12 @@ from conftest import REPO
 REFERENCE = json.loads((REPO / "tests" / "data" / "torch_networks.json").read_text())
 
 
+DEFINED = {d["name"]: d for d in REFERENCE["defined"]}  # networks the script defines itself
+
+
 def surface_of(name: str) -> NetworkSurface:
-    if name == REFERENCE["relu"]["name"]:
-        return surfaces.from_dict(REFERENCE["relu"], source="make_network_reference.RELU")
+    if name in DEFINED:
+        return surfaces.from_dict(DEFINED[name], source=f"make_network_reference {name}")
     return api.load_surface(name)
 
 
@@ -33,9 +36,13 @@ def close(ours, theirs, tol):
     assert np.abs(ours - theirs).max() <= tol * scale, np.abs(ours - theirs).max() / scale
 
 
-def test_the_reference_covers_the_three_networks_and_every_torch_optimizer():
+def test_the_reference_covers_the_networks_and_every_torch_optimizer():
     names = {c["surface"] for c in REFERENCE["cases"]}
-    assert names == {"moons-net", "cars-net", "moons-relu"}
+    assert names == {"moons-net", "cars-net", "moons-relu", "moons-softmax"}
+    kinds = {(s.network.model.activation, s.network.model.loss, s.network.model.outputs)
+             for s in map(surface_of, names)}
+    assert kinds == {("tanh", "cross_entropy", 1), ("identity", "squared_error", 1),
+                     ("relu", "cross_entropy", 1), ("sigmoid", "cross_entropy", 2)}
     assert {c["optimizer"] for c in REFERENCE["cases"]} >= {"sgd", "momentum", "nesterov",
                                                            "adam", "adamw", "rprop"}
     assert {c["batch_size"] for c in REFERENCE["cases"]} == {None, 32}
@@ -137,8 +144,24 @@ def test_many_runs_at_once_stay_within_the_chunk_memory(monkeypatch):
     surface = api.load_surface("moons-net")
     points = surface.default_start + np.random.default_rng(1).normal(0, 0.5, (40, 33))
     whole = surface.gradient(points)
-    monkeypatch.setattr(networks, "CHUNK_BYTES", 8 * 225 * 8 * 4 * 3)  # 3 runs a chunk
+    monkeypatch.setattr(networks, "CHUNK_BYTES", 8 * 225 * 8 * 12 * 3)  # 3 runs a chunk
+    assert len(surface.network.model._chunks(40, 225)) == 14
     np.testing.assert_array_equal(surface.gradient(points), whole)
+
+
+def test_a_plane_grid_of_runs_stays_within_the_chunk_memory():
+    import tracemalloc
+
+    surface = surfaces.from_dict(changed(model={"layers": [2, 8, 8, 1]}), source="grid")
+    grid = surface.default_start + np.random.default_rng(2).normal(0, 0.5, (2500, surface.dims))
+    columns = np.ascontiguousarray(grid.T)
+    tracemalloc.start()
+    try:
+        out = surface.network.value_and_grad(columns)
+        peak = tracemalloc.get_traced_memory()[1] - out.nbytes
+    finally:
+        tracemalloc.stop()
+    assert peak < 40e6, peak
 
 
 NETWORK = {"name": "net", "data": "moons", "model": {
@@ -167,12 +190,13 @@ def changed(model=None, **keys):
     (changed(model={"loss": "mse"}), r"unknown loss 'mse'; known: squared_error"),
     (changed(model={"target": "x1"}), r"class indices 0..1 for cross_entropy.*has -?\d"),
     (changed(model={"layers": [2, 4, 3]}), None),  # labels 0/1 are classes of 3: fine
-    (changed(model={"inputs": ["x1", "x3"]}), r"'x3' is not a column of bundled data set"),
-    (changed(model={"target": "y"}), r"'y' is not a column"),
+    (changed(model={"inputs": ["x1", "x3"]}), r"model.inputs: 'x3' is not a column of bundled"),
+    (changed(model={"target": "y"}), r"model.target: 'y' is not a column"),
     (changed(model={"loss": "squared_error", "layers": [2, 4, 2]}), r"the last width must be 1"),
     (changed(model="2-4-1"), None),  # a string model is a formula's: no network
-    (changed(model={"layers": [2, 1024, 1024, 1]}), r"[\d,]+ parameters, more than the 5,000 "
-                                                    r".*multiply-adds"),
+    (changed(model={"layers": [2, 1024, 1024, 1]}),
+     r"model.layers \[2, 1024, 1024, 1\]: the network has 1,053,697 parameters, more than "
+     r"the 5,000 .*params x rows = 316,109,100 multiply-adds"),
     (changed(init_seed=-1), r"init_seed must be a whole number >= 0"),
     (changed(init_seed=1.5), r"init_seed must be a whole number >= 0"),
     (changed(init_seed=True), r"init_seed must be a whole number >= 0"),
@@ -217,3 +241,42 @@ def test_the_listing_and_the_box():
     assert len(lo) == 33 and (hi - lo).min() >= 10 * 2 * 5
     assert surface.expr == "2-8-1 tanh MLP, cross-entropy on moons"
     assert surface.plane == "pca" and surface.layer_slices()[0][0] == "w1"
+
+
+def test_the_listing_says_a_networks_parameters_in_one_line():
+    from click.testing import CliRunner
+
+    from adamviz.cli import cli
+
+    out = CliRunner().invoke(cli, ["surfaces"])
+    assert out.exit_code == 0, out.output
+    assert ("33 parameters (w1, b1, w2, b2) from torch's initialisation (seed 0); data: moons, "
+            "225 training rows, 75 validation rows; plane: pca") in out.output
+    assert "w1[0,0] in" not in out.output
+
+
+def test_the_identity_follows_what_decides_the_runs():
+    base = surfaces.from_dict(NETWORK, source="a.toml").identity()
+    assert base == surfaces.from_dict(dict(NETWORK, description="other"),
+                                      source="b.toml").identity()
+    for other in (changed(init_seed=1), changed(validation=0.25),
+                  changed(model={"activation": "relu"}), changed(steps=10)):
+        assert surfaces.from_dict(other, source="a.toml").identity() != base
+
+
+def test_a_csv_beside_the_file_and_a_validation_file(tmp_path):
+    (tmp_path / "rows.csv").write_text("a,b,c\n0,1,0\n1,0,1\n0.5,0.5,2\n2,2,1\n")
+    (tmp_path / "held.csv").write_text("a,b,c\n1,1,0\n")
+    (tmp_path / "three.toml").write_text(
+        'name = "three"\ndata = "rows.csv"\nvalidation = "held.csv"\n'
+        'model = { layers = [2, 3], activation = "identity", loss = "cross_entropy", '
+        'inputs = ["a", "b"], target = "c" }\n')
+    surface = api.load_surface(tmp_path / "three.toml")
+    assert surface.training_rows == 4 and surface.has_validation and surface.dims == 9
+    start = np.array([surface.default_start])
+    logits = surface.predict(start, np.array([[1.0, 1.0]]))[0, 0]
+    expected = np.log(np.exp(logits).sum()) - logits[0]  # the held-out row is class 0
+    np.testing.assert_allclose(surface.validation_loss(start), [expected], rtol=1e-14)
+    (tmp_path / "held.csv").write_text("a,b,c\n1,1,3\n")
+    with pytest.raises(InputError, match=r"class indices 0..2 .* row 1 of .*held.csv has 3"):
+        api.load_surface(tmp_path / "three.toml")
