@@ -34,7 +34,7 @@ def data_record(run) -> dict:
 def plane_record(surface) -> dict:
     """What a network's plane adds to an export's head: the network and the plane (its kind,
     how it was made, the share of the paths' variance it explains)."""
-    if not hasattr(surface, "plane"):
+    if not hasattr(surface, "network_surface"):  # (not a network's plane)
         return {}
     return {"network": surface.network_surface.network.identity(),
             "plane": surface.plane.to_dict()}
@@ -44,7 +44,7 @@ def plane_note(surface, runs) -> str:
     """On a network drawn on a plane: which plane, and how far the runs are from it (the
     distance of the farthest step, and the largest gap between a step's true loss and the
     plane's loss where it is drawn)."""
-    if not hasattr(surface, "plane"):
+    if not hasattr(surface, "network_surface"):
         return ""
     far = max(float(np.nanmax(r.off_plane)) for r in runs)
     gap = max(float(np.nanmax(np.abs(r.losses - r.plane_losses))) for r in runs)

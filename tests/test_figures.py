@@ -211,7 +211,8 @@ def test_every_comparison_of_update_rules_is_fair(book):
             compared += 1
             assert len(fair) == 1 and fair[0].ok, name
             lrs = {r.hyperparams["lr"] for r in result.runs}
-            assert len(lrs) == 1 or all("chosen by final-loss" in r.tuned for r in result.runs)
+            criterion = (recipe.tune or {}).get("criterion", "final-loss")
+            assert len(lrs) == 1 or all(f"chosen by {criterion}" in r.tuned for r in result.runs)
         else:
             assert not fair
     assert compared >= 4

@@ -65,10 +65,10 @@ def test_paths_equal_torch_optim_as_a_user_runs_them(case):
     spec = f"{case['optimizer']}:lr={case['hyperparams']['lr']}"
     result = adamviz.run(surface, [spec], steps=case["steps"], tol=0,
                          batch_size=case["batch_size"])
-    run = result.runs[0]
-    assert run.points.shape == (case["steps"] + 1, surface.dims)
+    run = result.runs[0]  # drawn on a plane; its full path is kept as it ran
+    assert run.parameters.shape == (case["steps"] + 1, surface.dims)
     for step, theirs in case["kept"].items():
-        close(run.points[int(step)], theirs, 1e-10)
+        close(run.parameters[int(step)], theirs, 1e-10)
     close(run.losses, case["losses"], 1e-10)
     if case["monitor"] is not None:  # the held-out loss, recorded at every step
         close(run.monitor, case["monitor"], 1e-10)
@@ -78,9 +78,9 @@ def test_paths_equal_torch_optim_as_a_user_runs_them(case):
 
 def test_a_run_in_full_dimension_starts_at_the_init_and_records_the_validation_loss():
     result = adamviz.run("moons-net", ["adam"], steps=20)
-    surface = result.surface
-    assert surface.dims == 33 and result.runs[0].points.shape == (21, 33)
-    assert tuple(result.runs[0].points[0]) == surface.default_start
+    surface = result.surface.network_surface  # (the runs come back on a plane)
+    assert surface.dims == 33 and result.runs[0].parameters.shape == (21, 33)
+    assert tuple(result.runs[0].parameters[0]) == surface.default_start
     assert result.runs[0].monitor is not None and result.runs[0].losses[-1] < 0.69
 
 

@@ -39,7 +39,9 @@ SPREAD = (10, 90)  # the percentiles the steps and moments views band over the c
 
 def sliced(result) -> bool:
     """Whether ``result``'s runs were projected onto a plane through more parameters."""
-    return getattr(result.surface, "plane", None) is not None
+    # (a plane object, which says how much it explains; a network's own ``plane`` is only the
+    # name of the one its runs will be drawn on)
+    return hasattr(getattr(result.surface, "plane", None), "explained")
 
 
 def parameter_count(result) -> int | None:
