@@ -150,3 +150,23 @@ def test_a_batch_experiment_takes_a_plane(tmp_path):
     assert got.exit_code == 0, got.output
     files = sorted(p.name for p in (tmp_path / "out").rglob("*"))
     assert "runs.png" in files and "summary.csv" in files, files
+
+
+def test_work_beyond_an_hour_on_a_network_is_refused_with_its_cost(tmp_path):
+    from adamviz.core.errors import InputError
+    from adamviz.core.limits import check_network_work
+
+    check_network_work(3, 500, 300, 105)  # the benchmark's work: well inside
+    with pytest.raises(InputError, match=r"1 run x 100,000 steps x 10,000 rows a step x 5,000 "
+                                         r"parameters would take about 9.7 hours"):
+        check_network_work(1, 100_000, 10_000, 5_000)
+    rows = np.random.default_rng(0).normal(size=(20_000, 2))
+    (tmp_path / "big.csv").write_text("x1,x2,label\n" + "".join(
+        f"{a:.3f},{b:.3f},{int(a * b > 0)}\n" for a, b in rows))
+    (tmp_path / "big.toml").write_text(
+        'name = "big"\ndata = "big.csv"\ninit_seed = 0\nmodel = { layers = [2, 64, 64, 1], '
+        'activation = "tanh", loss = "cross_entropy", inputs = ["x1", "x2"], '
+        'target = "label" }\n')
+    got = CliRunner().invoke(cli, ["run", "-s", str(tmp_path / "big.toml"), "--steps", "6000",
+                                   "--no-plot"])
+    assert got.exit_code == 2 and "would take about 1.0 hours" in got.output, got.output

@@ -132,6 +132,24 @@ def check_network_params(params: int, rows: int, where: str) -> None:
             f"forward and backward passes); use fewer or narrower layers.")
 
 
+# A network's runs: a step of a run over one row costs about this much per parameter (2-8-8-1 on
+# moons, 3 optimizers x 500 full-batch steps: 47M parameter-rows in 0.33 s on 2 busy cores)
+SECONDS_PER_PARAMETER_ROW = 7e-9
+MAX_NETWORK_SECONDS = 3600.0  # the work one command may ask of a network, estimated
+
+
+def check_network_work(runs: int, steps: int, rows: int, params: int) -> None:
+    """Runs x steps x rows (per step: the batch, or every training row) x parameters must take
+    at most MAX_NETWORK_SECONDS at the measured rate."""
+    seconds = runs * steps * rows * params * SECONDS_PER_PARAMETER_ROW
+    if seconds > MAX_NETWORK_SECONDS:
+        raise InputError(
+            f"{runs:,} run{'s' * (runs != 1)} x {steps:,} steps x {rows:,} rows a step x "
+            f"{params:,} parameters would take about {_duration(seconds)} on two cores; at "
+            f"most {_duration(MAX_NETWORK_SECONDS)}. Ask for fewer steps or runs, or take each "
+            f"step on a minibatch (--batch-size).")
+
+
 def markdown_table() -> str:
     """Every limit, for the README."""
     rows = [
@@ -142,6 +160,8 @@ def markdown_table() -> str:
         ("cells of a rate map (each a run, all stepped together)", f"{MAX_RATE_CELLS:,}"),
         ("sweep panels", f"{MAX_SWEEP_PANELS}"),
         ("parameters of a network surface (weights and biases)", f"{MAX_NETWORK_PARAMS:,}"),
+        ("runs x steps x rows x parameters of one command on a network",
+         f"about {_duration(MAX_NETWORK_SECONDS)} of work"),
         ("animation frames", f"{MAX_FRAMES:,}"),
         ("pixels of a picture", f"{MAX_PIXELS / 1e6:.0f} megapixels"),
         ("pixels of an animation frame", "3840x2160 (4K)"),

@@ -18,7 +18,7 @@ import numpy as np
 
 from .. import engine, optimizers, surfaces
 from ..core.errors import InputError
-from ..core.limits import check_paths, check_steps
+from ..core.limits import check_network_work, check_paths, check_steps
 from ..core.names import count, suggest
 from ..core.specs import OptSpec, parse_opt, parse_point
 from ..optimizers import Optimizer, foreign, schedules
@@ -308,6 +308,9 @@ def make_runs(surface, opts=("adam",), starts=None, settings: Settings = DEFAULT
         monitor = surface.validation_loss  # the loss on the held-out rows, recorded each step
     steps = settings.steps_for(surface)
     check_paths(len(resolved) * len(points), steps, surface.dims)
+    if slices.is_network(surface):
+        check_network_work(len(points) * len(resolved), steps, max(
+            settings.batch_for(opt) or surface.training_rows for opt, _ in resolved), surface.dims)
     runs: list[Run] = []
     for i, (opt, name) in enumerate(resolved):
         out = engine.run(surface, opt, points, steps, noise=settings.noise, seed=settings.seed,
