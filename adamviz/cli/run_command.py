@@ -129,6 +129,7 @@ def run(surface, surfaces_dir, opts, starts, steps, lr, labels, colors, noise, s
       adamviz run -s beale --opt adam --view 3d --elev 50 --azim -30 -o beale.png
       adamviz run -s valley --opt sgd --noise 0.5 --seed 1 --export runs.csv --no-plot
       adamviz run -s cars --opt sgd --opt adam --batch-size 8 --patience 50 -o cars.png
+      adamviz run -s moons-net --opt sgd --opt adam --plane hessian --view contour,loss
       adamviz run -s hump --opt sgd --opt adam --style dark --size 1920x1080 -o slide.png
       adamviz run -s hump --opt sgd --opt adam --label SGD --label Adam --color C3
       adamviz run -s hump --opt momentum --overlay grad,momentum --overlay-at 5,13,21
