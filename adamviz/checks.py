@@ -11,6 +11,7 @@ from .render.settings import Camera, Look, Timing
 from .render.views import VIEWS, parse_views
 from .results import Result
 from .studies.runs import Settings, load_surface
+from .studies.slices import is_network
 
 
 def check_colors(colors):
@@ -56,6 +57,22 @@ def check_drawing(title=None, math: bool = False, dpi=None, elev: float | None =
     Camera(elev=elev, azim=azim)
 
 
+def refuse_on_network(surface, names, overlays) -> None:
+    """What a picture of a network's runs on a plane cannot draw, one line each: a model's fit
+    on its data (the network's own predictions are not drawn), and arrows, which would have to
+    show a gradient of all its parameters in the plane's two coordinates."""
+    name = getattr(surface, "network_surface", surface).name
+    if "fit" in names:
+        raise InputError(f"The fit view draws a formula's model on its data; {name!r} is a "
+                         f"network, whose runs are drawn on a plane (views: contour, 3d, "
+                         f"profile, loss, steps, moments).")
+    if overlays:
+        raise InputError(f"Overlay arrows show a run's gradient and step in the picture's two "
+                         f"coordinates; {name!r} is a network whose gradient has a component "
+                         f"in each of its {getattr(surface, 'network_surface', surface).dims:,} "
+                         f"parameters, most of them off the plane. Drop --overlay.")
+
+
 def check_views(result_or_surface, views, overlays=(), camera: bool = False,
                 player: bool = False) -> list[str]:
     """Validate a view list (``"contour,loss"`` or a sequence) for a surface (the fit view
@@ -65,9 +82,13 @@ def check_views(result_or_surface, views, overlays=(), camera: bool = False,
     from .render.views import check_settings, check_surface
 
     surface = getattr(result_or_surface, "surface", result_or_surface)
-    names = parse_views(views, surface.dims)
+    network = is_network(surface) or hasattr(surface, "network_surface")
+    dims = 2 if network else surface.dims  # (a network's runs are drawn on a plane)
+    names = parse_views(views, dims)
+    if network:
+        refuse_on_network(surface, names, overlays)
     check_surface(names, surface)
-    check_settings(names, surface.dims, parse_overlays(overlays), camera)
+    check_settings(names, dims, parse_overlays(overlays), camera)
     for name in names:
         if VIEWS[name].player_only and not player:
             raise InputError(f"The {name} view is drawn by the .html player only (-o NAME.html);"

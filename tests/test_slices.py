@@ -134,11 +134,21 @@ def test_the_command_line_draws_a_network_on_the_plane_asked_for(tmp_path):
     (["basins", "-s", "moons-net"], "A basins map starts runs from a grid"),
     (["rates", "-s", "moons-net", "--opt", "sgd", "--grid", "lr=0.01:0.1:3"],
      "A rate map measures the distance"),
+    (["trace", "-s", "moons-net"], "A trace tabulates every quantity"),
+    (["run", "-s", "moons-net", "--start", "1,2"], "its runs start from its initialisation"),
+    (["run", "-s", "moons-net", "--view", "contour,fit", "-o", "x.png"],
+     "'moons-net' is a network, whose runs are drawn on a plane"),
+    (["run", "-s", "moons-net", "--overlay", "grad", "-o", "x.png"],
+     "a network whose gradient has a component in each of its 33 parameters"),
+    (["run", "-s", "hump", "--tune", "lr", "--criterion", "validation-loss"],
+     "The validation-loss criterion needs validation rows; hump has none"),
 ])
-def test_what_a_network_cannot_do_is_one_line_and_exit_2(args, says):
+def test_what_a_network_cannot_do_is_one_line_and_exit_2(args, says, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
     got = CliRunner().invoke(cli, args)
     assert got.exit_code == 2, got.output
     assert says in got.output and "Traceback" not in got.output
+    assert not list(tmp_path.iterdir())  # nothing written
 
 
 def test_a_batch_experiment_takes_a_plane(tmp_path):

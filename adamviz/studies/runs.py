@@ -232,6 +232,10 @@ def starts_of(surface: Surface, starts) -> np.ndarray:
     if np.ndim(starts) == 0:
         raise InputError(f"Starts are points such as [(-2, 1)] or one point (-2, 1), got "
                          f"{starts!r}.")
+    if slices.is_network(surface) and any(isinstance(s, str) for s in starts):
+        raise InputError(f"{surface.name!r} is a network: its runs start from its "
+                         f"initialisation (init_seed in its file), all {surface.dims:,} "
+                         f"parameters; drop --start, or copy the file with another init_seed.")
     rows = [parse_point(s, surface.dims) if isinstance(s, str) else _point_of(s) for s in starts]
     lo, hi = engine.escape_box(surface)
     for row in rows:
