@@ -17,9 +17,11 @@ from .results import json_number, plane_record
 SCHEMA_VERSION = 1
 
 KINDS = {
-    "run": "`surface` (name, expression, box, minima), `settings`, `runs`: one row per run with "
-           "the summary's columns (below), `notes`: what to know to read them fairly (unequal "
-           "learning rates), `files`: what was written",
+    "run": "`surface` (name, expression, box, minima; on a network its `network` and the "
+           "`plane` the runs are drawn on: `kind`, `explained`, `about`, `origin`, `directions`), "
+           "`settings`, `runs`: one row per run with the summary's columns (below), `notes`: "
+           "what to know to read them fairly (unequal learning rates, how far a network's runs "
+           "are from their plane), `files`: what was written",
     "sweep": "`surface`, `optimizer`, `swept` (name → values), `runs` (the summary's columns; "
              "`experiment` is the setting), `files`",
     "basins": "`surface`, `grid` (starts per side), `steps`, `optimizers`: per optimizer its "
