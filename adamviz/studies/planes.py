@@ -346,10 +346,12 @@ def plane_grid(surface, plane: Plane, coords, size=(41, 41), margin: float = 0.1
     return xs, ys, np.where(np.isfinite(Z), Z, np.nan).reshape(X.shape)
 
 
-def honesty(surface, plane: Plane, path, *, chunk=None) -> Honesty:
-    """Per step of ``path`` (T, P): where it is drawn on ``plane``, its true loss, the loss at
-    the drawn point, and its distance from the plane."""
+def honesty(surface, plane: Plane, path, *, losses=None, chunk=None) -> Honesty:
+    """Per step of ``path`` (T, P): where it is drawn on ``plane``, its true loss (``losses``
+    when the run already has them, else computed), the loss at the drawn point, and its
+    distance from the plane."""
     path = as_points(path, plane.dims, "path")
     coords = plane.coordinates(path)
-    return Honesty(coords, _losses(surface, path, chunk), plane_losses(surface, plane, coords,
-                   chunk=chunk), plane.off_plane(path))
+    true = _losses(surface, path, chunk) if losses is None else np.asarray(losses, dtype=float)
+    return Honesty(coords, true, plane_losses(surface, plane, coords, chunk=chunk),
+                   plane.off_plane(path))

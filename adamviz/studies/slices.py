@@ -143,7 +143,7 @@ def on_plane(result: Result, kind: str | None = None, *, seed: int = 0, plane=No
                            seed=seed, names=_names(result.runs))
     runs = []
     for run in result.runs:
-        seen = honesty(network, plane, run.points)
+        seen = honesty(network, plane, run.points, losses=run.losses)
         runs.append(replace(run, points=seen.coords, parameters=run.points,
                             plane_losses=seen.plane_loss, off_plane=seen.off_plane))
     coords = np.concatenate([r.points for r in runs])
