@@ -15,6 +15,7 @@ __version__ = "0.2.0"
 
 _EXPORTS = {
     "run": "api", "plot": "api", "save_plot": "api", "animate": "api", "export": "api",
+    "player": "api",
     "sweep": "api", "basins": "api", "tune": "api", "trace": "api", "batch": "api",
     "figures": "api", "load_surface": "api", "record": "api", "rates": "api",
     "Result": "results", "Run": "results", "Summary": "results",

@@ -66,6 +66,10 @@ def refuse_on_network(surface, names, overlays) -> None:
         raise InputError(f"The fit view draws a formula's model on its data; {name!r} is a "
                          f"network, whose runs are drawn on a plane (views: contour, 3d, "
                          f"profile, loss, steps, moments).")
+    if "ratemap" in names:
+        raise InputError(f"A rate map measures the distance to a minimum in every parameter; "
+                         f"{name!r} is a network, whose runs are drawn on a plane. Drop "
+                         f"ratemap from --view.")
     if overlays:
         raise InputError(f"Overlay arrows show a run's gradient and step in the picture's two "
                          f"coordinates; {name!r} is a network whose gradient has a component "

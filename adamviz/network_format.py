@@ -15,7 +15,7 @@ from .core.limits import check_network_params
 from .core.names import suggest
 from .network_surfaces import NetworkFit
 from .networks import ACTIVATIONS, LOSSES, Network
-from .surface_format import _defaults, _string
+from .surface_format import _defaults, _string, checked_name
 
 PLANES = ("pca", "random", "hessian")
 KEYS = {
@@ -186,7 +186,5 @@ def checked_fit(data: dict, source: str, beside=None) -> tuple[NetworkFit, str]:
 def fields(data: dict, source: str, beside=None) -> dict:
     """A network surface's definition checked, as the fields of a ``NetworkSurface``."""
     fit, plane = checked_fit(data, source, beside)
-    name = _string(data, "name", source)
-    if not name.replace("-", "").replace("_", "").isalnum():
-        raise InputError(f"{source}: name {name!r} may use only letters, digits, '-' and '_'.")
+    name = checked_name(_string(data, "name", source), source)
     return dict(name=name, network=fit, plane=plane, source=source, **_defaults(data, source))

@@ -88,7 +88,17 @@ def _head(data: dict, source: str) -> str:
     if given and "data" not in data:
         raise InputError(f"{source}: {given[0]!r} belongs to a loss over data; add "
                          f"data = \"file.csv\" (or a bundled set's name), or remove it.")
-    name = _string(data, "name", source)
+    return checked_name(_string(data, "name", source), source)
+
+
+MAX_NAME = 100  # characters: a name titles the pictures and names the files
+
+
+def checked_name(name: str, source: str) -> str:
+    """A surface's name: letters, digits, '-' and '_', at most MAX_NAME of them."""
+    if len(name) > MAX_NAME:
+        raise InputError(f"{source}: name has {len(name):,} characters; at most {MAX_NAME} (it "
+                         f"titles the pictures and names the files).")
     if not name.replace("-", "").replace("_", "").isalnum():
         raise InputError(f"{source}: name {name!r} may use only letters, digits, '-' and '_'.")
     return name

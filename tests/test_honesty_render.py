@@ -213,7 +213,9 @@ def test_the_player_replays_and_says_why(sliced):
     from adamviz.render.player_data import data
 
     made = data(sliced, sliced.surface.box)
-    reason = f"the runs are on a {P}-parameter network, replayed as recorded on its plane"
+    reason = (f"the runs are on a {P}-parameter network, replayed as recorded "
+              f"{plane.caption(sliced)}")
+    assert "variance" in reason
     assert not made["live"] and made["reason"] == reason
     assert all(r["reason"] == reason and r["packed"]["rates"] is None for r in made["runs"])
     assert reason in page(sliced)

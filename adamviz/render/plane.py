@@ -181,7 +181,7 @@ def contour_paths(panel) -> FadedPaths:
                       lines, halo)
 
 
-FADE_LABEL = "faded: off the plane (faintest as far off as the paths spread on it)"
+FADE_LABEL = "faded: off the plane"
 
 
 def fade_entry(scale: float) -> Line2D:

@@ -151,7 +151,7 @@ def recorded_because(run, result, carried: dict) -> str | None:
     if plane.sliced(result):  # (its plane's loss is drawn, not run: nothing else to say)
         size = plane.parameter_count(result)
         reasons.append(f"the runs are on a {f'{size:,}-parameter ' if size else ''}network, "
-                       f"replayed as recorded on its plane")
+                       f"replayed as recorded {plane.caption(result)}")
     elif hasattr(surface, "data") and not has_program(surface):
         reasons.append(f"the loss is over {surface.training_rows:,} rows of data "
                        f"({data_values(surface):,} numbers), more than the {LIVE_DATA:,} a page "

@@ -6,11 +6,12 @@ import math
 
 import numpy as np
 from matplotlib.colors import ListedColormap
+from matplotlib.font_manager import FontProperties
 from matplotlib.patches import Patch
 
 from . import legend, style
 from .contour import draw_minima
-from .figure import STILL_DPI, image_format, legend_columns, new_figure, save
+from .figure import STILL_DPI, fit_title, image_format, legend_columns, new_figure, save
 from .grid import nice_ticks, view_box
 from .panels import ContourPanel
 from .plane import caption, sliced
@@ -129,8 +130,9 @@ def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int | No
         panel.show([r.steps for r in result.runs])
         status = ", ".join(sorted({r.status for r in result.runs}))
         ax.set_title(f"{name}\n{status}", fontsize="medium", **style.LITERAL)
-        ax.set_xlabel("")
-        ax.set_ylabel("")
+        # axis names on the outer panels only (a plane's PC 1 and PC 2 say what the axes are)
+        ax.set_xlabel(surface.axes[0] if k // cols == rows - 1 else "")
+        ax.set_ylabel(surface.axes[1] if k % cols == 0 else "")
         drawn.append(panel)
     bar = fig.colorbar(drawn[0].filled, ax=fig.axes, shrink=0.8, spacing="uniform")
     bar.set_label("loss (one scale for all panels)")
@@ -142,7 +144,10 @@ def save_small_multiples(surface, panels, rows, cols, title, path, dpi: int | No
     style.literal_legend(fig.legend(handles=handles[1:], loc="outside lower center",
                                     ncols=legend_columns(handles[1:], size[0]),
                                     frameon=False, fontsize="medium"))
-    fig.suptitle(title, fontsize="x-large", **style.LITERAL)
+    # each line wrapped to the figure's width (a network's caption line is long)
+    size_pt = FontProperties(size="x-large").get_size_in_points()
+    fig.suptitle("\n".join(fit_title(line, size[0], size_pt) for line in title.split("\n")),
+                 fontsize="x-large", **style.LITERAL)
     return save(fig, path, dpi=dpi or STILL_DPI, fmt=fmt or image_format(path))
 
 

@@ -126,6 +126,10 @@ def _experiment(table, where, outputs, path_outputs, surfaces_dir, planar_output
                          f"for at most {MAX_PATH_RUNS} runs; this experiment has {runs:,} "
                          f"(use basins and summary for large grids).")
     tune = _tune(table.get("tune"), where)
+    if tune and tune.get("criterion") == "distance" and not surface.global_minima():
+        raise InputError(f"{where}.tune.criterion: distance measures how far a run ends from "
+                         f"the nearest global minimum; {surface.name} lists none (use "
+                         f"final-loss, or validation-loss on held-out rows).")
     if tune and "lr" in sweep:
         raise InputError(f"{where}: sweep.lr and tune both set every lr; drop one.")
     if tune:
@@ -237,6 +241,9 @@ def _specs(table, where, surface) -> tuple[list[OptSpec], dict]:
 
 
 def _starts(starts, where, surface):
+    if starts is not None and is_network(surface):
+        raise InputError(f"{where}.starts: {surface.name} is a network: its runs start from its "
+                         f"initialisation (init_seed in its file); drop starts.")
     if isinstance(starts, dict):
         if surface.dims == 1:
             raise InputError(f"{where}.starts: a grid of starts needs a surface in x and y; "

@@ -170,10 +170,15 @@ def from_data(data: dict, path: Path, digest: str = "") -> Recipe:
                              f"curve.")
     try:  # the run settings, named by the file, before any work
         settings = recipe_settings(recipe)
-        if recipe.batch_size is not None or recipe.plane is not None:  # (else: no loading)
-            surface = load_surface(recipe.surface)
+        on_planes = recipe.planes or any(c.get("check") in claims.NETWORK_CHECKS
+                                         for c in recipe.claims)
+        if recipe.batch_size is not None or recipe.plane is not None or on_planes:
+            surface = load_surface(recipe.surface)  # (only then: loading costs)
             settings.check_batches(surface)
             settings.check_plane(surface)
+            if on_planes and not slices.is_network(surface):
+                raise InputError(f"planes and the plane claims draw a network's runs on planes; "
+                                 f"{surface.name} is a surface in its own variables.")
         own_looks(recipe.labels, recipe.colors, len(recipe.runs))
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None
@@ -227,10 +232,14 @@ def _check_types(data: dict, path) -> None:
     for key in ("runs", "views", "labels"):
         if key in data and not all(isinstance(v, str) for v in data[key]):
             raise InputError(f"{path}: {key} must be a list of strings, got {data[key]!r}.")
-    for kind in data.get("planes", []):
-        if kind not in PLANES:
+    planes = data.get("planes", [])
+    for kind in planes:
+        if not isinstance(kind, str) or kind not in PLANES:
             raise InputError(f"{path}: planes: {kind!r} is not a plane; one of "
                              f"{', '.join(PLANES)}.")
+    if len(set(planes)) != len(planes) or data.get("plane") in planes:
+        raise InputError(f"{path}: planes names a plane twice (or the runs' own, plane): each "
+                         f"plane is drawn once.")
     for key, most in (("title", 300), ("source", 300), ("caption", 3000)):
         if len(data.get(key, "")) > most:
             raise InputError(f"{path}: {key} has {len(data[key]):,} characters; at most {most}.")

@@ -66,7 +66,8 @@ class Settings:
         if self.batch_size is not None and (not _whole(self.batch_size) or self.batch_size < 1):
             raise InputError(f"Invalid batch size: {self.batch_size!r} (must be a whole number "
                              f">= 1)")
-        if self.plane is not None and self.plane not in PLANES:
+        if self.plane is not None and (not isinstance(self.plane, str)
+                                       or self.plane not in PLANES):
             raise InputError(f"Invalid plane: {self.plane!r} (one of {', '.join(PLANES)})")
 
     def batch_for(self, opt: Optimizer) -> int | None:

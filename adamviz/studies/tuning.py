@@ -78,6 +78,11 @@ def tune_lr(surface, spec, starts, settings: Settings, grid, criterion="final-lo
                          keys=keys, tol=settings.tol or None, record="ends",
                          batch_size=settings.batch_for(opt))
         scores.append(_score(surface, out, criterion, steps))
+    if criterion == "steps" and min(scores) == steps + 1:
+        raise InputError(f"No learning rate in the grid made {spec.name} converge within "
+                         f"{steps:,} steps (step and gradient below tol), so the steps "
+                         f"criterion has nothing to choose by; use final-loss (or "
+                         f"validation-loss), more steps or a larger tol.")
     best = grid[int(np.argmin(scores))]
     return Tuning(optimizer=spec.name, criterion=criterion, grid=tuple(grid),
                   scores=tuple(scores), best=best)
