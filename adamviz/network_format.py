@@ -78,6 +78,9 @@ def checked_model(model, source: str) -> tuple[Network, tuple[str, ...], str]:
                          f"{len(inputs)} columns; the first width is the number of inputs.")
     if not isinstance(model["target"], str):
         raise InputError(f"{where}.target must be a column name, got {model['target']!r}.")
+    if model["target"] in inputs:
+        raise InputError(f"{where}: target {model['target']!r} is also an input; the network "
+                         f"would read the answer it is to predict.")
     if model["loss"] == "squared_error" and layers[-1] != 1:
         raise InputError(f"{where}: squared_error fits one target column, so the last width "
                          f"must be 1, got {layers[-1]}.")

@@ -163,9 +163,9 @@ def test_the_title_says_the_plane_and_its_share(sliced):
             sliced.surface, plane=Plane(kind=kind, explained=explained, about="")))
 
     assert plane.caption(on("random", 0.996)) == (
-        "on a random plane (two filter-normalized directions): it holds more than 99% of the "
+        "on a random plane (two filter-normalized directions): it holds 99.6% of the "
         "3 paths' variance")
-    assert "it holds less than 1% of their variance" in plane.caption(on("pca", 0.004))
+    assert "it holds 0.4% of their variance" in plane.caption(on("pca", 0.004))
     assert "it holds an unknown share of" in plane.caption(on("hessian", float("nan")))
     # drawn on one Axes (a notebook's plot), the legend is headed by the plane
     legend = draw(sliced, None, "contour")[0].legend

@@ -188,7 +188,9 @@ def changed(model=None, **keys):
     (changed(model={"layers": [3, 4, 1]}), r"layers starts with 3 inputs but inputs names 2"),
     (changed(model={"activation": "gelu"}), r"unknown activation 'gelu'; known: tanh, relu"),
     (changed(model={"loss": "mse"}), r"unknown loss 'mse'; known: squared_error"),
-    (changed(model={"target": "x1"}), r"class indices 0..1 for cross_entropy.*has -?\d"),
+    (changed(model={"target": "x1"}), r"target 'x1' is also an input"),
+    (changed(model={"layers": [1, 4, 1], "inputs": ["x1"], "target": "x2"}),
+     r"class indices 0..1 for cross_entropy.*has -?\d"),
     (changed(model={"layers": [2, 4, 3]}), None),  # labels 0/1 are classes of 3: fine
     (changed(model={"inputs": ["x1", "x3"]}), r"model.inputs: 'x3' is not a column of bundled"),
     (changed(model={"target": "y"}), r"model.target: 'y' is not a column"),

@@ -207,3 +207,11 @@ def test_a_network_run_that_would_take_hours_is_refused_with_its_cost(monkeypatc
     monkeypatch.setattr(engine, "run", started)
     with pytest.raises(InputError):
         adamviz.run(big, ["sgd", "adam"])
+
+
+def test_the_target_as_an_input_is_refused(tmp_path):
+    # the network would read the label it predicts, and fit it perfectly
+    path = tmp_path / "n.toml"
+    path.write_text(NET.replace('inputs = ["x1", "x2"]', 'inputs = ["label", "x1"]'))
+    with pytest.raises(InputError, match="is also an input"):
+        api.load_surface(str(path))

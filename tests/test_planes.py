@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from adamviz.core.errors import InputError
+from adamviz.plane_kinds import percent
 from adamviz.studies import plane_directions, planes
 from adamviz.studies.planes import Plane, honesty, make_plane, plane_grid, plane_losses
 
@@ -99,7 +100,7 @@ def test_the_pca_share_is_the_covariance_eigenvalues_share():
                                         (0.995, "99.5%"), (0.989, "99%"), (0.5, "50%"),
                                         (0.0123, "1%"), (0.003, "0.3%"), (0.0, "0%")])
 def test_shares_in_words_say_all_or_nothing_only_when_so(share, text):
-    assert planes.percent(share) == text
+    assert percent(share) == text
 
 
 def test_pca_shares_made_by_hand():

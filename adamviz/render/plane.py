@@ -24,7 +24,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from ..plane_kinds import TITLES
+from ..plane_kinds import TITLES, percent
 from . import style
 
 FADE_FLOOR = 0.2  # the alpha at fade_scale or farther: faint, but the path is still seen
@@ -50,21 +50,14 @@ def parameter_count(result) -> int | None:
     return max(found) if found else None
 
 
-def share_text(explained: float) -> str:
-    """A share as a reader should read it: "92%", never "100%" for 99.6% or "0%" for 0.3%."""
-    percent = 100 * float(explained)
-    if not 0 <= percent <= 100:  # (NaN too: a plane whose share could not be measured)
-        return "an unknown share"
-    if 99 < percent < 100:
-        return "more than 99%"
-    if 0 < percent < 1:
-        return "less than 1%"
-    return f"{percent:.0f}%"
-
-
 def panel_title(result) -> str:
     """The contour panel's title on a plane: which plane the paths are drawn on."""
-    return f"paths on the {TITLES[result.surface.plane.kind]} plane"
+    return plane_name(result.surface.plane)
+
+
+def plane_name(found) -> str:
+    """A plane as a panel's title names it: "PCA plane: 98% of the variance"."""
+    return f"{TITLES[found.kind]} plane: {percent(found.explained)} of the variance"
 
 
 def caption(result, paths: int | None = None) -> str:
@@ -79,7 +72,7 @@ def caption(result, paths: int | None = None) -> str:
     where = planes.get(plane.kind, plane.about or f"a {plane.kind} plane")
     whose = ("its" if n == 1 else "their") if plane.kind == "pca" else \
         ("the path's" if n == 1 else f"the {n} paths'")
-    return f"on {where}: it holds {share_text(plane.explained)} of {whose} variance"
+    return f"on {where}: it holds {percent(plane.explained)} of {whose} variance"
 
 
 def fade_scale(runs) -> float:

@@ -125,11 +125,7 @@ def _experiment(table, where, outputs, path_outputs, surfaces_dir, planar_output
         raise InputError(f"{where}.outputs: {sorted(heavy)[0]} draws every step of every run, "
                          f"for at most {MAX_PATH_RUNS} runs; this experiment has {runs:,} "
                          f"(use basins and summary for large grids).")
-    tune = _tune(table.get("tune"), where)
-    if tune and tune.get("criterion") == "distance" and not surface.global_minima():
-        raise InputError(f"{where}.tune.criterion: distance measures how far a run ends from "
-                         f"the nearest global minimum; {surface.name} lists none (use "
-                         f"final-loss, or validation-loss on held-out rows).")
+    tune = _tune(table.get("tune"), where, surface)
     if tune and "lr" in sweep:
         raise InputError(f"{where}: sweep.lr and tune both set every lr; drop one.")
     if tune:
@@ -271,7 +267,7 @@ def _starts(starts, where, surface):
     return tuple(map(tuple, points.tolist())), None
 
 
-def _tune(tune, where) -> dict | None:
+def _tune(tune, where, surface) -> dict | None:
     if tune is None:
         return None
     if not isinstance(tune, dict) or set(tune) - TUNE_KEYS:
@@ -285,6 +281,10 @@ def _tune(tune, where) -> dict | None:
         raise InputError(f"{where}.tune.grid: {exc}") from None
     if tune.get("criterion", "final-loss") not in CRITERIA:
         raise InputError(f"{where}.tune.criterion: one of {', '.join(CRITERIA)}.")
+    if tune.get("criterion") == "distance" and not surface.global_minima():
+        raise InputError(f"{where}.tune.criterion: distance measures how far a run ends from "
+                         f"the nearest global minimum; {surface.name} lists none (use "
+                         f"final-loss, or validation-loss on held-out rows).")
     return dict(tune)
 
 

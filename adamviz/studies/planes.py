@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..core.errors import InputError
-from ..plane_kinds import PLANES
+from ..plane_kinds import PLANES, percent
 from .plane_directions import hessian_top_two, random_directions, sign_fixed
 
 KINDS = tuple(PLANES)  # (named and described in plane_kinds.py)
@@ -156,18 +156,6 @@ def _names(names, count: int) -> list[str]:
         raise InputError(f"Invalid names: expected {count} run name(s) as text, one a path, "
                          f"got {names!r:.80}.")
     return list(names)
-
-
-def percent(share: float) -> str:
-    """A share in [0, 1] as a percentage: whole percents, one more digit near 0 and 100 so
-    that only all (to 1e-9) reads "100%" and only nothing reads "0%"."""
-    if share >= 1 - 1e-9:
-        return "100%"
-    if share >= 0.99:
-        return f"{np.floor(share * 1000) / 10:.1f}%"
-    if share < 0.01:
-        return f"{100 * share:.1g}%" if share > 1e-11 else "0%"
-    return f"{share:.0%}"
 
 
 def _centred(points: np.ndarray) -> np.ndarray:

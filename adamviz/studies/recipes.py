@@ -284,13 +284,11 @@ def extra_panels(recipe: Recipe, result, book) -> list[tuple[str, object, str]]:
     """The panels a recipe draws beside its views: with ``scaled``, the same runs on the loss
     times the factor (the runs the scale claim checks), titled with what became of them; with
     ``planes``, the same runs on each other plane, titled with the share it holds."""
-    whose = "the paths'" if len(result.runs) > 1 else "the path's"
     panels = []
     for kind in recipe.planes:
         again = slices.resliced(result, kind)
         share = again.surface.plane.explained_text
-        panels.append(("contour", again, f"{TITLES[kind]} plane: holds {share} of {whose} "
-                                         f"variance"))
+        panels.append(("contour", again, f"{TITLES[kind]} plane: {share} of the variance"))
     if recipe.scaled is None:
         return panels
     again = book.scaled(result, recipe.scaled)
