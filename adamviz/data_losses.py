@@ -177,7 +177,7 @@ def data_loss(data: dict, source: str, beside=None) -> DataLoss:
     if seed and (isinstance(held_out, bool) or not isinstance(held_out, numbers.Real)):
         raise InputError(f"{source}: split_seed picks the rows a validation share holds out "
                          f"(validation = 0.25, say); without one it does nothing: drop it.")
-    train, validation = _split(table, held_out, seed, source, beside)
+    train, validation = split_rows(table, held_out, seed, source, beside)
     formula = parse_data(data["expr"], f"{source}: expr", data["params"], list(table.columns))
     if validation is not None:
         lacking = [c for c in formula.columns if c not in validation.columns]
@@ -221,7 +221,10 @@ def _load(spec: str, source: str, beside) -> datasets.Table:
         raise InputError(f"{source}: {exc}") from None
 
 
-def _split(table, held_out, seed, source, beside):
+def split_rows(table, held_out, seed, source, beside):
+    """(training rows, validation rows or None): a surface file's ``validation`` (a share held
+    out by ``seed``, another CSV file beside it, or a table) applied to ``table``; formulas over
+    data and networks split alike."""
     if held_out is None:
         return table, None
     if isinstance(held_out, datasets.Table):

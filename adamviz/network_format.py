@@ -4,7 +4,6 @@ were chosen); ``surfaces.from_dict`` makes the ``NetworkSurface`` from it."""
 
 from __future__ import annotations
 
-import math
 import numbers
 
 import numpy as np
@@ -13,11 +12,12 @@ from . import datasets
 from .core.errors import InputError
 from .core.limits import check_network_params
 from .core.names import suggest
+from .data_losses import split_rows
 from .network_surfaces import NetworkFit
 from .networks import ACTIVATIONS, LOSSES, Network
+from .plane_kinds import PLANES
 from .surface_format import _defaults, _string, checked_name
 
-PLANES = ("pca", "random", "hessian")
 KEYS = {
     "name": "the name used on the command line (the file's stem)",
     "description": "one line shown by `adamviz surfaces` and in figure titles",
@@ -124,21 +124,10 @@ def _seed(data: dict, key: str, source: str) -> int:
 
 def _split(table, data: dict, source: str, beside):
     held_out, seed = data.get("validation"), _seed(data, "split_seed", source)
-    if held_out is None:
-        if seed:
-            raise InputError(f"{source}: split_seed picks the rows a validation share holds "
-                             f"out; without validation it does nothing: drop it.")
-        return table, None
-    if isinstance(held_out, str) and not datasets.is_number(held_out):
-        return table, _load(held_out, source, beside)
-    if isinstance(held_out, bool) or not isinstance(held_out, numbers.Real) or \
-            not math.isfinite(held_out):
-        raise InputError(f"{source}: validation is a share of the rows held out (a number "
-                         f"between 0 and 1, e.g. 0.25) or a CSV file; got {held_out!r}.")
-    try:
-        return datasets.split(table, float(held_out), seed)
-    except InputError as exc:
-        raise InputError(f"{source}: {exc}") from None
+    if held_out is None and seed:
+        raise InputError(f"{source}: split_seed picks the rows a validation share holds out; "
+                         f"without validation it does nothing: drop it.")
+    return split_rows(table, held_out, seed, source, beside)
 
 
 def _load(spec, source: str, beside) -> datasets.Table:
@@ -168,7 +157,7 @@ def checked_fit(data: dict, source: str, beside=None) -> tuple[NetworkFit, str]:
     check_network_params(net.n_params, table.rows, f"{source}: model.layers {list(net.layers)}")
     init_seed = _seed(data, "init_seed", source)
     plane = data.get("plane", "pca")
-    if plane not in PLANES:
+    if not isinstance(plane, str) or plane not in PLANES:
         raise InputError(f"{source}: plane {plane!r} is unknown{suggest(str(plane), PLANES)}")
     train, held = _split(table, data, source, beside)
     if held is not None:
