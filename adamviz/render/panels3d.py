@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 from mpl_toolkits.mplot3d.art3d import Line3DCollection
@@ -13,6 +15,16 @@ from .panels import Panel
 from .settings import DEFAULT_CAMERA, Camera
 from .viewdata import camera as chosen_camera
 from .viewdata import clip_height
+
+
+def add_fixed(ax, collection) -> None:
+    """Add ``collection`` to a 3D Axes without moving its limits (set before, from the view
+    box). matplotlib 3.10 autoscales to a 3D collection unless told ``autolim=False``; 3.9,
+    which has no such keyword, only widens the data limits, and the limits set stand."""
+    if "autolim" in inspect.signature(ax.add_collection3d).parameters:
+        ax.add_collection3d(collection, autolim=False)
+    else:
+        ax.add_collection3d(collection)
 
 
 class PathsOnTop(Line3DCollection):
@@ -101,7 +113,7 @@ class ThreeDPanel(Panel):
                                                                     strict=True)],
             [plane.segment_alphas(r, self.fade_scale) for r in self.runs], self.colors,
             self.linestyles, PathsOnTop([], linewidths=style.lw(2.2)))
-        ax.add_collection3d(self.dynamic(faded.lines), autolim=False)
+        add_fixed(ax, self.dynamic(faded.lines))
         return faded
 
     def legend_entries(self) -> list:
