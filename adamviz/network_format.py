@@ -179,4 +179,5 @@ def fields(data: dict, source: str, beside=None) -> dict:
     """A network surface's definition checked, as the fields of a ``NetworkSurface``."""
     fit, plane = checked_fit(data, source, beside)
     name = checked_name(_string(data, "name", source), source)
-    return dict(name=name, network=fit, plane=plane, source=source, **_defaults(data, source))
+    return dict(name=name, network=fit, default_plane=plane, source=source,
+                **_defaults(data, source))

@@ -330,10 +330,11 @@ class DataSurface(Surface):
 class NetworkSurface(Surface):
     """A multilayer perceptron on data (``network_surfaces.NetworkFit``) as a surface in all its
     weights and biases (torch's ``state_dict()`` order), started at its initial weights; its
-    box only says when a run has diverged. ``plane``: the plane its runs are drawn on."""
+    box only says when a run has diverged. ``default_plane``: the kind of plane its runs are
+    drawn on unless another is asked for (its file's ``plane``)."""
 
     network: NetworkFit
-    plane: str = "pca"
+    default_plane: str = "pca"
     formula: object = None  # (none: its programs are numpy functions, networks.py)
     xlim: tuple[float, float] | None = None
 

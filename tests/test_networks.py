@@ -242,7 +242,7 @@ def test_the_listing_and_the_box():
     lo, hi = engine.escape_box(surface)
     assert len(lo) == 33 and (hi - lo).min() >= 10 * 2 * 5
     assert surface.expr == "2-8-1 tanh MLP, cross-entropy on moons"
-    assert surface.plane == "pca" and surface.layer_slices()[0][0] == "w1"
+    assert surface.default_plane == "pca" and surface.layer_slices()[0][0] == "w1"
 
 
 def test_the_listing_says_a_networks_parameters_in_one_line():

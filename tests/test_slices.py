@@ -24,7 +24,8 @@ def moons():
 
 def test_runs_go_in_full_dimension_and_come_back_on_one_plane(moons):
     network = api.load_surface("moons-net")
-    assert slices.sliced(moons) and moons.surface.plane.kind == network.plane
+    assert isinstance(moons.surface, slices.PlaneSurface)
+    assert moons.surface.plane.kind == network.default_plane
     for run in moons.runs:
         assert run.points.shape == (run.steps + 1, 2)
         assert run.parameters.shape == (run.steps + 1, network.dims)

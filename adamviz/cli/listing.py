@@ -71,7 +71,7 @@ def network_line(surface) -> str:
         count(len(fit.validation_y), "validation row")
     return (f"{count(surface.dims, 'parameter')} ({layers}) from torch's initialisation "
             f"(seed {fit.init_seed}); data: {fit.data}, "
-            f"{count(fit.training_rows, 'training row')}, {held}; plane: {surface.plane}")
+            f"{count(fit.training_rows, 'training row')}, {held}; plane: {surface.default_plane}")
 
 
 def data_line(surface) -> str:

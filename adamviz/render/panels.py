@@ -145,7 +145,7 @@ class ContourPanel(Panel):
 
     def legend_entries(self) -> list:
         shown = list(self.arrows.quivers) if self.arrows is not None else []
-        faded = [plane.fade_entry(self.fade_scale)] if self.faded is not None else []
+        faded = [plane.fade_entry()] if self.faded is not None else []
         return [*legend.start_and_end(), *legend.marks(self.marks), *legend.overlays(shown),
                 *legend.minima(self.result.surface), *self.data.legend_entries(), *faded]
 

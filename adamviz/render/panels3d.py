@@ -117,7 +117,7 @@ class ThreeDPanel(Panel):
         return faded
 
     def legend_entries(self) -> list:
-        faded = [plane.fade_entry(self.fade_scale)] if self.faded is not None else []
+        faded = [plane.fade_entry()] if self.faded is not None else []
         return [*legend.start_and_end(), *legend.minima(self.result.surface), *faded]
 
     def show(self, ks):

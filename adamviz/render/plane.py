@@ -39,9 +39,7 @@ SPREAD = (10, 90)  # the percentiles the steps and moments views band over the c
 
 def sliced(result) -> bool:
     """Whether ``result``'s runs were projected onto a plane through more parameters."""
-    # (a plane object, which says how much it explains; a network's own ``plane`` is only the
-    # name of the one its runs will be drawn on)
-    return hasattr(getattr(result.surface, "plane", None), "explained")
+    return getattr(result.surface, "plane", None) is not None
 
 
 def parameter_count(result) -> int | None:
@@ -177,10 +175,9 @@ def contour_paths(panel) -> FadedPaths:
 FADE_LABEL = "faded: off the plane"
 
 
-def fade_entry(scale: float) -> Line2D:
-    """The legend's word on what the fading means: a path ``scale`` (the paths' spread on the
-    plane) or farther from it is faint. One label whatever the scale, so panels on several
-    planes share one entry."""
+def fade_entry() -> Line2D:
+    """The legend's word on what the fading means (one label whatever a panel's scale, so
+    panels on several planes share one entry)."""
     return Line2D([], [], color=style.ink(), alpha=FADE_FLOOR + 0.1, lw=style.lw(2.2),
                   label=FADE_LABEL)
 

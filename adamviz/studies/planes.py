@@ -282,12 +282,14 @@ def _losses(surface, points: np.ndarray, chunk=None) -> np.ndarray:
     return np.concatenate(parts) if parts else np.empty(0)
 
 
-def plane_losses(surface, plane: Plane, coords, *, chunk=None) -> np.ndarray:
-    """(N,): the loss at the points of the plane at ``coords`` (N, 2), lifted in chunks of
+def plane_losses(surface, plane: Plane, coords, *, chunk=None, loss=None) -> np.ndarray:
+    """(N,): the loss (``surface.loss``, or ``loss``, another function of (N, P) points such as
+    a validation loss) at the points of the plane at ``coords`` (N, 2), lifted in chunks of
     ``chunk`` points (default: CHUNK_FLOATS // P)."""
     coords = as_points(coords, 2, "plane coordinates")
     rows = _chunk_rows(plane.dims, chunk)
-    parts = [_losses(surface, plane.lift(coords[i:i + rows]), rows)
+    loss = surface.loss if loss is None else loss
+    parts = [np.asarray(loss(plane.lift(coords[i:i + rows])), dtype=float).reshape(-1)
              for i in range(0, len(coords), rows)]
     return np.concatenate(parts) if parts else np.empty(0)
 

@@ -71,7 +71,12 @@ class PlaneSurface(Surface):
         return self.network_surface.training_rows
 
     def validation_loss(self, points):
-        return self.network_surface.validation_loss(self.plane.lift(_pairs(points)))
+        """The loss over the held-out rows at plane points (N, 2), lifted in chunks as the
+        loss is (the validation contours are a picture's whole grid); None without any."""
+        if not self.has_validation:
+            return None
+        return plane_losses(self.network_surface, self.plane, _pairs(points),
+                            loss=self.network_surface.validation_loss)
 
     # A minimum of the validation loss on a slice is not the network's: none is marked
     validation_minimum = None
@@ -139,7 +144,7 @@ def on_plane(result: Result, kind: str | None = None, *, seed: int = 0, plane=No
         raise InputError(f"A plane slices a network's parameters; {network.name!r} is a surface "
                          f"in {network.dims} variables, drawn as it is.")
     if plane is None:
-        plane = make_plane(kind or network.plane, network, [r.points for r in result.runs],
+        plane = make_plane(kind or network.default_plane, network, [r.points for r in result.runs],
                            seed=seed, names=_names(result.runs))
     runs = []
     for run in result.runs:
@@ -157,7 +162,7 @@ def on_shared_plane(results: list[Result], kind: str | None = None, *,
     paths, in one box (a sweep's panels: one landscape to compare them on)."""
     network = results[0].surface
     runs = [r for res in results for r in res.runs]
-    plane = make_plane(kind or network.plane, network, [r.points for r in runs], seed=seed,
+    plane = make_plane(kind or network.default_plane, network, [r.points for r in runs], seed=seed,
                        names=_names(runs))
     found = [on_plane(res, plane=plane) for res in results]
     surface = plane_surface(network, plane,
@@ -177,8 +182,3 @@ def resliced(result: Result, kind: str, seed: int | None = None) -> Result:
     """The same runs on another plane (nothing is run again)."""
     seed = result.settings.get("seed", 0) if seed is None else seed
     return on_plane(full(result), kind, seed=seed)
-
-
-def sliced(result) -> bool:
-    """Whether ``result``'s runs are a network's, drawn on a plane."""
-    return isinstance(result.surface, PlaneSurface)
