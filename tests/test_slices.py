@@ -181,3 +181,14 @@ def test_work_beyond_an_hour_on_a_network_is_refused_with_its_cost(tmp_path):
     got = CliRunner().invoke(cli, ["run", "-s", str(tmp_path / "big.toml"), "--steps", "6000",
                                    "--no-plot"])
     assert got.exit_code == 2 and "would take about 1.0 hours" in got.output, got.output
+
+
+def test_a_batch_criterion_that_the_surface_cannot_measure_is_refused_when_read(tmp_path):
+    # (one check for tuning and batch files: it ran, and wrote its summary, before refusing)
+    (tmp_path / "b.toml").write_text(
+        '[[experiment]]\nname = "e"\nsurface = "hump"\noptimizers = ["sgd"]\nsteps = 3\n'
+        'tune = { grid = "1e-3:1:3", criterion = "validation-loss" }\noutputs = ["summary"]\n')
+    got = CliRunner().invoke(cli, ["batch", str(tmp_path / "b.toml"), "-o", str(tmp_path / "o")])
+    assert got.exit_code == 2 and "tune.criterion: The validation-loss criterion needs " \
+        "validation rows; hump has none" in got.output
+    assert not (tmp_path / "o").exists()

@@ -27,7 +27,7 @@ from .rate_grid import from_table
 from .rates import RateMap, check_rates, rate_map
 from .runs import Settings, config, load_surface, make_runs, resolve, starts_of
 from .slices import is_network
-from .tuning import check_tunable, log_grid, tune_specs
+from .tuning import check_criterion_on, check_tunable, log_grid, tune_specs
 
 EXPERIMENT_KEYS = {"name", "surface", "optimizers", "starts", "steps", "noise", "seed", "tol",
                    "patience", "schedule", "batch_size", "plane", "sweep", "tune", "outputs",
@@ -281,10 +281,10 @@ def _tune(tune, where, surface) -> dict | None:
         raise InputError(f"{where}.tune.grid: {exc}") from None
     if tune.get("criterion", "final-loss") not in CRITERIA:
         raise InputError(f"{where}.tune.criterion: one of {', '.join(CRITERIA)}.")
-    if tune.get("criterion") == "distance" and not surface.global_minima():
-        raise InputError(f"{where}.tune.criterion: distance measures how far a run ends from "
-                         f"the nearest global minimum; {surface.name} lists none (use "
-                         f"final-loss, or validation-loss on held-out rows).")
+    try:  # what the criterion measures, before anything runs
+        check_criterion_on(surface, tune.get("criterion", "final-loss"))
+    except InputError as exc:
+        raise InputError(f"{where}.tune.criterion: {exc}") from None
     return dict(tune)
 
 

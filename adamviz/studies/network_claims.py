@@ -5,7 +5,6 @@ of the paths a plane holds (the share that says how far to trust a picture of th
 from __future__ import annotations
 
 from .claim_parts import ClaimResult, run_of
-from .slices import resliced
 
 
 def lowest_validation(result, params, context) -> ClaimResult:
@@ -24,10 +23,11 @@ def lowest_validation(result, params, context) -> ClaimResult:
 
 def plane_share(result, params, context) -> ClaimResult:
     """The plane of kind ``plane`` (default: the one the runs are drawn on) holds a share of
-    the paths' variance ``between`` [low, high]."""
+    the paths' variance ``between`` [low, high]; ``context`` (a ``recipes.Book``) makes the
+    other planes once, for the claim and the figure's panels alike."""
     kind = params.get("plane", result.surface.plane.kind)
     plane = result.surface.plane if kind == result.surface.plane.kind else \
-        resliced(result, kind).surface.plane
+        context.resliced(result, kind).surface.plane
     lo, hi = params["between"]
     share = plane.explained
     return ClaimResult.of(

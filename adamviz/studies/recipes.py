@@ -286,7 +286,7 @@ def extra_panels(recipe: Recipe, result, book) -> list[tuple[str, object, str]]:
     ``planes``, the same runs on each other plane, titled with the share it holds."""
     panels = []
     for kind in recipe.planes:
-        again = slices.resliced(result, kind)
+        again = book.resliced(result, kind)
         share = again.surface.plane.explained_text
         panels.append(("contour", again, f"{TITLES[kind]} plane: {share} of the variance"))
     if recipe.scaled is None:
@@ -315,6 +315,7 @@ class Book:
     def __init__(self):
         self.results: dict[str, tuple[Recipe, object]] = {}
         self.rescaled: dict[tuple[int, float], tuple[object, object]] = {}
+        self.planes: dict[tuple[int, str], tuple[object, object]] = {}
 
     def result(self, spec: str):
         if spec not in self.results:
@@ -329,6 +330,13 @@ class Book:
             again = rerun(result, claims.scaled_surface(result.surface, factor))
             self.rescaled[key] = (result, again)
         return self.rescaled[key][1]
+
+    def resliced(self, result, kind: str):
+        """``result``'s runs on the plane of ``kind`` (made once: its panel and its claim)."""
+        key = (id(result), kind)
+        if key not in self.planes:  # (kept with the result, as above)
+            self.planes[key] = (result, slices.resliced(result, kind))
+        return self.planes[key][1]
 
     def check(self, recipe: Recipe, result) -> list[claims.ClaimResult]:
         fair = None if recipe.rates is not None else claims.fairness(result, recipe.tune)

@@ -53,20 +53,26 @@ class Tuning:
                 + (f" ({EDGE_NOTE})" if self.at_edge else ""))
 
 
-def tune_lr(surface, spec, starts, settings: Settings, grid, criterion="final-loss",
-            position: int = 0) -> Tuning:
-    """The learning rate from ``grid`` that scores best on ``criterion`` after the settings'
-    steps from ``starts``, with the noise streams the run itself will use (``position`` is the
-    optimizer's place). A grid rate where any run diverges scores infinitely badly."""
+def check_criterion_on(surface, criterion: str) -> None:
+    """``criterion`` is one, and ``surface`` has what it measures: a global minimum for
+    distance, validation rows for validation-loss."""
     check_criterion(criterion)
-    settings.check_batches(surface)  # (tuning runs before the runs it tunes are checked)
-    spec = spec_of(spec)
     if criterion == "distance" and not surface.global_minima():
         raise InputError(f"The distance criterion needs a global minimum; {surface.name} lists "
                          f"none.")
     if criterion == "validation-loss" and not getattr(surface, "has_validation", False):
         raise InputError(f"The validation-loss criterion needs validation rows; {surface.name} "
                          f"has none (a loss over data or a network with validation = 0.25).")
+
+
+def tune_lr(surface, spec, starts, settings: Settings, grid, criterion="final-loss",
+            position: int = 0) -> Tuning:
+    """The learning rate from ``grid`` that scores best on ``criterion`` after the settings'
+    steps from ``starts``, with the noise streams the run itself will use (``position`` is the
+    optimizer's place). A grid rate where any run diverges scores infinitely badly."""
+    check_criterion_on(surface, criterion)
+    settings.check_batches(surface)  # (tuning runs before the runs it tunes are checked)
+    spec = spec_of(spec)
     points = starts_of(surface, starts)
     steps = settings.steps_for(surface)
     keys = [(position, j) for j in range(len(points))]
