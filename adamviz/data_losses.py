@@ -161,15 +161,12 @@ class DataLoss:
 def data_loss(data: dict, source: str, beside=None) -> DataLoss:
     """The data part of a surface definition, checked: the tables loaded and split, the formula
     parsed against their columns."""
-    spec = data["data"]
-    if not isinstance(spec, str | datasets.Table) or isinstance(spec, str) and not spec.strip():
-        raise InputError(f"{source}: data must name a CSV file beside the surface file or a "
-                         f"bundled data set ({', '.join(datasets.bundled())}); got {spec!r}.")
+    check_data_spec(data["data"], source)
     if "params" not in data:
         raise InputError(f"{source}: a loss over data needs params, the model's parameters "
                          f"(x axis then y axis), e.g. params = [\"w\", \"b\"].")
     check_params(data["params"], source)
-    table = spec if isinstance(spec, datasets.Table) else _load(spec, source, beside)
+    table = data_table(data["data"], source, beside)
     seed = data.get("split_seed", 0)
     if not isinstance(seed, numbers.Integral) or isinstance(seed, bool) or seed < 0:
         raise InputError(f"{source}: split_seed must be a whole number >= 0, got {seed!r}.")
@@ -212,6 +209,21 @@ def _model(data: dict, source: str, formula: DataFormula, table) -> dict:
         raise InputError(f"{source}: boundary is a number (the model's value on a decision "
                          f"boundary), got {boundary!r}.")
     return {"model": model, "target": found["target"], "boundary": float(boundary)}
+
+
+def check_data_spec(spec, source: str) -> None:
+    """A surface file's ``data``: a CSV file's name or a bundled set's (or a table, in Python)."""
+    if not isinstance(spec, str | datasets.Table) or isinstance(spec, str) and not spec.strip():
+        raise InputError(f"{source}: data must name a CSV file beside the surface file or a "
+                         f"bundled data set ({', '.join(datasets.bundled())}); got {spec!r}.")
+
+
+def data_table(spec, source: str, beside) -> datasets.Table:
+    """A surface file's ``data`` as a table: a CSV file beside the file (``beside``) or a
+    bundled set, read; a table given in Python, as it is. Formulas over data and networks
+    read theirs alike."""
+    check_data_spec(spec, source)
+    return spec if isinstance(spec, datasets.Table) else _load(spec, source, beside)
 
 
 def _load(spec: str, source: str, beside) -> datasets.Table:

@@ -12,7 +12,7 @@ from . import datasets
 from .core.errors import InputError
 from .core.limits import check_network_params
 from .core.names import suggest
-from .data_losses import split_rows
+from .data_losses import data_table, split_rows
 from .network_surfaces import NetworkFit
 from .networks import ACTIVATIONS, LOSSES, Network
 from .plane_kinds import PLANES
@@ -130,16 +130,6 @@ def _split(table, data: dict, source: str, beside):
     return split_rows(table, held_out, seed, source, beside)
 
 
-def _load(spec, source: str, beside) -> datasets.Table:
-    if not isinstance(spec, str) or not spec.strip():
-        raise InputError(f"{source}: data must name a CSV file beside the surface file or a "
-                         f"bundled data set ({', '.join(datasets.bundled())}); got {spec!r}.")
-    try:
-        return datasets.load(spec, beside)
-    except InputError as exc:
-        raise InputError(f"{source}: {exc}") from None
-
-
 def checked_fit(data: dict, source: str, beside=None) -> tuple[NetworkFit, str]:
     """The network's part of a surface definition, checked: its model, rows and seeds; and
     its plane (the name, steps, lr and description are checked as any surface file's)."""
@@ -150,8 +140,7 @@ def checked_fit(data: dict, source: str, beside=None) -> tuple[NetworkFit, str]:
         raise InputError(f"{source}: a network needs data = \"file.csv\" (or a bundled set: "
                          f"{', '.join(datasets.bundled())}).")
     net, inputs, target = checked_model(data["model"], source)
-    table = data["data"] if isinstance(data["data"], datasets.Table) else \
-        _load(data["data"], source, beside)
+    table = data_table(data["data"], source, beside)
     _check_columns(table, inputs, target, source)
     _check_classes(net, table, target, source)
     check_network_params(net.n_params, table.rows, f"{source}: model.layers {list(net.layers)}")
