@@ -20,6 +20,7 @@ import numpy as np
 
 from ..core.errors import InputError
 from ..core.expressions import parse
+from ..plane_kinds import TITLES
 from ..results import Result
 from ..surfaces import Surface
 from .planes import Plane, honesty, make_plane, plane_box, plane_losses
@@ -51,7 +52,7 @@ class PlaneSurface(Surface):
 
     @property
     def expr(self) -> str:
-        return f"{self.network_surface.expr}, on its {self.plane.kind} plane"
+        return f"{self.network_surface.expr}, on its {TITLES[self.plane.kind]} plane"
 
     @property
     def axes(self) -> tuple[str, ...]:
