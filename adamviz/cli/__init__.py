@@ -9,7 +9,7 @@ imported inside the commands, so ``adamviz --help`` stays fast.
 
 import os
 
-from ..core.errors import on_sigterm
+from ..core import signals
 from . import compare, listing, results, run_command, trace  # noqa: F401  (each registers its commands)
 from .group import cli
 
@@ -20,7 +20,7 @@ if "_ADAMVIZ_COMPLETE" in os.environ:  # the shell asks: bash's words split at '
 
 
 def main():
-    on_sigterm()
+    signals.install()
     cli(prog_name="adamviz")
 
 

@@ -13,6 +13,7 @@ import warnings
 
 import click
 
+from ..core import signals
 from ..core.errors import Terminated
 from ..core.io import command_inputs
 
@@ -82,6 +83,7 @@ class AdamvizGroup(click.Group):
                 warnings.simplefilter("ignore", RuntimeWarning)  # overflow in ..., no place
                 code = super().main(args, prog_name, complete_var, standalone_mode=False,
                                     **extra)
+                signals.check()  # a Ctrl-C whose exception was swallowed is still a Ctrl-C
         except NO_ARGS as exc:  # bare `adamviz`: the help, as asked for
             click.echo(exc.ctx.get_help())
             sys.exit(0)

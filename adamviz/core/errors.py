@@ -20,18 +20,8 @@ class RunError(AdamvizError, RuntimeError):
 
 
 class Terminated(BaseException):
-    """SIGTERM, raised where the program is (see ``on_sigterm``) so that it unwinds as Ctrl-C
-    does: temporary files are removed and worker processes stopped on the way out."""
-
-
-def on_sigterm() -> None:
-    """Turn SIGTERM into ``Terminated`` in this process (the CLI's)."""
-    import signal
-
-    def handler(signum, frame):
-        raise Terminated()
-
-    signal.signal(signal.SIGTERM, handler)
+    """SIGTERM, raised where the program is (see ``signals.install``) so that it unwinds as
+    Ctrl-C does: temporary files are removed and worker processes stopped on the way out."""
 
 
 def describe(exc: BaseException) -> str:

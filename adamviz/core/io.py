@@ -21,6 +21,7 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
+from . import signals
 from .errors import InputError, RunError
 from .limits import MAX_INPUT_BYTES
 
@@ -223,6 +224,7 @@ def atomic_path(path: str | os.PathLike) -> Iterator[Path]:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
+        signals.check()  # a Ctrl-C swallowed mid-way (see signals) must not replace the file
         os.replace(tmp, path)
     except OSError as exc:
         _remove(tmp, made)

@@ -14,6 +14,7 @@ import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from . import signals
 from .io import remove_temporary_files
 
 GRACE_SECONDS = 5  # how long a stopped worker may take to leave before it is killed
@@ -28,6 +29,8 @@ def worker_signals() -> None:
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, leave)
+    signals.forget()  # the parent's, copied by a fork: a worker answers only its own
+    signals.release()  # held by the parent while it forked (see ``pool``), inherited
 
 
 @contextmanager
@@ -38,7 +41,8 @@ def pool(context, processes: int) -> Iterator:
     ``GRACE_SECONDS``, and the pool is not terminated through multiprocessing: its
     ``terminate`` first takes the task queue's lock, which a worker stopped while waiting for
     a task still holds, and waits for ever (seen as a Ctrl-C that hung 2 times in 10)."""
-    workers = context.Pool(processes, initializer=worker_signals)
+    with signals.held():  # a Ctrl-C in a fork's hooks is swallowed there; here it waits
+        workers = context.Pool(processes, initializer=worker_signals)
     try:
         yield workers
         workers.close()

@@ -19,6 +19,8 @@ import sys
 import threading
 import traceback
 
+from ..core import signals
+
 MIN_FRAMES = 24  # fewer frames than this are not worth a fork
 SPARE = 0.5  # of a core, idle on average, below which no second process is started
 PARENT_SHARE = 0.5  # of the frames, the earlier ones, encoded by the parent
@@ -47,12 +49,18 @@ def encode(stream, draw, steps, delays, progress=None, split=None) -> None:
     cut = max(1, int(len(steps) * PARENT_SHARE))
     reader, writer = os.pipe()
     parent = os.getpid()
-    pid = os.fork()
-    if pid == 0:  # the child: never returns
-        os.close(reader)
-        _child(stream, _while_alive(draw, parent), steps, delays, cut, writer)
-    os.close(writer)
+    pid = None
     try:
+        # a Ctrl-C during the fork's hooks would be swallowed there, so signals wait until it
+        # returns; the child keeps them waiting for good: its parent ends it (or it sees the
+        # parent gone), and it never runs the parent's clean-up below
+        with signals.held():
+            pid = os.fork()
+            if pid == 0:  # the child: never returns
+                os.close(reader)
+                _child(stream, _while_alive(draw, parent), steps, delays, cut, writer)
+        os.close(writer)
+        writer = None
         _serial(stream, draw, steps, delays, progress, 0, cut)
         with os.fdopen(reader, "rb") as pipe:
             reader = None
@@ -60,9 +68,10 @@ def encode(stream, draw, steps, delays, progress=None, split=None) -> None:
         _reap(pid)
         pid = None
     finally:
-        if reader is not None:
-            os.close(reader)
-        if pid is not None:  # leaving on an error (or Ctrl-C): no orphan left running
+        for end in (reader, writer):
+            if end is not None:
+                os.close(end)
+        if pid:  # leaving on an error (or Ctrl-C): no orphan left running
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
     stream.handle.write(content)
