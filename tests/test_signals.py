@@ -8,6 +8,7 @@ command exited 0. These tests put the signal in exactly that place, every time: 
 that signals its own process."""
 
 import os
+import signal
 import subprocess
 import sys
 import textwrap
@@ -33,7 +34,7 @@ os.register_at_fork(after_in_parent=hook)
 def python(tmp_path, sig, body):
     script = HOOK.format(sig=sig) + textwrap.dedent(body)
     return subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True,
-                          text=True, timeout=120)
+                          text=True, timeout=60)
 
 
 def parts(folder):
@@ -125,3 +126,21 @@ def test_a_worker_pool_started_while_signalled_stops_and_leaves_no_worker(tmp_pa
     """)
     assert done.stdout.split("\n")[:2] == ["raised KeyboardInterrupt", "0 workers left"], done
     assert "Exception ignored" not in done.stderr, done.stderr
+
+
+def test_a_swallowed_signal_stops_the_work_at_its_next_progress_report():
+    """Not only at the end: a long GIF or batch stops at its next step."""
+    from adamviz.cli.options import progress_bar
+    from adamviz.core import signals
+
+    try:
+        with progress_bar(True, "frames") as progress:
+            progress(1, 10)
+            try:
+                signals._handler(signal.SIGINT, None)
+            except KeyboardInterrupt:
+                pass  # swallowed, as a fork's hook does
+            with pytest.raises(KeyboardInterrupt):
+                progress(2, 10)
+    finally:
+        signals.forget()

@@ -13,6 +13,7 @@ import time
 
 import click
 
+from ..core import signals
 from ..core.errors import InputError, RunError
 from ..plane_kinds import PLANES
 
@@ -303,6 +304,7 @@ def progress_bar(quiet: bool, label: str):
     show = not quiet and sys.stderr.isatty()
 
     def progress(done: int, total: int) -> None:
+        signals.check()  # a Ctrl-C swallowed mid-way stops the work here, not only at the end
         if not show:
             return
         if state["bar"] is None:

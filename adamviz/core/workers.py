@@ -41,13 +41,15 @@ def pool(context, processes: int) -> Iterator:
     ``GRACE_SECONDS``, and the pool is not terminated through multiprocessing: its
     ``terminate`` first takes the task queue's lock, which a worker stopped while waiting for
     a task still holds, and waits for ever (seen as a Ctrl-C that hung 2 times in 10)."""
-    with signals.held():  # a Ctrl-C in a fork's hooks is swallowed there; here it waits
-        workers = context.Pool(processes, initializer=worker_signals)
+    workers = None
     try:
-        yield workers
+        with signals.held():  # a Ctrl-C in a fork's hooks is swallowed there; here it waits
+            workers = context.Pool(processes, initializer=worker_signals)
+        yield workers  # (a signal held above arrives before this, and stops the new workers)
         workers.close()
     except BaseException:
-        _stop(workers)
+        if workers is not None:
+            _stop(workers)
         raise
     workers.join()
 
