@@ -32,8 +32,9 @@ RUN_COLUMNS = ("experiment", "surface", "label", "end_x", "end_y", "final_loss",
                "steps", "status")  # shown when --columns is not given
 GROUP_COLUMNS = {
     "runs": "how many runs",
-    "global": "share that ended at the global minimum",
-    "local": "share that ended at a local minimum",
+    "global": "share that ended at the global minimum (of the runs on surfaces that list "
+              "minima; empty where none does)",
+    "local": "share that ended at a local minimum (likewise)",
     "diverged": "share that diverged",
     "median_steps": "median number of steps taken",
     "median_final_loss": "median final loss",
@@ -121,7 +122,7 @@ def columns_help() -> str:
 
 def experiments(db: Database, limit: int | None = None) -> Table:
     """Every experiment recorded, oldest first, with how many of its runs reached the global
-    minimum."""
+    minimum (empty where its surface lists none)."""
     shown = [c for c in EXPERIMENT_COLUMNS if c != "config"]
     sql = (f"SELECT {', '.join('e.' + c for c in shown)}, "
            f"(SELECT avg(r.reached = 'global') FROM runs r WHERE r.experiment_id = e.id) "
@@ -200,11 +201,16 @@ def groups(db: Database, by, where: str | None = None, history: bool = False,
                f"steps AS taken, final_loss AS loss FROM {RUNS}{condition}) ")
     found = _counted(db, matched, keys, params)
     _median_losses(db, matched, keys, params, found)
-    rows = [(*g.key, g.n, g.reached_global / g.n, g.reached_local / g.n, g.diverged / g.n,
-             _median(g.n, g.steps), _median(g.n, g.losses))
+    rows = [(*g.key, g.n, _share(g.reached_global, g.known), _share(g.reached_local, g.known),
+             g.diverged / g.n, _median(g.n, g.steps), _median(g.n, g.losses))
             for g in sorted(found.values(), key=lambda g: g.first)]
-    rows.sort(key=lambda r: (r[:len(kind)], -r[len(by) + 1], -r[len(by)]))
+    rows.sort(key=lambda r: (r[:len(kind)], -(r[len(by) + 1] or 0), -r[len(by)]))
     return Table((*by, *GROUP_COLUMNS), tuple(rows[:limit] if limit else rows), shares=SHARES)
+
+
+def _share(count: int, of: int) -> float | None:
+    """``count`` of ``of`` runs as a fraction; None (shown empty) when none could tell."""
+    return count / of if of else None
 
 
 @dataclass(slots=True)
@@ -217,6 +223,7 @@ class _Group:
     n: int = 0
     reached_global: int = 0
     reached_local: int = 0
+    known: int = 0  # runs whose surface lists minima (a share of the others is not known)
     diverged: int = 0
     steps: list = field(default_factory=list)  # the middle one or two, once known
     losses: list = field(default_factory=list)
@@ -228,15 +235,17 @@ def _counted(db: Database, matched: str, keys: str, params) -> dict[tuple, _Grou
     steps (a few hundred numbers, not a million runs)."""
     found: dict[tuple, _Group] = {}
     for row in db.rows(f"{matched}SELECT {keys}, min(run), taken, count(*), "
-                       f"sum(got IS 'global'), sum(got IS 'local'), sum(ended IS 'diverged') "
+                       f"sum(got IS 'global'), sum(got IS 'local'), count(got), "
+                       f"sum(ended IS 'diverged') "
                        f"FROM matched GROUP BY {keys}, taken ORDER BY {keys}, taken", params):
-        *key, first, taken, n, reached_global, reached_local, diverged = row
+        *key, first, taken, n, reached_global, reached_local, known, diverged = row
         group = found.setdefault(tuple(key), _Group(key=tuple(key), first=first))
         if first < group.first:  # the key as the first run has it (SQLite: min's row)
             group.key, group.first = tuple(key), first
         group.n += n
         group.reached_global += reached_global
         group.reached_local += reached_local
+        group.known += known
         group.diverged += diverged
         group.counted.append((taken, n))
     for group in found.values():

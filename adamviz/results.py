@@ -100,7 +100,7 @@ class Result:
     def nearest_minimum(self, run: Run) -> tuple[Minimum | None, float]:
         return nearest_minimum(self.surface, run.end)
 
-    def reached(self, run: Run) -> str:
+    def reached(self, run: Run) -> str | None:
         return reached(self.surface, run.end)
 
     def summaries(self, **extra) -> list[Summary]:
@@ -208,8 +208,11 @@ def reach_radius(surface: Surface) -> float:
     return REACH_FRACTION * max(hi - lo for lo, hi in surface.box)
 
 
-def reached(surface: Surface, point) -> str:
-    """'global', 'local' or 'none': the kind of minimum ``point`` is at."""
+def reached(surface: Surface, point) -> str | None:
+    """'global', 'local' or 'none': the kind of minimum ``point`` is at; None where the surface
+    lists no minimum (a network's, a plane): whether a run found one is not known."""
+    if not surface.minima:
+        return None
     m, dist = nearest_minimum(surface, point)
     return m.kind if m is not None and dist <= reach_radius(surface) else "none"
 
@@ -250,7 +253,8 @@ class Summary:
     start: tuple = _column("start point: start_x, start_y")
     end: tuple = _column("end point: end_x, end_y")
     final_loss: float = _column("the loss at the end point")
-    reached: str = _column("global, local or none: the listed minimum the run ended at")
+    reached: str | None = _column("global, local or none: the listed minimum the run ended "
+                                  "at (empty where the surface lists none)")
     distance: float | None = _column("distance from the end to the nearest listed minimum")
     steps: int = _column("steps taken")
     steps_to_tol: int | None = _column("the step the run converged at (step and gradient "

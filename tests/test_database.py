@@ -503,3 +503,29 @@ def test_trace_picks_its_format_by_the_suffix_as_savefig_does(tmp_path):
     assert (tmp_path / "t.csv").read_text().startswith("t,w,g,m,v,")
     bad = runner.invoke(cli, ["trace", "--format", "latex", "-o", str(tmp_path / "t.md")])
     assert bad.exit_code == 2 and "disagree" in bad.stderr and not (tmp_path / "t.md").exists()
+
+
+def test_a_surface_without_minima_has_no_share_of_runs_at_one(tmp_path):
+    """A network (or the plane) lists no minimum: whether its runs found one is not known, so
+    its shares are empty, not 0% (which said that none did), and never lower another's."""
+    import json
+
+    path = tmp_path / "r.db"
+    api.record(path, api.run("plane", ["adam", "sgd"], steps=20))
+    api.record(path, api.run("hump", ["adam:lr=0.3"], [(-2, 1)], steps=300))
+
+    def results(*args):
+        done = CliRunner().invoke(cli, ["results", str(path), *args])
+        assert done.exit_code == 0, done.output
+        return done.stdout
+
+    assert [e["global"] for e in json.loads(results("--json"))] == [None, 1.0]
+    plane_row = results().splitlines()[1]
+    assert "%" not in plane_row and plane_row.split()[-1] != "0.0%"
+    by_optimizer = {g["optimizer"]: g for g in json.loads(results("--by", "optimizer", "--json"))}
+    assert (by_optimizer["adam"]["global"], by_optimizer["adam"]["runs"]) == (1.0, 2)
+    assert (by_optimizer["sgd"]["global"], by_optimizer["sgd"]["local"]) == (None, None)
+    assert by_optimizer["sgd"]["diverged"] == 0.0  # that one is known on any surface
+    runs = json.loads(results("--runs", "--json"))
+    assert [r["reached"] for r in runs] == [None, None, "global"]
+    assert "reached" in results("--runs", "--csv").splitlines()[0]

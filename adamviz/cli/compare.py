@@ -160,7 +160,7 @@ def sweep(surface, surfaces_dir, opts, params, starts, steps, noise, seed, batch
     where.export(rows)
     table = format_table(["setting", "end", "final loss", "reached", "status"],
                          [[s.experiment, "(" + ", ".join(f"{v:.4g}" for v in s.end) + ")",
-                           f"{s.final_loss:.6g}", s.reached, s.status] for s in rows])
+                           f"{s.final_loss:.6g}", s.reached or "-", s.status] for s in rows])
     where.report(table, lambda files: json_output.sweep(result, files), quiet,
                  f"recorded {count(len(rows), 'run')} in {db}" if db else "")
 

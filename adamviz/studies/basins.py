@@ -111,7 +111,8 @@ class Basins:
         """How optimizer i's runs from starts lo..hi-1 ended, in the summary's columns."""
         e, surface = self.ends, self.surface
         minima = np.array([m.point for m in surface.minima], dtype=float).reshape(-1, 2)
-        kinds = np.array([m.kind for m in surface.minima] + ["none", "none"], dtype=object)
+        unknown = "none" if surface.minima else None  # (as results.reached: none listed)
+        kinds = np.array([m.kind for m in surface.minima] + [unknown, unknown], dtype=object)
         ends = e.points[i, lo:hi]
         with np.errstate(all="ignore"):  # diverged ends may be inf or nan
             dist = np.linalg.norm(ends[:, None, :] - minima[None], axis=2)
