@@ -167,6 +167,15 @@ def test_the_title_says_the_plane_and_its_share(sliced):
         "3 paths' variance")
     assert "it holds 0.4% of their variance" in plane.caption(on("pca", 0.004))
     assert "it holds an unknown share of" in plane.caption(on("hessian", float("nan")))
+    # the same runs on two planes: the title names neither (it would speak for one panel
+    # only) but says that each panel names its own
+    other = on("random", 0.16)
+    fig, _ = compose(sliced, ["contour"], extra=[("contour", other, plane.panel_title(other))])
+    assert fig._suptitle.get_text().split("\n")[1:] == [
+        "drawn on 2 planes: each panel's title says how much of the 3 paths' variance its "
+        "plane holds"]
+    assert [ax.get_title() for ax in fig.axes if ax.get_title()] == [
+        "PCA plane: 92% of the variance", "random plane: 16% of the variance"]
     # drawn on one Axes (a notebook's plot), the legend is headed by the plane
     legend = draw(sliced, None, "contour")[0].legend
     assert legend.get_title().get_text() == plane.caption(sliced)

@@ -6,7 +6,6 @@ Figures are made without pyplot (``Figure`` + ``FigureCanvasAgg``), so nothing k
 from __future__ import annotations
 
 import math as math_
-import textwrap
 from pathlib import Path
 
 from matplotlib import rc_context, rcParams
@@ -104,9 +103,9 @@ def font_size() -> float:
 
 def fit_title(text: str, width_in: float, size: float | None = None) -> str:
     """``text`` wrapped to the figure's width (an average character is about 0.55 em wide), so
-    it never runs past the edges and takes a second line only when it must."""
+    it never runs past the edges and takes a second line only when it must, of even length."""
     chars = max(20, int(width_in * 72 / ((size or TITLE_SCALE * font_size()) * 0.55)))
-    return "\n".join(textwrap.wrap(text, width=chars)) or text
+    return "\n".join(layout.even_lines(text, chars, whole_words=False))
 
 
 def surface_title(surface) -> str:
@@ -170,7 +169,8 @@ def compose(result, views=("contour",), *, look: Look = LOOK, camera: Camera = C
                                                    cells, strict=True)]
     heading = fit_title(look.title or surface_title(result.surface), width)
     if plane.sliced(result):  # where the picture lies, whatever the title
-        heading += "\n" + fit_title(plane.caption(result), width)
+        planes = len({id(r.surface.plane) for _, r, _ in cells if plane.sliced(r)})
+        heading += "\n" + fit_title(plane.caption(result, planes=planes), width)
     if counter:
         heading += "\n "  # an empty line under the title, for the step counter
     suptitle = fig.suptitle(heading, fontsize=TITLE_SCALE * font_size(), parse_math=look.math)

@@ -139,18 +139,22 @@ def _wrap(text: str, share: float) -> str:
     reads worse than a smaller font)."""
     lines = text.split("\n")
     widest = max(8, int(max(map(len, lines)) * share))
-    out = []
-    for line in lines:
-        def wrap(width, line=line):
-            return textwrap.wrap(line, width, break_long_words=False,
-                                 break_on_hyphens=False) or [line]
+    return "\n".join(part for line in lines for part in even_lines(line, widest))
 
-        count = len(wrap(widest))
-        width = -(-len(line) // count)
-        while len(wrap(width)) > count:
-            width += 1
-        out += wrap(width)
-    return "\n".join(out)
+
+def even_lines(line: str, width: int, whole_words: bool = True) -> list[str]:
+    """``line`` in as few lines of at most ``width`` characters as words allow (kept whole
+    unless ``whole_words`` is False), of even lengths: a long title breaks in the middle, not
+    before its last two words."""
+    def wrap(width):
+        return textwrap.wrap(line, width, break_long_words=not whole_words,
+                             break_on_hyphens=False) or [line]
+
+    count = len(wrap(width))
+    width = -(-len(line) // count)
+    while len(wrap(width)) > count:
+        width += 1
+    return wrap(width)
 
 
 def _texts(fig):

@@ -58,18 +58,23 @@ def plane_name(found) -> str:
     return f"{TITLES[found.kind]} plane: {percent(found.explained)} of the variance"
 
 
-def caption(result, paths: int | None = None) -> str:
+def caption(result, paths: int | None = None, planes: int = 1) -> str:
     """One line under the title: the plane the runs are drawn on and the share of the paths'
-    variance it holds (``paths``: how many paths made the plane, default the result's)."""
+    variance it holds (``paths``: how many paths made the plane, default the result's). On
+    ``planes`` planes, one panel each, a line for one plane would speak for one panel only:
+    it says where each panel's share is given instead."""
     plane = result.surface.plane
     n = len(result.runs) if paths is None else paths
+    paths_ = "the path's" if n == 1 else f"the {n} paths'"
+    if planes > 1:
+        return (f"drawn on {planes} planes: each panel's title says how much of {paths_} "
+                f"variance its plane holds")
     these = "the path" if n == 1 else f"the {n} paths"
-    planes = {"pca": f"the PCA plane of {these}",
-              "random": "a random plane (two filter-normalized directions)",
-              "hessian": "the plane of the Hessian's top two eigenvectors"}
-    where = planes.get(plane.kind, plane.about or f"a {plane.kind} plane")
-    whose = ("its" if n == 1 else "their") if plane.kind == "pca" else \
-        ("the path's" if n == 1 else f"the {n} paths'")
+    named = {"pca": f"the PCA plane of {these}",
+             "random": "a random plane (two filter-normalized directions)",
+             "hessian": "the plane of the Hessian's top two eigenvectors"}
+    where = named.get(plane.kind, plane.about or f"a {plane.kind} plane")
+    whose = ("its" if n == 1 else "their") if plane.kind == "pca" else paths_
     return f"on {where}: it holds {percent(plane.explained)} of {whose} variance"
 
 
