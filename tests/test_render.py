@@ -195,6 +195,13 @@ def test_titles_fit_the_figure_width():
     assert "\n" not in fit_title(text, 8.0)  # one panel is wide enough for one line
     assert fit_title(text, 3.0).count("\n") >= 2
     assert "\n" not in fit_title(text * 2, 24.0)  # three panels: no wrapping at 2880 px
+    # two lines of even length, not a full one and a short tail; a word too long for the
+    # width is still broken (a 5,000-character name must not run off the figure)
+    network = ("moons-net: a 2-8-1 tanh network on the two moons: cross-entropy in all 33 "
+               "weights and biases")
+    lines = fit_title(network, 6.4).split("\n")
+    assert len(lines) == 2 and abs(len(lines[0]) - len(lines[1])) < 12, lines
+    assert max(map(len, fit_title("x" * 5000, 6.4).split("\n"))) < 100
 
 
 def test_symlog_ticks_leave_the_linear_band_around_zero_clear():
