@@ -22,6 +22,8 @@ from matplotlib.transforms import Bbox
 
 SLACK = 1.0  # pixels a box may stick out of the figure (rounding)
 GAP = 2.0  # pixels between the boxes of two elements, or their text runs together
+SPACE_STEP = 0.02  # added to the space between panels (a share of a panel) while they meet
+MAX_SPACE = 0.3  # the most space between panels that is tried
 SHRINK_STEP = 1.12  # each try lays the frame out this much larger in inches
 MAX_SHRINK = 2.0  # text is never drawn smaller than half the look's size
 
@@ -77,6 +79,10 @@ def boxes(fig) -> list[tuple[str, str, Bbox]]:
     now (the Axes' tick labels and axis labels are placed first, as a draw would)."""
     renderer = fig.canvas.get_renderer()
     flat = _flat_axes(fig)
+    # a colour bar drawn beside its Axes (an inset of it, not in fig.axes) has a label and tick
+    # labels of its own that can meet a neighbouring panel's
+    flat += [(f"colour bar of {owner}", child) for owner, ax in list(flat)
+             for child in ax.child_axes if child.name != "3d"]
     for _, ax in flat:
         # places ticks and axis labels where a draw puts them; the artists inside (a colour
         # bar, its own ticks) are not measured here, and measuring them cost as much again;
@@ -266,10 +272,32 @@ def fit(fig, engine, shrink: bool = False) -> None:
         _fit(fig, engine, shrink)
 
 
+def _panel(owner: str) -> str | None:
+    """The panel an element's owner belongs to ("axes 2" for its colour bar too); None for the
+    figure's own title and the legends."""
+    owner = owner.removeprefix("colour bar of ")
+    return owner if owner.startswith(("axes", "colour bar")) else None
+
+
+def _widen(engine, found) -> bool:
+    """Space the panels farther apart, if elements of two of them meet (a colour bar's label
+    beside the next panel's y label: the layout engine measures a panel of fixed aspect where
+    it stood before it was fitted to its cell, and can leave too little between them); False
+    once the space is at ``MAX_SPACE`` or no two panels meet."""
+    meet = any(b is not None and None not in (_panel(a[0]), _panel(b[0]))
+               and _panel(a[0]) != _panel(b[0]) for a, b in found)
+    space = engine.get()
+    if not meet or max(space["wspace"], space["hspace"]) >= MAX_SPACE:
+        return False
+    engine.set(wspace=space["wspace"] + SPACE_STEP, hspace=space["hspace"] + SPACE_STEP)
+    return True
+
+
 def _fit(fig, engine, shrink: bool = False) -> None:
     """Lay ``fig`` out with ``engine`` so that nothing clashes, where it can: a second pass if
     the first leaves a clash, then text that overflows its Axes into another element wrapped
-    to it; with ``shrink`` (a frame of fixed pixels) the text also drawn smaller, at most
+    to it, then the panels spaced farther apart (``_widen``); with ``shrink`` (a frame of fixed
+    pixels) the text also drawn smaller, at most
     ``MAX_SHRINK`` times (also where the layout engine collapsed). A figure laid out cleanly
     by one pass is left as it is."""
     shrinker = _Shrinker(fig, [text for *_, text, _, _ in _texts(fig)]) if shrink else None
@@ -279,6 +307,7 @@ def _fit(fig, engine, shrink: bool = False) -> None:
         said = execute(engine, fig, passes=1)
         found = clashes(fig)
     while (found or said) and (wrap_overflowing(fig, {e for pair in found for e in pair if e})
+                               or _widen(engine, found)
                                or (shrinker is not None and shrinker.step())):
         said = execute(engine, fig)
         found = clashes(fig)
