@@ -245,7 +245,7 @@ def split_rows(table, held_out, seed, source, beside):
         if datasets.is_number(held_out):
             raise InputError(f"{source}: validation = {held_out!r} is text; a share of the rows "
                              f"is a number: validation = {held_out.strip()} (no quotes).")
-        return table, _load(held_out, source, beside)
+        return table, _load(held_out, f"{source}: validation", beside)  # (not the data's)
     if isinstance(held_out, bool) or not isinstance(held_out, numbers.Real) or \
             not math.isfinite(held_out):
         raise InputError(f"{source}: validation is a share of the rows held out (a number "

@@ -2,6 +2,8 @@
 each test is one kind of failure found that way, over its examples. Each is small (a few steps
 of a small network) so the file runs in seconds."""
 
+import re
+
 import matplotlib
 import pytest
 from click.testing import CliRunner
@@ -10,6 +12,7 @@ import adamviz
 from adamviz import api
 from adamviz.cli import cli
 from adamviz.core.errors import InputError
+from adamviz.surface_files import builtin_dir
 
 matplotlib.use("Agg")
 
@@ -17,6 +20,7 @@ NET = ('name = "n"\ndata = "moons"\nmodel = { layers = [2, 4, 1], activation = "
        'loss = "cross_entropy", inputs = ["x1", "x2"], target = "label" }\n'
        'validation = 0.25\nsteps = 5\n')
 FORMULA = 'name = "n"\nexpr = "x**2 + y**2"\nxlim = [-1, 1]\nylim = [-1, 1]\n'
+CARS = (builtin_dir() / "cars.toml").read_text()
 RECIPE = 'name = "r"\ntitle = "t"\ncaption = "c"\nsource = "s"\nviews = ["contour"]\nsteps = 5\n'
 
 
@@ -215,3 +219,15 @@ def test_the_target_as_an_input_is_refused(tmp_path):
     path.write_text(NET.replace('inputs = ["x1", "x2"]', 'inputs = ["label", "x1"]'))
     with pytest.raises(InputError, match="is also an input"):
         api.load_surface(str(path))
+
+
+@pytest.mark.parametrize("text", [NET, CARS], ids=["network", "formula"])
+@pytest.mark.parametrize("held", ['"nothere.csv"', '"no-such-set"'])
+def test_a_validation_file_that_is_missing_is_named_as_the_validation(text, held, tmp_path,
+                                                                      monkeypatch):
+    # the line said "Data file 'nothere.csv' does not exist" as if `data` were wrong
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "v.toml").write_text(re.sub(r"(?m)^validation = .*$", f"validation = {held}",
+                                            text))
+    line = refused(["run", "-s", "./v.toml", "--steps", "3", "--no-plot"], tmp_path)
+    assert "v.toml: validation: " in line and held.strip('"') in line, line
