@@ -205,6 +205,7 @@ def run_entry(i: int, run, result, carried: dict) -> dict:
              "named": run.own_label, "tuned": bool(run.tuned),
              "color": style.check_color(run.color) if run.color else None}
     if plane.sliced(result):  # gradients, rates and moments have P columns, not the plane's
+        entry["alphas"] = fade_alphas(run, result)
         run = replace(run, gradients=None, effective_lr=None, quantities={})
     if reason is not None:  # as recorded, packed as float32: 7 digits, more than a screen shows
         entry["packed"] = {
@@ -213,6 +214,14 @@ def run_entry(i: int, run, result, carried: dict) -> dict:
             "rates": None if run.effective_lr is None else _pack(run.effective_lr, "<f4"),
             "quantities": {k: _pack(v, "<f4") for k, v in run.quantities.items()}}
     return entry
+
+
+def fade_alphas(run, result) -> dict:
+    """Each step's alpha as the stills fade it off the plane (``plane.point_alphas`` at the
+    result's ``fade_scale``), packed as whole hundredths in one byte each: the alphas come in
+    steps of ``plane.FADE_STEP``, so a byte holds them exactly at a quarter of float32's size."""
+    alphas = plane.point_alphas(run, plane.fade_scale(result.runs))
+    return _pack(np.rint(alphas * 100), "|u1")
 
 
 def _given_held_out(run, surface) -> bool:
@@ -304,6 +313,8 @@ def data(result, box, carried: dict | None = None, rate_maps: dict | None = None
                         "dark": list(style.PLAYER_COLORS_DARK)},
             "dashes": [list(d) for d in style.PLAYER_DASHES], "slots": style.OPTIMIZER_SLOTS,
             "crowd": style.CROWD}
+    if plane.sliced(result):  # the legend's word on the faded paths, as the stills say it
+        made["fade"] = {"label": plane.FADE_LABEL, "floor": plane.FADE_FLOOR}
     if rate_maps:  # (a page without the rates view is as before, byte for byte)
         made["rateMaps"] = {name: rate_entry(m) for name, m in rate_maps.items()}
     return made

@@ -70,21 +70,32 @@ const Drawing = (function () {
     return Number.isFinite(t0) && Number.isFinite(t1) ? [t0, t1] : null;
   }
 
-  // The visible part of the path up to step n as one Path2D, and where it left the view
+  // A segment's alpha on a sliced page: its farther end's, as the stills fade a step (it is
+  // as trustworthy as its worse end); 1 for a run with no alphas
+  const alphaOf = (run, i) => (run.alphas ? Math.min(run.alphas[i - 1], run.alphas[i]) : 1);
+
+  // The visible part of the path up to step n, one Path2D per alpha (a run that does not fade
+  // has one), and where it left the view
   function visiblePath(run, f, n) {
     const {xs, ys} = pixels(run, f), r = {left: f.left - 3, right: f.right + 3,
                                           top: f.top - 3, bottom: f.bottom + 3};
-    const path = new Path2D();
-    let endX = NaN, endY = NaN, penX = NaN, penY = NaN, escaped = null;
+    const paths = new Map();
+    let path = null, level = NaN, escaped = null;
+    let endX = NaN, endY = NaN, penX = NaN, penY = NaN;
     for (let i = 1; i <= n; i++) {
       const ax = xs[i - 1], ay = ys[i - 1], bx = xs[i], by = ys[i];
       if (!(Number.isFinite(bx) && Number.isFinite(by))) break;
       const inside = clip(ax, ay, bx, by, r);
       if (!inside) { endX = NaN; continue; }
-      const [t0, t1] = inside;
+      const [t0, t1] = inside, alpha = alphaOf(run, i);
       const sx = ax + t0 * (bx - ax), sy = ay + t0 * (by - ay);
       const ex = ax + t1 * (bx - ax), ey = ay + t1 * (by - ay);
-      if (sx !== endX || sy !== endY) { path.moveTo(sx, sy); penX = sx; penY = sy; }
+      if (alpha !== level) {  // another alpha: end the last one's path where it was skipped
+        if (path && Number.isFinite(endX) && (penX !== endX || penY !== endY)) path.lineTo(endX, endY);
+        if (!paths.has(alpha)) paths.set(alpha, new Path2D());
+        path = paths.get(alpha); level = alpha; penX = NaN;
+      }
+      if (sx !== endX || sy !== endY || Number.isNaN(penX)) { path.moveTo(sx, sy); penX = sx; penY = sy; }
       endX = ex; endY = ey;
       escaped = t1 < 1 ? {x: ex, y: ey, angle: Math.atan2(by - ay, bx - ax)} : null;
       // under half a pixel from the last corner drawn: nothing to see, and a long run stays
@@ -93,7 +104,7 @@ const Drawing = (function () {
       path.lineTo(ex, ey);
       penX = ex; penY = ey;
     }
-    return {path, escaped};
+    return {paths, escaped};
   }
 
   function marker(ctx, shape, x, y, size, fill, edge) {
@@ -123,14 +134,20 @@ const Drawing = (function () {
   }
 
   // A run in two layers: its path (every run's path goes under the minima's marks), then its
-  // start, its current point or where it escaped (over them)
+  // start, its current point or where it escaped (over them). A faded path (a sliced page) is
+  // stroked once per alpha, so its own crossings do not pile up, with butt caps as the stills
+  // have them (round caps overlap where two alphas meet, a dark bead on a faint path); every
+  // halo goes first, and the faintest lines before the opaque ones, which stay on top.
   function drawPath(ctx, f, run, n, colors, dashes) {
-    const {path, escaped} = visiblePath(run, f, n);
+    const {paths, escaped} = visiblePath(run, f, n);
+    const levels = [...paths.keys()].sort((a, b) => a - b);
     ctx.save();
-    ctx.lineJoin = "round"; ctx.lineCap = "round";
-    ctx.strokeStyle = colors.bg; ctx.lineWidth = 6; ctx.stroke(path);  // the halo
+    ctx.lineJoin = "round"; ctx.lineCap = run.alphas ? "butt" : "round";
+    ctx.strokeStyle = colors.bg; ctx.lineWidth = 6;  // the halo, as faint as its path
+    for (const a of levels) { ctx.globalAlpha = a; ctx.stroke(paths.get(a)); }
     ctx.setLineDash(dashes[run.dash % dashes.length]);
-    ctx.strokeStyle = (run.color || colors.runs[run.colorIndex]); ctx.lineWidth = 3; ctx.stroke(path);
+    ctx.strokeStyle = (run.color || colors.runs[run.colorIndex]); ctx.lineWidth = 3;
+    for (const a of levels) { ctx.globalAlpha = a; ctx.stroke(paths.get(a)); }
     ctx.restore();
     return escaped;
   }

@@ -173,6 +173,7 @@ function PageWiring(w) {
                    ["left the view (escaped)", (c, col) => Drawing.escapedMark(
                      c, {x: 15, y: 9, angle: 0}, col.runs[0], col)], ["arrows: downhill (−gradient, ink), "
                      + "momentum (run's colour, dashed, hollow head), step (run's colour)", null]];
+    if (DATA.fade) items.splice(4, 0, [DATA.fade.label, fadedLine]);  // (a sliced page only)
     ui("markers").replaceChildren(...items.map(([text, paint]) => {
       const li = document.createElement("li");
       if (paint) { const c = document.createElement("canvas"); c.width = 18; c.height = 18;
@@ -182,6 +183,15 @@ function PageWiring(w) {
       return li;
     }));
   }
+}
+
+// The faded path's mark, as the stills' legend draws it (plane.fade_entry): a line in the ink,
+// a little above the faintest alpha
+function fadedLine(ctx, colors) {
+  ctx.save();
+  ctx.globalAlpha = DATA.fade.floor + 0.1; ctx.strokeStyle = colors.ink; ctx.lineWidth = 3;
+  ctx.beginPath(); ctx.moveTo(1, 9); ctx.lineTo(17, 9); ctx.stroke();
+  ctx.restore();
 }
 
 function parseNumber(text) {

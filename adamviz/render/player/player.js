@@ -12,7 +12,8 @@
   function unpack(p) {  // recorded runs come packed (player_data._pack): base64 floats
     if (!p) return null;
     const bytes = Uint8Array.from(atob(p.data), (c) => c.charCodeAt(0));
-    const flat = p.dtype === "f8" ? new Float64Array(bytes.buffer) : new Float32Array(bytes.buffer);
+    const flat = p.dtype === "f8" ? new Float64Array(bytes.buffer)
+      : p.dtype === "u1" ? bytes : new Float32Array(bytes.buffer);
     const values = Array.from(flat, (v) => (Number.isNaN(v) ? null : v));
     if (p.shape.length === 1) return values;
     const rows = [];
@@ -33,6 +34,8 @@
       Object.assign(run, {points: unpack(p.points), losses: unpack(p.losses).map(
         (v) => (v === null ? NaN : v)), grads: unpack(p.grads), rates: unpack(p.rates),
                           quantities: q});
+      // a sliced run's steps fade off the plane: alphas packed as whole hundredths
+      if (entry.alphas) run.alphas = unpack(entry.alphas).map((v) => v / 100);
     }
     run.initial = {hyperparameters: {...run.hyperparameters}, given: new Set(run.given)};
     return run;
