@@ -121,3 +121,17 @@ def test_the_legend_says_what_fading_means_on_a_sliced_page_only(browser, faded,
     tab = open_page(browser, tmp_path / "hump.html")
     assert plane.FADE_LABEL not in legend_words(tab) and tab.errors == []
     tab.close()
+
+
+@browser_only
+def test_the_legend_explains_only_the_minima_the_page_marks(browser, tmp_path):
+    """A network lists no minimum and the bowl only a global one: the legend names no mark
+    the view never draws (a network page said 'global minimum' and 'local minimum')."""
+    for name, kinds in (("moons-net", set()), ("bowl", {"global"}),
+                        ("hump", {"global", "local"})):
+        (tmp_path / f"{name}.html").write_text(html.page(api.run(name, ["adam"], steps=20)))
+        tab = open_page(browser, tmp_path / f"{name}.html")
+        words = legend_words(tab)
+        assert {k for k in ("global", "local") if f"{k} minimum" in words} == kinds, name
+        assert "start" in words and tab.errors == []
+        tab.close()

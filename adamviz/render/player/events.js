@@ -174,7 +174,11 @@ function PageWiring(w) {
                      c, {x: 15, y: 9, angle: 0}, col.runs[0], col)], ["arrows: downhill (−gradient, ink), "
                      + "momentum (run's colour, dashed, hollow head), step (run's colour)", null]];
     if (DATA.fade) items.splice(4, 0, [DATA.fade.label, fadedLine]);  // (a sliced page only)
-    ui("markers").replaceChildren(...items.map(([text, paint]) => {
+    // a kind of minimum the surface lists none of has no mark to explain (a network lists none)
+    const kinds = new Set(DATA.surface.minima.map((m) => m.kind));
+    const shown = items.filter(([text]) => !text.endsWith(" minimum")
+                                           || kinds.has(text.split(" ")[0]));
+    ui("markers").replaceChildren(...shown.map(([text, paint]) => {
       const li = document.createElement("li");
       if (paint) { const c = document.createElement("canvas"); c.width = 18; c.height = 18;
                    c.setAttribute("aria-hidden", "true"); c.draw = paint; li.append(c); }
