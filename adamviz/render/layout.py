@@ -84,9 +84,9 @@ def boxes(fig) -> list[tuple[str, str, Bbox]]:
     flat += [(f"colour bar of {owner}", child) for owner, ax in list(flat)
              for child in ax.child_axes if child.name != "3d"]
     for _, ax in flat:
-        # places ticks and axis labels where a draw puts them; the artists inside (a colour
-        # bar, its own ticks) are not measured here, and measuring them cost as much again;
-        # nor are a 3D Axes' labels, which no box holds (a sixth of a 3-panel still's check)
+        # places ticks and axis labels where a draw puts them (a colour bar's too, above: 10
+        # ms of a 3-panel still's check); not a 3D Axes' labels, which no box holds (a sixth
+        # of the check)
         ax.get_tightbbox(renderer, bbox_extra_artists=[])
     found = [("figure", "title", _title_box(fig, renderer))]
     counter = getattr(fig, "counter_fixed", None)
@@ -297,9 +297,8 @@ def _fit(fig, engine, shrink: bool = False) -> None:
     """Lay ``fig`` out with ``engine`` so that nothing clashes, where it can: a second pass if
     the first leaves a clash, then text that overflows its Axes into another element wrapped
     to it, then the panels spaced farther apart (``_widen``); with ``shrink`` (a frame of fixed
-    pixels) the text also drawn smaller, at most
-    ``MAX_SHRINK`` times (also where the layout engine collapsed). A figure laid out cleanly
-    by one pass is left as it is."""
+    pixels) the text also drawn smaller, at most ``MAX_SHRINK`` times (also where the layout
+    engine collapsed). A figure laid out cleanly by one pass is left as it is."""
     shrinker = _Shrinker(fig, [text for *_, text, _, _ in _texts(fig)]) if shrink else None
     said = execute(engine, fig, passes=1)
     found = clashes(fig)

@@ -190,7 +190,7 @@ def _shown_keys(label: str) -> list[str]:
     return re.findall(r"(?:^|, )(\w+)=", inside)
 
 
-def run_entry(i: int, run, result, carried: dict) -> dict:
+def run_entry(i: int, run, result, carried: dict, fade_scale: float | None) -> dict:
     reason = recorded_because(run, result, carried)
     entry = {"label": run.label, "optimizer": run.optimizer, "live": reason is None,
              "reason": reason, "status": run.status, "given": _shown_keys(run.label),
@@ -205,7 +205,7 @@ def run_entry(i: int, run, result, carried: dict) -> dict:
              "named": run.own_label, "tuned": bool(run.tuned),
              "color": style.check_color(run.color) if run.color else None}
     if plane.sliced(result):  # gradients, rates and moments have P columns, not the plane's
-        entry["alphas"] = fade_alphas(run, result)
+        entry["alphas"] = fade_alphas(run, fade_scale)
         run = replace(run, gradients=None, effective_lr=None, quantities={})
     if reason is not None:  # as recorded, packed as float32: 7 digits, more than a screen shows
         entry["packed"] = {
@@ -216,11 +216,12 @@ def run_entry(i: int, run, result, carried: dict) -> dict:
     return entry
 
 
-def fade_alphas(run, result) -> dict:
+def fade_alphas(run, scale: float) -> dict:
     """Each step's alpha as the stills fade it off the plane (``plane.point_alphas`` at the
-    result's ``fade_scale``), packed as whole hundredths in one byte each: the alphas come in
-    steps of ``plane.FADE_STEP``, so a byte holds them exactly at a quarter of float32's size."""
-    alphas = plane.point_alphas(run, plane.fade_scale(result.runs))
+    result's ``fade_scale``, made once for all its runs), packed as whole hundredths in one
+    byte each: the alphas come in steps of ``plane.FADE_STEP``, so a byte holds them exactly
+    at a quarter of float32's size."""
+    alphas = plane.point_alphas(run, scale)
     return _pack(np.rint(alphas * 100), "|u1")
 
 
@@ -293,7 +294,8 @@ def data(result, box, carried: dict | None = None, rate_maps: dict | None = None
     carried = carried_files(result) if carried is None else carried
     entries = {name: optimizer_entry(d, surface) for name, d in carried.items()}
     carried = {name: d for name, d in carried.items() if entries[name] is not None}
-    runs = [run_entry(i, run, result, carried) for i, run in enumerate(result.runs)]
+    scale = plane.fade_scale(result.runs) if plane.sliced(result) else None
+    runs = [run_entry(i, run, result, carried, scale) for i, run in enumerate(result.runs)]
     live = [r for r in runs if r["live"]]
     reasons = list(dict.fromkeys(r["reason"] for r in runs if r["reason"]))
     lo, hi = engine_box(surface)  # where the engine calls a run diverged
